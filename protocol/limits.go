@@ -1,0 +1,120 @@
+package protocol
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits every record must respect, from whatever source it comes.
+const (
+	MaxBodyBytes   = 64 << 10                // encoded body
+	MaxRecordBytes = MaxBodyBytes + 4<<10    // whole encoded record: body plus header and signature
+	MaxTitleRunes  = 200                     // post, note and event titles
+	MaxTags        = 16                      // tags on one record
+	MaxTagRunes    = 64                      // one tag
+	MaxNameRunes   = 100                     // community, display and device names
+	MaxLineRunes   = 500                     // one-line fields: domain, organisation, place, reason
+	MaxLinkBytes   = 2000                    // an event's link
+	MaxParents     = 16                      // revisions one note revision may follow
+	MaxFuture      = 10 * time.Minute        // how far ahead of the validator's clock "created" may be
+	MaxPeerIDBytes = 128                     // a libp2p peer id in a device record
+	maxInviteUses  = 10000                   // uses one invite may allow
+	tagPunctuation = "-_.+#"                 // allowed in tags besides letters and digits
+)
+
+// checkLine checks a one-line field: at most max runes, no control or
+// bidirectional-override characters (which let a hostile name disguise
+// itself). Empty is allowed; callers that need a value check it themselves.
+func checkLine(field, s string, max int) *Error {
+	if n := utf8.RuneCountInString(s); n > max {
+		return fail(RuleText, "%s is %d characters, the limit is %d", field, n, max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || isBidiControl(r) {
+			return fail(RuleText, "%s contains the control character %U", field, r)
+		}
+	}
+	return nil
+}
+
+// checkText checks a multi-line Markdown field: line breaks and tabs are
+// fine, other control characters are not. Its length is bounded by the body
+// limit.
+func checkText(field, s string) *Error {
+	for _, r := range s {
+		if r == '\n' || r == '\t' || r == '\r' {
+			continue
+		}
+		if unicode.IsControl(r) || isBidiControl(r) {
+			return fail(RuleText, "%s contains the control character %U", field, r)
+		}
+	}
+	return nil
+}
+
+func checkTitle(title string) *Error {
+	if strings.TrimSpace(title) == "" {
+		return fail(RuleTitle, "title is empty")
+	}
+	if n := utf8.RuneCountInString(title); n > MaxTitleRunes {
+		return fail(RuleTitle, "title is %d characters, the limit is %d", n, MaxTitleRunes)
+	}
+	if err := checkLine("title", title, MaxTitleRunes); err != nil {
+		return fail(RuleTitle, "%s", err.Detail)
+	}
+	return nil
+}
+
+// checkTags enforces the tag rules: at most MaxTags, each a normalized tag
+// (see NormalizeTag) of at most MaxTagRunes, no duplicates. Requiring the
+// normalized form means every node indexes a tag under one spelling.
+func checkTags(field string, tags []string) *Error {
+	if len(tags) > MaxTags {
+		return fail(RuleTags, "%d %s, the limit is %d", len(tags), field, MaxTags)
+	}
+	for i, t := range tags {
+		if t == "" {
+			return fail(RuleTags, "%s %d is empty", field, i+1)
+		}
+		if n := utf8.RuneCountInString(t); n > MaxTagRunes {
+			return fail(RuleTags, "%s %q is %d characters, the limit is %d", field, t, n, MaxTagRunes)
+		}
+		if NormalizeTag(t) != t {
+			return fail(RuleTags, "%s %q is not normalized (want %q)", field, t, NormalizeTag(t))
+		}
+		for _, prev := range tags[:i] {
+			if prev == t {
+				return fail(RuleTags, "%s %q appears twice", field, t)
+			}
+		}
+	}
+	return nil
+}
+
+// NormalizeTag returns the one spelling of a tag that records may carry:
+// lowercase letters and digits, runs of anything else folded into a single
+// '-' (except the punctuation "-_.+#", kept so that "c++" and "c#" survive),
+// no leading or trailing '-'. It returns "" for a tag with nothing left.
+func NormalizeTag(tag string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(tag) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || (r != '-' && strings.ContainsRune(tagPunctuation, r)):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		default:
+			dash = true
+		}
+	}
+	return b.String()
+}
+
+func isBidiControl(r rune) bool {
+	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C
+}
