@@ -9,19 +9,19 @@ import (
 
 // Limits every record must respect, from whatever source it comes.
 const (
-	MaxBodyBytes   = 64 << 10                // encoded body
-	MaxRecordBytes = MaxBodyBytes + 4<<10    // whole encoded record: body plus header and signature
-	MaxTitleRunes  = 200                     // post, note and event titles
-	MaxTags        = 16                      // tags on one record
-	MaxTagRunes    = 64                      // one tag
-	MaxNameRunes   = 100                     // community, display and device names
-	MaxLineRunes   = 500                     // one-line fields: domain, organisation, place, reason
-	MaxLinkBytes   = 2000                    // an event's link
-	MaxParents     = 16                      // revisions one note revision may follow
-	MaxFuture      = 10 * time.Minute        // how far ahead of the validator's clock "created" may be
-	MaxPeerIDBytes = 128                     // a libp2p peer id in a device record
-	maxInviteUses  = 10000                   // uses one invite may allow
-	tagPunctuation = "-_.+#"                 // allowed in tags besides letters and digits
+	MaxBodyBytes   = 64 << 10             // encoded body
+	MaxRecordBytes = MaxBodyBytes + 4<<10 // whole encoded record: body plus header and signature
+	MaxTitleRunes  = 200                  // post, note and event titles
+	MaxTags        = 16                   // tags on one record
+	MaxTagRunes    = 64                   // one tag
+	MaxNameRunes   = 100                  // community, display and device names
+	MaxLineRunes   = 500                  // one-line fields: domain, organisation, place, reason
+	MaxLinkBytes   = 2000                 // an event's link
+	MaxParents     = 16                   // revisions one note revision may follow
+	MaxFuture      = 10 * time.Minute     // how far ahead of the validator's clock "created" may be
+	MaxPeerIDBytes = 128                  // a libp2p peer id in a device record
+	maxInviteUses  = 10000                // uses one invite may allow
+	tagPunctuation = "-_.+#"              // allowed in tags besides letters and digits
 )
 
 // checkLine checks a one-line field: at most max runes, no control or

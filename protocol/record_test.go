@@ -225,7 +225,9 @@ func TestValidationRules(t *testing.T) {
 			b, _ := encMode.Marshal(envelope{Header: mustMarshal(t, &Header{Version: Version, Kind: KindPost, Community: community, Author: author, Created: created, BodyLen: 1}), Sig: []byte{1, 2, 3}})
 			return b
 		}, ErrSignature},
-		{"title empty", func() []byte { return forge(t, key, header(KindPost), post(Post{Type: PostDiscussion, Title: " "}), true) }, ErrTitle},
+		{"title empty", func() []byte {
+			return forge(t, key, header(KindPost), post(Post{Type: PostDiscussion, Title: " "}), true)
+		}, ErrTitle},
 		{"title too long", func() []byte {
 			return forge(t, key, header(KindPost), post(Post{Type: PostDiscussion, Title: repeat("é", MaxTitleRunes+1)}), true)
 		}, ErrTitle},
@@ -247,7 +249,9 @@ func TestValidationRules(t *testing.T) {
 		{"bidi override in name", func() []byte {
 			return forge(t, key, header(KindProfile), mustMarshal(t, &Profile{Name: "admin\u202egnp.exe"}), true)
 		}, ErrText},
-		{"text with NUL", func() []byte { return forge(t, key, header(KindPost), post(Post{Type: PostDiscussion, Title: "t", Text: "a\x00b"}), true) }, ErrText},
+		{"text with NUL", func() []byte {
+			return forge(t, key, header(KindPost), post(Post{Type: PostDiscussion, Title: "t", Text: "a\x00b"}), true)
+		}, ErrText},
 		{"empty reply", func() []byte {
 			h := header(KindReply)
 			h.Root = ID{1}
