@@ -1,0 +1,312 @@
+package protocol
+
+import (
+	"crypto/ed25519"
+	"testing"
+	"time"
+)
+
+// world builds one community's records for rule tests, with a clock that
+// advances one second per record unless told otherwise.
+type world struct {
+	t       *testing.T
+	id      ID
+	clock   time.Time
+	records []*Record
+}
+
+func newWorld(t *testing.T, founder ed25519.PrivateKey, policy JoinPolicy) *world {
+	w := &world{t: t, clock: testNow}
+	g := w.add(founder, Refs{}, &Community{Name: "Practice", Policy: policy})
+	w.id = g.ID()
+	return w
+}
+
+func (w *world) add(key ed25519.PrivateKey, refs Refs, body Body) *Record {
+	w.t.Helper()
+	w.clock = w.clock.Add(time.Second)
+	r := sign(w.t, key, w.id, w.clock, refs, body)
+	w.records = append(w.records, r)
+	return r
+}
+
+func (w *world) invite(mod ed25519.PrivateKey, uses uint32, ttl time.Duration) (*Record, ed25519.PrivateKey) {
+	invKey := testKey("invite " + w.clock.String())
+	r := w.add(mod, Refs{}, &Invite{Key: PublicKeyOf(invKey), Expires: w.clock.Add(time.Second + ttl).UnixMilli(), MaxUses: uses})
+	return r, invKey
+}
+
+func (w *world) join(member ed25519.PrivateKey, inv *Record, invKey ed25519.PrivateKey) *Record {
+	if inv == nil {
+		return w.add(member, Refs{}, &Join{})
+	}
+	return w.add(member, Refs{Target: inv.ID()}, &Join{InviteKey: PublicKeyOf(invKey), InviteProof: InviteProof(invKey, w.id, PublicKeyOf(member))})
+}
+
+func (w *world) role(mod, member ed25519.PrivateKey, action RoleAction) *Record {
+	return w.add(mod, Refs{}, &Role{Member: PublicKeyOf(member), Action: action})
+}
+
+func (w *world) post(author ed25519.PrivateKey, title string) *Record {
+	return w.add(author, Refs{}, &Post{Type: PostQuestion, Title: title})
+}
+
+func (w *world) state() *State { return Evaluate(w.id, w.records) }
+
+func wantStatus(t *testing.T, s *State, r *Record, want Status) {
+	t.Helper()
+	if got := s.Status[r.ID()]; got != want {
+		t.Errorf("record %s (%s): status %s, want %s", r.ID().String()[:8], r.Header.Kind, got, want)
+	}
+}
+
+var (
+	founder = testKey("founder")
+	alice   = testKey("alice")
+	bob     = testKey("bob")
+	carol   = testKey("carol")
+)
+
+func TestOpenCommunityJoin(t *testing.T) {
+	w := newWorld(t, founder, JoinOpen)
+	early := w.post(alice, "written before joining")
+	stranger := w.post(bob, "never joined")
+	w.join(alice, nil, nil)
+	s := w.state()
+	wantStatus(t, s, early, StatusAccepted)
+	wantStatus(t, s, stranger, StatusPending)
+	if got := s.Membership.Standing(PublicKeyOf(alice)); got != StandingMember {
+		t.Errorf("alice: %s, want member", got)
+	}
+}
+
+func TestInviteOnlyAdmission(t *testing.T) {
+	w := newWorld(t, founder, JoinInvite)
+	inv, invKey := w.invite(founder, 2, time.Hour)
+	noInvite := w.join(carol, nil, nil)
+	aliceJoin := w.join(alice, inv, invKey)
+	bobJoin := w.join(bob, inv, invKey)
+	carolJoin := w.join(carol, inv, invKey) // third use of a two-use invite
+	carolPost := w.post(carol, "let me in")
+	s := w.state()
+	for _, r := range []*Record{aliceJoin, bobJoin} {
+		if !s.Membership.Effective[r.ID()] {
+			t.Errorf("join %s not effective", r.ID())
+		}
+	}
+	if s.Membership.Effective[carolJoin.ID()] || s.Membership.Effective[noInvite.ID()] {
+		t.Error("a join beyond the invite's uses, or without invite, admitted carol")
+	}
+	wantStatus(t, s, carolPost, StatusPending)
+
+	// A moderator's role grant admits carol, and her earlier post with her.
+	w.role(founder, carol, RoleAdmit)
+	wantStatus(t, w.state(), carolPost, StatusAccepted)
+}
+
+func TestInviteRules(t *testing.T) {
+	w := newWorld(t, founder, JoinInvite)
+	w.join(alice, nil, nil)
+	byMember, byMemberKey := w.invite(alice, 5, time.Hour) // alice is no moderator
+	expired, expiredKey := w.invite(founder, 5, time.Second)
+	w.clock = w.clock.Add(time.Minute)
+	j1 := w.join(bob, byMember, byMemberKey)
+	j2 := w.join(carol, expired, expiredKey)
+	s := w.state()
+	if s.Membership.Effective[j1.ID()] {
+		t.Error("an invite signed by a non-moderator admitted bob")
+	}
+	if s.Membership.Effective[j2.ID()] {
+		t.Error("an expired invite admitted carol")
+	}
+	if _, ok := s.Membership.Invites[byMember.ID()]; ok {
+		t.Error("a non-moderator's invite is in force")
+	}
+}
+
+func TestInviteArrivingAfterJoinInOrder(t *testing.T) {
+	// The joiner's clock lags: the join is ordered before the invite.
+	w := newWorld(t, founder, JoinInvite)
+	invKey := testKey("lagging invite")
+	inv := w.add(founder, Refs{}, &Invite{Key: PublicKeyOf(invKey), Expires: w.clock.Add(time.Hour).UnixMilli(), MaxUses: 1})
+	w.clock = w.clock.Add(-time.Minute)
+	j := w.join(alice, inv, invKey)
+	if !w.state().Membership.Effective[j.ID()] {
+		t.Error("a join ordered before its invite was not admitted")
+	}
+}
+
+func TestRemovalStopsNewerRecords(t *testing.T) {
+	w := newWorld(t, founder, JoinOpen)
+	w.join(alice, nil, nil)
+	before := w.post(alice, "fine")
+	w.role(founder, alice, RoleRemove)
+	after := w.post(alice, "after removal")
+	rejoin := w.join(alice, nil, nil)
+	s := w.state()
+	wantStatus(t, s, before, StatusAccepted)
+	wantStatus(t, s, after, StatusRemoved)
+	if s.Membership.Effective[rejoin.ID()] {
+		t.Error("a removed member re-admitted herself by joining")
+	}
+	w.role(founder, alice, RoleAdmit)
+	late := w.post(alice, "welcome back")
+	s = w.state()
+	wantStatus(t, s, after, StatusRemoved)
+	wantStatus(t, s, late, StatusAccepted)
+}
+
+func TestRolesNeedModerators(t *testing.T) {
+	w := newWorld(t, founder, JoinOpen)
+	w.join(alice, nil, nil)
+	w.join(bob, nil, nil)
+	byMember := w.role(alice, bob, RoleModerator)
+	againstFounder := w.role(alice, founder, RoleRemove)
+	w.role(founder, alice, RoleModerator)
+	byMod := w.role(alice, bob, RoleModerator)
+	w.role(founder, alice, RoleRevoke)
+	revoked := w.role(alice, bob, RoleRemove) // alice no longer moderates
+	s := w.state()
+	m := s.Membership
+	if m.Effective[byMember.ID()] || m.Effective[againstFounder.ID()] || m.Effective[revoked.ID()] {
+		t.Error("a role record by a non-moderator took effect")
+	}
+	if !m.Effective[byMod.ID()] {
+		t.Error("a moderator's grant did not take effect")
+	}
+	if m.Standing(PublicKeyOf(bob)) != StandingModerator || m.Standing(PublicKeyOf(alice)) != StandingMember ||
+		m.Standing(PublicKeyOf(founder)) != StandingFounder {
+		t.Errorf("standings: founder %s alice %s bob %s", m.Standing(PublicKeyOf(founder)), m.Standing(PublicKeyOf(alice)), m.Standing(PublicKeyOf(bob)))
+	}
+	if got := len(m.Members()); got != 3 {
+		t.Errorf("%d members, want 3", got)
+	}
+}
+
+func TestTombstonesAndHides(t *testing.T) {
+	w := newWorld(t, founder, JoinOpen)
+	w.join(alice, nil, nil)
+	w.join(bob, nil, nil)
+	p := w.post(alice, "q")
+	q := w.post(alice, "q2")
+	bobsTomb := w.add(bob, Refs{Target: p.ID()}, &Tombstone{})
+	bobsHide := w.add(bob, Refs{Target: q.ID()}, &Hide{})
+	s := w.state()
+	if _, ok := s.Tombstoned[p.ID()]; ok {
+		t.Error("bob deleted alice's post")
+	}
+	if _, ok := s.Hidden[q.ID()]; ok {
+		t.Error("a non-moderator hid a post")
+	}
+	_ = bobsTomb
+	_ = bobsHide
+	own := w.add(alice, Refs{Target: p.ID()}, &Tombstone{})
+	hide := w.add(founder, Refs{Target: q.ID()}, &Hide{Reason: "spam"})
+	s = w.state()
+	if s.Tombstoned[p.ID()] != own.ID() || s.Threads[p.ID()] != nil {
+		t.Error("the author's own tombstone did not delete the post")
+	}
+	if s.Hidden[q.ID()] != hide.ID() || s.Threads[q.ID()] != nil {
+		t.Error("the moderator's hide did not hide the post")
+	}
+	w.add(founder, Refs{Target: hide.ID()}, &Tombstone{Reason: "not spam after all"})
+	if s = w.state(); s.Threads[q.ID()] == nil {
+		t.Error("deleting the hide did not unhide the post")
+	}
+	// Control records cannot be deleted.
+	g := w.records[0]
+	w.add(founder, Refs{Target: g.ID()}, &Tombstone{})
+	if _, ok := w.state().Tombstoned[g.ID()]; ok {
+		t.Error("the genesis was tombstoned")
+	}
+}
+
+func TestAcceptedAnswer(t *testing.T) {
+	w := newWorld(t, founder, JoinOpen)
+	for _, k := range []ed25519.PrivateKey{alice, bob, carol} {
+		w.join(k, nil, nil)
+	}
+	q := w.post(alice, "How?")
+	r1 := w.add(bob, Refs{Root: q.ID()}, &Reply{Text: "Like this."})
+	r2 := w.add(carol, Refs{Root: q.ID()}, &Reply{Text: "Or this."})
+	w.add(bob, Refs{Root: q.ID(), Target: r1.ID()}, &Accept{}) // bob did not ask
+	if got := w.state().Threads[q.ID()].Accepted; !got.IsZero() {
+		t.Fatalf("an accept by someone other than the asker took effect: %s", got)
+	}
+	w.add(alice, Refs{Root: q.ID(), Target: r1.ID()}, &Accept{})
+	if got := w.state().Threads[q.ID()].Accepted; got != r1.ID() {
+		t.Fatalf("accepted %s, want r1", got)
+	}
+	w.add(founder, Refs{Root: q.ID(), Target: r2.ID()}, &Accept{}) // a moderator may re-decide
+	th := w.state().Threads[q.ID()]
+	if th.Accepted != r2.ID() || len(th.Replies) != 2 {
+		t.Fatalf("accepted %s with %d replies, want r2 and 2", th.Accepted, len(th.Replies))
+	}
+}
+
+func TestNoteHeads(t *testing.T) {
+	w := newWorld(t, founder, JoinOpen)
+	w.join(alice, nil, nil)
+	w.join(bob, nil, nil)
+	n1 := w.add(alice, Refs{}, &Note{Title: "Runbook", Text: "v1"})
+	n2 := w.add(alice, Refs{Root: n1.ID(), Parents: []ID{n1.ID()}}, &Note{Title: "Runbook", Text: "v2"})
+	// Two members edit v2 while apart.
+	a := w.add(alice, Refs{Root: n1.ID(), Parents: []ID{n2.ID()}}, &Note{Title: "Runbook", Text: "alice's"})
+	b := w.add(bob, Refs{Root: n1.ID(), Parents: []ID{n2.ID()}}, &Note{Title: "Runbook", Text: "bob's"})
+	n := w.state().Notes[n1.ID()]
+	if len(n.Heads) != 2 || n.Current() != b.ID() || len(n.Revisions) != 4 {
+		t.Fatalf("heads %v, want [bob alice]; %d revisions", n.Heads, len(n.Revisions))
+	}
+	// Deleting the newer head leaves the other; deleting both leaves v2
+	// superseded (its descendants' links still count): no head resurrects.
+	w.add(bob, Refs{Target: b.ID()}, &Tombstone{})
+	if n = w.state().Notes[n1.ID()]; len(n.Heads) != 1 || n.Current() != a.ID() {
+		t.Fatalf("after deleting bob's head: heads %v, want [alice's]", n.Heads)
+	}
+	m := w.add(bob, Refs{Root: n1.ID(), Parents: []ID{a.ID(), b.ID()}}, &Note{Title: "Runbook", Text: "merged"})
+	if n = w.state().Notes[n1.ID()]; len(n.Heads) != 1 || n.Current() != m.ID() {
+		t.Fatalf("after merge: heads %v, want [merge]", n.Heads)
+	}
+	// Equal times: the lowest id wins.
+	x := sign(t, alice, w.id, w.clock.Add(time.Hour), Refs{Root: n1.ID(), Parents: []ID{m.ID()}}, &Note{Title: "Runbook", Text: "x"})
+	y := sign(t, bob, w.id, w.clock.Add(time.Hour), Refs{Root: n1.ID(), Parents: []ID{m.ID()}}, &Note{Title: "Runbook", Text: "y"})
+	w.records = append(w.records, x, y)
+	want := x.ID()
+	if y.ID().Compare(x.ID()) < 0 {
+		want = y.ID()
+	}
+	if n = w.state().Notes[n1.ID()]; n.Current() != want {
+		t.Fatalf("tie: current %s, want lowest id %s", n.Current(), want)
+	}
+}
+
+func TestEditsReactionsProfilesRSVPs(t *testing.T) {
+	w := newWorld(t, founder, JoinOpen)
+	w.join(alice, nil, nil)
+	w.join(bob, nil, nil)
+	p := w.post(alice, "Draft")
+	edit := w.add(alice, Refs{Target: p.ID()}, &Post{Type: PostQuestion, Title: "Final"})
+	w.add(bob, Refs{Target: p.ID()}, &Post{Type: PostQuestion, Title: "Vandalised"}) // not the author
+	for range 2 {
+		w.add(bob, Refs{Target: p.ID()}, &React{Reaction: ReactHelpful}) // counted once
+	}
+	w.add(alice, Refs{Target: p.ID()}, &React{Reaction: ReactHelpful})
+	w.add(alice, Refs{}, &Profile{Name: "A"})
+	prof := w.add(alice, Refs{}, &Profile{Name: "Alice"})
+	ev := w.add(founder, Refs{}, &Event{Title: "Call", Start: testNow.Add(time.Hour).UnixMilli()})
+	w.add(bob, Refs{Target: ev.ID()}, &RSVP{Answer: AnswerYes})
+	w.add(bob, Refs{Target: ev.ID()}, &RSVP{Answer: AnswerNo})
+	s := w.state()
+	if s.Current[p.ID()] != edit.ID() || len(s.Edits[p.ID()]) != 1 {
+		t.Errorf("current version %s, edits %d; want alice's edit only", s.Current[p.ID()], len(s.Edits[p.ID()]))
+	}
+	if got := s.Reacts[p.ID()].Helpful; got != 2 {
+		t.Errorf("helpful = %d, want 2", got)
+	}
+	if s.Profiles[PublicKeyOf(alice)] != prof.ID() {
+		t.Error("the newest profile does not win")
+	}
+	if got := s.Events[ev.ID()].RSVPs[PublicKeyOf(bob)]; got != AnswerNo {
+		t.Errorf("bob's rsvp = %d, want no", got)
+	}
+}
