@@ -12,7 +12,8 @@ import (
 // one ID on every node. Decoding is strict, and every decoded header and
 // body is re-encoded and compared with the bytes received, which refuses
 // every other encoding of the same value (and any field the decoder
-// silently dropped or padded).
+// silently dropped or padded). That comparison also refuses duplicate map
+// keys, so the decoder need not look for them.
 var (
 	encMode cbor.EncMode
 	decMode cbor.DecMode
@@ -25,7 +26,6 @@ func init() {
 		panic(fmt.Sprintf("protocol: cbor encoder options: %v", err))
 	}
 	decMode, err = cbor.DecOptions{
-		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
 		IndefLength:       cbor.IndefLengthForbidden,
 		TagsMd:            cbor.TagsForbidden,
 		MaxNestedLevels:   8,

@@ -41,15 +41,22 @@ func checkLine(field, s string, max int) *Error {
 
 // checkText checks a multi-line Markdown field: line breaks and tabs are
 // fine, other control characters are not. Its length is bounded by the body
-// limit.
+// limit. It runs on every body received, so ASCII takes a fast path.
 func checkText(field, s string) *Error {
-	for _, r := range s {
-		if r == '\n' || r == '\t' || r == '\r' {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f {
+				return fail(RuleText, "%s contains the control character %U", field, rune(c))
+			}
+			i++
 			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		if unicode.IsControl(r) || isBidiControl(r) {
 			return fail(RuleText, "%s contains the control character %U", field, r)
 		}
+		i += size
 	}
 	return nil
 }

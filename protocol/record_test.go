@@ -201,6 +201,10 @@ func TestValidationRules(t *testing.T) {
 			// A map with keys out of order: {2: "t", 1: 1}.
 			return forge(t, key, header(KindPost), []byte{0xa2, 0x02, 0x61, 't', 0x01, 0x01}, true)
 		}, ErrCanonical},
+		{"duplicate body key", func() []byte {
+			// {1: 1, 1: 1, 2: "t"}
+			return forge(t, key, header(KindPost), []byte{0xa3, 0x01, 0x01, 0x01, 0x01, 0x02, 0x61, 't'}, true)
+		}, ErrCanonical},
 		{"header not canonical", func() []byte {
 			enc := mustMarshal(t, &Header{Version: Version, Kind: KindPost, Community: community, Author: author, Created: created, BodyHash: [32]byte{}, BodyLen: 1})
 			// Re-encode the version (first value) with a two-byte integer.
