@@ -122,6 +122,18 @@ func NormalizeTag(tag string) string {
 	return b.String()
 }
 
-func isBidiControl(r rune) bool {
-	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F || r == 0x061C
+func isBidiControl(r rune) bool { return unicode.Is(unicode.Bidi_Control, r) }
+
+// CheckName checks a display, community or device name as records require
+// it: at most MaxNameRunes characters, no control or bidirectional-override
+// characters. Callers outside this package use it to refuse a bad name
+// before it is signed or saved.
+func CheckName(name string) error {
+	if !utf8.ValidString(name) {
+		return fail(RuleText, "name is not valid UTF-8")
+	}
+	if err := checkLine("name", name, MaxNameRunes); err != nil {
+		return err
+	}
+	return nil
 }

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kith-network/kith/node/home"
+)
+
+// initCmd is `kith init`: create the identity and config of a new node.
+func (c *cli) initCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create a new identity and configuration",
+		Long: "init creates the home directory, a member key (your identity as an author,\n" +
+			"portable between devices), a node key (this machine's peer identity) and a\n" +
+			"default config file. It never overwrites an existing identity.",
+		Args: noArgs,
+	}
+	name := cmd.Flags().String("name", "", "your display `name`, shown to other members")
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		h, err := c.home()
+		if err != nil {
+			return err
+		}
+		id, err := h.Init(home.InitOptions{Name: *name})
+		if err != nil {
+			return err
+		}
+		r, err := newIDResult(id)
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if *asJSON {
+			return printJSON(out, struct {
+				Home string `json:"home"`
+				idResult
+			}{h.Dir, r})
+		}
+		fmt.Fprintf(out, "Created a new identity in %s\n", h.Dir)
+		r.print(out)
+		fmt.Fprintf(out, "Back up %s: it is your identity and cannot be recovered.\n", home.MemberKeyFile)
+		return nil
+	}
+	return cmd
+}

@@ -1,0 +1,108 @@
+// Command kith runs and manages a Kith node: a member's daemon in the Kith
+// peer-to-peer knowledge-sharing network.
+//
+// The command is a thin layer over the node packages; see `kith help`.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kith-network/kith/node/home"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// cli holds the state shared by the commands of one run.
+type cli struct {
+	homeDir    string // the --home flag
+	defaultErr error  // why home.DefaultDir failed, if it did
+	started    bool   // set once a command has been accepted and starts running
+}
+
+// run executes the command line args and returns the exit status. Errors
+// are printed to stderr as "kith: <message>"; usage errors also get a hint
+// pointing at --help.
+func run(args []string, stdout, stderr io.Writer) int {
+	c := &cli{}
+	root := c.rootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "kith: %v\n", err)
+	// Cobra resolves the command, parses flags and checks arguments before
+	// the pre-run hook runs, so an error before it is a usage error.
+	if !c.started {
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	return 1
+}
+
+// rootCmd builds the command tree.
+func (c *cli) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kith",
+		Short: "Run and manage a Kith node",
+		Long: "kith runs and manages a Kith node: your daemon in the Kith peer-to-peer\n" +
+			"knowledge-sharing network. Start with `kith init`.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(*cobra.Command, []string) {
+			c.started = true
+		},
+	}
+	var def string
+	def, c.defaultErr = home.DefaultDir()
+	root.PersistentFlags().StringVar(&c.homeDir, "home", def,
+		"node home `directory`; $KITH_HOME sets the default")
+	root.AddCommand(c.initCmd(), c.idCmd(), versionCmd())
+	return root
+}
+
+// home returns the home directory chosen by --home, made absolute so that
+// messages name it unambiguously.
+func (c *cli) home() (home.Home, error) {
+	dir := c.homeDir
+	if dir == "" {
+		if c.defaultErr != nil {
+			return home.Home{}, fmt.Errorf("no home directory: %w, or use --home", c.defaultErr)
+		}
+		return home.Home{}, errors.New("no home directory: use --home or set KITH_HOME")
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return home.Home{Dir: dir}, nil
+}
+
+// noArgs rejects positional arguments.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
+}
+
+// addJSONFlag adds the --json flag every data-printing command has.
+func addJSONFlag(cmd *cobra.Command) *bool {
+	return cmd.Flags().Bool("json", false, "print the result as JSON")
+}
+
+// printJSON writes v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
