@@ -53,7 +53,7 @@ func FuzzValidate(f *testing.F) {
 func FuzzDecode(f *testing.F) {
 	seedRecords(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := parse(data, testNow)
+		r, err := parse(data, testNow.UnixMilli())
 		if err != nil {
 			return
 		}

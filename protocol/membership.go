@@ -383,3 +383,26 @@ func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 func sortByPosition(rs []*Record) {
 	slices.SortFunc(rs, func(a, b *Record) int { return PositionOf(a).Compare(PositionOf(b)) })
 }
+
+// ChangedFrom compares m with an earlier membership of the same community
+// and says whose records may now have another status or effect: every
+// author (all) when the genesis changed, else the members whose standing
+// history differs. A store re-evaluates those authors' objects.
+func (m *Membership) ChangedFrom(old *Membership) (all bool, authors []PublicKey) {
+	if old == nil || old.Founder != m.Founder || (old.Genesis == nil) != (m.Genesis == nil) ||
+		(m.Genesis != nil && old.Genesis.Policy != m.Genesis.Policy) {
+		return true, nil
+	}
+	for k, h := range m.members {
+		if o := old.members[k]; o == nil || !slices.Equal(o.steps, h.steps) {
+			authors = append(authors, k)
+		}
+	}
+	for k := range old.members {
+		if m.members[k] == nil {
+			authors = append(authors, k)
+		}
+	}
+	slices.SortFunc(authors, PublicKey.Compare)
+	return false, authors
+}

@@ -233,3 +233,69 @@ func checkNonTrivial(t *testing.T, s *State) {
 		}
 	}
 }
+
+// TestObjectsComposeToState checks the claim that lets a store maintain
+// views incrementally: evaluating each object's records alone, with the
+// community's membership, and merging the results gives exactly the state
+// of the whole set.
+func TestObjectsComposeToState(t *testing.T) {
+	for seed := range uint64(3) {
+		community, records := randomCommunity(t, rand.New(rand.NewPCG(seed, 7)), 1500)
+		want := Evaluate(community, records)
+		byID := make(map[ID]*Record)
+		for _, r := range records {
+			byID[r.ID()] = r
+		}
+		lookup := func(id ID) *Record { return byID[id] }
+		groups := make(map[Object][]*Record)
+		var controls []*Record
+		for _, r := range records {
+			obj, waiting := ObjectOf(r, lookup)
+			if obj.Type == ObjectNone {
+				if byID[waiting] != nil {
+					t.Fatalf("record %s waits for %s, which is present", r.ID(), waiting)
+				}
+				obj = Object{ID: r.ID()} // alone: it can only have a status
+			}
+			if obj.Type == ObjectControl {
+				controls = append(controls, r)
+			}
+			groups[obj] = append(groups[obj], r)
+		}
+		m := ResolveMembership(community, controls)
+		merged := EvaluateWith(m, nil)
+		for obj, rs := range groups {
+			part := EvaluateWith(m, rs)
+			mergeInto(t, merged, part, obj)
+		}
+		if !reflect.DeepEqual(merged, want) {
+			t.Fatalf("seed %d: objects evaluated apart differ from the whole", seed)
+		}
+		t.Logf("seed %d: %d objects", seed, len(groups))
+	}
+}
+
+func mergeInto(t *testing.T, dst, src *State, obj Object) {
+	t.Helper()
+	mergeMap(t, dst.Status, src.Status, obj)
+	mergeMap(t, dst.Tombstoned, src.Tombstoned, obj)
+	mergeMap(t, dst.Hidden, src.Hidden, obj)
+	mergeMap(t, dst.Threads, src.Threads, obj)
+	mergeMap(t, dst.Notes, src.Notes, obj)
+	mergeMap(t, dst.Events, src.Events, obj)
+	mergeMap(t, dst.Edits, src.Edits, obj)
+	mergeMap(t, dst.Current, src.Current, obj)
+	mergeMap(t, dst.Reacts, src.Reacts, obj)
+	mergeMap(t, dst.Profiles, src.Profiles, obj)
+	mergeMap(t, dst.Devices, src.Devices, obj)
+}
+
+func mergeMap[K comparable, V any](t *testing.T, dst, src map[K]V, obj Object) {
+	t.Helper()
+	for k, v := range src {
+		if _, dup := dst[k]; dup {
+			t.Fatalf("object %s %s: key %v also produced by another object", obj.Type, obj.ID, k)
+		}
+		dst[k] = v
+	}
+}

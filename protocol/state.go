@@ -78,6 +78,22 @@ func (r *Reactions) add(kind Reaction) {
 // foreign and otherwise ignored. The result does not depend on the order of
 // records.
 func Evaluate(community ID, records []*Record) *State {
+	set := dedupe(records)
+	return evaluate(ResolveMembership(community, set), set)
+}
+
+// EvaluateWith is Evaluate with the membership already resolved from all
+// of the community's control records. Given that membership and the records
+// of one Object (see ObjectOf), it computes exactly that object's part of
+// the community's state, which is how a store keeps its views current
+// without re-reading the whole community.
+func EvaluateWith(m *Membership, records []*Record) *State {
+	return evaluate(m, dedupe(records))
+}
+
+// dedupe returns the distinct records in Position order, preferring a copy
+// with a body over a purged one.
+func dedupe(records []*Record) []*Record {
 	byID := make(map[ID]*Record, len(records))
 	for _, r := range records {
 		if prev, ok := byID[r.id]; !ok || (prev.Purged() && !r.Purged()) {
@@ -89,11 +105,18 @@ func Evaluate(community ID, records []*Record) *State {
 		set = append(set, r)
 	}
 	sortByPosition(set)
+	return set
+}
 
+func evaluate(m *Membership, set []*Record) *State {
+	byID := make(map[ID]*Record, len(set))
+	for _, r := range set {
+		byID[r.id] = r
+	}
 	e := &evaluation{
 		byID: byID,
 		State: State{
-			Membership: ResolveMembership(community, set),
+			Membership: m,
 			Status:     make(map[ID]Status, len(set)),
 			Tombstoned: make(map[ID]ID),
 			Hidden:     make(map[ID]ID),
@@ -109,7 +132,7 @@ func Evaluate(community ID, records []*Record) *State {
 	}
 	accepted := make([]*Record, 0, len(set))
 	for _, r := range set {
-		st := e.Membership.Status(r)
+		st := m.Status(r)
 		e.Status[r.id] = st
 		if st == StatusAccepted {
 			accepted = append(accepted, r)

@@ -310,3 +310,22 @@ func TestEditsReactionsProfilesRSVPs(t *testing.T) {
 		t.Errorf("bob's rsvp = %d, want no", got)
 	}
 }
+
+func TestMembershipChangedFrom(t *testing.T) {
+	w := newWorld(t, founder, JoinInvite)
+	before := ResolveMembership(w.id, w.records)
+	if all, _ := before.ChangedFrom(nil); !all {
+		t.Error("a first membership must report every author as changed")
+	}
+	inv, invKey := w.invite(founder, 5, time.Hour)
+	w.join(alice, inv, invKey)
+	w.post(bob, "not a control record")
+	after := ResolveMembership(w.id, w.records)
+	all, authors := after.ChangedFrom(before)
+	if all || len(authors) != 1 || authors[0] != PublicKeyOf(alice) {
+		t.Errorf("changed: all=%v authors=%v, want only alice", all, authors)
+	}
+	if all, authors := after.ChangedFrom(after); all || len(authors) != 0 {
+		t.Errorf("no change reported as all=%v authors=%v", all, authors)
+	}
+}
