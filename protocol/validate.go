@@ -2,9 +2,9 @@ package protocol
 
 import (
 	"bytes"
-	"math"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"math"
 	"time"
 )
 
