@@ -108,3 +108,17 @@ func FuzzNormalizeTag(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeStored feeds arbitrary bytes to the decoder of stored records:
+// a damaged store must give an error, never a panic.
+func FuzzDecodeStored(f *testing.F) {
+	seedRecords(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := Decode(data)
+		if err != nil {
+			return
+		}
+		_ = r.Encode()
+		Evaluate(r.Community(), []*Record{r})
+	})
+}

@@ -382,3 +382,20 @@ func TestParseID(t *testing.T) {
 		t.Errorf("ParsePublicKey round trip: %v", err)
 	}
 }
+
+func TestDecodeStored(t *testing.T) {
+	r := sign(t, testKey("a"), ID{1}, testNow, Refs{Root: ID{2}}, &Reply{Text: "stored"})
+	for _, rec := range []*Record{r, r.Without()} {
+		got, err := Decode(rec.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID() != r.ID() || got.Purged() != rec.Purged() || !reflect.DeepEqual(got.Content(), rec.Content()) ||
+			!bytes.Equal(got.Encode(), rec.Encode()) {
+			t.Errorf("decoded stored record differs (purged=%v)", rec.Purged())
+		}
+	}
+	if _, err := Decode([]byte("garbage")); !errors.Is(err, ErrEncoding) {
+		t.Errorf("garbage: got %v, want %v", err, ErrEncoding)
+	}
+}
