@@ -2,7 +2,6 @@ package protocol
 
 import (
 	"crypto/ed25519"
-	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -95,15 +94,4 @@ func BenchmarkValidateVsVerify(b *testing.B) {
 	b.ReportMetric(float64(validate.Nanoseconds())/float64(b.N), "validate-ns/op")
 	b.ReportMetric(float64(verify.Nanoseconds())/float64(b.N), "verify-ns/op")
 	b.ReportMetric(float64(validate)/float64(verify), "ratio")
-}
-
-// BenchmarkEvaluate100k computes the state of a community of 100,000
-// random records (one op = the whole set).
-func BenchmarkEvaluate100k(b *testing.B) {
-	community, records := randomCommunity(b, rand.New(rand.NewPCG(1, 2)), 100_000)
-	b.ResetTimer()
-	for b.Loop() {
-		Evaluate(community, records)
-	}
-	b.ReportMetric(float64(len(records)), "records")
 }

@@ -1,152 +1,13 @@
-package protocol
+package protocol_test
 
 import (
-	"crypto/ed25519"
-	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"testing"
-	"time"
-)
 
-// randomCommunity makes n random but valid records of one invite-only
-// community: invites (some by non-moderators, some expiring), joins with
-// and without invites, role grants, revokes, admissions and removals by
-// random authors, posts, replies, edits, accepts, concurrent note edits,
-// reactions, events, RSVPs, profiles, devices, tombstones and hides. Clocks
-// are skewed: records may be created out of order and at equal times.
-func randomCommunity(t testing.TB, rng *rand.Rand, n int) (ID, []*Record) {
-	t.Helper()
-	keys := make([]ed25519.PrivateKey, 24)
-	keyOf := make(map[PublicKey]ed25519.PrivateKey)
-	for i := range keys {
-		keys[i] = testKey(fmt.Sprintf("member %d", i))
-		keyOf[PublicKeyOf(keys[i])] = keys[i]
-	}
-	byID := make(map[ID]*Record)
-	clock := testNow.Add(-time.Hour)
-	pick := func(rs []*Record) *Record { return rs[rng.IntN(len(rs))] }
-	genesis := sign(t, keys[0], ID{}, clock, Refs{}, &Community{Name: "Random", Policy: JoinInvite})
-	community := genesis.ID()
-	records := []*Record{genesis}
-	type invite struct {
-		rec *Record
-		key ed25519.PrivateKey
-	}
-	var invites []invite
-	var posts, replies, notes, events, all []*Record
-	noteRevs := make(map[ID][]*Record)
-	for len(records) < n {
-		// Most records move the clock forward; some reuse a time or lag.
-		switch rng.IntN(10) {
-		case 0:
-		case 1:
-			clock = clock.Add(-time.Duration(rng.IntN(5000)) * time.Millisecond)
-		default:
-			clock = clock.Add(time.Duration(rng.IntN(3000)) * time.Millisecond)
-		}
-		key := keys[rng.IntN(len(keys))]
-		if rng.IntN(4) == 0 {
-			key = keys[rng.IntN(4)] // the founder and early members write more
-		}
-		var refs Refs
-		var body Body
-		switch op := rng.IntN(20); {
-		case op == 0:
-			invKey := testKey(fmt.Sprintf("invite %d", len(records)))
-			body = &Invite{Key: PublicKeyOf(invKey), Expires: clock.Add(time.Duration(1+rng.IntN(600)) * time.Second).UnixMilli(), MaxUses: uint32(1 + rng.IntN(3))}
-			r := sign(t, key, community, clock, refs, body)
-			records = append(records, r)
-			invites = append(invites, invite{r, invKey})
-			continue
-		case op <= 2:
-			if len(invites) == 0 || rng.IntN(5) == 0 {
-				body = &Join{}
-				break
-			}
-			inv := invites[rng.IntN(len(invites))]
-			refs.Target = inv.rec.ID()
-			body = &Join{InviteKey: PublicKeyOf(inv.key), InviteProof: InviteProof(inv.key, community, PublicKeyOf(key))}
-		case op == 3:
-			if rng.IntN(2) == 0 {
-				key = keys[0] // the founder's roles always take effect
-			}
-			body = &Role{Member: PublicKeyOf(keys[rng.IntN(len(keys))]), Action: RoleAction(1 + rng.IntN(4))}
-		case op <= 6:
-			body = &Post{Type: PostType(1 + rng.IntN(3)), Title: fmt.Sprintf("post %d", len(records)), Tags: []string{"t" + fmt.Sprint(rng.IntN(5))}}
-			if len(posts) > 0 && rng.IntN(6) == 0 {
-				orig := pick(posts)
-				refs.Target = orig.ID() // an edit (effective only by the author)
-				if orig.Header.Target.IsZero() && rng.IntN(3) != 0 {
-					key = keyOf[orig.Header.Author]
-				}
-			}
-		case op <= 9 && len(posts) > 0:
-			refs.Root = pick(posts).ID()
-			body = &Reply{Text: fmt.Sprintf("reply %d", len(records))}
-		case op == 10 && len(replies) > 0:
-			reply := pick(replies)
-			refs.Root, refs.Target = reply.Header.Root, reply.ID()
-			body = &Accept{}
-			if asker := byID[refs.Root]; asker != nil && rng.IntN(4) != 0 {
-				key = keyOf[asker.Header.Author]
-			}
-		case op <= 12:
-			body = &Note{Title: "note", Text: fmt.Sprintf("revision %d", len(records))}
-			if len(notes) > 0 && rng.IntN(4) != 0 {
-				root := pick(notes)
-				revs := noteRevs[root.ID()]
-				// Follow one or two recent revisions: concurrent edits
-				// and merges both happen.
-				refs.Root = root.ID()
-				refs.Parents = []ID{revs[len(revs)-1-rng.IntN(min(3, len(revs)))].ID()}
-				if other := pick(revs).ID(); rng.IntN(3) == 0 && other != refs.Parents[0] {
-					refs.Parents = append(refs.Parents, other)
-				}
-			}
-		case op == 13 && len(all) > 0:
-			refs.Target = pick(all).ID()
-			body = &React{Reaction: Reaction(1 + rng.IntN(3))}
-		case op == 14:
-			body = &Event{Title: "meet", Start: clock.Add(time.Hour).UnixMilli()}
-		case op == 15 && len(events) > 0:
-			refs.Target = pick(events).ID()
-			body = &RSVP{Answer: Answer(1 + rng.IntN(3))}
-		case op == 16:
-			body = &Profile{Name: fmt.Sprintf("member %d", rng.IntN(100))}
-		case op == 17 && len(all) > 0:
-			refs.Target = pick(all).ID()
-			body = &Tombstone{}
-		case op == 18 && len(all) > 0:
-			refs.Target = pick(all).ID()
-			body = &Hide{}
-		default:
-			body = &Device{PeerID: []byte{byte(rng.IntN(256)), 1, 2}}
-		}
-		r := sign(t, key, community, clock, refs, body)
-		records = append(records, r)
-		byID[r.ID()] = r
-		switch r.Header.Kind {
-		case KindPost:
-			posts = append(posts, r)
-			all = append(all, r)
-		case KindReply:
-			replies = append(replies, r)
-			all = append(all, r)
-		case KindNote:
-			root := r.Header.Root
-			if root.IsZero() {
-				root = r.ID()
-				notes = append(notes, r)
-			}
-			noteRevs[root] = append(noteRevs[root], r)
-			all = append(all, r)
-		case KindEvent:
-			events = append(events, r)
-		}
-	}
-	return community, records
-}
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/protocol/prototest"
+)
 
 // TestStateIndependentOfArrivalOrder is the property the whole network
 // rests on: any order of arrival, with duplicates and purged copies, gives
@@ -154,11 +15,11 @@ func randomCommunity(t testing.TB, rng *rand.Rand, n int) (ID, []*Record) {
 func TestStateIndependentOfArrivalOrder(t *testing.T) {
 	for seed := range uint64(3) {
 		rng := rand.New(rand.NewPCG(seed, 42))
-		community, records := randomCommunity(t, rng, 1500)
-		want := Evaluate(community, records)
+		community, records := prototest.RandomCommunity(t, rng, 1500)
+		want := protocol.Evaluate(community, records)
 		checkNonTrivial(t, want)
 		for trial := range 10 {
-			shuffled := append([]*Record(nil), records...)
+			shuffled := append([]*protocol.Record(nil), records...)
 			// Some trials add duplicates and purged copies of records.
 			for i := 0; trial%2 == 1 && i < 100; i++ {
 				r := records[rng.IntN(len(records))]
@@ -168,7 +29,7 @@ func TestStateIndependentOfArrivalOrder(t *testing.T) {
 				shuffled = append(shuffled, r)
 			}
 			rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-			got := Evaluate(community, shuffled)
+			got := protocol.Evaluate(community, shuffled)
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("seed %d trial %d: state differs for another arrival order", seed, trial)
 			}
@@ -176,11 +37,11 @@ func TestStateIndependentOfArrivalOrder(t *testing.T) {
 		// Arrival in pieces: the state of the whole set does not depend on
 		// which prefix arrived first.
 		rng.Shuffle(len(records), func(i, j int) { records[i], records[j] = records[j], records[i] })
-		half := Evaluate(community, records[:len(records)/2])
+		half := protocol.Evaluate(community, records[:len(records)/2])
 		if reflect.DeepEqual(half, want) {
 			t.Fatalf("seed %d: half the records gave the full state; the generator is too weak", seed)
 		}
-		if got := Evaluate(community, records); !reflect.DeepEqual(got, want) {
+		if got := protocol.Evaluate(community, records); !reflect.DeepEqual(got, want) {
 			t.Fatalf("seed %d: state differs after arriving in two halves", seed)
 		}
 	}
@@ -188,13 +49,13 @@ func TestStateIndependentOfArrivalOrder(t *testing.T) {
 
 // checkNonTrivial makes sure the random community exercised every rule,
 // so the property above is not vacuous.
-func checkNonTrivial(t *testing.T, s *State) {
+func checkNonTrivial(t *testing.T, s *protocol.State) {
 	t.Helper()
-	count := make(map[Status]int)
+	count := make(map[protocol.Status]int)
 	for _, st := range s.Status {
 		count[st]++
 	}
-	standings := make(map[Standing]int)
+	standings := make(map[protocol.Standing]int)
 	for _, m := range s.Membership.Members() {
 		standings[m.Standing]++
 	}
@@ -212,11 +73,11 @@ func checkNonTrivial(t *testing.T, s *State) {
 	t.Logf("statuses %v, standings %v, %d notes (%d with concurrent heads), %d threads (%d answered), %d edited, %d tombstoned, %d hidden, %d invites in force",
 		count, standings, len(s.Notes), concurrent, len(s.Threads), accepted, edited, len(s.Tombstoned), len(s.Hidden), len(s.Membership.Invites))
 	checks := map[string]bool{
-		"accepted records":    count[StatusAccepted] > 0,
-		"pending records":     count[StatusPending] > 0,
-		"removed records":     count[StatusRemoved] > 0,
-		"moderators":          standings[StandingModerator] > 0,
-		"removed members":     standings[StandingRemoved] > 0,
+		"accepted records":    count[protocol.StatusAccepted] > 0,
+		"pending records":     count[protocol.StatusPending] > 0,
+		"removed records":     count[protocol.StatusRemoved] > 0,
+		"moderators":          standings[protocol.StandingModerator] > 0,
+		"removed members":     standings[protocol.StandingRemoved] > 0,
 		"concurrent heads":    concurrent > 0,
 		"accepted answers":    accepted > 0,
 		"edits":               edited > 0,
@@ -240,32 +101,32 @@ func checkNonTrivial(t *testing.T, s *State) {
 // of the whole set.
 func TestObjectsComposeToState(t *testing.T) {
 	for seed := range uint64(3) {
-		community, records := randomCommunity(t, rand.New(rand.NewPCG(seed, 7)), 1500)
-		want := Evaluate(community, records)
-		byID := make(map[ID]*Record)
+		community, records := prototest.RandomCommunity(t, rand.New(rand.NewPCG(seed, 7)), 1500)
+		want := protocol.Evaluate(community, records)
+		byID := make(map[protocol.ID]*protocol.Record)
 		for _, r := range records {
 			byID[r.ID()] = r
 		}
-		lookup := func(id ID) *Record { return byID[id] }
-		groups := make(map[Object][]*Record)
-		var controls []*Record
+		lookup := func(id protocol.ID) *protocol.Record { return byID[id] }
+		groups := make(map[protocol.Object][]*protocol.Record)
+		var controls []*protocol.Record
 		for _, r := range records {
-			obj, waiting := ObjectOf(r, lookup)
-			if obj.Type == ObjectNone {
+			obj, waiting := protocol.ObjectOf(r, lookup)
+			if obj.Type == protocol.ObjectNone {
 				if byID[waiting] != nil {
 					t.Fatalf("record %s waits for %s, which is present", r.ID(), waiting)
 				}
-				obj = Object{ID: r.ID()} // alone: it can only have a status
+				obj = protocol.Object{ID: r.ID()} // alone: it can only have a status
 			}
-			if obj.Type == ObjectControl {
+			if obj.Type == protocol.ObjectControl {
 				controls = append(controls, r)
 			}
 			groups[obj] = append(groups[obj], r)
 		}
-		m := ResolveMembership(community, controls)
-		merged := EvaluateWith(m, nil)
+		m := protocol.ResolveMembership(community, controls)
+		merged := protocol.EvaluateWith(m, nil)
 		for obj, rs := range groups {
-			part := EvaluateWith(m, rs)
+			part := protocol.EvaluateWith(m, rs)
 			mergeInto(t, merged, part, obj)
 		}
 		if !reflect.DeepEqual(merged, want) {
@@ -275,7 +136,7 @@ func TestObjectsComposeToState(t *testing.T) {
 	}
 }
 
-func mergeInto(t *testing.T, dst, src *State, obj Object) {
+func mergeInto(t *testing.T, dst, src *protocol.State, obj protocol.Object) {
 	t.Helper()
 	mergeMap(t, dst.Status, src.Status, obj)
 	mergeMap(t, dst.Tombstoned, src.Tombstoned, obj)
@@ -290,7 +151,7 @@ func mergeInto(t *testing.T, dst, src *State, obj Object) {
 	mergeMap(t, dst.Devices, src.Devices, obj)
 }
 
-func mergeMap[K comparable, V any](t *testing.T, dst, src map[K]V, obj Object) {
+func mergeMap[K comparable, V any](t *testing.T, dst, src map[K]V, obj protocol.Object) {
 	t.Helper()
 	for k, v := range src {
 		if _, dup := dst[k]; dup {
@@ -298,4 +159,15 @@ func mergeMap[K comparable, V any](t *testing.T, dst, src map[K]V, obj Object) {
 		}
 		dst[k] = v
 	}
+}
+
+// BenchmarkEvaluate100k computes the state of a community of 100,000
+// random records (one op = the whole set).
+func BenchmarkEvaluate100k(b *testing.B) {
+	community, records := prototest.RandomCommunity(b, rand.New(rand.NewPCG(1, 2)), 100_000)
+	b.ResetTimer()
+	for b.Loop() {
+		protocol.Evaluate(community, records)
+	}
+	b.ReportMetric(float64(len(records)), "records")
 }

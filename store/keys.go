@@ -1,0 +1,136 @@
+package store
+
+import (
+	"encoding/binary"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// The key space. Every key starts with one byte naming its table; keys that
+// belong to a community continue with its 32-byte ID, so one community's
+// entries of a table are one prefix. Positions are encoded so that byte
+// order is (created, id) order: 8 bytes of created (sign bit flipped, big
+// endian) and the 32-byte ID.
+//
+//	'F'                                format version (uint32)
+//	'g' community                      a community this store holds records of
+//	'r' id                             the record, as encoded on the wire (body dropped once purged)
+//	'm' id                             the record's meta: status, flags, object
+//	'c' community pos                  every record in community order; value: status
+//	'o' community type objID pos       the records of an object (thread, note, event, member, control)
+//	'w' community target id            a record whose object is unknown until target arrives
+//	'a' community author pos           records by author
+//	'k' community kind pos             records by kind
+//	't' community len tag pos          records by tag (tag length-prefixed, so "go" is not a prefix of "golang")
+//	'd' community type objID           an object whose view must be refreshed (written with the records)
+//	'v' community type objID           an object's view
+//	'T' community ^created postID      live threads, newest first
+//	'A' community ^activity postID     live threads, most recently active first
+//	'N' community ^updated noteID      live notes, most recently updated first
+//	'E' community start eventID        live events by start time
+const (
+	tFormat    = 'F'
+	tCommunity = 'g'
+	tRecord    = 'r'
+	tMeta      = 'm'
+	tOrder     = 'c'
+	tObject    = 'o'
+	tWaiting   = 'w'
+	tAuthor    = 'a'
+	tKind      = 'k'
+	tTag       = 't'
+	tDirty     = 'd'
+	tView      = 'v'
+	tThreads   = 'T'
+	tActive    = 'A'
+	tNotes     = 'N'
+	tEvents    = 'E'
+)
+
+const (
+	idLen  = 32
+	posLen = 8 + idLen
+)
+
+// key concatenates a table byte and parts.
+func key(table byte, parts ...[]byte) []byte {
+	n := 1
+	for _, p := range parts {
+		n += len(p)
+	}
+	k := make([]byte, 0, n)
+	k = append(k, table)
+	for _, p := range parts {
+		k = append(k, p...)
+	}
+	return k
+}
+
+// encodeTime maps a signed time to bytes that sort in numeric order.
+func encodeTime(ms int64) []byte {
+	return binary.BigEndian.AppendUint64(nil, uint64(ms)^(1<<63))
+}
+
+func decodeTime(b []byte) int64 { return int64(binary.BigEndian.Uint64(b) ^ (1 << 63)) }
+
+// encodeDesc maps a time to bytes that sort newest first.
+func encodeDesc(ms int64) []byte {
+	return binary.BigEndian.AppendUint64(nil, ^(uint64(ms) ^ (1 << 63)))
+}
+
+func encodePos(p protocol.Position) []byte { return append(encodeTime(p.Created), p.ID[:]...) }
+
+// decodePos reads a position from the last posLen bytes of a key.
+func decodePos(k []byte) protocol.Position {
+	tail := k[len(k)-posLen:]
+	var id protocol.ID
+	copy(id[:], tail[8:])
+	return protocol.Position{Created: decodeTime(tail[:8]), ID: id}
+}
+
+// lastID reads the ID in the last idLen bytes of a key.
+func lastID(k []byte) protocol.ID {
+	var id protocol.ID
+	copy(id[:], k[len(k)-idLen:])
+	return id
+}
+
+func objectKey(table byte, community protocol.ID, obj protocol.Object) []byte {
+	return key(table, community[:], []byte{byte(obj.Type)}, obj.ID[:])
+}
+
+func tagKey(community protocol.ID, tag string) []byte {
+	return key(tTag, community[:], binary.BigEndian.AppendUint16(nil, uint16(len(tag))), []byte(tag))
+}
+
+// recordKeys are the index keys a record has whatever its status: the
+// consistency check expects exactly these (plus its object or waiting key).
+func recordKeys(r *protocol.Record) [][]byte {
+	c := r.Community()
+	h := r.Header
+	pos := encodePos(protocol.PositionOf(r))
+	keys := [][]byte{
+		key(tOrder, c[:], pos),
+		key(tAuthor, c[:], h.Author[:], pos),
+		key(tKind, c[:], []byte{byte(h.Kind)}, pos),
+	}
+	for _, tag := range recordTags(r) {
+		keys = append(keys, append(tagKey(c, tag), pos...))
+	}
+	return keys
+}
+
+// recordTags returns the tags a record is indexed under.
+func recordTags(r *protocol.Record) []string {
+	switch b := r.Content().(type) {
+	case *protocol.Post:
+		return b.Tags
+	case *protocol.Note:
+		return b.Tags
+	case *protocol.Event:
+		return b.Tags
+	case *protocol.Profile:
+		return b.Expertise
+	}
+	return nil
+}

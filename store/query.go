@@ -1,0 +1,358 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// Page is one page of a query. Next is the cursor of the following page,
+// empty on the last one; pass it back unchanged.
+type Page[T any] struct {
+	Items []T
+	Next  string
+}
+
+// Entry is a stored record with what the store knows about it.
+type Entry struct {
+	Record *protocol.Record
+	Meta   Meta
+}
+
+// MaxLimit caps a page, whatever the caller asks for.
+const MaxLimit = 500
+
+// ErrBadCursor is returned for a cursor this query did not produce.
+var ErrBadCursor = errors.New("invalid cursor")
+
+// read runs fn on a read transaction after refreshing dirty views, so
+// every query sees the effects of every ingest that returned before it.
+func (s *Store) read(ctx context.Context, fn func(txn *badger.Txn) error) error {
+	if err := s.Flush(ctx); err != nil {
+		return err
+	}
+	return s.db.View(fn)
+}
+
+// paginate walks keys under prefix, starting after the key named by
+// cursor, turning each into an item with fn (which may skip it). It stops
+// at limit items and returns the cursor of the next page only if another
+// item follows, so the last page has an empty Next.
+func paginate[T any](txn *badger.Txn, prefix []byte, cursor string, limit int, fn func(k, v []byte) (T, bool, error)) (Page[T], error) {
+	if limit <= 0 || limit > MaxLimit {
+		limit = MaxLimit
+	}
+	start := prefix
+	if cursor != "" {
+		after, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || len(after) == 0 {
+			return Page[T]{}, ErrBadCursor
+		}
+		// Seek just past the last key of the previous page.
+		start = append(append(slices.Clip(prefix), after...), 0)
+	}
+	var page Page[T]
+	var last []byte
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
+	defer it.Close()
+	for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
+		item := it.Item()
+		k := item.KeyCopy(nil)
+		var v T
+		var ok bool
+		err := item.Value(func(val []byte) error {
+			var err error
+			v, ok, err = fn(k, val)
+			return err
+		})
+		if err != nil {
+			return Page[T]{}, err
+		}
+		if !ok {
+			continue
+		}
+		if len(page.Items) == limit {
+			page.Next = base64.RawURLEncoding.EncodeToString(last[len(prefix):])
+			break
+		}
+		page.Items = append(page.Items, v)
+		last = k
+	}
+	return page, nil
+}
+
+// Get returns a record and its meta.
+func (s *Store) Get(ctx context.Context, id protocol.ID) (Entry, error) {
+	var e Entry
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		var err error
+		e, err = getEntry(txn, id)
+		return err
+	})
+	return e, err
+}
+
+func getEntry(txn *badger.Txn, id protocol.ID) (Entry, error) {
+	r, err := getRecord(txn, id)
+	if err != nil {
+		return Entry{}, err
+	}
+	m, err := getMeta(txn, id)
+	if err != nil {
+		return Entry{}, err
+	}
+	return Entry{Record: r, Meta: m}, nil
+}
+
+// Communities lists the communities the store holds records of.
+func (s *Store) Communities() []protocol.ID {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]protocol.ID, 0, len(s.communities))
+	for id := range s.communities {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, protocol.ID.Compare)
+	return ids
+}
+
+// ThreadOrder is how Threads sorts.
+type ThreadOrder uint8
+
+// Thread orders.
+const (
+	Newest             ThreadOrder = iota // by the original post's time, newest first
+	MostRecentActivity                    // by the newest reply or edit, most recent first
+)
+
+// Threads lists a community's live threads.
+func (s *Store) Threads(ctx context.Context, community protocol.ID, order ThreadOrder, cursor string, limit int) (Page[ThreadView], error) {
+	table := byte(tThreads)
+	if order == MostRecentActivity {
+		table = tActive
+	}
+	return listViews[ThreadView](ctx, s, key(table, community[:]), community, protocol.ObjectThread, cursor, limit)
+}
+
+// Notes lists a community's live notes, most recently updated first.
+func (s *Store) Notes(ctx context.Context, community protocol.ID, cursor string, limit int) (Page[NoteView], error) {
+	return listViews[NoteView](ctx, s, key(tNotes, community[:]), community, protocol.ObjectNote, cursor, limit)
+}
+
+// UpcomingEvents lists a community's live events that have not ended by
+// now (unix ms), soonest first.
+func (s *Store) UpcomingEvents(ctx context.Context, community protocol.ID, now int64, cursor string, limit int) (Page[EventView], error) {
+	var page Page[EventView]
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		var err error
+		page, err = paginate(txn, key(tEvents, community[:]), cursor, limit, func(k, _ []byte) (EventView, bool, error) {
+			v, err := loadView[EventView](txn, community, protocol.Object{Type: protocol.ObjectEvent, ID: lastID(k)})
+			end := v.End
+			if end == 0 {
+				end = v.Start
+			}
+			return v, err == nil && end >= now, err
+		})
+		return err
+	})
+	return page, err
+}
+
+func listViews[V any](ctx context.Context, s *Store, prefix []byte, community protocol.ID, typ protocol.ObjectType, cursor string, limit int) (Page[V], error) {
+	var page Page[V]
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		var err error
+		page, err = paginate(txn, prefix, cursor, limit, func(k, _ []byte) (V, bool, error) {
+			v, err := loadView[V](txn, community, protocol.Object{Type: typ, ID: lastID(k)})
+			return v, err == nil, err
+		})
+		return err
+	})
+	return page, err
+}
+
+func loadView[V any](txn *badger.Txn, community protocol.ID, obj protocol.Object) (V, error) {
+	var v V
+	data, err := getValue(txn, objectKey(tView, community, obj))
+	if err != nil {
+		return v, fmt.Errorf("view of %s %s: %w", obj.Type, obj.ID, err)
+	}
+	return v, decodeView(data, &v)
+}
+
+// ThreadDetail is a thread with a page of its replies.
+type ThreadDetail struct {
+	View     ThreadView
+	Post     Entry   // the version shown
+	Replies  []Entry // live replies in order, each the version shown
+	Accepted *Entry  // the accepted reply, if any
+	Next     string  // cursor for more replies
+}
+
+// Thread returns a live thread and a page of its replies.
+func (s *Store) Thread(ctx context.Context, community, post protocol.ID, cursor string, limit int) (ThreadDetail, error) {
+	var d ThreadDetail
+	obj := protocol.Object{Type: protocol.ObjectThread, ID: post}
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		v, err := loadView[ThreadView](txn, community, obj)
+		if err != nil {
+			return fmt.Errorf("thread %s: %w", post, ErrNotFound)
+		}
+		d.View = v
+		if d.Post, err = getEntry(txn, v.Current); err != nil {
+			return err
+		}
+		if !v.Accepted.IsZero() {
+			a, err := getEntry(txn, v.Accepted)
+			if err != nil {
+				return err
+			}
+			d.Accepted = &a
+		}
+		page, err := paginate(txn, objectKey(tObject, community, obj), cursor, limit, func(k, _ []byte) (Entry, bool, error) {
+			return liveOfKind(txn, decodePos(k).ID, protocol.KindReply)
+		})
+		d.Replies, d.Next = page.Items, page.Next
+		return err
+	})
+	return d, err
+}
+
+// liveOfKind returns a live original (not an edit) of kind.
+func liveOfKind(txn *badger.Txn, id protocol.ID, kind protocol.Kind) (Entry, bool, error) {
+	m, err := getMeta(txn, id)
+	if err != nil || !m.Live() {
+		return Entry{}, false, err
+	}
+	e, err := getEntry(txn, id)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	h := e.Record.Header
+	return e, h.Kind == kind && h.Target.IsZero(), nil
+}
+
+// NoteDetail is a note with its heads and full history.
+type NoteDetail struct {
+	View    NoteView
+	Heads   []Entry // current first; more than one means concurrent edits
+	History []Entry // every live revision in order, with its author and time
+}
+
+// Note returns a live note with its heads and revision history.
+func (s *Store) Note(ctx context.Context, community, root protocol.ID) (NoteDetail, error) {
+	var d NoteDetail
+	obj := protocol.Object{Type: protocol.ObjectNote, ID: root}
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		v, err := loadView[NoteView](txn, community, obj)
+		if err != nil {
+			return fmt.Errorf("note %s: %w", root, ErrNotFound)
+		}
+		d.View = v
+		for _, h := range v.Heads {
+			e, err := getEntry(txn, h)
+			if err != nil {
+				return err
+			}
+			d.Heads = append(d.Heads, e)
+		}
+		return scanKeys(txn, objectKey(tObject, community, obj), func(k []byte) error {
+			id := decodePos(k).ID
+			m, err := getMeta(txn, id)
+			if err != nil || !m.Live() {
+				return err
+			}
+			e, err := getEntry(txn, id)
+			if err == nil && e.Record.Header.Kind == protocol.KindNote {
+				d.History = append(d.History, e)
+			}
+			return err
+		})
+	})
+	return d, err
+}
+
+// Members lists a community's members (founder first, then by key) with
+// their standing and profile.
+func (s *Store) Members(ctx context.Context, community protocol.ID, cursor string, limit int) (Page[MemberView], error) {
+	if err := s.Flush(ctx); err != nil {
+		return Page[MemberView]{}, err
+	}
+	s.mu.Lock()
+	c := s.communities[community]
+	var members []protocol.Member
+	if c != nil {
+		members = c.members.Members()
+	}
+	s.mu.Unlock()
+	if limit <= 0 || limit > MaxLimit {
+		limit = MaxLimit
+	}
+	start := 0
+	if cursor != "" {
+		after, err := protocol.ParsePublicKey(cursor)
+		if err != nil {
+			return Page[MemberView]{}, ErrBadCursor
+		}
+		start = slices.IndexFunc(members, func(m protocol.Member) bool { return m.Key == after }) + 1
+		if start == 0 {
+			return Page[MemberView]{}, ErrBadCursor
+		}
+	}
+	var page Page[MemberView]
+	err := s.db.View(func(txn *badger.Txn) error {
+		for _, m := range members[start:] {
+			if len(page.Items) == limit {
+				page.Next = page.Items[len(page.Items)-1].Key.String()
+				break
+			}
+			v, err := loadView[MemberView](txn, community, protocol.Object{Type: protocol.ObjectMember, ID: protocol.ID(m.Key)})
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			v.Key, v.Standing = m.Key, m.Standing
+			page.Items = append(page.Items, v)
+		}
+		return nil
+	})
+	return page, err
+}
+
+// ByTag lists a community's live records carrying tag, oldest first.
+func (s *Store) ByTag(ctx context.Context, community protocol.ID, tag, cursor string, limit int) (Page[Entry], error) {
+	return s.liveRecords(ctx, append(tagKey(community, tag), []byte{}...), cursor, limit)
+}
+
+// ByAuthor lists a community's live records by author, oldest first.
+func (s *Store) ByAuthor(ctx context.Context, community protocol.ID, author protocol.PublicKey, cursor string, limit int) (Page[Entry], error) {
+	return s.liveRecords(ctx, key(tAuthor, community[:], author[:]), cursor, limit)
+}
+
+// ByKind lists a community's live records of kind, oldest first.
+func (s *Store) ByKind(ctx context.Context, community protocol.ID, kind protocol.Kind, cursor string, limit int) (Page[Entry], error) {
+	return s.liveRecords(ctx, key(tKind, community[:], []byte{byte(kind)}), cursor, limit)
+}
+
+func (s *Store) liveRecords(ctx context.Context, prefix []byte, cursor string, limit int) (Page[Entry], error) {
+	var page Page[Entry]
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		var err error
+		page, err = paginate(txn, prefix, cursor, limit, func(k, _ []byte) (Entry, bool, error) {
+			id := decodePos(k).ID
+			m, err := getMeta(txn, id)
+			if err != nil || !m.Live() {
+				return Entry{}, false, err
+			}
+			e, err := getEntry(txn, id)
+			return e, err == nil, err
+		})
+		return err
+	})
+	return page, err
+}

@@ -1,0 +1,264 @@
+// Package store keeps a node's communities on disk: every record, the
+// indexes the UI, CLI and sync query, and the views derived from the
+// community rules of package protocol.
+//
+// One Badger database per home directory, opened with lean options. Records
+// enter only as *protocol.Record values, which exist only after
+// protocol.Validate (or Sign) accepted them. A record's bytes and every
+// index entry about it are written in one transaction, together with a
+// marker saying which object's view (thread, note, event, member) must be
+// recomputed; views are recomputed from protocol.EvaluateWith, coalesced
+// in the background and before every query, and the marker is removed only
+// once the view is written. So a crash at any moment leaves a store whose
+// indexes match its records and whose views catch up on the next open.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// ErrInUse is returned by Open when another process (normally the daemon)
+// has the store open. Only one process may open a store: the CLI talks to
+// the daemon instead.
+var ErrInUse = errors.New("store is in use by a running daemon")
+
+// ErrNotFound is returned for a record, thread, note or event the store
+// does not hold (or does not show).
+var ErrNotFound = errors.New("not found")
+
+// Options tune a store. The zero value is right for a member's node.
+type Options struct {
+	// Logger receives Badger's warnings and errors and the store's own
+	// messages; nil discards them.
+	Logger *slog.Logger
+	// FlushDelay is how long view refreshes wait to coalesce the objects
+	// touched by consecutive ingests; 0 means 50 ms.
+	FlushDelay time.Duration
+}
+
+// Store is a node's record store. Its methods are safe for concurrent use.
+type Store struct {
+	db  *badger.DB
+	log *slog.Logger
+
+	// mu serializes writers (ingest and view refresh) and guards the
+	// in-memory state below, which is derived from the database at Open.
+	mu          sync.Mutex
+	communities map[protocol.ID]*community
+	dirty       map[dirtyObject]struct{}
+
+	flushDelay time.Duration
+	kick       chan struct{}
+	stop       chan struct{}
+	done       chan struct{}
+	closeOnce  sync.Once
+}
+
+// community is what the store keeps in memory about one community: its
+// control records and resolved membership (small: one join per member),
+// and the positions of its accepted records for reconciliation.
+type community struct {
+	id       protocol.ID
+	controls []*protocol.Record
+	members  *protocol.Membership
+	items    *ItemSet
+}
+
+// dirtyObject is an object whose view waits for a refresh.
+type dirtyObject struct {
+	community protocol.ID
+	object    protocol.Object
+}
+
+// leanOptions keep an empty store near 30 MB rather than Badger's 150 MB:
+// small memtables and caches suit a store that writes in bursts and reads
+// a page at a time.
+func leanOptions(dir string, log *slog.Logger) badger.Options {
+	return badger.DefaultOptions(dir).
+		WithLogger(badgerLogger{log}).
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(8).
+		WithBaseTableSize(2 << 20).
+		WithBlockCacheSize(8 << 20).
+		WithIndexCacheSize(8 << 20).
+		WithValueLogFileSize(64 << 20).
+		WithNumCompactors(2).
+		WithNumGoroutines(2).
+		WithCompression(options.Snappy).
+		WithMetricsEnabled(false).
+		WithDetectConflicts(false). // one writer at a time, under Store.mu
+		WithCompactL0OnClose(true)
+}
+
+// Open opens (creating if need be) the store in dir.
+func Open(dir string, opts Options) (*Store, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	db, err := badger.Open(leanOptions(dir, log))
+	if err != nil {
+		if strings.Contains(err.Error(), "Another process is using this Badger database") {
+			return nil, fmt.Errorf("open store %s: %w", dir, ErrInUse)
+		}
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	s := &Store{
+		db:          db,
+		log:         log,
+		communities: make(map[protocol.ID]*community),
+		dirty:       make(map[dirtyObject]struct{}),
+		flushDelay:  opts.FlushDelay,
+		kick:        make(chan struct{}, 1),
+		stop:        make(chan struct{}),
+		done:        make(chan struct{}),
+	}
+	if s.flushDelay <= 0 {
+		s.flushDelay = 50 * time.Millisecond
+	}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	if err := s.load(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	go s.flusher()
+	if len(s.dirty) > 0 {
+		s.log.Info("store: refreshing views left dirty by the last run", "objects", len(s.dirty))
+		s.poke()
+	}
+	return s, nil
+}
+
+// Close stops background work and closes the database. Views not yet
+// refreshed are refreshed on the next Open.
+func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.done
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if cerr := s.db.Close(); cerr != nil {
+			err = fmt.Errorf("close store: %w", cerr)
+		}
+	})
+	return err
+}
+
+// load reads the in-memory state: each community's control records,
+// membership and reconciliation items, and the objects left dirty.
+func (s *Store) load() error {
+	return s.db.View(func(txn *badger.Txn) error {
+		var ids []protocol.ID
+		if err := scanKeys(txn, []byte{tCommunity}, func(k []byte) error {
+			ids = append(ids, lastID(k))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			c, err := loadCommunity(txn, id)
+			if err != nil {
+				return fmt.Errorf("load community %s: %w", id, err)
+			}
+			s.communities[id] = c
+		}
+		return scanKeys(txn, []byte{tDirty}, func(k []byte) error {
+			d, err := decodeDirtyKey(k)
+			if err != nil {
+				return err
+			}
+			s.dirty[d] = struct{}{}
+			return nil
+		})
+	})
+}
+
+func loadCommunity(txn *badger.Txn, id protocol.ID) (*community, error) {
+	c := &community{id: id, items: NewItemSet()}
+	for _, kind := range []protocol.Kind{protocol.KindCommunity, protocol.KindJoin, protocol.KindInvite, protocol.KindRole} {
+		err := scanKeys(txn, key(tKind, id[:], []byte{byte(kind)}), func(k []byte) error {
+			r, err := getRecord(txn, decodePos(k).ID)
+			if err != nil {
+				return err
+			}
+			c.controls = append(c.controls, r)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	c.members = protocol.ResolveMembership(id, c.controls)
+	err := scan(txn, key(tOrder, id[:]), func(k, v []byte) error {
+		if len(v) == 1 && protocol.Status(v[0]) == protocol.StatusAccepted {
+			c.items.Insert(decodePos(k))
+		}
+		return nil
+	})
+	return c, err
+}
+
+// flusher refreshes dirty views in the background, a little after the
+// last ingest so that a burst of batches refreshes each object once. It
+// is owned by the Store and stops on Close.
+func (s *Store) flusher() {
+	defer close(s.done)
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.kick:
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-time.After(s.flushDelay):
+		}
+		if err := s.Flush(context.Background()); err != nil {
+			s.log.Error("store: refresh views", "err", err)
+		}
+	}
+}
+
+func (s *Store) poke() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// badgerLogger sends Badger's log lines to slog: warnings and errors as
+// such, its chatty info lines at debug level.
+type badgerLogger struct{ log *slog.Logger }
+
+func (l badgerLogger) Errorf(f string, a ...any) {
+	l.log.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (l badgerLogger) Warningf(f string, a ...any) {
+	l.log.Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (l badgerLogger) Infof(f string, a ...any) {
+	l.log.Debug("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (l badgerLogger) Debugf(string, ...any) {}

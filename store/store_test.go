@@ -1,0 +1,387 @@
+package store
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/protocol/prototest"
+)
+
+// openTest opens a store in a temp dir, closed when the test ends.
+func openTest(t testing.TB) (*Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, dir
+}
+
+// world builds one community's records, one second apart.
+type world struct {
+	t     testing.TB
+	id    protocol.ID
+	clock time.Time
+	all   []*protocol.Record
+}
+
+var (
+	founder = prototest.Key("founder")
+	alice   = prototest.Key("alice")
+	bob     = prototest.Key("bob")
+	carol   = prototest.Key("carol")
+)
+
+func newWorld(t testing.TB, policy protocol.JoinPolicy) (*world, *protocol.Record) {
+	w := &world{t: t, clock: prototest.Now}
+	g := w.rec(founder, protocol.Refs{}, &protocol.Community{Name: "Practice", Policy: policy})
+	w.id = g.ID()
+	return w, g
+}
+
+func (w *world) rec(key ed25519.PrivateKey, refs protocol.Refs, body protocol.Body) *protocol.Record {
+	w.t.Helper()
+	w.clock = w.clock.Add(time.Second)
+	r := prototest.Sign(w.t, key, w.id, w.clock, refs, body)
+	w.all = append(w.all, r)
+	return r
+}
+
+func (w *world) join(k ed25519.PrivateKey) *protocol.Record {
+	return w.rec(k, protocol.Refs{}, &protocol.Join{})
+}
+
+func (w *world) post(k ed25519.PrivateKey, title string, tags ...string) *protocol.Record {
+	return w.rec(k, protocol.Refs{}, &protocol.Post{Type: protocol.PostQuestion, Title: title, Text: "body of " + title, Tags: tags})
+}
+
+func ingest(t testing.TB, s *Store, recs ...*protocol.Record) []Outcome {
+	t.Helper()
+	out, err := s.Ingest(context.Background(), recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func checkClean(t testing.TB, s *Store) {
+	t.Helper()
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) > 0 || rep.Dirty > 0 {
+		t.Fatalf("store inconsistent (%d dirty): %v", rep.Dirty, rep.Problems)
+	}
+}
+
+func TestOpenTwiceIsInUse(t *testing.T) {
+	_, dir := openTest(t)
+	_, err := Open(dir, Options{})
+	if !errors.Is(err, ErrInUse) {
+		t.Fatalf("second open: got %v, want %v", err, ErrInUse)
+	}
+}
+
+func TestFormatVersion(t *testing.T) {
+	s, dir := openTest(t)
+	if err := s.writeFormat(FormatVersion + 1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := Open(dir, Options{}); err == nil {
+		t.Fatal("a store from a newer kith was opened")
+	}
+}
+
+func TestIngestIsIdempotent(t *testing.T) {
+	s, _ := openTest(t)
+	w, g := newWorld(t, protocol.JoinOpen)
+	p := w.post(founder, "Hello")
+	out := ingest(t, s, g, p, p)
+	if !out[0].Added || !out[1].Added || out[2].Added {
+		t.Fatalf("first ingest: %+v", out)
+	}
+	out = ingest(t, s, p)
+	if out[0].Added {
+		t.Fatal("a duplicate was added again")
+	}
+	if out[0].ID != p.ID() {
+		t.Fatal("outcome names the wrong record")
+	}
+	checkClean(t, s)
+}
+
+func TestThreadsPagination(t *testing.T) {
+	s, _ := openTest(t)
+	w, g := newWorld(t, protocol.JoinOpen)
+	ingest(t, s, g)
+	var posts []*protocol.Record
+	for i := range 25 {
+		posts = append(posts, w.post(founder, "Thread "+string(rune('A'+i))))
+	}
+	ingest(t, s, posts...)
+	ctx := context.Background()
+	var got []protocol.ID
+	cursor := ""
+	for pages := 0; ; pages++ {
+		page, err := s.Threads(ctx, w.id, Newest, cursor, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range page.Items {
+			got = append(got, v.Post)
+		}
+		if page.Next == "" {
+			if pages != 2 || len(page.Items) != 5 {
+				t.Fatalf("last page is page %d with %d items, want page 2 with 5", pages, len(page.Items))
+			}
+			break
+		}
+		cursor = page.Next
+	}
+	if len(got) != 25 {
+		t.Fatalf("%d threads, want 25", len(got))
+	}
+	for i, id := range got {
+		if id != posts[24-i].ID() {
+			t.Fatalf("thread %d is %s, want newest first", i, id)
+		}
+	}
+	// Exactly one page: no cursor.
+	page, err := s.Threads(ctx, w.id, Newest, "", 25)
+	if err != nil || len(page.Items) != 25 || page.Next != "" {
+		t.Fatalf("one full page: %d items, next %q, err %v", len(page.Items), page.Next, err)
+	}
+	if _, err := s.Threads(ctx, w.id, Newest, "!!not a cursor", 10); !errors.Is(err, ErrBadCursor) {
+		t.Fatalf("bad cursor: got %v", err)
+	}
+	// An unknown community is empty, not an error.
+	if page, err := s.Threads(ctx, protocol.ID{9}, Newest, "", 10); err != nil || len(page.Items) != 0 {
+		t.Fatalf("unknown community: %v, %v", page, err)
+	}
+	checkClean(t, s)
+}
+
+func TestThreadDetailAndActivity(t *testing.T) {
+	s, _ := openTest(t)
+	w, g := newWorld(t, protocol.JoinOpen)
+	ja, jb := w.join(alice), w.join(bob)
+	q := w.post(alice, "How do we rotate certificates?", "tls")
+	old := w.post(bob, "Older thread")
+	_ = old
+	r1 := w.rec(bob, protocol.Refs{Root: q.ID()}, &protocol.Reply{Text: "Automate it."})
+	r2 := w.rec(founder, protocol.Refs{Root: q.ID()}, &protocol.Reply{Text: "Monitor expiry."})
+	edit := w.rec(alice, protocol.Refs{Target: q.ID()}, &protocol.Post{Type: protocol.PostQuestion, Title: "How do we rotate TLS certificates?", Tags: []string{"tls"}})
+	acc := w.rec(alice, protocol.Refs{Root: q.ID(), Target: r2.ID()}, &protocol.Accept{})
+	react := w.rec(bob, protocol.Refs{Target: q.ID()}, &protocol.React{Reaction: protocol.ReactHelpful})
+	// Arrival out of order, in two batches.
+	ingest(t, s, react, acc, r2, edit)
+	ingest(t, s, r1, q, old, jb, ja, g)
+	ctx := context.Background()
+	d, err := s.Thread(ctx, w.id, q.ID(), "", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.View.Current != edit.ID() || d.View.Title != "How do we rotate TLS certificates?" || d.Post.Record.ID() != edit.ID() {
+		t.Errorf("thread shows %s %q, want the edit", d.View.Current, d.View.Title)
+	}
+	if d.View.Replies != 2 || d.Accepted == nil || d.Accepted.Record.ID() != r2.ID() || d.View.Reactions.Helpful != 1 {
+		t.Errorf("replies %d accepted %v helpful %d", d.View.Replies, d.Accepted, d.View.Reactions.Helpful)
+	}
+	if len(d.Replies) != 1 || d.Replies[0].Record.ID() != r1.ID() || d.Next == "" {
+		t.Fatalf("first reply page: %d replies, next %q", len(d.Replies), d.Next)
+	}
+	d2, err := s.Thread(ctx, w.id, q.ID(), d.Next, 1)
+	if err != nil || len(d2.Replies) != 1 || d2.Replies[0].Record.ID() != r2.ID() || d2.Next != "" {
+		t.Fatalf("second reply page: %+v %v", d2.Replies, err)
+	}
+	active, err := s.Threads(ctx, w.id, MostRecentActivity, "", 10)
+	if err != nil || len(active.Items) != 2 || active.Items[0].Post != q.ID() || active.Items[0].LastActivity != edit.Header.Created {
+		t.Fatalf("most active: %+v %v", active.Items, err)
+	}
+	if _, err := s.Thread(ctx, w.id, protocol.ID{1}, "", 10); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing thread: got %v", err)
+	}
+	checkClean(t, s)
+}
+
+func TestTombstonePurgesBody(t *testing.T) {
+	s, dir := openTest(t)
+	w, g := newWorld(t, protocol.JoinOpen)
+	secret := "the launch code is 0000-SECRET"
+	p := w.rec(founder, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "oops", Text: secret, Tags: []string{"private"}})
+	ingest(t, s, g, p)
+	ctx := context.Background()
+	if page, _ := s.ByTag(ctx, w.id, "private", "", 10); len(page.Items) != 1 {
+		t.Fatalf("tagged post not found before deletion")
+	}
+	tomb := w.rec(founder, protocol.Refs{Target: p.ID()}, &protocol.Tombstone{Reason: "secret"})
+	ingest(t, s, tomb)
+	e, err := s.Get(ctx, p.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.Record.Purged() || !e.Meta.Deleted || e.Meta.Live() {
+		t.Fatalf("after tombstone: purged %v deleted %v", e.Record.Purged(), e.Meta.Deleted)
+	}
+	if page, _ := s.Threads(ctx, w.id, Newest, "", 10); len(page.Items) != 0 {
+		t.Fatal("deleted thread still listed")
+	}
+	if page, _ := s.ByTag(ctx, w.id, "private", "", 10); len(page.Items) != 0 {
+		t.Fatal("deleted post still found by tag")
+	}
+	// The header still reconciles: the deleted post stays in the set.
+	if _, n := s.Fingerprint(w.id, protocol.Position{}, MaxPosition); n != 3 {
+		t.Fatalf("reconciliation set has %d records, want 3", n)
+	}
+	checkClean(t, s)
+	s.Close()
+	s2, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if e, err := s2.Get(ctx, p.ID()); err != nil || !e.Record.Purged() {
+		t.Fatalf("after reopen: %v %v", e.Record, err)
+	}
+	// A tombstone that arrives before its target purges it on arrival.
+	s3, _ := openTest(t)
+	ingest(t, s3, g, tomb)
+	ingest(t, s3, p)
+	if e, err := s3.Get(ctx, p.ID()); err != nil || !e.Record.Purged() {
+		t.Fatalf("target after its tombstone: purged %v, %v", e.Record.Purged(), err)
+	}
+	checkClean(t, s3)
+}
+
+func TestPendingAdmittedLater(t *testing.T) {
+	s, _ := openTest(t)
+	w, g := newWorld(t, protocol.JoinInvite)
+	invKey := prototest.Key("invite")
+	inv := w.rec(founder, protocol.Refs{}, &protocol.Invite{Key: protocol.PublicKeyOf(invKey), Expires: w.clock.Add(time.Hour).UnixMilli(), MaxUses: 1})
+	join := w.rec(alice, protocol.Refs{Target: inv.ID()}, &protocol.Join{InviteKey: protocol.PublicKeyOf(invKey),
+		InviteProof: protocol.InviteProof(invKey, w.id, protocol.PublicKeyOf(alice))})
+	p := w.post(alice, "Hello from a newcomer")
+	ctx := context.Background()
+	out := ingest(t, s, g, inv, p)
+	if out[2].Status != protocol.StatusPending {
+		t.Fatalf("post before its author's join: %s", out[2].Status)
+	}
+	if page, _ := s.Threads(ctx, w.id, Newest, "", 10); len(page.Items) != 0 {
+		t.Fatal("a pending post is listed")
+	}
+	if _, n := s.Fingerprint(w.id, protocol.Position{}, MaxPosition); n != 2 {
+		t.Fatalf("pending record in the reconciliation set: %d items", n)
+	}
+	ingest(t, s, join)
+	page, _ := s.Threads(ctx, w.id, Newest, "", 10)
+	if len(page.Items) != 1 || page.Items[0].Post != p.ID() {
+		t.Fatalf("after the join: %d threads", len(page.Items))
+	}
+	if e, _ := s.Get(ctx, p.ID()); e.Meta.Status != protocol.StatusAccepted {
+		t.Fatalf("status after join: %s", e.Meta.Status)
+	}
+	if _, n := s.Fingerprint(w.id, protocol.Position{}, MaxPosition); n != 4 {
+		t.Fatalf("reconciliation set has %d items after the join, want 4", n)
+	}
+	members, err := s.Members(ctx, w.id, "", 10)
+	if err != nil || len(members.Items) != 2 || members.Items[1].Standing != protocol.StandingMember {
+		t.Fatalf("members: %+v %v", members.Items, err)
+	}
+	checkClean(t, s)
+}
+
+func TestConcurrentNoteHeads(t *testing.T) {
+	s, _ := openTest(t)
+	w, g := newWorld(t, protocol.JoinOpen)
+	ja, jb := w.join(alice), w.join(bob)
+	n1 := w.rec(alice, protocol.Refs{}, &protocol.Note{Title: "Runbook", Text: "v1", Tags: []string{"ops"}})
+	a := w.rec(alice, protocol.Refs{Root: n1.ID(), Parents: []protocol.ID{n1.ID()}}, &protocol.Note{Title: "Runbook", Text: "alice"})
+	b := w.rec(bob, protocol.Refs{Root: n1.ID(), Parents: []protocol.ID{n1.ID()}}, &protocol.Note{Title: "Runbook (bob)", Text: "bob"})
+	ingest(t, s, g, ja, jb, n1, a, b)
+	ctx := context.Background()
+	d, err := s.Note(ctx, w.id, n1.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Heads) != 2 || d.View.Current != b.ID() || d.View.Title != "Runbook (bob)" || len(d.History) != 3 {
+		t.Fatalf("heads %d current %s title %q history %d", len(d.Heads), d.View.Current, d.View.Title, len(d.History))
+	}
+	merge := w.rec(carol, protocol.Refs{Root: n1.ID(), Parents: []protocol.ID{a.ID(), b.ID()}}, &protocol.Note{Title: "Runbook", Text: "merged"})
+	jc := w.join(carol)
+	ingest(t, s, merge, jc)
+	d, _ = s.Note(ctx, w.id, n1.ID())
+	if len(d.Heads) != 1 || d.View.Current != merge.ID() {
+		t.Fatalf("after merge: %d heads", len(d.Heads))
+	}
+	notes, err := s.Notes(ctx, w.id, "", 10)
+	if err != nil || len(notes.Items) != 1 || notes.Items[0].Revisions != 4 {
+		t.Fatalf("notes: %+v %v", notes.Items, err)
+	}
+	checkClean(t, s)
+}
+
+func TestIndexesAndEvents(t *testing.T) {
+	s, _ := openTest(t)
+	w, g := newWorld(t, protocol.JoinOpen)
+	ja := w.join(alice)
+	prof := w.rec(alice, protocol.Refs{}, &protocol.Profile{Name: "Alice", Org: "Acme", Expertise: []string{"tls"}})
+	p := w.post(alice, "Certs", "tls")
+	past := w.rec(founder, protocol.Refs{}, &protocol.Event{Title: "Last month", Start: prototest.Now.Add(-30 * 24 * time.Hour).UnixMilli()})
+	soon := w.rec(founder, protocol.Refs{}, &protocol.Event{Title: "Next call", Start: prototest.Now.Add(24 * time.Hour).UnixMilli()})
+	rsvp := w.rec(alice, protocol.Refs{Target: soon.ID()}, &protocol.RSVP{Answer: protocol.AnswerYes})
+	ingest(t, s, g, ja, prof, p, past, soon, rsvp)
+	ctx := context.Background()
+	byAuthor, err := s.ByAuthor(ctx, w.id, protocol.PublicKeyOf(alice), "", 10)
+	if err != nil || len(byAuthor.Items) != 4 {
+		t.Fatalf("by author: %d %v", len(byAuthor.Items), err)
+	}
+	byKind, _ := s.ByKind(ctx, w.id, protocol.KindEvent, "", 10)
+	byTag, _ := s.ByTag(ctx, w.id, "tls", "", 10) // the post and the profile's expertise
+	if len(byKind.Items) != 2 || len(byTag.Items) != 2 {
+		t.Fatalf("by kind %d, by tag %d", len(byKind.Items), len(byTag.Items))
+	}
+	events, err := s.UpcomingEvents(ctx, w.id, prototest.Now.UnixMilli(), "", 10)
+	if err != nil || len(events.Items) != 1 || events.Items[0].Event != soon.ID() || events.Items[0].Yes != 1 {
+		t.Fatalf("upcoming: %+v %v", events.Items, err)
+	}
+	members, _ := s.Members(ctx, w.id, "", 1)
+	if len(members.Items) != 1 || members.Next == "" {
+		t.Fatalf("members page 1: %+v", members)
+	}
+	members, _ = s.Members(ctx, w.id, members.Next, 1)
+	if len(members.Items) != 1 || members.Items[0].Name != "Alice" || members.Items[0].Org != "Acme" || members.Next != "" {
+		t.Fatalf("members page 2: %+v", members)
+	}
+	checkClean(t, s)
+}
+
+func TestReactionBeforeItsTarget(t *testing.T) {
+	s, _ := openTest(t)
+	w, g := newWorld(t, protocol.JoinOpen)
+	p := w.post(founder, "Target")
+	react := w.rec(founder, protocol.Refs{Target: p.ID()}, &protocol.React{Reaction: protocol.ReactApplied})
+	undo := w.rec(founder, protocol.Refs{Target: react.ID()}, &protocol.Tombstone{})
+	ingest(t, s, g, undo)
+	ingest(t, s, react)
+	checkClean(t, s)
+	ingest(t, s, p)
+	page, err := s.Threads(context.Background(), w.id, Newest, "", 10)
+	if err != nil || len(page.Items) != 1 || page.Items[0].Reactions.Applied != 0 {
+		t.Fatalf("the undone reaction counts: %+v %v", page.Items, err)
+	}
+	if e, _ := s.Get(context.Background(), react.ID()); !e.Meta.Deleted || e.Meta.Object.ID != p.ID() {
+		t.Fatalf("reaction meta after its target arrived: %+v", e.Meta)
+	}
+	checkClean(t, s)
+}

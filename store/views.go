@@ -1,0 +1,178 @@
+package store
+
+import (
+	"github.com/kith-network/kith/protocol"
+)
+
+// ThreadView is a thread as lists show it.
+type ThreadView struct {
+	Post         protocol.ID        // the thread's original post
+	Current      protocol.ID        // the version shown: Post, or the author's newest edit
+	Author       protocol.PublicKey //
+	Type         protocol.PostType  //
+	Title        string             //
+	Tags         []string           //
+	Created      int64              // unix ms of the original post
+	LastActivity int64              // unix ms of the newest live post version or reply
+	Replies      int                // live replies
+	Accepted     protocol.ID        // the accepted reply, zero if none
+	Reactions    protocol.Reactions // on the post
+}
+
+// NoteView is a knowledge note as lists show it.
+type NoteView struct {
+	Root      protocol.ID   // the note's first revision
+	Current   protocol.ID   // the newest head
+	Heads     []protocol.ID // more than one: concurrent edits waiting for a merge
+	Revisions int           // live revisions
+	Author    protocol.PublicKey
+	Title     string // of the current revision
+	Tags      []string
+	Created   int64 // unix ms of the first revision
+	Updated   int64 // unix ms of the current revision
+}
+
+// EventView is an event with its answers counted.
+type EventView struct {
+	Event          protocol.ID
+	Current        protocol.ID // the version shown
+	Author         protocol.PublicKey
+	Title          string
+	Start, End     int64 // unix ms; End is 0 when open-ended
+	Place, Link    string
+	Tags           []string
+	Yes, No, Maybe int
+	RSVPs          map[protocol.PublicKey]protocol.Answer
+}
+
+// MemberView is a member's profile and devices in one community.
+type MemberView struct {
+	Key       protocol.PublicKey
+	Standing  protocol.Standing
+	Profile   protocol.ID // zero if none
+	Name      string
+	Org       string
+	Expertise []string
+	Bio       string
+	Devices   [][]byte // libp2p peer ids (binary) the member vouches for
+}
+
+// buildView computes an object's view from its evaluated state, and the
+// list index keys that point at it. It returns nil when the object has no
+// view to show (a thread whose post is deleted, hidden, pending or absent).
+func buildView(c protocol.ID, obj protocol.Object, st *protocol.State, byID map[protocol.ID]*protocol.Record) (any, [][]byte) {
+	switch obj.Type {
+	case protocol.ObjectThread:
+		t := st.Threads[obj.ID]
+		if t == nil {
+			return nil, nil
+		}
+		post := byID[t.Post]
+		v := &ThreadView{Post: t.Post, Current: t.Post, Author: t.Author, Created: post.Header.Created,
+			LastActivity: post.Header.Created, Replies: len(t.Replies), Accepted: t.Accepted, Reactions: st.Reacts[t.Post]}
+		if cur, ok := st.Current[t.Post]; ok {
+			v.Current = cur
+		}
+		if body, ok := byID[v.Current].Content().(*protocol.Post); ok {
+			v.Type, v.Title, v.Tags = body.Type, body.Title, body.Tags
+		}
+		for _, id := range append(st.Edits[t.Post], t.Replies...) {
+			v.LastActivity = max(v.LastActivity, byID[id].Header.Created)
+		}
+		return v, threadKeys(c, v)
+	case protocol.ObjectNote:
+		n := st.Notes[obj.ID]
+		if n == nil {
+			return nil, nil
+		}
+		root, cur := byID[n.Root], byID[n.Current()]
+		v := &NoteView{Root: n.Root, Current: cur.ID(), Heads: n.Heads, Revisions: len(n.Revisions),
+			Author: root.Header.Author, Created: root.Header.Created, Updated: cur.Header.Created}
+		if body, ok := cur.Content().(*protocol.Note); ok {
+			v.Title, v.Tags = body.Title, body.Tags
+		}
+		return v, noteKeys(c, v)
+	case protocol.ObjectEvent:
+		e := st.Events[obj.ID]
+		if e == nil {
+			return nil, nil
+		}
+		v := &EventView{Event: e.Event, Current: e.Event, Author: byID[e.Event].Header.Author, RSVPs: e.RSVPs}
+		if cur, ok := st.Current[e.Event]; ok {
+			v.Current = cur
+		}
+		if body, ok := byID[v.Current].Content().(*protocol.Event); ok {
+			v.Title, v.Start, v.End, v.Place, v.Link, v.Tags = body.Title, body.Start, body.End, body.Place, body.Link, body.Tags
+		}
+		for _, a := range e.RSVPs {
+			switch a {
+			case protocol.AnswerYes:
+				v.Yes++
+			case protocol.AnswerNo:
+				v.No++
+			case protocol.AnswerMaybe:
+				v.Maybe++
+			}
+		}
+		return v, eventKeys(c, v)
+	case protocol.ObjectMember:
+		k := protocol.PublicKey(obj.ID)
+		v := &MemberView{Key: k}
+		if pid, ok := st.Profiles[k]; ok {
+			v.Profile = pid
+			if body, ok := byID[pid].Content().(*protocol.Profile); ok {
+				v.Name, v.Org, v.Expertise, v.Bio = body.Name, body.Org, body.Expertise, body.Bio
+			}
+		}
+		for _, id := range st.Devices[k] {
+			if body, ok := byID[id].Content().(*protocol.Device); ok {
+				v.Devices = append(v.Devices, body.PeerID)
+			}
+		}
+		if v.Profile.IsZero() && len(v.Devices) == 0 {
+			return nil, nil
+		}
+		return v, nil
+	}
+	return nil, nil
+}
+
+func threadKeys(c protocol.ID, v *ThreadView) [][]byte {
+	return [][]byte{
+		key(tThreads, c[:], encodeDesc(v.Created), v.Post[:]),
+		key(tActive, c[:], encodeDesc(v.LastActivity), v.Post[:]),
+	}
+}
+
+func noteKeys(c protocol.ID, v *NoteView) [][]byte {
+	return [][]byte{key(tNotes, c[:], encodeDesc(v.Updated), v.Root[:])}
+}
+
+func eventKeys(c protocol.ID, v *EventView) [][]byte {
+	return [][]byte{key(tEvents, c[:], encodeTime(v.Start), v.Event[:])}
+}
+
+// listKeys returns the list index keys of a stored view.
+func listKeys(c protocol.ID, obj protocol.Object, data []byte) ([][]byte, error) {
+	switch obj.Type {
+	case protocol.ObjectThread:
+		var v ThreadView
+		if err := decodeView(data, &v); err != nil {
+			return nil, err
+		}
+		return threadKeys(c, &v), nil
+	case protocol.ObjectNote:
+		var v NoteView
+		if err := decodeView(data, &v); err != nil {
+			return nil, err
+		}
+		return noteKeys(c, &v), nil
+	case protocol.ObjectEvent:
+		var v EventView
+		if err := decodeView(data, &v); err != nil {
+			return nil, err
+		}
+		return eventKeys(c, &v), nil
+	}
+	return nil, nil
+}
