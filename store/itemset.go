@@ -277,7 +277,9 @@ func (s *ItemSet) Split(lower, upper protocol.Position, parts int) []protocol.Po
 	ci, i := s.seek(lower)
 	rank := 0 // rank of item (ci, i) within the range
 	for k := 1; k < parts; k++ {
-		target := k * n / parts // >= 1 and strictly increasing, as parts <= n
+		// >= 1 and strictly increasing, as parts <= n; int64 so that k*n
+		// cannot overflow a 32-bit int.
+		target := int(int64(k) * int64(n) / int64(parts))
 		for skip := target - rank; skip > 0; {
 			if rest := len(s.chunks[ci].items) - i; skip >= rest {
 				skip -= rest
