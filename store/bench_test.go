@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/protocol/prototest"
+)
+
+// benchCommunity is a community of n records of about 1 KiB each, in
+// community order: a genesis, members joining, threads, and replies spread
+// over the threads. Made once per process: signing 100,000 records takes
+// seconds.
+var benchCommunity = sync.OnceValues(func() (protocol.ID, []*protocol.Record) {
+	const n = 100_000
+	t := &testing.T{}
+	rng := rand.New(rand.NewPCG(1, 2))
+	clock := prototest.Now.Add(-30 * 24 * time.Hour)
+	g := prototest.Sign(t, founder, protocol.ID{}, clock, protocol.Refs{}, &protocol.Community{Name: "Bench", Policy: protocol.JoinOpen})
+	records := []*protocol.Record{g}
+	members := make([]*protocol.Record, 0, 1000)
+	var threads []protocol.ID
+	text := strings.Repeat("Practitioners compare notes on what broke and why. ", 20)[:1000]
+	for len(records) < n {
+		clock = clock.Add(time.Duration(1+rng.IntN(20)) * time.Second)
+		var r *protocol.Record
+		switch i := len(records); {
+		case i <= 1000:
+			r = prototest.Sign(t, prototest.Key(fmt.Sprintf("member %d", i)), g.ID(), clock, protocol.Refs{}, &protocol.Join{})
+			members = append(members, r)
+		case i%10 == 0 || len(threads) == 0:
+			author := prototest.Key(fmt.Sprintf("member %d", 1+rng.IntN(len(members))))
+			r = prototest.Sign(t, author, g.ID(), clock, protocol.Refs{}, &protocol.Post{Type: protocol.PostQuestion,
+				Title: fmt.Sprintf("Question %d", i), Text: text, Tags: []string{fmt.Sprintf("topic-%d", rng.IntN(50))}})
+			threads = append(threads, r.ID())
+		default:
+			author := prototest.Key(fmt.Sprintf("member %d", 1+rng.IntN(len(members))))
+			r = prototest.Sign(t, author, g.ID(), clock, protocol.Refs{Root: threads[rng.IntN(len(threads))]}, &protocol.Reply{Text: text})
+		}
+		records = append(records, r)
+	}
+	return g.ID(), records
+})
+
+// benchStore is a store holding benchCommunity, shared by the read
+// benchmarks and removed by TestMain.
+var (
+	benchStoreDir  string
+	benchStoreOnce sync.Once
+)
+
+func sharedStoreDir(b *testing.B) string {
+	benchStoreOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "kith-bench-store-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchStoreDir = dir
+		_, records := benchCommunity()
+		s, err := Open(dir, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for rest := records; len(rest) > 0; rest = rest[min(len(rest), 1000):] {
+			if _, err := s.Ingest(context.Background(), rest[:min(len(rest), 1000)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	})
+	return benchStoreDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchStoreDir != "" {
+		os.RemoveAll(benchStoreDir)
+	}
+	os.Exit(code)
+}
+
+// BenchmarkIngest100k ingests 100,000 validated 1 KiB records in batches
+// of 1,000 (as sync delivers them) until every view is current, and in the
+// same iteration writes the same bytes to a bare Badger with the same
+// options, one key per record, in a WriteBatch: the raw cost. It reports
+// both rates and their ratio (goal: at least 0.5).
+func BenchmarkIngest100k(b *testing.B) {
+	_, records := benchCommunity()
+	var ours, raw time.Duration
+	for b.Loop() {
+		raw += rawWrite(b, records)
+		ours += ingestAll(b, records)
+	}
+	n := float64(len(records) * b.N)
+	b.ReportMetric(n/ours.Seconds(), "records/s")
+	b.ReportMetric(n/raw.Seconds(), "raw-records/s")
+	b.ReportMetric(raw.Seconds()/ours.Seconds(), "ratio")
+}
+
+func ingestAll(b *testing.B, records []*protocol.Record) time.Duration {
+	dir := b.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	start := time.Now()
+	for rest := records; len(rest) > 0; rest = rest[min(len(rest), 1000):] {
+		if _, err := s.Ingest(context.Background(), rest[:min(len(rest), 1000)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.Flush(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+func rawWrite(b *testing.B, records []*protocol.Record) time.Duration {
+	dir := b.TempDir()
+	db, err := badger.Open(leanOptions(dir, slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	encoded := make([][]byte, len(records))
+	for i, r := range records {
+		encoded[i] = r.Encode()
+	}
+	start := time.Now()
+	wb := db.NewWriteBatch()
+	for i, r := range records {
+		id := r.ID()
+		if err := wb.Set(key(tRecord, id[:]), encoded[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+// BenchmarkThreadsPage reads pages of 50 threads from a 100,000-record
+// community: the first page and pages deep in the list, and reports the
+// 50th and 99th percentile latency (goal: p99 under 5 ms).
+func BenchmarkThreadsPage(b *testing.B) {
+	dir := sharedStoreDir(b)
+	community, _ := benchCommunity()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	// Collect cursors across the list to start pages from.
+	cursors := []string{""}
+	for c := ""; ; {
+		p, err := s.Threads(ctx, community, Newest, c, 50)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if p.Next == "" {
+			break
+		}
+		c = p.Next
+		cursors = append(cursors, c)
+	}
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		p, err := s.Threads(ctx, community, Newest, cursors[i%len(cursors)], 50)
+		lat = append(lat, time.Since(start))
+		if err != nil || len(p.Items) == 0 {
+			b.Fatal(err)
+		}
+		i += 7
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	b.ReportMetric(float64(len(cursors)), "pages")
+}
+
+// BenchmarkFingerprint100k computes range fingerprints over the 100,000
+// accepted records of a community: the whole range, and random ranges.
+func BenchmarkFingerprint100k(b *testing.B) {
+	dir := sharedStoreDir(b)
+	community, records := benchCommunity()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if _, n := s.Fingerprint(community, protocol.Position{}, MaxPosition); n != uint64(len(records)) {
+		b.Fatalf("%d items, want %d", n, len(records))
+	}
+	b.Run("full", func(b *testing.B) {
+		for b.Loop() {
+			s.Fingerprint(community, protocol.Position{}, MaxPosition)
+		}
+	})
+	b.Run("random", func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for b.Loop() {
+			i, j := rng.IntN(len(records)), rng.IntN(len(records))
+			s.Fingerprint(community, protocol.PositionOf(records[min(i, j)]), protocol.PositionOf(records[max(i, j)]))
+		}
+	})
+}
+
+// BenchmarkOpenMemory opens the 100,000-record store in a fresh process
+// and reports its Go heap and resident memory once open (goal: under
+// 64 MB).
+func BenchmarkOpenMemory(b *testing.B) {
+	dir := sharedStoreDir(b)
+	for b.Loop() {
+		heap, rss := measureOpen(b, dir)
+		b.ReportMetric(heap, "heap-MB")
+		b.ReportMetric(rss, "rss-MB")
+	}
+}
