@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -31,38 +32,42 @@ func (s *Store) Check(ctx context.Context) (Report, error) {
 		}
 	}
 	err := s.db.View(func(txn *badger.Txn) error {
-		lookup := func(id protocol.ID) *protocol.Record {
-			r, _ := getRecord(txn, id)
-			return r
-		}
-		// Records: each has its meta and index entries.
-		err := scan(txn, []byte{tRecord}, func(k, v []byte) error {
+		// Pointers: each leads to a home holding that record, with all
+		// the record's index entries.
+		err := scan(txn, []byte{tRecord}, func(k, home []byte) error {
 			rep.Records++
 			if rep.Records%4096 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
 			id := lastID(k)
-			r, err := protocol.Decode(v)
+			e, err := getStored(txn, id)
 			if err != nil {
-				problem("record %s does not decode: %v", id, err)
+				problem("record %s: %v", id, err)
 				return nil
 			}
-			if r.ID() != id {
-				problem("record stored under %s has id %s", id, r.ID())
+			if e.Record.ID() != id {
+				problem("record %s: its home holds record %s", id, e.Record.ID())
 			}
-			checkRecord(txn, r, lookup, problem)
+			if !bytes.Equal(homeKey(e.Record, e.Meta), home) {
+				problem("record %s: its meta does not match its home %x", id, home)
+			}
+			checkIndexes(txn, e, problem)
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		// Index entries: each names a record that exists.
-		for _, t := range []byte{tMeta, tOrder, tObject, tWaiting, tAuthor, tKind, tTag} {
+		// Homes and index entries: each belongs to a record that exists.
+		for _, t := range []byte{tObject, tWaiting, tOrder, tAuthor, tKind, tTag} {
 			err := scanKeys(txn, []byte{t}, func(k []byte) error {
 				rep.Entries++
-				rid := lastID(k)
-				if ok, err := has(txn, key(tRecord, rid[:])); err != nil || !ok {
-					problem("%q index entry %x names a missing record", t, k)
+				id := lastID(k)
+				home, err := getValue(txn, key(tRecord, id[:]))
+				switch {
+				case err != nil:
+					problem("%q entry %x names a missing record", t, k)
+				case (t == tObject || t == tWaiting) && !bytes.Equal(home, k):
+					problem("%q entry %x is not the home of record %s", t, k, id)
 				}
 				return nil
 			})
@@ -70,14 +75,12 @@ func (s *Store) Check(ctx context.Context) (Report, error) {
 				return err
 			}
 		}
-		// Views and lists: each list entry has its view.
-		for _, t := range []byte{tThreads, tActive, tNotes, tEvents} {
-			typ := map[byte]protocol.ObjectType{tThreads: protocol.ObjectThread, tActive: protocol.ObjectThread,
-				tNotes: protocol.ObjectNote, tEvents: protocol.ObjectEvent}[t]
+		// Lists: each entry has its view.
+		for t, typ := range map[byte]protocol.ObjectType{tThreads: protocol.ObjectThread, tActive: protocol.ObjectThread,
+			tNotes: protocol.ObjectNote, tEvents: protocol.ObjectEvent} {
 			err := scanKeys(txn, []byte{t}, func(k []byte) error {
 				rep.Entries++
-				var c protocol.ID
-				copy(c[:], k[1:])
+				c := protocol.ID(k[1 : 1+idLen])
 				if ok, err := has(txn, objectKey(tView, c, protocol.Object{Type: typ, ID: lastID(k)})); err != nil || !ok {
 					problem("%q list entry %x has no view", t, k)
 				}
@@ -92,28 +95,21 @@ func (s *Store) Check(ctx context.Context) (Report, error) {
 	return rep, err
 }
 
-// checkRecord reports the index entries a record lacks.
-func checkRecord(txn *badger.Txn, r *protocol.Record, lookup func(protocol.ID) *protocol.Record, problem func(string, ...any)) {
-	id, c := r.ID(), r.Community()
-	m, err := getMeta(txn, id)
-	if err != nil {
-		problem("record %s has no meta: %v", id, err)
-		return
-	}
-	want := recordKeys(r)
-	if m.Object.Type == protocol.ObjectNone {
-		_, waiting := protocol.ObjectOf(r, lookup)
-		want = append(want, key(tWaiting, c[:], waiting[:], id[:]))
-	} else {
-		want = append(want, append(objectKey(tObject, c, m.Object), encodePos(protocol.PositionOf(r))...))
-	}
-	want = append(want, key(tCommunity, c[:]))
+// checkIndexes reports the index entries a record lacks.
+func checkIndexes(txn *badger.Txn, e Entry, problem func(string, ...any)) {
+	r, id, c := e.Record, e.Record.ID(), e.Record.Community()
+	want := append(recordKeys(r), key(tCommunity, c[:]))
 	for _, k := range want {
 		if ok, err := has(txn, k); err != nil || !ok {
 			problem("%s record %s lacks its %q index entry", r.Header.Kind, id, k[0])
 		}
 	}
-	if v, err := getValue(txn, want[0]); err == nil && (len(v) != 1 || protocol.Status(v[0]) != m.Status) {
-		problem("record %s: order index says status %v, meta says %s", id, v, m.Status)
+	if v, err := getValue(txn, want[0]); err == nil && (len(v) != 1 || protocol.Status(v[0]) != e.Meta.Status) {
+		problem("record %s: order index says status %v, meta says %s", id, v, e.Meta.Status)
+	}
+	if e.Meta.Object.Type == protocol.ObjectNone {
+		if ok, _ := has(txn, key(tRecord, e.Meta.Object.ID[:])); ok {
+			problem("record %s waits for %s, which is stored", id, e.Meta.Object.ID)
+		}
 	}
 }

@@ -48,25 +48,21 @@ func getValue(txn *badger.Txn, k []byte) ([]byte, error) {
 	return item.ValueCopy(nil)
 }
 
-// getRecord reads and decodes a stored record.
-func getRecord(txn *badger.Txn, id protocol.ID) (*protocol.Record, error) {
-	b, err := getValue(txn, key(tRecord, id[:]))
+// getStored reads a record and its meta through its pointer.
+func getStored(txn *badger.Txn, id protocol.ID) (Entry, error) {
+	home, err := getValue(txn, key(tRecord, id[:]))
 	if err != nil {
-		return nil, fmt.Errorf("record %s: %w", id, err)
+		return Entry{}, fmt.Errorf("record %s: %w", id, err)
 	}
-	r, err := protocol.Decode(b)
+	v, err := getValue(txn, home)
 	if err != nil {
-		return nil, fmt.Errorf("record %s: %w", id, err)
+		return Entry{}, fmt.Errorf("record %s: home: %w", id, err)
 	}
-	return r, nil
-}
-
-func getMeta(txn *badger.Txn, id protocol.ID) (Meta, error) {
-	b, err := getValue(txn, key(tMeta, id[:]))
+	e, err := decodeHome(v)
 	if err != nil {
-		return Meta{}, fmt.Errorf("meta of %s: %w", id, err)
+		return Entry{}, fmt.Errorf("record %s: %w", id, err)
 	}
-	return decodeMeta(b)
+	return e, nil
 }
 
 func has(txn *badger.Txn, k []byte) (bool, error) {

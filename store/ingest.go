@@ -28,7 +28,7 @@ func (s *Store) Put(ctx context.Context, r *protocol.Record) (Outcome, error) {
 	defer s.mu.Unlock()
 	out, err := s.ingest(ctx, []*protocol.Record{r})
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{}, s.recover(err)
 	}
 	if err := s.db.Sync(); err != nil {
 		return Outcome{}, fmt.Errorf("put record %s: sync: %w", r.ID(), err)
@@ -48,10 +48,25 @@ func (s *Store) Ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out, err := s.ingest(ctx, records)
+	if err != nil {
+		err = s.recover(err)
+	}
 	if len(s.dirty) > 0 {
 		s.poke()
 	}
 	return out, err
+}
+
+// recover rebuilds the in-memory state from the database after an ingest
+// that stopped part way (an error, or ctx ended): ingest updates that
+// state as it goes, and only the database knows what was committed.
+func (s *Store) recover(cause error) error {
+	s.communities = make(map[protocol.ID]*community)
+	s.dirty = make(map[dirtyObject]struct{})
+	if err := s.load(); err != nil {
+		return fmt.Errorf("%w (and reloading the store's state failed: %v)", cause, err)
+	}
+	return cause
 }
 
 // ingest writes new records with all their index entries; s.mu is held.
@@ -79,7 +94,7 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 	// Control records first: the membership they make decides the status
 	// of every other record in the batch.
 	newDirty := make(map[dirtyObject]struct{})
-	controlEntries, err := s.admitControls(w.txn, fresh, newDirty)
+	controlEntries, err := s.admitControls(fresh, newDirty)
 	if err != nil {
 		return out, fmt.Errorf("ingest: %w", err)
 	}
@@ -90,11 +105,11 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 		if r := batch[id]; r != nil {
 			return r
 		}
-		r, err := getRecord(w.txn, id)
+		e, err := getStored(w.txn, id)
 		if err != nil {
 			return nil
 		}
-		return r
+		return e.Record
 	}
 	status := make(map[protocol.ID]protocol.Status, len(fresh))
 	for i, r := range fresh {
@@ -116,20 +131,17 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 	for d := range newDirty {
 		s.dirty[d] = struct{}{}
 	}
-	for _, r := range fresh {
-		st, ok := status[r.ID()]
-		if !ok {
-			continue
-		}
-		if st == protocol.StatusAccepted {
-			s.communities[r.Community()].items.Insert(protocol.PositionOf(r))
-		}
-	}
 	for i := range out {
-		if st, ok := status[out[i].ID]; ok && batch[out[i].ID] != nil {
-			out[i].Added, out[i].Status = true, st
-			delete(batch, out[i].ID) // a repeat later in the slice is a duplicate
+		id := out[i].ID
+		st, ok := status[id]
+		if !ok || batch[id] == nil {
+			continue // a duplicate, or not reached before ctx ended
 		}
+		out[i].Added, out[i].Status = true, st
+		if st == protocol.StatusAccepted {
+			s.communities[batch[id].Community()].items.Insert(protocol.PositionOf(batch[id]))
+		}
+		delete(batch, id) // a repeat later in the slice is a duplicate
 	}
 	return out, ctx.Err()
 }
@@ -138,7 +150,7 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 // membership and returns the dirty markers for every object whose records
 // may change status or effect as a result. They are written before the
 // records, so a crash cannot leave a membership change without them.
-func (s *Store) admitControls(txn *badger.Txn, fresh []*protocol.Record, dirty map[dirtyObject]struct{}) ([]entry, error) {
+func (s *Store) admitControls(fresh []*protocol.Record, dirty map[dirtyObject]struct{}) ([]entry, error) {
 	changed := make(map[protocol.ID]bool)
 	for _, r := range fresh {
 		c := s.community(r.Community())
@@ -147,42 +159,45 @@ func (s *Store) admitControls(txn *badger.Txn, fresh []*protocol.Record, dirty m
 			changed[c.id] = true
 		}
 	}
-	var entries []entry
-	for id := range changed {
-		c := s.communities[id]
-		old := c.members
-		c.members = protocol.ResolveMembership(id, c.controls)
-		all, authors := c.members.ChangedFrom(old)
-		prefixes := [][]byte{key(tOrder, id[:])}
-		if !all {
-			prefixes = prefixes[:0]
-			for _, a := range authors {
-				prefixes = append(prefixes, key(tAuthor, id[:], a[:]))
-			}
-		}
-		for _, p := range prefixes {
-			err := scanKeys(txn, p, func(k []byte) error {
-				rid := decodePos(k).ID
-				m, err := getMeta(txn, rid)
-				if err != nil {
-					return err
-				}
-				d := dirtyObject{id, m.Object}
-				if m.Object.Type == protocol.ObjectNone {
-					d.object.ID = rid // a waiting record: refresh its status alone
-				}
-				if _, ok := dirty[d]; !ok {
-					dirty[d] = struct{}{}
-					entries = append(entries, entry{key: objectKey(tDirty, id, d.object)})
-				}
-				return nil
-			})
-			if err != nil {
-				return nil, fmt.Errorf("find records affected by a membership change: %w", err)
-			}
-		}
+	if len(changed) == 0 {
+		return nil, nil
 	}
-	return entries, nil
+	var entries []entry
+	err := s.db.View(func(txn *badger.Txn) error {
+		for id := range changed {
+			c := s.communities[id]
+			old := c.members
+			c.members = protocol.ResolveMembership(id, c.controls)
+			all, authors := c.members.ChangedFrom(old)
+			prefixes := [][]byte{key(tOrder, id[:])}
+			if !all {
+				prefixes = prefixes[:0]
+				for _, a := range authors {
+					prefixes = append(prefixes, key(tAuthor, id[:], a[:]))
+				}
+			}
+			for _, p := range prefixes {
+				err := scanKeys(txn, p, func(k []byte) error {
+					rid := decodePos(k).ID
+					e, err := getStored(txn, rid)
+					if err != nil {
+						return err
+					}
+					d := dirtyObject{id, e.Meta.Object}
+					if d.object.Type == protocol.ObjectNone {
+						d.object.ID = rid // a waiting record: refresh its status alone
+					}
+					entries = markDirty(entries, dirty, d)
+					return nil
+				})
+				if err != nil {
+					return fmt.Errorf("find records affected by a membership change: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+	return entries, err
 }
 
 // community returns the in-memory state of a community, creating it for
@@ -190,27 +205,36 @@ func (s *Store) admitControls(txn *badger.Txn, fresh []*protocol.Record, dirty m
 func (s *Store) community(id protocol.ID) *community {
 	c := s.communities[id]
 	if c == nil {
-		c = &community{id: id, items: NewItemSet()}
-		c.members = protocol.ResolveMembership(id, nil)
+		c = newCommunity(id)
+		c.isNew = true
 		s.communities[id] = c
 	}
 	return c
 }
 
-// recordEntries returns every entry about a new record: its bytes, meta,
-// indexes, its object (or the target it waits for), the dirty marker of
-// that object, and the re-homing of records that were waiting for it.
+// recordEntries returns every entry about a new record: its home (meta and
+// bytes) and pointer, its indexes, the dirty marker of its object, and the
+// re-homing of records that were waiting for it.
 func (s *Store) recordEntries(txn *badger.Txn, r *protocol.Record, lookup func(protocol.ID) *protocol.Record,
 	dirty map[dirtyObject]struct{}) ([]entry, protocol.Status, error) {
 	c := s.communities[r.Community()]
 	id := r.ID()
 	st := c.members.Status(r)
 	obj, waiting := protocol.ObjectOf(r, lookup)
-	entries := []entry{
-		{key: key(tCommunity, c.id[:])},
-		{key: key(tRecord, id[:]), value: r.Encode()},
-		{key: key(tMeta, id[:]), value: Meta{Status: st, Object: obj}.encode()},
+	m := Meta{Status: st, Object: obj}
+	if obj.Type == protocol.ObjectNone {
+		m.Object.ID = waiting
+		c.waiting[waiting] = append(c.waiting[waiting], id)
 	}
+	home := homeKey(r, m)
+	var entries []entry
+	if c.isNew {
+		entries = append(entries, entry{key: key(tCommunity, c.id[:])})
+		c.isNew = false
+	}
+	entries = append(entries,
+		entry{key: home, value: encodeHome(m, r)},
+		entry{key: key(tRecord, id[:]), value: home})
 	for i, k := range recordKeys(r) {
 		e := entry{key: k}
 		if i == 0 { // the community order index carries the status
@@ -218,40 +242,41 @@ func (s *Store) recordEntries(txn *badger.Txn, r *protocol.Record, lookup func(p
 		}
 		entries = append(entries, e)
 	}
-	pos := encodePos(protocol.PositionOf(r))
-	if obj.Type == protocol.ObjectNone {
-		entries = append(entries, entry{key: key(tWaiting, c.id[:], waiting[:], id[:])})
-	} else {
-		entries = append(entries, entry{key: append(objectKey(tObject, c.id, obj), pos...)})
-		entries = s.markDirty(entries, dirty, dirtyObject{c.id, obj})
+	if obj.Type != protocol.ObjectNone {
+		entries = markDirty(entries, dirty, dirtyObject{c.id, obj})
 	}
 	// Records that waited for this one may now know their object.
-	err := scanKeys(txn, key(tWaiting, c.id[:], id[:]), func(k []byte) error {
-		wid := lastID(k)
-		w := lookup(wid)
-		if w == nil {
-			return fmt.Errorf("waiting record %s is missing", wid)
-		}
-		m, err := getMeta(txn, wid)
+	waiters := c.waiting[id]
+	delete(c.waiting, id)
+	for _, wid := range waiters {
+		oldHome := key(tWaiting, c.id[:], id[:], wid[:])
+		v, err := getValue(txn, oldHome)
 		if err != nil {
-			return err
+			return nil, 0, fmt.Errorf("record %s waiting for %s: %w", wid, id, err)
 		}
-		entries = append(entries, entry{key: k, delete: true})
-		wobj, still := protocol.ObjectOf(w, lookup)
-		m.Object = wobj
-		entries = append(entries, entry{key: key(tMeta, wid[:]), value: m.encode()})
+		we, err := decodeHome(v)
+		if err != nil {
+			return nil, 0, fmt.Errorf("record %s waiting for %s: %w", wid, id, err)
+		}
+		wobj, still := protocol.ObjectOf(we.Record, lookup)
+		we.Meta.Object = wobj
 		if wobj.Type == protocol.ObjectNone {
-			entries = append(entries, entry{key: key(tWaiting, c.id[:], still[:], wid[:])})
-			return nil
+			we.Meta.Object.ID = still
+			c.waiting[still] = append(c.waiting[still], wid)
+		} else {
+			entries = markDirty(entries, dirty, dirtyObject{c.id, wobj})
 		}
-		entries = append(entries, entry{key: append(objectKey(tObject, c.id, wobj), encodePos(protocol.PositionOf(w))...)})
-		entries = s.markDirty(entries, dirty, dirtyObject{c.id, wobj})
-		return nil
-	})
-	return entries, st, err
+		newHome := homeKey(we.Record, we.Meta)
+		entries = append(entries,
+			entry{key: oldHome, delete: true},
+			entry{key: newHome, value: encodeHome(we.Meta, we.Record)},
+			entry{key: key(tRecord, wid[:]), value: newHome})
+	}
+	return entries, st, nil
 }
 
-func (s *Store) markDirty(entries []entry, dirty map[dirtyObject]struct{}, d dirtyObject) []entry {
+// markDirty adds the dirty marker of d, once per batch.
+func markDirty(entries []entry, dirty map[dirtyObject]struct{}, d dirtyObject) []entry {
 	if _, ok := dirty[d]; ok {
 		return entries
 	}

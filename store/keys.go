@@ -14,11 +14,12 @@ import (
 //
 //	'F'                                format version (uint32)
 //	'g' community                      a community this store holds records of
-//	'r' id                             the record, as encoded on the wire (body dropped once purged)
-//	'm' id                             the record's meta: status, flags, object
+//	'r' id                             where the record lives: the key of its home
+//	'o' community type objID pos       home of a record of an object (thread, note, event, member,
+//	                                   control): its meta, then the record as encoded on the wire
+//	                                   (body dropped once purged); one scan reads a whole object
+//	'w' community target id            home of a record whose object is unknown until target arrives
 //	'c' community pos                  every record in community order; value: status
-//	'o' community type objID pos       the records of an object (thread, note, event, member, control)
-//	'w' community target id            a record whose object is unknown until target arrives
 //	'a' community author pos           records by author
 //	'k' community kind pos             records by kind
 //	't' community len tag pos          records by tag (tag length-prefixed, so "go" is not a prefix of "golang")
@@ -32,7 +33,6 @@ const (
 	tFormat    = 'F'
 	tCommunity = 'g'
 	tRecord    = 'r'
-	tMeta      = 'm'
 	tOrder     = 'c'
 	tObject    = 'o'
 	tWaiting   = 'w'
@@ -103,8 +103,19 @@ func tagKey(community protocol.ID, tag string) []byte {
 	return key(tTag, community[:], binary.BigEndian.AppendUint16(nil, uint16(len(tag))), []byte(tag))
 }
 
+// homeKey is where a record and its meta live: in its object, or, while
+// its object is unknown, under the target it waits for (kept in
+// Meta.Object.ID).
+func homeKey(r *protocol.Record, m Meta) []byte {
+	c, id := r.Community(), r.ID()
+	if m.Object.Type == protocol.ObjectNone {
+		return key(tWaiting, c[:], m.Object.ID[:], id[:])
+	}
+	return append(objectKey(tObject, c, m.Object), encodePos(protocol.PositionOf(r))...)
+}
+
 // recordKeys are the index keys a record has whatever its status: the
-// consistency check expects exactly these (plus its object or waiting key).
+// consistency check expects exactly these (plus its pointer and home).
 func recordKeys(r *protocol.Record) [][]byte {
 	c := r.Community()
 	h := r.Header

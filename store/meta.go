@@ -12,7 +12,10 @@ type Meta struct {
 	Status  protocol.Status
 	Deleted bool            // an effective tombstone targets it (its body is purged)
 	Hidden  bool            // a moderator hides it
-	Object  protocol.Object // zero Type while waiting for a target
+	// Object is the object whose view the record is part of. While the
+	// record waits for a target that has not arrived, Object.Type is
+	// ObjectNone and Object.ID is that target.
+	Object protocol.Object
 }
 
 // Live reports whether the record is shown: accepted, not deleted, not hidden.
@@ -50,4 +53,25 @@ func decodeMeta(b []byte) (Meta, error) {
 	}
 	copy(m.Object.ID[:], b[3:])
 	return m, nil
+}
+
+// encodeHome is the value stored at a record's home: meta, then record.
+func encodeHome(m Meta, r *protocol.Record) []byte {
+	return append(m.encode(), r.Encode()...)
+}
+
+// decodeHome reads a home value.
+func decodeHome(v []byte) (Entry, error) {
+	if len(v) < metaLen {
+		return Entry{}, fmt.Errorf("record home is %d bytes", len(v))
+	}
+	m, err := decodeMeta(v[:metaLen])
+	if err != nil {
+		return Entry{}, err
+	}
+	r, err := protocol.Decode(v[metaLen:])
+	if err != nil {
+		return Entry{}, err
+	}
+	return Entry{Record: r, Meta: m}, nil
 }

@@ -98,17 +98,7 @@ func (s *Store) Get(ctx context.Context, id protocol.ID) (Entry, error) {
 	return e, err
 }
 
-func getEntry(txn *badger.Txn, id protocol.ID) (Entry, error) {
-	r, err := getRecord(txn, id)
-	if err != nil {
-		return Entry{}, err
-	}
-	m, err := getMeta(txn, id)
-	if err != nil {
-		return Entry{}, err
-	}
-	return Entry{Record: r, Meta: m}, nil
-}
+func getEntry(txn *badger.Txn, id protocol.ID) (Entry, error) { return getStored(txn, id) }
 
 // Communities lists the communities the store holds records of.
 func (s *Store) Communities() []protocol.ID {
@@ -215,8 +205,8 @@ func (s *Store) Thread(ctx context.Context, community, post protocol.ID, cursor 
 			}
 			d.Accepted = &a
 		}
-		page, err := paginate(txn, objectKey(tObject, community, obj), cursor, limit, func(k, _ []byte) (Entry, bool, error) {
-			return liveOfKind(txn, decodePos(k).ID, protocol.KindReply)
+		page, err := paginate(txn, objectKey(tObject, community, obj), cursor, limit, func(_, v []byte) (Entry, bool, error) {
+			return liveOfKind(v, protocol.KindReply)
 		})
 		d.Replies, d.Next = page.Items, page.Next
 		return err
@@ -224,18 +214,15 @@ func (s *Store) Thread(ctx context.Context, community, post protocol.ID, cursor 
 	return d, err
 }
 
-// liveOfKind returns a live original (not an edit) of kind.
-func liveOfKind(txn *badger.Txn, id protocol.ID, kind protocol.Kind) (Entry, bool, error) {
-	m, err := getMeta(txn, id)
-	if err != nil || !m.Live() {
-		return Entry{}, false, err
-	}
-	e, err := getEntry(txn, id)
+// liveOfKind decodes a record's home and says whether it is a live
+// original (not an edit) of kind.
+func liveOfKind(home []byte, kind protocol.Kind) (Entry, bool, error) {
+	e, err := decodeHome(home)
 	if err != nil {
 		return Entry{}, false, err
 	}
 	h := e.Record.Header
-	return e, h.Kind == kind && h.Target.IsZero(), nil
+	return e, e.Meta.Live() && h.Kind == kind && h.Target.IsZero(), nil
 }
 
 // NoteDetail is a note with its heads and full history.
@@ -262,14 +249,9 @@ func (s *Store) Note(ctx context.Context, community, root protocol.ID) (NoteDeta
 			}
 			d.Heads = append(d.Heads, e)
 		}
-		return scanKeys(txn, objectKey(tObject, community, obj), func(k []byte) error {
-			id := decodePos(k).ID
-			m, err := getMeta(txn, id)
-			if err != nil || !m.Live() {
-				return err
-			}
-			e, err := getEntry(txn, id)
-			if err == nil && e.Record.Header.Kind == protocol.KindNote {
+		return scan(txn, objectKey(tObject, community, obj), func(_, v []byte) error {
+			e, err := decodeHome(v)
+			if err == nil && e.Meta.Live() && e.Record.Header.Kind == protocol.KindNote {
 				d.History = append(d.History, e)
 			}
 			return err
@@ -344,13 +326,8 @@ func (s *Store) liveRecords(ctx context.Context, prefix []byte, cursor string, l
 	err := s.read(ctx, func(txn *badger.Txn) error {
 		var err error
 		page, err = paginate(txn, prefix, cursor, limit, func(k, _ []byte) (Entry, bool, error) {
-			id := decodePos(k).ID
-			m, err := getMeta(txn, id)
-			if err != nil || !m.Live() {
-				return Entry{}, false, err
-			}
-			e, err := getEntry(txn, id)
-			return e, err == nil, err
+			e, err := getStored(txn, decodePos(k).ID)
+			return e, err == nil && e.Meta.Live(), err
 		})
 		return err
 	})

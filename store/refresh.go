@@ -41,13 +41,28 @@ func (s *Store) flushLocked(ctx context.Context) error {
 		}
 		return a.object.ID.Compare(b.object.ID)
 	})
+	// Objects are disjoint, so each reads the snapshot taken here while
+	// the writes of those before it commit.
+	read := s.db.NewTransaction(false)
+	defer read.Discard()
 	w := newWriter(s.db)
 	defer w.discard()
+	var done []dirtyObject
+	commit := func() error {
+		if err := w.commit(); err != nil {
+			return err
+		}
+		for _, d := range done {
+			delete(s.dirty, d)
+		}
+		done = done[:0]
+		return nil
+	}
 	for i, d := range todo {
 		if i%64 == 0 && ctx.Err() != nil {
 			break
 		}
-		entries, err := s.refresh(w.txn, d)
+		entries, err := s.refresh(read, d)
 		if err != nil {
 			return fmt.Errorf("refresh %s %s: %w", d.object.Type, d.object.ID, err)
 		}
@@ -57,13 +72,18 @@ func (s *Store) flushLocked(ctx context.Context) error {
 			}
 			entries = entries[maxGroup:]
 		}
+		if w.count > 0 && w.count+len(entries) > maxTxnCount {
+			if err := commit(); err != nil {
+				return err
+			}
+		}
 		if err := w.group(entries); err != nil {
 			return err
 		}
-		if err := w.commit(); err != nil {
-			return err
-		}
-		delete(s.dirty, d)
+		done = append(done, d)
+	}
+	if err := commit(); err != nil {
+		return err
 	}
 	return ctx.Err()
 }
@@ -77,19 +97,19 @@ func (s *Store) refresh(txn *badger.Txn, d dirtyObject) ([]entry, error) {
 	if c == nil {
 		return nil, fmt.Errorf("community %s not loaded", d.community)
 	}
-	var recs []*protocol.Record
+	var stored []Entry
 	if d.object.Type == protocol.ObjectNone {
 		// A record waiting for its target: only its status can change.
-		r, err := getRecord(txn, d.object.ID)
+		e, err := getStored(txn, d.object.ID)
 		if err != nil {
 			return nil, err
 		}
-		recs = append(recs, r)
+		stored = append(stored, e)
 	} else {
-		err := scanKeys(txn, objectKey(tObject, c.id, d.object), func(k []byte) error {
-			r, err := getRecord(txn, decodePos(k).ID)
+		err := scan(txn, objectKey(tObject, c.id, d.object), func(_, v []byte) error {
+			e, err := decodeHome(v)
 			if err == nil {
-				recs = append(recs, r)
+				stored = append(stored, e)
 			}
 			return err
 		})
@@ -97,16 +117,16 @@ func (s *Store) refresh(txn *badger.Txn, d dirtyObject) ([]entry, error) {
 			return nil, err
 		}
 	}
+	recs := make([]*protocol.Record, len(stored))
+	byID := make(map[protocol.ID]*protocol.Record, len(stored))
+	for i, e := range stored {
+		recs[i] = e.Record
+		byID[e.Record.ID()] = e.Record
+	}
 	st := protocol.EvaluateWith(c.members, recs)
-	byID := make(map[protocol.ID]*protocol.Record, len(recs))
 	var entries []entry
-	for _, r := range recs {
-		byID[r.ID()] = r
-		es, err := s.refreshRecord(txn, c, r, st)
-		if err != nil {
-			return nil, err
-		}
-		entries = append(entries, es...)
+	for _, e := range stored {
+		entries = append(entries, refreshRecord(c, e, st)...)
 	}
 	if d.object.Type != protocol.ObjectNone && d.object.Type != protocol.ObjectControl {
 		es, err := refreshView(txn, c.id, d.object, st, byID)
@@ -120,36 +140,35 @@ func (s *Store) refresh(txn *badger.Txn, d dirtyObject) ([]entry, error) {
 
 // refreshRecord updates one record's meta from the evaluated state, and
 // purges its body when a tombstone took effect.
-func (s *Store) refreshRecord(txn *badger.Txn, c *community, r *protocol.Record, st *protocol.State) ([]entry, error) {
+func refreshRecord(c *community, e Entry, st *protocol.State) []entry {
+	r, old := e.Record, e.Meta
 	id := r.ID()
-	old, err := getMeta(txn, id)
-	if err != nil {
-		return nil, err
-	}
 	m := old
 	m.Status = st.Status[id]
 	_, m.Deleted = st.Tombstoned[id]
 	_, m.Hidden = st.Hidden[id]
+	purge := m.Deleted && !r.Purged()
+	if m == old && !purge {
+		return nil
+	}
 	var entries []entry
-	if m != old {
-		entries = append(entries,
-			entry{key: key(tMeta, id[:]), value: m.encode()},
-			entry{key: key(tOrder, c.id[:], encodePos(protocol.PositionOf(r))), value: []byte{byte(m.Status)}})
+	if m.Status != old.Status {
+		entries = append(entries, entry{key: key(tOrder, c.id[:], encodePos(protocol.PositionOf(r))), value: []byte{byte(m.Status)}})
 		if m.Status == protocol.StatusAccepted {
 			c.items.Insert(protocol.PositionOf(r))
 		} else {
 			c.items.Delete(protocol.PositionOf(r))
 		}
 	}
-	if m.Deleted && !r.Purged() {
+	if purge {
 		// The body goes; so do the index entries that only its body made.
-		entries = append(entries, entry{key: key(tRecord, id[:]), value: r.Without().Encode()})
 		pos := encodePos(protocol.PositionOf(r))
 		for _, tag := range recordTags(r) {
 			entries = append(entries, entry{key: append(tagKey(c.id, tag), pos...), delete: true})
 		}
+		r = r.Without()
 	}
-	return entries, nil
+	return append(entries, entry{key: homeKey(r, m), value: encodeHome(m, r)})
 }
 
 // refreshView replaces an object's stored view and its list entries.

@@ -74,6 +74,16 @@ type community struct {
 	controls []*protocol.Record
 	members  *protocol.Membership
 	items    *ItemSet
+	// waiting maps a missing target to the records that wait for it
+	// (reactions, tombstones, hides that arrived first). Usually empty.
+	waiting map[protocol.ID][]protocol.ID
+	// isNew is set until the community's first record is written.
+	isNew bool
+}
+
+func newCommunity(id protocol.ID) *community {
+	return &community{id: id, items: NewItemSet(), waiting: make(map[protocol.ID][]protocol.ID),
+		members: protocol.ResolveMembership(id, nil)}
 }
 
 // dirtyObject is an object whose view waits for a refresh.
@@ -195,14 +205,14 @@ func (s *Store) load() error {
 }
 
 func loadCommunity(txn *badger.Txn, id protocol.ID) (*community, error) {
-	c := &community{id: id, items: NewItemSet()}
+	c := newCommunity(id)
 	for _, kind := range []protocol.Kind{protocol.KindCommunity, protocol.KindJoin, protocol.KindInvite, protocol.KindRole} {
 		err := scanKeys(txn, key(tKind, id[:], []byte{byte(kind)}), func(k []byte) error {
-			r, err := getRecord(txn, decodePos(k).ID)
+			e, err := getStored(txn, decodePos(k).ID)
 			if err != nil {
 				return err
 			}
-			c.controls = append(c.controls, r)
+			c.controls = append(c.controls, e.Record)
 			return nil
 		})
 		if err != nil {
@@ -216,12 +226,25 @@ func loadCommunity(txn *badger.Txn, id protocol.ID) (*community, error) {
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	err = scanKeys(txn, key(tWaiting, id[:]), func(k []byte) error {
+		target := protocol.ID(k[1+idLen : 1+2*idLen])
+		c.waiting[target] = append(c.waiting[target], lastID(k))
+		return nil
+	})
 	return c, err
 }
 
-// flusher refreshes dirty views in the background, a little after the
-// last ingest so that a burst of batches refreshes each object once. It
-// is owned by the Store and stops on Close.
+// maxViewLag bounds how long views may lag behind a steady stream of
+// ingests.
+const maxViewLag = 3 * time.Second
+
+// flusher refreshes dirty views in the background once ingests pause for
+// FlushDelay (or every maxViewLag during a long burst), so that a burst of
+// batches refreshes each object about once. It is owned by the Store and
+// stops on Close.
 func (s *Store) flusher() {
 	defer close(s.done)
 	for {
@@ -230,10 +253,18 @@ func (s *Store) flusher() {
 			return
 		case <-s.kick:
 		}
-		select {
-		case <-s.stop:
-			return
-		case <-time.After(s.flushDelay):
+		deadline := time.After(maxViewLag)
+	quiet:
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-s.kick:
+			case <-time.After(s.flushDelay):
+				break quiet
+			case <-deadline:
+				break quiet
+			}
 		}
 		if err := s.Flush(context.Background()); err != nil {
 			s.log.Error("store: refresh views", "err", err)

@@ -385,3 +385,50 @@ func TestReactionBeforeItsTarget(t *testing.T) {
 	}
 	checkClean(t, s)
 }
+
+func TestIngestCancelledKeepsStateConsistent(t *testing.T) {
+	s, _ := openTest(t)
+	w, g := newWorld(t, protocol.JoinOpen)
+	recs := []*protocol.Record{g}
+	for range 600 {
+		recs = append(recs, w.join(prototest.Key(w.clock.String())))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out, err := s.Ingest(ctx, recs)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled ingest: got %v", err)
+	}
+	added := 0
+	for _, o := range out {
+		if o.Added {
+			added++
+		}
+	}
+	// Whatever was added is consistent, and the rest can be ingested later.
+	checkClean(t, s)
+	out = ingest(t, s, recs...)
+	for _, o := range out {
+		if o.Added {
+			added++
+		}
+	}
+	if added != len(recs) {
+		t.Fatalf("%d records added in all, want %d", added, len(recs))
+	}
+	n, cursor := 0, ""
+	for {
+		members, err := s.Members(context.Background(), w.id, cursor, MaxLimit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(members.Items)
+		if cursor = members.Next; cursor == "" {
+			break
+		}
+	}
+	if n != 601 {
+		t.Fatalf("%d members, want 601", n)
+	}
+	checkClean(t, s)
+}
