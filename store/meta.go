@@ -10,8 +10,8 @@ import (
 // stands in its community and which object's view it belongs to.
 type Meta struct {
 	Status  protocol.Status
-	Deleted bool            // an effective tombstone targets it (its body is purged)
-	Hidden  bool            // a moderator hides it
+	Deleted bool // an effective tombstone targets it (its body is purged)
+	Hidden  bool // a moderator hides it
 	// Object is the object whose view the record is part of. While the
 	// record waits for a target that has not arrived, Object.Type is
 	// ObjectNone and Object.ID is that target.
