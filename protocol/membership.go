@@ -178,7 +178,7 @@ func ResolveMembership(community ID, records []*Record) *Membership {
 			// Only the genesis itself has this community as its own ID. Its
 			// body is nil only if purged, and then the policy is unknown:
 			// the community is treated as invite-only, the safe choice.
-			m.Genesis, _ = r.content.(*Community)
+			m.Genesis, _ = r.Content().(*Community)
 			m.Founder, m.Created = r.Header.Author, r.Header.Created
 			m.Effective[r.id] = true
 		case KindRole:
@@ -196,7 +196,7 @@ func ResolveMembership(community ID, records []*Record) *Membership {
 	}
 	sortByPosition(roles)
 	for _, r := range roles {
-		role, ok := r.content.(*Role)
+		role, ok := r.Content().(*Role)
 		if !ok || role.Member == m.Founder || !m.StandingAt(r.Header.Author, PositionOf(r)).Moderates() {
 			continue
 		}
@@ -204,7 +204,7 @@ func ResolveMembership(community ID, records []*Record) *Membership {
 		m.Effective[r.id] = true
 	}
 	for _, r := range invites {
-		inv, ok := r.content.(*Invite)
+		inv, ok := r.Content().(*Invite)
 		if !ok || !m.StandingAt(r.Header.Author, PositionOf(r)).Moderates() {
 			continue
 		}
@@ -236,7 +236,7 @@ func ResolveMembership(community ID, records []*Record) *Membership {
 // The join's proof was checked by Validate; here the key must match the
 // invite in force, and the invite must not be expired or used up.
 func (m *Membership) usableInvite(r *Record) *InviteState {
-	j, ok := r.content.(*Join)
+	j, ok := r.Content().(*Join)
 	if !ok || r.Header.Target.IsZero() {
 		return nil
 	}

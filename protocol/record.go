@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -24,8 +25,12 @@ type Record struct {
 	header  []byte // canonical encoding of Header; its SHA-256 is id
 	id      ID
 	body    []byte // canonical encoding of content; nil once purged
-	content Body   // nil once purged
+	content Body   // nil once purged, or until first use after Decode
 	sig     []byte
+
+	// lazy holds the body decoded on first use, for records read back by
+	// Decode: most reads of a stored record never look at its body.
+	lazy atomic.Pointer[Body]
 }
 
 // envelope is a record on the wire and on disk: the header exactly as
@@ -50,7 +55,22 @@ func (r *Record) Community() ID {
 }
 
 // Content is the record's decoded body, or nil if the body was purged.
-func (r *Record) Content() Body { return r.content }
+func (r *Record) Content() Body {
+	if r.content != nil || r.body == nil {
+		return r.content
+	}
+	if b := r.lazy.Load(); b != nil {
+		return *b
+	}
+	body := newBody(r.Header.Kind)
+	if err := decMode.Unmarshal(r.body, body); err != nil {
+		// Decode's caller stored these bytes after validating them; if
+		// they no longer decode, the store is damaged: show no body.
+		body = nil
+	}
+	r.lazy.Store(&body)
+	return body
+}
 
 // Purged reports whether the body has been purged (after a tombstone).
 func (r *Record) Purged() bool { return r.body == nil }
@@ -61,9 +81,7 @@ func (r *Record) Signature() []byte { return append([]byte(nil), r.sig...) }
 // Without returns the same record with its body purged: the header and
 // signature still verify, so the record still reconciles.
 func (r *Record) Without() *Record {
-	c := *r
-	c.body, c.content = nil, nil
-	return &c
+	return &Record{Header: r.Header, header: r.header, id: r.id, sig: r.sig}
 }
 
 // Encode returns the record's wire and storage form.

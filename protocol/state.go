@@ -247,7 +247,7 @@ func (e *evaluation) views(live []*Record) {
 		case KindAccept:
 			e.accept(r)
 		case KindReact:
-			react, ok := r.content.(*React)
+			react, ok := r.Content().(*React)
 			if !ok {
 				continue
 			}
@@ -278,7 +278,7 @@ func (e *evaluation) views(live []*Record) {
 	}
 	for ev, answers := range newestRSVP {
 		for k, r := range answers {
-			if a, ok := r.content.(*RSVP); ok {
+			if a, ok := r.Content().(*RSVP); ok {
 				e.Events[ev].RSVPs[k] = a.Answer
 				e.Events[ev].Source[k] = r.id
 			}

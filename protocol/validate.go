@@ -31,9 +31,10 @@ func Validate(data []byte, now time.Time) (*Record, error) {
 
 // Decode reads back a record that this node validated when it arrived,
 // from its own store. It decodes without repeating the checks made on
-// arrival (canonical form, limits, body hash, signature, clock): the store
-// reads records back far more often than it receives them. Bytes from
-// anywhere else go through Validate.
+// arrival (canonical form, limits, body hash, signature, clock), and
+// decodes the body only when Content is first called: the store reads
+// records back far more often than it receives them, mostly for their
+// headers. Bytes from anywhere else go through Validate.
 func Decode(stored []byte) (*Record, error) {
 	var env envelope
 	if err := decMode.Unmarshal(stored, &env); err != nil {
@@ -50,12 +51,6 @@ func Decode(stored []byte) (*Record, error) {
 		return nil, fail(RuleKind, "stored record of unknown kind %d", r.Header.Kind)
 	}
 	r.id = sha256.Sum256(r.header)
-	if r.body != nil {
-		r.content = newBody(r.Header.Kind)
-		if err := decMode.Unmarshal(r.body, r.content); err != nil {
-			return nil, fail(RuleBody, "stored %s body does not decode: %v", r.Header.Kind, err)
-		}
-	}
 	return r, nil
 }
 

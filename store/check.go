@@ -48,6 +48,9 @@ func (s *Store) Check(ctx context.Context) (Report, error) {
 			if e.Record.ID() != id {
 				problem("record %s: its home holds record %s", id, e.Record.ID())
 			}
+			if !e.Record.Purged() && e.Record.Content() == nil {
+				problem("record %s: body does not decode", id)
+			}
 			if !bytes.Equal(homeKey(e.Record, e.Meta), home) {
 				problem("record %s: its meta does not match its home %x", id, home)
 			}

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -88,11 +89,20 @@ func decodeDirtyKey(k []byte) (dirtyObject, error) {
 // (a fraction of the memtable), committing between groups, never inside
 // one: a group is all the entries about one record or one view, so each
 // lands whole or not at all.
+//
+// Commits are pipelined: a transaction commits in the background while
+// the next one fills; wait returns once all have been applied. Nothing
+// reads what an earlier transaction of the same writer wrote, and callers
+// wait before they return.
 type writer struct {
 	db    *badger.DB
 	txn   *badger.Txn
 	bytes int
 	count int
+
+	pending sync.WaitGroup
+	mu      sync.Mutex
+	err     error // the first commit error
 }
 
 const (
@@ -135,18 +145,44 @@ func (w *writer) group(entries []entry) error {
 	return nil
 }
 
-// commit commits the open transaction and starts another.
+// commit starts committing the open transaction and opens another. It
+// returns the error of any earlier commit that failed.
 func (w *writer) commit() error {
-	if w.count == 0 {
-		return nil
+	if w.count > 0 {
+		w.pending.Add(1)
+		w.txn.CommitWith(func(err error) {
+			defer w.pending.Done()
+			if err != nil {
+				w.mu.Lock()
+				if w.err == nil {
+					w.err = fmt.Errorf("commit: %w", err)
+				}
+				w.mu.Unlock()
+			}
+		})
+		w.txn = w.db.NewTransaction(true)
+		w.bytes, w.count = 0, 0
 	}
-	if err := w.txn.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	w.txn = w.db.NewTransaction(true)
-	w.bytes, w.count = 0, 0
-	return nil
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
 }
 
-// discard drops uncommitted writes.
-func (w *writer) discard() { w.txn.Discard() }
+// wait commits the open transaction and waits until every commit has
+// been applied, returning the first error.
+func (w *writer) wait() error {
+	err := w.commit()
+	w.pending.Wait()
+	if err == nil {
+		w.mu.Lock()
+		err = w.err
+		w.mu.Unlock()
+	}
+	return err
+}
+
+// discard drops uncommitted writes and waits for commits in flight.
+func (w *writer) discard() {
+	w.txn.Discard()
+	w.pending.Wait()
+}

@@ -125,7 +125,7 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 		}
 		status[r.ID()] = st
 	}
-	if err := w.commit(); err != nil {
+	if err := w.wait(); err != nil {
 		return out, fmt.Errorf("ingest: %w", err)
 	}
 	for d := range newDirty {

@@ -49,7 +49,7 @@ func (s *Store) flushLocked(ctx context.Context) error {
 	defer w.discard()
 	var done []dirtyObject
 	commit := func() error {
-		if err := w.commit(); err != nil {
+		if err := w.wait(); err != nil {
 			return err
 		}
 		for _, d := range done {
