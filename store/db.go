@@ -86,19 +86,18 @@ func decodeDirtyKey(k []byte) (dirtyObject, error) {
 }
 
 // writer groups writes into transactions small enough for Badger's limits
-// (a fraction of the memtable), committing between groups, never inside
-// one: a group is all the entries about one record or one view, so each
-// lands whole or not at all.
+// (a fraction of the memtable), never splitting a group: a group is all
+// the entries about one record or one view, so each lands whole or not at
+// all.
 //
-// Commits are pipelined: a transaction commits in the background while
-// the next one fills; wait returns once all have been applied. Nothing
-// reads what an earlier transaction of the same writer wrote, and callers
-// wait before they return.
+// Entries are buffered and each full transaction commits in the background
+// while the next fills, since a new Badger transaction waits for earlier
+// commits anyway. Callers read through their own snapshot, never through
+// the writer, and call wait before they return.
 type writer struct {
 	db    *badger.DB
-	txn   *badger.Txn
+	buf   []entry
 	bytes int
-	count int
 
 	pending sync.WaitGroup
 	mu      sync.Mutex
@@ -106,8 +105,8 @@ type writer struct {
 }
 
 const (
-	maxTxnBytes = 512 << 10
-	maxTxnCount = 4000
+	maxTxnBytes = 1 << 20
+	maxTxnCount = 8000
 )
 
 type entry struct {
@@ -115,74 +114,78 @@ type entry struct {
 	delete     bool
 }
 
-func newWriter(db *badger.DB) *writer { return &writer{db: db, txn: db.NewTransaction(true)} }
+func newWriter(db *badger.DB) *writer { return &writer{db: db} }
 
-// group writes entries in one transaction, committing the current one
-// first if they might not fit.
+// group adds entries to one transaction, starting the commit of the
+// current one first if they might not fit. It returns the error of any
+// earlier commit that failed.
 func (w *writer) group(entries []entry) error {
 	size := 0
 	for _, e := range entries {
 		size += len(e.key) + len(e.value) + 64
 	}
-	if w.count > 0 && (w.bytes+size > maxTxnBytes || w.count+len(entries) > maxTxnCount) {
-		if err := w.commit(); err != nil {
-			return err
-		}
+	if len(w.buf) > 0 && (w.bytes+size > maxTxnBytes || len(w.buf)+len(entries) > maxTxnCount) {
+		w.commit()
 	}
-	for _, e := range entries {
-		var err error
-		if e.delete {
-			err = w.txn.Delete(e.key)
-		} else {
-			err = w.txn.Set(e.key, e.value)
-		}
-		if err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
-	}
+	w.buf = append(w.buf, entries...)
 	w.bytes += size
-	w.count += len(entries)
-	return nil
+	return w.failed()
 }
 
-// commit starts committing the open transaction and opens another. It
-// returns the error of any earlier commit that failed.
-func (w *writer) commit() error {
-	if w.count > 0 {
-		w.pending.Add(1)
-		w.txn.CommitWith(func(err error) {
-			defer w.pending.Done()
-			if err != nil {
-				w.mu.Lock()
-				if w.err == nil {
-					w.err = fmt.Errorf("commit: %w", err)
-				}
-				w.mu.Unlock()
-			}
-		})
-		w.txn = w.db.NewTransaction(true)
-		w.bytes, w.count = 0, 0
+// commit starts committing the buffered entries in one transaction.
+func (w *writer) commit() {
+	if len(w.buf) == 0 {
+		return
 	}
+	txn := w.db.NewTransaction(true)
+	for _, e := range w.buf {
+		var err error
+		if e.delete {
+			err = txn.Delete(e.key)
+		} else {
+			err = txn.Set(e.key, e.value)
+		}
+		if err != nil {
+			txn.Discard()
+			w.fail(fmt.Errorf("write: %w", err))
+			w.buf, w.bytes = w.buf[:0], 0
+			return
+		}
+	}
+	w.buf, w.bytes = nil, 0
+	w.pending.Add(1)
+	txn.CommitWith(func(err error) {
+		defer w.pending.Done()
+		if err != nil {
+			w.fail(fmt.Errorf("commit: %w", err))
+		}
+	})
+}
+
+func (w *writer) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+func (w *writer) failed() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err
 }
 
-// wait commits the open transaction and waits until every commit has
-// been applied, returning the first error.
+// wait commits what is buffered and waits until every commit has been
+// applied, returning the first error.
 func (w *writer) wait() error {
-	err := w.commit()
+	w.commit()
 	w.pending.Wait()
-	if err == nil {
-		w.mu.Lock()
-		err = w.err
-		w.mu.Unlock()
-	}
-	return err
+	return w.failed()
 }
 
-// discard drops uncommitted writes and waits for commits in flight.
+// discard drops buffered writes and waits for commits in flight.
 func (w *writer) discard() {
-	w.txn.Discard()
+	w.buf = nil
 	w.pending.Wait()
 }

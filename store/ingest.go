@@ -45,6 +45,8 @@ func (s *Store) Put(ctx context.Context, r *protocol.Record) (Outcome, error) {
 // after in the background and before any query. Outcomes are in the order
 // of records. On error, the records already written stay written.
 func (s *Store) Ingest(ctx context.Context, records []*protocol.Record) ([]Outcome, error) {
+	s.ingesting.Add(1)
+	defer s.ingesting.Add(-1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out, err := s.ingest(ctx, records)
@@ -73,6 +75,10 @@ func (s *Store) recover(cause error) error {
 func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outcome, error) {
 	w := newWriter(s.db)
 	defer w.discard()
+	// Reads see what earlier ingests committed; this batch's own records
+	// are found in batch.
+	read := s.db.NewTransaction(false)
+	defer read.Discard()
 	out := make([]Outcome, len(records))
 	batch := make(map[protocol.ID]*protocol.Record, len(records))
 	var fresh []*protocol.Record
@@ -81,7 +87,7 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 		if batch[r.ID()] != nil {
 			continue
 		}
-		found, err := has(w.txn, key(tRecord, out[i].ID[:]))
+		found, err := has(read, key(tRecord, out[i].ID[:]))
 		if err != nil {
 			return out, fmt.Errorf("ingest: look up %s: %w", r.ID(), err)
 		}
@@ -105,7 +111,7 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 		if r := batch[id]; r != nil {
 			return r
 		}
-		e, err := getStored(w.txn, id)
+		e, err := getStored(read, id)
 		if err != nil {
 			return nil
 		}
@@ -116,7 +122,7 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 		if i%256 == 0 && ctx.Err() != nil {
 			break
 		}
-		entries, st, err := s.recordEntries(w.txn, r, lookup, newDirty)
+		entries, st, err := s.recordEntries(read, r, lookup, newDirty)
 		if err != nil {
 			return out, fmt.Errorf("ingest %s: %w", r.ID(), err)
 		}

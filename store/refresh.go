@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/fxamacker/cbor/v2"
@@ -41,68 +44,95 @@ func (s *Store) flushLocked(ctx context.Context) error {
 		}
 		return a.object.ID.Compare(b.object.ID)
 	})
-	// Objects are disjoint, so each reads the snapshot taken here while
-	// the writes of those before it commit.
-	read := s.db.NewTransaction(false)
-	defer read.Discard()
 	w := newWriter(s.db)
 	defer w.discard()
-	var done []dirtyObject
-	commit := func() error {
+	// Objects are disjoint: workers evaluate a chunk of them in parallel,
+	// each through its own snapshot, then their entries are written in
+	// order while the next chunk is evaluated against what is committed.
+	workers := max(1, runtime.GOMAXPROCS(0))
+	for start := 0; start < len(todo); start += refreshChunk {
+		if err := ctx.Err(); err != nil {
+			break
+		}
+		chunk := todo[start:min(len(todo), start+refreshChunk)]
+		results := make([]refreshResult, len(chunk))
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				read := s.db.NewTransaction(false)
+				defer read.Discard()
+				for i := int(next.Add(1) - 1); i < len(chunk); i = int(next.Add(1) - 1) {
+					results[i] = s.refresh(read, chunk[i])
+				}
+			})
+		}
+		wg.Wait()
+		for i, res := range results {
+			d := chunk[i]
+			if res.err != nil {
+				return fmt.Errorf("refresh %s %s: %w", d.object.Type, d.object.ID, res.err)
+			}
+			for _, ch := range res.items {
+				if ch.accepted {
+					s.communities[d.community].items.Insert(ch.pos)
+				} else {
+					s.communities[d.community].items.Delete(ch.pos)
+				}
+			}
+			entries := res.entries
+			for len(entries) > maxGroup {
+				if err := w.group(entries[:maxGroup]); err != nil {
+					return err
+				}
+				entries = entries[maxGroup:]
+			}
+			if err := w.group(entries); err != nil {
+				return err
+			}
+		}
 		if err := w.wait(); err != nil {
 			return err
 		}
-		for _, d := range done {
+		for _, d := range chunk {
 			delete(s.dirty, d)
 		}
-		done = done[:0]
-		return nil
-	}
-	for i, d := range todo {
-		if i%64 == 0 && ctx.Err() != nil {
-			break
-		}
-		entries, err := s.refresh(read, d)
-		if err != nil {
-			return fmt.Errorf("refresh %s %s: %w", d.object.Type, d.object.ID, err)
-		}
-		for len(entries) > maxGroup {
-			if err := w.group(entries[:maxGroup]); err != nil {
-				return err
-			}
-			entries = entries[maxGroup:]
-		}
-		if w.count > 0 && w.count+len(entries) > maxTxnCount {
-			if err := commit(); err != nil {
-				return err
-			}
-		}
-		if err := w.group(entries); err != nil {
-			return err
-		}
-		done = append(done, d)
-	}
-	if err := commit(); err != nil {
-		return err
 	}
 	return ctx.Err()
+}
+
+// refreshChunk is how many objects are evaluated before their entries are
+// written: enough to keep every core busy, few enough to bound memory.
+const refreshChunk = 512
+
+// refreshResult is what refreshing one object produced.
+type refreshResult struct {
+	entries []entry
+	items   []itemChange
+	err     error
+}
+
+// itemChange is a record entering or leaving the reconciliation set.
+type itemChange struct {
+	pos      protocol.Position
+	accepted bool
 }
 
 // refresh re-evaluates one object and returns the entries that bring its
 // records' meta, its view and its list entries up to date, ending with the
 // removal of its dirty marker. The in-memory reconciliation items follow
 // the new statuses.
-func (s *Store) refresh(txn *badger.Txn, d dirtyObject) ([]entry, error) {
+func (s *Store) refresh(txn *badger.Txn, d dirtyObject) refreshResult {
 	c := s.communities[d.community]
 	if c == nil {
-		return nil, fmt.Errorf("community %s not loaded", d.community)
+		return refreshResult{err: fmt.Errorf("community %s not loaded", d.community)}
 	}
 	var stored []Entry
 	if d.object.Type == protocol.ObjectNone {
 		// A record waiting for its target: only its status can change.
 		e, err := getStored(txn, d.object.ID)
 		if err != nil {
-			return nil, err
+			return refreshResult{err: err}
 		}
 		stored = append(stored, e)
 	} else {
@@ -114,7 +144,7 @@ func (s *Store) refresh(txn *badger.Txn, d dirtyObject) ([]entry, error) {
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return refreshResult{err: err}
 		}
 	}
 	recs := make([]*protocol.Record, len(stored))
@@ -124,23 +154,24 @@ func (s *Store) refresh(txn *badger.Txn, d dirtyObject) ([]entry, error) {
 		byID[e.Record.ID()] = e.Record
 	}
 	st := protocol.EvaluateWith(c.members, recs)
-	var entries []entry
+	var res refreshResult
 	for _, e := range stored {
-		entries = append(entries, refreshRecord(c, e, st)...)
+		res.entries = refreshRecord(res.entries, &res.items, c.id, e, st)
 	}
 	if d.object.Type != protocol.ObjectNone && d.object.Type != protocol.ObjectControl {
 		es, err := refreshView(txn, c.id, d.object, st, byID)
 		if err != nil {
-			return nil, err
+			return refreshResult{err: err}
 		}
-		entries = append(entries, es...)
+		res.entries = append(res.entries, es...)
 	}
-	return append(entries, entry{key: objectKey(tDirty, c.id, d.object), delete: true}), nil
+	res.entries = append(res.entries, entry{key: objectKey(tDirty, c.id, d.object), delete: true})
+	return res
 }
 
-// refreshRecord updates one record's meta from the evaluated state, and
-// purges its body when a tombstone took effect.
-func refreshRecord(c *community, e Entry, st *protocol.State) []entry {
+// refreshRecord adds the entries that update one record's meta from the
+// evaluated state, and purge its body when a tombstone took effect.
+func refreshRecord(entries []entry, items *[]itemChange, community protocol.ID, e Entry, st *protocol.State) []entry {
 	r, old := e.Record, e.Meta
 	id := r.ID()
 	m := old
@@ -149,22 +180,18 @@ func refreshRecord(c *community, e Entry, st *protocol.State) []entry {
 	_, m.Hidden = st.Hidden[id]
 	purge := m.Deleted && !r.Purged()
 	if m == old && !purge {
-		return nil
+		return entries
 	}
-	var entries []entry
 	if m.Status != old.Status {
-		entries = append(entries, entry{key: key(tOrder, c.id[:], encodePos(protocol.PositionOf(r))), value: []byte{byte(m.Status)}})
-		if m.Status == protocol.StatusAccepted {
-			c.items.Insert(protocol.PositionOf(r))
-		} else {
-			c.items.Delete(protocol.PositionOf(r))
-		}
+		pos := protocol.PositionOf(r)
+		entries = append(entries, entry{key: key(tOrder, community[:], encodePos(pos)), value: []byte{byte(m.Status)}})
+		*items = append(*items, itemChange{pos, m.Status == protocol.StatusAccepted})
 	}
 	if purge {
 		// The body goes; so do the index entries that only its body made.
 		pos := encodePos(protocol.PositionOf(r))
 		for _, tag := range recordTags(r) {
-			entries = append(entries, entry{key: append(tagKey(c.id, tag), pos...), delete: true})
+			entries = append(entries, entry{key: append(tagKey(community, tag), pos...), delete: true})
 		}
 		r = r.Without()
 	}

@@ -21,6 +21,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -43,8 +44,9 @@ type Options struct {
 	// Logger receives Badger's warnings and errors and the store's own
 	// messages; nil discards them.
 	Logger *slog.Logger
-	// FlushDelay is how long view refreshes wait to coalesce the objects
-	// touched by consecutive ingests; 0 means 50 ms.
+	// FlushDelay is how long view refreshes wait after the last ingest,
+	// to coalesce the objects touched by consecutive ingests; 0 means
+	// 100 ms.
 	FlushDelay time.Duration
 }
 
@@ -60,6 +62,7 @@ type Store struct {
 	dirty       map[dirtyObject]struct{}
 
 	flushDelay time.Duration
+	ingesting  atomic.Int32 // ingests running or waiting for mu: views wait for them
 	kick       chan struct{}
 	stop       chan struct{}
 	done       chan struct{}
@@ -141,7 +144,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		done:        make(chan struct{}),
 	}
 	if s.flushDelay <= 0 {
-		s.flushDelay = 50 * time.Millisecond
+		s.flushDelay = 100 * time.Millisecond
 	}
 	if err := s.migrate(); err != nil {
 		db.Close()
@@ -239,7 +242,7 @@ func loadCommunity(txn *badger.Txn, id protocol.ID) (*community, error) {
 
 // maxViewLag bounds how long views may lag behind a steady stream of
 // ingests.
-const maxViewLag = 3 * time.Second
+const maxViewLag = 10 * time.Second
 
 // flusher refreshes dirty views in the background once ingests pause for
 // FlushDelay (or every maxViewLag during a long burst), so that a burst of
@@ -261,7 +264,9 @@ func (s *Store) flusher() {
 				return
 			case <-s.kick:
 			case <-time.After(s.flushDelay):
-				break quiet
+				if s.ingesting.Load() == 0 {
+					break quiet
+				}
 			case <-deadline:
 				break quiet
 			}
