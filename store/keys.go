@@ -45,6 +45,7 @@ const (
 	tActive    = 'A'
 	tNotes     = 'N'
 	tEvents    = 'E'
+	tScrub     = 0xff // a marker written and dropped at once, to flush the memtables
 )
 
 const (

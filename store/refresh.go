@@ -73,6 +73,7 @@ func (s *Store) flushLocked(ctx context.Context) error {
 			if res.err != nil {
 				return fmt.Errorf("refresh %s %s: %w", d.object.Type, d.object.ID, res.err)
 			}
+			s.needScrub = s.needScrub || res.purged
 			for _, ch := range res.items {
 				if ch.accepted {
 					s.communities[d.community].items.Insert(ch.pos)
@@ -109,6 +110,7 @@ const refreshChunk = 512
 type refreshResult struct {
 	entries []entry
 	items   []itemChange
+	purged  bool // a body was purged: the files on disk need a scrub
 	err     error
 }
 
@@ -157,6 +159,9 @@ func (s *Store) refresh(txn *badger.Txn, d dirtyObject) refreshResult {
 	var res refreshResult
 	for _, e := range stored {
 		res.entries = refreshRecord(res.entries, &res.items, c.id, e, st)
+		if _, deleted := st.Tombstoned[e.Record.ID()]; deleted && !e.Record.Purged() {
+			res.purged = true
+		}
 	}
 	if d.object.Type != protocol.ObjectNone && d.object.Type != protocol.ObjectControl {
 		es, err := refreshView(txn, c.id, d.object, st, byID)

@@ -62,6 +62,8 @@ type Store struct {
 	dirty       map[dirtyObject]struct{}
 
 	flushDelay time.Duration
+	needScrub  bool         // bodies were purged since the last scrub (guarded by mu)
+	lastScrub  time.Time    // guarded by mu
 	ingesting  atomic.Int32 // ingests running or waiting for mu: views wait for them
 	kick       chan struct{}
 	stop       chan struct{}
@@ -171,6 +173,11 @@ func (s *Store) Close() error {
 		<-s.done
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.needScrub {
+			if serr := s.scrub(); serr != nil {
+				s.log.Error("store: scrub purged bodies from disk", "err", serr)
+			}
+		}
 		if cerr := s.db.Close(); cerr != nil {
 			err = fmt.Errorf("close store: %w", cerr)
 		}
@@ -274,7 +281,41 @@ func (s *Store) flusher() {
 		if err := s.Flush(context.Background()); err != nil {
 			s.log.Error("store: refresh views", "err", err)
 		}
+		s.mu.Lock()
+		wait := scrubInterval - time.Since(s.lastScrub)
+		if s.needScrub && wait <= 0 {
+			if err := s.scrub(); err != nil {
+				s.log.Error("store: scrub purged bodies from disk", "err", err)
+			}
+		} else if s.needScrub {
+			time.AfterFunc(wait, s.poke)
+		}
+		s.mu.Unlock()
 	}
+}
+
+// scrubInterval is the least time between two scrubs: each rewrites the
+// database's files, so a flurry of deletions is scrubbed together.
+const scrubInterval = time.Minute
+
+// scrub removes purged bodies from the files on disk. Purging writes a new
+// version of the record without its body; Badger keeps the old version in
+// its files (and its memtable's log) until a compaction drops it. So
+// scrub flushes the memtables, by writing a marker and dropping it (Badger
+// has no other way to force a flush), then compacts every level into one,
+// which keeps only the newest version of each key. s.mu is held.
+func (s *Store) scrub() error {
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte{tScrub}, nil) }); err != nil {
+		return fmt.Errorf("write scrub marker: %w", err)
+	}
+	if err := s.db.DropPrefix([]byte{tScrub}); err != nil {
+		return fmt.Errorf("flush memtables: %w", err)
+	}
+	if err := s.db.Flatten(2); err != nil {
+		return fmt.Errorf("compact: %w", err)
+	}
+	s.needScrub, s.lastScrub = false, time.Now()
+	return nil
 }
 
 func (s *Store) poke() {

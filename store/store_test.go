@@ -1,9 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -429,6 +433,59 @@ func TestIngestCancelledKeepsStateConsistent(t *testing.T) {
 	}
 	if n != 601 {
 		t.Fatalf("%d members, want 601", n)
+	}
+	checkClean(t, s)
+}
+
+// filesContaining lists the files under dir that contain s.
+func filesContaining(t *testing.T, dir, s string) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err == nil && bytes.Contains(b, []byte(s)) {
+			found = append(found, filepath.Base(path))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// TestScrubRemovesPurgedBodiesFromDisk checks that a deleted body leaves
+// the database's files, not only its latest version.
+func TestScrubRemovesPurgedBodiesFromDisk(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{FlushDelay: time.Hour}) // no background scrub
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w, g := newWorld(t, protocol.JoinOpen)
+	secret := "the launch code is 0000-SECRET"
+	p := w.rec(founder, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "oops", Text: secret})
+	ingest(t, s, g, p)
+	ingest(t, s, w.rec(founder, protocol.Refs{Target: p.ID()}, &protocol.Tombstone{}))
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if files := filesContaining(t, dir, secret); len(files) == 0 {
+		t.Fatal("the body was never on disk: this test proves nothing")
+	}
+	s.mu.Lock()
+	needed := s.needScrub
+	err = s.scrub()
+	s.mu.Unlock()
+	if !needed || err != nil {
+		t.Fatalf("scrub needed %v, err %v", needed, err)
+	}
+	if files := filesContaining(t, dir, secret); len(files) > 0 {
+		t.Fatalf("the purged body is still on disk in %v", files)
 	}
 	checkClean(t, s)
 }
