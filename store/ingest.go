@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -15,8 +16,9 @@ type Outcome struct {
 	// Added is false when the store already held the record: a duplicate
 	// changes nothing.
 	Added bool
-	// Status is the record's standing when it was stored: accepted, or
-	// pending until the record admitting its author arrives.
+	// Status is the record's standing: when it was stored, or, for a
+	// duplicate, as stored now (accepted, or pending until the record
+	// admitting its author arrives, or removed).
 	Status protocol.Status
 }
 
@@ -87,12 +89,13 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 		if batch[r.ID()] != nil {
 			continue
 		}
-		found, err := has(read, key(tRecord, out[i].ID[:]))
-		if err != nil {
-			return out, fmt.Errorf("ingest: look up %s: %w", r.ID(), err)
-		}
-		if found {
+		stored, err := getStored(read, out[i].ID)
+		if err == nil {
+			out[i].Status = stored.Meta.Status
 			continue
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return out, fmt.Errorf("ingest: look up %s: %w", r.ID(), err)
 		}
 		batch[r.ID()] = r
 		fresh = append(fresh, r)

@@ -333,3 +333,39 @@ func (s *Store) liveRecords(ctx context.Context, prefix []byte, cursor string, l
 	})
 	return page, err
 }
+
+// Records returns the stored records with the given ids, in that order,
+// skipping any the store does not hold. It does not wait for views: it is
+// for serving records to peers.
+func (s *Store) Records(ctx context.Context, ids []protocol.ID) ([]*protocol.Record, error) {
+	out := make([]*protocol.Record, 0, len(ids))
+	err := s.db.View(func(txn *badger.Txn) error {
+		for i, id := range ids {
+			if i%256 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			e, err := getStored(txn, id)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, e.Record)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Membership returns a community's resolved membership (nil if the store
+// holds no record of it). It is an immutable snapshot: the store replaces
+// it, never changes it, when control records arrive.
+func (s *Store) Membership(community protocol.ID) *protocol.Membership {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.communities[community]; c != nil {
+		return c.members
+	}
+	return nil
+}

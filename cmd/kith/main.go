@@ -67,7 +67,8 @@ func (c *cli) rootCmd() *cobra.Command {
 	def, c.defaultErr = home.DefaultDir()
 	root.PersistentFlags().StringVar(&c.homeDir, "home", def,
 		"node home `directory`; $KITH_HOME sets the default")
-	root.AddCommand(c.initCmd(), c.idCmd(), versionCmd())
+	root.AddCommand(c.initCmd(), c.idCmd(), versionCmd(), c.daemonCmd(), c.statusCmd(), c.peersCmd(), c.connectCmd(),
+		c.communityCmd(), c.postCmd())
 	return root
 }
 

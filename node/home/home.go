@@ -25,6 +25,9 @@ const (
 	MemberKeyFile = "member.key"  // the member (author) private key, PEM PKCS#8
 	NodeKeyFile   = "node.key"    // the node (libp2p peer) private key, PEM PKCS#8
 	ConfigFile    = "config.toml" // the node configuration, TOML
+	StoreDir      = "store"       // the Badger store
+	APIAddrFile   = "api.addr"    // the running daemon's API address; removed when it stops
+	APITokenFile  = "api.token"   // the API's bearer token, 0600
 )
 
 var (

@@ -1,0 +1,253 @@
+// Package api is the daemon's local HTTP API: JSON under /api/, used by
+// the kith command (and later the web UI). It listens on loopback only,
+// every call needs the bearer token the daemon writes into its home
+// directory, and requests whose Host is not a loopback name are refused,
+// so a web page elsewhere cannot reach it by DNS rebinding.
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// Backend is what the API serves: the running node.
+type Backend interface {
+	Status(ctx context.Context) (Status, error)
+	Peers(ctx context.Context) ([]Peer, error)
+	Connect(ctx context.Context, addr string) (Peer, error)
+	CreateCommunity(ctx context.Context, req CreateCommunityRequest) (protocol.ID, error)
+	Communities(ctx context.Context) ([]Community, error)
+	Invite(ctx context.Context, community protocol.ID, req InviteRequest) (InviteCode, error)
+	Join(ctx context.Context, code string) (protocol.ID, error)
+	Post(ctx context.Context, community protocol.ID, req PostRequest) (protocol.ID, error)
+	Threads(ctx context.Context, community protocol.ID, cursor string, limit int) (Threads, error)
+	Thread(ctx context.Context, post protocol.ID) (ThreadDetail, error)
+}
+
+// Errors a Backend returns to choose the HTTP status; any other error is
+// a 500 with its message.
+var (
+	ErrBadRequest = errors.New("bad request")
+	ErrNotFound   = errors.New("not found")
+	ErrForbidden  = errors.New("not allowed")
+)
+
+// maxBody bounds a request body: the largest is a post of 64 KiB.
+const maxBody = 1 << 20
+
+// Server is the API's HTTP handler.
+type Server struct {
+	backend Backend
+	token   string
+	log     *slog.Logger
+	mux     *http.ServeMux
+}
+
+// New returns the API handler. token is the secret every request must
+// carry as "Authorization: Bearer <token>".
+func New(backend Backend, token string, log *slog.Logger) *Server {
+	s := &Server{backend: backend, token: token, log: log, mux: http.NewServeMux()}
+	// The route table: every endpoint at a glance.
+	routes := []struct {
+		pattern string
+		handler http.HandlerFunc
+	}{
+		{"GET /api/status", s.status},
+		{"GET /api/peers", s.peers},
+		{"POST /api/peers", s.connect},
+		{"GET /api/communities", s.communities},
+		{"POST /api/communities", s.createCommunity},
+		{"POST /api/communities/{id}/invites", s.invite},
+		{"POST /api/join", s.join},
+		{"GET /api/communities/{id}/posts", s.threads},
+		{"POST /api/communities/{id}/posts", s.post},
+		{"GET /api/posts/{id}", s.thread},
+	}
+	for _, r := range routes {
+		s.mux.HandleFunc(r.pattern, r.handler)
+	}
+	return s
+}
+
+// ServeHTTP checks the Host header and the token, then routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !loopbackHost(r.Host) {
+		writeError(w, http.StatusForbidden, fmt.Errorf("host %q is not this machine: the API answers only on localhost", r.Host))
+		return
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
+		writeError(w, http.StatusUnauthorized, errors.New("missing or wrong API token: the kith command reads it from the node's home directory"))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	s.mux.ServeHTTP(w, r)
+}
+
+// loopbackHost reports whether a Host header names this machine.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	st, err := s.backend.Status(r.Context())
+	s.reply(w, st, err)
+}
+
+func (s *Server) peers(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.backend.Peers(r.Context())
+	s.reply(w, ps, err)
+}
+
+func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
+	var req ConnectRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	p, err := s.backend.Connect(ctx, req.Address)
+	s.reply(w, p, err)
+}
+
+func (s *Server) communities(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.backend.Communities(r.Context())
+	s.reply(w, cs, err)
+}
+
+func (s *Server) createCommunity(w http.ResponseWriter, r *http.Request) {
+	var req CreateCommunityRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	id, err := s.backend.CreateCommunity(r.Context(), req)
+	s.reply(w, Created{ID: id}, err)
+}
+
+func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	var req InviteRequest
+	if !ok || !s.decode(w, r, &req) {
+		return
+	}
+	code, err := s.backend.Invite(r.Context(), id, req)
+	s.reply(w, code, err)
+}
+
+func (s *Server) join(w http.ResponseWriter, r *http.Request) {
+	var req JoinRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
+	defer cancel()
+	id, err := s.backend.Join(ctx, req.Code)
+	s.reply(w, Created{ID: id}, err)
+}
+
+func (s *Server) post(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	var req PostRequest
+	if !ok || !s.decode(w, r, &req) {
+		return
+	}
+	pid, err := s.backend.Post(r.Context(), id, req)
+	s.reply(w, Created{ID: pid}, err)
+}
+
+func (s *Server) threads(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	limit := 50
+	if l := r.URL.Query().Get("limit"); l != "" {
+		if _, err := fmt.Sscan(l, &limit); err != nil || limit < 1 {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("limit %q is not a positive number", l))
+			return
+		}
+	}
+	ts, err := s.backend.Threads(r.Context(), id, r.URL.Query().Get("cursor"), limit)
+	s.reply(w, ts, err)
+}
+
+func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	t, err := s.backend.Thread(r.Context(), id)
+	s.reply(w, t, err)
+}
+
+// pathID parses the {id} path segment.
+func (s *Server) pathID(w http.ResponseWriter, r *http.Request) (protocol.ID, bool) {
+	id, err := protocol.ParseID(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err)
+		return protocol.ID{}, false
+	}
+	return id, true
+}
+
+// decode reads a JSON request body, refusing unknown fields.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("request body: %w", err))
+		return false
+	}
+	return true
+}
+
+// reply writes v as JSON, or err with the status its kind calls for.
+func (s *Server) reply(w http.ResponseWriter, v any, err error) {
+	if err != nil {
+		code := http.StatusInternalServerError
+		switch {
+		case errors.Is(err, ErrBadRequest), errors.As(err, new(*protocol.Error)):
+			code = http.StatusBadRequest
+		case errors.Is(err, ErrNotFound):
+			code = http.StatusNotFound
+		case errors.Is(err, ErrForbidden):
+			code = http.StatusForbidden
+		case errors.Is(err, context.DeadlineExceeded):
+			code = http.StatusGatewayTimeout
+		}
+		if code == http.StatusInternalServerError {
+			s.log.Error("api", "err", err)
+		}
+		writeError(w, code, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(Error{Error: err.Error()})
+}

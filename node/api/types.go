@@ -1,0 +1,119 @@
+package api
+
+import (
+	"github.com/kith-network/kith/protocol"
+)
+
+// The JSON bodies of the local API, shared by the daemon and the CLI.
+
+// Status is GET /api/status.
+type Status struct {
+	MemberKey   protocol.PublicKey `json:"member_key"`
+	PeerID      string             `json:"peer_id"`
+	Addresses   []string           `json:"addresses"`
+	Communities []Community        `json:"communities"`
+	Peers       int                `json:"peers"`
+}
+
+// Peer is one connected peer.
+type Peer struct {
+	PeerID    string   `json:"peer_id"`
+	Addresses []string `json:"addresses"`
+}
+
+// ConnectRequest is POST /api/peers.
+type ConnectRequest struct {
+	Address string `json:"address"`
+}
+
+// Community is one community this node holds.
+type Community struct {
+	ID         protocol.ID `json:"id"`
+	Name       string      `json:"name"`
+	Domain     string      `json:"domain,omitempty"`
+	InviteOnly bool        `json:"invite_only"`
+	Members    int         `json:"members"`
+	Standing   string      `json:"standing"` // this node's member in it: founder, moderator, member, none, removed
+}
+
+// CreateCommunityRequest is POST /api/communities.
+type CreateCommunityRequest struct {
+	Name       string `json:"name"`
+	Domain     string `json:"domain,omitempty"`
+	Charter    string `json:"charter,omitempty"`
+	InviteOnly bool   `json:"invite_only,omitempty"`
+}
+
+// Created is the answer to every request that makes a record.
+type Created struct {
+	ID protocol.ID `json:"id"`
+}
+
+// InviteRequest is POST /api/communities/{id}/invites.
+type InviteRequest struct {
+	Uses    uint32 `json:"uses,omitempty"`    // default 1
+	Expires string `json:"expires,omitempty"` // a Go duration, default 168h
+}
+
+// InviteCode is the answer to an invite request.
+type InviteCode struct {
+	Code      string      `json:"code"`
+	Community protocol.ID `json:"community"`
+	Invite    protocol.ID `json:"invite,omitempty"` // zero for an open community
+	Expires   int64       `json:"expires,omitempty"`
+}
+
+// JoinRequest is POST /api/join.
+type JoinRequest struct {
+	Code string `json:"code"`
+}
+
+// PostRequest is POST /api/communities/{id}/posts.
+type PostRequest struct {
+	Type  string   `json:"type,omitempty"` // discussion (default), question, announcement
+	Title string   `json:"title"`
+	Body  string   `json:"body"`
+	Tags  []string `json:"tags,omitempty"`
+}
+
+// Thread is a thread as lists show it.
+type Thread struct {
+	ID           protocol.ID        `json:"id"`
+	Community    protocol.ID        `json:"community"`
+	Author       protocol.PublicKey `json:"author"`
+	Type         string             `json:"type"`
+	Title        string             `json:"title"`
+	Tags         []string           `json:"tags,omitempty"`
+	Created      int64              `json:"created"`
+	LastActivity int64              `json:"last_activity"`
+	Replies      int                `json:"replies"`
+	Accepted     *protocol.ID       `json:"accepted,omitempty"`
+}
+
+// Threads is a page of threads.
+type Threads struct {
+	Items []Thread `json:"items"`
+	Next  string   `json:"next,omitempty"`
+}
+
+// Message is a post or reply with its text.
+type Message struct {
+	ID      protocol.ID        `json:"id"`
+	Author  protocol.PublicKey `json:"author"`
+	Created int64              `json:"created"`
+	Body    string             `json:"body"`
+	Deleted bool               `json:"deleted,omitempty"`
+}
+
+// ThreadDetail is GET /api/posts/{id}.
+type ThreadDetail struct {
+	Thread
+	Body          string    `json:"body"`
+	Replies       []Message `json:"replies"`
+	AcceptedReply *Message  `json:"accepted_reply,omitempty"`
+}
+
+// Error is the body of every error answer.
+type Error struct {
+	Error string `json:"error"`
+}

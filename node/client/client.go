@@ -1,0 +1,152 @@
+// Package client talks to a running daemon's local API on behalf of the
+// kith command. It finds the daemon through the address and token files the
+// daemon writes into its home directory, and never opens the store itself.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/protocol"
+)
+
+// ErrNoDaemon is returned when no daemon runs for the home directory.
+var ErrNoDaemon = errors.New("no daemon is running")
+
+// Client calls one daemon's API.
+type Client struct {
+	base  string
+	token string
+	http  *http.Client
+	dir   string
+}
+
+// New finds the daemon of a home directory.
+func New(h home.Home) (*Client, error) {
+	noDaemon := fmt.Errorf("%w for %s: start it with `kith daemon --home %s`", ErrNoDaemon, h.Dir, h.Dir)
+	addr, err := os.ReadFile(filepath.Join(h.Dir, home.APIAddrFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, noDaemon
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read daemon address: %w", err)
+	}
+	token, err := os.ReadFile(filepath.Join(h.Dir, home.APITokenFile))
+	if err != nil {
+		return nil, fmt.Errorf("read API token: %w", err)
+	}
+	return &Client{
+		base:  "http://" + strings.TrimSpace(string(addr)),
+		token: strings.TrimSpace(string(token)),
+		http:  &http.Client{},
+		dir:   h.Dir,
+	}, nil
+}
+
+// do sends a request and decodes the JSON answer into out.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w for %s (its address file is stale?): %v; start it with `kith daemon --home %s`", ErrNoDaemon, c.dir, err, c.dir)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("read answer: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e api.Error
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return errors.New(e.Error)
+		}
+		return fmt.Errorf("daemon answered %s", resp.Status)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("decode answer: %w", err)
+		}
+	}
+	return nil
+}
+
+// Status returns the daemon's status.
+func (c *Client) Status(ctx context.Context) (st api.Status, err error) {
+	return st, c.do(ctx, http.MethodGet, "/api/status", nil, &st)
+}
+
+// Peers lists the connected peers.
+func (c *Client) Peers(ctx context.Context) (ps []api.Peer, err error) {
+	return ps, c.do(ctx, http.MethodGet, "/api/peers", nil, &ps)
+}
+
+// Connect dials a peer by multiaddr.
+func (c *Client) Connect(ctx context.Context, addr string) (p api.Peer, err error) {
+	return p, c.do(ctx, http.MethodPost, "/api/peers", api.ConnectRequest{Address: addr}, &p)
+}
+
+// CreateCommunity founds a community.
+func (c *Client) CreateCommunity(ctx context.Context, req api.CreateCommunityRequest) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/communities", req, &out)
+}
+
+// Communities lists the communities the node holds.
+func (c *Client) Communities(ctx context.Context) (cs []api.Community, err error) {
+	return cs, c.do(ctx, http.MethodGet, "/api/communities", nil, &cs)
+}
+
+// Invite makes an invite code.
+func (c *Client) Invite(ctx context.Context, community protocol.ID, req api.InviteRequest) (code api.InviteCode, err error) {
+	return code, c.do(ctx, http.MethodPost, "/api/communities/"+community.String()+"/invites", req, &code)
+}
+
+// Join joins a community with an invite code.
+func (c *Client) Join(ctx context.Context, code string) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/join", api.JoinRequest{Code: code}, &out)
+}
+
+// Post starts a thread.
+func (c *Client) Post(ctx context.Context, community protocol.ID, req api.PostRequest) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/communities/"+community.String()+"/posts", req, &out)
+}
+
+// Threads lists a page of a community's threads, newest first.
+func (c *Client) Threads(ctx context.Context, community protocol.ID, cursor string, limit int) (ts api.Threads, err error) {
+	q := url.Values{"limit": {fmt.Sprint(limit)}}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	return ts, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/posts?"+q.Encode(), nil, &ts)
+}
+
+// Thread returns a thread with its replies.
+func (c *Client) Thread(ctx context.Context, post protocol.ID) (t api.ThreadDetail, err error) {
+	return t, c.do(ctx, http.MethodGet, "/api/posts/"+post.String(), nil, &t)
+}

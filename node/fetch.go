@@ -1,0 +1,258 @@
+package node
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// fetchProtocol hands a peer a community's records created since a time:
+// the peer sends the community id, the time (unix ms; 0 for the whole
+// history) and its own new records (a joiner's join and device record, so
+// that an invite-only community's members can tell it is one of theirs),
+// and receives every accepted record of the community since then, in
+// order.
+//
+// It is deliberately simple. A newcomer fetches the whole history from its
+// inviter; members fetch the last minutes from their topic peers every few
+// seconds, which closes the gaps gossip leaves (a record relayed before the
+// mesh to a new neighbour formed is never sent to it). The catch-up sync
+// protocol (range-based set reconciliation) replaces both.
+const fetchProtocol = "/kith/fetch/1.0.0"
+
+const (
+	maxSubmitted  = 16              // records a joiner may hand over
+	fetchDeadline = 2 * time.Minute // for a whole fetch
+	fetchBatch    = 256             // records read from the store, or ingested, at a time
+	maxFrame      = protocol.MaxRecordBytes
+)
+
+// serveFetch answers a fetch request from a peer.
+func (n *Node) serveFetch(s network.Stream) {
+	defer s.Close()
+	s.SetDeadline(time.Now().Add(fetchDeadline))
+	ctx, cancel := context.WithTimeout(n.ctx, fetchDeadline)
+	defer cancel()
+	remote := s.Conn().RemotePeer()
+	if err := n.answerFetch(ctx, s, remote); err != nil {
+		n.log.Info("fetch request refused or failed", "peer", remote, "err", err)
+		s.Reset()
+	}
+}
+
+func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID) error {
+	r := bufio.NewReader(s)
+	var head [idLenBytes + 8]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		return fmt.Errorf("read request: %w", err)
+	}
+	community := protocol.ID(head[:idLenBytes])
+	since := int64(binary.BigEndian.Uint64(head[idLenBytes:]))
+	count, err := binary.ReadUvarint(r)
+	if err != nil || count > maxSubmitted {
+		return fmt.Errorf("bad submitted record count")
+	}
+	var submitted []*protocol.Record
+	for range count {
+		data, err := readFrame(r)
+		if err != nil {
+			return err
+		}
+		rec, err := protocol.Validate(data, time.Now())
+		if err != nil {
+			return fmt.Errorf("submitted record: %w", err)
+		}
+		if rec.Community() != community {
+			return errors.New("submitted record of another community")
+		}
+		submitted = append(submitted, rec)
+	}
+	if _, err := n.store.Ingest(ctx, submitted); err != nil {
+		return err
+	}
+	for _, rec := range submitted {
+		if err := n.gossip.Publish(ctx, rec); err != nil {
+			n.log.Debug("forward submitted record", "err", err)
+		}
+	}
+	if !n.allowPeer(community, remote) {
+		return fmt.Errorf("peer %s is not a member's node in community %s", remote, community)
+	}
+	w := bufio.NewWriter(s)
+	lower := protocol.Position{Created: since}
+	for {
+		positions := n.store.Positions(community, lower, store.MaxPosition, fetchBatch)
+		if len(positions) == 0 {
+			break
+		}
+		ids := make([]protocol.ID, len(positions))
+		for i, p := range positions {
+			ids[i] = p.ID
+		}
+		recs, err := n.store.Records(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if err := writeFrame(w, rec.Encode()); err != nil {
+				return err
+			}
+		}
+		last := positions[len(positions)-1]
+		lower = protocol.Position{Created: last.Created, ID: nextID(last.ID)}
+		if lower.ID == (protocol.ID{}) { // wrapped: the next created time
+			lower = protocol.Position{Created: last.Created + 1}
+		}
+	}
+	if err := writeFrame(w, nil); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// nextID is the ID just after id (zero if id is the largest).
+func nextID(id protocol.ID) protocol.ID {
+	for i := len(id) - 1; i >= 0; i-- {
+		id[i]++
+		if id[i] != 0 {
+			return id
+		}
+	}
+	return id
+}
+
+const idLenBytes = len(protocol.ID{})
+
+// fetch asks a peer for a community's records created since a time (unix
+// ms), handing it our records, and stores what it sends.
+func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, since int64, submit []*protocol.Record) error {
+	ctx, cancel := context.WithTimeout(ctx, fetchDeadline)
+	defer cancel()
+	s, err := n.host.NewStream(ctx, p, fetchProtocol)
+	if err != nil {
+		return fmt.Errorf("open fetch stream to %s: %w", p, err)
+	}
+	defer s.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		s.SetDeadline(dl)
+	}
+	var req bytes.Buffer
+	req.Write(community[:])
+	req.Write(binary.BigEndian.AppendUint64(nil, uint64(since)))
+	req.Write(binary.AppendUvarint(nil, uint64(min(len(submit), maxSubmitted))))
+	for _, rec := range submit[:min(len(submit), maxSubmitted)] {
+		if err := writeFrame(&req, rec.Encode()); err != nil {
+			return err
+		}
+	}
+	if _, err := s.Write(req.Bytes()); err != nil {
+		return fmt.Errorf("send fetch request: %w", err)
+	}
+	if err := s.CloseWrite(); err != nil {
+		return err
+	}
+	r := bufio.NewReader(s)
+	var batch []*protocol.Record
+	total := 0
+	for {
+		data, err := readFrame(r)
+		if err != nil {
+			return fmt.Errorf("fetch from %s after %d records: %w", p, total, err)
+		}
+		if data == nil {
+			break
+		}
+		rec, err := protocol.Validate(data, time.Now())
+		if err != nil {
+			return fmt.Errorf("fetch from %s: peer sent an invalid record: %w", p, err)
+		}
+		if rec.Community() != community {
+			return fmt.Errorf("fetch from %s: peer sent a record of another community", p)
+		}
+		batch = append(batch, rec)
+		total++
+		if len(batch) == fetchBatch {
+			if _, err := n.store.Ingest(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	_, err = n.store.Ingest(ctx, batch)
+	n.log.Debug("fetched records", "community", community, "peer", p, "since", since, "records", total)
+	return err
+}
+
+// writeFrame writes a length-prefixed frame; a nil frame ends a stream.
+func writeFrame(w io.Writer, data []byte) error {
+	if _, err := w.Write(binary.AppendUvarint(nil, uint64(len(data)))); err != nil {
+		return err
+	}
+	_, err := w.Write(data)
+	return err
+}
+
+// readFrame reads a frame written by writeFrame; nil means the end.
+func readFrame(r *bufio.Reader) ([]byte, error) {
+	size, err := binary.ReadUvarint(r)
+	if err != nil {
+		return nil, fmt.Errorf("read frame: %w", err)
+	}
+	if size == 0 {
+		return nil, nil
+	}
+	if size > maxFrame {
+		return nil, fmt.Errorf("frame of %d bytes, the limit is %d", size, maxFrame)
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, fmt.Errorf("read frame: %w", err)
+	}
+	return data, nil
+}
+
+// allowPeer says whether a peer may receive a community's records: any
+// peer for an open community; for an invite-only one, only nodes that an
+// admitted member vouched for with a device record.
+func (n *Node) allowPeer(community protocol.ID, p peer.ID) bool {
+	m := n.store.Membership(community)
+	if m == nil || m.Genesis == nil {
+		return false
+	}
+	if m.Genesis.Policy == protocol.JoinOpen {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(n.ctx, 10*time.Second)
+	defer cancel()
+	for cursor := ""; ; {
+		page, err := n.store.Members(ctx, community, cursor, store.MaxLimit)
+		if err != nil {
+			n.log.Warn("check peer membership", "err", err)
+			return false
+		}
+		for _, mv := range page.Items {
+			if !mv.Standing.Admitted() {
+				continue
+			}
+			for _, d := range mv.Devices {
+				if peer.ID(d) == p {
+					return true
+				}
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			return false
+		}
+	}
+}

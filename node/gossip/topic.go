@@ -1,0 +1,122 @@
+package gossip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// validateTimeout bounds one message's validation, store write included.
+const validateTimeout = 10 * time.Second
+
+// Join starts replicating a community: its topic validator stores every
+// valid record that arrives, and accepted ones are forwarded. Joining a
+// community already joined does nothing.
+func (g *Gossip) Join(community protocol.ID) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return fmt.Errorf("join community %s: %w", community, ErrClosed)
+	}
+	if _, ok := g.topics[community]; ok {
+		return nil
+	}
+	j, err := g.join(community)
+	if err != nil {
+		return fmt.Errorf("join community %s: %w", community, err)
+	}
+	g.topics[community] = j
+	return nil
+}
+
+// join registers the validator before relaying starts, so that no message
+// of the topic is ever forwarded unchecked, and undoes what it did on
+// failure.
+func (g *Gossip) join(community protocol.ID) (*joined, error) {
+	name := TopicName(community)
+	err := g.ps.RegisterTopicValidator(name, g.validator(community),
+		pubsub.WithValidatorInline(true), pubsub.WithValidatorTimeout(validateTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("register validator: %w", err)
+	}
+	t, err := g.ps.Join(name)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("join topic: %w", err), g.ps.UnregisterTopicValidator(name))
+	}
+	if err := t.SetScoreParams(topicScoreParams()); err != nil {
+		return nil, errors.Join(fmt.Errorf("set topic score parameters: %w", err), t.Close(), g.ps.UnregisterTopicValidator(name))
+	}
+	cancel, err := t.Relay()
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("relay topic: %w", err), t.Close(), g.ps.UnregisterTopicValidator(name))
+	}
+	return &joined{topic: t, cancel: cancel}, nil
+}
+
+// Leave stops replicating a community. Leaving a community not joined does
+// nothing.
+func (g *Gossip) Leave(community protocol.ID) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return fmt.Errorf("leave community %s: %w", community, ErrClosed)
+	}
+	j, ok := g.topics[community]
+	if !ok {
+		return nil
+	}
+	delete(g.topics, community)
+	return g.leave(community, j)
+}
+
+// leave stops relaying first (peers are told at once, and nothing more
+// reaches the validator), then removes the validator and the topic.
+func (g *Gossip) leave(community protocol.ID, j *joined) error {
+	j.cancel()
+	err := errors.Join(g.ps.UnregisterTopicValidator(TopicName(community)), j.topic.Close())
+	if err != nil {
+		return fmt.Errorf("leave community %s: %w", community, err)
+	}
+	return nil
+}
+
+// Publish sends a record to the peers of its community, which must be
+// joined. The caller has stored r durably first: Publish only sends it.
+// Every peer subscribed to the topic gets it at once (flood publishing),
+// mesh or no mesh. A record that is not accepted in its community is not
+// sent, and Publish returns ErrNotForwarded.
+func (g *Gossip) Publish(ctx context.Context, r *protocol.Record) error {
+	community := r.Community()
+	g.mu.Lock()
+	j, ok := g.topics[community]
+	closed := g.closed
+	g.mu.Unlock()
+	switch {
+	case closed:
+		return fmt.Errorf("publish record %s: %w", r.ID(), ErrClosed)
+	case !ok:
+		return fmt.Errorf("publish record %s: community %s: %w", r.ID(), community, ErrNotJoined)
+	}
+	// Pubsub keeps the data slice without copying it: encode afresh every
+	// time. The record rides along so the local validation skips decoding.
+	err := j.topic.Publish(ctx, r.Encode(), pubsub.WithValidatorData(r))
+	var verr pubsub.ValidationError
+	if errors.As(err, &verr) && verr.Reason == pubsub.RejectValidationIgnored {
+		return fmt.Errorf("publish record %s: %w", r.ID(), ErrNotForwarded)
+	}
+	if err != nil {
+		return fmt.Errorf("publish record %s: %w", r.ID(), err)
+	}
+	return nil
+}
+
+// Peers lists the peers known to take part in a community's topic.
+func (g *Gossip) Peers(community protocol.ID) []peer.ID {
+	return g.ps.ListPeers(TopicName(community))
+}

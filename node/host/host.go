@@ -1,0 +1,128 @@
+// Package host builds the node's libp2p host. Every option that matters is
+// set explicitly (transports, security, resource and connection limits, NAT
+// traversal) rather than left to go-libp2p's defaults, which listen on every
+// interface and protocol; a loopback mode keeps a host, for tests and local
+// development, from sending a single packet beyond 127.0.0.1 and ::1.
+package host
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	p2phost "github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
+	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+)
+
+// Connection manager watermarks: above connHigh connections the host trims
+// back to connLow, sparing connections younger than connGrace. Kith nodes
+// talk to the members of a few communities, not to a swarm of strangers.
+const (
+	connLow   = 64
+	connHigh  = 128
+	connGrace = time.Minute
+)
+
+// Config says how to build a host.
+type Config struct {
+	// Key is the node key (Ed25519), from the home directory's identity:
+	// the host's peer ID derives from it.
+	Key crypto.PrivKey
+	// Listen lists the multiaddrs to listen on (TCP or QUIC v1 over IPv4
+	// or IPv6). When empty, the host listens on a random TCP port and a
+	// random QUIC port of every IPv4 interface, or of 127.0.0.1 only with
+	// Loopback.
+	Listen []string
+	// Loopback confines the host to 127.0.0.1 and ::1: it listens, dials,
+	// accepts and advertises loopback addresses only, resolves no DNS
+	// names, and runs no NAT port mapping, relay or hole punching. Tests
+	// and local development use it so that nothing leaves the machine.
+	Loopback bool
+}
+
+// New builds and starts a libp2p host from cfg. The host owns its resource
+// and connection managers: closing the host closes them.
+func New(cfg Config) (p2phost.Host, error) {
+	opts, err := options(cfg)
+	if err != nil {
+		return nil, err
+	}
+	rm, err := resourceManager()
+	if err != nil {
+		return nil, err
+	}
+	cm, err := connmgr.NewConnManager(connLow, connHigh, connmgr.WithGracePeriod(connGrace))
+	if err != nil {
+		rm.Close()
+		return nil, fmt.Errorf("create connection manager: %w", err)
+	}
+	opts = append(opts, libp2p.ResourceManager(rm), libp2p.ConnectionManager(cm))
+	h, err := libp2p.New(opts...)
+	if err != nil {
+		// libp2p does not close the managers on every failure path; both
+		// Close methods tolerate a second call.
+		cm.Close()
+		rm.Close()
+		return nil, fmt.Errorf("start libp2p host: %w", err)
+	}
+	return h, nil
+}
+
+// options turns cfg into libp2p options, all but the resource and
+// connection managers (which New creates once cfg is known to be valid).
+func options(cfg Config) ([]libp2p.Option, error) {
+	if cfg.Key == nil {
+		return nil, errors.New("host config: no node key")
+	}
+	if t := cfg.Key.Type(); t != crypto.Ed25519 {
+		return nil, fmt.Errorf("host config: node key is %s, want Ed25519", t)
+	}
+	listen, err := listenAddrs(cfg.Listen, cfg.Loopback)
+	if err != nil {
+		return nil, err
+	}
+	opts := []libp2p.Option{
+		libp2p.Identity(cfg.Key),
+		libp2p.ListenAddrs(listen...),
+		libp2p.Transport(tcp.NewTCPTransport),
+		libp2p.Transport(quic.NewTransport),
+		libp2p.DefaultSecurity,
+		libp2p.DefaultMuxers,
+	}
+	if cfg.Loopback {
+		return append(opts,
+			libp2p.ConnectionGater(loopbackGater{}),
+			libp2p.AddrsFactory(loopbackOnly),
+			libp2p.MultiaddrResolver(noDNS{}),
+			libp2p.DisableRelay(),
+			libp2p.DisableIdentifyAddressDiscovery(),
+			// A loopback host is reachable by no one outside: saying so
+			// keeps AutoNAT from probing for a public address.
+			libp2p.ForceReachabilityPrivate(),
+		), nil
+	}
+	return append(opts,
+		libp2p.EnableRelay(),
+		libp2p.EnableHolePunching(),
+		libp2p.NATPortMap(),
+	), nil
+}
+
+// resourceManager limits what peers can make the host spend (connections,
+// streams, memory, file descriptors), scaled to this machine, with
+// go-libp2p's default limits for its own services and protocols.
+func resourceManager() (network.ResourceManager, error) {
+	limits := rcmgr.DefaultLimits
+	libp2p.SetDefaultServiceLimits(&limits)
+	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()))
+	if err != nil {
+		return nil, fmt.Errorf("create resource manager: %w", err)
+	}
+	return rm, nil
+}

@@ -1,0 +1,120 @@
+package node
+
+import (
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+	"github.com/multiformats/go-multiaddr"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// An invite code carries everything a newcomer needs to join: the
+// community's genesis record, for an invite-only community the invite
+// record and the private key that proves the code was given to them, and
+// addresses of the inviting node to connect to. It is one line of text a
+// person can paste: "kith:" and the base64url of a CBOR map.
+
+const (
+	invitePrefix   = "kith:"
+	maxInviteCode  = 32 << 10 // characters; a real code is 1-3 KiB
+	maxInviteAddrs = 16
+)
+
+// Invite is a decoded, validated invite code.
+type Invite struct {
+	Genesis *protocol.Record   // the community
+	Invite  *protocol.Record   // nil for an open community
+	Key     ed25519.PrivateKey // the invite's private key; nil for an open community
+	Addrs   []multiaddr.Multiaddr
+}
+
+// Community returns the community the code is for.
+func (inv *Invite) Community() protocol.ID { return inv.Genesis.ID() }
+
+type inviteWire struct {
+	Genesis []byte   `cbor:"1,keyasint"`
+	Invite  []byte   `cbor:"2,keyasint,omitempty"`
+	Seed    []byte   `cbor:"3,keyasint,omitempty"`
+	Addrs   []string `cbor:"4,keyasint,omitempty"`
+}
+
+// EncodeInvite makes an invite code.
+func EncodeInvite(inv *Invite) (string, error) {
+	w := inviteWire{Genesis: inv.Genesis.Encode()}
+	if inv.Invite != nil {
+		w.Invite, w.Seed = inv.Invite.Encode(), inv.Key.Seed()
+	}
+	for _, a := range inv.Addrs {
+		w.Addrs = append(w.Addrs, a.String())
+	}
+	b, err := cbor.Marshal(w)
+	if err != nil {
+		return "", fmt.Errorf("encode invite: %w", err)
+	}
+	return invitePrefix + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// ParseInvite decodes an invite code and validates everything in it: the
+// records go through protocol.Validate, the invite must belong to the
+// community and its key must match, the addresses must parse.
+func ParseInvite(code string, now time.Time) (*Invite, error) {
+	code = strings.TrimSpace(code)
+	if len(code) > maxInviteCode {
+		return nil, fmt.Errorf("invite code is %d characters, more than any real code (%d)", len(code), maxInviteCode)
+	}
+	rest, ok := strings.CutPrefix(code, invitePrefix)
+	if !ok {
+		return nil, errors.New(`not an invite code: it should start with "kith:"`)
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil {
+		return nil, errors.New("invite code is damaged (not base64url): copy it again, whole")
+	}
+	var w inviteWire
+	if err := cbor.Unmarshal(raw, &w); err != nil {
+		return nil, fmt.Errorf("invite code is damaged: %w", err)
+	}
+	inv := &Invite{}
+	if inv.Genesis, err = protocol.Validate(w.Genesis, now); err != nil {
+		return nil, fmt.Errorf("invite code: community record: %w", err)
+	}
+	if inv.Genesis.Header.Kind != protocol.KindCommunity {
+		return nil, fmt.Errorf("invite code: first record is a %s, not a community", inv.Genesis.Header.Kind)
+	}
+	if len(w.Invite) > 0 {
+		if inv.Invite, err = protocol.Validate(w.Invite, now); err != nil {
+			return nil, fmt.Errorf("invite code: invite record: %w", err)
+		}
+		body, ok := inv.Invite.Content().(*protocol.Invite)
+		if !ok || inv.Invite.Community() != inv.Genesis.ID() {
+			return nil, errors.New("invite code: the invite is not an invite to this community")
+		}
+		if len(w.Seed) != ed25519.SeedSize {
+			return nil, errors.New("invite code: the invite key is missing or damaged")
+		}
+		inv.Key = ed25519.NewKeyFromSeed(w.Seed)
+		if protocol.PublicKeyOf(inv.Key) != body.Key {
+			return nil, errors.New("invite code: the invite key does not match the invite")
+		}
+		if now.UnixMilli() > body.Expires {
+			return nil, fmt.Errorf("invite code expired on %s: ask for a new one", time.UnixMilli(body.Expires).UTC().Format(time.RFC1123))
+		}
+	}
+	if len(w.Addrs) > maxInviteAddrs {
+		return nil, fmt.Errorf("invite code lists %d addresses, at most %d are allowed", len(w.Addrs), maxInviteAddrs)
+	}
+	for _, s := range w.Addrs {
+		a, err := multiaddr.NewMultiaddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("invite code: address %q: %w", s, err)
+		}
+		inv.Addrs = append(inv.Addrs, a)
+	}
+	return inv, nil
+}

@@ -1,0 +1,229 @@
+// Package node is the Kith daemon: it opens the node's home directory and
+// store, runs the libp2p host and gossip, serves the local API, and carries
+// out what members ask of it (create and join communities, invite, post).
+//
+// Data flows one way: records from the network or the API are validated by
+// protocol, stored by store, then published or shown.
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/gossip"
+	"github.com/kith-network/kith/node/home"
+	kithhost "github.com/kith-network/kith/node/host"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// Config is how the daemon runs; zero fields take the home's config file.
+type Config struct {
+	Home      home.Home
+	Listen    []string // libp2p listen multiaddrs
+	Loopback  bool     // loopback only: no other address is listened on, dialled or advertised
+	API       string   // the API's address; must be loopback
+	Bootstrap []string // peers to connect to at start
+	Logger    *slog.Logger
+}
+
+// Node is a running daemon.
+type Node struct {
+	cfg    Config
+	log    *slog.Logger
+	id     *home.Identity
+	peerID peer.ID
+	store  *store.Store
+	host   host.Host
+	gossip *gossip.Gossip
+	api    *http.Server
+	apiURL string
+
+	ctx    context.Context // lives until Close
+	cancel context.CancelFunc
+	tasks  sync.WaitGroup // background work, waited for by Close
+}
+
+// Start sets up the home directory on first run (identity, config),
+// opens the store, starts the host, gossip and API, and subscribes to
+// every community the store holds.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	id, err := cfg.Home.Open()
+	if errors.Is(err, home.ErrNoIdentity) {
+		log.Info("first run: creating an identity", "home", cfg.Home.Dir)
+		id, err = cfg.Home.Init(home.InitOptions{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	conf, err := cfg.Home.LoadConfig()
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Listen) == 0 && !cfg.Loopback {
+		cfg.Listen = conf.Listen
+	}
+	if cfg.API == "" {
+		cfg.API = conf.API
+	}
+	nctx, cancel := context.WithCancel(context.Background())
+	n := &Node{cfg: cfg, log: log, id: id, ctx: nctx, cancel: cancel}
+	if err := n.start(ctx); err != nil {
+		n.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) start(ctx context.Context) error {
+	var err error
+	if n.store, err = store.Open(filepath.Join(n.cfg.Home.Dir, home.StoreDir), store.Options{Logger: n.log}); err != nil {
+		return err
+	}
+	key, err := n.id.NodeKey()
+	if err != nil {
+		return err
+	}
+	if n.host, err = kithhost.New(kithhost.Config{Key: key, Listen: n.cfg.Listen, Loopback: n.cfg.Loopback}); err != nil {
+		return fmt.Errorf("start libp2p host: %w", err)
+	}
+	n.peerID = n.host.ID()
+	n.gossip, err = gossip.New(n.ctx, n.host, storeAdapter{n.store}, gossip.Options{
+		Logger:    n.log,
+		AllowPeer: n.allowPeer,
+	})
+	if err != nil {
+		return fmt.Errorf("start gossip: %w", err)
+	}
+	n.host.SetStreamHandler(fetchProtocol, n.serveFetch)
+	for _, c := range n.store.Communities() {
+		if err := n.gossip.Join(c); err != nil {
+			return fmt.Errorf("subscribe to community %s: %w", c, err)
+		}
+	}
+	n.tasks.Go(func() { n.catchUp(n.ctx) })
+	for _, b := range n.cfg.Bootstrap {
+		if _, err := n.Connect(ctx, b); err != nil {
+			n.log.Warn("bootstrap peer unreachable", "addr", b, "err", err)
+		}
+	}
+	return n.startAPI()
+}
+
+// startAPI listens on the loopback API address, and writes the address and
+// a fresh token into the home directory for the kith command.
+func (n *Node) startAPI() error {
+	host, _, err := net.SplitHostPort(n.cfg.API)
+	if err != nil {
+		return fmt.Errorf("API address %q: %w", n.cfg.API, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("API address %q is not a loopback address: the API must only be reachable from this machine", n.cfg.API)
+	}
+	ln, err := net.Listen("tcp", n.cfg.API)
+	if err != nil {
+		return fmt.Errorf("listen for the API on %s: %w", n.cfg.API, err)
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		ln.Close()
+		return err
+	}
+	token := hex.EncodeToString(secret)
+	if err := writePrivate(filepath.Join(n.cfg.Home.Dir, home.APITokenFile), token+"\n"); err != nil {
+		ln.Close()
+		return fmt.Errorf("write API token: %w", err)
+	}
+	n.api = &http.Server{
+		Handler:           api.New(n, token, n.log),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return n.ctx },
+	}
+	go func() {
+		if err := n.api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.log.Error("API server stopped", "err", err)
+		}
+	}()
+	n.apiURL = "http://" + ln.Addr().String()
+	if err := writePrivate(filepath.Join(n.cfg.Home.Dir, home.APIAddrFile), ln.Addr().String()+"\n"); err != nil {
+		return fmt.Errorf("write API address: %w", err)
+	}
+	return nil
+}
+
+// writePrivate writes a file readable only by its owner.
+func writePrivate(path, content string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// APIURL is where the local API listens, e.g. http://127.0.0.1:7732.
+func (n *Node) APIURL() string { return n.apiURL }
+
+// PeerID is this node's libp2p identity.
+func (n *Node) PeerID() peer.ID { return n.peerID }
+
+// Addrs are this node's listen addresses with its peer id.
+func (n *Node) Addrs() []string {
+	var out []string
+	for _, a := range n.host.Addrs() {
+		out = append(out, a.String()+"/p2p/"+n.peerID.String())
+	}
+	return out
+}
+
+// Close stops the daemon: the API first (so no request sees a half-closed
+// node), then gossip, the host and, last, the store.
+func (n *Node) Close() error {
+	var errs []error
+	if n.api != nil {
+		os.Remove(filepath.Join(n.cfg.Home.Dir, home.APIAddrFile))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, n.api.Shutdown(ctx))
+		cancel()
+	}
+	n.cancel()
+	n.tasks.Wait()
+	if n.gossip != nil {
+		errs = append(errs, n.gossip.Close())
+	}
+	if n.host != nil {
+		errs = append(errs, n.host.Close())
+	}
+	if n.store != nil {
+		errs = append(errs, n.store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// storeAdapter gives gossip the one ingest path of the store.
+type storeAdapter struct{ s *store.Store }
+
+func (a storeAdapter) Ingest(ctx context.Context, r *protocol.Record) (protocol.Status, bool, error) {
+	out, err := a.s.Ingest(ctx, []*protocol.Record{r})
+	if err != nil {
+		return 0, false, err
+	}
+	return out[0].Status, out[0].Added, nil
+}

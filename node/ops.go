@@ -1,0 +1,403 @@
+package node
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/multiformats/go-multiaddr"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// The operations behind the local API. Each record the member makes is
+// signed, stored durably (store.Put), then published.
+
+func (n *Node) now() int64 { return time.Now().UnixMilli() }
+
+// publish makes, stores and publishes a record of the member's.
+func (n *Node) publish(ctx context.Context, community protocol.ID, refs protocol.Refs, body protocol.Body) (*protocol.Record, error) {
+	r, err := protocol.Sign(n.id.Member, community, n.now(), refs, body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	if _, err := n.store.Put(ctx, r); err != nil {
+		return nil, err
+	}
+	if err := n.gossip.Publish(ctx, r); err != nil {
+		// Stored is what matters: sync delivers it later.
+		n.log.Warn("publish record", "id", r.ID(), "err", err)
+	}
+	return r, nil
+}
+
+// Status implements api.Backend.
+func (n *Node) Status(ctx context.Context) (api.Status, error) {
+	cs, err := n.Communities(ctx)
+	return api.Status{
+		MemberKey:   n.id.MemberKey(),
+		PeerID:      n.peerID.String(),
+		Addresses:   n.Addrs(),
+		Communities: cs,
+		Peers:       len(n.host.Network().Peers()),
+	}, err
+}
+
+// Peers implements api.Backend.
+func (n *Node) Peers(context.Context) ([]api.Peer, error) {
+	out := []api.Peer{}
+	for _, p := range n.host.Network().Peers() {
+		ap := api.Peer{PeerID: p.String()}
+		for _, c := range n.host.Network().ConnsToPeer(p) {
+			ap.Addresses = append(ap.Addresses, c.RemoteMultiaddr().String())
+		}
+		out = append(out, ap)
+	}
+	return out, nil
+}
+
+// Connect implements api.Backend.
+func (n *Node) Connect(ctx context.Context, addr string) (api.Peer, error) {
+	ma, err := multiaddr.NewMultiaddr(addr)
+	if err != nil {
+		return api.Peer{}, fmt.Errorf("%w: address %q: %w", api.ErrBadRequest, addr, err)
+	}
+	info, err := peer.AddrInfoFromP2pAddr(ma)
+	if err != nil {
+		return api.Peer{}, fmt.Errorf("%w: address %q must end in /p2p/<peer id>: %w", api.ErrBadRequest, addr, err)
+	}
+	if err := n.host.Connect(ctx, *info); err != nil {
+		return api.Peer{}, fmt.Errorf("connect to %s: %w", addr, err)
+	}
+	return api.Peer{PeerID: info.ID.String(), Addresses: []string{addr}}, nil
+}
+
+// CreateCommunity implements api.Backend.
+func (n *Node) CreateCommunity(ctx context.Context, req api.CreateCommunityRequest) (protocol.ID, error) {
+	policy := protocol.JoinOpen
+	if req.InviteOnly {
+		policy = protocol.JoinInvite
+	}
+	g, err := n.publish(ctx, protocol.ID{}, protocol.Refs{}, &protocol.Community{Name: req.Name, Domain: req.Domain, Charter: req.Charter, Policy: policy})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	if err := n.enter(ctx, g.ID()); err != nil {
+		return protocol.ID{}, err
+	}
+	return g.ID(), nil
+}
+
+// enter subscribes to a community the member now belongs to and vouches
+// for this node in it, so that members' nodes let it in.
+func (n *Node) enter(ctx context.Context, community protocol.ID) error {
+	if err := n.gossip.Join(community); err != nil {
+		return fmt.Errorf("subscribe to %s: %w", community, err)
+	}
+	_, err := n.device(ctx, community)
+	return err
+}
+
+// device publishes this node's device record in a community.
+func (n *Node) device(ctx context.Context, community protocol.ID) (*protocol.Record, error) {
+	return n.publish(ctx, community, protocol.Refs{}, &protocol.Device{PeerID: []byte(n.peerID)})
+}
+
+// Communities implements api.Backend.
+func (n *Node) Communities(context.Context) ([]api.Community, error) {
+	out := []api.Community{}
+	for _, id := range n.store.Communities() {
+		m := n.store.Membership(id)
+		if m == nil || m.Genesis == nil {
+			continue // records of a community whose genesis we lack
+		}
+		out = append(out, api.Community{
+			ID:         id,
+			Name:       m.Genesis.Name,
+			Domain:     m.Genesis.Domain,
+			InviteOnly: m.Genesis.Policy == protocol.JoinInvite,
+			Members:    len(m.Members()),
+			Standing:   m.Standing(n.id.MemberKey()).String(),
+		})
+	}
+	return out, nil
+}
+
+// community returns a community's membership, or a not-found error.
+func (n *Node) community(id protocol.ID) (*protocol.Membership, error) {
+	m := n.store.Membership(id)
+	if m == nil || m.Genesis == nil {
+		return nil, fmt.Errorf("%w: this node holds no community %s", api.ErrNotFound, id)
+	}
+	return m, nil
+}
+
+// Invite implements api.Backend.
+func (n *Node) Invite(ctx context.Context, community protocol.ID, req api.InviteRequest) (api.InviteCode, error) {
+	m, err := n.community(community)
+	if err != nil {
+		return api.InviteCode{}, err
+	}
+	genesis, err := n.store.Get(ctx, community)
+	if err != nil {
+		return api.InviteCode{}, err
+	}
+	inv := &Invite{Genesis: genesis.Record}
+	for _, a := range n.host.Addrs() {
+		full, err := multiaddr.NewMultiaddr(a.String() + "/p2p/" + n.peerID.String())
+		if err == nil {
+			inv.Addrs = append(inv.Addrs, full)
+		}
+	}
+	out := api.InviteCode{Community: community}
+	if m.Genesis.Policy == protocol.JoinInvite {
+		if !m.Standing(n.id.MemberKey()).Moderates() {
+			return api.InviteCode{}, fmt.Errorf("%w: only moderators can invite to an invite-only community, and you are a %s of it",
+				api.ErrForbidden, m.Standing(n.id.MemberKey()))
+		}
+		ttl := 7 * 24 * time.Hour
+		if req.Expires != "" {
+			if ttl, err = time.ParseDuration(req.Expires); err != nil || ttl <= 0 {
+				return api.InviteCode{}, fmt.Errorf("%w: expires %q is not a positive duration such as 72h", api.ErrBadRequest, req.Expires)
+			}
+		}
+		uses := req.Uses
+		if uses == 0 {
+			uses = 1
+		}
+		_, key, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return api.InviteCode{}, err
+		}
+		expires := n.now() + ttl.Milliseconds()
+		r, err := n.publish(ctx, community, protocol.Refs{}, &protocol.Invite{Key: protocol.PublicKeyOf(key), Expires: expires, MaxUses: uses})
+		if err != nil {
+			return api.InviteCode{}, err
+		}
+		inv.Invite, inv.Key = r, key
+		out.Invite, out.Expires = r.ID(), expires
+	}
+	if out.Code, err = EncodeInvite(inv); err != nil {
+		return api.InviteCode{}, err
+	}
+	return out, nil
+}
+
+// Join implements api.Backend: it stores the code's records, signs the
+// member's join (with the invite's proof), connects to the inviter, hands
+// it the join and this node's device record, fetches the community's
+// history, and subscribes.
+func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
+	inv, err := ParseInvite(code, time.Now())
+	if err != nil {
+		return protocol.ID{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	community := inv.Community()
+	given := []*protocol.Record{inv.Genesis}
+	if inv.Invite != nil {
+		given = append(given, inv.Invite)
+	}
+	if _, err := n.store.Ingest(ctx, given); err != nil {
+		return protocol.ID{}, err
+	}
+	mine := []*protocol.Record{}
+	if !n.store.Membership(community).Standing(n.id.MemberKey()).Admitted() {
+		join := &protocol.Join{}
+		refs := protocol.Refs{}
+		if inv.Invite != nil {
+			join.InviteKey = protocol.PublicKeyOf(inv.Key)
+			join.InviteProof = protocol.InviteProof(inv.Key, community, n.id.MemberKey())
+			refs.Target = inv.Invite.ID()
+		}
+		r, err := protocol.Sign(n.id.Member, community, max(n.now(), inv.Genesis.Header.Created+1), refs, join)
+		if err != nil {
+			return protocol.ID{}, err
+		}
+		if _, err := n.store.Put(ctx, r); err != nil {
+			return protocol.ID{}, err
+		}
+		mine = append(mine, r)
+	}
+	dev, err := protocol.Sign(n.id.Member, community, n.now(), protocol.Refs{}, &protocol.Device{PeerID: []byte(n.peerID)})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	if _, err := n.store.Put(ctx, dev); err != nil {
+		return protocol.ID{}, err
+	}
+	mine = append(mine, dev)
+	// Meet the inviter: hand over our records, fetch the history.
+	var reached []string
+	var lastErr error
+	for _, a := range inv.Addrs {
+		info, err := peer.AddrInfoFromP2pAddr(a)
+		if err != nil || info.ID == n.peerID {
+			continue
+		}
+		if err := n.host.Connect(ctx, *info); err != nil {
+			lastErr = err
+			continue
+		}
+		if err := n.fetch(ctx, info.ID, community, 0, append(given, mine...)); err != nil {
+			lastErr = err
+			continue
+		}
+		reached = append(reached, info.ID.String())
+		break
+	}
+	if err := n.gossip.Join(community); err != nil {
+		return protocol.ID{}, err
+	}
+	if len(reached) == 0 && len(inv.Addrs) > 0 {
+		return protocol.ID{}, fmt.Errorf("your join is saved, but the inviting node did not share the community "+
+			"(it is offline, or it refused: the invite may be used up or expired): %w", lastErr)
+	}
+	// Publish our records live too, once the topic has peers.
+	n.waitTopicPeers(ctx, community, 5*time.Second)
+	for _, r := range mine {
+		if err := n.gossip.Publish(ctx, r); err != nil {
+			n.log.Warn("publish record", "id", r.ID(), "err", err)
+		}
+	}
+	return community, nil
+}
+
+// waitTopicPeers waits until a community's topic has a peer, or timeout.
+func (n *Node) waitTopicPeers(ctx context.Context, community protocol.ID, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for len(n.gossip.Peers(community)) == 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Post implements api.Backend.
+func (n *Node) Post(ctx context.Context, community protocol.ID, req api.PostRequest) (protocol.ID, error) {
+	m, err := n.community(community)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	if !m.Standing(n.id.MemberKey()).Admitted() {
+		return protocol.ID{}, fmt.Errorf("%w: you are not (yet) a member of this community: join it first", api.ErrForbidden)
+	}
+	typ, err := parsePostType(req.Type)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	var tags []string
+	for _, t := range req.Tags {
+		if nt := protocol.NormalizeTag(t); nt != "" && !contains(tags, nt) {
+			tags = append(tags, nt)
+		}
+	}
+	r, err := n.publish(ctx, community, protocol.Refs{}, &protocol.Post{Type: typ, Title: req.Title, Text: req.Body, Tags: tags})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+var postTypes = map[string]protocol.PostType{
+	"": protocol.PostDiscussion, "discussion": protocol.PostDiscussion,
+	"question": protocol.PostQuestion, "announcement": protocol.PostAnnouncement,
+}
+
+func parsePostType(s string) (protocol.PostType, error) {
+	t, ok := postTypes[strings.ToLower(s)]
+	if !ok {
+		return 0, fmt.Errorf("%w: post type %q: want discussion, question or announcement", api.ErrBadRequest, s)
+	}
+	return t, nil
+}
+
+func postTypeName(t protocol.PostType) string {
+	for name, v := range postTypes {
+		if v == t && name != "" {
+			return name
+		}
+	}
+	return "discussion"
+}
+
+// Threads implements api.Backend.
+func (n *Node) Threads(ctx context.Context, community protocol.ID, cursor string, limit int) (api.Threads, error) {
+	if _, err := n.community(community); err != nil {
+		return api.Threads{}, err
+	}
+	page, err := n.store.Threads(ctx, community, store.Newest, cursor, limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		return api.Threads{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	if err != nil {
+		return api.Threads{}, err
+	}
+	out := api.Threads{Items: []api.Thread{}, Next: page.Next}
+	for _, v := range page.Items {
+		out.Items = append(out.Items, threadJSON(community, v))
+	}
+	return out, nil
+}
+
+func threadJSON(community protocol.ID, v store.ThreadView) api.Thread {
+	t := api.Thread{ID: v.Post, Community: community, Author: v.Author, Type: postTypeName(v.Type), Title: v.Title,
+		Tags: v.Tags, Created: v.Created, LastActivity: v.LastActivity, Replies: v.Replies}
+	if !v.Accepted.IsZero() {
+		a := v.Accepted
+		t.Accepted = &a
+	}
+	return t
+}
+
+// Thread implements api.Backend.
+func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, error) {
+	e, err := n.store.Get(ctx, post)
+	if errors.Is(err, store.ErrNotFound) {
+		return api.ThreadDetail{}, fmt.Errorf("%w: no post %s on this node", api.ErrNotFound, post)
+	}
+	if err != nil {
+		return api.ThreadDetail{}, err
+	}
+	community := e.Record.Community()
+	d, err := n.store.Thread(ctx, community, post, "", store.MaxLimit)
+	if errors.Is(err, store.ErrNotFound) {
+		return api.ThreadDetail{}, fmt.Errorf("%w: post %s is not shown (deleted, hidden, or its author not yet admitted)", api.ErrNotFound, post)
+	}
+	if err != nil {
+		return api.ThreadDetail{}, err
+	}
+	out := api.ThreadDetail{Thread: threadJSON(community, d.View), Replies: []api.Message{}}
+	if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
+		out.Body = p.Text
+	}
+	for _, r := range d.Replies {
+		out.Replies = append(out.Replies, message(r))
+	}
+	if d.Accepted != nil {
+		m := message(*d.Accepted)
+		out.AcceptedReply = &m
+	}
+	return out, nil
+}
+
+func message(e store.Entry) api.Message {
+	m := api.Message{ID: e.Record.ID(), Author: e.Record.Header.Author, Created: e.Record.Header.Created, Deleted: e.Meta.Deleted}
+	if r, ok := e.Record.Content().(*protocol.Reply); ok {
+		m.Body = r.Text
+	}
+	return m
+}
