@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -16,10 +17,12 @@ const (
 	catchUpWindow = 2 * time.Minute
 )
 
-// catchUp runs until ctx ends: every few seconds it fetches, from each
-// peer in each community's topic, the records created in the last few
-// minutes. Gossip delivers almost everything live; this closes the gaps it
-// leaves (see fetchProtocol). It is owned by the Node and stops on Close.
+// catchUp runs until ctx ends: every few seconds it fetches, from one
+// random peer in each community's topic, the records created in the last
+// few minutes. Gossip delivers almost everything live; this closes the
+// gaps it leaves (see fetchProtocol), and asking one peer per round keeps
+// the cost at one fetch per node per community per round, whatever the
+// size of the network. It is owned by the Node and stops on Close.
 func (n *Node) catchUp(ctx context.Context) {
 	t := time.NewTicker(catchUpEvery)
 	defer t.Stop()
@@ -31,8 +34,8 @@ func (n *Node) catchUp(ctx context.Context) {
 		}
 		since := time.Now().Add(-catchUpWindow).UnixMilli()
 		for _, c := range n.store.Communities() {
-			for _, p := range n.gossip.Peers(c) {
-				n.catchUpWith(ctx, p, c, since)
+			if peers := n.gossip.Peers(c); len(peers) > 0 {
+				n.catchUpWith(ctx, peers[rand.IntN(len(peers))], c, since)
 			}
 		}
 	}

@@ -39,6 +39,10 @@ type Config struct {
 	API       string   // the API's address; must be loopback
 	Bootstrap []string // peers to connect to at start
 	Logger    *slog.Logger
+	// OnRecord, if set, is called when a record from the network was
+	// stored by live gossip (for the UI's live updates and for measuring
+	// delivery).
+	OnRecord func(r *protocol.Record, status protocol.Status)
 }
 
 // Node is a running daemon.
@@ -109,6 +113,7 @@ func (n *Node) start(ctx context.Context) error {
 	n.gossip, err = gossip.New(n.ctx, n.host, storeAdapter{n.store}, gossip.Options{
 		Logger:    n.log,
 		AllowPeer: n.allowPeer,
+		OnRecord:  n.cfg.OnRecord,
 	})
 	if err != nil {
 		return fmt.Errorf("start gossip: %w", err)
