@@ -43,6 +43,8 @@ type Config struct {
 	// stored by live gossip (for the UI's live updates and for measuring
 	// delivery).
 	OnRecord func(r *protocol.Record, status protocol.Status)
+
+	relays []string // from the config file
 }
 
 // Node is a running daemon.
@@ -57,9 +59,10 @@ type Node struct {
 	api    *http.Server
 	apiURL string
 
-	ctx    context.Context // lives until Close
-	cancel context.CancelFunc
-	tasks  sync.WaitGroup // background work, waited for by Close
+	ctx     context.Context // lives until Close
+	cancel  context.CancelFunc
+	tasks   sync.WaitGroup // background work, waited for by Close
+	closers []func() error // services to stop on Close, before the host
 }
 
 // Start sets up the home directory on first run (identity, config),
@@ -88,6 +91,10 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.API == "" {
 		cfg.API = conf.API
 	}
+	cfg.Bootstrap = append(cfg.Bootstrap, conf.Bootstrap...)
+	if !cfg.Loopback {
+		cfg.relays = conf.Relays
+	}
 	nctx, cancel := context.WithCancel(context.Background())
 	n := &Node{cfg: cfg, log: log, id: id, ctx: nctx, cancel: cancel}
 	if err := n.start(ctx); err != nil {
@@ -106,10 +113,19 @@ func (n *Node) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if n.host, err = kithhost.New(kithhost.Config{Key: key, Listen: n.cfg.Listen, Loopback: n.cfg.Loopback}); err != nil {
+	relays, err := parsePeers("relay", n.cfg.relays)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if n.host, err = kithhost.New(kithhost.Config{Key: key, Listen: n.cfg.Listen, Loopback: n.cfg.Loopback, Relays: relays}); err != nil {
 		return fmt.Errorf("start libp2p host: %w", err)
 	}
 	n.peerID = n.host.ID()
+	if !n.cfg.Loopback {
+		if err := n.startMDNS(); err != nil {
+			return err
+		}
+	}
 	n.gossip, err = gossip.New(n.ctx, n.host, storeAdapter{n.store}, gossip.Options{
 		Logger:    n.log,
 		AllowPeer: n.allowPeer,
@@ -209,6 +225,9 @@ func (n *Node) Close() error {
 		cancel()
 	}
 	n.cancel()
+	for _, c := range n.closers {
+		errs = append(errs, c())
+	}
 	n.tasks.Wait()
 	if n.gossip != nil {
 		errs = append(errs, n.gossip.Close())

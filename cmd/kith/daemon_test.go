@@ -38,10 +38,11 @@ func (d *daemon) logs() string {
 
 // startDaemon starts a daemon and waits until its API answers. It is
 // stopped with SIGTERM when the test ends, and must exit cleanly.
-func startDaemon(t *testing.T) *daemon {
+func startDaemon(t *testing.T, extra ...string) *daemon {
 	t.Helper()
 	d := &daemon{home: t.TempDir()}
-	d.cmd = exec.Command(kithBin, "daemon", "--home", d.home, "--loopback", "--api", "127.0.0.1:0", "--log-level", "debug")
+	args := append([]string{"daemon", "--home", d.home, "--loopback", "--api", "127.0.0.1:0", "--log-level", "debug"}, extra...)
+	d.cmd = exec.Command(kithBin, args...)
 	d.cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
 	d.cmd.Stdout, d.cmd.Stderr = d, d
 	if err := d.cmd.Start(); err != nil {
@@ -251,5 +252,35 @@ func TestCommandsWithoutDaemon(t *testing.T) {
 	r := kith(t, nil, "--home", home, "status")
 	if r.code != 1 || !strings.Contains(r.stderr, "no daemon is running") || !strings.Contains(r.stderr, "kith daemon") {
 		t.Fatalf("status without daemon: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+func TestBootstrapAndConnect(t *testing.T) {
+	a := startDaemon(t)
+	var st api.Status
+	if err := json.Unmarshal([]byte(a.mustRun(t, "status", "--json")), &st); err != nil || len(st.Addresses) == 0 {
+		t.Fatalf("status: %+v %v", st, err)
+	}
+	for _, addr := range st.Addresses {
+		if !strings.HasPrefix(addr, "/ip4/127.0.0.1/") && !strings.HasPrefix(addr, "/ip6/::1/") {
+			t.Fatalf("a --loopback daemon advertises %s", addr)
+		}
+	}
+	b := startDaemon(t, "--bootstrap", st.Addresses[0])
+	var peers []api.Peer
+	if err := json.Unmarshal([]byte(b.mustRun(t, "peers", "--json")), &peers); err != nil || len(peers) != 1 || peers[0].PeerID != st.PeerID {
+		t.Fatalf("B's peers after bootstrap: %+v %v", peers, err)
+	}
+	c := startDaemon(t)
+	c.mustRun(t, "connect", st.Addresses[0])
+	var stB api.Status
+	if err := json.Unmarshal([]byte(b.mustRun(t, "status", "--json")), &stB); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.run(t, "connect", "/ip4/192.0.2.1/tcp/4001/p2p/"+stB.PeerID); r.code == 0 {
+		t.Fatal("a --loopback daemon dialled a non-loopback address")
+	}
+	if r := c.run(t, "connect", "not-an-address"); r.code == 0 || !strings.Contains(r.stderr, "address") {
+		t.Fatalf("bad address: exit %d %q", r.code, r.stderr)
 	}
 }

@@ -23,14 +23,22 @@ type Config struct {
 	Listen []string `toml:"listen"`
 	// API is the host:port of the node's local API.
 	API string `toml:"api"`
+	// Bootstrap lists peers (multiaddrs ending in /p2p/<peer id>) the node
+	// connects to when it starts.
+	Bootstrap []string `toml:"bootstrap"`
+	// Relays lists relay nodes (multiaddrs ending in /p2p/<peer id>) the
+	// node may reserve a slot on when it is behind a NAT.
+	Relays []string `toml:"relays"`
 }
 
 // DefaultConfig returns the configuration a new home starts with: listen on
 // every interface over TCP and QUIC on ports the OS picks, API on loopback.
 func DefaultConfig() Config {
 	return Config{
-		Listen: []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"},
-		API:    DefaultAPI,
+		Listen:    []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"},
+		API:       DefaultAPI,
+		Bootstrap: []string{},
+		Relays:    []string{},
 	}
 }
 
@@ -88,6 +96,10 @@ func renderConfig(cfg Config) ([]byte, error) {
 			"Port 0 lets the operating system pick a free port.", "listen", cfg.Listen},
 		{"Address of the node's local API, used by the kith command and apps.\n" +
 			"Keep it on the loopback address so only this machine can reach it.", "api", cfg.API},
+		{"Peers to connect to at start (multiaddrs ending in /p2p/<peer id>),\n" +
+			"for example an always-on node of your organisation.", "bootstrap", cfg.Bootstrap},
+		{"Relay nodes to use when this machine is behind a NAT (multiaddrs ending\n" +
+			"in /p2p/<peer id>).", "relays", cfg.Relays},
 	}
 	for _, s := range settings {
 		line, err := toml.Marshal(map[string]any{s.key: s.value})

@@ -14,6 +14,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	p2phost "github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
@@ -44,6 +45,9 @@ type Config struct {
 	// names, and runs no NAT port mapping, relay or hole punching. Tests
 	// and local development use it so that nothing leaves the machine.
 	Loopback bool
+	// Relays are static relay nodes the host reserves a slot on when it
+	// finds itself behind a NAT (not used with Loopback).
+	Relays []peer.AddrInfo
 }
 
 // New builds and starts a libp2p host from cfg. The host owns its resource
@@ -96,6 +100,9 @@ func options(cfg Config) ([]libp2p.Option, error) {
 		libp2p.DefaultMuxers,
 	}
 	if cfg.Loopback {
+		if len(cfg.Relays) > 0 {
+			return nil, errors.New("host config: relays cannot be used by a loopback-only host")
+		}
 		return append(opts,
 			libp2p.ConnectionGater(loopbackGater{}),
 			libp2p.AddrsFactory(loopbackOnly),
@@ -107,11 +114,15 @@ func options(cfg Config) ([]libp2p.Option, error) {
 			libp2p.ForceReachabilityPrivate(),
 		), nil
 	}
-	return append(opts,
+	opts = append(opts,
 		libp2p.EnableRelay(),
 		libp2p.EnableHolePunching(),
 		libp2p.NATPortMap(),
-	), nil
+	)
+	if len(cfg.Relays) > 0 {
+		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(cfg.Relays))
+	}
+	return opts, nil
 }
 
 // resourceManager limits what peers can make the host spend (connections,
