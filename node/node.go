@@ -20,8 +20,10 @@ import (
 	"sync"
 	"time"
 
+	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
+	drouting "github.com/libp2p/go-libp2p/p2p/discovery/routing"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/gossip"
@@ -59,8 +61,11 @@ type Node struct {
 	api    *http.Server
 	apiURL string
 
-	ctx     context.Context // lives until Close
-	cancel  context.CancelFunc
+	ctx       context.Context // lives until Close
+	cancel    context.CancelFunc
+	dht       *dht.IpfsDHT
+	discovery *drouting.RoutingDiscovery
+
 	tasks   sync.WaitGroup // background work, waited for by Close
 	closers []func() error // services to stop on Close, before the host
 }
@@ -125,6 +130,9 @@ func (n *Node) start(ctx context.Context) error {
 		if err := n.startMDNS(); err != nil {
 			return err
 		}
+	}
+	if err := n.startDHT(); err != nil {
+		return err
 	}
 	n.gossip, err = gossip.New(n.ctx, n.host, storeAdapter{n.store}, gossip.Options{
 		Logger:    n.log,

@@ -252,12 +252,27 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 		reached = append(reached, info.ID.String())
 		break
 	}
+	if len(reached) == 0 {
+		// The inviter is away: ask the Kith DHT for other members' nodes.
+		for _, p := range n.findMembers(ctx, community) {
+			if err := n.host.Connect(ctx, p); err != nil {
+				lastErr = err
+				continue
+			}
+			if err := n.fetch(ctx, p.ID, community, 0, append(given, mine...)); err != nil {
+				lastErr = err
+				continue
+			}
+			reached = append(reached, p.ID.String())
+			break
+		}
+	}
 	if err := n.gossip.Join(community); err != nil {
 		return protocol.ID{}, err
 	}
-	if len(reached) == 0 && len(inv.Addrs) > 0 {
-		return protocol.ID{}, fmt.Errorf("your join is saved, but the inviting node did not share the community "+
-			"(it is offline, or it refused: the invite may be used up or expired): %w", lastErr)
+	if len(reached) == 0 {
+		return protocol.ID{}, fmt.Errorf("your join is saved, but no member's node shared the community "+
+			"(the inviter is offline and no other member was found, or it refused: the invite may be used up or expired): %v", lastErr)
 	}
 	// Publish our records live too, once the topic has peers.
 	n.waitTopicPeers(ctx, community, 5*time.Second)

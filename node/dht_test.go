@@ -1,0 +1,62 @@
+package node
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
+)
+
+func startTestNode(t *testing.T) *Node {
+	t.Helper()
+	n, err := Start(context.Background(), Config{Home: home.Home{Dir: t.TempDir()}, Loopback: true, API: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+// TestDHTFindsMembers: a node that knows only a non-member finds the
+// community's members through the Kith DHT, and can join while the
+// inviter's address in the code is dead.
+func TestDHTFindsMembers(t *testing.T) {
+	ctx := context.Background()
+	a, b, c := startTestNode(t), startTestNode(t), startTestNode(t)
+	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Found by DHT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// b is no member: it is only the DHT's meeting point for a and c.
+	if _, err := b.Connect(ctx, a.Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Connect(ctx, b.Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // identify: the peers learn each other speaks the Kith DHT
+	a.advertise(ctx, community)
+	found := c.findMembers(ctx, community)
+	if len(found) != 1 || found[0].ID != a.PeerID() {
+		t.Fatalf("c found %v, want a (%s)", found, a.PeerID())
+	}
+	// An invite code whose only address is dead: c joins through the DHT.
+	code, err := a.Invite(ctx, community, api.InviteRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := ParseInvite(code.Code, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv.Addrs = inv.Addrs[:0]
+	dead, _ := EncodeInvite(inv)
+	if _, err := c.Join(ctx, dead); err != nil {
+		t.Fatalf("join with a dead address: %v", err)
+	}
+	if m := c.store.Membership(community); m == nil || !m.Standing(c.id.MemberKey()).Admitted() {
+		t.Fatal("c is not a member after joining through the DHT")
+	}
+}
