@@ -42,6 +42,7 @@ func (n *Node) publish(ctx context.Context, community protocol.ID, refs protocol
 func (n *Node) Status(ctx context.Context) (api.Status, error) {
 	cs, err := n.Communities(ctx)
 	return api.Status{
+		ID:          n.peerID.String(),
 		MemberKey:   n.id.MemberKey(),
 		PeerID:      n.peerID.String(),
 		Addresses:   n.Addrs(),
@@ -233,44 +234,26 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 		return protocol.ID{}, err
 	}
 	mine = append(mine, dev)
-	// Meet the inviter: hand over our records, fetch the history.
-	var reached []string
-	var lastErr error
+	// Meet the inviter (or, if it is away, another member found on the
+	// Kith DHT): hand over our records, fetch the history.
+	submit := append(given, mine...)
+	var inviters []peer.AddrInfo
 	for _, a := range inv.Addrs {
-		info, err := peer.AddrInfoFromP2pAddr(a)
-		if err != nil || info.ID == n.peerID {
-			continue
+		if info, err := peer.AddrInfoFromP2pAddr(a); err == nil && info.ID != n.peerID {
+			inviters = append(inviters, *info)
 		}
-		if err := n.host.Connect(ctx, *info); err != nil {
-			lastErr = err
-			continue
-		}
-		if err := n.fetch(ctx, info.ID, community, 0, append(given, mine...)); err != nil {
-			lastErr = err
-			continue
-		}
-		reached = append(reached, info.ID.String())
-		break
 	}
-	if len(reached) == 0 {
-		// The inviter is away: ask the Kith DHT for other members' nodes.
-		for _, p := range n.findMembers(ctx, community) {
-			if err := n.host.Connect(ctx, p); err != nil {
-				lastErr = err
-				continue
-			}
-			if err := n.fetch(ctx, p.ID, community, 0, append(given, mine...)); err != nil {
-				lastErr = err
-				continue
-			}
-			reached = append(reached, p.ID.String())
-			break
+	reached, lastErr := n.meet(ctx, inviters, community, submit)
+	if !reached {
+		var err error
+		if reached, err = n.meet(ctx, n.findMembers(ctx, community), community, submit); err != nil {
+			lastErr = err
 		}
 	}
 	if err := n.gossip.Join(community); err != nil {
 		return protocol.ID{}, err
 	}
-	if len(reached) == 0 {
+	if !reached {
 		return protocol.ID{}, fmt.Errorf("your join is saved, but no member's node shared the community "+
 			"(the inviter is offline and no other member was found, or it refused: the invite may be used up or expired): %v", lastErr)
 	}
@@ -282,6 +265,24 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 		}
 	}
 	return community, nil
+}
+
+// meet connects to the first of peers that answers, hands it our records
+// and fetches the community's history from it.
+func (n *Node) meet(ctx context.Context, peers []peer.AddrInfo, community protocol.ID, submit []*protocol.Record) (bool, error) {
+	var lastErr error
+	for _, p := range peers {
+		if err := n.host.Connect(ctx, p); err != nil {
+			lastErr = err
+			continue
+		}
+		if err := n.fetch(ctx, p.ID, community, 0, submit); err != nil {
+			lastErr = err
+			continue
+		}
+		return true, nil
+	}
+	return false, lastErr
 }
 
 // waitTopicPeers waits until a community's topic has a peer, or timeout.

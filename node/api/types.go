@@ -6,8 +6,9 @@ import (
 
 // The JSON bodies of the local API, shared by the daemon and the CLI.
 
-// Status is GET /api/status.
+// Status is GET /api/status. Its id is the node's peer id.
 type Status struct {
+	ID          string             `json:"id"`
 	MemberKey   protocol.PublicKey `json:"member_key"`
 	PeerID      string             `json:"peer_id"`
 	Addresses   []string           `json:"addresses"`
@@ -15,9 +16,9 @@ type Status struct {
 	Peers       int                `json:"peers"`
 }
 
-// Peer is one connected peer.
+// Peer is one connected peer; its id is its peer id.
 type Peer struct {
-	PeerID    string   `json:"peer_id"`
+	PeerID    string   `json:"id"`
 	Addresses []string `json:"addresses"`
 }
 
