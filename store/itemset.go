@@ -261,11 +261,12 @@ func (s *ItemSet) Range(lower, upper protocol.Position, fn func(protocol.Positio
 
 // Split returns up to parts-1 boundaries that cut [lower, upper) into parts
 // sub-ranges of about equal count, as sync does when a range's fingerprints
-// differ but it holds too many items to list. Each boundary is an item's
-// position and opens the next sub-range: the sub-ranges are [lower, b1),
-// [b1, b2), ..., [bk, upper). Boundaries are strictly increasing and lie in
+// differ but it holds too many items to list. Each boundary is the shortest
+// position (protocol.MinimalBound) between an item and the one before it,
+// and opens the next sub-range: the sub-ranges are [lower, b1), [b1, b2),
+// ..., [bk, upper). Boundaries are strictly increasing and lie in
 // (lower, upper); with fewer items than parts, every item after the first
-// becomes a boundary. It returns nil if parts < 2 or the range holds fewer
+// starts a sub-range. It returns nil if parts < 2 or the range holds fewer
 // than two items.
 func (s *ItemSet) Split(lower, upper protocol.Position, parts int) []protocol.Position {
 	n := int(s.accumulate(lower, upper).Count())
@@ -290,7 +291,13 @@ func (s *ItemSet) Split(lower, upper protocol.Position, parts int) []protocol.Po
 			}
 		}
 		rank = target
-		out = append(out, s.chunks[ci].items[i])
+		prev := lower
+		if i > 0 {
+			prev = s.chunks[ci].items[i-1]
+		} else if ci > 0 {
+			prev = s.chunks[ci-1].last()
+		}
+		out = append(out, protocol.MinimalBound(prev, s.chunks[ci].items[i]))
 	}
 	return out
 }

@@ -157,8 +157,15 @@ func checkSplit(t *testing.T, s *ItemSet, lower, upper protocol.Position, n, par
 		if edges[i-1].Compare(edges[i]) >= 0 {
 			t.Fatalf("Split boundaries not strictly increasing inside the range: %v", edges)
 		}
-		if i < len(edges)-1 && !s.Contains(edges[i]) {
-			t.Fatalf("boundary %v is not an item", edges[i])
+		if i < len(edges)-1 {
+			// The boundary is the minimal bound between two neighbouring items.
+			var prev, next protocol.Position
+			prev = lower
+			s.Range(lower, edges[i], func(p protocol.Position) bool { prev = p; return true })
+			s.Range(edges[i], upper, func(p protocol.Position) bool { next = p; return false })
+			if want := protocol.MinimalBound(prev, next); edges[i] != want {
+				t.Fatalf("boundary %v is not the minimal bound %v between neighbours", edges[i], want)
+			}
 		}
 		_, c := s.Fingerprint(edges[i-1], edges[i])
 		lo, hi = min(lo, int(c)), max(hi, int(c))
@@ -311,7 +318,7 @@ func TestItemSetEdgeCases(t *testing.T) {
 			t.Fatalf("Split(parts=%d) = %v, want nil", parts, bs)
 		}
 	}
-	if bs := s.Split(protocol.Position{}, MaxPosition, 1<<62); len(bs) != 1 || bs[0] != b {
+	if bs := s.Split(protocol.Position{}, MaxPosition, 1<<62); len(bs) != 1 || bs[0] != protocol.MinimalBound(a, b) {
 		t.Fatalf("Split(huge parts) = %v, want [b]", bs)
 	}
 	if bs := s.Split(b, a, 4); bs != nil {
