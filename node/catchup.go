@@ -3,28 +3,59 @@ package node
 import (
 	"context"
 	"math/rand/v2"
+	"sync"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/multiformats/go-multiaddr"
 
 	"github.com/kith-network/kith/protocol"
 )
 
 const (
-	// catchUpEvery is how often a node asks its topic peers for what it
-	// may have missed; catchUpWindow is how far back it asks.
-	catchUpEvery  = 3 * time.Second
-	catchUpWindow = 2 * time.Minute
+	// syncEvery is how often a node syncs with one random peer that
+	// shares a community (anti-entropy): gossip delivers almost everything
+	// live, and this closes the gaps it leaves (a record relayed before
+	// the mesh to a new neighbour formed is never offered to it).
+	syncEvery = 5 * time.Second
+	// syncOnConnect is how long after a new connection the node syncs
+	// with that peer, once gossip has exchanged subscriptions.
+	syncOnConnect = time.Second
+	maxBackoff    = 10 * time.Minute
 )
 
-// catchUp runs until ctx ends: every few seconds it fetches, from one
-// random peer in each community's topic, the records created in the last
-// few minutes. Gossip delivers almost everything live; this closes the
-// gaps it leaves (see fetchProtocol), and asking one peer per round keeps
-// the cost at one fetch per node per community per round, whatever the
-// size of the network. It is owned by the Node and stops on Close.
-func (n *Node) catchUp(ctx context.Context) {
-	t := time.NewTicker(catchUpEvery)
+// backoff remembers failed sessions per peer, so a failing peer is tried
+// again later and later.
+type backoff struct {
+	mu    sync.Mutex
+	until map[peer.ID]time.Time
+	wait  map[peer.ID]time.Duration
+}
+
+func (b *backoff) ready(p peer.ID) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return time.Now().After(b.until[p])
+}
+
+func (b *backoff) result(p peer.ID, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err == nil {
+		delete(b.until, p)
+		delete(b.wait, p)
+		return
+	}
+	w := min(max(2*b.wait[p], syncEvery), maxBackoff)
+	b.wait[p], b.until[p] = w, time.Now().Add(w)
+}
+
+// antiEntropy runs until ctx ends: every syncEvery it syncs with one
+// random peer that is in one of this node's community topics. It is owned
+// by the Node and stops on Close.
+func (n *Node) antiEntropy(ctx context.Context) {
+	t := time.NewTicker(syncEvery)
 	defer t.Stop()
 	for {
 		select {
@@ -32,19 +63,59 @@ func (n *Node) catchUp(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		since := time.Now().Add(-catchUpWindow).UnixMilli()
+		var candidates []peer.ID
+		seen := make(map[peer.ID]bool)
 		for _, c := range n.store.Communities() {
-			if peers := n.gossip.Peers(c); len(peers) > 0 {
-				n.catchUpWith(ctx, peers[rand.IntN(len(peers))], c, since)
+			for _, p := range n.gossip.Peers(c) {
+				if !seen[p] && n.backoff.ready(p) {
+					seen[p] = true
+					candidates = append(candidates, p)
+				}
 			}
+		}
+		if len(candidates) > 0 {
+			n.syncWith(ctx, candidates[rand.IntN(len(candidates))], protocol.ID{})
 		}
 	}
 }
 
-func (n *Node) catchUpWith(ctx context.Context, p peer.ID, community protocol.ID, since int64) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := n.fetch(ctx, p, community, since, nil); err != nil && ctx.Err() == nil {
-		n.log.Debug("catch up", "peer", p, "community", community, "err", err)
+// syncWith runs a session and records its outcome for back-off.
+func (n *Node) syncWith(ctx context.Context, p peer.ID, only protocol.ID) ([]SyncResult, error) {
+	res, err := n.Sync(ctx, p, only)
+	n.backoff.result(p, err)
+	if err != nil && ctx.Err() == nil {
+		n.log.Debug("sync", "peer", p, "err", err)
 	}
+	for _, r := range res {
+		if r.Fetched > 0 || r.Sent > 0 {
+			n.log.Info("synced", "community", r.Community, "peer", p, "fetched", r.Fetched, "sent", r.Sent, "rounds", r.Rounds)
+		}
+	}
+	return res, err
 }
+
+// syncOnConnect syncs with every newly connected peer, shortly after the
+// connection opens.
+type connectSync struct{ n *Node }
+
+func (cs connectSync) Connected(_ network.Network, c network.Conn) {
+	n := cs.n
+	p := c.RemotePeer()
+	if n.ctx.Err() != nil {
+		return
+	}
+	n.tasks.Go(func() {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-time.After(syncOnConnect):
+		}
+		if n.backoff.ready(p) {
+			n.syncWith(n.ctx, p, protocol.ID{})
+		}
+	})
+}
+
+func (connectSync) Disconnected(network.Network, network.Conn)       {}
+func (connectSync) Listen(network.Network, multiaddr.Multiaddr)      {}
+func (connectSync) ListenClose(network.Network, multiaddr.Multiaddr) {}

@@ -24,11 +24,9 @@ import (
 // and receives every accepted record of the community since then, in
 // order.
 //
-// It is deliberately simple. A newcomer fetches the whole history from its
-// inviter; members fetch the last minutes from their topic peers every few
-// seconds, which closes the gaps gossip leaves (a record relayed before the
-// mesh to a new neighbour formed is never sent to it). The catch-up sync
-// protocol (range-based set reconciliation) replaces both.
+// A newcomer uses it once, to hand its inviter the records that admit it
+// and take the whole history; after that, catch-up sync (syncProtocol)
+// keeps members whole by exchanging only what differs.
 const fetchProtocol = "/kith/fetch/1.0.0"
 
 const (
@@ -100,7 +98,7 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 		for i, p := range positions {
 			ids[i] = p.ID
 		}
-		recs, err := n.store.Records(ctx, ids)
+		recs, err := n.store.Records(ctx, community, ids)
 		if err != nil {
 			return err
 		}

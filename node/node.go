@@ -66,6 +66,9 @@ type Node struct {
 	dht       *dht.IpfsDHT
 	discovery *drouting.RoutingDiscovery
 
+	syncs   syncState
+	backoff backoff
+
 	tasks   sync.WaitGroup // background work, waited for by Close
 	closers []func() error // services to stop on Close, before the host
 }
@@ -101,7 +104,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		cfg.relays = conf.Relays
 	}
 	nctx, cancel := context.WithCancel(context.Background())
-	n := &Node{cfg: cfg, log: log, id: id, ctx: nctx, cancel: cancel}
+	n := &Node{cfg: cfg, log: log, id: id, ctx: nctx, cancel: cancel,
+		syncs:   syncState{last: make(map[protocol.ID]SyncStatus), peers: make(map[peer.ID]bool)},
+		backoff: backoff{until: make(map[peer.ID]time.Time), wait: make(map[peer.ID]time.Duration)}}
 	if err := n.start(ctx); err != nil {
 		n.Close()
 		return nil, err
@@ -143,12 +148,14 @@ func (n *Node) start(ctx context.Context) error {
 		return fmt.Errorf("start gossip: %w", err)
 	}
 	n.host.SetStreamHandler(fetchProtocol, n.serveFetch)
+	n.host.SetStreamHandler(syncProtocol, n.serveSync)
 	for _, c := range n.store.Communities() {
 		if err := n.gossip.Join(c); err != nil {
 			return fmt.Errorf("subscribe to community %s: %w", c, err)
 		}
 	}
-	n.tasks.Go(func() { n.catchUp(n.ctx) })
+	n.tasks.Go(func() { n.antiEntropy(n.ctx) })
+	n.host.Network().Notify(connectSync{n})
 	for _, b := range n.cfg.Bootstrap {
 		if _, err := n.Connect(ctx, b); err != nil {
 			n.log.Warn("bootstrap peer unreachable", "addr", b, "err", err)
@@ -231,6 +238,9 @@ func (n *Node) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		errs = append(errs, n.api.Shutdown(ctx))
 		cancel()
+	}
+	if n.host != nil {
+		n.host.Network().StopNotify(connectSync{n})
 	}
 	n.cancel()
 	for _, c := range n.closers {

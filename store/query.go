@@ -334,10 +334,11 @@ func (s *Store) liveRecords(ctx context.Context, prefix []byte, cursor string, l
 	return page, err
 }
 
-// Records returns the stored records with the given ids, in that order,
-// skipping any the store does not hold. It does not wait for views: it is
-// for serving records to peers.
-func (s *Store) Records(ctx context.Context, ids []protocol.ID) ([]*protocol.Record, error) {
+// Records returns the accepted records of community with the given ids, in
+// that order, skipping any the store does not hold, holds in another
+// community, or holds as pending or removed (those are never forwarded).
+// It does not wait for views: it is for serving records to peers.
+func (s *Store) Records(ctx context.Context, community protocol.ID, ids []protocol.ID) ([]*protocol.Record, error) {
 	out := make([]*protocol.Record, 0, len(ids))
 	err := s.db.View(func(txn *badger.Txn) error {
 		for i, id := range ids {
@@ -351,7 +352,9 @@ func (s *Store) Records(ctx context.Context, ids []protocol.ID) ([]*protocol.Rec
 			if err != nil {
 				return err
 			}
-			out = append(out, e.Record)
+			if e.Meta.Status == protocol.StatusAccepted && e.Record.Community() == community {
+				out = append(out, e.Record)
+			}
 		}
 		return nil
 	})

@@ -1,0 +1,526 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// syncProtocol is catch-up sync: two nodes find the communities they
+// share, reconcile each one's records by range-based set reconciliation
+// (protocol.Reconciler), and exchange what each lacks.
+//
+// A session, started by the client:
+//
+//	client: hello   salt, then SHA-256(salt || community id) per community it holds
+//	server: accept  the indices of those it shares and will serve the client
+//	for each accepted community, in order:
+//	  client: reconcile message; server: reconcile message or end ... until one side ends
+//	  client: request (ids); server: the records, then end      (repeated, in batches)
+//	  client: the records the server lacks, then end
+//
+// Salting means a server learns nothing of the client's other communities,
+// and the client nothing of the server's. Every record received goes
+// through protocol.Validate and the store's ingest.
+const syncProtocol = "/kith/sync/1.0.0"
+
+// Frame kinds.
+const (
+	frameHello     = 'H'
+	frameAccept    = 'A'
+	frameReconcile = 'R'
+	frameEnd       = 'E'
+	frameRequest   = 'Q'
+	frameRecord    = 'D'
+)
+
+const (
+	syncDeadline       = 5 * time.Minute // a whole session
+	maxSyncCommunities = 256
+	syncBatch          = 256 // ids requested at a time
+	maxSyncFrame       = protocol.MaxMessageBytes
+	maxSessionBytes    = 1 << 30 // received by a server in one session
+)
+
+// SyncResult is what one session with one peer did in one community.
+type SyncResult struct {
+	Community protocol.ID
+	Peer      peer.ID
+	Fetched   int // records received
+	Sent      int // records sent
+	Rounds    int // reconciliation messages the client sent
+	Bytes     int // reconciliation bytes, both ways
+}
+
+// syncState is what a node tells people about sync, per community.
+type syncState struct {
+	mu    sync.Mutex
+	last  map[protocol.ID]SyncStatus
+	peers map[peer.ID]bool // peers with a session running (one at a time each)
+}
+
+// SyncStatus is the sync state of one community.
+type SyncStatus struct {
+	LastSync   time.Time
+	LastPeer   peer.ID
+	LastError  string
+	InProgress bool
+	Fetched    int // records fetched by the last or current session
+	Missing    int // records the last or current session found missing here
+}
+
+func (s *syncState) begin(p peer.ID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.peers[p] {
+		return false
+	}
+	s.peers[p] = true
+	return true
+}
+
+func (s *syncState) end(p peer.ID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.peers, p)
+}
+
+func (s *syncState) update(c protocol.ID, fn func(*SyncStatus)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.last[c]
+	fn(&st)
+	s.last[c] = st
+}
+
+// SyncStatus returns the sync state of a community.
+func (n *Node) SyncStatus(c protocol.ID) SyncStatus {
+	n.syncs.mu.Lock()
+	defer n.syncs.mu.Unlock()
+	return n.syncs.last[c]
+}
+
+// storeSet lets the reconciler use the store's reconciliation items.
+type storeSet struct {
+	s *store.Store
+	c protocol.ID
+}
+
+func (ss storeSet) Fingerprint(lower, upper protocol.Position) (protocol.Fingerprint, uint64) {
+	return ss.s.Fingerprint(ss.c, lower, upper)
+}
+
+func (ss storeSet) Range(lower, upper protocol.Position, fn func(protocol.Position) bool) {
+	for _, p := range ss.s.Positions(ss.c, lower, upper, -1) {
+		if !fn(p) {
+			return
+		}
+	}
+}
+
+func (ss storeSet) Split(lower, upper protocol.Position, parts int) []protocol.Position {
+	return ss.s.SplitRange(ss.c, lower, upper, parts)
+}
+
+// frames reads and writes the session's frames: a kind byte and a
+// length-prefixed payload.
+type frames struct {
+	r     *bufio.Reader
+	w     *bufio.Writer
+	read  int // bytes received
+	limit int
+}
+
+func newFrames(s network.Stream, limit int) *frames {
+	return &frames{r: bufio.NewReader(s), w: bufio.NewWriter(s), limit: limit}
+}
+
+func (f *frames) send(kind byte, payload []byte) error {
+	f.w.WriteByte(kind)
+	return writeFrame(f.w, payload)
+}
+
+func (f *frames) flush() error { return f.w.Flush() }
+
+// recv reads a frame of one of the expected kinds.
+func (f *frames) recv(want ...byte) (byte, []byte, error) {
+	kind, err := f.r.ReadByte()
+	if err != nil {
+		return 0, nil, fmt.Errorf("read frame: %w", err)
+	}
+	if !slices.Contains(want, kind) {
+		return 0, nil, fmt.Errorf("unexpected frame %q, want one of %q", kind, want)
+	}
+	size, err := binary.ReadUvarint(f.r)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read frame: %w", err)
+	}
+	if size > maxSyncFrame {
+		return 0, nil, fmt.Errorf("frame of %d bytes, the limit is %d", size, maxSyncFrame)
+	}
+	if f.read += int(size); f.read > f.limit {
+		return 0, nil, fmt.Errorf("peer sent more than %d bytes in one session", f.limit)
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(f.r, data); err != nil {
+		return 0, nil, fmt.Errorf("read frame: %w", err)
+	}
+	return kind, data, nil
+}
+
+func salted(salt []byte, c protocol.ID) [32]byte {
+	return sha256.Sum256(append(append([]byte("kith/sync/v1\x00"), salt...), c[:]...))
+}
+
+// Sync runs a session with a peer over every community both hold, or only
+// over only if it is non-zero.
+func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) ([]SyncResult, error) {
+	if !n.syncs.begin(p) {
+		return nil, fmt.Errorf("a sync with %s is already running", p)
+	}
+	defer n.syncs.end(p)
+	ctx, cancel := context.WithTimeout(ctx, syncDeadline)
+	defer cancel()
+	s, err := n.host.NewStream(ctx, p, syncProtocol)
+	if err != nil {
+		return nil, fmt.Errorf("open sync stream to %s: %w", p, err)
+	}
+	defer s.Close()
+	s.SetDeadline(time.Now().Add(syncDeadline))
+	f := newFrames(s, maxSessionBytes)
+
+	var mine []protocol.ID
+	for _, c := range n.store.Communities() {
+		if m := n.store.Membership(c); m != nil && m.Genesis != nil && (only.IsZero() || c == only) {
+			mine = append(mine, c)
+		}
+	}
+	mine = mine[:min(len(mine), maxSyncCommunities)]
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	hello := slices.Clone(salt)
+	for _, c := range mine {
+		h := salted(salt, c)
+		hello = append(hello, h[:]...)
+	}
+	if err := f.send(frameHello, hello); err != nil {
+		return nil, err
+	}
+	if err := f.flush(); err != nil {
+		return nil, err
+	}
+	_, accept, err := f.recv(frameAccept)
+	if err != nil {
+		return nil, err
+	}
+	var results []SyncResult
+	for _, i := range accept {
+		if int(i) >= len(mine) {
+			return results, errors.New("peer accepted a community we did not offer")
+		}
+		c := mine[i]
+		n.syncs.update(c, func(st *SyncStatus) { st.InProgress, st.Fetched, st.Missing = true, 0, 0 })
+		res, err := n.syncClient(ctx, f, p, c)
+		n.syncs.update(c, func(st *SyncStatus) {
+			st.InProgress = false
+			if err != nil {
+				st.LastError = err.Error()
+				return
+			}
+			st.LastSync, st.LastPeer, st.LastError = time.Now(), p, ""
+		})
+		if err != nil {
+			return results, fmt.Errorf("sync %s with %s: %w", c, p, err)
+		}
+		results = append(results, res)
+	}
+	return results, nil
+}
+
+// syncClient reconciles one community and exchanges the differences.
+func (n *Node) syncClient(ctx context.Context, f *frames, p peer.ID, c protocol.ID) (SyncResult, error) {
+	res := SyncResult{Community: c, Peer: p}
+	rec := protocol.NewClient(storeSet{n.store, c})
+	msg := rec.Initiate()
+	for {
+		enc := msg.Encode()
+		res.Bytes += len(enc)
+		if err := f.send(frameReconcile, enc); err != nil {
+			return res, err
+		}
+		if err := f.flush(); err != nil {
+			return res, err
+		}
+		kind, data, err := f.recv(frameReconcile, frameEnd)
+		if err != nil {
+			return res, err
+		}
+		res.Bytes += len(data)
+		if kind == frameEnd {
+			break
+		}
+		m, err := protocol.DecodeMessage(data)
+		if err != nil {
+			return res, err
+		}
+		out, done, err := rec.Process(m)
+		if err != nil {
+			return res, err
+		}
+		if done {
+			if err := f.send(frameEnd, nil); err != nil {
+				return res, err
+			}
+			break
+		}
+		msg = out
+	}
+	res.Rounds = rec.Rounds
+	n.syncs.update(c, func(st *SyncStatus) { st.Missing = len(rec.Need) })
+	// Fetch what we lack, in batches.
+	for start := 0; start < len(rec.Need); start += syncBatch {
+		batch := rec.Need[start:min(len(rec.Need), start+syncBatch)]
+		req := make([]byte, 0, len(batch)*32)
+		for _, pos := range batch {
+			req = append(req, pos.ID[:]...)
+		}
+		if err := f.send(frameRequest, req); err != nil {
+			return res, err
+		}
+		if err := f.flush(); err != nil {
+			return res, err
+		}
+		got, err := n.receiveRecords(ctx, f, c)
+		res.Fetched += got
+		n.syncs.update(c, func(st *SyncStatus) { st.Fetched += got })
+		if err != nil {
+			return res, err
+		}
+	}
+	if err := f.send(frameEnd, nil); err != nil { // no more requests
+		return res, err
+	}
+	// Give the peer what it lacks.
+	sent, err := n.sendRecords(ctx, f, c, rec.Have)
+	res.Sent = sent
+	return res, err
+}
+
+// sendRecords sends the accepted records of c at positions, then an end
+// frame.
+func (n *Node) sendRecords(ctx context.Context, f *frames, c protocol.ID, positions []protocol.Position) (int, error) {
+	sent := 0
+	for start := 0; start < len(positions); start += syncBatch {
+		batch := positions[start:min(len(positions), start+syncBatch)]
+		ids := make([]protocol.ID, len(batch))
+		for i, p := range batch {
+			ids[i] = p.ID
+		}
+		recs, err := n.store.Records(ctx, c, ids)
+		if err != nil {
+			return sent, err
+		}
+		// Control records first, so that the receiver does not hold the
+		// rest as pending.
+		slices.SortStableFunc(recs, func(a, b *protocol.Record) int {
+			return boolOrder(b.Header.Kind.Control()) - boolOrder(a.Header.Kind.Control())
+		})
+		for _, r := range recs {
+			if err := f.send(frameRecord, r.Encode()); err != nil {
+				return sent, err
+			}
+			sent++
+		}
+	}
+	if err := f.send(frameEnd, nil); err != nil {
+		return sent, err
+	}
+	return sent, f.flush()
+}
+
+func boolOrder(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// receiveRecords reads record frames until an end frame, validating and
+// storing them in batches.
+func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID) (int, error) {
+	var batch []*protocol.Record
+	total := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		_, err := n.store.Ingest(ctx, batch)
+		batch = batch[:0]
+		return err
+	}
+	for {
+		kind, data, err := f.recv(frameRecord, frameEnd)
+		if err != nil {
+			return total, err
+		}
+		if kind == frameEnd {
+			return total, flush()
+		}
+		r, err := protocol.Validate(data, time.Now())
+		if err != nil {
+			return total, fmt.Errorf("peer sent an invalid record: %w", err)
+		}
+		if r.Community() != c {
+			return total, errors.New("peer sent a record of another community")
+		}
+		batch = append(batch, r)
+		total++
+		if len(batch) == syncBatch {
+			if err := flush(); err != nil {
+				return total, err
+			}
+		}
+	}
+}
+
+// serveSync answers a sync session.
+func (n *Node) serveSync(s network.Stream) {
+	defer s.Close()
+	remote := s.Conn().RemotePeer()
+	if !n.syncs.begin(remote) {
+		s.Reset() // one session per peer at a time
+		return
+	}
+	defer n.syncs.end(remote)
+	s.SetDeadline(time.Now().Add(syncDeadline))
+	ctx, cancel := context.WithTimeout(n.ctx, syncDeadline)
+	defer cancel()
+	if err := n.answerSync(ctx, newFrames(s, maxSessionBytes), remote); err != nil {
+		n.log.Debug("sync session ended", "peer", remote, "err", err)
+		s.Reset()
+	}
+}
+
+func (n *Node) answerSync(ctx context.Context, f *frames, remote peer.ID) error {
+	_, hello, err := f.recv(frameHello)
+	if err != nil {
+		return err
+	}
+	if len(hello) < 16 || (len(hello)-16)%32 != 0 || (len(hello)-16)/32 > maxSyncCommunities {
+		return errors.New("malformed hello")
+	}
+	salt, offered := hello[:16], hello[16:]
+	ours := make(map[[32]byte]protocol.ID)
+	for _, c := range n.store.Communities() {
+		if n.allowPeer(c, remote) {
+			ours[salted(salt, c)] = c
+		}
+	}
+	var accept []byte
+	var shared []protocol.ID
+	for i := 0; i*32 < len(offered); i++ {
+		if c, ok := ours[[32]byte(offered[i*32:(i+1)*32])]; ok {
+			accept = append(accept, byte(i))
+			shared = append(shared, c)
+		}
+	}
+	if err := f.send(frameAccept, accept); err != nil {
+		return err
+	}
+	if err := f.flush(); err != nil {
+		return err
+	}
+	for _, c := range shared {
+		n.syncs.update(c, func(st *SyncStatus) { st.InProgress, st.Fetched, st.Missing = true, 0, 0 })
+		got, err := n.syncServer(ctx, f, c)
+		n.syncs.update(c, func(st *SyncStatus) {
+			st.InProgress, st.Fetched = false, got
+			if err != nil {
+				st.LastError = err.Error()
+				return
+			}
+			st.LastSync, st.LastPeer, st.LastError = time.Now(), remote, ""
+		})
+		if err != nil {
+			return fmt.Errorf("community %s: %w", c, err)
+		}
+	}
+	return nil
+}
+
+// syncServer answers one community of a session and returns how many
+// records the client gave us.
+func (n *Node) syncServer(ctx context.Context, f *frames, c protocol.ID) (int, error) {
+	rec := protocol.NewServer(storeSet{n.store, c})
+	for {
+		kind, data, err := f.recv(frameReconcile, frameEnd)
+		if err != nil {
+			return 0, err
+		}
+		if kind == frameEnd {
+			break
+		}
+		if rec.Rounds > 64 {
+			return 0, errors.New("reconciliation does not converge")
+		}
+		m, err := protocol.DecodeMessage(data)
+		if err != nil {
+			return 0, err
+		}
+		out, done, err := rec.Process(m)
+		if err != nil {
+			return 0, err
+		}
+		if done {
+			if err := f.send(frameEnd, nil); err != nil {
+				return 0, err
+			}
+			if err := f.flush(); err != nil {
+				return 0, err
+			}
+			break
+		}
+		if err := f.send(frameReconcile, out.Encode()); err != nil {
+			return 0, err
+		}
+		if err := f.flush(); err != nil {
+			return 0, err
+		}
+	}
+	// Answer requests until the client ends them.
+	for {
+		kind, data, err := f.recv(frameRequest, frameEnd)
+		if err != nil {
+			return 0, err
+		}
+		if kind == frameEnd {
+			break
+		}
+		if len(data)%32 != 0 || len(data)/32 > syncBatch {
+			return 0, errors.New("malformed request")
+		}
+		var positions []protocol.Position
+		for i := 0; i < len(data); i += 32 {
+			positions = append(positions, protocol.Position{ID: protocol.ID(data[i : i+32])})
+		}
+		if _, err := n.sendRecords(ctx, f, c, positions); err != nil {
+			return 0, err
+		}
+	}
+	// Take what the client gives us.
+	return n.receiveRecords(ctx, f, c)
+}

@@ -1,0 +1,76 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/protocol"
+)
+
+// countThreads returns how many threads a node lists in a community.
+func countThreads(t *testing.T, n *Node, c protocol.ID) int {
+	t.Helper()
+	total := 0
+	for cursor := ""; ; {
+		page, err := n.Threads(context.Background(), c, cursor, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(page.Items)
+		if cursor = page.Next; cursor == "" {
+			return total
+		}
+	}
+}
+
+// TestMemberCatchesUpAfterRestart: a member's node is stopped while
+// another posts 1,000 threads; restarted, it holds them all within seconds
+// (catch-up sync on the new connection), through reconciliation.
+func TestMemberCatchesUpAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	a := startTestNode(t)
+	bHome := home.Home{Dir: t.TempDir()}
+	b, err := Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Catch-up"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := a.Invite(ctx, community, api.InviteRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Join(ctx, code.Code); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	const posts = 1000
+	for i := range posts {
+		if _, err := a.Post(ctx, community, api.PostRequest{Title: fmt.Sprintf("while b was away %d", i), Body: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	b, err = Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0", Bootstrap: []string{a.Addrs()[0]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for countThreads(t, b, community) < posts {
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("b holds %d of %d threads 30 s after restarting (sync: %+v)", countThreads(t, b, community), posts, b.SyncStatus(community))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	st := b.SyncStatus(community)
+	t.Logf("b caught up on %d threads in %v (last sync %+v)", posts, time.Since(start).Round(time.Millisecond), st)
+	if st.LastPeer != a.PeerID() || st.Fetched < posts {
+		t.Fatalf("sync status does not show the catch-up: %+v", st)
+	}
+}
