@@ -126,6 +126,8 @@ func (n *Node) Communities(context.Context) ([]api.Community, error) {
 			InviteOnly: m.Genesis.Policy == protocol.JoinInvite,
 			Members:    len(m.Members()),
 			Standing:   m.Standing(n.id.MemberKey()).String(),
+			Records:    n.recordCount(id),
+			Sync:       n.syncJSON(id),
 		})
 	}
 	return out, nil
@@ -416,4 +418,51 @@ func message(e store.Entry) api.Message {
 		m.Body = r.Text
 	}
 	return m
+}
+
+func (n *Node) recordCount(c protocol.ID) uint64 {
+	_, count := n.store.Fingerprint(c, protocol.Position{}, protocol.MaxPosition)
+	return count
+}
+
+func (n *Node) syncJSON(c protocol.ID) api.SyncState {
+	st := n.SyncStatus(c)
+	out := api.SyncState{InProgress: st.InProgress, Fetched: st.Fetched, Missing: st.Missing, LastError: st.LastError}
+	if !st.LastSync.IsZero() {
+		out.LastSync, out.LastPeer = st.LastSync.UnixMilli(), st.LastPeer.String()
+	}
+	return out
+}
+
+// SyncCommunity implements api.Backend: a sync session with every peer in
+// the community's topic, in the background unless wait.
+func (n *Node) SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (api.SyncAnswer, error) {
+	if _, err := n.community(community); err != nil {
+		return api.SyncAnswer{}, err
+	}
+	peers := n.gossip.Peers(community)
+	if len(peers) == 0 {
+		return api.SyncAnswer{}, fmt.Errorf("%w: no peer of this community is connected: connect to one (kith connect) or wait for discovery", api.ErrNotFound)
+	}
+	ans := api.SyncAnswer{Community: community}
+	run := func(ctx context.Context) {
+		for _, p := range peers {
+			res, err := n.syncWith(ctx, p, community)
+			r := api.SyncResult{Peer: p.String()}
+			for _, x := range res {
+				r.Fetched, r.Sent, r.Rounds, r.Bytes = x.Fetched, x.Sent, x.Rounds, x.Bytes
+			}
+			if err != nil {
+				r.Error = err.Error()
+			}
+			ans.Results = append(ans.Results, r)
+		}
+	}
+	if wait {
+		run(ctx)
+		return ans, nil
+	}
+	n.tasks.Go(func() { run(n.ctx) })
+	ans.Started = true
+	return ans, nil
 }

@@ -178,9 +178,24 @@ func TestDaemonsShareAnOpenCommunity(t *testing.T) {
 	if err := json.Unmarshal([]byte(a.mustRun(t, "post", "show", postC, "--json")), &th); err != nil || th.Body != "hello from c" {
 		t.Fatalf("post show on A: %+v %v", th, err)
 	}
+	var ans api.SyncAnswer
+	if err := json.Unmarshal([]byte(b.mustRun(t, "community", "sync", id, "--wait", "--json")), &ans); err != nil || len(ans.Results) == 0 {
+		t.Fatalf("community sync on B: %+v %v", ans, err)
+	}
+	for _, r := range ans.Results {
+		if r.Error != "" && !strings.Contains(r.Error, "already running") {
+			t.Fatalf("sync with %s failed: %s", r.Peer, r.Error)
+		}
+	}
 	var cs []api.Community
 	if err := json.Unmarshal([]byte(b.mustRun(t, "community", "list", "--json")), &cs); err != nil || len(cs) != 1 || cs[0].Members != 3 {
 		t.Fatalf("community list on B: %+v %v", cs, err)
+	}
+	if cs[0].Sync.LastSync == 0 || cs[0].Records < 9 {
+		t.Fatalf("community list on B shows no sync or too few records: %+v", cs[0])
+	}
+	if out := b.mustRun(t, "status"); !strings.Contains(out, "synced") {
+		t.Fatalf("status does not say how sync stands:\n%s", out)
 	}
 }
 

@@ -69,15 +69,28 @@ func printCommunities(out io.Writer, cs []api.Community) {
 		return
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "COMMUNITY\tNAME\tPOLICY\tMEMBERS\tYOU")
+	fmt.Fprintln(tw, "COMMUNITY\tNAME\tPOLICY\tMEMBERS\tRECORDS\tYOU\tSYNC")
 	for _, c := range cs {
 		policy := "open"
 		if c.InviteOnly {
 			policy = "invite-only"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", c.ID, c.Name, policy, c.Members, c.Standing)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", c.ID, c.Name, policy, c.Members, c.Records, c.Standing, syncWords(c.Sync))
 	}
 	tw.Flush()
+}
+
+// syncWords says where sync stands, in words.
+func syncWords(s api.SyncState) string {
+	switch {
+	case s.InProgress:
+		return fmt.Sprintf("syncing: %d of %d missing records fetched", s.Fetched, s.Missing)
+	case s.LastError != "":
+		return "last sync failed: " + s.LastError
+	case s.LastSync == 0:
+		return "not synced yet"
+	}
+	return fmt.Sprintf("synced %s ago with %.12s…", time.Since(time.UnixMilli(s.LastSync)).Round(time.Second), s.LastPeer)
 }
 
 func (c *cli) peersCmd() *cobra.Command {
@@ -118,7 +131,7 @@ func (c *cli) connectCmd() *cobra.Command {
 
 func (c *cli) communityCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "community", Short: "Create, list, invite to and join communities"}
-	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityJoinCmd())
+	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityJoinCmd(), c.communitySyncCmd())
 	return cmd
 }
 
@@ -200,6 +213,39 @@ func (c *cli) communityJoinCmd() *cobra.Command {
 			return err
 		}
 		return printCreated(cmd, *asJSON, id)
+	})
+	return cmd
+}
+
+func (c *cli) communitySyncCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "sync COMMUNITY_ID", Short: "Sync a community with its connected peers now", Args: cobra.ExactArgs(1)}
+	wait := cmd.Flags().Bool("wait", false, "wait until done and say what was exchanged")
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		id, err := protocol.ParseID(args[0])
+		if err != nil {
+			return err
+		}
+		ans, err := cl.Sync(ctx, id, *wait)
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if *asJSON {
+			return printJSON(out, ans)
+		}
+		if ans.Started {
+			fmt.Fprintln(out, "sync started; `kith community list` shows how it stands")
+			return nil
+		}
+		for _, r := range ans.Results {
+			if r.Error != "" {
+				fmt.Fprintf(out, "%.16s…: failed: %s\n", r.Peer, r.Error)
+				continue
+			}
+			fmt.Fprintf(out, "%.16s…: fetched %d, sent %d records (%d rounds, %d bytes)\n", r.Peer, r.Fetched, r.Sent, r.Rounds, r.Bytes)
+		}
+		return nil
 	})
 	return cmd
 }

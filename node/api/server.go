@@ -33,6 +33,7 @@ type Backend interface {
 	Post(ctx context.Context, community protocol.ID, req PostRequest) (protocol.ID, error)
 	Threads(ctx context.Context, community protocol.ID, cursor string, limit int) (Threads, error)
 	Thread(ctx context.Context, post protocol.ID) (ThreadDetail, error)
+	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
 }
 
 // Errors a Backend returns to choose the HTTP status; any other error is
@@ -73,6 +74,7 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"GET /api/communities/{id}/posts", s.threads},
 		{"POST /api/communities/{id}/posts", s.post},
 		{"GET /api/posts/{id}", s.thread},
+		{"POST /api/communities/{id}/sync", s.sync},
 	}
 	for _, r := range routes {
 		s.mux.HandleFunc(r.pattern, r.handler)
@@ -197,6 +199,15 @@ func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := s.backend.Thread(r.Context(), id)
 	s.reply(w, t, err)
+}
+
+func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	ans, err := s.backend.SyncCommunity(r.Context(), id, r.URL.Query().Get("wait") == "true")
+	s.reply(w, ans, err)
 }
 
 // pathID parses the {id} path segment.

@@ -35,6 +35,35 @@ type Community struct {
 	InviteOnly bool        `json:"invite_only"`
 	Members    int         `json:"members"`
 	Standing   string      `json:"standing"` // this node's member in it: founder, moderator, member, none, removed
+	Records    uint64      `json:"records"`  // accepted records held
+	Sync       SyncState   `json:"sync"`
+}
+
+// SyncState is where catch-up sync stands for one community.
+type SyncState struct {
+	LastSync   int64  `json:"last_sync,omitempty"` // unix ms of the last successful session
+	LastPeer   string `json:"last_peer,omitempty"`
+	InProgress bool   `json:"in_progress"`
+	Fetched    int    `json:"fetched"` // records received by the last or current session
+	Missing    int    `json:"missing"` // records that session found missing here
+	LastError  string `json:"last_error,omitempty"`
+}
+
+// SyncResult is what one sync session did with one peer.
+type SyncResult struct {
+	Peer    string `json:"peer"`
+	Fetched int    `json:"fetched"`
+	Sent    int    `json:"sent"`
+	Rounds  int    `json:"rounds"`
+	Bytes   int    `json:"bytes"`
+	Error   string `json:"error,omitempty"`
+}
+
+// SyncAnswer is POST /api/communities/{id}/sync.
+type SyncAnswer struct {
+	Community protocol.ID  `json:"id"`
+	Started   bool         `json:"started"` // without wait: running in the background
+	Results   []SyncResult `json:"results,omitempty"`
 }
 
 // CreateCommunityRequest is POST /api/communities.

@@ -150,3 +150,9 @@ func (c *Client) Threads(ctx context.Context, community protocol.ID, cursor stri
 func (c *Client) Thread(ctx context.Context, post protocol.ID) (t api.ThreadDetail, err error) {
 	return t, c.do(ctx, http.MethodGet, "/api/posts/"+post.String(), nil, &t)
 }
+
+// Sync starts catch-up sync of a community with its peers; with wait it
+// returns when the sessions end, with what they did.
+func (c *Client) Sync(ctx context.Context, community protocol.ID, wait bool) (ans api.SyncAnswer, err error) {
+	return ans, c.do(ctx, http.MethodPost, "/api/communities/"+community.String()+"/sync?wait="+fmt.Sprint(wait), nil, &ans)
+}
