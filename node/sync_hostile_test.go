@@ -1,0 +1,130 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/kith-network/kith/node/api"
+	kithhost "github.com/kith-network/kith/node/host"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/protocol/prototest"
+)
+
+// TestHostileSyncPeer: a peer that speaks the sync protocol badly
+// (oversized frames, bogus messages, endless reconciliation, invalid
+// records, a stalled stream) cannot crash or stall the honest node, and
+// nothing it sends is stored.
+func TestHostileSyncPeer(t *testing.T) {
+	ctx := context.Background()
+	honest := startTestNode(t)
+	community, err := honest.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Under attack"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
+	evil, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer evil.Close()
+	info := peer.AddrInfo{ID: honest.PeerID(), Addrs: honest.host.Addrs()}
+	if err := evil.Connect(ctx, info); err != nil {
+		t.Fatal(err)
+	}
+	// hello in the form the honest node accepts, offering the community.
+	salt := make([]byte, 16)
+	h := salted(salt, community)
+	hello := append(append([]byte{}, salt...), h[:]...)
+
+	frame := func(kind byte, payload []byte) []byte {
+		b := []byte{kind}
+		b = binary.AppendUvarint(b, uint64(len(payload)))
+		return append(b, payload...)
+	}
+	// A record signed right but for another community, and bytes that are
+	// no record at all.
+	other := prototest.Sign(t, prototest.Key("evil"), protocol.ID{}, time.Now(), protocol.Refs{}, &protocol.Community{Name: "Elsewhere", Policy: protocol.JoinOpen})
+	attacks := map[string][]byte{
+		"oversized frame": append([]byte{frameHello}, binary.AppendUvarint(nil, 1<<40)...),
+		"malformed hello": frame(frameHello, []byte{1, 2, 3}),
+		"wrong frame":     frame(frameRequest, nil),
+		"bogus message":   append(frame(frameHello, hello), frame(frameReconcile, []byte{0xff, 0xff, 0xff})...),
+		"invalid record pushed": append(append(append(frame(frameHello, hello),
+			frame(frameEnd, nil)...), frame(frameEnd, nil)...), frame(frameRecord, []byte("not a record"))...),
+		"foreign record pushed": append(append(append(frame(frameHello, hello),
+			frame(frameEnd, nil)...), frame(frameEnd, nil)...), frame(frameRecord, other.Encode())...),
+	}
+	for name, data := range attacks {
+		s, err := evil.NewStream(ctx, honest.PeerID(), syncProtocol)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		s.Write(data)
+		s.CloseWrite()
+		readAll(s)
+		s.Close()
+	}
+	// Endless reconciliation: a valid fingerprint message that never
+	// agrees, sent again and again. The honest node ends the session.
+	s, err := evil.NewStream(ctx, honest.PeerID(), syncProtocol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(s)
+	w.Write(frame(frameHello, hello))
+	bogus := protocol.Message{Ranges: []protocol.Range{{Upper: protocol.MaxPosition, Mode: protocol.ModeFingerprint, Count: 999_999}}}
+	for range 200 {
+		w.Write(frame(frameReconcile, bogus.Encode()))
+	}
+	w.Flush()
+	s.CloseWrite()
+	readAll(s)
+	s.Close()
+	// A stalled stream: opened, then silent. It must not block others.
+	stalled, err := evil.NewStream(ctx, honest.PeerID(), syncProtocol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+
+	if _, err := honest.store.Get(ctx, other.ID()); err == nil {
+		t.Fatal("the honest node stored a record of another community from a sync peer")
+	}
+	// The honest node still serves an honest peer promptly.
+	friend := startTestNode(t)
+	code, err := honest.Invite(ctx, community, api.InviteRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := friend.Join(ctx, code.Code); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("an honest join after the attacks: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the honest node stalled after the attacks")
+	}
+	if _, err := friend.Sync(ctx, honest.PeerID(), community); err != nil {
+		t.Fatalf("an honest sync after the attacks: %v", err)
+	}
+}
+
+func readAll(s network.Stream) {
+	s.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 4096)
+	for {
+		if _, err := s.Read(buf); err != nil {
+			return
+		}
+	}
+}
