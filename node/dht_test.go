@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/home"
 )
@@ -60,3 +62,5 @@ func TestDHTFindsMembers(t *testing.T) {
 		t.Fatal("c is not a member after joining through the DHT")
 	}
 }
+
+func peerInfo(n *Node) peer.AddrInfo { return peer.AddrInfo{ID: n.PeerID(), Addrs: n.host.Addrs()} }

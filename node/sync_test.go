@@ -74,3 +74,28 @@ func TestMemberCatchesUpAfterRestart(t *testing.T) {
 		t.Fatalf("sync status does not show the catch-up: %+v", st)
 	}
 }
+
+// TestNewcomerGetsWholeHistory: a newcomer joining a community of 5,000
+// records holds all of them once its join returns.
+func TestNewcomerGetsWholeHistory(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	community, recs := benchRecords(t, 5000)
+	ingestAll(t, a.store, recs)
+	if err := a.gossip.Join(community); err != nil {
+		t.Fatal(err)
+	}
+	code, err := a.Invite(ctx, community, api.InviteRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := b.Join(ctx, code.Code); err != nil {
+		t.Fatal(err)
+	}
+	// Everything a held, plus b's own join and device record.
+	if got, want := b.recordCount(community), uint64(len(recs)+2); got != want {
+		t.Fatalf("the newcomer holds %d records, want %d", got, want)
+	}
+	t.Logf("joined and holds %d records after %v", len(recs)+2, time.Since(start).Round(time.Millisecond))
+}
