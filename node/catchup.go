@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -42,6 +43,9 @@ func (b *backoff) ready(p peer.ID) bool {
 func (b *backoff) result(p peer.ID, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if errors.Is(err, errSyncBusy) {
+		return // a session was running: no failure
+	}
 	if err == nil {
 		delete(b.until, p)
 		delete(b.wait, p)
@@ -83,7 +87,7 @@ func (n *Node) antiEntropy(ctx context.Context) {
 func (n *Node) syncWith(ctx context.Context, p peer.ID, only protocol.ID) ([]SyncResult, error) {
 	res, err := n.Sync(ctx, p, only)
 	n.backoff.result(p, err)
-	if err != nil && ctx.Err() == nil {
+	if err != nil && ctx.Err() == nil && !errors.Is(err, errSyncBusy) {
 		n.log.Debug("sync", "peer", p, "err", err)
 	}
 	for _, r := range res {
@@ -101,7 +105,9 @@ type connectSync struct{ n *Node }
 func (cs connectSync) Connected(_ network.Network, c network.Conn) {
 	n := cs.n
 	p := c.RemotePeer()
-	if n.ctx.Err() != nil {
+	// One side starts: the one with the lower peer id, so that the two do
+	// not start sessions that collide.
+	if n.ctx.Err() != nil || n.peerID >= p {
 		return
 	}
 	n.tasks.Go(func() {

@@ -56,6 +56,10 @@ const (
 	maxSessionBytes    = 1 << 30 // received by a server in one session
 )
 
+// errSyncBusy says a session with that peer is already running (one at a
+// time per peer, whichever side started it). It is no failure.
+var errSyncBusy = errors.New("a sync session is already running")
+
 // SyncResult is what one session with one peer did in one community.
 type SyncResult struct {
 	Community protocol.ID
@@ -190,7 +194,7 @@ func salted(salt []byte, c protocol.ID) [32]byte {
 // over only if it is non-zero.
 func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) ([]SyncResult, error) {
 	if !n.syncs.begin(p) {
-		return nil, fmt.Errorf("a sync with %s is already running", p)
+		return nil, fmt.Errorf("%w with %s", errSyncBusy, p)
 	}
 	defer n.syncs.end(p)
 	ctx, cancel := context.WithTimeout(ctx, syncDeadline)
@@ -401,12 +405,16 @@ func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID) (in
 func (n *Node) serveSync(s network.Stream) {
 	defer s.Close()
 	remote := s.Conn().RemotePeer()
+	s.SetDeadline(time.Now().Add(syncDeadline))
 	if !n.syncs.begin(remote) {
-		s.Reset() // one session per peer at a time
+		// One session per peer at a time: this one shares nothing.
+		f := newFrames(s, maxSessionBytes)
+		if _, _, err := f.recv(frameHello); err == nil && f.send(frameAccept, nil) == nil {
+			f.flush()
+		}
 		return
 	}
 	defer n.syncs.end(remote)
-	s.SetDeadline(time.Now().Add(syncDeadline))
 	ctx, cancel := context.WithTimeout(n.ctx, syncDeadline)
 	defer cancel()
 	if err := n.answerSync(ctx, newFrames(s, maxSessionBytes), remote); err != nil {

@@ -99,3 +99,72 @@ func TestNewcomerGetsWholeHistory(t *testing.T) {
 	}
 	t.Logf("joined and holds %d records after %v", len(recs)+2, time.Since(start).Round(time.Millisecond))
 }
+
+// TestPartitionHeals: four members split into two groups that both post;
+// once one link is restored, every node ends with the identical set of
+// records (compared by the fingerprint of all their ids).
+func TestPartitionHeals(t *testing.T) {
+	ctx := context.Background()
+	nodes := []*Node{startTestNode(t), startTestNode(t), startTestNode(t), startTestNode(t)}
+	a := nodes[0]
+	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Split"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := a.Invite(ctx, community, api.InviteRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes[1:] {
+		if _, err := n.Join(ctx, code.Code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Let the first DHT rendezvous pass (it would reconnect the groups),
+	// then split {0,1} from {2,3}: close every link between them.
+	time.Sleep(rendezvousFirst + time.Second)
+	if _, err := nodes[3].Connect(ctx, nodes[2].Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range nodes[:2] {
+		for _, y := range nodes[2:] {
+			x.host.Network().ClosePeer(y.PeerID())
+			y.host.Network().ClosePeer(x.PeerID())
+		}
+	}
+	for i, n := range nodes {
+		for k := range 25 {
+			if _, err := n.Post(ctx, community, api.PostRequest{Title: fmt.Sprintf("node %d post %d", i, k), Body: "apart"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	digests := func() map[protocol.Fingerprint]int {
+		out := make(map[protocol.Fingerprint]int)
+		for _, n := range nodes {
+			fp, _ := n.store.Fingerprint(community, protocol.Position{}, protocol.MaxPosition)
+			out[fp]++
+		}
+		return out
+	}
+	if len(digests()) == 1 {
+		t.Fatal("the groups were not apart: every node already holds the same set")
+	}
+	// Heal one link.
+	start := time.Now()
+	if _, err := nodes[1].Connect(ctx, nodes[2].Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	for len(digests()) != 1 {
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("30 s after healing, the nodes hold %d different sets", len(digests()))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, n := range nodes {
+		if got := countThreads(t, n, community); got != 100 {
+			t.Fatalf("a node lists %d threads, want 100", got)
+		}
+	}
+	t.Logf("identical sets on all 4 nodes %v after healing", time.Since(start).Round(time.Millisecond))
+}
