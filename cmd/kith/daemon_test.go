@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -40,7 +41,13 @@ func (d *daemon) logs() string {
 // stopped with SIGTERM when the test ends, and must exit cleanly.
 func startDaemon(t *testing.T, extra ...string) *daemon {
 	t.Helper()
-	d := &daemon{home: t.TempDir()}
+	return startDaemonAt(t, t.TempDir(), extra...)
+}
+
+// startDaemonAt starts a daemon on an existing home directory.
+func startDaemonAt(t *testing.T, homeDir string, extra ...string) *daemon {
+	t.Helper()
+	d := &daemon{home: homeDir}
 	args := append([]string{"daemon", "--home", d.home, "--loopback", "--api", "127.0.0.1:0", "--log-level", "debug"}, extra...)
 	d.cmd = exec.Command(kithBin, args...)
 	d.cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
@@ -295,5 +302,31 @@ func TestBootstrapAndConnect(t *testing.T) {
 	}
 	if r := c.run(t, "connect", "not-an-address"); r.code == 0 || !strings.Contains(r.stderr, "address") {
 		t.Fatalf("bad address: exit %d %q", r.code, r.stderr)
+	}
+}
+
+func TestStoppedMemberCatchesUp(t *testing.T) {
+	a, b := startDaemon(t), startDaemon(t)
+	id := a.createdID(t, "community", "create", "--name", "Night shift")
+	code := strings.TrimSpace(a.mustRun(t, "community", "invite", id))
+	b.createdID(t, "community", "join", code)
+	b.stop(t)
+	const posts = 100
+	var want []string
+	for i := range posts {
+		title := fmt.Sprintf("while b slept %d", i)
+		a.createdID(t, "post", "new", id, "--title", title, "--body", "logged")
+		want = append(want, title)
+	}
+	var st api.Status
+	if err := json.Unmarshal([]byte(a.mustRun(t, "status", "--json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	b = startDaemonAt(t, b.home, "--bootstrap", st.Addresses[0])
+	waitThreads(t, b, id, want...)
+	t.Logf("restarted member holds all %d posts %v after starting", posts, time.Since(start).Round(time.Millisecond))
+	if out := b.mustRun(t, "community", "sync", id, "--wait"); !strings.Contains(out, "fetched") {
+		t.Fatalf("community sync --wait said:\n%s", out)
 	}
 }

@@ -219,35 +219,85 @@ func (c *cli) communityJoinCmd() *cobra.Command {
 
 func (c *cli) communitySyncCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "sync COMMUNITY_ID", Short: "Sync a community with its connected peers now", Args: cobra.ExactArgs(1)}
-	wait := cmd.Flags().Bool("wait", false, "wait until done and say what was exchanged")
+	wait := cmd.Flags().Bool("wait", false, "wait until done, showing progress, and say what was exchanged")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		id, err := protocol.ParseID(args[0])
 		if err != nil {
 			return err
 		}
-		ans, err := cl.Sync(ctx, id, *wait)
-		if err != nil {
-			return err
-		}
 		out := cmd.OutOrStdout()
-		if *asJSON {
-			return printJSON(out, ans)
-		}
-		if ans.Started {
+		if !*wait {
+			ans, err := cl.Sync(ctx, id, false)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				return printJSON(out, ans)
+			}
 			fmt.Fprintln(out, "sync started; `kith community list` shows how it stands")
 			return nil
 		}
-		for _, r := range ans.Results {
-			if r.Error != "" {
-				fmt.Fprintf(out, "%.16s…: failed: %s\n", r.Peer, r.Error)
-				continue
-			}
-			fmt.Fprintf(out, "%.16s…: fetched %d, sent %d records (%d rounds, %d bytes)\n", r.Peer, r.Fetched, r.Sent, r.Rounds, r.Bytes)
+		// Run the sync in one request and show progress from another.
+		type result struct {
+			ans api.SyncAnswer
+			err error
 		}
-		return nil
+		done := make(chan result, 1)
+		go func() {
+			ans, err := cl.Sync(ctx, id, true)
+			done <- result{ans, err}
+		}()
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		progress := cmd.ErrOrStderr()
+		for {
+			select {
+			case r := <-done:
+				if !*asJSON {
+					fmt.Fprint(progress, "\r\033[K")
+				}
+				if r.err != nil {
+					return r.err
+				}
+				if *asJSON {
+					return printJSON(out, r.ans)
+				}
+				for _, res := range r.ans.Results {
+					if res.Error != "" {
+						fmt.Fprintf(out, "%.16s…: failed: %s\n", res.Peer, res.Error)
+						continue
+					}
+					fmt.Fprintf(out, "%.16s…: fetched %d, sent %d records (%d rounds, %d bytes)\n", res.Peer, res.Fetched, res.Sent, res.Rounds, res.Bytes)
+				}
+				return nil
+			case <-tick.C:
+				if *asJSON {
+					continue
+				}
+				cs, err := cl.Communities(ctx)
+				if err != nil {
+					continue
+				}
+				for _, co := range cs {
+					if co.ID == id && co.Sync.InProgress {
+						fmt.Fprintf(progress, "\r\033[K%s", progressBar(co.Sync.Fetched, co.Sync.Missing))
+					}
+				}
+			}
+		}
 	})
 	return cmd
+}
+
+// progressBar draws "[#####.....] 50 of 100 records".
+func progressBar(done, total int) string {
+	const width = 30
+	if total <= 0 {
+		return "reconciling..."
+	}
+	filled := min(width, done*width/total)
+	return fmt.Sprintf("[%s%s] %d of %d records", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total)
 }
 
 func (c *cli) postCmd() *cobra.Command {
