@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -295,18 +297,29 @@ func (n *Node) syncClient(ctx context.Context, f *frames, p peer.ID, c protocol.
 	}
 	res.Rounds = rec.Rounds
 	n.syncs.update(c, func(st *SyncStatus) { st.Missing = len(rec.Need) })
-	// Fetch what we lack, in batches.
-	for start := 0; start < len(rec.Need); start += syncBatch {
+	// Fetch what we lack, in batches, one request ahead: the peer reads
+	// and sends the next batch while we validate and store this one.
+	request := func(start int) error {
 		batch := rec.Need[start:min(len(rec.Need), start+syncBatch)]
 		req := make([]byte, 0, len(batch)*32)
 		for _, pos := range batch {
 			req = append(req, pos.ID[:]...)
 		}
 		if err := f.send(frameRequest, req); err != nil {
+			return err
+		}
+		return f.flush()
+	}
+	if len(rec.Need) > 0 {
+		if err := request(0); err != nil {
 			return res, err
 		}
-		if err := f.flush(); err != nil {
-			return res, err
+	}
+	for start := 0; start < len(rec.Need); start += syncBatch {
+		if next := start + syncBatch; next < len(rec.Need) {
+			if err := request(next); err != nil {
+				return res, err
+			}
 		}
 		got, err := n.receiveRecords(ctx, f, c)
 		res.Fetched += got
@@ -363,17 +376,27 @@ func boolOrder(b bool) int {
 	return 0
 }
 
-// receiveRecords reads record frames until an end frame, validating and
-// storing them in batches.
+// receiveRecords reads record frames until an end frame, validating each
+// batch on every core (verifying signatures is most of the cost of a sync)
+// and storing it.
 func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID) (int, error) {
-	var batch []*protocol.Record
+	var raw [][]byte
 	total := 0
 	flush := func() error {
-		if len(batch) == 0 {
+		if len(raw) == 0 {
 			return nil
 		}
-		_, err := n.store.Ingest(ctx, batch)
-		batch = batch[:0]
+		recs, err := validateAll(raw, time.Now())
+		raw = raw[:0]
+		if err != nil {
+			return fmt.Errorf("peer sent an invalid record: %w", err)
+		}
+		for _, r := range recs {
+			if r.Community() != c {
+				return errors.New("peer sent a record of another community")
+			}
+		}
+		_, err = n.store.Ingest(ctx, recs)
 		return err
 	}
 	for {
@@ -384,21 +407,37 @@ func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID) (in
 		if kind == frameEnd {
 			return total, flush()
 		}
-		r, err := protocol.Validate(data, time.Now())
-		if err != nil {
-			return total, fmt.Errorf("peer sent an invalid record: %w", err)
-		}
-		if r.Community() != c {
-			return total, errors.New("peer sent a record of another community")
-		}
-		batch = append(batch, r)
+		raw = append(raw, data)
 		total++
-		if len(batch) == syncBatch {
+		if len(raw) == syncBatch {
 			if err := flush(); err != nil {
 				return total, err
 			}
 		}
 	}
+}
+
+// validateAll validates encoded records on every core, keeping their
+// order; it returns the first error.
+func validateAll(raw [][]byte, now time.Time) ([]*protocol.Record, error) {
+	out := make([]*protocol.Record, len(raw))
+	errs := make([]error, len(raw))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(raw)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(raw); i = int(next.Add(1) - 1) {
+				out[i], errs[i] = protocol.Validate(raw[i], now)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // serveSync answers a sync session.
