@@ -1,21 +1,17 @@
 package node
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/kith-network/kith/protocol"
@@ -62,64 +58,6 @@ const (
 // time per peer, whichever side started it). It is no failure.
 var errSyncBusy = errors.New("a sync session is already running")
 
-// SyncResult is what one session with one peer did in one community.
-type SyncResult struct {
-	Community protocol.ID
-	Peer      peer.ID
-	Fetched   int // records received
-	Sent      int // records sent
-	Rounds    int // reconciliation messages the client sent
-	Bytes     int // reconciliation bytes, both ways
-}
-
-// syncState is what a node tells people about sync, per community.
-type syncState struct {
-	mu    sync.Mutex
-	last  map[protocol.ID]SyncStatus
-	peers map[peer.ID]bool // peers with a session running (one at a time each)
-}
-
-// SyncStatus is the sync state of one community.
-type SyncStatus struct {
-	LastSync   time.Time
-	LastPeer   peer.ID
-	LastError  string
-	InProgress bool
-	Fetched    int // records fetched by the last or current session
-	Missing    int // records the last or current session found missing here
-}
-
-func (s *syncState) begin(p peer.ID) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.peers[p] {
-		return false
-	}
-	s.peers[p] = true
-	return true
-}
-
-func (s *syncState) end(p peer.ID) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.peers, p)
-}
-
-func (s *syncState) update(c protocol.ID, fn func(*SyncStatus)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.last[c]
-	fn(&st)
-	s.last[c] = st
-}
-
-// SyncStatus returns the sync state of a community.
-func (n *Node) SyncStatus(c protocol.ID) SyncStatus {
-	n.syncs.mu.Lock()
-	defer n.syncs.mu.Unlock()
-	return n.syncs.last[c]
-}
-
 // storeSet lets the reconciler use the store's reconciliation items.
 type storeSet struct {
 	s *store.Store
@@ -140,52 +78,6 @@ func (ss storeSet) Range(lower, upper protocol.Position, fn func(protocol.Positi
 
 func (ss storeSet) Split(lower, upper protocol.Position, parts int) []protocol.Position {
 	return ss.s.SplitRange(ss.c, lower, upper, parts)
-}
-
-// frames reads and writes the session's frames: a kind byte and a
-// length-prefixed payload.
-type frames struct {
-	r     *bufio.Reader
-	w     *bufio.Writer
-	read  int // bytes received
-	limit int
-}
-
-func newFrames(s network.Stream, limit int) *frames {
-	return &frames{r: bufio.NewReader(s), w: bufio.NewWriter(s), limit: limit}
-}
-
-func (f *frames) send(kind byte, payload []byte) error {
-	f.w.WriteByte(kind)
-	return writeFrame(f.w, payload)
-}
-
-func (f *frames) flush() error { return f.w.Flush() }
-
-// recv reads a frame of one of the expected kinds.
-func (f *frames) recv(want ...byte) (byte, []byte, error) {
-	kind, err := f.r.ReadByte()
-	if err != nil {
-		return 0, nil, fmt.Errorf("read frame: %w", err)
-	}
-	if !slices.Contains(want, kind) {
-		return 0, nil, fmt.Errorf("unexpected frame %q, want one of %q", kind, want)
-	}
-	size, err := binary.ReadUvarint(f.r)
-	if err != nil {
-		return 0, nil, fmt.Errorf("read frame: %w", err)
-	}
-	if size > maxSyncFrame {
-		return 0, nil, fmt.Errorf("frame of %d bytes, the limit is %d", size, maxSyncFrame)
-	}
-	if f.read += int(size); f.read > f.limit {
-		return 0, nil, fmt.Errorf("peer sent more than %d bytes in one session", f.limit)
-	}
-	data := make([]byte, size)
-	if _, err := io.ReadFull(f.r, data); err != nil {
-		return 0, nil, fmt.Errorf("read frame: %w", err)
-	}
-	return kind, data, nil
 }
 
 func salted(salt []byte, c protocol.ID) [32]byte {
@@ -438,136 +330,4 @@ func validateAll(raw [][]byte, now time.Time) ([]*protocol.Record, error) {
 		}
 	}
 	return out, nil
-}
-
-// serveSync answers a sync session.
-func (n *Node) serveSync(s network.Stream) {
-	defer s.Close()
-	remote := s.Conn().RemotePeer()
-	s.SetDeadline(time.Now().Add(syncDeadline))
-	if !n.syncs.begin(remote) {
-		// One session per peer at a time: this one shares nothing.
-		f := newFrames(s, maxSessionBytes)
-		if _, _, err := f.recv(frameHello); err == nil && f.send(frameAccept, nil) == nil {
-			f.flush()
-		}
-		return
-	}
-	defer n.syncs.end(remote)
-	ctx, cancel := context.WithTimeout(n.ctx, syncDeadline)
-	defer cancel()
-	if err := n.answerSync(ctx, newFrames(s, maxSessionBytes), remote); err != nil {
-		n.log.Debug("sync session ended", "peer", remote, "err", err)
-		s.Reset()
-	}
-}
-
-func (n *Node) answerSync(ctx context.Context, f *frames, remote peer.ID) error {
-	_, hello, err := f.recv(frameHello)
-	if err != nil {
-		return err
-	}
-	if len(hello) < 16 || (len(hello)-16)%32 != 0 || (len(hello)-16)/32 > maxSyncCommunities {
-		return errors.New("malformed hello")
-	}
-	salt, offered := hello[:16], hello[16:]
-	ours := make(map[[32]byte]protocol.ID)
-	for _, c := range n.store.Communities() {
-		if n.allowPeer(c, remote) {
-			ours[salted(salt, c)] = c
-		}
-	}
-	var accept []byte
-	var shared []protocol.ID
-	for i := 0; i*32 < len(offered); i++ {
-		if c, ok := ours[[32]byte(offered[i*32:(i+1)*32])]; ok {
-			accept = append(accept, byte(i))
-			shared = append(shared, c)
-		}
-	}
-	if err := f.send(frameAccept, accept); err != nil {
-		return err
-	}
-	if err := f.flush(); err != nil {
-		return err
-	}
-	for _, c := range shared {
-		n.syncs.update(c, func(st *SyncStatus) { st.InProgress, st.Fetched, st.Missing = true, 0, 0 })
-		got, err := n.syncServer(ctx, f, c)
-		n.syncs.update(c, func(st *SyncStatus) {
-			st.InProgress, st.Fetched = false, got
-			if err != nil {
-				st.LastError = err.Error()
-				return
-			}
-			st.LastSync, st.LastPeer, st.LastError = time.Now(), remote, ""
-		})
-		if err != nil {
-			return fmt.Errorf("community %s: %w", c, err)
-		}
-	}
-	return nil
-}
-
-// syncServer answers one community of a session and returns how many
-// records the client gave us.
-func (n *Node) syncServer(ctx context.Context, f *frames, c protocol.ID) (int, error) {
-	rec := protocol.NewServer(storeSet{n.store, c})
-	for {
-		kind, data, err := f.recv(frameReconcile, frameEnd)
-		if err != nil {
-			return 0, err
-		}
-		if kind == frameEnd {
-			break
-		}
-		if rec.Rounds > 64 {
-			return 0, errors.New("reconciliation does not converge")
-		}
-		m, err := protocol.DecodeMessage(data)
-		if err != nil {
-			return 0, err
-		}
-		out, done, err := rec.Process(m)
-		if err != nil {
-			return 0, err
-		}
-		if done {
-			if err := f.send(frameEnd, nil); err != nil {
-				return 0, err
-			}
-			if err := f.flush(); err != nil {
-				return 0, err
-			}
-			break
-		}
-		if err := f.send(frameReconcile, out.Encode()); err != nil {
-			return 0, err
-		}
-		if err := f.flush(); err != nil {
-			return 0, err
-		}
-	}
-	// Answer requests until the client ends them.
-	for {
-		kind, data, err := f.recv(frameRequest, frameEnd)
-		if err != nil {
-			return 0, err
-		}
-		if kind == frameEnd {
-			break
-		}
-		if len(data)%32 != 0 || len(data)/32 > syncBatch {
-			return 0, errors.New("malformed request")
-		}
-		var positions []protocol.Position
-		for i := 0; i < len(data); i += 32 {
-			positions = append(positions, protocol.Position{ID: protocol.ID(data[i : i+32])})
-		}
-		if _, err := n.sendRecords(ctx, f, c, positions); err != nil {
-			return 0, err
-		}
-	}
-	// Take what the client gives us.
-	return n.receiveRecords(ctx, f, c)
 }

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/client"
+	"github.com/kith-network/kith/protocol"
+	"github.com/spf13/cobra"
+)
+
+// The community commands: create, list, invite, join, sync.
+
+func (c *cli) communityCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "community", Short: "Create, list, invite to and join communities"}
+	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityJoinCmd(), c.communitySyncCmd())
+	return cmd
+}
+
+func (c *cli) communityCreateCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "create", Short: "Found a community (prints its id)", Args: noArgs}
+	var req api.CreateCommunityRequest
+	cmd.Flags().StringVar(&req.Name, "name", "", "the community's `name` (required)")
+	cmd.Flags().StringVar(&req.Domain, "domain", "", "its domain of practice, in a line")
+	cmd.Flags().StringVar(&req.Charter, "charter", "", "its charter (Markdown)")
+	cmd.Flags().BoolVar(&req.InviteOnly, "invite-only", false, "admit members only with a moderator's invite")
+	cmd.MarkFlagRequired("name")
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
+		id, err := cl.CreateCommunity(ctx, req)
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, id)
+	})
+	return cmd
+}
+
+func (c *cli) communityListCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "list", Short: "List the communities this node holds", Args: noArgs}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
+		cs, err := cl.Communities(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), cs)
+		}
+		printCommunities(cmd.OutOrStdout(), cs)
+		return nil
+	})
+	return cmd
+}
+
+func (c *cli) communityInviteCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "invite COMMUNITY_ID", Short: "Make an invite code for a newcomer", Args: cobra.ExactArgs(1)}
+	var req api.InviteRequest
+	cmd.Flags().Uint32Var(&req.Uses, "uses", 1, "how many people the code admits (invite-only communities)")
+	cmd.Flags().StringVar(&req.Expires, "expires", "168h", "how long the code is valid (invite-only communities)")
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		id, err := protocol.ParseID(args[0])
+		if err != nil {
+			return err
+		}
+		code, err := cl.Invite(ctx, id, req)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), code)
+		}
+		_, err = fmt.Fprintln(cmd.OutOrStdout(), code.Code)
+		return err
+	})
+	return cmd
+}
+
+func (c *cli) communityJoinCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "join CODE", Short: "Join a community with an invite code", Args: cobra.ExactArgs(1)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		id, err := cl.Join(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, id)
+	})
+	return cmd
+}
+
+func (c *cli) communitySyncCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "sync COMMUNITY_ID", Short: "Sync a community with its connected peers now", Args: cobra.ExactArgs(1)}
+	wait := cmd.Flags().Bool("wait", false, "wait until done, showing progress, and say what was exchanged")
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		id, err := protocol.ParseID(args[0])
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if !*wait {
+			ans, err := cl.Sync(ctx, id, false)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				return printJSON(out, ans)
+			}
+			fmt.Fprintln(out, "sync started; `kith community list` shows how it stands")
+			return nil
+		}
+		// Run the sync in one request and show progress from another.
+		type result struct {
+			ans api.SyncAnswer
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			ans, err := cl.Sync(ctx, id, true)
+			done <- result{ans, err}
+		}()
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		progress := cmd.ErrOrStderr()
+		for {
+			select {
+			case r := <-done:
+				if !*asJSON {
+					fmt.Fprint(progress, "\r\033[K")
+				}
+				if r.err != nil {
+					return r.err
+				}
+				if *asJSON {
+					return printJSON(out, r.ans)
+				}
+				for _, res := range r.ans.Results {
+					if res.Error != "" {
+						fmt.Fprintf(out, "%.16s…: failed: %s\n", res.Peer, res.Error)
+						continue
+					}
+					fmt.Fprintf(out, "%.16s…: fetched %d, sent %d records (%d rounds, %d bytes)\n", res.Peer, res.Fetched, res.Sent, res.Rounds, res.Bytes)
+				}
+				return nil
+			case <-tick.C:
+				if *asJSON {
+					continue
+				}
+				cs, err := cl.Communities(ctx)
+				if err != nil {
+					continue
+				}
+				for _, co := range cs {
+					if co.ID == id && co.Sync.InProgress {
+						fmt.Fprintf(progress, "\r\033[K%s", progressBar(co.Sync.Fetched, co.Sync.Missing))
+					}
+				}
+			}
+		}
+	})
+	return cmd
+}
+
+// progressBar draws "[#####.....] 50 of 100 records".
+func progressBar(done, total int) string {
+	const width = 30
+	if total <= 0 {
+		return "reconciling..."
+	}
+	filled := min(width, done*width/total)
+	return fmt.Sprintf("[%s%s] %d of %d records", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total)
+}
