@@ -264,6 +264,35 @@ func TestAPIRefusesWithoutTokenOrForeignHost(t *testing.T) {
 			t.Errorf("%s: status %d, want %d", tc.name, resp.StatusCode, tc.want)
 		}
 	}
+	// Hostile bodies and paths get a 400 with a message, never a crash.
+	base := "http://" + strings.TrimSpace(string(addr))
+	for _, tc := range []struct {
+		name, method, path, body string
+	}{
+		{"not json", http.MethodPost, "/api/communities", "{"},
+		{"unknown field", http.MethodPost, "/api/communities", `{"name":"x","admin":true}`},
+		{"huge body", http.MethodPost, "/api/communities", `{"name":"` + strings.Repeat("x", 2<<20) + `"}`},
+		{"bad id", http.MethodGet, "/api/posts/not-an-id", ""},
+		{"bad name", http.MethodPost, "/api/communities", `{"name":"evil\u202ename"}`},
+		{"bad cursor", http.MethodGet, "/api/communities/" + strings.Repeat("0", 64) + "/posts?cursor=%%%", ""},
+		{"bad invite code", http.MethodPost, "/api/join", `{"code":"kith:AAAA"}`},
+	} {
+		req, _ := http.NewRequest(tc.method, base+tc.path, strings.NewReader(tc.body))
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var e api.Error
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode < 400 || resp.StatusCode >= 500 || e.Error == "" {
+			t.Errorf("%s: status %d, error %q; want a 4xx with a message", tc.name, resp.StatusCode, e.Error)
+		}
+	}
+	if r := d.run(t, "status"); r.code != 0 {
+		t.Fatalf("the daemon is unwell after hostile requests: %s", r.stderr)
+	}
 	if fi, err := os.Stat(filepath.Join(d.home, "api.token")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("api.token mode: %v %v", fi.Mode(), err)
 	}
