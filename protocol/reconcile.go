@@ -88,10 +88,11 @@ type Message struct {
 // Limits on what a reconciliation message may hold, so that a hostile peer
 // cannot make a node do unbounded work for one message.
 const (
-	MaxRanges        = 4096    // ranges in one message
-	MaxListedIDs     = 100_000 // ids listed in one message, all ranges together
-	reconcileBuckets = 16      // sub-ranges a differing range splits into
-	idListThreshold  = 32      // ranges with fewer items are listed, not split
+	MaxRanges        = 4096             // ranges in one message
+	MaxListedIDs     = 100_000          // ids listed in one message, all ranges together
+	reconcileBuckets = 16               // sub-ranges a differing range splits into
+	idListThreshold  = 32               // ranges with fewer items are listed, not split
+	listBudget       = MaxListedIDs / 2 // ids we list in one message
 )
 
 // Reconciler runs one side of a reconciliation over a Set.
@@ -117,7 +118,8 @@ func NewServer(set Set) *Reconciler { return &Reconciler{set: set} }
 func (r *Reconciler) Initiate() Message {
 	r.Rounds++
 	var out Message
-	r.describe(&out, Position{}, MaxPosition)
+	extra := MaxRanges - 1
+	r.describe(&out, Position{}, MaxPosition, &extra)
 	return out
 }
 
@@ -127,6 +129,9 @@ func (r *Reconciler) Process(in Message) (out Message, done bool, err error) {
 	if err := in.check(); err != nil {
 		return Message{}, false, err
 	}
+	// Every range received yields at least one range in the answer; extra
+	// is how many more the answer may hold, to stay within MaxRanges.
+	extra := MaxRanges - len(in.Ranges)
 	lower := Position{}
 	for _, rg := range in.Ranges {
 		switch rg.Mode {
@@ -137,7 +142,7 @@ func (r *Reconciler) Process(in Message) (out Message, done bool, err error) {
 			if fp == rg.Fingerprint && count == rg.Count {
 				out.skip(rg.Upper)
 			} else {
-				r.describe(&out, lower, rg.Upper)
+				r.describe(&out, lower, rg.Upper, &extra)
 			}
 		case ModeIDList:
 			if r.client {
@@ -145,7 +150,7 @@ func (r *Reconciler) Process(in Message) (out Message, done bool, err error) {
 				out.skip(rg.Upper)
 			} else {
 				// The client decides; give it our side of the range.
-				out.Ranges = append(out.Ranges, Range{Upper: rg.Upper, Mode: ModeIDList, IDs: r.items(lower, rg.Upper)})
+				r.list(&out, lower, rg.Upper, &extra)
 			}
 		}
 		lower = rg.Upper
@@ -159,20 +164,67 @@ func (r *Reconciler) Process(in Message) (out Message, done bool, err error) {
 
 // describe adds ranges covering [lower, upper) that tell the peer what we
 // hold there: the id list when it is short, else fingerprints of about
-// equal sub-ranges.
-func (r *Reconciler) describe(out *Message, lower, upper Position) {
-	_, count := r.set.Fingerprint(lower, upper)
+// equal sub-ranges. Once a message nears MaxRanges, a range is described
+// by one fingerprint instead, for the peer to split in a later round: the
+// message stays within the limit and every round still settles ranges.
+// extra is how many ranges beyond one this range may still take.
+func (r *Reconciler) describe(out *Message, lower, upper Position, extra *int) {
+	fp, count := r.set.Fingerprint(lower, upper)
 	if count < idListThreshold {
 		out.Ranges = append(out.Ranges, Range{Upper: upper, Mode: ModeIDList, IDs: r.items(lower, upper)})
 		return
 	}
+	if *extra < reconcileBuckets-1 {
+		out.Ranges = append(out.Ranges, Range{Upper: upper, Mode: ModeFingerprint, Fingerprint: fp, Count: count})
+		return
+	}
 	bounds := append(r.set.Split(lower, upper, reconcileBuckets), upper)
+	*extra -= len(bounds) - 1
 	from := lower
 	for _, b := range bounds {
 		fp, n := r.set.Fingerprint(from, b)
 		out.Ranges = append(out.Ranges, Range{Upper: b, Mode: ModeFingerprint, Fingerprint: fp, Count: n})
 		from = b
 	}
+}
+
+// list answers a client's id list with ours, at most listBudget ids a
+// message: past that, the rest of the range goes back as a fingerprint,
+// which the client answers with its list of that rest in the next round.
+// So a fresh node can sync a community of any size in bounded messages.
+func (r *Reconciler) list(out *Message, lower, upper Position, extra *int) {
+	listed := 0
+	for _, rg := range out.Ranges {
+		listed += len(rg.IDs)
+	}
+	room := max(listBudget-listed, 1)
+	var ids []Position
+	var cut Position
+	more := false
+	r.set.Range(lower, upper, func(p Position) bool {
+		if len(ids) == room {
+			cut, more = MinimalBound(ids[len(ids)-1], p), true
+			return false
+		}
+		ids = append(ids, p)
+		return true
+	})
+	if !more {
+		out.Ranges = append(out.Ranges, Range{Upper: upper, Mode: ModeIDList, IDs: ids})
+		return
+	}
+	if *extra < 1 {
+		// No room to cut the range: all of it as a fingerprint, for the
+		// client to list again next round.
+		fp, count := r.set.Fingerprint(lower, upper)
+		out.Ranges = append(out.Ranges, Range{Upper: upper, Mode: ModeFingerprint, Fingerprint: fp, Count: count})
+		return
+	}
+	*extra--
+	fp, count := r.set.Fingerprint(cut, upper)
+	out.Ranges = append(out.Ranges,
+		Range{Upper: cut, Mode: ModeIDList, IDs: ids},
+		Range{Upper: upper, Mode: ModeFingerprint, Fingerprint: fp, Count: count})
 }
 
 func (r *Reconciler) items(lower, upper Position) []Position {

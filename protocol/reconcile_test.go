@@ -99,6 +99,8 @@ func TestReconcileAgainstBruteForce(t *testing.T) {
 		{100_000, 5, 5, 100_000_000},
 		{100_000, 0, 0, 100_000_000},
 		{50_000, 50_000, 0, 100_000_000},
+		{1, 0, 250_000, 100_000_000},     // a fresh node and a community larger than one message can list
+		{0, 60_000, 60_000, 100_000_000}, // two large disjoint sets: many ranges differ at every level
 	}
 	for i, tc := range cases {
 		t.Run(fmt.Sprintf("%d+%d+%d", tc.common, tc.onlyA, tc.onlyB), func(t *testing.T) {
