@@ -215,7 +215,7 @@ func (n *Node) syncClient(ctx context.Context, f *frames, p peer.ID, c protocol.
 		}
 		got, err := n.receiveRecords(ctx, f, c)
 		res.Fetched += got
-		n.syncs.update(c, func(st *SyncStatus) { st.Fetched += got })
+		n.syncs.update(c, func(st *SyncStatus) { st.Fetched += got; st.Total += got })
 		if err != nil {
 			return res, err
 		}

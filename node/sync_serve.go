@@ -68,6 +68,7 @@ func (n *Node) answerSync(ctx context.Context, f *frames, remote peer.ID) error 
 		got, err := n.syncServer(ctx, f, c)
 		n.syncs.update(c, func(st *SyncStatus) {
 			st.InProgress, st.Fetched = false, got
+			st.Total += got
 			if err != nil {
 				st.LastError = err.Error()
 				return

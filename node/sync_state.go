@@ -34,6 +34,7 @@ type SyncStatus struct {
 	InProgress bool
 	Fetched    int // records fetched by the last or current session
 	Missing    int // records the last or current session found missing here
+	Total      int // records fetched by every session since the node started
 }
 
 func (s *syncState) begin(p peer.ID) bool {
