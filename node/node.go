@@ -176,7 +176,7 @@ func (n *Node) startAPI() error {
 	}
 	ln, err := net.Listen("tcp", n.cfg.API)
 	if err != nil {
-		return fmt.Errorf("listen for the API on %s: %w", n.cfg.API, err)
+		return fmt.Errorf("listen for the API on %s: %w (is another kith daemon running? give this one another address, e.g. --api 127.0.0.1:0)", n.cfg.API, err)
 	}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
