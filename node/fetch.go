@@ -90,7 +90,7 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 	w := bufio.NewWriter(s)
 	lower := protocol.Position{Created: since}
 	for {
-		positions := n.store.Positions(community, lower, store.MaxPosition, fetchBatch)
+		positions := n.store.Positions(community, lower, protocol.MaxPosition, fetchBatch)
 		if len(positions) == 0 {
 			break
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -310,7 +311,7 @@ func (n *Node) Post(ctx context.Context, community protocol.ID, req api.PostRequ
 	}
 	var tags []string
 	for _, t := range req.Tags {
-		if nt := protocol.NormalizeTag(t); nt != "" && !contains(tags, nt) {
+		if nt := protocol.NormalizeTag(t); nt != "" && !slices.Contains(tags, nt) {
 			tags = append(tags, nt)
 		}
 	}
@@ -319,15 +320,6 @@ func (n *Node) Post(ctx context.Context, community protocol.ID, req api.PostRequ
 		return protocol.ID{}, err
 	}
 	return r.ID(), nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 var postTypes = map[string]protocol.PostType{

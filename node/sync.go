@@ -69,11 +69,7 @@ func (ss storeSet) Fingerprint(lower, upper protocol.Position) (protocol.Fingerp
 }
 
 func (ss storeSet) Range(lower, upper protocol.Position, fn func(protocol.Position) bool) {
-	for _, p := range ss.s.Positions(ss.c, lower, upper, -1) {
-		if !fn(p) {
-			return
-		}
-	}
+	ss.s.RangePositions(ss.c, lower, upper, fn)
 }
 
 func (ss storeSet) Split(lower, upper protocol.Position, parts int) []protocol.Position {

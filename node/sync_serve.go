@@ -45,14 +45,13 @@ func (n *Node) answerSync(ctx context.Context, f *frames, remote peer.ID) error 
 	salt, offered := hello[:16], hello[16:]
 	ours := make(map[[32]byte]protocol.ID)
 	for _, c := range n.store.Communities() {
-		if n.allowPeer(c, remote) {
-			ours[salted(salt, c)] = c
-		}
+		ours[salted(salt, c)] = c
 	}
 	var accept []byte
 	var shared []protocol.ID
 	for i := 0; i*32 < len(offered); i++ {
-		if c, ok := ours[[32]byte(offered[i*32:(i+1)*32])]; ok {
+		// Membership is checked only for the communities both hold.
+		if c, ok := ours[[32]byte(offered[i*32:(i+1)*32])]; ok && n.allowPeer(c, remote) {
 			accept = append(accept, byte(i))
 			shared = append(shared, c)
 		}

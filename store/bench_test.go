@@ -206,12 +206,12 @@ func BenchmarkFingerprint100k(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	if _, n := s.Fingerprint(community, protocol.Position{}, MaxPosition); n != uint64(len(records)) {
+	if _, n := s.Fingerprint(community, protocol.Position{}, protocol.MaxPosition); n != uint64(len(records)) {
 		b.Fatalf("%d items, want %d", n, len(records))
 	}
 	b.Run("full", func(b *testing.B) {
 		for b.Loop() {
-			s.Fingerprint(community, protocol.Position{}, MaxPosition)
+			s.Fingerprint(community, protocol.Position{}, protocol.MaxPosition)
 		}
 	})
 	b.Run("random", func(b *testing.B) {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"math"
 	"slices"
 	"sort"
 
@@ -18,19 +17,6 @@ const maxChunk = 256
 // a neighbour, when the two fit in one chunk, so deletes cannot leave a long
 // tail of nearly empty chunks.
 const minChunk = maxChunk / 4
-
-// MaxPosition is above every record's position: use it as the upper bound
-// of an open-ended range. (Only a position equal to it is not below it, and
-// no real record has an all-0xff ID at the last millisecond of time.)
-var MaxPosition = protocol.Position{Created: math.MaxInt64, ID: maxID()}
-
-func maxID() protocol.ID {
-	var id protocol.ID
-	for i := range id {
-		id[i] = 0xff
-	}
-	return id
-}
 
 // chunk is a sorted, non-empty run of positions and the sum of their IDs.
 type chunk struct {

@@ -76,7 +76,7 @@ func next(p protocol.Position) protocol.Position {
 // bounds returns interesting range ends: extremes, random positions, items
 // in the set and the edges of its chunks.
 func bounds(rng *rand.Rand, s *ItemSet, m model) []protocol.Position {
-	out := []protocol.Position{{}, MaxPosition, {Created: 25}}
+	out := []protocol.Position{{}, protocol.MaxPosition, {Created: 25}}
 	for range 20 {
 		out = append(out, randomPosition(rng))
 	}
@@ -288,13 +288,13 @@ func TestItemSetEdgeCases(t *testing.T) {
 		lower, upper protocol.Position
 		want         uint64
 	}{
-		{"everything", protocol.Position{}, MaxPosition, 2},
+		{"everything", protocol.Position{}, protocol.MaxPosition, 2},
 		{"lower == upper", a, a, 0},
 		{"lower > upper", b, a, 0},
-		{"fully inverted", MaxPosition, protocol.Position{}, 0},
+		{"fully inverted", protocol.MaxPosition, protocol.Position{}, 0},
 		{"upper excluded", a, b, 1},
 		{"between items", next(a), b, 0},
-		{"above all", next(b), MaxPosition, 0},
+		{"above all", next(b), protocol.MaxPosition, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -309,16 +309,16 @@ func TestItemSetEdgeCases(t *testing.T) {
 		})
 	}
 	calls := 0
-	s.Range(protocol.Position{}, MaxPosition, func(protocol.Position) bool { calls++; return false })
+	s.Range(protocol.Position{}, protocol.MaxPosition, func(protocol.Position) bool { calls++; return false })
 	if calls != 1 {
 		t.Fatalf("Range kept going after fn returned false: %d calls", calls)
 	}
 	for _, parts := range []int{-1, 0, 1} {
-		if bs := s.Split(protocol.Position{}, MaxPosition, parts); bs != nil {
+		if bs := s.Split(protocol.Position{}, protocol.MaxPosition, parts); bs != nil {
 			t.Fatalf("Split(parts=%d) = %v, want nil", parts, bs)
 		}
 	}
-	if bs := s.Split(protocol.Position{}, MaxPosition, 1<<62); len(bs) != 1 || bs[0] != protocol.MinimalBound(a, b) {
+	if bs := s.Split(protocol.Position{}, protocol.MaxPosition, 1<<62); len(bs) != 1 || bs[0] != protocol.MinimalBound(a, b) {
 		t.Fatalf("Split(huge parts) = %v, want [b]", bs)
 	}
 	if bs := s.Split(b, a, 4); bs != nil {
@@ -380,7 +380,7 @@ func BenchmarkItemSetFingerprint100k(b *testing.B) {
 	sorted := slices.SortedFunc(slices.Values(ps), protocol.Position.Compare)
 	b.Run("full", func(b *testing.B) {
 		for b.Loop() {
-			if _, n := s.Fingerprint(protocol.Position{}, MaxPosition); n != 100_000 {
+			if _, n := s.Fingerprint(protocol.Position{}, protocol.MaxPosition); n != 100_000 {
 				b.Fatal(n)
 			}
 		}
@@ -395,7 +395,7 @@ func BenchmarkItemSetFingerprint100k(b *testing.B) {
 	// Split of the full range into 16, as sync does for a mismatch.
 	b.Run("split16", func(b *testing.B) {
 		for b.Loop() {
-			s.Split(protocol.Position{}, MaxPosition, 16)
+			s.Split(protocol.Position{}, protocol.MaxPosition, 16)
 		}
 	})
 }

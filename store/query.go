@@ -308,7 +308,7 @@ func (s *Store) Members(ctx context.Context, community protocol.ID, cursor strin
 
 // ByTag lists a community's live records carrying tag, oldest first.
 func (s *Store) ByTag(ctx context.Context, community protocol.ID, tag, cursor string, limit int) (Page[Entry], error) {
-	return s.liveRecords(ctx, append(tagKey(community, tag), []byte{}...), cursor, limit)
+	return s.liveRecords(ctx, tagKey(community, tag), cursor, limit)
 }
 
 // ByAuthor lists a community's live records by author, oldest first.

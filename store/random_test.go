@@ -57,7 +57,7 @@ func compareWithRules(t *testing.T, s *Store, community protocol.ID, records []*
 			accepted++
 		}
 	}
-	if _, n := s.Fingerprint(community, protocol.Position{}, MaxPosition); int(n) != accepted {
+	if _, n := s.Fingerprint(community, protocol.Position{}, protocol.MaxPosition); int(n) != accepted {
 		t.Fatalf("reconciliation set: %d items, %d accepted records", n, accepted)
 	}
 	threads, err := s.Threads(ctx, community, Newest, "", MaxLimit)

@@ -23,17 +23,22 @@ func (s *Store) Fingerprint(community protocol.ID, lower, upper protocol.Positio
 	return c.items.Fingerprint(lower, upper)
 }
 
+// RangePositions calls fn, in order, for the positions of a community's
+// accepted records with lower <= position < upper, until fn returns false.
+// The store is locked meanwhile: fn must not call back into it.
+func (s *Store) RangePositions(community protocol.ID, lower, upper protocol.Position, fn func(protocol.Position) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.communities[community]; c != nil {
+		c.items.Range(lower, upper, fn)
+	}
+}
+
 // Positions returns, in order, the positions of a community's accepted
 // records with lower <= position < upper, at most limit of them.
 func (s *Store) Positions(community protocol.ID, lower, upper protocol.Position, limit int) []protocol.Position {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.communities[community]
-	if c == nil {
-		return nil
-	}
 	var out []protocol.Position
-	c.items.Range(lower, upper, func(p protocol.Position) bool {
+	s.RangePositions(community, lower, upper, func(p protocol.Position) bool {
 		if len(out) == limit {
 			return false
 		}

@@ -245,7 +245,7 @@ func TestTombstonePurgesBody(t *testing.T) {
 		t.Fatal("deleted post still found by tag")
 	}
 	// The header still reconciles: the deleted post stays in the set.
-	if _, n := s.Fingerprint(w.id, protocol.Position{}, MaxPosition); n != 3 {
+	if _, n := s.Fingerprint(w.id, protocol.Position{}, protocol.MaxPosition); n != 3 {
 		t.Fatalf("reconciliation set has %d records, want 3", n)
 	}
 	checkClean(t, s)
@@ -284,7 +284,7 @@ func TestPendingAdmittedLater(t *testing.T) {
 	if page, _ := s.Threads(ctx, w.id, Newest, "", 10); len(page.Items) != 0 {
 		t.Fatal("a pending post is listed")
 	}
-	if _, n := s.Fingerprint(w.id, protocol.Position{}, MaxPosition); n != 2 {
+	if _, n := s.Fingerprint(w.id, protocol.Position{}, protocol.MaxPosition); n != 2 {
 		t.Fatalf("pending record in the reconciliation set: %d items", n)
 	}
 	ingest(t, s, join)
@@ -295,7 +295,7 @@ func TestPendingAdmittedLater(t *testing.T) {
 	if e, _ := s.Get(ctx, p.ID()); e.Meta.Status != protocol.StatusAccepted {
 		t.Fatalf("status after join: %s", e.Meta.Status)
 	}
-	if _, n := s.Fingerprint(w.id, protocol.Position{}, MaxPosition); n != 4 {
+	if _, n := s.Fingerprint(w.id, protocol.Position{}, protocol.MaxPosition); n != 4 {
 		t.Fatalf("reconciliation set has %d items after the join, want 4", n)
 	}
 	members, err := s.Members(ctx, w.id, "", 10)

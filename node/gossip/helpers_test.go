@@ -53,12 +53,6 @@ func (s *memStore) has(id protocol.ID) bool {
 	return s.ids[id]
 }
 
-func (s *memStore) len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.records)
-}
-
 // node is one test node: a loopback host, its store and its gossip.
 type node struct {
 	h     p2phost.Host
