@@ -40,6 +40,7 @@ type Config struct {
 	Loopback  bool     // loopback only: no other address is listened on, dialled or advertised
 	API       string   // the API's address; must be loopback
 	Bootstrap []string // peers to connect to at start
+	Anchor    bool     // a public, always-on node: relays for members behind NAT (or from the config file)
 	Logger    *slog.Logger
 	// OnRecord, if set, is called when a record from the network was
 	// stored by live gossip (for the UI's live updates and for measuring
@@ -102,6 +103,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	cfg.Bootstrap = append(cfg.Bootstrap, conf.Bootstrap...)
 	if !cfg.Loopback {
 		cfg.relays = conf.Relays
+		cfg.Anchor = cfg.Anchor || conf.Anchor
 	}
 	nctx, cancel := context.WithCancel(context.Background())
 	n := &Node{cfg: cfg, log: log, id: id, ctx: nctx, cancel: cancel,
@@ -127,7 +129,7 @@ func (n *Node) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	if n.host, err = kithhost.New(kithhost.Config{Key: key, Listen: n.cfg.Listen, Loopback: n.cfg.Loopback, Relays: relays}); err != nil {
+	if n.host, err = kithhost.New(kithhost.Config{Key: key, Listen: n.cfg.Listen, Loopback: n.cfg.Loopback, Relays: relays, Anchor: n.cfg.Anchor}); err != nil {
 		return fmt.Errorf("start libp2p host: %w", err)
 	}
 	n.peerID = n.host.ID()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -27,6 +28,7 @@ func (c *cli) daemonCmd() *cobra.Command {
 	loopback := cmd.Flags().Bool("loopback", false, "use 127.0.0.1 only: listen, dial and advertise no other address, no mDNS, no NAT port mapping (for tests)")
 	apiAddr := cmd.Flags().String("api", "", "`address` of the local API (default from config; 127.0.0.1:0 picks a free port)")
 	bootstrap := cmd.Flags().StringArray("bootstrap", nil, "peer `multiaddr` to connect to at start (repeatable)")
+	anchor := cmd.Flags().Bool("anchor", false, "this node has a public address and stays on: relay connections for members behind NAT (default from config)")
 	logLevel := cmd.Flags().String("log-level", "info", "log `level`: debug, info, warn, error")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		h, err := c.home()
@@ -40,8 +42,11 @@ func (c *cli) daemonCmd() *cobra.Command {
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
+		if *anchor && *loopback {
+			return errors.New("--anchor and --loopback exclude each other: an anchor serves nodes on other machines")
+		}
 		n, err := node.Start(ctx, node.Config{Home: h, Listen: *listen, Loopback: *loopback, API: *apiAddr,
-			Bootstrap: *bootstrap, Logger: log})
+			Bootstrap: *bootstrap, Anchor: *anchor, Logger: log})
 		if err != nil {
 			return err
 		}

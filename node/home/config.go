@@ -29,6 +29,10 @@ type Config struct {
 	// Relays lists relay nodes (multiaddrs ending in /p2p/<peer id>) the
 	// node may reserve a slot on when it is behind a NAT.
 	Relays []string `toml:"relays"`
+	// Anchor says this node has a public address and stays on, like an
+	// organisation's always-on node: it then relays connections for
+	// members behind NAT and answers their reachability probes.
+	Anchor bool `toml:"anchor"`
 }
 
 // DefaultConfig returns the configuration a new home starts with: listen on
@@ -100,6 +104,9 @@ func renderConfig(cfg Config) ([]byte, error) {
 			"for example an always-on node of your organisation.", "bootstrap", cfg.Bootstrap},
 		{"Relay nodes to use when this machine is behind a NAT (multiaddrs ending\n" +
 			"in /p2p/<peer id>).", "relays", cfg.Relays},
+		{"true on an always-on node with a public address: it then relays\n" +
+			"connections for members behind NAT, as the relays setting of their nodes\n" +
+			"names it, and tells them whether they are reachable.", "anchor", cfg.Anchor},
 	}
 	for _, s := range settings {
 		line, err := toml.Marshal(map[string]any{s.key: s.value})

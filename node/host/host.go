@@ -45,9 +45,16 @@ type Config struct {
 	// names, and runs no NAT port mapping, relay or hole punching. Tests
 	// and local development use it so that nothing leaves the machine.
 	Loopback bool
-	// Relays are static relay nodes the host reserves a slot on when it
-	// finds itself behind a NAT (not used with Loopback).
+	// Relays are static relay nodes the host reserves a slot on, taking
+	// itself to be behind a NAT: it advertises its addresses through them
+	// beside its private ones (not used with Loopback; ignored by an
+	// anchor).
 	Relays []peer.AddrInfo
+	// Anchor declares the host publicly reachable (not used with
+	// Loopback): it serves circuit relay reservations, with go-libp2p's
+	// limits on their duration and bytes, and AutoNAT dial-backs. An
+	// anchor does not guess its reachability: its operator knows it.
+	Anchor bool
 }
 
 // New builds and starts a libp2p host from cfg. The host owns its resource
@@ -103,6 +110,9 @@ func options(cfg Config) ([]libp2p.Option, error) {
 		if len(cfg.Relays) > 0 {
 			return nil, errors.New("host config: relays cannot be used by a loopback-only host")
 		}
+		if cfg.Anchor {
+			return nil, errors.New("host config: a loopback-only host cannot be an anchor")
+		}
 		return append(opts,
 			libp2p.ConnectionGater(loopbackGater{}),
 			libp2p.AddrsFactory(loopbackOnly),
@@ -119,8 +129,23 @@ func options(cfg Config) ([]libp2p.Option, error) {
 		libp2p.EnableHolePunching(),
 		libp2p.NATPortMap(),
 	)
-	if len(cfg.Relays) > 0 {
-		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(cfg.Relays))
+	if len(cfg.Relays) > 0 && !cfg.Anchor {
+		// Naming relays says the node is behind a NAT. AutoNAT cannot be
+		// left to find that out: it needs several public peers to ask,
+		// and until it decides, go-libp2p neither reserves a relay slot
+		// nor advertises relayed addresses, so a small community would
+		// never reach the node.
+		opts = append(opts,
+			libp2p.EnableAutoRelayWithStaticRelays(cfg.Relays),
+			libp2p.ForceReachabilityPrivate(),
+		)
+	}
+	if cfg.Anchor {
+		opts = append(opts,
+			libp2p.ForceReachabilityPublic(),
+			libp2p.EnableRelayService(),
+			libp2p.EnableNATService(),
+		)
 	}
 	return opts, nil
 }

@@ -144,6 +144,13 @@ func TestConfigErrors(t *testing.T) {
 	if _, err := New(Config{Key: ecdsa, Loopback: true}); err == nil || !strings.Contains(err.Error(), "want Ed25519") {
 		t.Errorf("ECDSA key: error %v", err)
 	}
+	relay := peer.AddrInfo{ID: "12D3KooWRelay", Addrs: nil}
+	if _, err := New(Config{Key: newKey(t), Loopback: true, Relays: []peer.AddrInfo{relay}}); err == nil || !strings.Contains(err.Error(), "relays cannot be used") {
+		t.Errorf("relays on a loopback host: error %v", err)
+	}
+	if _, err := New(Config{Key: newKey(t), Loopback: true, Anchor: true}); err == nil || !strings.Contains(err.Error(), "cannot be an anchor") {
+		t.Errorf("loopback anchor: error %v", err)
+	}
 }
 
 func TestLoopbackAddressesAreLoopback(t *testing.T) {
