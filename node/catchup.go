@@ -107,8 +107,8 @@ func (cs connectSync) Connected(_ network.Network, c network.Conn) {
 	p := c.RemotePeer()
 	// One side starts: the one with the lower peer id, so that the two do
 	// not start sessions that collide.
-	if n.ctx.Err() != nil || n.peerID >= p {
-		return
+	if n.ctx.Err() != nil || n.peerID >= p || c.Stat().Limited {
+		return // a relayed connection carries no sync: wait for a direct one
 	}
 	n.tasks.Go(func() {
 		select {

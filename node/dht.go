@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"iter"
 	"time"
 
 	dht "github.com/libp2p/go-libp2p-kad-dht"
@@ -65,7 +66,7 @@ func (n *Node) rendezvousLoop() {
 				continue
 			}
 			n.advertise(n.ctx, c)
-			for _, p := range n.findMembers(n.ctx, c) {
+			for p := range n.findMembers(n.ctx, c) {
 				if len(n.host.Network().ConnsToPeer(p.ID)) == 0 {
 					n.connectFound(p)
 				}
@@ -83,22 +84,28 @@ func (n *Node) advertise(ctx context.Context, community protocol.ID) {
 	}
 }
 
-// findMembers looks up nodes that announced themselves in a community.
-func (n *Node) findMembers(ctx context.Context, community protocol.ID) []peer.AddrInfo {
-	ctx, cancel := context.WithTimeout(ctx, discoveryTimeout)
-	defer cancel()
-	found, err := n.discovery.FindPeers(ctx, rendezvous(community))
-	if err != nil {
-		n.log.Debug("look up members on the DHT", "community", community, "err", err)
-		return nil
-	}
-	var out []peer.AddrInfo
-	for p := range found {
-		if p.ID != n.peerID && len(p.Addrs) > 0 && len(out) < maxDiscovered {
-			out = append(out, p)
+// findMembers looks up nodes that announced themselves in a community,
+// yielding each as the DHT finds it, up to maxDiscovered; the lookup ends
+// when the caller stops ranging.
+func (n *Node) findMembers(ctx context.Context, community protocol.ID) iter.Seq[peer.AddrInfo] {
+	return func(yield func(peer.AddrInfo) bool) {
+		ctx, cancel := context.WithTimeout(ctx, discoveryTimeout)
+		defer cancel()
+		found, err := n.discovery.FindPeers(ctx, rendezvous(community))
+		if err != nil {
+			n.log.Debug("look up members on the DHT", "community", community, "err", err)
+			return
+		}
+		count := 0
+		for p := range found {
+			if p.ID == n.peerID || len(p.Addrs) == 0 {
+				continue
+			}
+			if count++; count > maxDiscovered || !yield(p) {
+				return
+			}
 		}
 	}
-	return out
 }
 
 // connectFound connects to a discovered node in the background.

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func TestDHTFindsMembers(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond) // identify: the peers learn each other speaks the Kith DHT
 	a.advertise(ctx, community)
-	found := c.findMembers(ctx, community)
+	found := slices.Collect(c.findMembers(ctx, community))
 	if len(found) != 1 || found[0].ID != a.PeerID() {
 		t.Fatalf("c found %v, want a (%s)", found, a.PeerID())
 	}

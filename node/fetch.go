@@ -137,7 +137,7 @@ const idLenBytes = len(protocol.ID{})
 func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, since int64, submit []*protocol.Record) error {
 	ctx, cancel := context.WithTimeout(ctx, fetchDeadline)
 	defer cancel()
-	s, err := n.host.NewStream(ctx, p, fetchProtocol)
+	s, err := n.newStream(ctx, p, fetchProtocol)
 	if err != nil {
 		return fmt.Errorf("open fetch stream to %s: %w", p, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -120,6 +121,7 @@ func (n *Node) Communities(context.Context) ([]api.Community, error) {
 		if m == nil || m.Genesis == nil {
 			continue // records of a community whose genesis we lack
 		}
+		digest, count := n.store.Fingerprint(id, protocol.Position{}, protocol.MaxPosition)
 		out = append(out, api.Community{
 			ID:         id,
 			Name:       m.Genesis.Name,
@@ -127,7 +129,8 @@ func (n *Node) Communities(context.Context) ([]api.Community, error) {
 			InviteOnly: m.Genesis.Policy == protocol.JoinInvite,
 			Members:    len(m.Members()),
 			Standing:   m.Standing(n.id.MemberKey()).String(),
-			Records:    n.recordCount(id),
+			Records:    count,
+			Digest:     digest.String(),
 			Sync:       n.syncJSON(id),
 		})
 	}
@@ -237,16 +240,29 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 		return protocol.ID{}, err
 	}
 	mine = append(mine, dev)
-	// Meet the inviter (or, if it is away, another member found on the
-	// Kith DHT): hand over our records, fetch the history.
+	// Meet a member's node: hand over our records, fetch the history.
+	// First those this node is connected to directly and that are in the
+	// community's topic (an organisation's anchor, a neighbour on the
+	// LAN), then the inviter, then members found on the Kith DHT.
 	submit := append(given, mine...)
-	var inviters []peer.AddrInfo
-	for _, a := range inv.Addrs {
-		if info, err := peer.AddrInfoFromP2pAddr(a); err == nil && info.ID != n.peerID {
-			inviters = append(inviters, *info)
+	var candidates []peer.AddrInfo
+	for _, p := range n.gossip.Peers(community) {
+		if !relayedOnly(n.host.Network().ConnsToPeer(p)) {
+			candidates = append(candidates, peer.AddrInfo{ID: p})
 		}
 	}
-	reached, lastErr := n.meet(ctx, inviters, community, submit)
+	for _, a := range inv.Addrs { // one candidate per peer, with all its addresses
+		info, err := peer.AddrInfoFromP2pAddr(a)
+		if err != nil || info.ID == n.peerID {
+			continue
+		}
+		if i := slices.IndexFunc(candidates, func(c peer.AddrInfo) bool { return c.ID == info.ID }); i >= 0 {
+			candidates[i].Addrs = append(candidates[i].Addrs, info.Addrs...)
+		} else {
+			candidates = append(candidates, *info)
+		}
+	}
+	reached, lastErr := n.meet(ctx, slices.Values(candidates), community, submit)
 	if !reached {
 		var err error
 		if reached, err = n.meet(ctx, n.findMembers(ctx, community), community, submit); err != nil {
@@ -272,9 +288,9 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 
 // meet connects to the first of peers that answers, hands it our records
 // and fetches the community's history from it.
-func (n *Node) meet(ctx context.Context, peers []peer.AddrInfo, community protocol.ID, submit []*protocol.Record) (bool, error) {
+func (n *Node) meet(ctx context.Context, peers iter.Seq[peer.AddrInfo], community protocol.ID, submit []*protocol.Record) (bool, error) {
 	var lastErr error
-	for _, p := range peers {
+	for p := range peers {
 		if err := n.host.Connect(ctx, p); err != nil {
 			lastErr = err
 			continue

@@ -89,7 +89,7 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) ([]SyncRes
 	defer n.syncs.end(p)
 	ctx, cancel := context.WithTimeout(ctx, syncDeadline)
 	defer cancel()
-	s, err := n.host.NewStream(ctx, p, syncProtocol)
+	s, err := n.newStream(ctx, p, syncProtocol)
 	if err != nil {
 		return nil, fmt.Errorf("open sync stream to %s: %w", p, err)
 	}

@@ -232,3 +232,38 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// Created runs a command that creates something (with --json) and returns
+// the new id.
+func (k *Kith) Created(args ...string) string {
+	k.t.Helper()
+	var c api.Created
+	k.JSON(&c, args...)
+	return c.ID.String()
+}
+
+// Community returns what the node says of one community, and whether it
+// holds it.
+func (k *Kith) Community(id string) (api.Community, bool) {
+	k.t.Helper()
+	var cs []api.Community
+	k.JSON(&cs, "community", "list")
+	for _, c := range cs {
+		if c.ID.String() == id {
+			return c, true
+		}
+	}
+	return api.Community{}, false
+}
+
+// Titles lists the titles of a community's threads on this node.
+func (k *Kith) Titles(community string) []string {
+	k.t.Helper()
+	var threads []api.Thread
+	k.JSON(&threads, "post", "list", community, "--all")
+	titles := make([]string, len(threads))
+	for i, th := range threads {
+		titles[i] = th.Title
+	}
+	return titles
+}

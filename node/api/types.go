@@ -36,7 +36,11 @@ type Community struct {
 	Members    int         `json:"members"`
 	Standing   string      `json:"standing"` // this node's member in it: founder, moderator, member, none, removed
 	Records    uint64      `json:"records"`  // accepted records held
-	Sync       SyncState   `json:"sync"`
+	// Digest is the fingerprint of the set of accepted records held (the
+	// one sync compares): two nodes hold the same records of a community
+	// exactly when their digests are equal.
+	Digest string    `json:"digest"`
+	Sync   SyncState `json:"sync"`
 }
 
 // SyncState is where catch-up sync stands for one community.

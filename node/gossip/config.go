@@ -59,7 +59,7 @@ func (g *Gossip) config(log *slog.Logger) []pubsub.Option {
 		pubsub.WithPeerOutboundQueueSize(queueSize),
 		pubsub.WithMaxMessageSize(maxRPCSize),
 		pubsub.WithPeerScore(peerScoreParams(), peerScoreThresholds()),
-		pubsub.WithSubscriptionFilter(pubsub.WrapLimitSubscriptionFilter(subscriptionFilter{g.opts.AllowPeer}, maxSubscriptions)),
+		pubsub.WithSubscriptionFilter(pubsub.WrapLimitSubscriptionFilter(subscriptionFilter{g.opts.AllowPeer, g.holds}, maxSubscriptions)),
 		pubsub.WithLogger(log),
 	}
 	if allow := g.opts.AllowPeer; allow != nil {
@@ -89,8 +89,16 @@ func communityOf(topic string) (protocol.ID, bool) {
 // disallowed peers out of the mesh, but flood publishing sends to every
 // peer known to subscribe: a subscription that is never recorded keeps a
 // community's records from ever being sent to that peer.
+//
+// Subscriptions to a community this node does not hold are recorded
+// whatever AllowPeer says (it cannot judge them, and there is nothing to
+// send): a peer announces its subscriptions once, when it connects, so a
+// node that joins a community after connecting to its members would
+// otherwise never know they are in its topic, and its own records would
+// reach them only by sync. Join sorts out the ones recorded that way.
 type subscriptionFilter struct {
 	allow func(protocol.ID, peer.ID) bool
+	holds func(protocol.ID) bool
 }
 
 // CanSubscribe allows this node to join Kith topics only.
@@ -104,7 +112,7 @@ func (f subscriptionFilter) CanSubscribe(topic string) bool {
 func (f subscriptionFilter) FilterIncomingSubscriptions(from peer.ID, subs []*pb.RPC_SubOpts) ([]*pb.RPC_SubOpts, error) {
 	return pubsub.FilterSubscriptions(subs, func(topic string) bool {
 		c, ok := communityOf(topic)
-		return ok && (f.allow == nil || f.allow(c, from))
+		return ok && (f.allow == nil || !f.holds(c) || f.allow(c, from))
 	}), nil
 }
 

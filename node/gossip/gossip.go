@@ -79,6 +79,11 @@ type Gossip struct {
 	mu     sync.Mutex
 	topics map[protocol.ID]*joined
 	closed bool
+
+	// held has the communities joined, for the subscription filter, which
+	// runs in pubsub's event loop and so cannot take mu (Join holds mu
+	// while it waits for that loop).
+	held sync.Map // protocol.ID -> struct{}
 }
 
 // joined is one community's topic, relayed: this node takes part in the

@@ -27,12 +27,40 @@ func (g *Gossip) Join(community protocol.ID) error {
 	if _, ok := g.topics[community]; ok {
 		return nil
 	}
+	g.held.Store(community, struct{}{})
 	j, err := g.join(community)
 	if err != nil {
+		g.held.Delete(community)
 		return fmt.Errorf("join community %s: %w", community, err)
 	}
 	g.topics[community] = j
+	g.dropDisallowed(community, j.topic)
 	return nil
+}
+
+// holds reports whether this node has joined a community's topic.
+func (g *Gossip) holds(community protocol.ID) bool {
+	_, ok := g.held.Load(community)
+	return ok
+}
+
+// dropDisallowed disconnects peers known to subscribe to a community they
+// are not allowed in: their subscription was recorded before this node
+// held the community (see subscriptionFilter), and flood publishing would
+// send them its records. When they reconnect, their subscriptions pass
+// the filter afresh.
+func (g *Gossip) dropDisallowed(community protocol.ID, t *pubsub.Topic) {
+	if g.opts.AllowPeer == nil {
+		return
+	}
+	for _, p := range t.ListPeers() {
+		if !g.opts.AllowPeer(community, p) {
+			g.log.Info("disconnect a peer subscribed to a community it is not allowed in", "community", community, "peer", p)
+			if err := g.h.Network().ClosePeer(p); err != nil {
+				g.log.Debug("disconnect peer", "peer", p, "err", err)
+			}
+		}
+	}
 }
 
 // join registers the validator before relaying starts, so that no message
@@ -72,6 +100,7 @@ func (g *Gossip) Leave(community protocol.ID) error {
 		return nil
 	}
 	delete(g.topics, community)
+	g.held.Delete(community)
 	return g.leave(community, j)
 }
 
