@@ -42,6 +42,7 @@ func (n *Node) serveFetch(s network.Stream) {
 	s.SetDeadline(time.Now().Add(fetchDeadline))
 	ctx, cancel := context.WithTimeout(n.ctx, fetchDeadline)
 	defer cancel()
+	defer resetOnDone(ctx, s)()
 	remote := s.Conn().RemotePeer()
 	if err := n.answerFetch(ctx, s, remote); err != nil {
 		n.log.Info("fetch request refused or failed", "peer", remote, "err", err)
@@ -142,6 +143,7 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 		return fmt.Errorf("open fetch stream to %s: %w", p, err)
 	}
 	defer s.Close()
+	defer resetOnDone(ctx, s)()
 	if dl, ok := ctx.Deadline(); ok {
 		s.SetDeadline(dl)
 	}

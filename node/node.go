@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	dht "github.com/libp2p/go-libp2p-kad-dht"
@@ -70,7 +69,7 @@ type Node struct {
 	syncs   syncState
 	backoff backoff
 
-	tasks   sync.WaitGroup // background work, waited for by Close
+	tasks   taskGroup      // background work and stream handlers, waited for by Close
 	closers []func() error // services to stop on Close, before the host
 }
 
@@ -149,8 +148,8 @@ func (n *Node) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start gossip: %w", err)
 	}
-	n.host.SetStreamHandler(fetchProtocol, n.serveFetch)
-	n.host.SetStreamHandler(syncProtocol, n.serveSync)
+	n.host.SetStreamHandler(fetchProtocol, n.handler(n.serveFetch))
+	n.host.SetStreamHandler(syncProtocol, n.handler(n.serveSync))
 	for _, c := range n.store.Communities() {
 		if err := n.gossip.Join(c); err != nil {
 			return fmt.Errorf("subscribe to community %s: %w", c, err)
@@ -248,7 +247,7 @@ func (n *Node) Close() error {
 	for _, c := range n.closers {
 		errs = append(errs, c())
 	}
-	n.tasks.Wait()
+	n.tasks.Close()
 	if n.gossip != nil {
 		errs = append(errs, n.gossip.Close())
 	}

@@ -94,6 +94,7 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) ([]SyncRes
 		return nil, fmt.Errorf("open sync stream to %s: %w", p, err)
 	}
 	defer s.Close()
+	defer resetOnDone(ctx, s)()
 	s.SetDeadline(time.Now().Add(syncDeadline))
 	f := newFrames(s, maxSessionBytes)
 

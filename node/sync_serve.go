@@ -15,6 +15,7 @@ import (
 // serveSync answers a sync session.
 func (n *Node) serveSync(s network.Stream) {
 	defer s.Close()
+	defer resetOnDone(n.ctx, s)()
 	remote := s.Conn().RemotePeer()
 	s.SetDeadline(time.Now().Add(syncDeadline))
 	if !n.syncs.begin(remote) {

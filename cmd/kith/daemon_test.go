@@ -359,3 +359,26 @@ func TestStoppedMemberCatchesUp(t *testing.T) {
 		t.Fatalf("community sync --wait said:\n%s", out)
 	}
 }
+
+// TestCheck: `kith check` refuses while the daemon runs, and once it has
+// stopped reports the records the daemon stored, with no problems.
+func TestCheck(t *testing.T) {
+	d := startDaemon(t)
+	community := d.createdID(t, "community", "create", "--name", "Checked")
+	d.mustRun(t, "post", "new", community, "--title", "Hello", "--body", "first")
+	if r := d.run(t, "check"); r.code != 1 || !strings.Contains(r.stderr, "stop the daemon first") {
+		t.Errorf("check while the daemon runs: exit %d, %q", r.code, r.stderr)
+	}
+	d.stop(t)
+	var res checkResult
+	if err := json.Unmarshal([]byte(d.mustRun(t, "check", "--json")), &res); err != nil {
+		t.Fatal(err)
+	}
+	// the genesis, the founder's device record, the post
+	if res.Records != 3 || len(res.Problems) != 0 {
+		t.Errorf("check: %+v, want 3 records and no problems", res)
+	}
+	if r := kith(t, nil, "--home", t.TempDir(), "check"); r.code != 1 || !strings.Contains(r.stderr, "no store") {
+		t.Errorf("check without a store: exit %d, %q", r.code, r.stderr)
+	}
+}

@@ -155,8 +155,15 @@ func (k *Kith) stop(sig syscall.Signal) {
 			k.t.Errorf("kith on %s exited with %v:\n%s", k.Host.name, err, k.Logs())
 		}
 	case <-time.After(15 * time.Second):
-		cmd.Process.Kill()
-		<-done
+		// SIGQUIT makes the Go runtime print every goroutine's stack: the
+		// log then shows where the daemon hangs.
+		cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
 		k.t.Errorf("kith on %s did not stop on %v:\n%s", k.Host.name, sig, k.Logs())
 	}
 }
@@ -266,4 +273,19 @@ func (k *Kith) Titles(community string) []string {
 		titles[i] = th.Title
 	}
 	return titles
+}
+
+// Check runs `kith check` on the stopped daemon's store and returns the
+// problems it reports.
+func (k *Kith) Check() []string {
+	k.t.Helper()
+	out, err := k.Run("check", "--json")
+	var res struct {
+		Records  int      `json:"records"`
+		Problems []string `json:"problems"`
+	}
+	if jerr := json.Unmarshal([]byte(out), &res); jerr != nil {
+		k.t.Fatalf("kith check on %s: %v (%v): %q", k.Host.name, jerr, err, out)
+	}
+	return res.Problems
 }

@@ -343,3 +343,41 @@ func (h *Host) inside(fn func() error) error {
 	}()
 	return <-errc
 }
+
+// Gateway routes between LANs without NAT, like the backbone joining an
+// organisation's sites. Cutting it splits the network into its LANs.
+type Gateway struct {
+	lab   *Lab
+	ns    string
+	ports map[*LAN]string
+}
+
+// Gateway creates a gateway with the first address of each LAN, which
+// becomes the default route of hosts created on them afterwards.
+func (l *Lab) Gateway(name string, lans ...*LAN) *Gateway {
+	l.t.Helper()
+	g := &Gateway{lab: l, ns: l.namespace(name), ports: make(map[*LAN]string)}
+	for i, lan := range lans {
+		if lan.gateway.IsValid() {
+			l.t.Fatalf("netlab: LAN %s has a router already", lan.prefix)
+		}
+		lan.gateway = lan.address()
+		g.ports[lan] = lan.attach(g.ns, fmt.Sprintf("eth%d", i), lan.gateway)
+	}
+	l.run("ip", "netns", "exec", g.ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+	return g
+}
+
+// Cut takes the gateway off every LAN: each LAN is on its own until
+// Restore.
+func (g *Gateway) Cut() { g.set("down") }
+
+// Restore reconnects the LANs.
+func (g *Gateway) Restore() { g.set("up") }
+
+func (g *Gateway) set(state string) {
+	g.lab.t.Helper()
+	for lan, port := range g.ports {
+		g.lab.run("ip", "-n", lan.ns, "link", "set", port, state)
+	}
+}
