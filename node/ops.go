@@ -57,9 +57,13 @@ func (n *Node) Status(ctx context.Context) (api.Status, error) {
 func (n *Node) Peers(context.Context) ([]api.Peer, error) {
 	out := []api.Peer{}
 	for _, p := range n.host.Network().Peers() {
-		ap := api.Peer{PeerID: p.String()}
-		for _, c := range n.host.Network().ConnsToPeer(p) {
+		conns := n.host.Network().ConnsToPeer(p)
+		ap := api.Peer{PeerID: p.String(), Relayed: relayedOnly(conns)}
+		for _, c := range conns {
 			ap.Addresses = append(ap.Addresses, c.RemoteMultiaddr().String())
+		}
+		if s, ok := n.gossip.Score(p); ok {
+			ap.GossipScore = &s
 		}
 		out = append(out, ap)
 	}

@@ -104,7 +104,18 @@ func (c *cli) peersCmd() *cobra.Command {
 			return printJSON(cmd.OutOrStdout(), ps)
 		}
 		for _, p := range ps {
-			fmt.Fprintf(cmd.OutOrStdout(), "%s  %s\n", p.PeerID, strings.Join(p.Addresses, " "))
+			var notes []string
+			if p.Relayed {
+				notes = append(notes, "relayed")
+			}
+			if p.GossipScore != nil && *p.GossipScore < 0 {
+				notes = append(notes, fmt.Sprintf("gossip score %.0f", *p.GossipScore))
+			}
+			note := ""
+			if len(notes) > 0 {
+				note = "  (" + strings.Join(notes, ", ") + ")"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s  %s%s\n", p.PeerID, strings.Join(p.Addresses, " "), note)
 		}
 		return nil
 	})

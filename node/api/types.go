@@ -20,6 +20,13 @@ type Status struct {
 type Peer struct {
 	PeerID    string   `json:"id"`
 	Addresses []string `json:"addresses"`
+	// Relayed says every connection to the peer goes through a relay:
+	// limited, and no records flow over it.
+	Relayed bool `json:"relayed,omitempty"`
+	// GossipScore is the peer's gossipsub score, when it is scored:
+	// below zero it sent invalid records or more than the rate limits,
+	// below -2500 nothing it sends is processed.
+	GossipScore *float64 `json:"gossip_score,omitempty"`
 }
 
 // ConnectRequest is POST /api/peers.

@@ -58,7 +58,8 @@ func (g *Gossip) config(log *slog.Logger) []pubsub.Option {
 		pubsub.WithValidateWorkers(1),
 		pubsub.WithPeerOutboundQueueSize(queueSize),
 		pubsub.WithMaxMessageSize(maxRPCSize),
-		pubsub.WithPeerScore(peerScoreParams(), peerScoreThresholds()),
+		pubsub.WithPeerScore(g.peerScoreParams(), peerScoreThresholds()),
+		pubsub.WithPeerScoreInspect(g.inspectScores, scoreInspectEvery),
 		pubsub.WithSubscriptionFilter(pubsub.WrapLimitSubscriptionFilter(subscriptionFilter{g.opts.AllowPeer, g.holds}, maxSubscriptions)),
 		pubsub.WithLogger(log),
 	}
@@ -126,13 +127,14 @@ var loopback = []*net.IPNet{
 
 // peerScoreParams weigh peers across topics. Communities are quiet, so
 // nothing penalises a peer for staying silent; what lowers a score is
-// invalid records (per topic, see topicScoreParams), protocol misbehaviour
-// and crowding from one IP address.
-func peerScoreParams() *pubsub.PeerScoreParams {
+// invalid records (per topic, see topicScoreParams), records past the rate
+// limits (the application-specific score, see ratelimit.go), protocol
+// misbehaviour and crowding from one IP address.
+func (g *Gossip) peerScoreParams() *pubsub.PeerScoreParams {
 	return &pubsub.PeerScoreParams{
 		Topics:                      make(map[string]*pubsub.TopicScoreParams),
 		TopicScoreCap:               10,
-		AppSpecificScore:            func(peer.ID) float64 { return 0 },
+		AppSpecificScore:            g.limits.score,
 		AppSpecificWeight:           1,
 		IPColocationFactorWeight:    -1,
 		IPColocationFactorThreshold: 10,
@@ -175,4 +177,24 @@ func topicScoreParams() *pubsub.TopicScoreParams {
 		InvalidMessageDeliveriesWeight: -10,
 		InvalidMessageDeliveriesDecay:  pubsub.ScoreParameterDecay(time.Hour),
 	}
+}
+
+// scoreInspectEvery is how often Score's snapshot of peer scores renews.
+const scoreInspectEvery = time.Second
+
+func (g *Gossip) inspectScores(scores map[peer.ID]float64) {
+	g.scores.Store(&scores)
+}
+
+// Score returns a peer's gossip score as of at most a second ago, and
+// whether pubsub scores it at all (it does every connected gossip peer).
+// Below zero the peer sent invalid records or more than the rate limits;
+// below -2500 nothing it sends is processed.
+func (g *Gossip) Score(p peer.ID) (float64, bool) {
+	m := g.scores.Load()
+	if m == nil {
+		return 0, false
+	}
+	s, ok := (*m)[p]
+	return s, ok
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
@@ -84,6 +85,9 @@ type Gossip struct {
 	// runs in pubsub's event loop and so cannot take mu (Join holds mu
 	// while it waits for that loop).
 	held sync.Map // protocol.ID -> struct{}
+
+	limits *limiter                            // rate limits, and the penalties of peers past them
+	scores atomic.Pointer[map[peer.ID]float64] // the latest peer scores, for Score
 }
 
 // joined is one community's topic, relayed: this node takes part in the
@@ -109,6 +113,7 @@ func New(ctx context.Context, h host.Host, st Store, opts Options) (*Gossip, err
 	if g.now == nil {
 		g.now = time.Now
 	}
+	g.limits = newLimiter(time.Now)
 	g.ctx, g.cancel = context.WithCancel(ctx)
 	ps, err := pubsub.NewGossipSub(g.ctx, h, append(g.config(logger.With("component", "pubsub")), opts.pubsubOptions...)...)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -11,7 +12,7 @@ import (
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
-	"github.com/libp2p/go-libp2p/core/peer"
+	p2phost "github.com/libp2p/go-libp2p/core/host"
 
 	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/protocol/prototest"
@@ -92,44 +93,15 @@ func TestInvalidRecordsPenalised(t *testing.T) {
 	genesis := community(t, founder)
 	id := genesis.ID()
 
-	var mu sync.Mutex
-	scores := make(map[peer.ID]float64)
-	inspect := pubsub.WithPeerScoreInspect(func(s map[peer.ID]float64) {
-		mu.Lock()
-		defer mu.Unlock()
-		scores = s
-	}, 50*time.Millisecond)
-	a := newNode(t, Options{pubsubOptions: []pubsub.Option{inspect}})
+	a := newNode(t, Options{})
 	b := newNode(t, Options{})
 	connect(t, a.h, b.h)
 	a.join(t, id)
 	b.join(t, id)
 
-	// The raw peer speaks Kith's gossipsub dialect but validates nothing.
-	raw := newHost(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	rawPS, err := pubsub.NewGossipSub(ctx, raw,
-		pubsub.WithGossipSubProtocols(protocols, features),
-		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign), pubsub.WithNoAuthor(),
-		pubsub.WithMessageIdFn(messageID), pubsub.WithFloodPublish(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rawTopic, err := rawPS.Join(TopicName(id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rawTopic.Relay(); err != nil {
-		t.Fatal(err)
-	}
-	connect(t, raw, a.h)
-	connect(t, raw, b.h)
+	raw, rawTopic := rawPeer(t, id, a, b)
+	ctx := context.Background()
 	waitPeers(t, a, id, b)
-	eventually(t, "raw peer sees A and B", func() bool {
-		p := rawTopic.ListPeers()
-		return slices.Contains(p, a.h.ID()) && slices.Contains(p, b.h.ID())
-	})
 
 	a.publish(t, genesis)
 	var bad []protocol.ID
@@ -143,9 +115,7 @@ func TestInvalidRecordsPenalised(t *testing.T) {
 		}
 	}
 	eventually(t, "raw peer's score below zero on A", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		s, ok := scores[raw.ID()]
+		s, ok := a.g.Score(raw.ID())
 		if ok && s < 0 {
 			t.Logf("raw peer's score on A: %.0f", s)
 		}
@@ -163,9 +133,7 @@ func TestInvalidRecordsPenalised(t *testing.T) {
 			}
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if s := scores[b.h.ID()]; s < 0 {
+	if s, _ := a.g.Score(b.h.ID()); s < 0 {
 		t.Errorf("honest B's score on A is %.1f", s)
 	}
 }
@@ -240,5 +208,94 @@ func TestMessageID(t *testing.T) {
 		if got := messageID(&pb.Message{Data: data}); got != string(want[:]) {
 			t.Errorf("message id of %q: %x, want %x", data, got, want)
 		}
+	}
+}
+
+// rawPeer starts a peer that speaks Kith's gossipsub dialect but validates
+// nothing, in a community's topic and connected to nodes.
+func rawPeer(t *testing.T, community protocol.ID, nodes ...*node) (p2phost.Host, *pubsub.Topic) {
+	t.Helper()
+	raw := newHost(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	rawPS, err := pubsub.NewGossipSub(ctx, raw,
+		pubsub.WithGossipSubProtocols(protocols, features),
+		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign), pubsub.WithNoAuthor(),
+		pubsub.WithMessageIdFn(messageID), pubsub.WithFloodPublish(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	topic, err := rawPS.Join(TopicName(community))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := topic.Relay(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		connect(t, raw, n.h)
+	}
+	eventually(t, "raw peer sees the nodes in the topic", func() bool {
+		peers := topic.ListPeers()
+		for _, n := range nodes {
+			if !slices.Contains(peers, n.h.ID()) {
+				return false
+			}
+		}
+		return true
+	})
+	return raw, topic
+}
+
+// TestSpamFromMemberLimited: a valid member publishes valid posts as fast
+// as it can. An honest node takes no more than its rate limit of them from
+// gossip, the spammer's score falls past the graylist threshold, and
+// honest records keep flowing.
+func TestSpamFromMemberLimited(t *testing.T) {
+	founder, mallory := prototest.Key("founder"), prototest.Key("mallory")
+	genesis := community(t, founder)
+	id := genesis.ID()
+	a, b := newNode(t, Options{}), newNode(t, Options{})
+	connect(t, a.h, b.h)
+	a.join(t, id)
+	b.join(t, id)
+	waitPeers(t, a, id, b)
+	raw, rawTopic := rawPeer(t, id, a)
+	founderJoin, malloryJoin := join(t, founder, id), join(t, mallory, id)
+	for _, r := range []*protocol.Record{genesis, founderJoin, malloryJoin} {
+		a.publish(t, r)
+	}
+	eventually(t, "mallory's join on B", func() bool { return b.store.has(malloryJoin.ID()) })
+
+	start := time.Now()
+	var spam []protocol.ID
+	for i := range 400 {
+		r := post(t, mallory, id, fmt.Sprintf("spam %d", i))
+		spam = append(spam, r.ID())
+		if err := rawTopic.Publish(context.Background(), r.Encode()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "mallory graylisted on A", func() bool {
+		s, ok := a.g.Score(raw.ID())
+		return ok && s < peerScoreThresholds().GraylistThreshold
+	})
+	time.Sleep(200 * time.Millisecond) // anything still queued reaches the validator
+	allowed := authorBurst + int(time.Since(start)/authorInterval) + 1
+	stored := 0
+	for _, id := range spam {
+		if a.store.has(id) {
+			stored++
+		}
+	}
+	t.Logf("A stored %d of 400 spam posts (limit %d) in %v", stored, allowed, time.Since(start).Round(time.Millisecond))
+	if stored > allowed {
+		t.Errorf("A stored %d spam posts, more than the limit of %d", stored, allowed)
+	}
+	later := post(t, founder, id, "still flowing")
+	a.publish(t, later)
+	eventually(t, "an honest post on B", func() bool { return b.store.has(later.ID()) })
+	if s, _ := a.g.Score(b.h.ID()); s < 0 {
+		t.Errorf("honest B's score on A is %.1f", s)
 	}
 }

@@ -20,7 +20,11 @@ import (
 //     our clock is only Ignored: the sender's clock may simply be ahead);
 //   - stored and accepted: Accept, so it is forwarded;
 //   - stored but pending or removed: Ignore, kept but not forwarded, and
-//     the sender is not penalised (it may know a join we lack);
+//     the sender is not penalised (it may know a join we lack) unless it
+//     sends more of them than the pending limit (see ratelimit.go);
+//   - held already (a replay): Ignore;
+//   - its author past the rate limit: Ignore, not stored, and the sender
+//     is penalised;
 //   - the store failed: Ignore, and the error is logged.
 //
 // Pubsub runs it on one worker, in the order messages arrive, so that a
@@ -45,9 +49,19 @@ func (g *Gossip) validator(community protocol.ID) pubsub.ValidatorEx {
 			g.log.Debug("record of another community", "peer", from, "record", r.ID(), "community", c, "topic", community)
 			return pubsub.ValidationReject
 		}
+		if !local && !g.limits.allowAuthor(r.Header.Author, from) {
+			g.log.Debug("author over its rate, record ignored", "peer", from, "record", r.ID(), "author", r.Header.Author)
+			return pubsub.ValidationIgnore
+		}
 		status, added, err := g.store.Ingest(ctx, r)
 		if err != nil {
 			g.log.Warn("store record from gossip", "peer", from, "record", r.ID(), "err", err)
+			return pubsub.ValidationIgnore
+		}
+		if !added && !local {
+			// Held already (from sync, or a replay after pubsub forgot the
+			// message id): the mesh had its chance at it. A local record
+			// was stored by Publish's caller and is sent now.
 			return pubsub.ValidationIgnore
 		}
 		if added && !local && g.opts.OnRecord != nil {
@@ -55,6 +69,9 @@ func (g *Gossip) validator(community protocol.ID) pubsub.ValidatorEx {
 		}
 		if status != protocol.StatusAccepted {
 			g.log.Debug("record not forwarded", "peer", from, "record", r.ID(), "status", status)
+			if !local && !g.limits.allowPending(from) {
+				g.log.Debug("peer over its rate of records not admitted", "peer", from)
+			}
 			return pubsub.ValidationIgnore
 		}
 		return pubsub.ValidationAccept

@@ -38,7 +38,7 @@ func TestValidator(t *testing.T) {
 	self := newHost(t)
 	st := newMemStore()
 	var seen []protocol.ID
-	g := &Gossip{h: self, store: st, log: slog.Default(), now: time.Now, opts: Options{
+	g := &Gossip{h: self, store: st, log: slog.Default(), now: time.Now, limits: newLimiter(time.Now), opts: Options{
 		OnRecord: func(r *protocol.Record, _ protocol.Status) { seen = append(seen, r.ID()) },
 	}}
 	remote := peer.ID("remote")
@@ -53,7 +53,8 @@ func TestValidator(t *testing.T) {
 		check(r.Header.Kind.String(), remote, r.Encode(), nil, pubsub.ValidationAccept)
 	}
 	check("accepted post", remote, accepted.Encode(), nil, pubsub.ValidationAccept)
-	check("accepted post again", remote, accepted.Encode(), nil, pubsub.ValidationAccept)
+	check("accepted post again (a replay)", remote, accepted.Encode(), nil, pubsub.ValidationIgnore)
+	check("accepted post again, published here", self.ID(), accepted.Encode(), accepted, pubsub.ValidationAccept)
 	check("pending post", remote, pending.Encode(), nil, pubsub.ValidationIgnore)
 	check("bad signature", remote, badSig, nil, pubsub.ValidationReject)
 	check("garbage", remote, []byte("garbage"), nil, pubsub.ValidationReject)
