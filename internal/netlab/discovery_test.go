@@ -1,6 +1,7 @@
 package netlab
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -30,6 +31,13 @@ func buildKith(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
+	if spec := os.Getenv(hostileEnv); spec != "" {
+		if err := runHostile(spec); err != nil {
+			fmt.Fprintln(os.Stderr, "hostile peer:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	code := m.Run()
 	if bin, err := kithBin(); err == nil {
 		os.RemoveAll(strings.TrimSuffix(bin, "/kith"))

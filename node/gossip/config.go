@@ -32,6 +32,21 @@ func features(f pubsub.GossipSubFeature, _ p2pprotocol.ID) bool {
 	return false
 }
 
+// Dialect returns the pubsub options a peer needs to speak Kith gossip at
+// all: the protocol name, unsigned messages without author, and record ids
+// for message ids. Kith's own validation, limits and scoring come on top;
+// tests build hostile peers from the dialect alone.
+func Dialect() []pubsub.Option {
+	return []pubsub.Option{
+		pubsub.WithGossipSubProtocols(protocols, features),
+		// Records carry their authors' signatures; pubsub's own signature
+		// and author fields would only add bytes and reveal the origin.
+		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
+		pubsub.WithNoAuthor(),
+		pubsub.WithMessageIdFn(messageID),
+	}
+}
+
 // Queue and size limits. Gossip drops messages silently when a queue is
 // full, so queues hold a few thousand: a burst of records (a member posting
 // from a backlog, a new member's join flood) fits.
@@ -46,13 +61,7 @@ const (
 
 // config returns the pubsub options Gossip runs with; pubsub logs to log.
 func (g *Gossip) config(log *slog.Logger) []pubsub.Option {
-	opts := []pubsub.Option{
-		pubsub.WithGossipSubProtocols(protocols, features),
-		// Records carry their authors' signatures; pubsub's own signature
-		// and author fields would only add bytes and reveal the origin.
-		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
-		pubsub.WithNoAuthor(),
-		pubsub.WithMessageIdFn(messageID),
+	opts := append(Dialect(),
 		pubsub.WithFloodPublish(true),
 		pubsub.WithValidateQueueSize(queueSize),
 		pubsub.WithValidateWorkers(1),
@@ -62,7 +71,7 @@ func (g *Gossip) config(log *slog.Logger) []pubsub.Option {
 		pubsub.WithPeerScoreInspect(g.inspectScores, scoreInspectEvery),
 		pubsub.WithSubscriptionFilter(pubsub.WrapLimitSubscriptionFilter(subscriptionFilter{g.opts.AllowPeer, g.holds}, maxSubscriptions)),
 		pubsub.WithLogger(log),
-	}
+	)
 	if allow := g.opts.AllowPeer; allow != nil {
 		opts = append(opts, pubsub.WithPeerFilter(func(p peer.ID, topic string) bool {
 			c, ok := communityOf(topic)

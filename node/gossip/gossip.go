@@ -64,6 +64,10 @@ var (
 	// was removed), so it is not sent to anyone. Sync will carry it once
 	// the membership that admits it arrives.
 	ErrNotForwarded = errors.New("record not accepted in its community, not forwarded")
+	// ErrRateLimited is returned by Publish for a record whose author has
+	// published past the live rate (see ratelimit.go): it is not sent,
+	// since peers would ignore it and penalise this node; sync carries it.
+	ErrRateLimited = errors.New("author past the live gossip rate, record left to sync")
 )
 
 // Gossip runs gossipsub on a host for the communities it joins.

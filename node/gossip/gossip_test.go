@@ -218,10 +218,7 @@ func rawPeer(t *testing.T, community protocol.ID, nodes ...*node) (p2phost.Host,
 	raw := newHost(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	rawPS, err := pubsub.NewGossipSub(ctx, raw,
-		pubsub.WithGossipSubProtocols(protocols, features),
-		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign), pubsub.WithNoAuthor(),
-		pubsub.WithMessageIdFn(messageID), pubsub.WithFloodPublish(true))
+	rawPS, err := pubsub.NewGossipSub(ctx, raw, append(Dialect(), pubsub.WithFloodPublish(true))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,5 +294,50 @@ func TestSpamFromMemberLimited(t *testing.T) {
 	eventually(t, "an honest post on B", func() bool { return b.store.has(later.ID()) })
 	if s, _ := a.g.Score(b.h.ID()); s < 0 {
 		t.Errorf("honest B's score on A is %.1f", s)
+	}
+}
+
+// TestOwnRecordsLimited: a member's node publishes past the live rate
+// (a script posting in a loop): it holds back what peers would ignore,
+// rather than be penalised by them for it.
+func TestOwnRecordsLimited(t *testing.T) {
+	founder := prototest.Key("founder")
+	genesis := community(t, founder)
+	id := genesis.ID()
+	a, b := newNode(t, Options{}), newNode(t, Options{})
+	connect(t, a.h, b.h)
+	a.join(t, id)
+	b.join(t, id)
+	waitPeers(t, a, id, b)
+	waitPeers(t, b, id, a)
+	var sent, held []protocol.ID
+	for i := range authorBurst + 10 {
+		var r *protocol.Record
+		switch i {
+		case 0:
+			r = genesis
+		case 1:
+			r = join(t, founder, id)
+		default:
+			r = post(t, founder, id, fmt.Sprintf("post %d", i))
+		}
+		if _, _, err := a.store.Ingest(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		switch err := a.g.Publish(context.Background(), r); {
+		case err == nil:
+			sent = append(sent, r.ID())
+		case errors.Is(err, ErrRateLimited):
+			held = append(held, r.ID())
+		default:
+			t.Fatal(err)
+		}
+	}
+	if len(sent) > authorBurst+1 || len(held) < 9 {
+		t.Errorf("%d sent, %d held back; want at most %d sent", len(sent), len(held), authorBurst+1)
+	}
+	eventually(t, "what was sent on B", func() bool { return b.store.has(sent[len(sent)-1]) })
+	if s, _ := b.g.Score(a.h.ID()); s < 0 {
+		t.Errorf("A's score on B is %.1f", s)
 	}
 }

@@ -77,12 +77,21 @@ func (l *limiter) allowAuthor(author protocol.PublicKey, from peer.ID) bool {
 	return l.take(bucketKey{author: author}, authorBurst, authorInterval, from)
 }
 
+// allowOwn takes one token from author's bucket for a record this node
+// publishes. Peers hold it to the same limit, and would penalise this
+// node for records past it: those go by sync instead.
+func (l *limiter) allowOwn(author protocol.PublicKey) bool {
+	return l.take(bucketKey{author: author}, authorBurst, authorInterval, "")
+}
+
 // allowPending takes one token from the pending bucket of from, the peer
 // that delivered a record whose author is not admitted, or charges it.
 func (l *limiter) allowPending(from peer.ID) bool {
 	return l.take(bucketKey{peer: from}, pendingBurst, pendingInterval, from)
 }
 
+// take takes a token from bucket k, made with burst and every if new, or
+// charges from (unless empty) and returns false.
 func (l *limiter) take(k bucketKey, burst float64, every time.Duration, from peer.ID) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -100,6 +109,9 @@ func (l *limiter) take(k bucketKey, burst float64, every time.Duration, from pee
 	if b.tokens >= 1 {
 		b.tokens--
 		return true
+	}
+	if from == "" {
+		return false
 	}
 	p := l.peers[from]
 	if p == nil {

@@ -119,7 +119,8 @@ func (g *Gossip) leave(community protocol.ID, j *joined) error {
 // joined. The caller has stored r durably first: Publish only sends it.
 // Every peer subscribed to the topic gets it at once (flood publishing),
 // mesh or no mesh. A record that is not accepted in its community is not
-// sent, and Publish returns ErrNotForwarded.
+// sent, and Publish returns ErrNotForwarded; nor is one whose author has
+// published past the live rate, and Publish returns ErrRateLimited.
 func (g *Gossip) Publish(ctx context.Context, r *protocol.Record) error {
 	community := r.Community()
 	g.mu.Lock()
@@ -131,6 +132,9 @@ func (g *Gossip) Publish(ctx context.Context, r *protocol.Record) error {
 		return fmt.Errorf("publish record %s: %w", r.ID(), ErrClosed)
 	case !ok:
 		return fmt.Errorf("publish record %s: community %s: %w", r.ID(), community, ErrNotJoined)
+	}
+	if !g.limits.allowOwn(r.Header.Author) {
+		return fmt.Errorf("publish record %s: %w", r.ID(), ErrRateLimited)
 	}
 	// Pubsub keeps the data slice without copying it: encode afresh every
 	// time. The record rides along so the local validation skips decoding.
