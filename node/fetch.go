@@ -77,7 +77,7 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 		}
 		submitted = append(submitted, rec)
 	}
-	if _, err := n.store.Ingest(ctx, submitted); err != nil {
+	if err := n.ingest(ctx, submitted, "fetch"); err != nil {
 		return err
 	}
 	for _, rec := range submitted {
@@ -183,13 +183,13 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 		batch = append(batch, rec)
 		total++
 		if len(batch) == fetchBatch {
-			if _, err := n.store.Ingest(ctx, batch); err != nil {
+			if err := n.ingest(ctx, batch, "fetch"); err != nil {
 				return err
 			}
 			batch = batch[:0]
 		}
 	}
-	_, err = n.store.Ingest(ctx, batch)
+	err = n.ingest(ctx, batch, "fetch")
 	n.log.Debug("fetched records", "community", community, "peer", p, "since", since, "records", total)
 	return err
 }

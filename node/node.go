@@ -66,6 +66,7 @@ type Node struct {
 	dht       *dht.IpfsDHT
 	discovery *drouting.RoutingDiscovery
 
+	feed    eventFeed // what was stored, for the API's event streams
 	syncs   syncState
 	backoff backoff
 
@@ -143,7 +144,12 @@ func (n *Node) start(ctx context.Context) error {
 	n.gossip, err = gossip.New(n.ctx, n.host, storeAdapter{n.store}, gossip.Options{
 		Logger:    n.log,
 		AllowPeer: n.allowPeer,
-		OnRecord:  n.cfg.OnRecord,
+		OnRecord: func(r *protocol.Record, st protocol.Status) {
+			n.storedOne(r, st, "gossip")
+			if n.cfg.OnRecord != nil {
+				n.cfg.OnRecord(r, st)
+			}
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("start gossip: %w", err)

@@ -30,9 +30,11 @@ func (n *Node) publish(ctx context.Context, community protocol.ID, refs protocol
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 	}
-	if _, err := n.store.Put(ctx, r); err != nil {
+	out, err := n.store.Put(ctx, r)
+	if err != nil {
 		return nil, err
 	}
+	n.stored([]*protocol.Record{r}, []store.Outcome{out}, "local")
 	if err := n.gossip.Publish(ctx, r); err != nil {
 		// Stored is what matters: sync delivers it later.
 		n.log.Warn("publish record", "id", r.ID(), "err", err)
@@ -50,6 +52,7 @@ func (n *Node) Status(ctx context.Context) (api.Status, error) {
 		Addresses:   n.Addrs(),
 		Communities: cs,
 		Peers:       len(n.host.Network().Peers()),
+		Runtime:     runtimeStats(),
 	}, err
 }
 
@@ -215,9 +218,11 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 	if inv.Invite != nil {
 		given = append(given, inv.Invite)
 	}
-	if _, err := n.store.Ingest(ctx, given); err != nil {
+	outs, err := n.store.Ingest(ctx, given)
+	if err != nil {
 		return protocol.ID{}, err
 	}
+	n.stored(given, outs, "invite")
 	mine := []*protocol.Record{}
 	if !n.store.Membership(community).Standing(n.id.MemberKey()).Admitted() {
 		join := &protocol.Join{}
@@ -231,18 +236,22 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 		if err != nil {
 			return protocol.ID{}, err
 		}
-		if _, err := n.store.Put(ctx, r); err != nil {
+		out, err := n.store.Put(ctx, r)
+		if err != nil {
 			return protocol.ID{}, err
 		}
+		n.stored([]*protocol.Record{r}, []store.Outcome{out}, "local")
 		mine = append(mine, r)
 	}
 	dev, err := protocol.Sign(n.id.Member, community, n.now(), protocol.Refs{}, &protocol.Device{PeerID: []byte(n.peerID)})
 	if err != nil {
 		return protocol.ID{}, err
 	}
-	if _, err := n.store.Put(ctx, dev); err != nil {
+	out, err := n.store.Put(ctx, dev)
+	if err != nil {
 		return protocol.ID{}, err
 	}
+	n.stored([]*protocol.Record{dev}, []store.Outcome{out}, "local")
 	mine = append(mine, dev)
 	// Meet a member's node: hand over our records, fetch the history.
 	// First those this node is connected to directly and that are in the

@@ -285,8 +285,7 @@ func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID) (in
 				return errors.New("peer sent a record of another community")
 			}
 		}
-		_, err = n.store.Ingest(ctx, recs)
-		return err
+		return n.ingest(ctx, recs, "sync")
 	}
 	for {
 		kind, data, err := f.recv(frameRecord, frameEnd)

@@ -34,6 +34,8 @@ type Backend interface {
 	Threads(ctx context.Context, community protocol.ID, cursor string, limit int) (Threads, error)
 	Thread(ctx context.Context, post protocol.ID) (ThreadDetail, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
+	// Events streams what the node stores until ctx ends.
+	Events(ctx context.Context) (<-chan Event, error)
 }
 
 // Errors a Backend returns to choose the HTTP status; any other error is
@@ -75,6 +77,7 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"POST /api/communities/{id}/posts", s.post},
 		{"GET /api/posts/{id}", s.thread},
 		{"POST /api/communities/{id}/sync", s.sync},
+		{"GET /api/events", s.events},
 	}
 	for _, r := range routes {
 		s.mux.HandleFunc(r.pattern, r.handler)

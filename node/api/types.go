@@ -14,6 +14,37 @@ type Status struct {
 	Addresses   []string           `json:"addresses"`
 	Communities []Community        `json:"communities"`
 	Peers       int                `json:"peers"`
+	Runtime     Runtime            `json:"runtime"`
+}
+
+// Runtime is the daemon's own footprint.
+type Runtime struct {
+	Goroutines int    `json:"goroutines"`
+	HeapBytes  uint64 `json:"heap_bytes"` // live and not yet swept heap objects
+	RSSBytes   uint64 `json:"rss_bytes"`  // resident memory; 0 where unknown
+	OpenFiles  int    `json:"open_files"` // file descriptors; -1 where unknown
+}
+
+// Event is one item of GET /api/events, a stream of server-sent events
+// whose event name is Type.
+type Event struct {
+	Type string `json:"type"` // "record", or "dropped" when a slow reader missed some
+	// Record is a record newly stored.
+	Record *RecordEvent `json:"record,omitempty"`
+	// Dropped counts the events this reader missed, being too slow.
+	Dropped int `json:"dropped,omitempty"`
+}
+
+// RecordEvent says that a record was stored, when, and how it came.
+type RecordEvent struct {
+	ID        protocol.ID        `json:"id"`
+	Community protocol.ID        `json:"community"`
+	Kind      string             `json:"kind"`
+	Author    protocol.PublicKey `json:"author"`
+	Created   int64              `json:"created"` // unix ms, as signed
+	Stored    int64              `json:"stored"`  // unix ms, on this node
+	Status    string             `json:"status"`
+	Via       string             `json:"via"` // local, gossip, sync or fetch
 }
 
 // Peer is one connected peer; its id is its peer id.

@@ -1,0 +1,84 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/client"
+	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/protocol"
+)
+
+// TestEvents: a node's event stream, read through its API, tells of every
+// record it stores and how it came: the genesis from the invite code, its
+// own join and device record, the history fetched, a post by gossip.
+func TestEvents(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	cl, err := client.New(home.Home{Dir: b.cfg.Home.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	got := make(chan api.RecordEvent, 100)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- cl.Events(evctx, func(ev api.Event) error {
+			if ev.Record != nil {
+				got <- *ev.Record
+			}
+			return nil
+		})
+	}()
+	time.Sleep(100 * time.Millisecond) // the stream is open
+
+	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Evented"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := a.Invite(ctx, community, api.InviteRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Join(ctx, code.Code); err != nil {
+		t.Fatal(err)
+	}
+	post, err := a.Post(ctx, community, api.PostRequest{Title: "Live", Body: "by gossip"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vias := map[string]int{}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case ev := <-got:
+			vias[ev.Via]++
+			if ev.Community != community {
+				t.Errorf("event of community %s", ev.Community)
+			}
+			if ev.Stored < ev.Created {
+				t.Errorf("record %s stored (%d) before it was created (%d)", ev.ID, ev.Stored, ev.Created)
+			}
+			if ev.ID == post {
+				if ev.Via != "gossip" || ev.Kind != protocol.KindPost.String() || ev.Status != "accepted" {
+					t.Errorf("the post's event: %+v", ev)
+				}
+				// genesis (invite); join, device (local); a's device (fetch)
+				if vias["invite"] != 1 || vias["local"] != 2 || vias["fetch"] < 1 {
+					t.Errorf("events by way: %v", vias)
+				}
+				cancel()
+				if err := <-errc; err != nil && !errors.Is(err, context.Canceled) {
+					t.Errorf("event stream: %v", err)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no event for the post; events by way: %v", vias)
+		}
+	}
+}
