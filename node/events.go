@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -16,13 +17,27 @@ const eventBuffer = 1024
 
 // eventFeed fans out what the node stored to the API's event streams.
 type eventFeed struct {
-	mu   sync.Mutex
-	subs map[*subscriber]struct{}
+	mu      sync.Mutex
+	subs    map[*subscriber]struct{}
+	stopped bool
 }
 
 type subscriber struct {
 	ch      chan api.Event
-	dropped int // events missed since the last one delivered
+	done    chan struct{} // closed by stop
+	dropped int           // events missed since the last one delivered
+}
+
+// stop ends every stream, so that the API server can shut down: it waits
+// for requests to finish, and an event stream never does by itself.
+func (e *eventFeed) stop() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stopped = true
+	for s := range e.subs {
+		close(s.done)
+	}
+	e.subs = nil
 }
 
 // ingest stores records from peers through the store's one path and
@@ -73,8 +88,12 @@ func (e *eventFeed) publish(ev api.Event) {
 
 // Events implements api.Backend: the events from now until ctx ends.
 func (n *Node) Events(ctx context.Context) (<-chan api.Event, error) {
-	s := &subscriber{ch: make(chan api.Event, eventBuffer)}
+	s := &subscriber{ch: make(chan api.Event, eventBuffer), done: make(chan struct{})}
 	n.feed.mu.Lock()
+	if n.feed.stopped {
+		n.feed.mu.Unlock()
+		return nil, errors.New("the node is stopping")
+	}
 	if n.feed.subs == nil {
 		n.feed.subs = make(map[*subscriber]struct{})
 	}
@@ -85,21 +104,21 @@ func (n *Node) Events(ctx context.Context) (<-chan api.Event, error) {
 		defer close(out)
 		defer func() {
 			n.feed.mu.Lock()
-			delete(n.feed.subs, s)
+			delete(n.feed.subs, s) // a no-op once stopped
 			n.feed.mu.Unlock()
 		}()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-n.ctx.Done():
+			case <-s.done:
 				return
 			case ev := <-s.ch:
 				select {
 				case out <- ev:
 				case <-ctx.Done():
 					return
-				case <-n.ctx.Done():
+				case <-s.done:
 					return
 				}
 			}

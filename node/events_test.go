@@ -82,3 +82,31 @@ func TestEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseWithEventStream: a reader following the event stream (a UI tab
+// left open) does not hold up the daemon's shutdown.
+func TestCloseWithEventStream(t *testing.T) {
+	n, err := Start(context.Background(), Config{Home: home.Home{Dir: t.TempDir()}, Loopback: true, API: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := client.New(home.Home{Dir: n.cfg.Home.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamEnded := make(chan error, 1)
+	go func() { streamEnded <- cl.Events(context.Background(), func(api.Event) error { return nil }) }()
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	if err := n.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("close took %v with an event stream open", d)
+	}
+	select {
+	case <-streamEnded:
+	case <-time.After(5 * time.Second):
+		t.Error("the event stream did not end with the daemon")
+	}
+}

@@ -163,6 +163,8 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	n.tasks.Go(func() { n.antiEntropy(n.ctx) })
 	n.host.Network().Notify(connectSync{n})
+	n.reconnect()
+	n.keepPeerBook()
 	for _, b := range n.cfg.Bootstrap {
 		if _, err := n.Connect(ctx, b); err != nil {
 			n.log.Warn("bootstrap peer unreachable", "addr", b, "err", err)
@@ -240,6 +242,7 @@ func (n *Node) Addrs() []string {
 // node), then gossip, the host and, last, the store.
 func (n *Node) Close() error {
 	var errs []error
+	n.feed.stop()
 	if n.api != nil {
 		os.Remove(filepath.Join(n.cfg.Home.Dir, home.APIAddrFile))
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -248,6 +251,12 @@ func (n *Node) Close() error {
 	}
 	if n.host != nil {
 		n.host.Network().StopNotify(connectSync{n})
+	}
+	if n.gossip != nil && n.store != nil {
+		// While gossip still knows who is in which topic.
+		if err := n.savePeerBook(); err != nil {
+			n.log.Warn("save the peer book", "err", err)
+		}
 	}
 	n.cancel()
 	for _, c := range n.closers {

@@ -28,6 +28,7 @@ const (
 	StoreDir      = "store"       // the Badger store
 	APIAddrFile   = "api.addr"    // the running daemon's API address; removed when it stops
 	APITokenFile  = "api.token"   // the API's bearer token, 0600
+	PeersFile     = "peers.json"  // the members' nodes last met, to reconnect to on start
 )
 
 var (

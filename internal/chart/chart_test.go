@@ -1,0 +1,62 @@
+package chart
+
+import (
+	"encoding/xml"
+	"io"
+	"strings"
+	"testing"
+)
+
+// wellFormed fails the test unless svg parses as XML.
+func wellFormed(t *testing.T, svg []byte) {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(string(svg)))
+	for {
+		if _, err := d.Token(); err == io.EOF {
+			return
+		} else if err != nil {
+			t.Fatalf("not well-formed: %v\n%s", err, svg)
+		}
+	}
+}
+
+func TestLines(t *testing.T) {
+	svg := Chart{Title: "RSS <per> node", XLabel: "s", YLabel: "MB"}.Lines([]Series{
+		{Name: "node 1 & co", Points: []Point{{0, 10}, {10, 12}, {20, 11}}},
+		{Name: "empty"},
+		{Name: "<script>alert(1)</script>", Points: []Point{{0, 30}, {20, 31}}},
+	})
+	wellFormed(t, svg)
+	s := string(svg)
+	if strings.Count(s, "<polyline") != 2 {
+		t.Errorf("want 2 lines:\n%s", s)
+	}
+	if strings.Contains(s, "<script>") || !strings.Contains(s, "&lt;script&gt;") {
+		t.Error("a series name was not escaped")
+	}
+	if !strings.Contains(s, "RSS &lt;per&gt; node") {
+		t.Error("title missing or unescaped")
+	}
+}
+
+func TestBarsAndEmpty(t *testing.T) {
+	svg := Chart{Title: "latency"}.Bars([]Bar{{"1ms", 5}, {"2ms", 50}, {"5ms", 3}})
+	wellFormed(t, svg)
+	if n := strings.Count(string(svg), `fill="#1f77b4"`); n != 3 {
+		t.Errorf("%d bars, want 3", n)
+	}
+	for _, svg := range [][]byte{Chart{}.Bars(nil), Chart{}.Lines(nil), Chart{}.Lines([]Series{{Name: "x"}})} {
+		wellFormed(t, svg)
+		if !strings.Contains(string(svg), "no data") {
+			t.Errorf("empty chart does not say so:\n%s", svg)
+		}
+	}
+}
+
+func TestNiceCeil(t *testing.T) {
+	for in, want := range map[float64]float64{0: 1, 0.3: 0.5, 1: 1, 1.1: 2, 3: 5, 7: 10, 420: 500, 1e6 + 1: 2e6} {
+		if got := niceCeil(in); got != want {
+			t.Errorf("niceCeil(%v) = %v, want %v", in, got, want)
+		}
+	}
+}
