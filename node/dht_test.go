@@ -10,6 +10,7 @@ import (
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/protocol"
 )
 
 func startTestNode(t *testing.T) *Node {
@@ -20,6 +21,27 @@ func startTestNode(t *testing.T) *Node {
 	}
 	t.Cleanup(func() { n.Close() })
 	return n
+}
+
+// shareCommunity has founder create an open community and every joiner
+// join it with an invite code.
+func shareCommunity(t *testing.T, founder *Node, name string, joiners ...*Node) protocol.ID {
+	t.Helper()
+	ctx := context.Background()
+	community, err := founder.CreateCommunity(ctx, api.CreateCommunityRequest{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := founder.Invite(ctx, community, api.InviteRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range joiners {
+		if _, err := j.Join(ctx, code.Code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return community
 }
 
 // TestDHTFindsMembers: a node that knows only a non-member finds the

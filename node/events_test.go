@@ -36,17 +36,7 @@ func TestEvents(t *testing.T) {
 	}()
 	time.Sleep(100 * time.Millisecond) // the stream is open
 
-	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Evented"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := a.Invite(ctx, community, api.InviteRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Join(ctx, code.Code); err != nil {
-		t.Fatal(err)
-	}
+	community := shareCommunity(t, a, "Evented", b)
 	post, err := a.Post(ctx, community, api.PostRequest{Title: "Live", Body: "by gossip"})
 	if err != nil {
 		t.Fatal(err)

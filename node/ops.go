@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"iter"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -323,122 +321,6 @@ func (n *Node) waitTopicPeers(ctx context.Context, community protocol.ID, timeou
 	for len(n.gossip.Peers(community)) == 0 && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// Post implements api.Backend.
-func (n *Node) Post(ctx context.Context, community protocol.ID, req api.PostRequest) (protocol.ID, error) {
-	m, err := n.community(community)
-	if err != nil {
-		return protocol.ID{}, err
-	}
-	if !m.Standing(n.id.MemberKey()).Admitted() {
-		return protocol.ID{}, fmt.Errorf("%w: you are not (yet) a member of this community: join it first", api.ErrForbidden)
-	}
-	typ, err := parsePostType(req.Type)
-	if err != nil {
-		return protocol.ID{}, err
-	}
-	var tags []string
-	for _, t := range req.Tags {
-		if nt := protocol.NormalizeTag(t); nt != "" && !slices.Contains(tags, nt) {
-			tags = append(tags, nt)
-		}
-	}
-	r, err := n.publish(ctx, community, protocol.Refs{}, &protocol.Post{Type: typ, Title: req.Title, Text: req.Body, Tags: tags})
-	if err != nil {
-		return protocol.ID{}, err
-	}
-	return r.ID(), nil
-}
-
-var postTypes = map[string]protocol.PostType{
-	"": protocol.PostDiscussion, "discussion": protocol.PostDiscussion,
-	"question": protocol.PostQuestion, "announcement": protocol.PostAnnouncement,
-}
-
-func parsePostType(s string) (protocol.PostType, error) {
-	t, ok := postTypes[strings.ToLower(s)]
-	if !ok {
-		return 0, fmt.Errorf("%w: post type %q: want discussion, question or announcement", api.ErrBadRequest, s)
-	}
-	return t, nil
-}
-
-func postTypeName(t protocol.PostType) string {
-	for name, v := range postTypes {
-		if v == t && name != "" {
-			return name
-		}
-	}
-	return "discussion"
-}
-
-// Threads implements api.Backend.
-func (n *Node) Threads(ctx context.Context, community protocol.ID, cursor string, limit int) (api.Threads, error) {
-	if _, err := n.community(community); err != nil {
-		return api.Threads{}, err
-	}
-	page, err := n.store.Threads(ctx, community, store.Newest, cursor, limit)
-	if errors.Is(err, store.ErrBadCursor) {
-		return api.Threads{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
-	}
-	if err != nil {
-		return api.Threads{}, err
-	}
-	out := api.Threads{Items: []api.Thread{}, Next: page.Next}
-	for _, v := range page.Items {
-		out.Items = append(out.Items, threadJSON(community, v))
-	}
-	return out, nil
-}
-
-func threadJSON(community protocol.ID, v store.ThreadView) api.Thread {
-	t := api.Thread{ID: v.Post, Community: community, Author: v.Author, Type: postTypeName(v.Type), Title: v.Title,
-		Tags: v.Tags, Created: v.Created, LastActivity: v.LastActivity, Replies: v.Replies}
-	if !v.Accepted.IsZero() {
-		a := v.Accepted
-		t.Accepted = &a
-	}
-	return t
-}
-
-// Thread implements api.Backend.
-func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, error) {
-	e, err := n.store.Get(ctx, post)
-	if errors.Is(err, store.ErrNotFound) {
-		return api.ThreadDetail{}, fmt.Errorf("%w: no post %s on this node", api.ErrNotFound, post)
-	}
-	if err != nil {
-		return api.ThreadDetail{}, err
-	}
-	community := e.Record.Community()
-	d, err := n.store.Thread(ctx, community, post, "", store.MaxLimit)
-	if errors.Is(err, store.ErrNotFound) {
-		return api.ThreadDetail{}, fmt.Errorf("%w: post %s is not shown (deleted, hidden, or its author not yet admitted)", api.ErrNotFound, post)
-	}
-	if err != nil {
-		return api.ThreadDetail{}, err
-	}
-	out := api.ThreadDetail{Thread: threadJSON(community, d.View), Replies: []api.Message{}}
-	if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
-		out.Body = p.Text
-	}
-	for _, r := range d.Replies {
-		out.Replies = append(out.Replies, message(r))
-	}
-	if d.Accepted != nil {
-		m := message(*d.Accepted)
-		out.AcceptedReply = &m
-	}
-	return out, nil
-}
-
-func message(e store.Entry) api.Message {
-	m := api.Message{ID: e.Record.ID(), Author: e.Record.Header.Author, Created: e.Record.Header.Created, Deleted: e.Meta.Deleted}
-	if r, ok := e.Record.Content().(*protocol.Reply); ok {
-		m.Body = r.Text
-	}
-	return m
 }
 
 func (n *Node) recordCount(c protocol.ID) uint64 {

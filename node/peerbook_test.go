@@ -22,17 +22,7 @@ func TestRestartReconnectsFromPeerBook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Remembered"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := a.Invite(ctx, community, api.InviteRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Join(ctx, code.Code); err != nil {
-		t.Fatal(err)
-	}
+	community := shareCommunity(t, a, "Remembered", b)
 	if err := b.Close(); err != nil {
 		t.Fatal(err)
 	}

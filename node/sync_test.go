@@ -16,7 +16,7 @@ func countThreads(t *testing.T, n *Node, c protocol.ID) int {
 	t.Helper()
 	total := 0
 	for cursor := ""; ; {
-		page, err := n.Threads(context.Background(), c, cursor, 500)
+		page, err := n.Threads(context.Background(), c, api.ThreadQuery{Cursor: cursor, Limit: 500})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,17 +38,7 @@ func TestMemberCatchesUpAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Catch-up"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := a.Invite(ctx, community, api.InviteRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Join(ctx, code.Code); err != nil {
-		t.Fatal(err)
-	}
+	community := shareCommunity(t, a, "Catch-up", b)
 	b.Close()
 	const posts = 1000
 	for i := range posts {
@@ -106,20 +96,7 @@ func TestNewcomerGetsWholeHistory(t *testing.T) {
 func TestPartitionHeals(t *testing.T) {
 	ctx := context.Background()
 	nodes := []*Node{startTestNode(t), startTestNode(t), startTestNode(t), startTestNode(t)}
-	a := nodes[0]
-	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Split"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := a.Invite(ctx, community, api.InviteRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range nodes[1:] {
-		if _, err := n.Join(ctx, code.Code); err != nil {
-			t.Fatal(err)
-		}
-	}
+	community := shareCommunity(t, nodes[0], "Split", nodes[1:]...)
 	// Let the first DHT rendezvous pass (it would reconnect the groups),
 	// then split {0,1} from {2,3}: close every link between them.
 	time.Sleep(rendezvousFirst + time.Second)

@@ -189,7 +189,7 @@ func BenchmarkThreadsPage(b *testing.B) {
 	// Collect cursors across the list to start pages from.
 	cursors := []string{""}
 	for c := ""; ; {
-		p, err := s.Threads(ctx, community, Newest, c, 50)
+		p, err := s.Threads(ctx, community, Newest, ThreadFilter{}, c, 50)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -203,7 +203,7 @@ func BenchmarkThreadsPage(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		start := time.Now()
-		p, err := s.Threads(ctx, community, Newest, cursors[i%len(cursors)], 50)
+		p, err := s.Threads(ctx, community, Newest, ThreadFilter{}, cursors[i%len(cursors)], 50)
 		lat = append(lat, time.Since(start))
 		if err != nil || len(p.Items) == 0 {
 			b.Fatal(err)

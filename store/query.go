@@ -121,13 +121,43 @@ const (
 	MostRecentActivity                    // by the newest reply or edit, most recent first
 )
 
-// Threads lists a community's live threads.
-func (s *Store) Threads(ctx context.Context, community protocol.ID, order ThreadOrder, cursor string, limit int) (Page[ThreadView], error) {
+// ThreadFilter narrows Threads; the zero value lets every thread through.
+type ThreadFilter struct {
+	Tag        string            // only threads with this tag (normalised)
+	Type       protocol.PostType // only threads of this type; 0 for any
+	Unanswered bool              // only questions with no accepted answer
+}
+
+func (f ThreadFilter) keep(v ThreadView) bool {
+	switch {
+	case f.Type != 0 && v.Type != f.Type:
+		return false
+	case f.Unanswered && (v.Type != protocol.PostQuestion || !v.Accepted.IsZero()):
+		return false
+	case f.Tag != "" && !slices.Contains(v.Tags, f.Tag):
+		return false
+	}
+	return true
+}
+
+// Threads lists a community's live threads that pass filter. A filter
+// walks the list until it has a page: a narrow one over a long list costs
+// a scan of views, not of records.
+func (s *Store) Threads(ctx context.Context, community protocol.ID, order ThreadOrder, filter ThreadFilter, cursor string, limit int) (Page[ThreadView], error) {
 	table := byte(tThreads)
 	if order == MostRecentActivity {
 		table = tActive
 	}
-	return listViews[ThreadView](ctx, s, key(table, community[:]), community, protocol.ObjectThread, cursor, limit)
+	var page Page[ThreadView]
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		var err error
+		page, err = paginate(txn, key(table, community[:]), cursor, limit, func(k, _ []byte) (ThreadView, bool, error) {
+			v, err := loadView[ThreadView](txn, community, protocol.Object{Type: protocol.ObjectThread, ID: lastID(k)})
+			return v, err == nil && filter.keep(v), err
+		})
+		return err
+	})
+	return page, err
 }
 
 // Notes lists a community's live notes, most recently updated first.
@@ -180,9 +210,11 @@ func loadView[V any](txn *badger.Txn, community protocol.ID, obj protocol.Object
 type ThreadDetail struct {
 	View     ThreadView
 	Post     Entry   // the version shown
-	Replies  []Entry // live replies in order, each the version shown
-	Accepted *Entry  // the accepted reply, if any
-	Next     string  // cursor for more replies
+	Replies  []Entry // live replies in order, as first written
+	Accepted *Entry  // the accepted reply, if any, as first written
+	// Versions maps each edited reply above to its version shown.
+	Versions map[protocol.ID]Entry
+	Next     string // cursor for more replies
 }
 
 // Thread returns a live thread and a page of its replies.
@@ -208,8 +240,29 @@ func (s *Store) Thread(ctx context.Context, community, post protocol.ID, cursor 
 		page, err := paginate(txn, objectKey(tObject, community, obj), cursor, limit, func(_, v []byte) (Entry, bool, error) {
 			return liveOfKind(v, protocol.KindReply)
 		})
+		if err != nil {
+			return err
+		}
 		d.Replies, d.Next = page.Items, page.Next
-		return err
+		shown := slices.Clone(d.Replies)
+		if d.Accepted != nil {
+			shown = append(shown, *d.Accepted)
+		}
+		for _, r := range shown {
+			cur, ok := v.Edited[r.Record.ID()]
+			if !ok {
+				continue
+			}
+			e, err := getEntry(txn, cur)
+			if err != nil {
+				return err
+			}
+			if d.Versions == nil {
+				d.Versions = make(map[protocol.ID]Entry)
+			}
+			d.Versions[r.Record.ID()] = e
+		}
+		return nil
 	})
 	return d, err
 }

@@ -60,7 +60,7 @@ func compareWithRules(t *testing.T, s *Store, community protocol.ID, records []*
 	if _, n := s.Fingerprint(community, protocol.Position{}, protocol.MaxPosition); int(n) != accepted {
 		t.Fatalf("reconciliation set: %d items, %d accepted records", n, accepted)
 	}
-	threads, err := s.Threads(ctx, community, Newest, "", MaxLimit)
+	threads, err := s.Threads(ctx, community, Newest, ThreadFilter{}, "", MaxLimit)
 	if err != nil {
 		t.Fatal(err)
 	}

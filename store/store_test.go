@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -138,7 +139,7 @@ func TestThreadsPagination(t *testing.T) {
 	var got []protocol.ID
 	cursor := ""
 	for pages := 0; ; pages++ {
-		page, err := s.Threads(ctx, w.id, Newest, cursor, 10)
+		page, err := s.Threads(ctx, w.id, Newest, ThreadFilter{}, cursor, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,15 +163,15 @@ func TestThreadsPagination(t *testing.T) {
 		}
 	}
 	// Exactly one page: no cursor.
-	page, err := s.Threads(ctx, w.id, Newest, "", 25)
+	page, err := s.Threads(ctx, w.id, Newest, ThreadFilter{}, "", 25)
 	if err != nil || len(page.Items) != 25 || page.Next != "" {
 		t.Fatalf("one full page: %d items, next %q, err %v", len(page.Items), page.Next, err)
 	}
-	if _, err := s.Threads(ctx, w.id, Newest, "!!not a cursor", 10); !errors.Is(err, ErrBadCursor) {
+	if _, err := s.Threads(ctx, w.id, Newest, ThreadFilter{}, "!!not a cursor", 10); !errors.Is(err, ErrBadCursor) {
 		t.Fatalf("bad cursor: got %v", err)
 	}
 	// An unknown community is empty, not an error.
-	if page, err := s.Threads(ctx, protocol.ID{9}, Newest, "", 10); err != nil || len(page.Items) != 0 {
+	if page, err := s.Threads(ctx, protocol.ID{9}, Newest, ThreadFilter{}, "", 10); err != nil || len(page.Items) != 0 {
 		t.Fatalf("unknown community: %v, %v", page, err)
 	}
 	checkClean(t, s)
@@ -209,7 +210,7 @@ func TestThreadDetailAndActivity(t *testing.T) {
 	if err != nil || len(d2.Replies) != 1 || d2.Replies[0].Record.ID() != r2.ID() || d2.Next != "" {
 		t.Fatalf("second reply page: %+v %v", d2.Replies, err)
 	}
-	active, err := s.Threads(ctx, w.id, MostRecentActivity, "", 10)
+	active, err := s.Threads(ctx, w.id, MostRecentActivity, ThreadFilter{}, "", 10)
 	if err != nil || len(active.Items) != 2 || active.Items[0].Post != q.ID() || active.Items[0].LastActivity != edit.Header.Created {
 		t.Fatalf("most active: %+v %v", active.Items, err)
 	}
@@ -238,7 +239,7 @@ func TestTombstonePurgesBody(t *testing.T) {
 	if !e.Record.Purged() || !e.Meta.Deleted || e.Meta.Live() {
 		t.Fatalf("after tombstone: purged %v deleted %v", e.Record.Purged(), e.Meta.Deleted)
 	}
-	if page, _ := s.Threads(ctx, w.id, Newest, "", 10); len(page.Items) != 0 {
+	if page, _ := s.Threads(ctx, w.id, Newest, ThreadFilter{}, "", 10); len(page.Items) != 0 {
 		t.Fatal("deleted thread still listed")
 	}
 	if page, _ := s.ByTag(ctx, w.id, "private", "", 10); len(page.Items) != 0 {
@@ -281,14 +282,14 @@ func TestPendingAdmittedLater(t *testing.T) {
 	if out[2].Status != protocol.StatusPending {
 		t.Fatalf("post before its author's join: %s", out[2].Status)
 	}
-	if page, _ := s.Threads(ctx, w.id, Newest, "", 10); len(page.Items) != 0 {
+	if page, _ := s.Threads(ctx, w.id, Newest, ThreadFilter{}, "", 10); len(page.Items) != 0 {
 		t.Fatal("a pending post is listed")
 	}
 	if _, n := s.Fingerprint(w.id, protocol.Position{}, protocol.MaxPosition); n != 2 {
 		t.Fatalf("pending record in the reconciliation set: %d items", n)
 	}
 	ingest(t, s, join)
-	page, _ := s.Threads(ctx, w.id, Newest, "", 10)
+	page, _ := s.Threads(ctx, w.id, Newest, ThreadFilter{}, "", 10)
 	if len(page.Items) != 1 || page.Items[0].Post != p.ID() {
 		t.Fatalf("after the join: %d threads", len(page.Items))
 	}
@@ -380,7 +381,7 @@ func TestReactionBeforeItsTarget(t *testing.T) {
 	ingest(t, s, react)
 	checkClean(t, s)
 	ingest(t, s, p)
-	page, err := s.Threads(context.Background(), w.id, Newest, "", 10)
+	page, err := s.Threads(context.Background(), w.id, Newest, ThreadFilter{}, "", 10)
 	if err != nil || len(page.Items) != 1 || page.Items[0].Reactions.Applied != 0 {
 		t.Fatalf("the undone reaction counts: %+v %v", page.Items, err)
 	}
@@ -486,6 +487,67 @@ func TestScrubRemovesPurgedBodiesFromDisk(t *testing.T) {
 	}
 	if files := filesContaining(t, dir, secret); len(files) > 0 {
 		t.Fatalf("the purged body is still on disk in %v", files)
+	}
+	checkClean(t, s)
+}
+
+// TestThreadFiltersAndReplyEdits: lists filtered by tag, type and
+// "unanswered", paginated; an edited reply shows in its author's newest
+// version, and an edit by someone else is not shown.
+func TestThreadFiltersAndReplyEdits(t *testing.T) {
+	s, _ := openTest(t)
+	w, g := newWorld(t, protocol.JoinOpen)
+	ja, jb := w.join(alice), w.join(bob)
+	q1 := w.post(alice, "Answered question", "tls")
+	q2 := w.post(bob, "Open question", "dns")
+	d1 := w.rec(alice, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "A discussion", Tags: []string{"tls"}})
+	a1 := w.rec(founder, protocol.Refs{}, &protocol.Post{Type: protocol.PostAnnouncement, Title: "Meeting moved"})
+	r1 := w.rec(bob, protocol.Refs{Root: q1.ID()}, &protocol.Reply{Text: "first draft"})
+	r1edit := w.rec(bob, protocol.Refs{Root: q1.ID(), Target: r1.ID()}, &protocol.Reply{Text: "second draft"})
+	foreign := w.rec(alice, protocol.Refs{Root: q1.ID(), Target: r1.ID()}, &protocol.Reply{Text: "not bob's words"})
+	acc := w.rec(alice, protocol.Refs{Root: q1.ID(), Target: r1.ID()}, &protocol.Accept{})
+	ingest(t, s, g, ja, jb, q1, q2, d1, a1, r1, r1edit, foreign, acc)
+	ctx := context.Background()
+	titles := func(f ThreadFilter) []string {
+		t.Helper()
+		var out []string
+		for cursor := ""; ; {
+			page, err := s.Threads(ctx, w.id, Newest, f, cursor, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range page.Items {
+				out = append(out, v.Title)
+			}
+			if cursor = page.Next; cursor == "" {
+				return out
+			}
+		}
+	}
+	for _, tc := range []struct {
+		filter ThreadFilter
+		want   []string
+	}{
+		{ThreadFilter{}, []string{"Meeting moved", "A discussion", "Open question", "Answered question"}},
+		{ThreadFilter{Tag: "tls"}, []string{"A discussion", "Answered question"}},
+		{ThreadFilter{Type: protocol.PostQuestion}, []string{"Open question", "Answered question"}},
+		{ThreadFilter{Type: protocol.PostAnnouncement}, []string{"Meeting moved"}},
+		{ThreadFilter{Unanswered: true}, []string{"Open question"}},
+		{ThreadFilter{Unanswered: true, Tag: "tls"}, nil},
+	} {
+		if got := titles(tc.filter); !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: %q, want %q", tc.filter, got, tc.want)
+		}
+	}
+	d, err := s.Thread(ctx, w.id, q1.ID(), "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Replies) != 1 || d.Replies[0].Record.ID() != r1.ID() || d.Versions[r1.ID()].Record.ID() != r1edit.ID() {
+		t.Fatalf("replies %+v, versions %+v: want r1 shown as bob's edit", d.Replies, d.Versions)
+	}
+	if d.Accepted == nil || d.Accepted.Record.ID() != r1.ID() {
+		t.Errorf("accepted: %+v", d.Accepted)
 	}
 	checkClean(t, s)
 }

@@ -17,6 +17,8 @@ type ThreadView struct {
 	Replies      int                // live replies
 	Accepted     protocol.ID        // the accepted reply, zero if none
 	Reactions    protocol.Reactions // on the post
+	// Edited maps each edited reply to its version shown.
+	Edited map[protocol.ID]protocol.ID `cbor:",omitempty"`
 }
 
 // NoteView is a knowledge note as lists show it.
@@ -78,6 +80,15 @@ func buildView(c protocol.ID, obj protocol.Object, st *protocol.State, byID map[
 		}
 		for _, id := range append(st.Edits[t.Post], t.Replies...) {
 			v.LastActivity = max(v.LastActivity, byID[id].Header.Created)
+		}
+		for _, id := range t.Replies {
+			if cur, ok := st.Current[id]; ok && cur != id {
+				if v.Edited == nil {
+					v.Edited = make(map[protocol.ID]protocol.ID)
+				}
+				v.Edited[id] = cur
+				v.LastActivity = max(v.LastActivity, byID[cur].Header.Created)
+			}
 		}
 		return v, threadKeys(c, v)
 	case protocol.ObjectNote:

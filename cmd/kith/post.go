@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -14,12 +15,24 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// The post commands: new, list, show.
+// The post commands: new, list, show, reply, accept, edit.
 
 func (c *cli) postCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "post", Short: "Start, list and read threads"}
-	cmd.AddCommand(c.postNewCmd(), c.postListCmd(), c.postShowCmd())
+	cmd := &cobra.Command{Use: "post", Short: "Start, list, read and answer threads"}
+	cmd.AddCommand(c.postNewCmd(), c.postListCmd(), c.postShowCmd(), c.postReplyCmd(), c.postAcceptCmd(), c.postEditCmd())
 	return cmd
+}
+
+// readBody returns body, or standard input when body is "-".
+func readBody(body string) (string, error) {
+	if body != "-" {
+		return body, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(os.Stdin, protocol.MaxBodyBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("read body from standard input: %w", err)
+	}
+	return string(b), nil
 }
 
 func (c *cli) postNewCmd() *cobra.Command {
@@ -37,12 +50,8 @@ func (c *cli) postNewCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if req.Body == "-" {
-			b, err := io.ReadAll(io.LimitReader(os.Stdin, protocol.MaxBodyBytes+1))
-			if err != nil {
-				return fmt.Errorf("read body from standard input: %w", err)
-			}
-			req.Body = string(b)
+		if req.Body, err = readBody(req.Body); err != nil {
+			return err
 		}
 		switch {
 		case *question && *announcement:
@@ -65,6 +74,11 @@ func (c *cli) postListCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List threads, newest first", Args: cobra.ExactArgs(1)}
 	limit := cmd.Flags().Int("limit", 20, "how many threads")
 	all := cmd.Flags().Bool("all", false, "every thread")
+	var q api.ThreadQuery
+	cmd.Flags().StringVar(&q.Tag, "tag", "", "only threads with this `tag`")
+	cmd.Flags().StringVar(&q.Type, "type", "", "only threads of this `type`: question, discussion or announcement")
+	cmd.Flags().BoolVar(&q.Unanswered, "unanswered", false, "only questions without an accepted answer")
+	cmd.Flags().BoolVar(&q.Active, "active", false, "most recent activity first")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		id, err := protocol.ParseID(args[0])
@@ -80,7 +94,8 @@ func (c *cli) postListCmd() *cobra.Command {
 			if *all {
 				want = 500
 			}
-			page, err := cl.Threads(ctx, id, cursor, want)
+			q.Cursor, q.Limit = cursor, want
+			page, err := cl.Threads(ctx, id, q)
 			if err != nil {
 				return err
 			}
@@ -96,7 +111,11 @@ func (c *cli) postListCmd() *cobra.Command {
 		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "POST\tWHEN\tTYPE\tREPLIES\tTITLE")
 		for _, t := range items {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", t.ID, time.UnixMilli(t.Created).Format("2006-01-02 15:04"), t.Type, t.Replies, t.Title)
+			typ := t.Type
+			if t.Accepted != nil {
+				typ += " ✓"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", t.ID, time.UnixMilli(t.Created).Format("2006-01-02 15:04"), typ, t.Replies, t.Title)
 		}
 		return tw.Flush()
 	})
@@ -119,15 +138,96 @@ func (c *cli) postShowCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(out, t)
 		}
-		fmt.Fprintf(out, "%s\n%s · %s · by %.16s…\n\n%s\n", t.Title, t.Type, time.UnixMilli(t.Created).Format(time.RFC1123), t.Author, t.Body)
+		edited := ""
+		if t.Edited != 0 {
+			edited = " · edited " + time.UnixMilli(t.Edited).Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(out, "%s\n%s · %s · by %.16s…%s\n\n%s\n", t.Title, t.Type, time.UnixMilli(t.Created).Format(time.RFC1123), t.Author, edited, t.Body)
 		for _, r := range t.Replies {
-			mark := ""
+			var marks []string
 			if t.AcceptedReply != nil && t.AcceptedReply.ID == r.ID {
-				mark = " (accepted answer)"
+				marks = append(marks, "accepted answer")
 			}
-			fmt.Fprintf(out, "\n— %.16s… at %s%s\n%s\n", r.Author, time.UnixMilli(r.Created).Format("2006-01-02 15:04"), mark, r.Body)
+			if r.Edited != 0 {
+				marks = append(marks, "edited "+time.UnixMilli(r.Edited).Format("2006-01-02 15:04"))
+			}
+			if r.Deleted {
+				marks = append(marks, "deleted")
+			}
+			mark := ""
+			if len(marks) > 0 {
+				mark = " (" + strings.Join(marks, ", ") + ")"
+			}
+			fmt.Fprintf(out, "\n— %s by %.16s… at %s%s\n%s\n", r.ID, r.Author, time.UnixMilli(r.Created).Format("2006-01-02 15:04"), mark, r.Body)
 		}
 		return nil
+	})
+	return cmd
+}
+
+func (c *cli) postReplyCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "reply POST_ID", Short: "Reply to a thread, or to a reply in it (prints the reply's id)", Args: cobra.ExactArgs(1)}
+	var req api.ReplyRequest
+	cmd.Flags().StringVar(&req.Body, "body", "", "the reply (Markdown); - reads standard input")
+	cmd.MarkFlagRequired("body")
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		id, err := protocol.ParseID(args[0])
+		if err != nil {
+			return err
+		}
+		if req.Body, err = readBody(req.Body); err != nil {
+			return err
+		}
+		rid, err := cl.Reply(ctx, id, req)
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, rid)
+	})
+	return cmd
+}
+
+func (c *cli) postAcceptCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "accept REPLY_ID", Short: "Mark a reply as the accepted answer to its question (the asker or a moderator)", Args: cobra.ExactArgs(1)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		id, err := protocol.ParseID(args[0])
+		if err != nil {
+			return err
+		}
+		aid, err := cl.Accept(ctx, id)
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, aid)
+	})
+	return cmd
+}
+
+func (c *cli) postEditCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "edit ID", Short: "Write a new version of your post or reply (the old ones stay in its history)", Args: cobra.ExactArgs(1)}
+	var req api.EditRequest
+	cmd.Flags().StringVar(&req.Title, "title", "", "a new `title` (posts)")
+	cmd.Flags().StringVar(&req.Body, "body", "", "the new text (Markdown); - reads standard input")
+	cmd.Flags().StringArrayVar(&req.Tags, "tag", nil, "the post's `tags`, replacing the old ones (repeatable)")
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		id, err := protocol.ParseID(args[0])
+		if err != nil {
+			return err
+		}
+		if req.Title == "" && req.Body == "" && req.Tags == nil {
+			return fmt.Errorf("nothing to change: give --title, --body or --tag")
+		}
+		if req.Body, err = readBody(req.Body); err != nil {
+			return err
+		}
+		eid, err := cl.Edit(ctx, id, req)
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, eid)
 	})
 	return cmd
 }

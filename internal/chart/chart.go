@@ -76,7 +76,7 @@ func (c Chart) Lines(series []Series) []byte {
 		c.empty(&b, w, h)
 		return c.close(&b)
 	}
-	sx, sy := c.axes(&b, w, h, x0, x1, y0, y1)
+	sx, sy := c.axes(&b, w, h, x0, x1, y0, y1, true)
 	named := 0
 	for i, s := range series {
 		if len(s.Points) == 0 {
@@ -114,7 +114,7 @@ func (c Chart) Bars(bars []Bar) []byte {
 	for _, bar := range bars {
 		top = math.Max(top, bar.Value)
 	}
-	_, sy := c.axes(&b, w, h, 0, 1, 0, top)
+	_, sy := c.axes(&b, w, h, 0, 1, 0, top, false)
 	plotW := float64(w - marginLeft - marginRight)
 	slot := plotW / float64(len(bars))
 	labelEvery := max(1, len(bars)/12)
@@ -146,9 +146,10 @@ func (c Chart) empty(b *bytes.Buffer, w, h int) {
 	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="12" text-anchor="middle">no data</text>`+"\n", w/2, h/2)
 }
 
-// axes draws the axes with ticks and labels for the ranges given, and
-// returns the functions that place a value on each.
-func (c Chart) axes(b *bytes.Buffer, w, h int, x0, x1, y0, y1 float64) (sx, sy func(float64) float64) {
+// axes draws the axes with ticks and labels for the ranges given (x ticks
+// only if xTicks: bars label themselves), and returns the functions that
+// place a value on each.
+func (c Chart) axes(b *bytes.Buffer, w, h int, x0, x1, y0, y1 float64, xTicks bool) (sx, sy func(float64) float64) {
 	if x1 <= x0 {
 		x1 = x0 + 1
 	}
@@ -165,8 +166,10 @@ func (c Chart) axes(b *bytes.Buffer, w, h int, x0, x1, y0, y1 float64) (sx, sy f
 		y := y0 + (y1-y0)*float64(i)/4
 		fmt.Fprintf(b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, left, right, sy(y), sy(y))
 		fmt.Fprintf(b, `<text x="%.0f" y="%.1f" font-size="10" text-anchor="end">%s</text>`+"\n", left-4, sy(y)+3, number(y))
-		x := x0 + (x1-x0)*float64(i)/4
-		fmt.Fprintf(b, `<text x="%.1f" y="%.0f" font-size="10" text-anchor="middle">%s</text>`+"\n", sx(x), bottom+14, number(x))
+		if xTicks {
+			x := x0 + (x1-x0)*float64(i)/4
+			fmt.Fprintf(b, `<text x="%.1f" y="%.0f" font-size="10" text-anchor="middle">%s</text>`+"\n", sx(x), bottom+14, number(x))
+		}
 	}
 	fmt.Fprintf(b, `<text x="%.0f" y="%d" font-size="11" text-anchor="middle">%s</text>`+"\n", (left+right)/2, h-8, html.EscapeString(c.XLabel))
 	fmt.Fprintf(b, `<text x="14" y="%.0f" font-size="11" text-anchor="middle" transform="rotate(-90 14 %.0f)">%s</text>`+"\n",
@@ -191,6 +194,8 @@ func niceCeil(v float64) float64 {
 // number prints a tick value briefly.
 func number(v float64) string {
 	switch a := math.Abs(v); {
+	case a < 1e-6:
+		return "0"
 	case a >= 1e9:
 		return strconv.FormatFloat(v/1e9, 'f', -1, 64) + "G"
 	case a >= 1e6:

@@ -45,6 +45,9 @@ func TestBarsAndEmpty(t *testing.T) {
 	if n := strings.Count(string(svg), `fill="#1f77b4"`); n != 3 {
 		t.Errorf("%d bars, want 3", n)
 	}
+	if strings.Contains(string(svg), ">0.25<") {
+		t.Error("a bar chart has numeric x ticks over its bar labels")
+	}
 	for _, svg := range [][]byte{Chart{}.Bars(nil), Chart{}.Lines(nil), Chart{}.Lines([]Series{{Name: "x"}})} {
 		wellFormed(t, svg)
 		if !strings.Contains(string(svg), "no data") {
@@ -54,6 +57,11 @@ func TestBarsAndEmpty(t *testing.T) {
 }
 
 func TestNiceCeil(t *testing.T) {
+	for in, want := range map[float64]string{0: "0", 3.67e-08: "0", 0.25: "0.25", 12: "12", 12345: "12.3k", 2.5e6: "2.5M"} {
+		if got := number(in); got != want {
+			t.Errorf("number(%v) = %q, want %q", in, got, want)
+		}
+	}
 	for in, want := range map[float64]float64{0: 1, 0.3: 0.5, 1: 1, 1.1: 2, 3: 5, 7: 10, 420: 500, 1e6 + 1: 2e6} {
 		if got := niceCeil(in); got != want {
 			t.Errorf("niceCeil(%v) = %v, want %v", in, got, want)

@@ -271,12 +271,12 @@ func (l *Lab) Router(name string, upstream, private *LAN) *Router {
 	r := &Router{l.Host(name, upstream)}
 	private.gateway = private.address()
 	private.attach(r.ns, "lan0", private.gateway)
-	l.run("ip", "netns", "exec", r.ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
-	l.run("ip", "netns", "exec", r.ns, "iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "eth0", "-j", "MASQUERADE")
+	l.forward(r.ns)
+	l.iptables(r.ns, "-t", "nat", "-A", "POSTROUTING", "-o", "eth0", "-j", "MASQUERADE")
 	// Upstream may answer connections the private side opened, nothing
 	// more: the private hosts are unreachable from outside, as behind a
 	// real NAT.
-	l.run("ip", "netns", "exec", r.ns, "iptables", "-A", "FORWARD", "-i", "eth0", "-o", "lan0",
+	l.iptables(r.ns, "-A", "FORWARD", "-i", "eth0", "-o", "lan0",
 		"-m", "conntrack", "!", "--ctstate", "ESTABLISHED,RELATED", "-j", "DROP")
 	return r
 }
@@ -364,7 +364,7 @@ func (l *Lab) Gateway(name string, lans ...*LAN) *Gateway {
 		lan.gateway = lan.address()
 		g.ports[lan] = lan.attach(g.ns, fmt.Sprintf("eth%d", i), lan.gateway)
 	}
-	l.run("ip", "netns", "exec", g.ns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
+	l.forward(g.ns)
 	return g
 }
 
@@ -380,4 +380,29 @@ func (g *Gateway) set(state string) {
 	for lan, port := range g.ports {
 		g.lab.run("ip", "-n", lan.ns, "link", "set", port, state)
 	}
+}
+
+// forward turns on IPv4 forwarding in a namespace (the setting is per
+// namespace; writing it needs no sysctl binary).
+func (l *Lab) forward(ns string) {
+	l.t.Helper()
+	l.run("ip", "netns", "exec", ns, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward")
+}
+
+// iptables adds a rule in a namespace with iptables, or with
+// iptables-legacy where the kernel lacks nf_tables.
+func (l *Lab) iptables(ns string, args ...string) {
+	l.t.Helper()
+	out, err := exec.Command("ip", append([]string{"netns", "exec", ns, "iptables"}, args...)...).CombinedOutput()
+	if err == nil {
+		return
+	}
+	if _, lerr := exec.LookPath("iptables-legacy"); lerr == nil {
+		legacy, lerr := exec.Command("ip", append([]string{"netns", "exec", ns, "iptables-legacy"}, args...)...).CombinedOutput()
+		if lerr == nil {
+			return
+		}
+		out = append(out, legacy...)
+	}
+	l.t.Fatalf("netlab: iptables %s in %s: %v: %s", strings.Join(args, " "), ns, err, bytes.TrimSpace(out))
 }

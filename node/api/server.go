@@ -31,8 +31,11 @@ type Backend interface {
 	Invite(ctx context.Context, community protocol.ID, req InviteRequest) (InviteCode, error)
 	Join(ctx context.Context, code string) (protocol.ID, error)
 	Post(ctx context.Context, community protocol.ID, req PostRequest) (protocol.ID, error)
-	Threads(ctx context.Context, community protocol.ID, cursor string, limit int) (Threads, error)
+	Threads(ctx context.Context, community protocol.ID, q ThreadQuery) (Threads, error)
 	Thread(ctx context.Context, post protocol.ID) (ThreadDetail, error)
+	Reply(ctx context.Context, to protocol.ID, req ReplyRequest) (protocol.ID, error)
+	Accept(ctx context.Context, reply protocol.ID) (protocol.ID, error)
+	Edit(ctx context.Context, id protocol.ID, req EditRequest) (protocol.ID, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
 	// Events streams what the node stores until ctx ends.
 	Events(ctx context.Context) (<-chan Event, error)
@@ -76,6 +79,9 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"GET /api/communities/{id}/posts", s.threads},
 		{"POST /api/communities/{id}/posts", s.post},
 		{"GET /api/posts/{id}", s.thread},
+		{"POST /api/posts/{id}/replies", s.newReply},
+		{"POST /api/posts/{id}/edits", s.newEdit},
+		{"POST /api/replies/{id}/accept", s.accept},
 		{"POST /api/communities/{id}/sync", s.sync},
 		{"GET /api/events", s.events},
 	}
@@ -184,15 +190,50 @@ func (s *Server) threads(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	limit := 50
-	if l := r.URL.Query().Get("limit"); l != "" {
-		if _, err := fmt.Sscan(l, &limit); err != nil || limit < 1 {
+	query := r.URL.Query()
+	q := ThreadQuery{Cursor: query.Get("cursor"), Limit: 50, Active: query.Get("order") == "active",
+		Tag: query.Get("tag"), Type: query.Get("type"), Unanswered: query.Get("unanswered") == "true"}
+	if o := query.Get("order"); o != "" && o != "active" && o != "newest" {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("order %q: want newest or active", o))
+		return
+	}
+	if l := query.Get("limit"); l != "" {
+		if _, err := fmt.Sscan(l, &q.Limit); err != nil || q.Limit < 1 {
 			writeError(w, http.StatusBadRequest, fmt.Errorf("limit %q is not a positive number", l))
 			return
 		}
 	}
-	ts, err := s.backend.Threads(r.Context(), id, r.URL.Query().Get("cursor"), limit)
+	ts, err := s.backend.Threads(r.Context(), id, q)
 	s.reply(w, ts, err)
+}
+
+func (s *Server) newReply(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	var req ReplyRequest
+	if !ok || !s.decode(w, r, &req) {
+		return
+	}
+	rid, err := s.backend.Reply(r.Context(), id, req)
+	s.reply(w, Created{ID: rid}, err)
+}
+
+func (s *Server) newEdit(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	var req EditRequest
+	if !ok || !s.decode(w, r, &req) {
+		return
+	}
+	eid, err := s.backend.Edit(r.Context(), id, req)
+	s.reply(w, Created{ID: eid}, err)
+}
+
+func (s *Server) accept(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	aid, err := s.backend.Accept(r.Context(), id)
+	s.reply(w, Created{ID: aid}, err)
 }
 
 func (s *Server) thread(w http.ResponseWriter, r *http.Request) {

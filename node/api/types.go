@@ -148,6 +148,31 @@ type PostRequest struct {
 	Tags  []string `json:"tags,omitempty"`
 }
 
+// ThreadQuery is the query of GET /api/communities/{id}/posts.
+type ThreadQuery struct {
+	Cursor     string
+	Limit      int
+	Active     bool   // by latest activity instead of newest first
+	Tag        string // only threads with this tag
+	Type       string // only threads of this type: discussion, question, announcement
+	Unanswered bool   // only questions without an accepted answer
+}
+
+// ReplyRequest is POST /api/posts/{id}/replies: a reply to a thread, or
+// to a reply (threaded under it).
+type ReplyRequest struct {
+	Body string `json:"body"`
+}
+
+// EditRequest is POST /api/posts/{id}/edits: a new version of one's own
+// post or reply. Empty fields keep the current version's (a reply has
+// only a body).
+type EditRequest struct {
+	Title string   `json:"title,omitempty"`
+	Body  string   `json:"body,omitempty"`
+	Tags  []string `json:"tags,omitempty"`
+}
+
 // Thread is a thread as lists show it.
 type Thread struct {
 	ID           protocol.ID        `json:"id"`
@@ -175,12 +200,16 @@ type Message struct {
 	Created int64              `json:"created"`
 	Body    string             `json:"body"`
 	Deleted bool               `json:"deleted,omitempty"`
+	// Edited is when the version shown was written, if it is an edit.
+	Edited int64 `json:"edited,omitempty"`
 }
 
 // ThreadDetail is GET /api/posts/{id}.
 type ThreadDetail struct {
 	Thread
-	Body          string    `json:"body"`
+	Body string `json:"body"`
+	// Edited is when the version shown was written, if it is an edit.
+	Edited        int64     `json:"edited,omitempty"`
 	Replies       []Message `json:"replies"`
 	AcceptedReply *Message  `json:"accepted_reply,omitempty"`
 }

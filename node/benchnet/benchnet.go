@@ -151,7 +151,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	res.CompleteAfterAll = true
 	for _, n := range nodes {
-		page, err := n.Threads(ctx, community, "", 500)
+		page, err := n.Threads(ctx, community, api.ThreadQuery{Limit: 500})
 		if err != nil {
 			return res, err
 		}

@@ -137,13 +137,42 @@ func (c *Client) Post(ctx context.Context, community protocol.ID, req api.PostRe
 	return out.ID, c.do(ctx, http.MethodPost, "/api/communities/"+community.String()+"/posts", req, &out)
 }
 
-// Threads lists a page of a community's threads, newest first.
-func (c *Client) Threads(ctx context.Context, community protocol.ID, cursor string, limit int) (ts api.Threads, err error) {
-	q := url.Values{"limit": {fmt.Sprint(limit)}}
-	if cursor != "" {
-		q.Set("cursor", cursor)
+// Threads lists a page of a community's threads.
+func (c *Client) Threads(ctx context.Context, community protocol.ID, tq api.ThreadQuery) (ts api.Threads, err error) {
+	q := url.Values{"limit": {fmt.Sprint(tq.Limit)}}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("cursor", tq.Cursor)
+	set("tag", tq.Tag)
+	set("type", tq.Type)
+	if tq.Active {
+		q.Set("order", "active")
+	}
+	if tq.Unanswered {
+		q.Set("unanswered", "true")
 	}
 	return ts, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/posts?"+q.Encode(), nil, &ts)
+}
+
+// Reply answers a thread, or a reply in it.
+func (c *Client) Reply(ctx context.Context, to protocol.ID, req api.ReplyRequest) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/posts/"+to.String()+"/replies", req, &out)
+}
+
+// Accept marks a reply as its question's accepted answer.
+func (c *Client) Accept(ctx context.Context, reply protocol.ID) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/replies/"+reply.String()+"/accept", nil, &out)
+}
+
+// Edit writes a new version of one's own post or reply.
+func (c *Client) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/posts/"+id.String()+"/edits", req, &out)
 }
 
 // Thread returns a thread with its replies.

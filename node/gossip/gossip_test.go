@@ -252,11 +252,7 @@ func TestSpamFromMemberLimited(t *testing.T) {
 	founder, mallory := prototest.Key("founder"), prototest.Key("mallory")
 	genesis := community(t, founder)
 	id := genesis.ID()
-	a, b := newNode(t, Options{}), newNode(t, Options{})
-	connect(t, a.h, b.h)
-	a.join(t, id)
-	b.join(t, id)
-	waitPeers(t, a, id, b)
+	a, b := joinedPair(t, id)
 	raw, rawTopic := rawPeer(t, id, a)
 	founderJoin, malloryJoin := join(t, founder, id), join(t, mallory, id)
 	for _, r := range []*protocol.Record{genesis, founderJoin, malloryJoin} {
@@ -304,12 +300,7 @@ func TestOwnRecordsLimited(t *testing.T) {
 	founder := prototest.Key("founder")
 	genesis := community(t, founder)
 	id := genesis.ID()
-	a, b := newNode(t, Options{}), newNode(t, Options{})
-	connect(t, a.h, b.h)
-	a.join(t, id)
-	b.join(t, id)
-	waitPeers(t, a, id, b)
-	waitPeers(t, b, id, a)
+	a, b := joinedPair(t, id)
 	var sent, held []protocol.ID
 	for i := range authorBurst + 10 {
 		var r *protocol.Record

@@ -175,6 +175,19 @@ func (m *meshTracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}
 func (m *meshTracer) DropRPC(*pubsub.RPC, peer.ID)                         {}
 func (m *meshTracer) UndeliverableMessage(*pubsub.Message)                 {}
 
+// joinedPair starts two connected nodes in a community's topic, each
+// seeing the other there.
+func joinedPair(t *testing.T, community protocol.ID) (a, b *node) {
+	t.Helper()
+	a, b = newNode(t, Options{}), newNode(t, Options{})
+	connect(t, a.h, b.h)
+	a.join(t, community)
+	b.join(t, community)
+	waitPeers(t, a, community, b)
+	waitPeers(t, b, community, a)
+	return a, b
+}
+
 // waitPeers waits until n's gossip sees every one of want in the topic.
 func waitPeers(t *testing.T, n *node, community protocol.ID, want ...*node) {
 	t.Helper()

@@ -105,6 +105,7 @@ func (r *Result) markdown(when time.Time) []byte {
 	fmt.Fprintf(&b, "| publish to stored, live | p50 %v, p99 %v, max %v |\n", r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond))
 	fmt.Fprintf(&b, "| every node holds every post (one digest) | %v, %v after the last post |\n", r.Complete, r.CompleteAfter.Round(time.Millisecond))
 	fmt.Fprintf(&b, "| nodes stopped midway caught up | in %v after restarting |\n", r.CaughtUpIn.Round(time.Millisecond))
+	fmt.Fprintf(&b, "| footprint at the end, median (max) over nodes | %s |\n", r.endFootprint())
 	fmt.Fprintf(&b, "| growth, early to late, worst node | RSS x%.2f, heap x%.2f, goroutines %+d, open files %+d |\n", g.RSSRatio, g.HeapRatio, g.Goroutines, g.OpenFiles)
 	if len(r.StopFailures) > 0 {
 		fmt.Fprintf(&b, "| daemons that did not stop cleanly | %v |\n", r.StopFailures)
@@ -127,8 +128,12 @@ func (r *Result) latencyChart() []byte {
 		}
 		counts[e]++
 	}
-	for ; edge <= r.Max || len(edges) == 0; edge *= 2 {
+	for {
 		edges = append(edges, edge)
+		if edge >= r.Max {
+			break
+		}
+		edge *= 2
 	}
 	for _, e := range edges {
 		bars = append(bars, chart.Bar{Label: "≤" + e.String(), Value: float64(counts[e])})
@@ -162,4 +167,32 @@ func (r *Result) catchUpChart() []byte {
 		series = append(series, s)
 	}
 	return chart.Chart{Title: "Records missing after restart, nodes stopped midway", XLabel: "seconds after restart", YLabel: "records missing"}.Lines(series)
+}
+
+// endFootprint describes the last sample of every node: median and
+// maximum of each measure.
+func (r *Result) endFootprint() string {
+	last := make(map[int]Sample)
+	for _, s := range r.Samples {
+		last[s.Node] = s
+	}
+	var rss, heap, gor, files []float64
+	for _, s := range last {
+		rss = append(rss, float64(s.RSSBytes)/1e6)
+		heap = append(heap, float64(s.HeapBytes)/1e6)
+		gor = append(gor, float64(s.Goroutines))
+		files = append(files, float64(s.OpenFiles))
+	}
+	mm := func(xs []float64) (float64, float64) {
+		if len(xs) == 0 {
+			return 0, 0
+		}
+		slices.Sort(xs)
+		return xs[len(xs)/2], xs[len(xs)-1]
+	}
+	r1, r2 := mm(rss)
+	h1, h2 := mm(heap)
+	g1, g2 := mm(gor)
+	f1, f2 := mm(files)
+	return fmt.Sprintf("RSS %.0f MB (%.0f), heap %.0f MB (%.0f), goroutines %.0f (%.0f), open files %.0f (%.0f)", r1, r2, h1, h2, g1, g2, f1, f2)
 }

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+)
+
+// show reads a thread on a node.
+func (d *daemon) show(t *testing.T, post string) api.ThreadDetail {
+	t.Helper()
+	var td api.ThreadDetail
+	if err := json.Unmarshal([]byte(d.mustRun(t, "post", "show", post, "--json")), &td); err != nil {
+		t.Fatal(err)
+	}
+	return td
+}
+
+// waitThread waits until cond holds of a thread on a node.
+func waitThread(t *testing.T, d *daemon, post, what string, cond func(api.ThreadDetail) bool) api.ThreadDetail {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if r := d.run(t, "post", "show", post, "--json"); r.code == 0 {
+			var td api.ThreadDetail
+			if json.Unmarshal([]byte(r.stdout), &td) == nil && cond(td) {
+				return td
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not so on %s after 15s\ndaemon log:\n%s", what, d.home, d.logs())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// listed returns the titles a filtered `post list` prints on a node.
+func listed(t *testing.T, d *daemon, community string, flags ...string) []string {
+	t.Helper()
+	var items []api.Thread
+	if err := json.Unmarshal([]byte(d.mustRun(t, append([]string{"post", "list", community, "--all", "--json"}, flags...)...)), &items); err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, it := range items {
+		titles = append(titles, it.Title)
+	}
+	return titles
+}
+
+// TestQuestionsAndAnswers: across two daemons, a question is answered,
+// the answer threaded under, accepted by the asker (and refused to
+// someone else), edited by its author (and refused to someone else), and
+// lists filter by tag, type and "unanswered"; a member who was offline
+// sees it all once back.
+func TestQuestionsAndAnswers(t *testing.T) {
+	a, b := startDaemon(t), startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Platform")
+	code := strings.TrimSpace(a.mustRun(t, "community", "invite", community))
+	b.createdID(t, "community", "join", code)
+
+	q := a.createdID(t, "post", "new", community, "--question", "--title", "How do we rotate certificates?", "--body", "By hand today.", "--tag", "TLS")
+	a.createdID(t, "post", "new", community, "--title", "DNS migration", "--body", "Plans.", "--tag", "dns")
+	waitThreads(t, b, community, "How do we rotate certificates?", "DNS migration")
+
+	r1 := b.createdID(t, "post", "reply", q, "--body", "Automate it.")
+	r2 := b.createdID(t, "post", "reply", r1, "--body", "With an expiry alert too.")
+	waitThread(t, a, q, "both replies on a", func(td api.ThreadDetail) bool { return len(td.Replies) == 2 })
+
+	if r := b.run(t, "post", "accept", r1); r.code == 0 || !strings.Contains(r.stderr, "only the asker or a moderator") {
+		t.Errorf("accept by a non-asker: exit %d, %q", r.code, r.stderr)
+	}
+	a.createdID(t, "post", "accept", r1)
+	td := waitThread(t, b, q, "the accepted answer on b", func(td api.ThreadDetail) bool {
+		return td.AcceptedReply != nil && td.AcceptedReply.ID.String() == r1
+	})
+	if td.Accepted == nil || td.Accepted.String() != r1 {
+		t.Errorf("thread's accepted field: %v", td.Accepted)
+	}
+
+	if r := a.run(t, "post", "edit", r1, "--body", "Not my words."); r.code == 0 || !strings.Contains(r.stderr, "only its author") {
+		t.Errorf("edit of someone else's reply: exit %d, %q", r.code, r.stderr)
+	}
+	b.createdID(t, "post", "edit", r1, "--body", "Automate it with certbot.")
+	a.createdID(t, "post", "edit", q, "--title", "How do we rotate TLS certificates?")
+	td = waitThread(t, b, q, "both edits on b", func(td api.ThreadDetail) bool {
+		return td.Title == "How do we rotate TLS certificates?" && len(td.Replies) == 2 && td.Replies[0].Body == "Automate it with certbot."
+	})
+	if td.Replies[0].ID.String() != r1 || td.Replies[0].Edited == 0 || td.Edited == 0 || td.Body != "By hand today." {
+		t.Errorf("edited thread as shown: %+v", td)
+	}
+	if td.AcceptedReply == nil || td.AcceptedReply.Body != "Automate it with certbot." {
+		t.Errorf("the accepted answer does not show its new version: %+v", td.AcceptedReply)
+	}
+	if td.Replies[1].ID.String() != r2 {
+		t.Errorf("second reply %s, want %s", td.Replies[1].ID, r2)
+	}
+
+	open := b.createdID(t, "post", "new", community, "--question", "--title", "Who owns the pager?", "--tag", "oncall")
+	waitThreads(t, a, community, "How do we rotate TLS certificates?", "DNS migration", "Who owns the pager?")
+	for _, tc := range []struct {
+		flags []string
+		want  []string
+	}{
+		{[]string{"--tag", "tls"}, []string{"How do we rotate TLS certificates?"}},
+		{[]string{"--type", "question"}, []string{"Who owns the pager?", "How do we rotate TLS certificates?"}},
+		{[]string{"--type", "discussion"}, []string{"DNS migration"}},
+		{[]string{"--unanswered"}, []string{"Who owns the pager?"}},
+	} {
+		if got := listed(t, a, community, tc.flags...); !sameSet(got, tc.want) {
+			t.Errorf("post list %v: %q, want %q", tc.flags, got, tc.want)
+		}
+	}
+	if r := a.run(t, "post", "list", community, "--type", "poll"); r.code == 0 || !strings.Contains(r.stderr, "want discussion, question or announcement") {
+		t.Errorf("unknown type: exit %d, %q", r.code, r.stderr)
+	}
+
+	// b is away while a answers b's question; back, it sees the answer.
+	b.stop(t)
+	answer := a.createdID(t, "post", "reply", open, "--body", "The platform team.")
+	b = startDaemonAt(t, b.home)
+	waitThread(t, b, open, "the answer given while b was away", func(td api.ThreadDetail) bool {
+		return len(td.Replies) == 1 && td.Replies[0].ID.String() == answer
+	})
+	b.createdID(t, "post", "accept", answer)
+	waitThread(t, a, open, "b's accept on a", func(td api.ThreadDetail) bool { return td.AcceptedReply != nil })
+	if got := listed(t, a, community, "--unanswered"); len(got) != 0 {
+		t.Errorf("unanswered after both accepts: %q", got)
+	}
+}

@@ -1,0 +1,301 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// Threads and questions: posts, replies, accepted answers, edits.
+
+// Post implements api.Backend.
+func (n *Node) Post(ctx context.Context, community protocol.ID, req api.PostRequest) (protocol.ID, error) {
+	if _, err := n.member(community); err != nil {
+		return protocol.ID{}, err
+	}
+	typ, err := parsePostType(req.Type)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	r, err := n.publish(ctx, community, protocol.Refs{}, &protocol.Post{Type: typ, Title: req.Title, Text: req.Body, Tags: normalizeTags(req.Tags)})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
+var postTypes = map[string]protocol.PostType{
+	"": protocol.PostDiscussion, "discussion": protocol.PostDiscussion,
+	"question": protocol.PostQuestion, "announcement": protocol.PostAnnouncement,
+}
+
+func parsePostType(s string) (protocol.PostType, error) {
+	t, ok := postTypes[strings.ToLower(s)]
+	if !ok {
+		return 0, fmt.Errorf("%w: post type %q: want discussion, question or announcement", api.ErrBadRequest, s)
+	}
+	return t, nil
+}
+
+func postTypeName(t protocol.PostType) string {
+	for name, v := range postTypes {
+		if v == t && name != "" {
+			return name
+		}
+	}
+	return "discussion"
+}
+
+// Threads implements api.Backend.
+func (n *Node) Threads(ctx context.Context, community protocol.ID, q api.ThreadQuery) (api.Threads, error) {
+	if _, err := n.community(community); err != nil {
+		return api.Threads{}, err
+	}
+	filter := store.ThreadFilter{Tag: protocol.NormalizeTag(q.Tag), Unanswered: q.Unanswered}
+	if q.Type != "" {
+		var err error
+		if filter.Type, err = parsePostType(q.Type); err != nil {
+			return api.Threads{}, err
+		}
+	}
+	order := store.Newest
+	if q.Active {
+		order = store.MostRecentActivity
+	}
+	page, err := n.store.Threads(ctx, community, order, filter, q.Cursor, q.Limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		return api.Threads{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	if err != nil {
+		return api.Threads{}, err
+	}
+	out := api.Threads{Items: []api.Thread{}, Next: page.Next}
+	for _, v := range page.Items {
+		out.Items = append(out.Items, threadJSON(community, v))
+	}
+	return out, nil
+}
+
+func threadJSON(community protocol.ID, v store.ThreadView) api.Thread {
+	t := api.Thread{ID: v.Post, Community: community, Author: v.Author, Type: postTypeName(v.Type), Title: v.Title,
+		Tags: v.Tags, Created: v.Created, LastActivity: v.LastActivity, Replies: v.Replies}
+	if !v.Accepted.IsZero() {
+		a := v.Accepted
+		t.Accepted = &a
+	}
+	return t
+}
+
+// Thread implements api.Backend.
+func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, error) {
+	e, err := n.store.Get(ctx, post)
+	if errors.Is(err, store.ErrNotFound) {
+		return api.ThreadDetail{}, fmt.Errorf("%w: no post %s on this node", api.ErrNotFound, post)
+	}
+	if err != nil {
+		return api.ThreadDetail{}, err
+	}
+	community := e.Record.Community()
+	d, err := n.store.Thread(ctx, community, post, "", store.MaxLimit)
+	if errors.Is(err, store.ErrNotFound) {
+		return api.ThreadDetail{}, fmt.Errorf("%w: post %s is not shown (deleted, hidden, or its author not yet admitted)", api.ErrNotFound, post)
+	}
+	if err != nil {
+		return api.ThreadDetail{}, err
+	}
+	out := api.ThreadDetail{Thread: threadJSON(community, d.View), Replies: []api.Message{}}
+	if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
+		out.Body = p.Text
+	}
+	if d.Post.Record.ID() != post {
+		out.Edited = d.Post.Record.Header.Created
+	}
+	for _, r := range d.Replies {
+		out.Replies = append(out.Replies, message(r, d.Versions))
+	}
+	if d.Accepted != nil {
+		m := message(*d.Accepted, d.Versions)
+		out.AcceptedReply = &m
+	}
+	return out, nil
+}
+
+// message is a reply as first written (its id, author and time), with
+// the text of the version shown.
+func message(e store.Entry, versions map[protocol.ID]store.Entry) api.Message {
+	m := api.Message{ID: e.Record.ID(), Author: e.Record.Header.Author, Created: e.Record.Header.Created, Deleted: e.Meta.Deleted}
+	shown := e
+	if v, ok := versions[e.Record.ID()]; ok {
+		shown, m.Edited = v, v.Record.Header.Created
+	}
+	if r, ok := shown.Record.Content().(*protocol.Reply); ok {
+		m.Body = r.Text
+	}
+	return m
+}
+
+// member returns a community's membership if this node's member is
+// admitted to it, or an error that says why not.
+func (n *Node) member(community protocol.ID) (*protocol.Membership, error) {
+	m, err := n.community(community)
+	if err != nil {
+		return nil, err
+	}
+	if !m.Standing(n.id.MemberKey()).Admitted() {
+		return nil, fmt.Errorf("%w: you are not (yet) a member of this community: join it first", api.ErrForbidden)
+	}
+	return m, nil
+}
+
+func normalizeTags(in []string) []string {
+	var tags []string
+	for _, t := range in {
+		if nt := protocol.NormalizeTag(t); nt != "" && !slices.Contains(tags, nt) {
+			tags = append(tags, nt)
+		}
+	}
+	return tags
+}
+
+// original returns the record that id names, or the original it edits.
+func (n *Node) original(ctx context.Context, id protocol.ID, what string) (store.Entry, error) {
+	e, err := n.store.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Entry{}, fmt.Errorf("%w: no %s %s on this node", api.ErrNotFound, what, id)
+	}
+	if err != nil {
+		return store.Entry{}, err
+	}
+	if t := e.Record.Header.Target; !t.IsZero() && (e.Record.Header.Kind == protocol.KindPost || e.Record.Header.Kind == protocol.KindReply) {
+		return n.original(ctx, t, what)
+	}
+	if e.Meta.Deleted {
+		return store.Entry{}, fmt.Errorf("%w: %s %s was deleted", api.ErrNotFound, what, id)
+	}
+	return e, nil
+}
+
+// Reply implements api.Backend: a reply to a thread, or to a reply (it
+// then joins the same thread, under that reply).
+func (n *Node) Reply(ctx context.Context, to protocol.ID, req api.ReplyRequest) (protocol.ID, error) {
+	if strings.TrimSpace(req.Body) == "" {
+		return protocol.ID{}, fmt.Errorf("%w: a reply needs a body", api.ErrBadRequest)
+	}
+	e, err := n.original(ctx, to, "post")
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	community := e.Record.Community()
+	if _, err := n.member(community); err != nil {
+		return protocol.ID{}, err
+	}
+	refs := protocol.Refs{Root: to}
+	switch e.Record.Header.Kind {
+	case protocol.KindPost:
+		refs.Root = e.Record.ID()
+	case protocol.KindReply:
+		refs = protocol.Refs{Root: e.Record.Header.Root, Parents: []protocol.ID{e.Record.ID()}}
+	default:
+		return protocol.ID{}, fmt.Errorf("%w: %s is a %s, not a post or a reply", api.ErrBadRequest, to, e.Record.Header.Kind)
+	}
+	r, err := n.publish(ctx, community, refs, &protocol.Reply{Text: req.Body})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
+// Accept implements api.Backend: mark a reply as the accepted answer of
+// its thread, a question. Every node refuses an accept by anyone but the
+// asker or a moderator; this says so before signing one.
+func (n *Node) Accept(ctx context.Context, reply protocol.ID) (protocol.ID, error) {
+	e, err := n.original(ctx, reply, "reply")
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	if e.Record.Header.Kind != protocol.KindReply {
+		return protocol.ID{}, fmt.Errorf("%w: %s is a %s: accept a reply", api.ErrBadRequest, reply, e.Record.Header.Kind)
+	}
+	community, root := e.Record.Community(), e.Record.Header.Root
+	m, err := n.member(community)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	d, err := n.store.Thread(ctx, community, root, "", 1)
+	if err != nil {
+		return protocol.ID{}, fmt.Errorf("%w: the thread of reply %s is not shown here", api.ErrNotFound, reply)
+	}
+	if d.View.Type != protocol.PostQuestion {
+		return protocol.ID{}, fmt.Errorf("%w: the thread is a %s: only a question has an accepted answer", api.ErrBadRequest, postTypeName(d.View.Type))
+	}
+	me := n.id.MemberKey()
+	if d.View.Author != me && !m.Standing(me).Moderates() {
+		return protocol.ID{}, fmt.Errorf("%w: only the asker or a moderator may accept an answer", api.ErrForbidden)
+	}
+	r, err := n.publish(ctx, community, protocol.Refs{Root: root, Target: e.Record.ID()}, &protocol.Accept{})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
+// Edit implements api.Backend: a new version of one's own post or reply;
+// the versions before it stay in the history.
+func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (protocol.ID, error) {
+	e, err := n.original(ctx, id, "post")
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	community, orig := e.Record.Community(), e.Record.ID()
+	if _, err := n.member(community); err != nil {
+		return protocol.ID{}, err
+	}
+	if e.Record.Header.Author != n.id.MemberKey() {
+		return protocol.ID{}, fmt.Errorf("%w: only its author may edit a post or a reply", api.ErrForbidden)
+	}
+	switch e.Record.Header.Kind {
+	case protocol.KindPost:
+		d, err := n.store.Thread(ctx, community, orig, "", 1)
+		if err != nil {
+			return protocol.ID{}, fmt.Errorf("%w: post %s is not shown here", api.ErrNotFound, id)
+		}
+		cur, _ := d.Post.Record.Content().(*protocol.Post)
+		if cur == nil {
+			return protocol.ID{}, fmt.Errorf("%w: post %s has no text left to edit", api.ErrBadRequest, id)
+		}
+		next := *cur
+		if req.Title != "" {
+			next.Title = req.Title
+		}
+		if req.Body != "" {
+			next.Text = req.Body
+		}
+		if req.Tags != nil {
+			next.Tags = normalizeTags(req.Tags)
+		}
+		r, err := n.publish(ctx, community, protocol.Refs{Target: orig}, &next)
+		if err != nil {
+			return protocol.ID{}, err
+		}
+		return r.ID(), nil
+	case protocol.KindReply:
+		if req.Title != "" || req.Tags != nil {
+			return protocol.ID{}, fmt.Errorf("%w: a reply has no title or tags, only a body", api.ErrBadRequest)
+		}
+		if strings.TrimSpace(req.Body) == "" {
+			return protocol.ID{}, fmt.Errorf("%w: the new version needs a body", api.ErrBadRequest)
+		}
+		r, err := n.publish(ctx, community, protocol.Refs{Root: e.Record.Header.Root, Target: orig}, &protocol.Reply{Text: req.Body})
+		if err != nil {
+			return protocol.ID{}, err
+		}
+		return r.ID(), nil
+	}
+	return protocol.ID{}, fmt.Errorf("%w: %s is a %s, not a post or a reply", api.ErrBadRequest, id, e.Record.Header.Kind)
+}
