@@ -129,7 +129,8 @@ func (n *Node) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	if n.host, err = kithhost.New(kithhost.Config{Key: key, Listen: n.cfg.Listen, Loopback: n.cfg.Loopback, Relays: relays, Anchor: n.cfg.Anchor}); err != nil {
+	hc := kithhost.Config{Key: key, Listen: n.cfg.Listen, Loopback: n.cfg.Loopback, Relays: relays, Anchor: n.cfg.Anchor}
+	if n.host, err = n.startHost(hc); err != nil {
 		return fmt.Errorf("start libp2p host: %w", err)
 	}
 	n.peerID = n.host.ID()

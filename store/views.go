@@ -32,6 +32,8 @@ type NoteView struct {
 	Tags      []string
 	Created   int64 // unix ms of the first revision
 	Updated   int64 // unix ms of the current revision
+	// From is the thread the note was promoted from, zero if none.
+	From protocol.ID `cbor:",omitempty"`
 }
 
 // EventView is an event with its answers counted.
@@ -98,7 +100,7 @@ func buildView(c protocol.ID, obj protocol.Object, st *protocol.State, byID map[
 		}
 		root, cur := byID[n.Root], byID[n.Current()]
 		v := &NoteView{Root: n.Root, Current: cur.ID(), Heads: n.Heads, Revisions: len(n.Revisions),
-			Author: root.Header.Author, Created: root.Header.Created, Updated: cur.Header.Created}
+			Author: root.Header.Author, Created: root.Header.Created, Updated: cur.Header.Created, From: root.Header.Target}
 		if body, ok := cur.Content().(*protocol.Note); ok {
 			v.Title, v.Tags = body.Title, body.Tags
 		}

@@ -36,6 +36,11 @@ type Backend interface {
 	Reply(ctx context.Context, to protocol.ID, req ReplyRequest) (protocol.ID, error)
 	Accept(ctx context.Context, reply protocol.ID) (protocol.ID, error)
 	Edit(ctx context.Context, id protocol.ID, req EditRequest) (protocol.ID, error)
+	NewNote(ctx context.Context, community protocol.ID, req NoteRequest) (protocol.ID, error)
+	Notes(ctx context.Context, community protocol.ID, cursor string, limit int) (Notes, error)
+	Note(ctx context.Context, id protocol.ID) (NoteDetail, error)
+	Revise(ctx context.Context, id protocol.ID, req RevisionRequest) (protocol.ID, error)
+	NoteDiff(ctx context.Context, id, a, b protocol.ID) (NoteDiff, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
 	// Events streams what the node stores until ctx ends.
 	Events(ctx context.Context) (<-chan Event, error)
@@ -82,6 +87,11 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"POST /api/posts/{id}/replies", s.newReply},
 		{"POST /api/posts/{id}/edits", s.newEdit},
 		{"POST /api/replies/{id}/accept", s.accept},
+		{"GET /api/communities/{id}/notes", s.notes},
+		{"POST /api/communities/{id}/notes", s.newNote},
+		{"GET /api/notes/{id}", s.note},
+		{"POST /api/notes/{id}/revisions", s.revise},
+		{"GET /api/notes/{id}/diff", s.noteDiff},
 		{"POST /api/communities/{id}/sync", s.sync},
 		{"GET /api/events", s.events},
 	}
@@ -191,17 +201,14 @@ func (s *Server) threads(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	query := r.URL.Query()
-	q := ThreadQuery{Cursor: query.Get("cursor"), Limit: 50, Active: query.Get("order") == "active",
+	q := ThreadQuery{Cursor: query.Get("cursor"), Active: query.Get("order") == "active",
 		Tag: query.Get("tag"), Type: query.Get("type"), Unanswered: query.Get("unanswered") == "true"}
 	if o := query.Get("order"); o != "" && o != "active" && o != "newest" {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("order %q: want newest or active", o))
 		return
 	}
-	if l := query.Get("limit"); l != "" {
-		if _, err := fmt.Sscan(l, &q.Limit); err != nil || q.Limit < 1 {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("limit %q is not a positive number", l))
-			return
-		}
+	if q.Limit, ok = s.limit(w, r); !ok {
+		return
 	}
 	ts, err := s.backend.Threads(r.Context(), id, q)
 	s.reply(w, ts, err)
@@ -262,6 +269,18 @@ func (s *Server) pathID(w http.ResponseWriter, r *http.Request) (protocol.ID, bo
 		return protocol.ID{}, false
 	}
 	return id, true
+}
+
+// limit reads the limit query parameter: 50 if absent.
+func (s *Server) limit(w http.ResponseWriter, r *http.Request) (int, bool) {
+	limit := 50
+	if l := r.URL.Query().Get("limit"); l != "" {
+		if _, err := fmt.Sscan(l, &limit); err != nil || limit < 1 {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("limit %q is not a positive number", l))
+			return 0, false
+		}
+	}
+	return limit, true
 }
 
 // decode reads a JSON request body, refusing unknown fields.

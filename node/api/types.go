@@ -214,6 +214,87 @@ type ThreadDetail struct {
 	AcceptedReply *Message  `json:"accepted_reply,omitempty"`
 }
 
+// NoteRequest is POST /api/communities/{id}/notes: a new note, or, with
+// From, a thread promoted to a note (empty fields are filled from it).
+type NoteRequest struct {
+	Title string       `json:"title"`
+	Body  string       `json:"body"`
+	Tags  []string     `json:"tags,omitempty"`
+	From  *protocol.ID `json:"from,omitempty"`
+}
+
+// RevisionRequest is POST /api/notes/{id}/revisions: a new revision that
+// follows Parents (default: every current head, so that it merges them).
+// Empty fields keep the current revision's; Revert copies an earlier
+// revision's title, text and tags instead.
+type RevisionRequest struct {
+	Title   string        `json:"title,omitempty"`
+	Body    string        `json:"body,omitempty"`
+	Tags    []string      `json:"tags,omitempty"`
+	Parents []protocol.ID `json:"parents,omitempty"`
+	Revert  *protocol.ID  `json:"revert,omitempty"`
+}
+
+// Note is a note as lists show it; its id is its first revision's.
+type Note struct {
+	ID        protocol.ID        `json:"id"`
+	Community protocol.ID        `json:"community"`
+	Author    protocol.PublicKey `json:"author"` // of the first revision
+	Title     string             `json:"title"`
+	Tags      []string           `json:"tags,omitempty"`
+	Created   int64              `json:"created"`
+	Updated   int64              `json:"updated"`
+	Revisions int                `json:"revisions"`
+	Heads     int                `json:"heads"` // more than one: edits made apart, waiting for a merge
+	From      *protocol.ID       `json:"from,omitempty"`
+}
+
+// Notes is a page of notes.
+type Notes struct {
+	Items []Note `json:"items"`
+	Next  string `json:"next,omitempty"`
+}
+
+// Revision is one revision of a note.
+type Revision struct {
+	ID      protocol.ID        `json:"id"`
+	Author  protocol.PublicKey `json:"author"`
+	Created int64              `json:"created"`
+	Title   string             `json:"title"`
+	Parents []protocol.ID      `json:"parents,omitempty"`
+}
+
+// Head is a current head of a note, with its text.
+type Head struct {
+	Revision
+	Body string   `json:"body"`
+	Tags []string `json:"tags,omitempty"`
+}
+
+// NoteDetail is GET /api/notes/{id}: the note, its heads (the current one
+// first) and every revision in order.
+type NoteDetail struct {
+	Note
+	Heads   []Head     `json:"heads_detail"`
+	History []Revision `json:"history"`
+}
+
+// NoteDiff is GET /api/notes/{id}/diff?a=&b=: what revision b changed
+// against revision a, line by line.
+type NoteDiff struct {
+	A      protocol.ID `json:"a"`
+	B      protocol.ID `json:"b"`
+	TitleA string      `json:"title_a"`
+	TitleB string      `json:"title_b"`
+	Lines  []DiffLine  `json:"lines"`
+}
+
+// DiffLine is one line of a diff: op is " ", "-" or "+".
+type DiffLine struct {
+	Op   string `json:"op"`
+	Text string `json:"text"`
+}
+
 // Error is the body of every error answer.
 type Error struct {
 	Error string `json:"error"`

@@ -29,6 +29,7 @@ const (
 	APIAddrFile   = "api.addr"    // the running daemon's API address; removed when it stops
 	APITokenFile  = "api.token"   // the API's bearer token, 0600
 	PeersFile     = "peers.json"  // the members' nodes last met, to reconnect to on start
+	PortsFile     = "ports.json"  // the ports the node last listened on, reused when the config says 0
 )
 
 var (

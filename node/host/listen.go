@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"slices"
 
 	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
@@ -12,6 +13,14 @@ var (
 	defaultListen  = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
 	loopbackListen = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
 )
+
+// DefaultListen returns the addresses a host listens on when given none.
+func DefaultListen(loopback bool) []string {
+	if loopback {
+		return slices.Clone(loopbackListen)
+	}
+	return slices.Clone(defaultListen)
+}
 
 // listenAddrs parses and checks the listen addresses, or returns the
 // defaults when there are none. libp2p starts as long as one address

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/client"
+	"github.com/kith-network/kith/protocol"
+)
+
+// The note commands: the community's knowledge base, edited as a wiki.
+
+func (c *cli) noteCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "note", Short: "Write, edit and read the community's knowledge notes"}
+	cmd.AddCommand(c.noteNewCmd(), c.noteEditCmd(), c.noteShowCmd(), c.noteHistoryCmd(), c.noteDiffCmd(),
+		c.noteRevertCmd(), c.noteListCmd(), c.notePromoteCmd())
+	return cmd
+}
+
+// parseIDs parses command arguments as record ids.
+func parseIDs(args []string) ([]protocol.ID, error) {
+	ids := make([]protocol.ID, len(args))
+	for i, a := range args {
+		var err error
+		if ids[i], err = protocol.ParseID(a); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+func (c *cli) noteNewCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Write a new note (prints its id)", Args: cobra.ExactArgs(1)}
+	var req api.NoteRequest
+	cmd.Flags().StringVar(&req.Title, "title", "", "the note's `title` (required)")
+	cmd.Flags().StringVar(&req.Body, "body", "", "its text (Markdown); - reads standard input")
+	cmd.Flags().StringArrayVar(&req.Tags, "tag", nil, "a `tag` (repeatable)")
+	cmd.MarkFlagRequired("title")
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		if req.Body, err = readBody(req.Body); err != nil {
+			return err
+		}
+		id, err := cl.NewNote(ctx, ids[0], req)
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, id)
+	})
+	return cmd
+}
+
+func (c *cli) notePromoteCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "promote POST_ID", Short: "Turn a thread into a note: its question and accepted answer (the note records where it came from)", Args: cobra.ExactArgs(1)}
+	var req api.NoteRequest
+	cmd.Flags().StringVar(&req.Title, "title", "", "the note's `title` (default: the thread's)")
+	cmd.Flags().StringVar(&req.Body, "body", "", "its text (default: the post and its accepted answer); - reads standard input")
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		if req.Body, err = readBody(req.Body); err != nil {
+			return err
+		}
+		thread, err := cl.Thread(ctx, ids[0])
+		if err != nil {
+			return err
+		}
+		req.From = &ids[0]
+		id, err := cl.NewNote(ctx, thread.Community, req)
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, id)
+	})
+	return cmd
+}
+
+// revise is the body of note edit and note revert.
+func (c *cli) revise(asJSON *bool, req func(args []protocol.ID) api.RevisionRequest) func(*cobra.Command, []string) error {
+	return c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		r := req(ids)
+		if r.Body, err = readBody(r.Body); err != nil {
+			return err
+		}
+		id, err := cl.Revise(ctx, ids[0], r)
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, id)
+	})
+}
+
+func (c *cli) noteEditCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "edit NOTE_ID", Short: "Write a new revision of a note (any member may); it merges concurrent heads unless --parent says otherwise", Args: cobra.ExactArgs(1)}
+	var tmpl api.RevisionRequest
+	var parents []string
+	cmd.Flags().StringVar(&tmpl.Title, "title", "", "a new `title`")
+	cmd.Flags().StringVar(&tmpl.Body, "body", "", "the new text (Markdown); - reads standard input")
+	cmd.Flags().StringArrayVar(&tmpl.Tags, "tag", nil, "the note's `tags`, replacing the old ones (repeatable)")
+	cmd.Flags().StringArrayVar(&parents, "parent", nil, "the `revision` this one follows (repeatable; default: every current head)")
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if tmpl.Title == "" && tmpl.Body == "" && tmpl.Tags == nil && len(parents) < 2 {
+			return fmt.Errorf("nothing to change: give --title, --body or --tag (or several --parent to merge)")
+		}
+		ps, err := parseIDs(parents)
+		if err != nil {
+			return err
+		}
+		tmpl.Parents = ps
+		return c.revise(asJSON, func([]protocol.ID) api.RevisionRequest { return tmpl })(cmd, args)
+	}
+	return cmd
+}
+
+func (c *cli) noteRevertCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "revert NOTE_ID REVISION", Short: "Write a new revision with an earlier revision's text", Args: cobra.ExactArgs(2)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.revise(asJSON, func(ids []protocol.ID) api.RevisionRequest {
+		return api.RevisionRequest{Revert: &ids[1]}
+	})
+	return cmd
+}
+
+func (c *cli) noteShowCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "show NOTE_ID", Short: "Show a note's current text (and every head if edits were made apart)", Args: cobra.ExactArgs(1)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		n, err := cl.Note(ctx, ids[0])
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if *asJSON {
+			return printJSON(out, n)
+		}
+		fmt.Fprintf(out, "%s\n%d revisions · updated %s\n", n.Title, n.Revisions, time.UnixMilli(n.Updated).Format("2006-01-02 15:04"))
+		if n.From != nil {
+			fmt.Fprintf(out, "promoted from thread %s\n", n.From)
+		}
+		if len(n.Heads) > 1 {
+			fmt.Fprintf(out, "\n%d heads: edits made apart; `kith note edit %s` merges them\n", len(n.Heads), n.ID)
+		}
+		for i, h := range n.Heads {
+			if len(n.Heads) > 1 {
+				fmt.Fprintf(out, "\n=== head %d: %s by %.16s… at %s\n", i+1, h.ID, h.Author, time.UnixMilli(h.Created).Format("2006-01-02 15:04"))
+			}
+			fmt.Fprintf(out, "\n%s\n", h.Body)
+		}
+		return nil
+	})
+	return cmd
+}
+
+func (c *cli) noteHistoryCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "history NOTE_ID", Short: "List every revision of a note with its author and time", Args: cobra.ExactArgs(1)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		n, err := cl.Note(ctx, ids[0])
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), n.History)
+		}
+		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "REVISION\tWHEN\tAUTHOR\tFOLLOWS\tTITLE")
+		for _, r := range n.History {
+			fmt.Fprintf(tw, "%s\t%s\t%.16s…\t%d\t%s\n", r.ID, time.UnixMilli(r.Created).Format("2006-01-02 15:04"), r.Author, len(r.Parents), r.Title)
+		}
+		return tw.Flush()
+	})
+	return cmd
+}
+
+func (c *cli) noteDiffCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "diff NOTE_ID REV_A REV_B", Short: "Show what REV_B changed against REV_A", Args: cobra.ExactArgs(3)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		d, err := cl.NoteDiff(ctx, ids[0], ids[1], ids[2])
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if *asJSON {
+			return printJSON(out, d)
+		}
+		fmt.Fprintf(out, "--- %s %s\n+++ %s %s\n", d.A, d.TitleA, d.B, d.TitleB)
+		for _, l := range d.Lines {
+			fmt.Fprintf(out, "%s%s\n", l.Op, l.Text)
+		}
+		return nil
+	})
+	return cmd
+}
+
+func (c *cli) noteListCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List notes, most recently updated first", Args: cobra.ExactArgs(1)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		items := []api.Note{}
+		for cursor := ""; ; {
+			page, err := cl.Notes(ctx, ids[0], cursor, 500)
+			if err != nil {
+				return err
+			}
+			items = append(items, page.Items...)
+			if cursor = page.Next; cursor == "" {
+				break
+			}
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), items)
+		}
+		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NOTE\tUPDATED\tREVISIONS\tHEADS\tTITLE")
+		for _, n := range items {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", n.ID, time.UnixMilli(n.Updated).Format("2006-01-02 15:04"), n.Revisions, n.Heads, n.Title)
+		}
+		return tw.Flush()
+	})
+	return cmd
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+)
+
+// waitNote waits until cond holds of a note on a node.
+func waitNote(t *testing.T, d *daemon, note, what string, cond func(api.NoteDetail) bool) api.NoteDetail {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if r := d.run(t, "note", "show", note, "--json"); r.code == 0 {
+			var n api.NoteDetail
+			if json.Unmarshal([]byte(r.stdout), &n) == nil && cond(n) {
+				return n
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not so on %s after 15s\ndaemon log:\n%s", what, d.home, d.logs())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestNotes: the knowledge base across two daemons. A note written on one
+// is edited on the other (any member may), its history lists both
+// revisions with their authors, diff shows the change, revert brings the
+// old text back as a new revision; edits made while the two were apart
+// show as two heads on both, until an edit merges them; a thread
+// promoted to a note keeps its question, accepted answer and origin.
+func TestNotes(t *testing.T) {
+	a, b := startDaemon(t), startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Runbooks")
+	code := strings.TrimSpace(a.mustRun(t, "community", "invite", community))
+	b.createdID(t, "community", "join", code)
+
+	note := a.createdID(t, "note", "new", community, "--title", "Certificate rotation", "--body", "1. Renew.\n2. Deploy.\n", "--tag", "tls")
+	waitNote(t, b, note, "the note on b", func(n api.NoteDetail) bool { return n.Title == "Certificate rotation" })
+	v2 := b.createdID(t, "note", "edit", note, "--body", "1. Renew.\n2. Deploy.\n3. Check expiry alerts.\n")
+	n := waitNote(t, a, note, "b's revision on a", func(n api.NoteDetail) bool { return n.Revisions == 2 })
+	if len(n.Heads) != 1 || n.Heads[0].ID.String() != v2 || !strings.Contains(n.Heads[0].Body, "Check expiry") {
+		t.Fatalf("after b's edit a shows %+v", n.Heads)
+	}
+	if len(n.History) != 2 || n.History[0].ID.String() != note || n.History[1].Author == n.History[0].Author {
+		t.Errorf("history: %+v", n.History)
+	}
+	diff := a.mustRun(t, "note", "diff", note, note, v2)
+	if !strings.Contains(diff, "+3. Check expiry alerts.") || !strings.Contains(diff, " 1. Renew.") {
+		t.Errorf("diff:\n%s", diff)
+	}
+	hist := a.mustRun(t, "note", "history", note)
+	if !strings.Contains(hist, note) || !strings.Contains(hist, v2) {
+		t.Errorf("history:\n%s", hist)
+	}
+	a.createdID(t, "note", "revert", note, note)
+	n = waitNote(t, b, note, "the revert on b", func(n api.NoteDetail) bool { return n.Revisions == 3 })
+	if n.Heads[0].Body != "1. Renew.\n2. Deploy.\n" {
+		t.Errorf("after revert: %q", n.Heads[0].Body)
+	}
+
+	// Apart: each edits while the other is stopped.
+	b.stop(t)
+	a.createdID(t, "note", "edit", note, "--body", "a's version\n")
+	a.stop(t)
+	b = startDaemonAt(t, b.home)
+	b.createdID(t, "note", "edit", note, "--body", "b's version\n")
+	a = startDaemonAt(t, a.home)
+	for _, d := range []*daemon{a, b} {
+		n = waitNote(t, d, note, "two heads", func(n api.NoteDetail) bool { return len(n.Heads) == 2 })
+		if n.Revisions != 5 {
+			t.Errorf("%d revisions, want 5", n.Revisions)
+		}
+	}
+	if out := a.mustRun(t, "note", "show", note); !strings.Contains(out, "2 heads") || !strings.Contains(out, "a's version") || !strings.Contains(out, "b's version") {
+		t.Errorf("show with two heads:\n%s", out)
+	}
+	a.createdID(t, "note", "edit", note, "--body", "a's version\nb's version\n")
+	for _, d := range []*daemon{a, b} {
+		waitNote(t, d, note, "merged", func(n api.NoteDetail) bool {
+			return len(n.Heads) == 1 && n.Heads[0].Body == "a's version\nb's version\n" && len(n.Heads[0].Parents) == 2
+		})
+	}
+
+	// Promote an answered question.
+	q := b.createdID(t, "post", "new", community, "--question", "--title", "How long are certificates valid?", "--body", "Asking for the audit.", "--tag", "tls")
+	waitThreads(t, a, community, "How long are certificates valid?")
+	r := a.createdID(t, "post", "reply", q, "--body", "90 days with our CA.")
+	waitThread(t, b, q, "the reply on b", func(td api.ThreadDetail) bool { return len(td.Replies) == 1 })
+	b.createdID(t, "post", "accept", r)
+	promoted := b.createdID(t, "note", "promote", q)
+	n = waitNote(t, a, promoted, "the promoted note on a", func(n api.NoteDetail) bool { return n.From != nil })
+	if n.From.String() != q || n.Title != "How long are certificates valid?" || !strings.Contains(n.Heads[0].Body, "90 days") || !strings.Contains(n.Heads[0].Body, "Asking for the audit.") {
+		t.Errorf("promoted note: %+v", n)
+	}
+	var list []api.Note
+	if err := json.Unmarshal([]byte(a.mustRun(t, "note", "list", community, "--json")), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 {
+		t.Errorf("note list: %+v", list)
+	}
+	if r := a.run(t, "note", "diff", note, note, q); r.code == 0 || !strings.Contains(r.stderr, "not a live revision") {
+		t.Errorf("diff against a post: exit %d, %q", r.code, r.stderr)
+	}
+}

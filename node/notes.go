@@ -1,0 +1,245 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kith-network/kith/internal/textdiff"
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// Notes, the community's knowledge base: any member may write a new
+// revision of any note, as in a wiki. Revisions made apart become
+// concurrent heads, shown until a revision follows them all (a merge).
+
+// NewNote implements api.Backend.
+func (n *Node) NewNote(ctx context.Context, community protocol.ID, req api.NoteRequest) (protocol.ID, error) {
+	if _, err := n.member(community); err != nil {
+		return protocol.ID{}, err
+	}
+	body := &protocol.Note{Title: req.Title, Text: req.Body, Tags: normalizeTags(req.Tags)}
+	refs := protocol.Refs{}
+	if req.From != nil {
+		// Promoted from a thread: the question and its accepted answer,
+		// unless the caller wrote the note's text.
+		d, err := n.store.Thread(ctx, community, *req.From, "", 1)
+		if errors.Is(err, store.ErrNotFound) {
+			return protocol.ID{}, fmt.Errorf("%w: no thread %s in this community", api.ErrNotFound, *req.From)
+		}
+		if err != nil {
+			return protocol.ID{}, err
+		}
+		refs.Target = *req.From
+		if body.Title == "" {
+			body.Title = d.View.Title
+		}
+		if body.Tags == nil {
+			body.Tags = d.View.Tags
+		}
+		if body.Text == "" {
+			body.Text = promotedText(d)
+		}
+	}
+	if strings.TrimSpace(body.Title) == "" {
+		return protocol.ID{}, fmt.Errorf("%w: a note needs a title", api.ErrBadRequest)
+	}
+	r, err := n.publish(ctx, community, refs, body)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
+// promotedText is a thread's post and accepted answer, as a note's text.
+func promotedText(d store.ThreadDetail) string {
+	var b strings.Builder
+	if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
+		b.WriteString(p.Text)
+	}
+	if d.Accepted != nil {
+		shown := *d.Accepted
+		if v, ok := d.Versions[shown.Record.ID()]; ok {
+			shown = v
+		}
+		if r, ok := shown.Record.Content().(*protocol.Reply); ok {
+			b.WriteString("\n\n## Answer\n\n" + r.Text)
+		}
+	}
+	return b.String()
+}
+
+// Notes implements api.Backend: a community's notes, most recently
+// updated first.
+func (n *Node) Notes(ctx context.Context, community protocol.ID, cursor string, limit int) (api.Notes, error) {
+	if _, err := n.community(community); err != nil {
+		return api.Notes{}, err
+	}
+	page, err := n.store.Notes(ctx, community, cursor, limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		return api.Notes{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	if err != nil {
+		return api.Notes{}, err
+	}
+	out := api.Notes{Items: []api.Note{}, Next: page.Next}
+	for _, v := range page.Items {
+		out.Items = append(out.Items, noteJSON(community, v))
+	}
+	return out, nil
+}
+
+func noteJSON(community protocol.ID, v store.NoteView) api.Note {
+	out := api.Note{ID: v.Root, Community: community, Author: v.Author, Title: v.Title, Tags: v.Tags,
+		Created: v.Created, Updated: v.Updated, Revisions: v.Revisions, Heads: len(v.Heads)}
+	if !v.From.IsZero() {
+		from := v.From
+		out.From = &from
+	}
+	return out
+}
+
+// note finds the note a revision id belongs to.
+func (n *Node) note(ctx context.Context, id protocol.ID) (store.NoteDetail, error) {
+	e, err := n.store.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.NoteDetail{}, fmt.Errorf("%w: no note %s on this node", api.ErrNotFound, id)
+	}
+	if err != nil {
+		return store.NoteDetail{}, err
+	}
+	if e.Record.Header.Kind != protocol.KindNote {
+		return store.NoteDetail{}, fmt.Errorf("%w: %s is a %s, not a note", api.ErrBadRequest, id, e.Record.Header.Kind)
+	}
+	root := e.Record.Header.Root
+	if root.IsZero() {
+		root = id
+	}
+	d, err := n.store.Note(ctx, e.Record.Community(), root)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.NoteDetail{}, fmt.Errorf("%w: note %s is not shown (deleted, hidden, or its author not yet admitted)", api.ErrNotFound, id)
+	}
+	return d, err
+}
+
+func revision(e store.Entry) api.Revision {
+	h := e.Record.Header
+	rev := api.Revision{ID: e.Record.ID(), Author: h.Author, Created: h.Created, Parents: h.Parents}
+	if b, ok := e.Record.Content().(*protocol.Note); ok {
+		rev.Title = b.Title
+	}
+	return rev
+}
+
+// Note implements api.Backend: a note with its heads and history, by the
+// id of any of its revisions.
+func (n *Node) Note(ctx context.Context, id protocol.ID) (api.NoteDetail, error) {
+	d, err := n.note(ctx, id)
+	if err != nil {
+		return api.NoteDetail{}, err
+	}
+	community := d.Heads[0].Record.Community() // a live note has a head
+	out := api.NoteDetail{Note: noteJSON(community, d.View), Heads: []api.Head{}, History: []api.Revision{}}
+	for _, h := range d.Heads {
+		head := api.Head{Revision: revision(h)}
+		if b, ok := h.Record.Content().(*protocol.Note); ok {
+			head.Body, head.Tags = b.Text, b.Tags
+		}
+		out.Heads = append(out.Heads, head)
+	}
+	for _, e := range d.History {
+		out.History = append(out.History, revision(e))
+	}
+	return out, nil
+}
+
+// Revise implements api.Backend: a new revision of a note, following the
+// given revisions or every current head (merging them).
+func (n *Node) Revise(ctx context.Context, id protocol.ID, req api.RevisionRequest) (protocol.ID, error) {
+	d, err := n.note(ctx, id)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	community := d.Heads[0].Record.Community()
+	if _, err := n.member(community); err != nil {
+		return protocol.ID{}, err
+	}
+	byID := make(map[protocol.ID]store.Entry, len(d.History))
+	for _, e := range d.History {
+		byID[e.Record.ID()] = e
+	}
+	parents := req.Parents
+	if len(parents) == 0 {
+		for _, h := range d.Heads {
+			parents = append(parents, h.Record.ID())
+		}
+	}
+	for _, p := range parents {
+		if _, ok := byID[p]; !ok {
+			return protocol.ID{}, fmt.Errorf("%w: %s is not a live revision of this note", api.ErrBadRequest, p)
+		}
+	}
+	base, _ := d.Heads[0].Record.Content().(*protocol.Note)
+	if req.Revert != nil {
+		old, ok := byID[*req.Revert]
+		if !ok {
+			return protocol.ID{}, fmt.Errorf("%w: %s is not a live revision of this note", api.ErrBadRequest, *req.Revert)
+		}
+		base, _ = old.Record.Content().(*protocol.Note)
+	}
+	if base == nil {
+		return protocol.ID{}, fmt.Errorf("%w: that revision has no text left to start from", api.ErrBadRequest)
+	}
+	next := *base
+	if req.Title != "" {
+		next.Title = req.Title
+	}
+	if req.Body != "" {
+		next.Text = req.Body
+	}
+	if req.Tags != nil {
+		next.Tags = normalizeTags(req.Tags)
+	}
+	slices.SortFunc(parents, protocol.ID.Compare)
+	parents = slices.Compact(parents)
+	r, err := n.publish(ctx, community, protocol.Refs{Root: d.View.Root, Parents: parents}, &next)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
+// NoteDiff implements api.Backend: what revision b changed against a.
+func (n *Node) NoteDiff(ctx context.Context, id, a, b protocol.ID) (api.NoteDiff, error) {
+	d, err := n.note(ctx, id)
+	if err != nil {
+		return api.NoteDiff{}, err
+	}
+	find := func(rev protocol.ID) (*protocol.Note, error) {
+		for _, e := range d.History {
+			if e.Record.ID() == rev {
+				if body, ok := e.Record.Content().(*protocol.Note); ok {
+					return body, nil
+				}
+			}
+		}
+		return nil, fmt.Errorf("%w: %s is not a live revision of this note", api.ErrBadRequest, rev)
+	}
+	ra, err := find(a)
+	if err != nil {
+		return api.NoteDiff{}, err
+	}
+	rb, err := find(b)
+	if err != nil {
+		return api.NoteDiff{}, err
+	}
+	out := api.NoteDiff{A: a, B: b, TitleA: ra.Title, TitleB: rb.Title, Lines: []api.DiffLine{}}
+	for _, l := range textdiff.Lines(ra.Text, rb.Text) {
+		out.Lines = append(out.Lines, api.DiffLine{Op: string(l.Op), Text: l.Text})
+	}
+	return out, nil
+}
