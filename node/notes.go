@@ -95,7 +95,7 @@ func (n *Node) Notes(ctx context.Context, community protocol.ID, cursor string, 
 
 func noteJSON(community protocol.ID, v store.NoteView) api.Note {
 	out := api.Note{ID: v.Root, Community: community, Author: v.Author, Title: v.Title, Tags: v.Tags,
-		Created: v.Created, Updated: v.Updated, Revisions: v.Revisions, Heads: len(v.Heads)}
+		Created: v.Created, Updated: v.Updated, Revisions: v.Revisions, Heads: len(v.Heads), Reactions: reactionsJSON(v.Reactions)}
 	if !v.From.IsZero() {
 		from := v.From
 		out.From = &from

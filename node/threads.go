@@ -84,7 +84,7 @@ func (n *Node) Threads(ctx context.Context, community protocol.ID, q api.ThreadQ
 
 func threadJSON(community protocol.ID, v store.ThreadView) api.Thread {
 	t := api.Thread{ID: v.Post, Community: community, Author: v.Author, Type: postTypeName(v.Type), Title: v.Title,
-		Tags: v.Tags, Created: v.Created, LastActivity: v.LastActivity, Replies: v.Replies}
+		Tags: v.Tags, Created: v.Created, LastActivity: v.LastActivity, Replies: v.Replies, Reactions: reactionsJSON(v.Reactions)}
 	if !v.Accepted.IsZero() {
 		a := v.Accepted
 		t.Accepted = &a
@@ -117,10 +117,13 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 		out.Edited = d.Post.Record.Header.Created
 	}
 	for _, r := range d.Replies {
-		out.Replies = append(out.Replies, message(r, d.Versions))
+		m := message(r, d.Versions)
+		m.Reactions = reactionsJSON(d.View.ReplyReactions[r.Record.ID()])
+		out.Replies = append(out.Replies, m)
 	}
 	if d.Accepted != nil {
 		m := message(*d.Accepted, d.Versions)
+		m.Reactions = reactionsJSON(d.View.ReplyReactions[d.Accepted.Record.ID()])
 		out.AcceptedReply = &m
 	}
 	return out, nil

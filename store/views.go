@@ -19,6 +19,8 @@ type ThreadView struct {
 	Reactions    protocol.Reactions // on the post
 	// Edited maps each edited reply to its version shown.
 	Edited map[protocol.ID]protocol.ID `cbor:",omitempty"`
+	// ReplyReactions counts the reactions to each reply that has some.
+	ReplyReactions map[protocol.ID]protocol.Reactions `cbor:",omitempty"`
 }
 
 // NoteView is a knowledge note as lists show it.
@@ -34,6 +36,8 @@ type NoteView struct {
 	Updated   int64 // unix ms of the current revision
 	// From is the thread the note was promoted from, zero if none.
 	From protocol.ID `cbor:",omitempty"`
+	// Reactions to the note (to its first revision).
+	Reactions protocol.Reactions
 }
 
 // EventView is an event with its answers counted.
@@ -84,6 +88,12 @@ func buildView(c protocol.ID, obj protocol.Object, st *protocol.State, byID map[
 			v.LastActivity = max(v.LastActivity, byID[id].Header.Created)
 		}
 		for _, id := range t.Replies {
+			if r, ok := st.Reacts[id]; ok {
+				if v.ReplyReactions == nil {
+					v.ReplyReactions = make(map[protocol.ID]protocol.Reactions)
+				}
+				v.ReplyReactions[id] = r
+			}
 			if cur, ok := st.Current[id]; ok && cur != id {
 				if v.Edited == nil {
 					v.Edited = make(map[protocol.ID]protocol.ID)
@@ -100,7 +110,7 @@ func buildView(c protocol.ID, obj protocol.Object, st *protocol.State, byID map[
 		}
 		root, cur := byID[n.Root], byID[n.Current()]
 		v := &NoteView{Root: n.Root, Current: cur.ID(), Heads: n.Heads, Revisions: len(n.Revisions),
-			Author: root.Header.Author, Created: root.Header.Created, Updated: cur.Header.Created, From: root.Header.Target}
+			Author: root.Header.Author, Created: root.Header.Created, Updated: cur.Header.Created, From: root.Header.Target, Reactions: st.Reacts[n.Root]}
 		if body, ok := cur.Content().(*protocol.Note); ok {
 			v.Title, v.Tags = body.Title, body.Tags
 		}

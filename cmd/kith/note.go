@@ -154,7 +154,7 @@ func (c *cli) noteShowCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(out, n)
 		}
-		fmt.Fprintf(out, "%s\n%d revisions · updated %s\n", n.Title, n.Revisions, time.UnixMilli(n.Updated).Format("2006-01-02 15:04"))
+		fmt.Fprintf(out, "%s\n%d revisions · updated %s%s\n", n.Title, n.Revisions, time.UnixMilli(n.Updated).Format("2006-01-02 15:04"), reactionsText(n.Reactions))
 		if n.From != nil {
 			fmt.Fprintf(out, "promoted from thread %s\n", n.From)
 		}

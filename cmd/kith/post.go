@@ -142,7 +142,7 @@ func (c *cli) postShowCmd() *cobra.Command {
 		if t.Edited != 0 {
 			edited = " · edited " + time.UnixMilli(t.Edited).Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(out, "%s\n%s · %s · by %.16s…%s\n\n%s\n", t.Title, t.Type, time.UnixMilli(t.Created).Format(time.RFC1123), t.Author, edited, t.Body)
+		fmt.Fprintf(out, "%s\n%s · %s · by %.16s…%s%s\n\n%s\n", t.Title, t.Type, time.UnixMilli(t.Created).Format(time.RFC1123), t.Author, edited, reactionsText(t.Reactions), t.Body)
 		for _, r := range t.Replies {
 			var marks []string
 			if t.AcceptedReply != nil && t.AcceptedReply.ID == r.ID {
@@ -153,6 +153,9 @@ func (c *cli) postShowCmd() *cobra.Command {
 			}
 			if r.Deleted {
 				marks = append(marks, "deleted")
+			}
+			if rt := reactionsText(r.Reactions); rt != "" {
+				marks = append(marks, strings.TrimPrefix(rt, " · "))
 			}
 			mark := ""
 			if len(marks) > 0 {
@@ -230,4 +233,21 @@ func (c *cli) postEditCmd() *cobra.Command {
 		return printCreated(cmd, *asJSON, eid)
 	})
 	return cmd
+}
+
+// reactionsText is " · 2 helpful, 1 +1" or "" when nobody reacted.
+func reactionsText(r api.Reactions) string {
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		name string
+	}{{r.Helpful, "helpful"}, {r.PlusOne, "+1"}, {r.Applied, "applied"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.name))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " · " + strings.Join(parts, ", ")
 }

@@ -131,3 +131,45 @@ func TestQuestionsAndAnswers(t *testing.T) {
 		t.Errorf("unanswered after both accepts: %q", got)
 	}
 }
+
+// TestReactions: reactions to a post, a reply and a note are counted on
+// both daemons, a member's repeated reaction once; a reaction to a note's
+// later revision counts for the note; bad reactions are refused.
+func TestReactions(t *testing.T) {
+	a, b := startDaemon(t), startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Reacting")
+	code := strings.TrimSpace(a.mustRun(t, "community", "invite", community))
+	b.createdID(t, "community", "join", code)
+	q := a.createdID(t, "post", "new", community, "--question", "--title", "Which linter?", "--body", "For Go.")
+	waitThreads(t, b, community, "Which linter?")
+	b.createdID(t, "react", q, "helpful")
+	b.createdID(t, "react", q, "helpful") // once is enough
+	b.createdID(t, "react", q, "+1")
+	r := b.createdID(t, "post", "reply", q, "--body", "go vet and staticcheck.")
+	waitThread(t, a, q, "the reply on a", func(td api.ThreadDetail) bool { return len(td.Replies) == 1 })
+	a.createdID(t, "react", r, "applied")
+	td := waitThread(t, a, q, "the reactions on a", func(td api.ThreadDetail) bool {
+		return td.Reactions.Helpful == 1 && td.Reactions.PlusOne == 1 && len(td.Replies) == 1 && td.Replies[0].Reactions.Applied == 1
+	})
+	if td.Reactions.Helpful != 1 {
+		t.Errorf("helpful counted %d times", td.Reactions.Helpful)
+	}
+	if out := b.mustRun(t, "post", "show", q); !strings.Contains(out, "1 helpful, 1 +1") {
+		t.Errorf("show:\n%s", out)
+	}
+
+	note := a.createdID(t, "note", "new", community, "--title", "Linters", "--body", "vet")
+	waitNote(t, b, note, "the note on b", func(n api.NoteDetail) bool { return n.Title == "Linters" })
+	rev := b.createdID(t, "note", "edit", note, "--body", "vet, staticcheck")
+	a.createdID(t, "react", rev, "helpful")
+	waitNote(t, b, note, "the note's reaction on b", func(n api.NoteDetail) bool { return n.Reactions.Helpful == 1 })
+
+	for _, tc := range []struct{ id, reaction, want string }{
+		{q, "love", "want helpful, +1 or applied"},
+		{community, "helpful", "react to a post, reply or note"},
+	} {
+		if r := a.run(t, "react", tc.id, tc.reaction); r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("react %s %s: exit %d, %q", tc.id, tc.reaction, r.code, r.stderr)
+		}
+	}
+}

@@ -41,6 +41,7 @@ type Backend interface {
 	Note(ctx context.Context, id protocol.ID) (NoteDetail, error)
 	Revise(ctx context.Context, id protocol.ID, req RevisionRequest) (protocol.ID, error)
 	NoteDiff(ctx context.Context, id, a, b protocol.ID) (NoteDiff, error)
+	React(ctx context.Context, target protocol.ID, req ReactRequest) (protocol.ID, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
 	// Events streams what the node stores until ctx ends.
 	Events(ctx context.Context) (<-chan Event, error)
@@ -92,6 +93,7 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"GET /api/notes/{id}", s.note},
 		{"POST /api/notes/{id}/revisions", s.revise},
 		{"GET /api/notes/{id}/diff", s.noteDiff},
+		{"POST /api/records/{id}/reactions", s.react},
 		{"POST /api/communities/{id}/sync", s.sync},
 		{"GET /api/events", s.events},
 	}
@@ -232,6 +234,16 @@ func (s *Server) newEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	eid, err := s.backend.Edit(r.Context(), id, req)
 	s.reply(w, Created{ID: eid}, err)
+}
+
+func (s *Server) react(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	var req ReactRequest
+	if !ok || !s.decode(w, r, &req) {
+		return
+	}
+	rid, err := s.backend.React(r.Context(), id, req)
+	s.reply(w, Created{ID: rid}, err)
 }
 
 func (s *Server) accept(w http.ResponseWriter, r *http.Request) {

@@ -185,6 +185,19 @@ type Thread struct {
 	LastActivity int64              `json:"last_activity"`
 	Replies      int                `json:"replies"`
 	Accepted     *protocol.ID       `json:"accepted,omitempty"`
+	Reactions    Reactions          `json:"reactions"`
+}
+
+// Reactions counts the members who reacted to a post, reply or note.
+type Reactions struct {
+	Helpful int `json:"helpful"`
+	PlusOne int `json:"plus_one"`
+	Applied int `json:"applied"` // "I applied this"
+}
+
+// ReactRequest is POST /api/records/{id}/reactions.
+type ReactRequest struct {
+	Reaction string `json:"reaction"` // helpful, +1 or applied
 }
 
 // Threads is a page of threads.
@@ -201,7 +214,8 @@ type Message struct {
 	Body    string             `json:"body"`
 	Deleted bool               `json:"deleted,omitempty"`
 	// Edited is when the version shown was written, if it is an edit.
-	Edited int64 `json:"edited,omitempty"`
+	Edited    int64     `json:"edited,omitempty"`
+	Reactions Reactions `json:"reactions"`
 }
 
 // ThreadDetail is GET /api/posts/{id}.
@@ -247,6 +261,7 @@ type Note struct {
 	Revisions int                `json:"revisions"`
 	Heads     int                `json:"heads"` // more than one: edits made apart, waiting for a merge
 	From      *protocol.ID       `json:"from,omitempty"`
+	Reactions Reactions          `json:"reactions"`
 }
 
 // Notes is a page of notes.

@@ -41,3 +41,9 @@ func (c *Client) NoteDiff(ctx context.Context, id, a, b protocol.ID) (d api.Note
 	q := url.Values{"a": {a.String()}, "b": {b.String()}}
 	return d, c.do(ctx, http.MethodGet, "/api/notes/"+id.String()+"/diff?"+q.Encode(), nil, &d)
 }
+
+// React reacts to a post, reply or note.
+func (c *Client) React(ctx context.Context, target protocol.ID, reaction string) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/records/"+target.String()+"/reactions", api.ReactRequest{Reaction: reaction}, &out)
+}

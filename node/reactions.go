@@ -1,0 +1,49 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// reactionNames are the reactions by the names the API and CLI use.
+var reactionNames = map[string]protocol.Reaction{
+	"helpful": protocol.ReactHelpful, "+1": protocol.ReactPlusOne, "applied": protocol.ReactApplied,
+}
+
+// React implements api.Backend: a reaction to a post, reply or note (to
+// the note as a whole: its first revision). A member's second identical
+// reaction counts once, on every node.
+func (n *Node) React(ctx context.Context, target protocol.ID, req api.ReactRequest) (protocol.ID, error) {
+	reaction, ok := reactionNames[strings.ToLower(req.Reaction)]
+	if !ok {
+		return protocol.ID{}, fmt.Errorf("%w: reaction %q: want helpful, +1 or applied", api.ErrBadRequest, req.Reaction)
+	}
+	e, err := n.original(ctx, target, "post, reply or note")
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	h := e.Record.Header
+	id := e.Record.ID()
+	switch {
+	case h.Kind == protocol.KindNote && !h.Root.IsZero():
+		id = h.Root // a note is reacted to as a whole
+	case h.Kind != protocol.KindPost && h.Kind != protocol.KindReply && h.Kind != protocol.KindNote:
+		return protocol.ID{}, fmt.Errorf("%w: %s is a %s: react to a post, reply or note", api.ErrBadRequest, target, h.Kind)
+	}
+	if _, err := n.member(e.Record.Community()); err != nil {
+		return protocol.ID{}, err
+	}
+	r, err := n.publish(ctx, e.Record.Community(), protocol.Refs{Target: id}, &protocol.React{Reaction: reaction})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
+func reactionsJSON(r protocol.Reactions) api.Reactions {
+	return api.Reactions{Helpful: r.Helpful, PlusOne: r.PlusOne, Applied: r.Applied}
+}
