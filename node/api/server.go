@@ -42,6 +42,9 @@ type Backend interface {
 	Revise(ctx context.Context, id protocol.ID, req RevisionRequest) (protocol.ID, error)
 	NoteDiff(ctx context.Context, id, a, b protocol.ID) (NoteDiff, error)
 	React(ctx context.Context, target protocol.ID, req ReactRequest) (protocol.ID, error)
+	SetProfile(ctx context.Context, req ProfileRequest) (ProfileAnswer, error)
+	Members(ctx context.Context, community protocol.ID, cursor string, limit int) (Members, error)
+	Experts(ctx context.Context, community protocol.ID, tag string) ([]Expert, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
 	// Events streams what the node stores until ctx ends.
 	Events(ctx context.Context) (<-chan Event, error)
@@ -94,6 +97,9 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"POST /api/notes/{id}/revisions", s.revise},
 		{"GET /api/notes/{id}/diff", s.noteDiff},
 		{"POST /api/records/{id}/reactions", s.react},
+		{"PUT /api/profile", s.setProfile},
+		{"GET /api/communities/{id}/members", s.members},
+		{"GET /api/communities/{id}/experts", s.experts},
 		{"POST /api/communities/{id}/sync", s.sync},
 		{"GET /api/events", s.events},
 	}

@@ -310,6 +310,45 @@ type DiffLine struct {
 	Text string `json:"text"`
 }
 
+// ProfileRequest is PUT /api/profile: who the member is, published to
+// every community the member is in.
+type ProfileRequest struct {
+	Name      string   `json:"name"`
+	Org       string   `json:"org,omitempty"`
+	Expertise []string `json:"expertise,omitempty"`
+	Bio       string   `json:"bio,omitempty"`
+}
+
+// ProfileAnswer says where a profile was published.
+type ProfileAnswer struct {
+	Communities []protocol.ID `json:"communities"`
+}
+
+// Member is one member of a community with their standing and profile.
+type Member struct {
+	Key       protocol.PublicKey `json:"key"`
+	Standing  string             `json:"standing"` // founder, moderator, member, pending, removed
+	Name      string             `json:"name,omitempty"`
+	Org       string             `json:"org,omitempty"`
+	Expertise []string           `json:"expertise,omitempty"`
+	Bio       string             `json:"bio,omitempty"`
+}
+
+// Members is a page of members.
+type Members struct {
+	Items []Member `json:"items"`
+	Next  string   `json:"next,omitempty"`
+}
+
+// Expert is a member ranked by their evidence of knowing a topic.
+type Expert struct {
+	Member
+	Declared bool `json:"declared"` // the topic is in their declared expertise
+	Accepted int  `json:"accepted"` // accepted answers in threads with the tag
+	Helpful  int  `json:"helpful"`  // helpful reactions to their posts and replies with the tag
+	Score    int  `json:"score"`    // 5 per accepted answer, 3 for declaring it, 1 per helpful
+}
+
 // Error is the body of every error answer.
 type Error struct {
 	Error string `json:"error"`

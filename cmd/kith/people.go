@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/client"
+)
+
+// The people commands: profile, members, experts.
+
+func (c *cli) profileCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "profile", Short: "Say who you are to your communities"}
+	set := &cobra.Command{Use: "set", Short: "Publish your profile in every community you are a member of", Args: noArgs}
+	var req api.ProfileRequest
+	var expertise string
+	set.Flags().StringVar(&req.Name, "name", "", "your display `name` (required)")
+	set.Flags().StringVar(&req.Org, "org", "", "your `organisation`")
+	set.Flags().StringVar(&expertise, "expertise", "", "what you know about, as comma-separated `tags`")
+	set.Flags().StringVar(&req.Bio, "bio", "", "a few words about you (Markdown); - reads standard input")
+	set.MarkFlagRequired("name")
+	asJSON := addJSONFlag(set)
+	set.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
+		var err error
+		if req.Bio, err = readBody(req.Bio); err != nil {
+			return err
+		}
+		for _, t := range strings.Split(expertise, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				req.Expertise = append(req.Expertise, t)
+			}
+		}
+		ans, err := cl.SetProfile(ctx, req)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), ans)
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "profile published in %d communities\n", len(ans.Communities))
+		return nil
+	})
+	cmd.AddCommand(set)
+	return cmd
+}
+
+func (c *cli) membersCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "members COMMUNITY_ID", Short: "List a community's members with their roles and expertise", Args: cobra.ExactArgs(1)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		items := []api.Member{}
+		for cursor := ""; ; {
+			page, err := cl.Members(ctx, ids[0], cursor, 500)
+			if err != nil {
+				return err
+			}
+			items = append(items, page.Items...)
+			if cursor = page.Next; cursor == "" {
+				break
+			}
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), items)
+		}
+		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "MEMBER\tROLE\tNAME\tORGANISATION\tEXPERTISE")
+		for _, m := range items {
+			fmt.Fprintf(tw, "%.16s…\t%s\t%s\t%s\t%s\n", m.Key, m.Standing, m.Name, m.Org, strings.Join(m.Expertise, ", "))
+		}
+		return tw.Flush()
+	})
+	return cmd
+}
+
+func (c *cli) expertsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "experts COMMUNITY_ID TAG", Short: "Who knows about a topic, ranked by evidence: accepted answers, declared expertise, helpful reactions", Args: cobra.ExactArgs(2)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args[:1])
+		if err != nil {
+			return err
+		}
+		es, err := cl.Experts(ctx, ids[0], args[1])
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if *asJSON {
+			return printJSON(out, es)
+		}
+		if len(es) == 0 {
+			fmt.Fprintf(out, "nobody has shown knowing about %q yet\n", args[1])
+			return nil
+		}
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SCORE\tNAME\tMEMBER\tACCEPTED\tHELPFUL\tDECLARED")
+		for _, e := range es {
+			fmt.Fprintf(tw, "%d\t%s\t%.16s…\t%d\t%d\t%v\n", e.Score, e.Name, e.Key, e.Accepted, e.Helpful, e.Declared)
+		}
+		return tw.Flush()
+	})
+	return cmd
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+)
+
+// TestPeople: a profile set on one daemon shows in the member list of the
+// others, with role and expertise; `experts` ranks members by accepted
+// answers, declared expertise and helpful reactions on a topic.
+func TestPeople(t *testing.T) {
+	a, b, c := startDaemon(t), startDaemon(t), startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Security")
+	code := strings.TrimSpace(a.mustRun(t, "community", "invite", community))
+	b.createdID(t, "community", "join", code)
+	c.createdID(t, "community", "join", code)
+
+	if out := b.mustRun(t, "profile", "set", "--name", "Bea", "--org", "Acme", "--expertise", "TLS, dns"); !strings.Contains(out, "published in 1 communities") {
+		t.Errorf("profile set: %q", out)
+	}
+	var members []api.Member
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if err := json.Unmarshal([]byte(a.mustRun(t, "members", community, "--json")), &members); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, m := range members {
+			if m.Name == "Bea" && m.Org == "Acme" && strings.Join(m.Expertise, ",") == "tls,dns" && m.Standing == "member" {
+				found = true
+			}
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a's member list: %+v", members)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(members) != 3 || members[0].Standing != "founder" {
+		t.Errorf("members: %+v", members)
+	}
+
+	q := a.createdID(t, "post", "new", community, "--question", "--title", "Pinning certificates?", "--tag", "tls")
+	waitThreads(t, b, community, "Pinning certificates?")
+	waitThreads(t, c, community, "Pinning certificates?")
+	rc := c.createdID(t, "post", "reply", q, "--body", "Pin the intermediate, not the leaf.")
+	rb := b.createdID(t, "post", "reply", q, "--body", "Avoid pinning in mobile apps.")
+	waitThread(t, a, q, "both replies on a", func(td api.ThreadDetail) bool { return len(td.Replies) == 2 })
+	a.createdID(t, "post", "accept", rc)
+	a.createdID(t, "react", rc, "helpful")
+	a.createdID(t, "react", rb, "helpful")
+	var experts []api.Expert
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		if err := json.Unmarshal([]byte(b.mustRun(t, "experts", community, "TLS", "--json")), &experts); err != nil {
+			t.Fatal(err)
+		}
+		if len(experts) == 2 && experts[0].Score == 6 && experts[1].Score == 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("experts on tls: %+v", experts)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if experts[0].Accepted != 1 || experts[0].Helpful != 1 || experts[0].Declared {
+		t.Errorf("first expert (c): %+v", experts[0])
+	}
+	if experts[1].Name != "Bea" || !experts[1].Declared || experts[1].Helpful != 1 || experts[1].Accepted != 0 {
+		t.Errorf("second expert (b): %+v", experts[1])
+	}
+	if out := b.mustRun(t, "experts", community, "kubernetes"); !strings.Contains(out, "nobody has shown knowing") {
+		t.Errorf("experts on an unknown topic: %q", out)
+	}
+	loner := startDaemon(t)
+	if r := loner.run(t, "profile", "set", "--name", "Lo"); r.code == 0 || !strings.Contains(r.stderr, "member of no community") {
+		t.Errorf("profile without a community: exit %d, %q", r.code, r.stderr)
+	}
+}

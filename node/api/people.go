@@ -1,0 +1,38 @@
+package api
+
+import (
+	"net/http"
+)
+
+// The people routes: profiles, members, who knows what.
+
+func (s *Server) setProfile(w http.ResponseWriter, r *http.Request) {
+	var req ProfileRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	ans, err := s.backend.SetProfile(r.Context(), req)
+	s.reply(w, ans, err)
+}
+
+func (s *Server) members(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	limit, ok := s.limit(w, r)
+	if !ok {
+		return
+	}
+	ms, err := s.backend.Members(r.Context(), id, r.URL.Query().Get("cursor"), limit)
+	s.reply(w, ms, err)
+}
+
+func (s *Server) experts(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	es, err := s.backend.Experts(r.Context(), id, r.URL.Query().Get("tag"))
+	s.reply(w, es, err)
+}

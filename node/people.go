@@ -1,0 +1,141 @@
+package node
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// People: profiles, members, and who knows about a topic.
+
+// SetProfile implements api.Backend: the member's profile, published in
+// every community where the member is admitted.
+func (n *Node) SetProfile(ctx context.Context, req api.ProfileRequest) (api.ProfileAnswer, error) {
+	body := &protocol.Profile{Name: req.Name, Org: req.Org, Expertise: normalizeTags(req.Expertise), Bio: req.Bio}
+	out := api.ProfileAnswer{Communities: []protocol.ID{}}
+	for _, c := range n.store.Communities() {
+		if _, err := n.member(c); err != nil {
+			continue
+		}
+		if _, err := n.publish(ctx, c, protocol.Refs{}, body); err != nil {
+			if errors.Is(err, api.ErrBadRequest) {
+				return out, err // the profile itself is refused: the same everywhere
+			}
+			return out, fmt.Errorf("publish the profile in community %s: %w", c, err)
+		}
+		out.Communities = append(out.Communities, c)
+	}
+	if len(out.Communities) == 0 {
+		return out, fmt.Errorf("%w: you are a member of no community yet: a profile is published in your communities", api.ErrBadRequest)
+	}
+	return out, nil
+}
+
+func memberJSON(v store.MemberView) api.Member {
+	return api.Member{Key: v.Key, Standing: v.Standing.String(), Name: v.Name, Org: v.Org, Expertise: v.Expertise, Bio: v.Bio}
+}
+
+// Members implements api.Backend.
+func (n *Node) Members(ctx context.Context, community protocol.ID, cursor string, limit int) (api.Members, error) {
+	if _, err := n.community(community); err != nil {
+		return api.Members{}, err
+	}
+	page, err := n.store.Members(ctx, community, cursor, limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		return api.Members{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	if err != nil {
+		return api.Members{}, err
+	}
+	out := api.Members{Items: []api.Member{}, Next: page.Next}
+	for _, v := range page.Items {
+		out.Items = append(out.Items, memberJSON(v))
+	}
+	return out, nil
+}
+
+// maxExpertThreads bounds the threads with a tag that Experts reads.
+const maxExpertThreads = 1000
+
+// Experts implements api.Backend: the admitted members with evidence of
+// knowing about a tag, best first: accepted answers in threads with the
+// tag (5 each), having declared it as expertise (3), helpful reactions to
+// their posts and replies in those threads (1 each).
+func (n *Node) Experts(ctx context.Context, community protocol.ID, tag string) ([]api.Expert, error) {
+	if _, err := n.community(community); err != nil {
+		return nil, err
+	}
+	tag = protocol.NormalizeTag(tag)
+	if tag == "" {
+		return nil, fmt.Errorf("%w: give a topic (a tag)", api.ErrBadRequest)
+	}
+	experts := make(map[protocol.PublicKey]*api.Expert)
+	var order []protocol.PublicKey
+	for cursor := ""; ; {
+		page, err := n.store.Members(ctx, community, cursor, store.MaxLimit)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range page.Items {
+			if v.Standing.Admitted() {
+				experts[v.Key] = &api.Expert{Member: memberJSON(v), Declared: slices.Contains(v.Expertise, tag)}
+				order = append(order, v.Key)
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	read := 0
+	for cursor := ""; read < maxExpertThreads; {
+		page, err := n.store.Threads(ctx, community, store.Newest, store.ThreadFilter{Tag: tag}, cursor, store.MaxLimit)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range page.Items {
+			read++
+			if e := experts[v.Author]; e != nil {
+				e.Helpful += v.Reactions.Helpful
+			}
+			if len(v.ReplyReactions) == 0 && v.Accepted.IsZero() {
+				continue
+			}
+			d, err := n.store.Thread(ctx, community, v.Post, "", store.MaxLimit)
+			if err != nil {
+				continue // gone meanwhile
+			}
+			for _, r := range d.Replies {
+				if e := experts[r.Record.Header.Author]; e != nil {
+					e.Helpful += v.ReplyReactions[r.Record.ID()].Helpful
+				}
+			}
+			if d.Accepted != nil {
+				if e := experts[d.Accepted.Record.Header.Author]; e != nil {
+					e.Accepted++
+				}
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	out := []api.Expert{}
+	for _, k := range order {
+		e := experts[k]
+		e.Score = 5*e.Accepted + e.Helpful
+		if e.Declared {
+			e.Score += 3
+		}
+		if e.Score > 0 {
+			out = append(out, *e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b api.Expert) int { return cmp.Compare(b.Score, a.Score) })
+	return out, nil
+}
