@@ -3,7 +3,9 @@ package node
 import (
 	"context"
 	"errors"
-	"sync"
+	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/kith-network/kith/node/api"
@@ -11,118 +13,193 @@ import (
 	"github.com/kith-network/kith/store"
 )
 
-// eventBuffer is how many events a subscriber may fall behind by before
-// it misses some (and is told how many).
-const eventBuffer = 1024
+// Events: the community's rhythm of meetings, with who comes, and the
+// notes that hold their agenda and minutes.
 
-// eventFeed fans out what the node stored to the API's event streams.
-type eventFeed struct {
-	mu      sync.Mutex
-	subs    map[*subscriber]struct{}
-	stopped bool
-}
+var answers = map[string]protocol.Answer{"yes": protocol.AnswerYes, "no": protocol.AnswerNo, "maybe": protocol.AnswerMaybe}
 
-type subscriber struct {
-	ch      chan api.Event
-	done    chan struct{} // closed by stop
-	dropped int           // events missed since the last one delivered
-}
-
-// stop ends every stream, so that the API server can shut down: it waits
-// for requests to finish, and an event stream never does by itself.
-func (e *eventFeed) stop() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.stopped = true
-	for s := range e.subs {
-		close(s.done)
-	}
-	e.subs = nil
-}
-
-// ingest stores records from peers through the store's one path and
-// announces those newly stored.
-func (n *Node) ingest(ctx context.Context, records []*protocol.Record, via string) error {
-	outs, err := n.store.Ingest(ctx, records)
-	n.stored(records, outs, via)
-	return err
-}
-
-// stored announces records newly stored, and how they came.
-func (n *Node) stored(records []*protocol.Record, outcomes []store.Outcome, via string) {
-	for i, out := range outcomes {
-		if out.Added && i < len(records) {
-			n.storedOne(records[i], out.Status, via)
+func answerName(a protocol.Answer) string {
+	for name, v := range answers {
+		if v == a {
+			return name
 		}
 	}
+	return ""
 }
 
-// storedOne announces one record newly stored.
-func (n *Node) storedOne(r *protocol.Record, status protocol.Status, via string) {
-	n.feed.publish(api.Event{Type: "record", Record: &api.RecordEvent{
-		ID: r.ID(), Community: r.Community(), Kind: r.Header.Kind.String(), Author: r.Header.Author,
-		Created: r.Header.Created, Stored: time.Now().UnixMilli(), Status: status.String(), Via: via,
-	}})
+// parseTime reads an RFC 3339 time (or a date and time without zone, in
+// local time) as unix ms.
+func parseTime(what, s string) (int64, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t.UnixMilli(), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: %s %q: want a time like 2026-12-03T15:00 or 2026-12-03T15:00:00+01:00", api.ErrBadRequest, what, s)
 }
 
-func (e *eventFeed) publish(ev api.Event) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for s := range e.subs {
-		if s.dropped > 0 {
-			select {
-			case s.ch <- api.Event{Type: "dropped", Dropped: s.dropped}:
-				s.dropped = 0
-			default:
-				s.dropped++
-				continue
-			}
-		}
-		select {
-		case s.ch <- ev:
-		default:
-			s.dropped++ // a slow reader misses events rather than slow the node
+// apply copies what req sets onto body.
+func (n *Node) applyEvent(ctx context.Context, community protocol.ID, body *protocol.Event, req api.EventRequest) error {
+	var err error
+	if req.Title != "" {
+		body.Title = req.Title
+	}
+	if req.Start != "" {
+		if body.Start, err = parseTime("start", req.Start); err != nil {
+			return err
 		}
 	}
+	if req.End != "" {
+		if body.End, err = parseTime("end", req.End); err != nil {
+			return err
+		}
+	}
+	if req.Where != "" {
+		if u, err := url.Parse(req.Where); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+			body.Link, body.Place = req.Where, ""
+		} else {
+			body.Place, body.Link = req.Where, ""
+		}
+	}
+	if req.Body != "" {
+		body.Text = req.Body
+	}
+	if req.Tags != nil {
+		body.Tags = normalizeTags(req.Tags)
+	}
+	for _, link := range []struct {
+		id   *protocol.ID
+		dst  *[]byte
+		name string
+	}{{req.Agenda, &body.Agenda, "agenda"}, {req.Minutes, &body.Minutes, "minutes"}} {
+		if link.id == nil {
+			continue
+		}
+		if _, err := n.store.Note(ctx, community, *link.id); err != nil {
+			return fmt.Errorf("%w: the %s %s is not a note of this community (give the note's id, its first revision's)", api.ErrBadRequest, link.name, *link.id)
+		}
+		*link.dst = link.id[:]
+	}
+	return nil
 }
 
-// Events implements api.Backend: the events from now until ctx ends.
-func (n *Node) Events(ctx context.Context) (<-chan api.Event, error) {
-	s := &subscriber{ch: make(chan api.Event, eventBuffer), done: make(chan struct{})}
-	n.feed.mu.Lock()
-	if n.feed.stopped {
-		n.feed.mu.Unlock()
-		return nil, errors.New("the node is stopping")
+// NewEvent implements api.Backend.
+func (n *Node) NewEvent(ctx context.Context, community protocol.ID, req api.EventRequest) (protocol.ID, error) {
+	if _, err := n.member(community); err != nil {
+		return protocol.ID{}, err
 	}
-	if n.feed.subs == nil {
-		n.feed.subs = make(map[*subscriber]struct{})
+	if req.Title == "" || req.Start == "" {
+		return protocol.ID{}, fmt.Errorf("%w: an event needs a title and a start time", api.ErrBadRequest)
 	}
-	n.feed.subs[s] = struct{}{}
-	n.feed.mu.Unlock()
-	out := make(chan api.Event)
-	n.tasks.Go(func() {
-		defer close(out)
-		defer func() {
-			n.feed.mu.Lock()
-			delete(n.feed.subs, s) // a no-op once stopped
-			n.feed.mu.Unlock()
-		}()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-s.done:
-				return
-			case ev := <-s.ch:
-				select {
-				case out <- ev:
-				case <-ctx.Done():
-					return
-				case <-s.done:
-					return
-				}
-			}
-		}
-	})
+	body := &protocol.Event{}
+	if err := n.applyEvent(ctx, community, body, req); err != nil {
+		return protocol.ID{}, err
+	}
+	r, err := n.publish(ctx, community, protocol.Refs{}, body)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
+// event finds an event and its current version by the id of either.
+func (n *Node) event(ctx context.Context, id protocol.ID) (store.Entry, store.EventView, error) {
+	e, err := n.original(ctx, id, "event")
+	if err != nil {
+		return store.Entry{}, store.EventView{}, err
+	}
+	if e.Record.Header.Kind != protocol.KindEvent {
+		return store.Entry{}, store.EventView{}, fmt.Errorf("%w: %s is a %s, not an event", api.ErrBadRequest, id, e.Record.Header.Kind)
+	}
+	v, err := n.store.Event(ctx, e.Record.Community(), e.Record.ID())
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Entry{}, store.EventView{}, fmt.Errorf("%w: event %s is not shown (deleted, hidden, or its author not yet admitted)", api.ErrNotFound, id)
+	}
+	return e, v, err
+}
+
+// EditEvent implements api.Backend: a new version of one's own event (to
+// move it, or link its minutes once written).
+func (n *Node) EditEvent(ctx context.Context, id protocol.ID, req api.EventRequest) (protocol.ID, error) {
+	e, v, err := n.event(ctx, id)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	community := e.Record.Community()
+	if _, err := n.member(community); err != nil {
+		return protocol.ID{}, err
+	}
+	if e.Record.Header.Author != n.id.MemberKey() {
+		return protocol.ID{}, fmt.Errorf("%w: only its author may change an event", api.ErrForbidden)
+	}
+	body := &protocol.Event{Title: v.Title, Start: v.Start, End: v.End, Place: v.Place, Link: v.Link, Text: v.Text, Tags: v.Tags}
+	if !v.Agenda.IsZero() {
+		body.Agenda = v.Agenda[:]
+	}
+	if !v.Minutes.IsZero() {
+		body.Minutes = v.Minutes[:]
+	}
+	if err := n.applyEvent(ctx, community, body, req); err != nil {
+		return protocol.ID{}, err
+	}
+	r, err := n.publish(ctx, community, protocol.Refs{Target: e.Record.ID()}, body)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
+// Events implements api.Backend: events not over yet, soonest first.
+func (n *Node) Events(ctx context.Context, community protocol.ID, cursor string, limit int) (api.Events, error) {
+	if _, err := n.community(community); err != nil {
+		return api.Events{}, err
+	}
+	page, err := n.store.UpcomingEvents(ctx, community, n.now(), cursor, limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		return api.Events{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	if err != nil {
+		return api.Events{}, err
+	}
+	out := api.Events{Items: []api.Event{}, Next: page.Next}
+	for _, v := range page.Items {
+		out.Items = append(out.Items, n.eventJSON(community, v))
+	}
 	return out, nil
+}
+
+func (n *Node) eventJSON(community protocol.ID, v store.EventView) api.Event {
+	ev := api.Event{ID: v.Event, Community: community, Author: v.Author, Title: v.Title, Start: v.Start, End: v.End,
+		Place: v.Place, Link: v.Link, Body: v.Text, Tags: v.Tags, Yes: v.Yes, No: v.No, Maybe: v.Maybe,
+		Mine: answerName(v.RSVPs[n.id.MemberKey()])}
+	if !v.Agenda.IsZero() {
+		a := v.Agenda
+		ev.Agenda = &a
+	}
+	if !v.Minutes.IsZero() {
+		m := v.Minutes
+		ev.Minutes = &m
+	}
+	return ev
+}
+
+// RSVP implements api.Backend: this member's answer; a later one replaces
+// it.
+func (n *Node) RSVP(ctx context.Context, event protocol.ID, req api.RSVPRequest) (protocol.ID, error) {
+	answer, ok := answers[strings.ToLower(req.Answer)]
+	if !ok {
+		return protocol.ID{}, fmt.Errorf("%w: answer %q: want yes, no or maybe", api.ErrBadRequest, req.Answer)
+	}
+	e, _, err := n.event(ctx, event)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	if _, err := n.member(e.Record.Community()); err != nil {
+		return protocol.ID{}, err
+	}
+	r, err := n.publish(ctx, e.Record.Community(), protocol.Refs{Target: e.Record.ID()}, &protocol.RSVP{Answer: answer})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
 }

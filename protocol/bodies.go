@@ -179,6 +179,10 @@ type Event struct {
 	Link  string   `cbor:"5,keyasint,omitempty"` // http or https
 	Text  string   `cbor:"6,keyasint,omitempty"` // Markdown
 	Tags  []string `cbor:"7,keyasint,omitempty"`
+	// Agenda and Minutes are the ids of the notes that hold them: empty,
+	// or 32 bytes (a note's first revision).
+	Agenda  []byte `cbor:"8,keyasint,omitempty"`
+	Minutes []byte `cbor:"9,keyasint,omitempty"`
 }
 
 // Answer is an RSVP's answer.
@@ -347,6 +351,14 @@ func (b *React) check(*Header) *Error {
 func (b *Event) check(*Header) *Error {
 	if err := checkTitle(b.Title); err != nil {
 		return err
+	}
+	for _, link := range []struct {
+		name string
+		id   []byte
+	}{{"agenda", b.Agenda}, {"minutes", b.Minutes}} {
+		if len(link.id) != 0 && len(link.id) != len(ID{}) {
+			return fail(RuleField, "event %s note id is %d bytes, want %d", link.name, len(link.id), len(ID{}))
+		}
 	}
 	if b.Start <= 0 {
 		return fail(RuleField, "event has no start time")

@@ -268,6 +268,9 @@ func TestValidationRules(t *testing.T) {
 		{"event ends before start", func() []byte {
 			return forge(t, key, header(KindEvent), mustMarshal(t, &Event{Title: "e", Start: 10, End: 5}), true)
 		}, ErrField},
+		{"event minutes id short", func() []byte {
+			return forge(t, key, header(KindEvent), mustMarshal(t, &Event{Title: "e", Start: 10, Minutes: []byte{1, 2, 3}}), true)
+		}, ErrField},
 		{"invite already expired", func() []byte {
 			return forge(t, key, header(KindInvite), mustMarshal(t, &Invite{Key: PublicKeyOf(invKey), Expires: created, MaxUses: 1}), true)
 		}, ErrField},

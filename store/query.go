@@ -425,3 +425,17 @@ func (s *Store) Membership(community protocol.ID) *protocol.Membership {
 	}
 	return nil
 }
+
+// Event returns a live event's view.
+func (s *Store) Event(ctx context.Context, community, event protocol.ID) (EventView, error) {
+	var v EventView
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		var err error
+		v, err = loadView[EventView](txn, community, protocol.Object{Type: protocol.ObjectEvent, ID: event})
+		if err != nil {
+			return fmt.Errorf("event %s: %w", event, ErrNotFound)
+		}
+		return nil
+	})
+	return v, err
+}

@@ -1,57 +1,50 @@
 package api
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
-	"time"
 )
 
-// eventsKeepAlive is how often an idle event stream gets a comment line,
-// so that proxies and the reader can tell it is alive.
-const eventsKeepAlive = 15 * time.Second
+// The events routes: a community's meetings and who comes.
 
-// events streams the node's events as server-sent events: one
-// "event: <type>" and one "data: <json>" line each.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	flusher, ok := w.(http.Flusher)
+func (s *Server) eventList(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
 	if !ok {
-		writeError(w, http.StatusInternalServerError, fmt.Errorf("streaming is not supported here"))
 		return
 	}
-	ch, err := s.backend.Events(r.Context())
-	if err != nil {
-		s.reply(w, nil, err)
+	limit, ok := s.limit(w, r)
+	if !ok {
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	flusher.Flush()
-	tick := time.NewTicker(eventsKeepAlive)
-	defer tick.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
-				return
-			}
-		case ev, ok := <-ch:
-			if !ok {
-				return
-			}
-			data, err := json.Marshal(ev)
-			if err != nil {
-				s.log.Error("encode event", "err", err)
-				continue
-			}
-			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Type, data); err != nil {
-				return
-			}
-		}
-		flusher.Flush()
+	es, err := s.backend.Events(r.Context(), id, r.URL.Query().Get("cursor"), limit)
+	s.reply(w, es, err)
+}
+
+func (s *Server) newEvent(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	var req EventRequest
+	if !ok || !s.decode(w, r, &req) {
+		return
 	}
+	eid, err := s.backend.NewEvent(r.Context(), id, req)
+	s.reply(w, Created{ID: eid}, err)
+}
+
+func (s *Server) editEvent(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	var req EventRequest
+	if !ok || !s.decode(w, r, &req) {
+		return
+	}
+	eid, err := s.backend.EditEvent(r.Context(), id, req)
+	s.reply(w, Created{ID: eid}, err)
+}
+
+func (s *Server) rsvp(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	var req RSVPRequest
+	if !ok || !s.decode(w, r, &req) {
+		return
+	}
+	rid, err := s.backend.RSVP(r.Context(), id, req)
+	s.reply(w, Created{ID: rid}, err)
 }

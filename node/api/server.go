@@ -45,9 +45,13 @@ type Backend interface {
 	SetProfile(ctx context.Context, req ProfileRequest) (ProfileAnswer, error)
 	Members(ctx context.Context, community protocol.ID, cursor string, limit int) (Members, error)
 	Experts(ctx context.Context, community protocol.ID, tag string) ([]Expert, error)
+	NewEvent(ctx context.Context, community protocol.ID, req EventRequest) (protocol.ID, error)
+	EditEvent(ctx context.Context, id protocol.ID, req EventRequest) (protocol.ID, error)
+	Events(ctx context.Context, community protocol.ID, cursor string, limit int) (Events, error)
+	RSVP(ctx context.Context, event protocol.ID, req RSVPRequest) (protocol.ID, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
-	// Events streams what the node stores until ctx ends.
-	Events(ctx context.Context) (<-chan Event, error)
+	// Feed streams what the node stores until ctx ends.
+	Feed(ctx context.Context) (<-chan FeedItem, error)
 }
 
 // Errors a Backend returns to choose the HTTP status; any other error is
@@ -100,8 +104,12 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"PUT /api/profile", s.setProfile},
 		{"GET /api/communities/{id}/members", s.members},
 		{"GET /api/communities/{id}/experts", s.experts},
+		{"GET /api/communities/{id}/events", s.eventList},
+		{"POST /api/communities/{id}/events", s.newEvent},
+		{"POST /api/events/{id}/edits", s.editEvent},
+		{"POST /api/events/{id}/rsvp", s.rsvp},
 		{"POST /api/communities/{id}/sync", s.sync},
-		{"GET /api/events", s.events},
+		{"GET /api/feed", s.stream},
 	}
 	for _, r := range routes {
 		s.mux.HandleFunc(r.pattern, r.handler)

@@ -25,9 +25,9 @@ type Runtime struct {
 	OpenFiles  int    `json:"open_files"` // file descriptors; -1 where unknown
 }
 
-// Event is one item of GET /api/events, a stream of server-sent events
+// FeedItem is one item of GET /api/feed, a stream of server-sent events
 // whose event name is Type.
-type Event struct {
+type FeedItem struct {
 	Type string `json:"type"` // "record", or "dropped" when a slow reader missed some
 	// Record is a record newly stored.
 	Record *RecordEvent `json:"record,omitempty"`
@@ -347,6 +347,51 @@ type Expert struct {
 	Accepted int  `json:"accepted"` // accepted answers in threads with the tag
 	Helpful  int  `json:"helpful"`  // helpful reactions to their posts and replies with the tag
 	Score    int  `json:"score"`    // 5 per accepted answer, 3 for declaring it, 1 per helpful
+}
+
+// EventRequest is POST /api/communities/{id}/events, and, as an edit of
+// one's own event, POST /api/events/{id}/edits (empty fields keep the
+// current version's). Times are RFC 3339.
+type EventRequest struct {
+	Title   string       `json:"title,omitempty"`
+	Start   string       `json:"start,omitempty"`
+	End     string       `json:"end,omitempty"`
+	Where   string       `json:"where,omitempty"` // a place, or an http(s) link
+	Body    string       `json:"body,omitempty"`
+	Tags    []string     `json:"tags,omitempty"`
+	Agenda  *protocol.ID `json:"agenda,omitempty"`  // a note
+	Minutes *protocol.ID `json:"minutes,omitempty"` // a note
+}
+
+// Event is an event as lists show it.
+type Event struct {
+	ID        protocol.ID        `json:"id"`
+	Community protocol.ID        `json:"community"`
+	Author    protocol.PublicKey `json:"author"`
+	Title     string             `json:"title"`
+	Start     int64              `json:"start"`         // unix ms
+	End       int64              `json:"end,omitempty"` // unix ms
+	Place     string             `json:"place,omitempty"`
+	Link      string             `json:"link,omitempty"`
+	Body      string             `json:"body,omitempty"`
+	Tags      []string           `json:"tags,omitempty"`
+	Agenda    *protocol.ID       `json:"agenda,omitempty"`
+	Minutes   *protocol.ID       `json:"minutes,omitempty"`
+	Yes       int                `json:"yes"`
+	No        int                `json:"no"`
+	Maybe     int                `json:"maybe"`
+	Mine      string             `json:"mine,omitempty"` // this member's answer
+}
+
+// Events is a page of events.
+type Events struct {
+	Items []Event `json:"items"`
+	Next  string  `json:"next,omitempty"`
+}
+
+// RSVPRequest is POST /api/events/{id}/rsvp.
+type RSVPRequest struct {
+	Answer string `json:"answer"` // yes, no or maybe
 }
 
 // Error is the body of every error answer.

@@ -1,55 +1,38 @@
 package client
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
+	"net/url"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
 )
 
-// maxEventLine bounds one line of the event stream.
-const maxEventLine = 1 << 20
+// NewEvent announces a meeting.
+func (c *Client) NewEvent(ctx context.Context, community protocol.ID, req api.EventRequest) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/communities/"+community.String()+"/events", req, &out)
+}
 
-// Events follows the daemon's event stream, calling fn for each event in
-// order, until ctx ends, fn returns an error, or the daemon stops.
-func (c *Client) Events(ctx context.Context, fn func(api.Event) error) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/events", nil)
-	if err != nil {
-		return err
+// EditEvent changes one's own event.
+func (c *Client) EditEvent(ctx context.Context, id protocol.ID, req api.EventRequest) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/events/"+id.String()+"/edits", req, &out)
+}
+
+// Events lists a page of a community's upcoming events, soonest first.
+func (c *Client) Events(ctx context.Context, community protocol.ID, cursor string, limit int) (es api.Events, err error) {
+	q := url.Values{"limit": {fmt.Sprint(limit)}}
+	if cursor != "" {
+		q.Set("cursor", cursor)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w for %s: %v", ErrNoDaemon, c.dir, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("event stream: daemon answered %s", resp.Status)
-	}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), maxEventLine)
-	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data: ")
-		if !ok {
-			continue // event names, comments, blank separators
-		}
-		var ev api.Event
-		if err := json.Unmarshal([]byte(data), &ev); err != nil {
-			return fmt.Errorf("event stream: %w", err)
-		}
-		if err := fn(ev); err != nil {
-			return err
-		}
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("event stream: %w", err)
-	}
-	return nil
+	return es, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/events?"+q.Encode(), nil, &es)
+}
+
+// RSVP answers an event.
+func (c *Client) RSVP(ctx context.Context, event protocol.ID, answer string) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/events/"+event.String()+"/rsvp", api.RSVPRequest{Answer: answer}, &out)
 }

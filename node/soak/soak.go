@@ -288,7 +288,7 @@ func (r *run) form(ctx context.Context) error {
 func (r *run) follow(ctx context.Context, i int) {
 	for ctx.Err() == nil {
 		c := r.nodes[i].api()
-		err := c.Events(ctx, func(ev api.Event) error {
+		err := c.Feed(ctx, func(ev api.FeedItem) error {
 			if ev.Record == nil {
 				return nil
 			}

@@ -27,7 +27,7 @@ func TestEvents(t *testing.T) {
 	got := make(chan api.RecordEvent, 100)
 	errc := make(chan error, 1)
 	go func() {
-		errc <- cl.Events(evctx, func(ev api.Event) error {
+		errc <- cl.Feed(evctx, func(ev api.FeedItem) error {
 			if ev.Record != nil {
 				got <- *ev.Record
 			}
@@ -85,7 +85,7 @@ func TestCloseWithEventStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	streamEnded := make(chan error, 1)
-	go func() { streamEnded <- cl.Events(context.Background(), func(api.Event) error { return nil }) }()
+	go func() { streamEnded <- cl.Feed(context.Background(), func(api.FeedItem) error { return nil }) }()
 	time.Sleep(200 * time.Millisecond)
 	start := time.Now()
 	if err := n.Close(); err != nil {

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/client"
+	"github.com/kith-network/kith/protocol"
+)
+
+// The event commands: the community's rhythm.
+
+func (c *cli) eventCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "event", Short: "Announce meetings, list them, answer them"}
+	cmd.AddCommand(c.eventNewCmd(), c.eventEditCmd(), c.eventListCmd(), c.eventRSVPCmd())
+	return cmd
+}
+
+// eventFlags adds the flags that describe an event, and returns a func
+// that completes the request once the flags are parsed.
+func eventFlags(cmd *cobra.Command, req *api.EventRequest) func() error {
+	cmd.Flags().StringVar(&req.Title, "title", "", "the event's `title`")
+	cmd.Flags().StringVar(&req.Start, "start", "", "when it starts: `TIME` like 2026-12-03T15:00 (local) or with a zone, RFC 3339")
+	cmd.Flags().StringVar(&req.End, "end", "", "when it ends (`TIME`)")
+	cmd.Flags().StringVar(&req.Where, "where", "", "a place, or an http(s) `link` to join")
+	cmd.Flags().StringVar(&req.Body, "body", "", "what it is about (Markdown); - reads standard input")
+	cmd.Flags().StringArrayVar(&req.Tags, "tag", nil, "a `tag` (repeatable)")
+	agenda := cmd.Flags().String("agenda", "", "the `NOTE_ID` of its agenda")
+	minutes := cmd.Flags().String("minutes", "", "the `NOTE_ID` of its minutes")
+	return func() error {
+		var err error
+		if req.Body, err = readBody(req.Body); err != nil {
+			return err
+		}
+		for _, l := range []struct {
+			s   string
+			dst **protocol.ID
+		}{{*agenda, &req.Agenda}, {*minutes, &req.Minutes}} {
+			if l.s == "" {
+				continue
+			}
+			id, err := protocol.ParseID(l.s)
+			if err != nil {
+				return err
+			}
+			*l.dst = &id
+		}
+		return nil
+	}
+}
+
+func (c *cli) eventNewCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Announce a meeting (prints its id)", Args: cobra.ExactArgs(1)}
+	var req api.EventRequest
+	finish := eventFlags(cmd, &req)
+	cmd.MarkFlagRequired("title")
+	cmd.MarkFlagRequired("start")
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		if err := finish(); err != nil {
+			return err
+		}
+		id, err := cl.NewEvent(ctx, ids[0], req)
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, id)
+	})
+	return cmd
+}
+
+func (c *cli) eventEditCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "edit EVENT_ID", Short: "Change your event: move it, or link its agenda or minutes", Args: cobra.ExactArgs(1)}
+	var req api.EventRequest
+	finish := eventFlags(cmd, &req)
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		if err := finish(); err != nil {
+			return err
+		}
+		id, err := cl.EditEvent(ctx, ids[0], req)
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, id)
+	})
+	return cmd
+}
+
+func (c *cli) eventListCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List events not over yet, soonest first", Args: cobra.ExactArgs(1)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		items := []api.Event{}
+		for cursor := ""; ; {
+			page, err := cl.Events(ctx, ids[0], cursor, 500)
+			if err != nil {
+				return err
+			}
+			items = append(items, page.Items...)
+			if cursor = page.Next; cursor == "" {
+				break
+			}
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), items)
+		}
+		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "EVENT\tSTARTS\tYES/NO/MAYBE\tYOU\tTITLE\tWHERE")
+		for _, e := range items {
+			where := e.Place
+			if e.Link != "" {
+				where = e.Link
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d/%d/%d\t%s\t%s\t%s\n", e.ID, time.UnixMilli(e.Start).Format("2006-01-02 15:04"), e.Yes, e.No, e.Maybe, e.Mine, e.Title, where)
+		}
+		return tw.Flush()
+	})
+	return cmd
+}
+
+func (c *cli) eventRSVPCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "rsvp EVENT_ID yes|no|maybe", Short: "Say whether you come (a later answer replaces an earlier one)", Args: cobra.ExactArgs(2),
+		ValidArgs: []string{"yes", "no", "maybe"}}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args[:1])
+		if err != nil {
+			return err
+		}
+		id, err := cl.RSVP(ctx, ids[0], args[1])
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, id)
+	})
+	return cmd
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+)
+
+// events lists a community's upcoming events on a node.
+func (d *daemon) events(t *testing.T, community string) []api.Event {
+	t.Helper()
+	var es []api.Event
+	if err := json.Unmarshal([]byte(d.mustRun(t, "event", "list", community, "--json")), &es); err != nil {
+		t.Fatal(err)
+	}
+	return es
+}
+
+// waitEvents waits until cond holds of a node's upcoming events.
+func waitEvents(t *testing.T, d *daemon, community, what string, cond func([]api.Event) bool) []api.Event {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if es := d.events(t, community); cond(es) {
+			return es
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not so on %s after 15s\ndaemon log:\n%s", what, d.home, d.logs())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestEvents: meetings announced on one daemon are listed soonest first on
+// the other, past ones not at all; answers are counted (a later one
+// replaces an earlier one); the author links the agenda note, then the
+// minutes; only the author may change the event.
+func TestEvents(t *testing.T) {
+	a, b := startDaemon(t), startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Guild")
+	code := strings.TrimSpace(a.mustRun(t, "community", "invite", community))
+	b.createdID(t, "community", "join", code)
+
+	agenda := a.createdID(t, "note", "new", community, "--title", "Agenda, December call", "--body", "1. Incidents")
+	soon := time.Now().Add(48 * time.Hour).Format(time.RFC3339)
+	later := time.Now().Add(7 * 24 * time.Hour).Format("2006-01-02T15:04")
+	past := time.Now().Add(-48 * time.Hour).Format(time.RFC3339)
+	call := a.createdID(t, "event", "new", community, "--title", "December call", "--start", soon, "--where", "https://meet.example.org/guild", "--agenda", agenda)
+	a.createdID(t, "event", "new", community, "--title", "Workshop", "--start", later, "--where", "Room 4")
+	a.createdID(t, "event", "new", community, "--title", "Last month", "--start", past)
+	es := waitEvents(t, b, community, "two upcoming events on b", func(es []api.Event) bool { return len(es) == 2 })
+	if es[0].Title != "December call" || es[1].Title != "Workshop" || es[0].Link == "" || es[1].Place != "Room 4" {
+		t.Errorf("upcoming: %+v", es)
+	}
+	if es[0].Agenda == nil || es[0].Agenda.String() != agenda {
+		t.Errorf("agenda link: %v", es[0].Agenda)
+	}
+
+	b.createdID(t, "event", "rsvp", call, "maybe")
+	b.createdID(t, "event", "rsvp", call, "yes") // replaces maybe
+	a.createdID(t, "event", "rsvp", call, "no")
+	es = waitEvents(t, a, community, "the answers on a", func(es []api.Event) bool { return es[0].Yes == 1 && es[0].No == 1 })
+	if es[0].Maybe != 0 || es[0].Mine != "no" {
+		t.Errorf("answers on a: %+v", es[0])
+	}
+
+	minutes := b.createdID(t, "note", "new", community, "--title", "Minutes, December call", "--body", "Decided: rotate monthly.")
+	waitNote(t, a, minutes, "the minutes on a", func(n api.NoteDetail) bool { return n.Title != "" })
+	if r := b.run(t, "event", "edit", call, "--minutes", minutes); r.code == 0 || !strings.Contains(r.stderr, "only its author") {
+		t.Errorf("edit of someone else's event: exit %d, %q", r.code, r.stderr)
+	}
+	a.createdID(t, "event", "edit", call, "--minutes", minutes)
+	es = waitEvents(t, b, community, "the minutes linked on b", func(es []api.Event) bool { return es[0].Minutes != nil })
+	if es[0].Minutes.String() != minutes || es[0].Agenda == nil || es[0].Yes != 1 {
+		t.Errorf("after the edit: %+v", es[0])
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"event", "rsvp", call, "perhaps"}, "want yes, no or maybe"},
+		{[]string{"event", "new", community, "--title", "x", "--start", "tomorrow"}, "want a time like"},
+		{[]string{"event", "edit", call, "--agenda", call}, "not a note of this community"},
+	} {
+		if r := a.run(t, tc.args...); r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q", tc.args, r.code, r.stderr)
+		}
+	}
+}

@@ -1,0 +1,128 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// eventBuffer is how many events a subscriber may fall behind by before
+// it misses some (and is told how many).
+const eventBuffer = 1024
+
+// eventFeed fans out what the node stored to the API's event streams.
+type eventFeed struct {
+	mu      sync.Mutex
+	subs    map[*subscriber]struct{}
+	stopped bool
+}
+
+type subscriber struct {
+	ch      chan api.FeedItem
+	done    chan struct{} // closed by stop
+	dropped int           // events missed since the last one delivered
+}
+
+// stop ends every stream, so that the API server can shut down: it waits
+// for requests to finish, and an event stream never does by itself.
+func (e *eventFeed) stop() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.stopped = true
+	for s := range e.subs {
+		close(s.done)
+	}
+	e.subs = nil
+}
+
+// ingest stores records from peers through the store's one path and
+// announces those newly stored.
+func (n *Node) ingest(ctx context.Context, records []*protocol.Record, via string) error {
+	outs, err := n.store.Ingest(ctx, records)
+	n.stored(records, outs, via)
+	return err
+}
+
+// stored announces records newly stored, and how they came.
+func (n *Node) stored(records []*protocol.Record, outcomes []store.Outcome, via string) {
+	for i, out := range outcomes {
+		if out.Added && i < len(records) {
+			n.storedOne(records[i], out.Status, via)
+		}
+	}
+}
+
+// storedOne announces one record newly stored.
+func (n *Node) storedOne(r *protocol.Record, status protocol.Status, via string) {
+	n.feed.publish(api.FeedItem{Type: "record", Record: &api.RecordEvent{
+		ID: r.ID(), Community: r.Community(), Kind: r.Header.Kind.String(), Author: r.Header.Author,
+		Created: r.Header.Created, Stored: time.Now().UnixMilli(), Status: status.String(), Via: via,
+	}})
+}
+
+func (e *eventFeed) publish(ev api.FeedItem) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for s := range e.subs {
+		if s.dropped > 0 {
+			select {
+			case s.ch <- api.FeedItem{Type: "dropped", Dropped: s.dropped}:
+				s.dropped = 0
+			default:
+				s.dropped++
+				continue
+			}
+		}
+		select {
+		case s.ch <- ev:
+		default:
+			s.dropped++ // a slow reader misses events rather than slow the node
+		}
+	}
+}
+
+// Feed implements api.Backend: what is stored from now until ctx ends.
+func (n *Node) Feed(ctx context.Context) (<-chan api.FeedItem, error) {
+	s := &subscriber{ch: make(chan api.FeedItem, eventBuffer), done: make(chan struct{})}
+	n.feed.mu.Lock()
+	if n.feed.stopped {
+		n.feed.mu.Unlock()
+		return nil, errors.New("the node is stopping")
+	}
+	if n.feed.subs == nil {
+		n.feed.subs = make(map[*subscriber]struct{})
+	}
+	n.feed.subs[s] = struct{}{}
+	n.feed.mu.Unlock()
+	out := make(chan api.FeedItem)
+	n.tasks.Go(func() {
+		defer close(out)
+		defer func() {
+			n.feed.mu.Lock()
+			delete(n.feed.subs, s) // a no-op once stopped
+			n.feed.mu.Unlock()
+		}()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.done:
+				return
+			case ev := <-s.ch:
+				select {
+				case out <- ev:
+				case <-ctx.Done():
+					return
+				case <-s.done:
+					return
+				}
+			}
+		}
+	})
+	return out, nil
+}
