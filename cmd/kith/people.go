@@ -74,7 +74,7 @@ func (c *cli) membersCmd() *cobra.Command {
 		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "MEMBER\tROLE\tNAME\tORGANISATION\tEXPERTISE")
 		for _, m := range items {
-			fmt.Fprintf(tw, "%.16s…\t%s\t%s\t%s\t%s\n", m.Key, m.Standing, m.Name, m.Org, strings.Join(m.Expertise, ", "))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Key, m.Standing, m.Name, m.Org, strings.Join(m.Expertise, ", "))
 		}
 		return tw.Flush()
 	})

@@ -49,6 +49,9 @@ type Backend interface {
 	EditEvent(ctx context.Context, id protocol.ID, req EventRequest) (protocol.ID, error)
 	Events(ctx context.Context, community protocol.ID, cursor string, limit int) (Events, error)
 	RSVP(ctx context.Context, event protocol.ID, req RSVPRequest) (protocol.ID, error)
+	SetRole(ctx context.Context, community protocol.ID, req RoleRequest) (protocol.ID, error)
+	Delete(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
+	Hide(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
 	// Feed streams what the node stores until ctx ends.
 	Feed(ctx context.Context) (<-chan FeedItem, error)
@@ -108,6 +111,9 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"POST /api/communities/{id}/events", s.newEvent},
 		{"POST /api/events/{id}/edits", s.editEvent},
 		{"POST /api/events/{id}/rsvp", s.rsvp},
+		{"POST /api/communities/{id}/roles", s.setRole},
+		{"POST /api/records/{id}/delete", s.deleteRecord},
+		{"POST /api/records/{id}/hide", s.hideRecord},
 		{"POST /api/communities/{id}/sync", s.sync},
 		{"GET /api/feed", s.stream},
 	}

@@ -394,6 +394,18 @@ type RSVPRequest struct {
 	Answer string `json:"answer"` // yes, no or maybe
 }
 
+// RoleRequest is POST /api/communities/{id}/roles.
+type RoleRequest struct {
+	Member protocol.PublicKey `json:"member"`
+	Action string             `json:"action"` // moderator, revoke, admit or remove
+	Reason string             `json:"reason,omitempty"`
+}
+
+// ModerationRequest is POST /api/records/{id}/delete and .../hide.
+type ModerationRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
 // Error is the body of every error answer.
 type Error struct {
 	Error string `json:"error"`

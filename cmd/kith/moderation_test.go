@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+)
+
+// memberKey is a daemon's member key.
+func (d *daemon) memberKey(t *testing.T) string {
+	t.Helper()
+	var st api.Status
+	if err := json.Unmarshal([]byte(d.mustRun(t, "status", "--json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.MemberKey.String()
+}
+
+// waitTitles waits until cond holds of the titles a node lists.
+func waitTitles(t *testing.T, d *daemon, community, what string, cond func([]string) bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond(d.threads(t, community)) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not so on %s after 20s: %q\ndaemon log:\n%s", what, d.home, d.threads(t, community), d.logs())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// grepStore reports whether any file of a daemon's store holds text.
+func grepStore(t *testing.T, d *daemon, text string) bool {
+	t.Helper()
+	found := false
+	filepath.WalkDir(filepath.Join(d.home, "store"), func(path string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err == nil && strings.Contains(string(data), text) {
+			t.Logf("%s holds the text", path)
+			found = true
+		}
+		return nil
+	})
+	return found
+}
+
+// TestModeration: the founder makes b a moderator; a member who is not
+// one cannot change roles or hide; b deletes c's post while c is offline,
+// and once every node has caught up (c included), the post's text is on
+// no node's disk; b hides a post; after b removes c, c's new post is
+// refused by every node.
+func TestModeration(t *testing.T) {
+	a, b, c := startDaemon(t), startDaemon(t), startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Moderated")
+	code := strings.TrimSpace(a.mustRun(t, "community", "invite", community))
+	b.createdID(t, "community", "join", code)
+	c.createdID(t, "community", "join", code)
+	bKey, cKey := b.memberKey(t), c.memberKey(t)
+
+	a.createdID(t, "member", "grant", community, bKey, "moderator")
+	var members []api.Member
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		json.Unmarshal([]byte(c.mustRun(t, "members", community, "--json")), &members)
+		if slices.ContainsFunc(members, func(m api.Member) bool { return m.Key.String() == bKey && m.Standing == "moderator" }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("b is not a moderator on c: %+v", members)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if r := c.run(t, "member", "remove", community, bKey); r.code == 0 || !strings.Contains(r.stderr, "only a moderator") {
+		t.Errorf("remove by a member: exit %d, %q", r.code, r.stderr)
+	}
+
+	const secret = "the-password-is-hunter2-kith"
+	leak := c.createdID(t, "post", "new", community, "--title", "Oops", "--body", "Our admin password: "+secret)
+	announcement := a.createdID(t, "post", "new", community, "--title", "Welcome", "--announcement")
+	for _, d := range []*daemon{a, b} {
+		waitTitles(t, d, community, "both posts", func(ts []string) bool { return len(ts) == 2 })
+	}
+	c.stop(t)
+	if r := a.run(t, "post", "hide", leak); r.code != 0 {
+		t.Errorf("the founder (a moderator) could not hide: %q", r.stderr)
+	}
+	b.createdID(t, "post", "delete", leak, "--reason", "a password")
+	c = startDaemonAt(t, c.home)
+	for _, d := range []*daemon{a, b, c} {
+		waitTitles(t, d, community, "the deleted post gone", func(ts []string) bool { return !slices.Contains(ts, "Oops") })
+	}
+	if r := c.run(t, "post", "hide", announcement); r.code == 0 || !strings.Contains(r.stderr, "only a moderator") {
+		t.Errorf("hide by a member: exit %d, %q", r.code, r.stderr)
+	}
+	b.createdID(t, "post", "hide", announcement)
+	for _, d := range []*daemon{a, b, c} {
+		waitTitles(t, d, community, "the hidden post gone", func(ts []string) bool { return len(ts) == 0 })
+	}
+
+	b.createdID(t, "member", "remove", community, cKey, "--reason", "leaked a password")
+	deadline = time.Now().Add(15 * time.Second)
+	for {
+		json.Unmarshal([]byte(c.mustRun(t, "members", community, "--json")), &members)
+		if slices.ContainsFunc(members, func(m api.Member) bool { return m.Key.String() == cKey && m.Standing == "removed" }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("c is not removed on c: %+v", members)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if r := c.run(t, "post", "new", community, "--title", "After removal"); r.code == 0 || !strings.Contains(r.stderr, "not (yet) a member") {
+		t.Errorf("post after removal: exit %d, %q", r.code, r.stderr)
+	}
+	const kept = "this-text-stays-on-disk-kith"
+	a.createdID(t, "post", "new", community, "--title", "Still here", "--body", kept)
+	waitTitles(t, b, community, "a's post", func(ts []string) bool { return slices.Contains(ts, "Still here") })
+
+	for _, d := range []*daemon{a, b, c} {
+		d.stop(t)
+		if grepStore(t, d, secret) {
+			t.Errorf("the deleted post's text is still on %s's disk", d.home)
+		}
+	}
+	if !grepStore(t, a, kept) {
+		t.Error("a live post's text is not found on disk either: the search cannot see what it looks for")
+	}
+}

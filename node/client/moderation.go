@@ -1,0 +1,27 @@
+package client
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// SetRole changes a member's role in a community.
+func (c *Client) SetRole(ctx context.Context, community protocol.ID, req api.RoleRequest) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/communities/"+community.String()+"/roles", req, &out)
+}
+
+// Delete deletes a record (its author or a moderator).
+func (c *Client) Delete(ctx context.Context, id protocol.ID, reason string) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/records/"+id.String()+"/delete", api.ModerationRequest{Reason: reason}, &out)
+}
+
+// Hide hides a record from view (a moderator).
+func (c *Client) Hide(ctx context.Context, id protocol.ID, reason string) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/records/"+id.String()+"/hide", api.ModerationRequest{Reason: reason}, &out)
+}

@@ -1,0 +1,95 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// Moderation and deletion: roles, removals, tombstones and hiding. Every
+// node applies the same rules to these records; the checks here only say
+// no before signing a record every node would refuse.
+
+var roleActions = map[string]protocol.RoleAction{
+	"moderator": protocol.RoleModerator, "revoke": protocol.RoleRevoke,
+	"admit": protocol.RoleAdmit, "remove": protocol.RoleRemove,
+}
+
+// SetRole implements api.Backend: a moderator makes a member a moderator,
+// revokes that, admits someone, or removes a member.
+func (n *Node) SetRole(ctx context.Context, community protocol.ID, req api.RoleRequest) (protocol.ID, error) {
+	action, ok := roleActions[strings.ToLower(req.Action)]
+	if !ok {
+		return protocol.ID{}, fmt.Errorf("%w: action %q: want moderator, revoke, admit or remove", api.ErrBadRequest, req.Action)
+	}
+	m, err := n.member(community)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	if !m.Standing(n.id.MemberKey()).Moderates() {
+		return protocol.ID{}, fmt.Errorf("%w: only a moderator may change roles", api.ErrForbidden)
+	}
+	if req.Member == m.Founder {
+		return protocol.ID{}, fmt.Errorf("%w: the founder's role cannot be changed", api.ErrForbidden)
+	}
+	r, err := n.publish(ctx, community, protocol.Refs{}, &protocol.Role{Member: req.Member, Action: action, Reason: req.Reason})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
+// Delete implements api.Backend: a tombstone for a record by its author or
+// a moderator. Every honest node then purges the record's body from its
+// disk; its header stays, so the deletion itself is verifiable.
+func (n *Node) Delete(ctx context.Context, id protocol.ID, req api.ModerationRequest) (protocol.ID, error) {
+	e, err := n.original(ctx, id, "record")
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	community := e.Record.Community()
+	m, err := n.member(community)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	if kind := e.Record.Header.Kind; kind.Control() || kind == protocol.KindTombstone {
+		return protocol.ID{}, fmt.Errorf("%w: a %s cannot be deleted (membership records and deletions are final)", api.ErrBadRequest, kind)
+	}
+	me := n.id.MemberKey()
+	if e.Record.Header.Author != me && !m.Standing(me).Moderates() {
+		return protocol.ID{}, fmt.Errorf("%w: only its author or a moderator may delete it", api.ErrForbidden)
+	}
+	r, err := n.publish(ctx, community, protocol.Refs{Target: e.Record.ID()}, &protocol.Tombstone{Reason: req.Reason})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
+// Hide implements api.Backend: a moderator hides a record from view (it
+// stays on disk, unlike a deletion).
+func (n *Node) Hide(ctx context.Context, id protocol.ID, req api.ModerationRequest) (protocol.ID, error) {
+	e, err := n.original(ctx, id, "record")
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	community := e.Record.Community()
+	m, err := n.member(community)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	if !m.Standing(n.id.MemberKey()).Moderates() {
+		return protocol.ID{}, fmt.Errorf("%w: only a moderator may hide a record", api.ErrForbidden)
+	}
+	if kind := e.Record.Header.Kind; kind.Control() || kind == protocol.KindTombstone || kind == protocol.KindHide {
+		return protocol.ID{}, fmt.Errorf("%w: a %s cannot be hidden", api.ErrBadRequest, kind)
+	}
+	r, err := n.publish(ctx, community, protocol.Refs{Target: e.Record.ID()}, &protocol.Hide{Reason: req.Reason})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
