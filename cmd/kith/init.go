@@ -19,13 +19,21 @@ func (c *cli) initCmd() *cobra.Command {
 		Args: noArgs,
 	}
 	name := cmd.Flags().String("name", "", "your display `name`, shown to other members")
+	importFile := cmd.Flags().String("import", "", "use the member key in this `file` (from `kith identity export` on another device)")
+	passFile := cmd.Flags().String("passphrase-file", "", "with --import, read the passphrase from the first line of this `file`")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		h, err := c.home()
 		if err != nil {
 			return err
 		}
-		id, err := h.Init(home.InitOptions{Name: *name})
+		opts := home.InitOptions{Name: *name}
+		if *importFile != "" {
+			if opts.Member, err = importMember(cmd, *importFile, *passFile); err != nil {
+				return err
+			}
+		}
+		id, err := h.Init(opts)
 		if err != nil {
 			return err
 		}
@@ -39,6 +47,11 @@ func (c *cli) initCmd() *cobra.Command {
 				Home string `json:"home"`
 				idResult
 			}{h.Dir, r})
+		}
+		if *importFile != "" {
+			fmt.Fprintf(out, "Set up this device in %s with your member key from %s\n", h.Dir, *importFile)
+			r.print(out)
+			return nil
 		}
 		fmt.Fprintf(out, "Created a new identity in %s\n", h.Dir)
 		r.print(out)

@@ -57,6 +57,9 @@ type Home struct {
 type InitOptions struct {
 	// Name is the display name written to the config file; it may be empty.
 	Name string
+	// Member, if set, is the member key to use (imported from another
+	// device) instead of a new one. The node key is always new.
+	Member ed25519.PrivateKey
 }
 
 // path returns the path of the named file in the home directory.
@@ -87,6 +90,12 @@ func (h Home) Init(opts InitOptions) (*Identity, error) {
 	id, err := newIdentity()
 	if err != nil {
 		return nil, err
+	}
+	if opts.Member != nil {
+		if len(opts.Member) != ed25519.PrivateKeySize {
+			return nil, fmt.Errorf("imported member key is %d bytes, want %d", len(opts.Member), ed25519.PrivateKeySize)
+		}
+		id.Member = opts.Member
 	}
 	cfg := DefaultConfig()
 	cfg.Name = opts.Name
