@@ -38,10 +38,10 @@ const (
 var (
 	// sealN is the N SealMember uses: scryptN, but lower in the
 	// fuzz test's seed corpus.
-	sealN = scryptN
-	maxScryptN     = 1 << 17
-	maxScryptR     = 8
-	maxScryptP     = 4
+	sealN      = scryptN
+	maxScryptN = 1 << 17
+	maxScryptR = 8
+	maxScryptP = 4
 )
 
 // ErrWrongPassphrase is returned by OpenSealed when the passphrase does
