@@ -42,6 +42,30 @@ func (n *Node) SetRole(ctx context.Context, community protocol.ID, req api.RoleR
 	return r.ID(), nil
 }
 
+// RevokeInvite implements api.Backend: a moderator withdraws an invite;
+// joins made with it afterwards admit no one, on every node.
+func (n *Node) RevokeInvite(ctx context.Context, community, invite protocol.ID) (protocol.ID, error) {
+	m, err := n.member(community)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	if !m.Standing(n.id.MemberKey()).Moderates() {
+		return protocol.ID{}, fmt.Errorf("%w: only a moderator may revoke an invite", api.ErrForbidden)
+	}
+	inv := m.Invites[invite]
+	if inv == nil {
+		return protocol.ID{}, fmt.Errorf("%w: no invite %s in force in this community", api.ErrNotFound, invite)
+	}
+	if inv.Revoked != nil {
+		return protocol.ID{}, fmt.Errorf("%w: invite %s is revoked already", api.ErrBadRequest, invite)
+	}
+	r, err := n.publish(ctx, community, protocol.Refs{Target: invite}, &protocol.Role{Action: protocol.RoleRevokeInvite})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
 // Delete implements api.Backend: a tombstone for a record by its author or
 // a moderator. Every honest node then purges the record's body from its
 // disk; its header stays, so the deletion itself is verifiable.

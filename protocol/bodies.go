@@ -99,6 +99,9 @@ const (
 	RoleRevoke    RoleAction = 2 // a moderator becomes a plain member
 	RoleAdmit     RoleAction = 3 // admit as a member, also after a removal
 	RoleRemove    RoleAction = 4 // remove: the member's newer records are no longer accepted
+	// RoleRevokeInvite withdraws the invite named by the header's Target:
+	// joins after it no longer use it. It names no member.
+	RoleRevokeInvite RoleAction = 5
 )
 
 // Role changes a member's standing. Only moderators' role records take
@@ -286,12 +289,21 @@ func (b *Invite) check(h *Header) *Error {
 	return checkLine("invite label", b.Label, MaxLineRunes)
 }
 
-func (b *Role) check(*Header) *Error {
-	if b.Member.IsZero() {
-		return fail(RuleField, "role names no member")
-	}
-	if b.Action < RoleModerator || b.Action > RoleRemove {
+func (b *Role) check(h *Header) *Error {
+	if b.Action < RoleModerator || b.Action > RoleRevokeInvite {
 		return fail(RuleField, "role action %d unknown", b.Action)
+	}
+	if b.Action == RoleRevokeInvite {
+		if !b.Member.IsZero() || h.Target.IsZero() {
+			return fail(RuleField, "an invite revocation names the invite as its target, and no member")
+		}
+	} else {
+		if b.Member.IsZero() {
+			return fail(RuleField, "role names no member")
+		}
+		if !h.Target.IsZero() {
+			return fail(RuleReference, "only an invite revocation has a target")
+		}
 	}
 	return checkLine("reason", b.Reason, MaxLineRunes)
 }

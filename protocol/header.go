@@ -53,7 +53,7 @@ var refRules = map[Kind][3]ref{
 	KindCommunity: {forbidden, forbidden, forbidden},
 	KindJoin:      {forbidden, forbidden, optional}, // Target: the invite used
 	KindInvite:    {forbidden, forbidden, forbidden},
-	KindRole:      {forbidden, forbidden, forbidden},
+	KindRole:      {forbidden, forbidden, optional}, // Target: the invite an invite revocation withdraws
 	KindProfile:   {forbidden, forbidden, forbidden},
 	KindPost:      {forbidden, forbidden, optional}, // Target: the post this edits
 	KindReply:     {required, optional, optional},   // Root: the post; Parents: the reply answered; Target: the reply this edits

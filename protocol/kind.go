@@ -11,7 +11,7 @@ const (
 	KindCommunity Kind = 1  // genesis of a community: its name, domain, charter, join policy
 	KindJoin      Kind = 2  // an author asks to be a member (with an invite in invite-only communities)
 	KindInvite    Kind = 3  // a moderator's expiring, limited-use invitation
-	KindRole      Kind = 4  // a moderator grants or revokes moderation, admits or removes a member
+	KindRole      Kind = 4  // a moderator grants or revokes moderation, admits or removes a member, or withdraws an invite
 	KindProfile   Kind = 5  // who the author is: name, organisation, expertise
 	KindPost      Kind = 6  // a thread: discussion, question or announcement (or an edit of one)
 	KindReply     Kind = 7  // an answer or comment in a thread (or an edit of one)

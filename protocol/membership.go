@@ -144,7 +144,8 @@ type InviteState struct {
 	Author  PublicKey
 	Created int64
 	Invite  Invite
-	Used    []ID // joins admitted through it, in order
+	Used    []ID      // joins admitted through it, in order
+	Revoked *Position // where a moderator withdrew it, if one did
 }
 
 // ResolveMembership computes a community's membership from its control
@@ -195,9 +196,17 @@ func ResolveMembership(community ID, records []*Record) *Membership {
 		return m
 	}
 	sortByPosition(roles)
+	var revocations []*Record
 	for _, r := range roles {
 		role, ok := r.Content().(*Role)
-		if !ok || role.Member == m.Founder || !m.StandingAt(r.Header.Author, PositionOf(r)).Moderates() {
+		if !ok || !m.StandingAt(r.Header.Author, PositionOf(r)).Moderates() {
+			continue
+		}
+		if role.Action == RoleRevokeInvite {
+			revocations = append(revocations, r)
+			continue
+		}
+		if role.Member == m.Founder {
 			continue
 		}
 		m.history(role.Member).add(transition{PositionOf(r), role.Action, r.id})
@@ -210,6 +219,13 @@ func ResolveMembership(community ID, records []*Record) *Membership {
 		}
 		m.Invites[r.id] = &InviteState{ID: r.id, Author: r.Header.Author, Created: r.Header.Created, Invite: *inv}
 		m.Effective[r.id] = true
+	}
+	for _, r := range revocations { // in order: the first revocation of an invite counts
+		if inv := m.Invites[r.Header.Target]; inv != nil && inv.Revoked == nil {
+			pos := PositionOf(r)
+			inv.Revoked = &pos
+			m.Effective[r.id] = true
+		}
 	}
 	sortByPosition(joins)
 	for _, r := range joins {
@@ -244,6 +260,9 @@ func (m *Membership) usableInvite(r *Record) *InviteState {
 	if inv == nil || inv.Invite.Key != j.InviteKey || r.Header.Created > inv.Invite.Expires ||
 		uint32(len(inv.Used)) >= inv.Invite.MaxUses {
 		return nil
+	}
+	if inv.Revoked != nil && PositionOf(r).Compare(*inv.Revoked) > 0 {
+		return nil // a join after the invite was withdrawn
 	}
 	return inv
 }

@@ -268,6 +268,19 @@ func TestValidationRules(t *testing.T) {
 		{"event ends before start", func() []byte {
 			return forge(t, key, header(KindEvent), mustMarshal(t, &Event{Title: "e", Start: 10, End: 5}), true)
 		}, ErrField},
+		{"invite revocation naming a member", func() []byte {
+			h := header(KindRole)
+			h.Target = ID{7}
+			return forge(t, key, h, mustMarshal(t, &Role{Member: PublicKeyOf(invKey), Action: RoleRevokeInvite}), true)
+		}, ErrField},
+		{"invite revocation without target", func() []byte {
+			return forge(t, key, header(KindRole), mustMarshal(t, &Role{Action: RoleRevokeInvite}), true)
+		}, ErrField},
+		{"role with a target", func() []byte {
+			h := header(KindRole)
+			h.Target = ID{7}
+			return forge(t, key, h, mustMarshal(t, &Role{Member: PublicKeyOf(invKey), Action: RoleRemove}), true)
+		}, ErrReference},
 		{"event minutes id short", func() []byte {
 			return forge(t, key, header(KindEvent), mustMarshal(t, &Event{Title: "e", Start: 10, Minutes: []byte{1, 2, 3}}), true)
 		}, ErrField},

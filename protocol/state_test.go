@@ -124,6 +124,33 @@ func TestInviteRules(t *testing.T) {
 	}
 }
 
+// TestInviteRevoked: a moderator withdraws an invite; a join through it
+// before the revocation stands, one after does not, and a revocation by a
+// non-moderator changes nothing.
+func TestInviteRevoked(t *testing.T) {
+	w := newWorld(t, founder, JoinInvite)
+	inv, invKey := w.invite(founder, 5, time.Hour)
+	before := w.join(alice, inv, invKey)
+	notMod := w.add(alice, Refs{Target: inv.ID()}, &Role{Action: RoleRevokeInvite})
+	still := w.join(bob, inv, invKey)
+	revoke := w.add(founder, Refs{Target: inv.ID()}, &Role{Action: RoleRevokeInvite, Reason: "posted publicly"})
+	after := w.join(carol, inv, invKey)
+	s := w.state()
+	m := s.Membership
+	if !m.Effective[before.ID()] || !m.Effective[still.ID()] {
+		t.Error("joins before the revocation were undone")
+	}
+	if m.Effective[notMod.ID()] {
+		t.Error("a non-moderator's revocation took effect")
+	}
+	if !m.Effective[revoke.ID()] || m.Invites[inv.ID()].Revoked == nil {
+		t.Error("the moderator's revocation did not take effect")
+	}
+	if m.Effective[after.ID()] || m.Standing(PublicKeyOf(carol)).Admitted() {
+		t.Error("a join after the revocation admitted carol")
+	}
+}
+
 func TestInviteArrivingAfterJoinInOrder(t *testing.T) {
 	// The joiner's clock lags: the join is ordered before the invite.
 	w := newWorld(t, founder, JoinInvite)

@@ -16,7 +16,7 @@ import (
 
 func (c *cli) communityCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "community", Short: "Create, list, invite to and join communities"}
-	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityJoinCmd(), c.communitySyncCmd())
+	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityRevokeCmd(), c.communityJoinCmd(), c.communitySyncCmd())
 	return cmd
 }
 
@@ -74,8 +74,28 @@ func (c *cli) communityInviteCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), code)
 		}
+		if !code.Invite.IsZero() {
+			fmt.Fprintf(cmd.ErrOrStderr(), "invite %s (withdraw it with `kith community revoke %s %s`)\n", code.Invite, id, code.Invite)
+		}
 		_, err = fmt.Fprintln(cmd.OutOrStdout(), code.Code)
 		return err
+	})
+	return cmd
+}
+
+func (c *cli) communityRevokeCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "revoke COMMUNITY_ID INVITE_ID", Short: "Withdraw an invite: later joins with its code admit no one (moderators)", Args: cobra.ExactArgs(2)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		id, err := cl.RevokeInvite(ctx, ids[0], ids[1])
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, id)
 	})
 	return cmd
 }

@@ -134,3 +134,38 @@ func TestModeration(t *testing.T) {
 		t.Error("a live post's text is not found on disk either: the search cannot see what it looks for")
 	}
 }
+
+// TestRevokedInvite: in an invite-only community, a moderator withdraws a
+// five-use invite after one member joined with it; the next person to use
+// the code is refused by the members, whose records it never receives.
+func TestRevokedInvite(t *testing.T) {
+	a, b, x := startDaemon(t), startDaemon(t), startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Closed", "--invite-only")
+	var code api.InviteCode
+	if err := json.Unmarshal([]byte(a.mustRun(t, "community", "invite", community, "--uses", "5", "--json")), &code); err != nil {
+		t.Fatal(err)
+	}
+	b.createdID(t, "community", "join", code.Code)
+	a.createdID(t, "community", "revoke", community, code.Invite.String())
+	if r := a.run(t, "community", "revoke", community, code.Invite.String()); r.code == 0 || !strings.Contains(r.stderr, "revoked already") {
+		t.Errorf("revoking twice: exit %d, %q", r.code, r.stderr)
+	}
+	if r := b.run(t, "community", "revoke", community, code.Invite.String()); r.code == 0 || !strings.Contains(r.stderr, "only a moderator") {
+		t.Errorf("revoke by a member: exit %d, %q", r.code, r.stderr)
+	}
+	a.createdID(t, "post", "new", community, "--title", "After the revocation")
+	waitThreads(t, b, community, "After the revocation")
+	if r := x.run(t, "community", "join", code.Code); r.code == 0 {
+		t.Errorf("joined with a revoked invite: %q", r.stdout)
+	}
+	x.run(t, "post", "new", community, "--title", "Intruder")
+	time.Sleep(2 * time.Second)
+	for _, d := range []*daemon{a, b} {
+		if got := d.threads(t, community); slices.Contains(got, "Intruder") {
+			t.Errorf("a member lists %q", got)
+		}
+	}
+	if got := x.threads(t, community); slices.Contains(got, "After the revocation") {
+		t.Errorf("the outsider received members' records: %q", got)
+	}
+}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/kith-network/kith/protocol"
@@ -16,6 +17,20 @@ func (s *Server) setRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rid, err := s.backend.SetRole(r.Context(), id, req)
+	s.reply(w, Created{ID: rid}, err)
+}
+
+func (s *Server) revokeInvite(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	invite, err := protocol.ParseID(r.PathValue("invite"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("invite: %w", err))
+		return
+	}
+	rid, err := s.backend.RevokeInvite(r.Context(), id, invite)
 	s.reply(w, Created{ID: rid}, err)
 }
 

@@ -50,6 +50,7 @@ type Backend interface {
 	Events(ctx context.Context, community protocol.ID, cursor string, limit int) (Events, error)
 	RSVP(ctx context.Context, event protocol.ID, req RSVPRequest) (protocol.ID, error)
 	SetRole(ctx context.Context, community protocol.ID, req RoleRequest) (protocol.ID, error)
+	RevokeInvite(ctx context.Context, community, invite protocol.ID) (protocol.ID, error)
 	Delete(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
 	Hide(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
@@ -112,6 +113,7 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"POST /api/events/{id}/edits", s.editEvent},
 		{"POST /api/events/{id}/rsvp", s.rsvp},
 		{"POST /api/communities/{id}/roles", s.setRole},
+		{"POST /api/communities/{id}/invites/{invite}/revoke", s.revokeInvite},
 		{"POST /api/records/{id}/delete", s.deleteRecord},
 		{"POST /api/records/{id}/hide", s.hideRecord},
 		{"POST /api/communities/{id}/sync", s.sync},

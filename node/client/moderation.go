@@ -25,3 +25,9 @@ func (c *Client) Hide(ctx context.Context, id protocol.ID, reason string) (proto
 	var out api.Created
 	return out.ID, c.do(ctx, http.MethodPost, "/api/records/"+id.String()+"/hide", api.ModerationRequest{Reason: reason}, &out)
 }
+
+// RevokeInvite withdraws an invite of a community.
+func (c *Client) RevokeInvite(ctx context.Context, community, invite protocol.ID) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/communities/"+community.String()+"/invites/"+invite.String()+"/revoke", nil, &out)
+}
