@@ -59,8 +59,10 @@ func TestEvents(t *testing.T) {
 		t.Errorf("agenda link: %v", es[0].Agenda)
 	}
 
+	a.stop(t) // a is away while b answers
 	b.createdID(t, "event", "rsvp", call, "maybe")
 	b.createdID(t, "event", "rsvp", call, "yes") // replaces maybe
+	a = startDaemonAt(t, a.home)
 	a.createdID(t, "event", "rsvp", call, "no")
 	es = waitEvents(t, a, community, "the answers on a", func(es []api.Event) bool { return es[0].Yes == 1 && es[0].No == 1 })
 	if es[0].Maybe != 0 || es[0].Mine != "no" {

@@ -19,9 +19,11 @@ func TestPeople(t *testing.T) {
 	b.createdID(t, "community", "join", code)
 	c.createdID(t, "community", "join", code)
 
+	a.stop(t) // a is away while b sets its profile
 	if out := b.mustRun(t, "profile", "set", "--name", "Bea", "--org", "Acme", "--expertise", "TLS, dns"); !strings.Contains(out, "published in 1 communities") {
 		t.Errorf("profile set: %q", out)
 	}
+	a = startDaemonAt(t, a.home)
 	var members []api.Member
 	deadline := time.Now().Add(15 * time.Second)
 	for {

@@ -161,8 +161,11 @@ func TestReactions(t *testing.T) {
 	note := a.createdID(t, "note", "new", community, "--title", "Linters", "--body", "vet")
 	waitNote(t, b, note, "the note on b", func(n api.NoteDetail) bool { return n.Title == "Linters" })
 	rev := b.createdID(t, "note", "edit", note, "--body", "vet, staticcheck")
+	waitNote(t, a, note, "b's revision on a", func(n api.NoteDetail) bool { return n.Revisions == 2 })
+	b.stop(t) // b is away while a reacts
 	a.createdID(t, "react", rev, "helpful")
-	waitNote(t, b, note, "the note's reaction on b", func(n api.NoteDetail) bool { return n.Reactions.Helpful == 1 })
+	b = startDaemonAt(t, b.home)
+	waitNote(t, b, note, "the note's reaction on b, back", func(n api.NoteDetail) bool { return n.Reactions.Helpful == 1 })
 
 	for _, tc := range []struct{ id, reaction, want string }{
 		{q, "love", "want helpful, +1 or applied"},
