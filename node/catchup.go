@@ -40,6 +40,15 @@ func (b *backoff) ready(p peer.ID) bool {
 	return time.Now().After(b.until[p])
 }
 
+// forget clears a peer's back-off: it reconnected (a restart, a network
+// back), and deserves a session now rather than minutes later.
+func (b *backoff) forget(p peer.ID) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.until, p)
+	delete(b.wait, p)
+}
+
 func (b *backoff) result(p peer.ID, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -105,6 +114,9 @@ type connectSync struct{ n *Node }
 func (cs connectSync) Connected(_ network.Network, c network.Conn) {
 	n := cs.n
 	p := c.RemotePeer()
+	if !c.Stat().Limited {
+		n.backoff.forget(p)
+	}
 	// One side starts: the one with the lower peer id, so that the two do
 	// not start sessions that collide.
 	if n.ctx.Err() != nil || n.peerID >= p || c.Stat().Limited {

@@ -29,12 +29,17 @@ func converged(t *testing.T, nodes []*Kith, community string, records uint64, ti
 	t.Helper()
 	start := time.Now()
 	var last string
+	defer func() {
+		if t.Failed() {
+			t.Logf("last seen: %s", last)
+		}
+	}()
 	Eventually(t, timeout, "every node holds the same records", func() bool {
 		var states []string
 		same := true
 		for _, k := range nodes {
 			c, _ := k.Community(community)
-			states = append(states, fmt.Sprintf("%s:%d", k.Host.Name(), c.Records))
+			states = append(states, fmt.Sprintf("%s:%d(%.6s)", k.Host.Name(), c.Records, c.Digest))
 			if c.Records != records {
 				same = false
 			}
