@@ -38,7 +38,7 @@ func parseTime(what, s string) (int64, error) {
 	return 0, fmt.Errorf("%w: %s %q: want a time like 2026-12-03T15:00 or 2026-12-03T15:00:00+01:00", api.ErrBadRequest, what, s)
 }
 
-// apply copies what req sets onto body.
+// applyEvent copies onto body what req sets, checking the notes it links.
 func (n *Node) applyEvent(ctx context.Context, community protocol.ID, body *protocol.Event, req api.EventRequest) error {
 	var err error
 	if req.Title != "" {

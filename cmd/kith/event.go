@@ -108,16 +108,12 @@ func (c *cli) eventListCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		items := []api.Event{}
-		for cursor := ""; ; {
-			page, err := cl.Events(ctx, ids[0], cursor, 500)
-			if err != nil {
-				return err
-			}
-			items = append(items, page.Items...)
-			if cursor = page.Next; cursor == "" {
-				break
-			}
+		items, err := collect(func(cursor string, limit int) ([]api.Event, string, error) {
+			page, err := cl.Events(ctx, ids[0], cursor, limit)
+			return page.Items, page.Next, err
+		})
+		if err != nil {
+			return err
 		}
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), items)

@@ -230,16 +230,12 @@ func (c *cli) noteListCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		items := []api.Note{}
-		for cursor := ""; ; {
-			page, err := cl.Notes(ctx, ids[0], cursor, 500)
-			if err != nil {
-				return err
-			}
-			items = append(items, page.Items...)
-			if cursor = page.Next; cursor == "" {
-				break
-			}
+		items, err := collect(func(cursor string, limit int) ([]api.Note, string, error) {
+			page, err := cl.Notes(ctx, ids[0], cursor, limit)
+			return page.Items, page.Next, err
+		})
+		if err != nil {
+			return err
 		}
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), items)

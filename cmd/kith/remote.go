@@ -147,3 +147,18 @@ func printCreated(cmd *cobra.Command, asJSON bool, id protocol.ID) error {
 	_, err := fmt.Fprintln(cmd.OutOrStdout(), id)
 	return err
 }
+
+// collect fetches every page of a list, 500 items at a time.
+func collect[T any](fetch func(cursor string, limit int) ([]T, string, error)) ([]T, error) {
+	items := []T{}
+	for cursor := ""; ; {
+		page, next, err := fetch(cursor, 500)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, page...)
+		if cursor = next; cursor == "" {
+			return items, nil
+		}
+	}
+}
