@@ -28,6 +28,7 @@ import (
 	"github.com/kith-network/kith/node/gossip"
 	"github.com/kith-network/kith/node/home"
 	kithhost "github.com/kith-network/kith/node/host"
+	"github.com/kith-network/kith/node/ui"
 	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/store"
 )
@@ -60,6 +61,7 @@ type Node struct {
 	gossip *gossip.Gossip
 	api    *http.Server
 	apiURL string
+	token  string // the API token, which the UI's login link carries
 
 	ctx       context.Context // lives until Close
 	cancel    context.CancelFunc
@@ -198,8 +200,17 @@ func (n *Node) startAPI() error {
 		ln.Close()
 		return fmt.Errorf("write API token: %w", err)
 	}
+	pages, err := ui.New(n, token, n.log.With("component", "ui"))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api.New(n, token, n.log))
+	mux.Handle("/", pages)
+	n.token = token
 	n.api = &http.Server{
-		Handler:           api.New(n, token, n.log),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return n.ctx },
 	}
@@ -226,6 +237,10 @@ func writePrivate(path, content string) error {
 
 // APIURL is where the local API listens, e.g. http://127.0.0.1:7732.
 func (n *Node) APIURL() string { return n.apiURL }
+
+// UILoginURL is the link that opens the web UI in a browser: it carries
+// the API token once, and the UI trades it for a session cookie.
+func (n *Node) UILoginURL() string { return n.apiURL + "/login?token=" + n.token }
 
 // PeerID is this node's libp2p identity.
 func (n *Node) PeerID() peer.ID { return n.peerID }

@@ -52,6 +52,7 @@ func (c *cli) daemonCmd() *cobra.Command {
 		}
 		out := cmd.OutOrStdout()
 		fmt.Fprintf(out, "Kith daemon running for %s\n", h.Dir)
+		fmt.Fprintf(out, "UI:      %s\n", n.UILoginURL())
 		fmt.Fprintf(out, "API:     %s\n", n.APIURL())
 		fmt.Fprintf(out, "peer id: %s\n", n.PeerID())
 		for _, a := range n.Addrs() {

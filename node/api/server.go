@@ -127,7 +127,7 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 
 // ServeHTTP checks the Host header and the token, then routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !loopbackHost(r.Host) {
+	if !LoopbackHost(r.Host) {
 		writeError(w, http.StatusForbidden, fmt.Errorf("host %q is not this machine: the API answers only on localhost", r.Host))
 		return
 	}
@@ -140,8 +140,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// loopbackHost reports whether a Host header names this machine.
-func loopbackHost(host string) bool {
+// LoopbackHost reports whether a Host header names this machine: the API
+// and the UI answer only such requests, against DNS rebinding.
+func LoopbackHost(host string) bool {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}

@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// The pages and the forms that change things.
+
+type homePage struct {
+	Status      api.Status
+	Communities []api.Community
+}
+
+func (s *Server) home(r *http.Request) (string, any, error) {
+	st, err := s.backend.Status(r.Context())
+	if err != nil {
+		return "", nil, err
+	}
+	return "home", homePage{Status: st, Communities: st.Communities}, nil
+}
+
+type communityPage struct {
+	Community api.Community
+	Threads   []api.Thread
+	Next      string
+	Query     api.ThreadQuery
+	// Live names the community whose records refresh the page.
+	Live protocol.ID
+}
+
+// findCommunity returns what the node says of one community.
+func (s *Server) findCommunity(r *http.Request, id protocol.ID) (api.Community, error) {
+	cs, err := s.backend.Communities(r.Context())
+	if err != nil {
+		return api.Community{}, err
+	}
+	for _, c := range cs {
+		if c.ID == id {
+			return c, nil
+		}
+	}
+	return api.Community{}, api.ErrNotFound
+}
+
+func (s *Server) community(r *http.Request) (string, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := s.findCommunity(r, id)
+	if err != nil {
+		return "", nil, err
+	}
+	q := r.URL.Query()
+	tq := api.ThreadQuery{Cursor: q.Get("cursor"), Limit: 50, Tag: q.Get("tag"), Type: q.Get("type"),
+		Unanswered: q.Get("unanswered") == "on", Active: q.Get("order") == "active"}
+	page, err := s.backend.Threads(r.Context(), id, tq)
+	if err != nil {
+		return "", nil, err
+	}
+	return "community", communityPage{Community: c, Threads: page.Items, Next: page.Next, Query: tq, Live: id}, nil
+}
+
+type threadPage struct {
+	Thread api.ThreadDetail
+	Live   protocol.ID
+}
+
+func (s *Server) thread(r *http.Request) (string, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", nil, err
+	}
+	t, err := s.backend.Thread(r.Context(), id)
+	if err != nil {
+		return "", nil, err
+	}
+	return "thread", threadPage{Thread: t, Live: t.Community}, nil
+}
+
+func (s *Server) createCommunity(r *http.Request) (string, error) {
+	id, err := s.backend.CreateCommunity(r.Context(), api.CreateCommunityRequest{Name: r.PostForm.Get("name"),
+		Domain: r.PostForm.Get("domain"), InviteOnly: r.PostForm.Get("invite_only") == "on"})
+	if err != nil {
+		return "", err
+	}
+	return "/c/" + id.String(), nil
+}
+
+func (s *Server) join(r *http.Request) (string, error) {
+	id, err := s.backend.Join(r.Context(), strings.TrimSpace(r.PostForm.Get("code")))
+	if err != nil {
+		return "", err
+	}
+	return "/c/" + id.String(), nil
+}
+
+func (s *Server) newPost(r *http.Request) (string, error) {
+	community, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	var tags []string
+	for _, t := range strings.Split(r.PostForm.Get("tags"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	id, err := s.backend.Post(r.Context(), community, api.PostRequest{Type: r.PostForm.Get("type"),
+		Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body"), Tags: tags})
+	if err != nil {
+		return "", err
+	}
+	return "/t/" + id.String(), nil
+}
+
+func (s *Server) newReply(r *http.Request) (string, error) {
+	post, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.backend.Reply(r.Context(), post, api.ReplyRequest{Body: r.PostForm.Get("body")}); err != nil {
+		return "", err
+	}
+	return "/t/" + post.String(), nil
+}

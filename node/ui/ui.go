@@ -1,0 +1,214 @@
+// Package ui is the daemon's local web interface: server-rendered pages
+// (html/template, assets embedded in the binary, nothing fetched from the
+// internet), usable without JavaScript, with one small script of ours that
+// refreshes a page's live part when the node stores something new.
+//
+// Everything a page shows came from other people's machines: templates
+// escape it all. The UI answers only on the loopback address, only to a
+// Host naming this machine, and only to a browser holding the session
+// cookie that the daemon's login link sets; forms are accepted only from
+// the UI's own pages (Origin check, SameSite=Strict cookie).
+package ui
+
+import (
+	"context"
+	"crypto/subtle"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// cookieName is the session cookie the login link sets.
+const cookieName = "kith_session"
+
+// Server is the UI's HTTP handler.
+type Server struct {
+	backend api.Backend
+	token   string
+	log     *slog.Logger
+	mux     *http.ServeMux
+	pages   map[string]*template.Template
+}
+
+// New returns the UI handler. token is the API token: the login link
+// carries it once, and the session cookie holds it.
+func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
+	s := &Server{backend: backend, token: token, log: log, mux: http.NewServeMux(), pages: make(map[string]*template.Template)}
+	funcs := template.FuncMap{
+		"when": func(ms int64) string { return time.UnixMilli(ms).Format("2006-01-02 15:04") },
+		"short": func(v fmt.Stringer) string {
+			t := v.String()
+			if len(t) > 12 {
+				return t[:12] + "…"
+			}
+			return t
+		},
+	}
+	for _, page := range []string{"home", "community", "thread", "error"} {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
+		if err != nil {
+			return nil, fmt.Errorf("ui: parse %s: %w", page, err)
+		}
+		s.pages[page] = t
+	}
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	// The route table: every page at a glance.
+	routes := []struct {
+		pattern string
+		handler http.Handler
+	}{
+		{"GET /login", http.HandlerFunc(s.login)},
+		{"GET /{$}", s.page(s.home)},
+		{"GET /c/{id}", s.page(s.community)},
+		{"GET /t/{id}", s.page(s.thread)},
+		{"POST /communities", s.form(s.createCommunity)},
+		{"POST /join", s.form(s.join)},
+		{"POST /c/{id}/posts", s.form(s.newPost)},
+		{"POST /t/{id}/replies", s.form(s.newReply)},
+		{"GET /ui/feed", s.authed(http.HandlerFunc(s.feed))},
+		{"GET /static/", http.StripPrefix("/static/", http.FileServerFS(static))},
+	}
+	for _, r := range routes {
+		s.mux.Handle(r.pattern, r.handler)
+	}
+	return s, nil
+}
+
+// ServeHTTP checks the Host header, then routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !api.LoopbackHost(r.Host) {
+		http.Error(w, "this page answers only on localhost", http.StatusForbidden)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin") // "no-referrer" would make forms send Origin: null
+	s.mux.ServeHTTP(w, r)
+}
+
+// login trades the token of the daemon's login link for a session cookie.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("token")), []byte(s.token)) != 1 {
+		s.render(w, http.StatusUnauthorized, "error", errorPage{Title: "Not logged in",
+			Message: "This login link is not (or no longer) valid: use the one the daemon printed when it started, or run `kith ui` for a fresh one."})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// authed lets through requests with the session cookie.
+func (s *Server) authed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(cookieName)
+		if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.token)) != 1 {
+			s.render(w, http.StatusUnauthorized, "error", errorPage{Title: "Not logged in",
+				Message: "Open the login link the daemon printed when it started (it sets a cookie in this browser)."})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// page serves a GET page: fn returns the template and its data.
+func (s *Server) page(fn func(r *http.Request) (string, any, error)) http.Handler {
+	return s.authed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, data, err := fn(r)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		s.render(w, http.StatusOK, name, data)
+	}))
+}
+
+// form serves a POST form: fn returns where to go next.
+func (s *Server) form(fn func(r *http.Request) (string, error)) http.Handler {
+	return s.authed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !sameOrigin(r) {
+			s.render(w, http.StatusForbidden, "error", errorPage{Title: "Refused", Message: "This form was not sent from Kith's own pages."})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, fmt.Errorf("%w: %v", api.ErrBadRequest, err))
+			return
+		}
+		next, err := fn(r)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	}))
+}
+
+// sameOrigin reports whether a form came from this UI: browsers send
+// Origin with every POST; it must name the host the request was sent to.
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return false
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == r.Host && api.LoopbackHost(u.Host)
+}
+
+type errorPage struct {
+	Title, Message string
+}
+
+// fail renders an error page with the status its error calls for.
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	code := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, api.ErrBadRequest):
+		code = http.StatusBadRequest
+	case errors.Is(err, api.ErrNotFound):
+		code = http.StatusNotFound
+	case errors.Is(err, api.ErrForbidden):
+		code = http.StatusForbidden
+	case errors.Is(err, context.Canceled):
+		return
+	}
+	if code == http.StatusInternalServerError {
+		s.log.Error("ui", "err", err)
+	}
+	s.render(w, code, "error", errorPage{Title: http.StatusText(code), Message: err.Error()})
+}
+
+func (s *Server) render(w http.ResponseWriter, code int, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	if err := s.pages[name].ExecuteTemplate(w, "layout.html", data); err != nil {
+		s.log.Error("render page", "page", name, "err", err)
+	}
+}
+
+// pathID reads the {id} of a route.
+func pathID(r *http.Request) (protocol.ID, error) {
+	id, err := protocol.ParseID(r.PathValue("id"))
+	if err != nil {
+		return protocol.ID{}, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
+	}
+	return id, nil
+}
