@@ -323,11 +323,6 @@ func (n *Node) waitTopicPeers(ctx context.Context, community protocol.ID, timeou
 	}
 }
 
-func (n *Node) recordCount(c protocol.ID) uint64 {
-	_, count := n.store.Fingerprint(c, protocol.Position{}, protocol.MaxPosition)
-	return count
-}
-
 func (n *Node) syncJSON(c protocol.ID) api.SyncState {
 	st := n.SyncStatus(c)
 	out := api.SyncState{InProgress: st.InProgress, Fetched: st.Fetched, Missing: st.Missing, LastError: st.LastError}

@@ -110,9 +110,15 @@ func TestRulesHoldOnEveryNode(t *testing.T) {
 // threadsOf lists every thread a node shows in a community.
 func threadsOf(t *testing.T, n *Node, c protocol.ID) []api.Thread {
 	t.Helper()
-	page, err := n.Threads(context.Background(), c, api.ThreadQuery{Limit: 500})
-	if err != nil {
-		t.Fatal(err)
+	var all []api.Thread
+	for cursor := ""; ; {
+		page, err := n.Threads(context.Background(), c, api.ThreadQuery{Cursor: cursor, Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page.Items...)
+		if cursor = page.Next; cursor == "" {
+			return all
+		}
 	}
-	return page.Items
 }

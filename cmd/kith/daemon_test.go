@@ -130,20 +130,44 @@ func (d *daemon) threads(t *testing.T, community string) []string {
 	return titles
 }
 
-// waitThreads waits until a node lists exactly the given titles.
-func waitThreads(t *testing.T, d *daemon, community string, want ...string) {
+// poll calls cond every 100 ms until it holds; after timeout it fails
+// the test with what went wrong (asked only then) and the daemon's log.
+func (d *daemon) poll(t *testing.T, timeout time.Duration, what func() string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		got := d.threads(t, community)
-		if sameSet(got, want) {
-			return
-		}
+	deadline := time.Now().Add(timeout)
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("node %s lists %q, want %q\ndaemon log:\n%s", d.home, got, want, d.logs())
+			t.Fatalf("%s\ndaemon log:\n%s", what(), d.logs())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// waitJSON runs a kith command with --json until its answer satisfies
+// cond, and returns that answer.
+func waitJSON[T any](t *testing.T, d *daemon, what string, cond func(T) bool, args ...string) T {
+	t.Helper()
+	var v T
+	d.poll(t, 15*time.Second, func() string { return fmt.Sprintf("%s: not so on %s after 15s", what, d.home) }, func() bool {
+		r := d.run(t, append(args, "--json")...)
+		var got T
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &got) != nil || !cond(got) {
+			return false
+		}
+		v = got
+		return true
+	})
+	return v
+}
+
+// waitThreads waits until a node lists exactly the given titles.
+func waitThreads(t *testing.T, d *daemon, community string, want ...string) {
+	t.Helper()
+	var got []string
+	d.poll(t, 15*time.Second, func() string { return fmt.Sprintf("node %s lists %q, want %q", d.home, got, want) }, func() bool {
+		got = d.threads(t, community)
+		return sameSet(got, want)
+	})
 }
 
 func sameSet(a, b []string) bool {

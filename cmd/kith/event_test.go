@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -9,29 +8,10 @@ import (
 	"github.com/kith-network/kith/node/api"
 )
 
-// events lists a community's upcoming events on a node.
-func (d *daemon) events(t *testing.T, community string) []api.Event {
-	t.Helper()
-	var es []api.Event
-	if err := json.Unmarshal([]byte(d.mustRun(t, "event", "list", community, "--json")), &es); err != nil {
-		t.Fatal(err)
-	}
-	return es
-}
-
 // waitEvents waits until cond holds of a node's upcoming events.
 func waitEvents(t *testing.T, d *daemon, community, what string, cond func([]api.Event) bool) []api.Event {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if es := d.events(t, community); cond(es) {
-			return es
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not so on %s after 15s\ndaemon log:\n%s", what, d.home, d.logs())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return waitJSON(t, d, what, cond, "event", "list", community)
 }
 
 // TestEvents: meetings announced on one daemon are listed soonest first on

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,13 +26,11 @@ func (d *daemon) memberKey(t *testing.T) string {
 // waitTitles waits until cond holds of the titles a node lists.
 func waitTitles(t *testing.T, d *daemon, community, what string, cond func([]string) bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond(d.threads(t, community)) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not so on %s after 20s: %q\ndaemon log:\n%s", what, d.home, d.threads(t, community), d.logs())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	var got []string
+	d.poll(t, 20*time.Second, func() string { return fmt.Sprintf("%s: not so on %s after 20s: %q", what, d.home, got) }, func() bool {
+		got = d.threads(t, community)
+		return cond(got)
+	})
 }
 
 // grepStore reports whether any file of a daemon's store holds text.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kith-network/kith/node/api"
 )
@@ -12,19 +11,7 @@ import (
 // waitNote waits until cond holds of a note on a node.
 func waitNote(t *testing.T, d *daemon, note, what string, cond func(api.NoteDetail) bool) api.NoteDetail {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if r := d.run(t, "note", "show", note, "--json"); r.code == 0 {
-			var n api.NoteDetail
-			if json.Unmarshal([]byte(r.stdout), &n) == nil && cond(n) {
-				return n
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not so on %s after 15s\ndaemon log:\n%s", what, d.home, d.logs())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return waitJSON(t, d, what, cond, "note", "show", note)
 }
 
 // TestNotes: the knowledge base across two daemons. A note written on one

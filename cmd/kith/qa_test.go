@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kith-network/kith/node/api"
 )
@@ -22,19 +21,7 @@ func (d *daemon) show(t *testing.T, post string) api.ThreadDetail {
 // waitThread waits until cond holds of a thread on a node.
 func waitThread(t *testing.T, d *daemon, post, what string, cond func(api.ThreadDetail) bool) api.ThreadDetail {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if r := d.run(t, "post", "show", post, "--json"); r.code == 0 {
-			var td api.ThreadDetail
-			if json.Unmarshal([]byte(r.stdout), &td) == nil && cond(td) {
-				return td
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not so on %s after 15s\ndaemon log:\n%s", what, d.home, d.logs())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return waitJSON(t, d, what, cond, "post", "show", post)
 }
 
 // listed returns the titles a filtered `post list` prints on a node.
