@@ -21,7 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"time"
+	"strings"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
@@ -49,40 +49,66 @@ type Server struct {
 // carries it once, and the session cookie holds it.
 func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 	s := &Server{backend: backend, token: token, log: log, mux: http.NewServeMux(), pages: make(map[string]*template.Template)}
-	funcs := template.FuncMap{
-		"when": func(ms int64) string { return time.UnixMilli(ms).Format("2006-01-02 15:04") },
-		"short": func(v fmt.Stringer) string {
-			t := v.String()
-			if len(t) > 12 {
-				return t[:12] + "…"
-			}
-			return t
-		},
-	}
-	for _, page := range []string{"home", "community", "thread", "error"} {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html")
-		if err != nil {
-			return nil, fmt.Errorf("ui: parse %s: %w", page, err)
-		}
-		s.pages[page] = t
+	if err := s.parse(); err != nil {
+		return nil, err
 	}
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		return nil, err
 	}
-	// The route table: every page at a glance.
+	// The route table: every page at a glance. GET never changes anything;
+	// every POST is a form from the UI's own pages.
 	routes := []struct {
 		pattern string
 		handler http.Handler
 	}{
 		{"GET /login", http.HandlerFunc(s.login)},
 		{"GET /{$}", s.page(s.home)},
-		{"GET /c/{id}", s.page(s.community)},
-		{"GET /t/{id}", s.page(s.thread)},
 		{"POST /communities", s.form(s.createCommunity)},
 		{"POST /join", s.form(s.join)},
+
+		// A community, its threads and its pictures (threads.go, about.go)
+		{"GET /c/{id}", s.page(s.community)},
+		{"GET /c/{id}/about", s.page(s.about)},
 		{"POST /c/{id}/posts", s.form(s.newPost)},
+		{"GET /t/{id}", s.page(s.thread)},
 		{"POST /t/{id}/replies", s.form(s.newReply)},
+		{"POST /t/{id}/accept", s.form(s.accept)},
+		{"POST /t/{id}/react", s.form(s.react)},
+		{"GET /t/{id}/edit", s.page(s.editForm)},
+		{"POST /t/{id}/edit", s.form(s.edit)},
+
+		// Notes (notes.go)
+		{"GET /c/{id}/notes", s.page(s.notes)},
+		{"POST /c/{id}/notes", s.form(s.newNote)},
+		{"POST /t/{id}/note", s.form(s.promote)},
+		{"GET /n/{id}", s.page(s.note)},
+		{"GET /n/{id}/edit", s.page(s.noteEdit)},
+		{"POST /n/{id}/revisions", s.form(s.revise)},
+		{"GET /n/{id}/diff", s.page(s.noteDiff)},
+
+		// People, profiles and events (people.go, events.go)
+		{"GET /c/{id}/people", s.page(s.people)},
+		{"GET /c/{id}/people/{key}", s.page(s.person)},
+		{"GET /settings", s.page(s.settings)},
+		{"POST /settings/profile", s.form(s.setProfile)},
+		{"GET /c/{id}/events", s.page(s.events)},
+		{"POST /c/{id}/events", s.form(s.newEvent)},
+		{"POST /e/{id}/rsvp", s.form(s.rsvp)},
+
+		// Moderation and invites (admin.go)
+		{"GET /c/{id}/admin", s.page(s.admin)},
+		{"POST /c/{id}/invites", s.authed(http.HandlerFunc(s.invite))},
+		{"POST /c/{id}/invites/{invite}/revoke", s.form(s.revokeInvite)},
+		{"POST /c/{id}/roles", s.form(s.setRole)},
+		{"POST /r/{id}/delete", s.form(s.deleteRecord)},
+		{"POST /r/{id}/hide", s.form(s.hideRecord)},
+
+		// The network (network.go)
+		{"GET /network", s.page(s.network)},
+		{"POST /network/peers", s.form(s.connect)},
+		{"POST /c/{id}/sync", s.form(s.syncNow)},
+
 		{"GET /ui/feed", s.authed(http.HandlerFunc(s.feed))},
 		{"GET /static/", http.StripPrefix("/static/", http.FileServerFS(static))},
 	}
@@ -101,6 +127,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin") // "no-referrer" would make forms send Origin: null
 	s.mux.ServeHTTP(w, r)
 }
@@ -204,6 +231,16 @@ func (s *Server) render(w http.ResponseWriter, code int, name string, data any) 
 	}
 }
 
+// backTo returns the form's "back" field when it is a path on this site
+// (a form sent from a page returns there), else fallback.
+func backTo(r *http.Request, fallback string) string {
+	b := r.PostForm.Get("back")
+	if strings.HasPrefix(b, "/") && !strings.HasPrefix(b, "//") && !strings.ContainsAny(b, "\\\r\n") {
+		return b
+	}
+	return fallback
+}
+
 // pathID reads the {id} of a route.
 func pathID(r *http.Request) (protocol.ID, error) {
 	id, err := protocol.ParseID(r.PathValue("id"))
@@ -212,3 +249,6 @@ func pathID(r *http.Request) (protocol.ID, error) {
 	}
 	return id, nil
 }
+
+// errNotBuilt answers routes whose page is still being written.
+var errNotBuilt = fmt.Errorf("%w: this page is not built yet", api.ErrNotFound)

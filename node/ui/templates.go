@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// parse reads every page template (templates/*.html but the layout and
+// the partials), each with the layout and the partials, so that a page is
+// added by adding its file.
+func (s *Server) parse() error {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return fmt.Errorf("ui: list templates: %w", err)
+	}
+	for _, name := range names {
+		page := strings.TrimSuffix(path.Base(name), ".html")
+		if page == "layout" || page == "partials" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS,
+			"templates/layout.html", "templates/partials.html", name)
+		if err != nil {
+			return fmt.Errorf("ui: parse %s: %w", page, err)
+		}
+		s.pages[page] = t
+	}
+	return nil
+}
+
+// funcs are the helpers templates may call.
+var funcs = template.FuncMap{
+	// when formats a unix-millisecond time for people.
+	"when": func(ms int64) string {
+		if ms == 0 {
+			return ""
+		}
+		return time.UnixMilli(ms).Format("2006-01-02 15:04")
+	},
+	// short is the start of an id or key: enough to tell them apart.
+	"short": func(v fmt.Stringer) string {
+		t := v.String()
+		if len(t) > 12 {
+			return t[:12] + "…"
+		}
+		return t
+	},
+	// markdown renders Markdown from anyone as sanitised HTML.
+	"markdown": Markdown,
+	// nav is what the community navigation partial needs: the community
+	// and the tab being shown.
+	"nav":   func(c api.Community, tab string) communityNav { return communityNav{Community: c, Tab: tab} },
+	"idstr": func(id protocol.ID) string { return id.String() },
+}
+
+// communityNav is the data of the "community-nav" partial.
+type communityNav struct {
+	Community api.Community
+	Tab       string
+}
