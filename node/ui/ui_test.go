@@ -4,57 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/kith-network/kith/node"
 	"github.com/kith-network/kith/node/api"
-	"github.com/kith-network/kith/node/home"
 )
-
-// requireEnv set to "require" (CI) turns a missing browser from a skip
-// into a failure.
-const requireEnv = "KITH_UI_TESTS"
-
-func startNode(t *testing.T) *node.Node {
-	t.Helper()
-	n, err := node.Start(context.Background(), node.Config{Home: home.Home{Dir: t.TempDir()}, Loopback: true, API: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close() })
-	return n
-}
-
-// browser returns a headless Chromium context, or skips the test.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv(requireEnv) == "require" {
-			t.Fatalf("no Chromium found, and %s=require", requireEnv)
-		}
-		t.Skipf("no Chromium found (install chromium, or set %s=require to fail instead)", requireEnv)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	return ctx
-}
 
 // TestBrowse: a member logs in with the daemon's link, sees their
 // community, starts a thread and replies with the forms, and sees another

@@ -1,0 +1,126 @@
+package ui_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/kith-network/kith/node"
+	"github.com/kith-network/kith/node/home"
+)
+
+// requireEnv set to "require" (CI) turns a missing browser from a skip
+// into a failure.
+const requireEnv = "KITH_UI_TESTS"
+
+func startNode(t *testing.T) *node.Node {
+	t.Helper()
+	n, err := node.Start(context.Background(), node.Config{Home: home.Home{Dir: t.TempDir()}, Loopback: true, API: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+// browser returns a headless Chromium context, or skips the test.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv(requireEnv) == "require" {
+			t.Fatalf("no Chromium found, and %s=require", requireEnv)
+		}
+		t.Skipf("no Chromium found (install chromium, or set %s=require to fail instead)", requireEnv)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	return ctx
+}
+
+// must fails the test on an error.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// do runs browser actions with a 20-second bound, failing the test with
+// what step was being done.
+func do(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+}
+
+// text is the visible text of the first element matching sel.
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(sctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// login opens n's one-time login link in the browser and waits for the
+// home page.
+func login(t *testing.T, ctx context.Context, n *node.Node) {
+	t.Helper()
+	do(t, ctx, "log in", chromedp.Navigate(n.UILoginURL()), chromedp.WaitVisible(`main h1`))
+}
+
+// shotsEnv names the directory screenshots go to; without it they go to
+// a directory under the system's temporary directory.
+const shotsEnv = "KITH_UI_SHOTS"
+
+// screenshot saves the page as it is, at a desktop and a phone width, as
+// NAME-desktop.png and NAME-phone.png.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv(shotsEnv)
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "kith-ui-screenshots")
+	}
+	must(t, os.MkdirAll(dir, 0o755))
+	for _, size := range []struct {
+		name          string
+		width, height int64
+		mobile        bool
+	}{{"desktop", 1280, 900, false}, {"phone", 390, 844, true}} {
+		opts := []chromedp.EmulateViewportOption{}
+		if size.mobile {
+			opts = append(opts, chromedp.EmulateMobile)
+		}
+		do(t, ctx, "resize for "+name, chromedp.EmulateViewport(size.width, size.height, opts...), chromedp.Sleep(100*time.Millisecond))
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+		cancel()
+		must(t, err)
+		file := filepath.Join(dir, strings.ReplaceAll(name, "/", "-")+"-"+size.name+".png")
+		must(t, os.WriteFile(file, png, 0o644))
+	}
+	do(t, ctx, "restore viewport", chromedp.EmulateViewport(1280, 900))
+}
