@@ -54,6 +54,7 @@ type Backend interface {
 	Delete(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
 	Hide(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
+	Activity(ctx context.Context, community protocol.ID) (Activity, error)
 	// Feed streams what the node stores until ctx ends.
 	Feed(ctx context.Context) (<-chan FeedItem, error)
 }
@@ -117,6 +118,7 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"POST /api/records/{id}/delete", s.deleteRecord},
 		{"POST /api/records/{id}/hide", s.hideRecord},
 		{"POST /api/communities/{id}/sync", s.sync},
+		{"GET /api/communities/{id}/activity", s.activity},
 		{"GET /api/feed", s.stream},
 	}
 	for _, r := range routes {
