@@ -61,7 +61,8 @@ type Node struct {
 	gossip *gossip.Gossip
 	api    *http.Server
 	apiURL string
-	token  string // the API token, which the UI's login link carries
+	token  string     // the API token
+	ui     *ui.Server // the web UI, which mints login links
 
 	ctx       context.Context // lives until Close
 	cancel    context.CancelFunc
@@ -209,6 +210,7 @@ func (n *Node) startAPI() error {
 	mux.Handle("/api/", api.New(n, token, n.log))
 	mux.Handle("/", pages)
 	n.token = token
+	n.ui = pages
 	n.api = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -238,9 +240,9 @@ func writePrivate(path, content string) error {
 // APIURL is where the local API listens, e.g. http://127.0.0.1:7732.
 func (n *Node) APIURL() string { return n.apiURL }
 
-// UILoginURL is the link that opens the web UI in a browser: it carries
-// the API token once, and the UI trades it for a session cookie.
-func (n *Node) UILoginURL() string { return n.apiURL + "/login?token=" + n.token }
+// UILoginURL returns a fresh link that opens the web UI in a browser: it
+// works once, and the UI trades it for a session cookie.
+func (n *Node) UILoginURL() string { return n.apiURL + n.ui.LoginPath() }
 
 // PeerID is this node's libp2p identity.
 func (n *Node) PeerID() peer.ID { return n.peerID }

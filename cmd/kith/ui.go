@@ -1,35 +1,64 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
+	"os/exec"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
-	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/node/client"
 )
 
-// uiCmd is `kith ui`: print the link that opens the running daemon's web
-// UI (it carries the API token once; the UI sets a session cookie).
+// uiCmd is `kith ui`: get a fresh one-time login link for the running
+// daemon's web UI, print it, and open it in the browser where one can be
+// opened.
 func (c *cli) uiCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "ui", Short: "Print the link that opens the running daemon's web interface", Args: noArgs}
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		h, err := c.home()
+	cmd := &cobra.Command{Use: "ui", Short: "Open the running daemon's web interface (prints a one-time login link)", Args: noArgs}
+	noOpen := cmd.Flags().Bool("no-open", false, "only print the link, do not open a browser")
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
+		link, err := cl.LoginLink(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("ask the daemon for a login link: %w", err)
 		}
-		addr, err := os.ReadFile(filepath.Join(h.Dir, home.APIAddrFile))
-		if err != nil {
-			return fmt.Errorf("no daemon is running for %s: start it with `kith daemon`", h.Dir)
+		fmt.Fprintln(cmd.OutOrStdout(), link)
+		if *noOpen {
+			return nil
 		}
-		token, err := os.ReadFile(filepath.Join(h.Dir, home.APITokenFile))
-		if err != nil {
-			return fmt.Errorf("read API token: %w", err)
+		if err := openBrowser(link); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "(could not open a browser: %v; open the link above)\n", err)
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "http://%s/login?token=%s\n", strings.TrimSpace(string(addr)), strings.TrimSpace(string(token)))
 		return nil
-	}
+	})
 	return cmd
+}
+
+// openBrowser opens link with the desktop's opener, without waiting for
+// the browser to exit.
+func openBrowser(link string) error {
+	var name string
+	var args []string
+	switch runtime.GOOS {
+	case "darwin":
+		name = "open"
+	case "windows":
+		name, args = "rundll32", []string{"url.dll,FileProtocolHandler"}
+	default:
+		if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+			return fmt.Errorf("no graphical session")
+		}
+		name = "xdg-open"
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(path, append(args, link)...)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait() // reap it whenever it exits; the command does not wait
+	return nil
 }

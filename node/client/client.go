@@ -185,3 +185,12 @@ func (c *Client) Thread(ctx context.Context, post protocol.ID) (t api.ThreadDeta
 func (c *Client) Sync(ctx context.Context, community protocol.ID, wait bool) (ans api.SyncAnswer, err error) {
 	return ans, c.do(ctx, http.MethodPost, "/api/communities/"+community.String()+"/sync?wait="+fmt.Sprint(wait), nil, &ans)
 }
+
+// LoginLink asks the daemon for a fresh one-time link that logs a browser
+// in to its web UI.
+func (c *Client) LoginLink(ctx context.Context) (string, error) {
+	var out struct {
+		URL string `json:"url"`
+	}
+	return out.URL, c.do(ctx, http.MethodPost, "/ui/login-links", nil, &out)
+}

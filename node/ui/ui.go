@@ -12,7 +12,6 @@ package ui
 
 import (
 	"context"
-	"crypto/subtle"
 	"embed"
 	"errors"
 	"fmt"
@@ -40,15 +39,19 @@ const cookieName = "kith_session"
 type Server struct {
 	backend api.Backend
 	token   string
+	session string // the session cookie's value
+	logins  logins
 	log     *slog.Logger
 	mux     *http.ServeMux
 	pages   map[string]*template.Template
 }
 
-// New returns the UI handler. token is the API token: the login link
-// carries it once, and the session cookie holds it.
+// New returns the UI handler. token is the API token: `kith ui` proves
+// with it that it may ask for a login link, and the session cookie is
+// derived from it.
 func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
-	s := &Server{backend: backend, token: token, log: log, mux: http.NewServeMux(), pages: make(map[string]*template.Template)}
+	s := &Server{backend: backend, token: token, session: sessionValue(token), log: log, mux: http.NewServeMux(),
+		pages: make(map[string]*template.Template)}
 	if err := s.parse(); err != nil {
 		return nil, err
 	}
@@ -63,6 +66,7 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		handler http.Handler
 	}{
 		{"GET /login", http.HandlerFunc(s.login)},
+		{"POST /ui/login-links", http.HandlerFunc(s.newLoginLink)},
 		{"GET /{$}", s.page(s.home)},
 		{"POST /communities", s.form(s.createCommunity)},
 		{"POST /join", s.form(s.join)},
@@ -130,30 +134,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin") // "no-referrer" would make forms send Origin: null
 	s.mux.ServeHTTP(w, r)
-}
-
-// login trades the token of the daemon's login link for a session cookie.
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if subtle.ConstantTimeCompare([]byte(r.URL.Query().Get("token")), []byte(s.token)) != 1 {
-		s.render(w, http.StatusUnauthorized, "error", errorPage{Title: "Not logged in",
-			Message: "This login link is not (or no longer) valid: use the one the daemon printed when it started, or run `kith ui` for a fresh one."})
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-// authed lets through requests with the session cookie.
-func (s *Server) authed(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(cookieName)
-		if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.token)) != 1 {
-			s.render(w, http.StatusUnauthorized, "error", errorPage{Title: "Not logged in",
-				Message: "Open the login link the daemon printed when it started (it sets a cookie in this browser)."})
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // page serves a GET page: fn returns the template and its data.

@@ -124,8 +124,8 @@ func TestRefusals(t *testing.T) {
 	if r := get("/", nil); r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("home without a session: %s", r.Status)
 	}
-	if r := get("/login?token=wrong", nil); r.StatusCode != http.StatusUnauthorized {
-		t.Errorf("login with a wrong token: %s", r.Status)
+	if r := get("/login?code=wrong", nil); r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("login with a wrong code: %s", r.Status)
 	}
 	login := get(strings.TrimPrefix(a.UILoginURL(), base), nil)
 	if login.StatusCode != http.StatusSeeOther || len(login.Cookies()) != 1 || !login.Cookies()[0].HttpOnly {

@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// How a browser gets in: the daemon prints a login link at start and
+// `kith ui` asks for a fresh one; each carries a random code that works
+// once, within loginTTL, and is traded for an HttpOnly SameSite=Strict
+// session cookie. A link seen by someone else (a screenshot, shell
+// history, a log) is worthless once used, and the API token itself never
+// travels in a URL.
+
+const (
+	loginTTL  = 24 * time.Hour
+	maxLogins = 64 // codes outstanding; the oldest is dropped beyond
+)
+
+// logins holds the login codes not yet used, with their expiry.
+type logins struct {
+	mu    sync.Mutex
+	codes map[string]time.Time
+}
+
+// mint returns a fresh code.
+func (l *logins) mint() string {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand)
+	code := hex.EncodeToString(b)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.codes == nil {
+		l.codes = make(map[string]time.Time)
+	}
+	now := time.Now()
+	for c, exp := range l.codes {
+		if now.After(exp) {
+			delete(l.codes, c)
+		}
+	}
+	for len(l.codes) >= maxLogins {
+		oldest, at := "", time.Time{}
+		for c, exp := range l.codes {
+			if oldest == "" || exp.Before(at) {
+				oldest, at = c, exp
+			}
+		}
+		delete(l.codes, oldest)
+	}
+	l.codes[code] = now.Add(loginTTL)
+	return code
+}
+
+// use reports whether code is valid, and makes it invalid from now on.
+func (l *logins) use(code string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	exp, ok := l.codes[code]
+	if !ok || code == "" {
+		return false
+	}
+	delete(l.codes, code)
+	return time.Now().Before(exp)
+}
+
+// LoginPath returns the path and query of a fresh one-time login link.
+func (s *Server) LoginPath() string { return "/login?code=" + s.logins.mint() }
+
+// sessionValue derives the session cookie from the API token: it changes
+// with every daemon start, like the token, and reveals nothing of it.
+func sessionValue(token string) string {
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("kith ui session"))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// login trades a login code for a session cookie.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !s.logins.use(r.URL.Query().Get("code")) {
+		s.render(w, http.StatusUnauthorized, "error", errorPage{Title: "Not logged in",
+			Message: "This login link is not valid (each link works once, for a day): run `kith ui` for a fresh one."})
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// newLoginLink answers `kith ui`, which proves with the API token that it
+// may log a browser in, with a fresh login link.
+func (s *Server) newLoginLink(w http.ResponseWriter, r *http.Request) {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
+		http.Error(w, "missing or wrong API token", http.StatusUnauthorized)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(struct {
+		URL string `json:"url"`
+	}{"http://" + r.Host + s.LoginPath()})
+}
+
+// authed lets through requests with the session cookie.
+func (s *Server) authed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(cookieName)
+		if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.session)) != 1 {
+			s.render(w, http.StatusUnauthorized, "error", errorPage{Title: "Not logged in",
+				Message: "Open the login link the daemon printed when it started, or run `kith ui` for a fresh one (it sets a cookie in this browser)."})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
