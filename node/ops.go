@@ -131,6 +131,7 @@ func (n *Node) Communities(context.Context) ([]api.Community, error) {
 			ID:         id,
 			Name:       m.Genesis.Name,
 			Domain:     m.Genesis.Domain,
+			Charter:    m.Genesis.Charter,
 			InviteOnly: m.Genesis.Policy == protocol.JoinInvite,
 			Members:    len(m.Members()),
 			Standing:   m.Standing(n.id.MemberKey()).String(),

@@ -70,6 +70,7 @@ type Community struct {
 	ID         protocol.ID `json:"id"`
 	Name       string      `json:"name"`
 	Domain     string      `json:"domain,omitempty"`
+	Charter    string      `json:"charter,omitempty"`
 	InviteOnly bool        `json:"invite_only"`
 	Members    int         `json:"members"`
 	Standing   string      `json:"standing"` // this node's member in it: founder, moderator, member, none, removed
@@ -156,6 +157,9 @@ type ThreadQuery struct {
 	Tag        string // only threads with this tag
 	Type       string // only threads of this type: discussion, question, announcement
 	Unanswered bool   // only questions without an accepted answer
+	// Author keeps only threads this member started, AnsweredBy only
+	// threads whose accepted answer this member wrote; zero for any.
+	Author, AnsweredBy protocol.PublicKey
 }
 
 // ReplyRequest is POST /api/posts/{id}/replies: a reply to a thread, or
