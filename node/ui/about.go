@@ -1,6 +1,72 @@
 package ui
 
-import "net/http"
+import (
+	"html/template"
+	"net/http"
+	"time"
 
-// about.go: being written.
-func (s *Server) about(r *http.Request) (string, any, error) { return "", nil, errNotBuilt }
+	"github.com/kith-network/kith/internal/chart"
+	"github.com/kith-network/kith/node/api"
+)
+
+// The about page: what the community is for, and pictures of how it
+// lives (activity over the year, and who takes part how regularly).
+
+type aboutPage struct {
+	Community     api.Community
+	Activity      api.Activity
+	ActivityChart template.HTML
+	PeopleChart   template.HTML
+	// Recent sums the activity of the participation window.
+	Recent api.WeekActivity
+}
+
+func (s *Server) about(r *http.Request) (string, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := s.findCommunity(r, id)
+	if err != nil {
+		return "", nil, err
+	}
+	a, err := s.backend.Activity(r.Context(), id)
+	if err != nil {
+		return "", nil, err
+	}
+	page := aboutPage{Community: c, Activity: a}
+	for _, w := range a.Weeks[max(0, len(a.Weeks)-a.Participation.Weeks):] {
+		page.Recent.Threads += w.Threads
+		page.Recent.Replies += w.Replies
+		page.Recent.Notes += w.Notes
+		page.Recent.Other += w.Other
+	}
+	page.ActivityChart, page.PeopleChart = activityCharts(a)
+	return "about", page, nil
+}
+
+// activityCharts draws the community's weekly activity and its members'
+// participation as SVG. The SVG is ours, made of numbers and our own
+// labels (the chart package escapes text anyway).
+func activityCharts(a api.Activity) (activity, people template.HTML) {
+	series := []chart.Series{{Name: "threads"}, {Name: "replies"}, {Name: "note edits"}}
+	n := len(a.Weeks)
+	for i, w := range a.Weeks {
+		x := float64(i - n + 1) // 0 is this week
+		series[0].Points = append(series[0].Points, chart.Point{X: x, Y: float64(w.Threads)})
+		series[1].Points = append(series[1].Points, chart.Point{X: x, Y: float64(w.Replies)})
+		series[2].Points = append(series[2].Points, chart.Point{X: x, Y: float64(w.Notes)})
+	}
+	start := "the start"
+	if n > 0 {
+		start = time.UnixMilli(a.Weeks[0].Start).UTC().Format("2 Jan 2006")
+	}
+	act := chart.Chart{Title: "Written per week", XLabel: "weeks from now (since " + start + ")", YLabel: "records"}.Lines(series)
+	p := a.Participation
+	ppl := chart.Chart{Title: "Members by participation", YLabel: "members", Width: 420}.Bars([]chart.Bar{
+		{Label: "core", Value: float64(p.Core)},
+		{Label: "active", Value: float64(p.Active)},
+		{Label: "peripheral", Value: float64(p.Peripheral)},
+	})
+	return template.HTML(act), template.HTML(ppl) //nolint:gosec // our own SVG, text escaped by package chart
+}

@@ -1,9 +1,125 @@
 package ui
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+	"strings"
 
-// actions.go: being written.
-func (s *Server) accept(r *http.Request) (string, error)        { return "", errNotBuilt }
-func (s *Server) react(r *http.Request) (string, error)         { return "", errNotBuilt }
-func (s *Server) editForm(r *http.Request) (string, any, error) { return "", nil, errNotBuilt }
-func (s *Server) edit(r *http.Request) (string, error)          { return "", errNotBuilt }
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// What members do in a thread besides replying: accept an answer, react,
+// edit their own post or reply.
+
+// formID reads an id from a form field.
+func formID(r *http.Request, field string) (protocol.ID, error) {
+	id, err := protocol.ParseID(r.PostForm.Get(field))
+	if err != nil {
+		return protocol.ID{}, fmt.Errorf("%w: %s: %v", api.ErrBadRequest, field, err)
+	}
+	return id, nil
+}
+
+// splitTags reads a comma-separated list of tags; none is an empty list.
+func splitTags(s string) []string {
+	tags := []string{}
+	for _, t := range strings.Split(s, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
+
+func (s *Server) accept(r *http.Request) (string, error) {
+	thread, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	reply, err := formID(r, "reply")
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.backend.Accept(r.Context(), reply); err != nil {
+		return "", err
+	}
+	return "/t/" + thread.String() + "#r-" + reply.String(), nil
+}
+
+func (s *Server) react(r *http.Request) (string, error) {
+	thread, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	target, err := formID(r, "target")
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.backend.React(r.Context(), target, api.ReactRequest{Reaction: r.PostForm.Get("reaction")}); err != nil {
+		return "", err
+	}
+	back := "/t/" + thread.String()
+	if target != thread {
+		back += "#r-" + target.String()
+	}
+	return back, nil
+}
+
+type editPage struct {
+	Thread api.ThreadDetail
+	// Reply is the reply being edited; nil when it is the post.
+	Reply *api.Message
+}
+
+// editForm shows the form that edits the post (/t/ID/edit) or one of its
+// replies (/t/ID/edit?reply=RID), filled with the current version.
+func (s *Server) editForm(r *http.Request) (string, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", nil, err
+	}
+	t, err := s.backend.Thread(r.Context(), id)
+	if err != nil {
+		return "", nil, err
+	}
+	page := editPage{Thread: t}
+	if rid := r.URL.Query().Get("reply"); rid != "" {
+		reply, err := protocol.ParseID(rid)
+		if err != nil {
+			return "", nil, fmt.Errorf("%w: reply: %v", api.ErrBadRequest, err)
+		}
+		for i := range t.Replies {
+			if t.Replies[i].ID == reply {
+				page.Reply = &t.Replies[i]
+			}
+		}
+		if page.Reply == nil {
+			return "", nil, fmt.Errorf("%w: reply %s is not in this thread", api.ErrNotFound, reply)
+		}
+	}
+	return "edit", page, nil
+}
+
+func (s *Server) edit(r *http.Request) (string, error) {
+	thread, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	back := "/t/" + thread.String()
+	if r.PostForm.Has("reply") {
+		reply, err := formID(r, "reply")
+		if err != nil {
+			return "", err
+		}
+		if _, err := s.backend.Edit(r.Context(), reply, api.EditRequest{Body: r.PostForm.Get("body")}); err != nil {
+			return "", err
+		}
+		return back + "#r-" + reply.String(), nil
+	}
+	req := api.EditRequest{Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body"), Tags: splitTags(r.PostForm.Get("tags"))}
+	if _, err := s.backend.Edit(r.Context(), thread, req); err != nil {
+		return "", err
+	}
+	return back, nil
+}

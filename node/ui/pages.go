@@ -10,19 +10,6 @@ import (
 
 // The pages and the forms that change things.
 
-type homePage struct {
-	Status      api.Status
-	Communities []api.Community
-}
-
-func (s *Server) home(r *http.Request) (string, any, error) {
-	st, err := s.backend.Status(r.Context())
-	if err != nil {
-		return "", nil, err
-	}
-	return "home", homePage{Status: st, Communities: st.Communities}, nil
-}
-
 type communityPage struct {
 	Community api.Community
 	Threads   []api.Thread
@@ -30,6 +17,11 @@ type communityPage struct {
 	Query     api.ThreadQuery
 	// Live names the community whose records refresh the page.
 	Live protocol.ID
+}
+
+// setCookies remembers that the member has seen the community now.
+func (p communityPage) setCookies(w http.ResponseWriter, r *http.Request) {
+	markSeen(w, r, p.Community.ID)
 }
 
 // findCommunity returns what the node says of one community.
@@ -66,8 +58,18 @@ func (s *Server) community(r *http.Request) (string, any, error) {
 }
 
 type threadPage struct {
-	Thread api.ThreadDetail
-	Live   protocol.ID
+	Thread    api.ThreadDetail
+	Community api.Community
+	// Me is this node's member key: its own posts get an edit link.
+	Me protocol.PublicKey
+	// Moderates: founders and moderators may accept, hide and delete.
+	Moderates bool
+	Live      protocol.ID
+}
+
+// Asker reports whether this member may accept an answer here.
+func (p threadPage) Asker() bool {
+	return p.Thread.Type == "question" && (p.Thread.Author == p.Me || p.Moderates)
 }
 
 func (s *Server) thread(r *http.Request) (string, any, error) {
@@ -79,12 +81,21 @@ func (s *Server) thread(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return "thread", threadPage{Thread: t, Live: t.Community}, nil
+	c, err := s.findCommunity(r, t.Community)
+	if err != nil {
+		return "", nil, err
+	}
+	st, err := s.backend.Status(r.Context())
+	if err != nil {
+		return "", nil, err
+	}
+	return "thread", threadPage{Thread: t, Community: c, Me: st.MemberKey, Live: t.Community,
+		Moderates: c.Standing == "founder" || c.Standing == "moderator"}, nil
 }
 
 func (s *Server) createCommunity(r *http.Request) (string, error) {
 	id, err := s.backend.CreateCommunity(r.Context(), api.CreateCommunityRequest{Name: r.PostForm.Get("name"),
-		Domain: r.PostForm.Get("domain"), InviteOnly: r.PostForm.Get("invite_only") == "on"})
+		Domain: r.PostForm.Get("domain"), Charter: r.PostForm.Get("charter"), InviteOnly: r.PostForm.Get("invite_only") == "on"})
 	if err != nil {
 		return "", err
 	}
@@ -104,14 +115,8 @@ func (s *Server) newPost(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var tags []string
-	for _, t := range strings.Split(r.PostForm.Get("tags"), ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			tags = append(tags, t)
-		}
-	}
 	id, err := s.backend.Post(r.Context(), community, api.PostRequest{Type: r.PostForm.Get("type"),
-		Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body"), Tags: tags})
+		Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body"), Tags: splitTags(r.PostForm.Get("tags"))})
 	if err != nil {
 		return "", err
 	}

@@ -58,6 +58,33 @@ var funcs = template.FuncMap{
 	// and the tab being shown.
 	"nav":   func(c api.Community, tab string) communityNav { return communityNav{Community: c, Tab: tab} },
 	"idstr": func(id protocol.ID) string { return id.String() },
+	"deref": func(id *protocol.ID) protocol.ID {
+		if id == nil {
+			return protocol.ID{}
+		}
+		return *id
+	},
+	"moderate": func(thread, target protocol.ID, own, moderates bool) moderation {
+		return moderation{Thread: thread, Target: target, Own: own, Moderates: moderates}
+	},
+	// reactions is what the "reactions" partial needs: counts and the
+	// forms that add one to target, returning to the thread.
+	"reactions": func(thread, target protocol.ID, r api.Reactions) reactionBar {
+		return reactionBar{Thread: thread, Target: target, Reactions: r}
+	},
+}
+
+// moderation is the data of the "moderate" partial: delete for the
+// author and moderators, hide for moderators.
+type moderation struct {
+	Thread, Target protocol.ID
+	Own, Moderates bool
+}
+
+// reactionBar is the data of the "reactions" partial.
+type reactionBar struct {
+	Thread, Target protocol.ID
+	Reactions      api.Reactions
 }
 
 // communityNav is the data of the "community-nav" partial.

@@ -144,8 +144,17 @@ func (s *Server) page(fn func(r *http.Request) (string, any, error)) http.Handle
 			s.fail(w, err)
 			return
 		}
+		if c, ok := data.(cookieSetter); ok {
+			c.setCookies(w, r)
+		}
 		s.render(w, http.StatusOK, name, data)
 	}))
+}
+
+// cookieSetter is page data that also sets cookies (the home page's
+// reading state).
+type cookieSetter interface {
+	setCookies(w http.ResponseWriter, r *http.Request)
 }
 
 // form serves a POST form: fn returns where to go next.
