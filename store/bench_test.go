@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,39 +16,10 @@ import (
 	"github.com/kith-network/kith/protocol/prototest"
 )
 
-// benchCommunity is a community of n records of about 1 KiB each, in
-// community order: a genesis, members joining, threads, and replies spread
-// over the threads. Made once per process: signing 100,000 records takes
-// seconds.
+// benchCommunity is a community of 100,000 records of about 1 KiB each
+// (prototest.BusyCommunity), made once per process.
 var benchCommunity = sync.OnceValues(func() (protocol.ID, []*protocol.Record) {
-	const n = 100_000
-	t := &testing.T{}
-	rng := rand.New(rand.NewPCG(1, 2))
-	clock := prototest.Now.Add(-30 * 24 * time.Hour)
-	g := prototest.Sign(t, founder, protocol.ID{}, clock, protocol.Refs{}, &protocol.Community{Name: "Bench", Policy: protocol.JoinOpen})
-	records := []*protocol.Record{g}
-	members := make([]*protocol.Record, 0, 1000)
-	var threads []protocol.ID
-	text := strings.Repeat("Practitioners compare notes on what broke and why. ", 20)[:1000]
-	for len(records) < n {
-		clock = clock.Add(time.Duration(1+rng.IntN(20)) * time.Second)
-		var r *protocol.Record
-		switch i := len(records); {
-		case i <= 1000:
-			r = prototest.Sign(t, prototest.Key(fmt.Sprintf("member %d", i)), g.ID(), clock, protocol.Refs{}, &protocol.Join{})
-			members = append(members, r)
-		case i%10 == 0 || len(threads) == 0:
-			author := prototest.Key(fmt.Sprintf("member %d", 1+rng.IntN(len(members))))
-			r = prototest.Sign(t, author, g.ID(), clock, protocol.Refs{}, &protocol.Post{Type: protocol.PostQuestion,
-				Title: fmt.Sprintf("Question %d", i), Text: text, Tags: []string{fmt.Sprintf("topic-%d", rng.IntN(50))}})
-			threads = append(threads, r.ID())
-		default:
-			author := prototest.Key(fmt.Sprintf("member %d", 1+rng.IntN(len(members))))
-			r = prototest.Sign(t, author, g.ID(), clock, protocol.Refs{Root: threads[rng.IntN(len(threads))]}, &protocol.Reply{Text: text})
-		}
-		records = append(records, r)
-	}
-	return g.ID(), records
+	return prototest.BusyCommunity(&testing.T{}, founder, 100_000)
 })
 
 // benchStore is a store holding benchCommunity, shared by the read
