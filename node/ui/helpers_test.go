@@ -91,6 +91,26 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return s
 }
 
+// waitText waits up to 20 seconds for the text of sel to contain want,
+// across navigations (a form's answer is a redirect and a new page).
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	got := ""
+	for time.Now().Before(deadline) {
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		s, err := chromedp.Run(sctx, chromedp.Text(sel))
+		cancel()
+		if err == nil {
+			if got = s; strings.Contains(s, want) {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never showed %q (last: %q)", sel, want, got)
+}
+
 // login opens n's one-time login link in the browser and waits for the
 // home page.
 func login(t *testing.T, ctx context.Context, n *node.Node) {
@@ -120,7 +140,8 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		if size.mobile {
 			opts = append(opts, chromedp.EmulateMobile)
 		}
-		do(t, ctx, "resize for "+name, chromedp.EmulateViewport(size.width, size.height, opts...), chromedp.Sleep(100*time.Millisecond))
+		do(t, ctx, "resize for "+name, chromedp.WaitReady(`body`), chromedp.EmulateViewport(size.width, size.height, opts...),
+			chromedp.Sleep(100*time.Millisecond))
 		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 		cancel()

@@ -11,94 +11,127 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
 )
 
-// TestBrowse: a member logs in with the daemon's link, sees their
-// community, starts a thread and replies with the forms, and sees another
-// member's post appear on the open page without reloading it; what other
-// members write is shown as text, never as markup.
+// TestBrowse follows a member through the UI as a person would, by
+// clicking and typing: log in with the daemon's one-time link, start a
+// community, ask a question, see another member's reply appear live on
+// the open page, accept it, mark it helpful, edit the question; the about
+// page draws the community's activity. What other members write is shown
+// as text or sanitised Markdown, never as markup that runs.
 func TestBrowse(t *testing.T) {
 	ctx := browser(t)
 	a, b := startNode(t), startNode(t)
 	bg := context.Background()
-	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Browser club", Domain: "testing pages"})
-	if err != nil {
-		t.Fatal(err)
-	}
+
+	login(t, ctx, a)
+	do(t, ctx, "start a community",
+		chromedp.SendKeys(`#new-name`, "Browser club"),
+		chromedp.SendKeys(`#new-domain`, "testing pages"),
+		chromedp.SendKeys(`#new-charter`, "We test *pages*."),
+		chromedp.Click(`form[action="/communities"] button`),
+		chromedp.WaitVisible(`#post-title`))
+	location, err := chromedp.Run(ctx, chromedp.Location())
+	must(t, err)
+	community, err := protocol.ParseID(location[strings.LastIndex(location, "/")+1:])
+	must(t, err)
 	code, err := a.Invite(bg, community, api.InviteRequest{})
-	if err != nil {
-		t.Fatal(err)
+	must(t, err)
+	_, err = b.Join(bg, code.Code)
+	must(t, err)
+
+	do(t, ctx, "ask a question",
+		chromedp.SendKeys(`#post-title`, "How do we test pages?"),
+		chromedp.SetValue(`#post-type`, "question"),
+		chromedp.SendKeys(`#post-body`, "With a **real** browser?"),
+		chromedp.SendKeys(`#post-tags`, "testing, browsers"),
+		chromedp.Click(`form.compose button`),
+		chromedp.WaitVisible(`article.post h1`))
+	location, err = chromedp.Run(ctx, chromedp.Location())
+	must(t, err)
+	thread, err := protocol.ParseID(location[strings.LastIndex(location, "/")+1:])
+	must(t, err)
+	if got := text(t, ctx, `article.post h1`); got != "How do we test pages?" {
+		t.Errorf("thread title %q", got)
 	}
-	if _, err := b.Join(bg, code.Code); err != nil {
-		t.Fatal(err)
+	if got := text(t, ctx, `article.post .text strong`); got != "real" {
+		t.Errorf("the question's Markdown: <strong> holds %q", got)
 	}
 
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
+	// b answers; the open page shows it without a reload.
+	reply, err := b.Reply(bg, thread, api.ReplyRequest{Body: "Yes: chromedp drives Chromium."})
+	must(t, err)
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("ol.replies") !== null && document.querySelector("ol.replies").innerText.includes("chromedp drives")`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("b's reply did not appear live: %v", err)
 	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(sel))
-		must(err)
-		return s
+	do(t, ctx, "accept the answer", chromedp.Click(`#r-`+reply.String()+` button.accept`), chromedp.WaitVisible(`section.accepted`))
+	if got := text(t, ctx, `section.accepted .text`); !strings.Contains(got, "chromedp drives Chromium") {
+		t.Errorf("accepted answer shows %q", got)
 	}
-	must(chromedp.Do(ctx, chromedp.Navigate(a.UILoginURL()), chromedp.WaitVisible(`#communities`)))
-	body := text(`main`)
-	base := strings.TrimSuffix(a.APIURL(), "/")
-	step := func(name string, a chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, a); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+	do(t, ctx, "mark it helpful", chromedp.Click(`#r-`+reply.String()+` .reactions button`))
+	waitText(t, ctx, `#r-`+reply.String()+` .reactions button`, "Helpful · 1")
+	screenshot(t, ctx, "thread")
+	do(t, ctx, "edit the question",
+		chromedp.Click(`article.post .actions a`),
+		chromedp.WaitVisible(`#edit-body`),
+		chromedp.Clear(`#edit-body`),
+		chromedp.SendKeys(`#edit-body`, "With a real browser, headless."),
+		chromedp.Click(`form.compose button`),
+		chromedp.WaitVisible(`article.post h1`))
+	if got := text(t, ctx, `article.post .text`); !strings.Contains(got, "headless") {
+		t.Errorf("edited question shows %q", got)
 	}
-	step("navigate", chromedp.Navigate(base+"/c/"+community.String()))
-	step("wait form", chromedp.WaitVisible(`form.compose`))
-	step("title", chromedp.SendKeys(`form.compose input[name=title]`, "Made in a browser"))
-	step("body", chromedp.SendKeys(`form.compose textarea[name=body]`, "Typed into the form."))
-	step("submit", chromedp.Submit(`form.compose input[name=title]`))
-	step("wait thread", chromedp.WaitVisible(`article.post h1`))
-	title := text(`article.post h1`)
-	must(chromedp.Do(ctx,
-		chromedp.SendKeys(`form.compose textarea[name=body]`, "A reply from the page."),
-		chromedp.Submit(`form.compose textarea[name=body]`),
-		chromedp.WaitVisible(`ol.replies li`),
-	))
-	replies := text(`ol.replies`)
-	if !strings.Contains(body, "Browser club") || !strings.Contains(body, "testing pages") {
-		t.Errorf("home page: %q", body)
-	}
-	if title != "Made in a browser" {
-		t.Errorf("thread title %q", title)
-	}
-	if !strings.Contains(replies, "A reply from the page.") {
-		t.Errorf("replies: %q", replies)
+	if got := text(t, ctx, `article.post .muted`); !strings.Contains(got, "edited") {
+		t.Errorf("edited question does not say so: %q", got)
 	}
 
-	// Live: the community page is open; b posts; it appears.
-	must(chromedp.Do(ctx,
-		chromedp.Navigate(base+"/c/"+community.String()),
-		chromedp.WaitVisible(`#threads`),
-	))
+	// The community page lists the answered question; b's hostile title
+	// appears on it live, as text.
+	do(t, ctx, "open the community", chromedp.Navigate(a.APIURL()+"/c/"+community.String()), chromedp.WaitVisible(`#threads`))
+	if got := text(t, ctx, `#threads`); !strings.Contains(got, "answered") {
+		t.Errorf("threads list: %q", got)
+	}
 	hostile := `<img src=x onerror="document.title='pwned'"> and <b>bold</b>`
-	if _, err := b.Post(bg, community, api.PostRequest{Title: hostile, Body: "from b"}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = b.Post(bg, community, api.PostRequest{Title: hostile, Body: "<script>document.title='pwned'</script>[x](javascript:document.title='pwned')"})
+	must(t, err)
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("threads").innerText.includes("onerror")`,
 		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("b's post did not appear live: %v", err)
 	}
-	threads := text(`#threads`)
-	images, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#threads img, #threads b").length`))
-	must(err)
-	pageTitle, err := chromedp.Run(ctx, chromedp.Title())
-	must(err)
-	if !strings.Contains(threads, hostile) || images != 0 || pageTitle == "pwned" {
-		t.Errorf("b's title was not shown as text: %q, %d elements made of it, title %q", threads, images, pageTitle)
+	screenshot(t, ctx, "community")
+	do(t, ctx, "open b's post", chromedp.Click(`#threads tbody tr:first-child td a`), chromedp.WaitVisible(`article.post`))
+	assertInert(t, ctx)
+
+	do(t, ctx, "open about", chromedp.Navigate(a.APIURL()+"/c/"+community.String()+"/about"), chromedp.WaitVisible(`#activity-chart svg`))
+	if got := text(t, ctx, `#people-chart figcaption`); !strings.Contains(got, "1 are core") && !strings.Contains(got, "2 active") {
+		t.Errorf("participation caption: %q", got)
+	}
+	if got := text(t, ctx, `main`); !strings.Contains(got, "We test pages.") {
+		t.Errorf("about page without the charter: %q", got)
+	}
+	screenshot(t, ctx, "about")
+	do(t, ctx, "home", chromedp.Navigate(a.APIURL()+"/"), chromedp.WaitVisible(`#communities`))
+	if got := text(t, ctx, `#communities`); !strings.Contains(got, "Browser club") || !strings.Contains(got, "testing pages") {
+		t.Errorf("home page: %q", got)
+	}
+	screenshot(t, ctx, "home")
+}
+
+// assertInert checks, in the browser, that nothing other members wrote
+// ran or became active markup on the page shown.
+func assertInert(t *testing.T, ctx context.Context) {
+	t.Helper()
+	title, err := chromedp.Run(ctx, chromedp.Title())
+	must(t, err)
+	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned === true`))
+	must(t, err)
+	active, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(
+		"main script, main [onerror], main [onload], main [onclick], main a[href^='javascript'], main iframe, main object, main embed, main style, main [style], main form[action^='http']").length`))
+	must(t, err)
+	if title == "pwned" || pwned || active != 0 {
+		t.Errorf("hostile content was live: title %q, window.pwned %v, %d active elements", title, pwned, active)
 	}
 }
 
