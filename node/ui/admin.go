@@ -1,11 +1,285 @@
 package ui
 
-import "net/http"
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
-// admin.go: being written.
-func (s *Server) admin(r *http.Request) (string, any, error)    { return "", nil, errNotBuilt }
-func (s *Server) invite(w http.ResponseWriter, r *http.Request) { s.fail(w, errNotBuilt) }
-func (s *Server) revokeInvite(r *http.Request) (string, error)  { return "", errNotBuilt }
-func (s *Server) setRole(r *http.Request) (string, error)       { return "", errNotBuilt }
-func (s *Server) deleteRecord(r *http.Request) (string, error)  { return "", errNotBuilt }
-func (s *Server) hideRecord(r *http.Request) (string, error)    { return "", errNotBuilt }
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// Moderation and invites: the founder's and moderators' page, the invite
+// code page, and the forms that change roles, revoke invites, and delete
+// or hide records. Each action is a signed record that replicates: every
+// member's node checks that a moderator signed it and applies it.
+
+type adminPage struct {
+	Community api.Community
+	Moderates bool // this node's member is the founder or a moderator
+	Members   []memberRow
+	Next      string // cursor of the next page of members
+	// Moderators are whom a member who may not moderate can ask.
+	Moderators []memberRow
+	Done       string // what the last action did
+	// Revoke is an invite id to confirm revoking; RevokeErr says why the
+	// one given is not an invite id.
+	Revoke    string
+	RevokeErr string
+}
+
+// memberRow is a member with what a moderator may do to them.
+type memberRow struct {
+	api.Member
+	You     bool
+	Actions []roleButton
+	Why     string // why there are no actions
+}
+
+// Display is the member's name, or the start of their key.
+func (m memberRow) Display() string {
+	if m.Name != "" {
+		return m.Name
+	}
+	k := m.Key.String()
+	return "member " + k[:min(len(k), 12)] + "…"
+}
+
+type roleButton struct {
+	Action, Label string
+	Danger        bool
+}
+
+// roleButtons are the actions a moderator may take on a member of a
+// standing (the founder's cannot change).
+func roleButtons(standing string) []roleButton {
+	remove := roleButton{"remove", "Remove from the community", true}
+	switch standing {
+	case "moderator":
+		return []roleButton{{"revoke", "Revoke moderator", false}, remove}
+	case "member":
+		return []roleButton{{"moderator", "Make moderator", false}, remove}
+	case "removed":
+		return []roleButton{{"admit", "Admit again", false}}
+	case "founder":
+		return nil
+	default: // pending, or a standing this page does not know yet
+		return []roleButton{{"admit", "Admit", false}}
+	}
+}
+
+// doneMessages confirm an action, by the "done" query parameter the forms
+// redirect with (only these texts are ever shown).
+var doneMessages = map[string]string{
+	"moderator":      "Done: they are a moderator now. The role record is on its way to every member's node, and each accepts their moderation from then on.",
+	"revoke":         "Done: they are no longer a moderator. Every member's node applies this as the record reaches it.",
+	"admit":          "Done: admitted. Every member's node accepts their records from then on.",
+	"remove":         "Done: removed. Every member's node refuses what they write from then on; what they wrote before stays.",
+	"invite-revoked": "Done: the invite is revoked. Every member's node refuses joins made with it from then on; those who already joined stay members.",
+}
+
+// membersPerPage is how many members the moderation page lists at once.
+const membersPerPage = 100
+
+// maxModeratorScan bounds the members read to list the moderators.
+const maxModeratorScan = 5000
+
+func (s *Server) admin(r *http.Request) (string, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := s.findCommunity(r, id)
+	if err != nil {
+		return "", nil, communityNotFound(err, id)
+	}
+	st, err := s.backend.Status(r.Context())
+	if err != nil {
+		return "", nil, err
+	}
+	page := adminPage{Community: c, Moderates: c.Standing == "founder" || c.Standing == "moderator"}
+	row := func(m api.Member) memberRow {
+		return memberRow{Member: m, You: m.Key == st.MemberKey}
+	}
+	if !page.Moderates {
+		// Only who to ask: the founder and the moderators.
+		for cursor, read := "", 0; read < maxModeratorScan; {
+			ms, err := s.backend.Members(r.Context(), id, cursor, 500)
+			if err != nil {
+				return "", nil, err
+			}
+			for _, m := range ms.Items {
+				if m.Standing == "founder" || m.Standing == "moderator" {
+					page.Moderators = append(page.Moderators, row(m))
+				}
+			}
+			read += len(ms.Items)
+			if cursor = ms.Next; cursor == "" {
+				break
+			}
+		}
+		return "admin", page, nil
+	}
+	q := r.URL.Query()
+	ms, err := s.backend.Members(r.Context(), id, q.Get("cursor"), membersPerPage)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, m := range ms.Items {
+		mr := row(m)
+		mr.Actions = roleButtons(m.Standing)
+		if m.Standing == "founder" {
+			mr.Why = "The founder's role cannot be changed."
+		}
+		page.Members = append(page.Members, mr)
+	}
+	page.Next = ms.Next
+	page.Done = doneMessages[q.Get("done")]
+	if v := strings.TrimSpace(q.Get("invite")); v != "" {
+		if inv, err := protocol.ParseID(v); err != nil {
+			page.RevokeErr = "That is not an invite id: an invite id is 64 characters, 0-9 and a-f, shown with the code when the invite was made."
+		} else {
+			page.Revoke = inv.String()
+		}
+	}
+	return "admin", page, nil
+}
+
+// communityNotFound says which community is not here.
+func communityNotFound(err error, id protocol.ID) error {
+	if errors.Is(err, api.ErrNotFound) {
+		return fmt.Errorf("%w: this node holds no community %s", api.ErrNotFound, id)
+	}
+	return err
+}
+
+type invitePage struct {
+	Community api.Community
+	Code      api.InviteCode
+	Uses      uint64
+}
+
+// maxInviteUses bounds the uses the invite form asks for.
+const maxInviteUses = 10000
+
+// invite makes an invite and shows its code (a page, not a redirect: the
+// code exists only in this answer). It does what s.form does first.
+func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
+	if !sameOrigin(r) {
+		s.render(w, http.StatusForbidden, "error", errorPage{Title: "Refused", Message: "This form was not sent from Kith's own pages."})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, fmt.Errorf("%w: %v", api.ErrBadRequest, err))
+		return
+	}
+	page, err := s.makeInvite(r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	// The code is a secret: no cache keeps it.
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, http.StatusOK, "invite", page)
+}
+
+func (s *Server) makeInvite(r *http.Request) (invitePage, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return invitePage{}, err
+	}
+	c, err := s.findCommunity(r, id)
+	if err != nil {
+		return invitePage{}, communityNotFound(err, id)
+	}
+	page := invitePage{Community: c, Uses: 1}
+	req := api.InviteRequest{Expires: strings.TrimSpace(r.PostForm.Get("expires"))}
+	if u := strings.TrimSpace(r.PostForm.Get("uses")); u != "" {
+		n, err := strconv.ParseUint(u, 10, 32)
+		if err != nil || n < 1 || n > maxInviteUses {
+			return invitePage{}, fmt.Errorf("%w: how many people may join with the invite must be a whole number from 1 to %d, not %q",
+				api.ErrBadRequest, maxInviteUses, u)
+		}
+		req.Uses, page.Uses = uint32(n), n
+	}
+	if req.Expires != "" {
+		if d, err := time.ParseDuration(req.Expires); err != nil || d <= 0 {
+			return invitePage{}, fmt.Errorf("%w: how long the invite is valid must be a duration such as 24h or 168h, not %q",
+				api.ErrBadRequest, req.Expires)
+		}
+	}
+	if page.Code, err = s.backend.Invite(r.Context(), id, req); err != nil {
+		return invitePage{}, err
+	}
+	return page, nil
+}
+
+func (s *Server) revokeInvite(r *http.Request) (string, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	inv, err := protocol.ParseID(r.PathValue("invite"))
+	if err != nil {
+		return "", fmt.Errorf("%w: that is not an invite id: %v", api.ErrBadRequest, err)
+	}
+	if _, err := s.backend.RevokeInvite(r.Context(), id, inv); err != nil {
+		return "", err
+	}
+	return "/c/" + id.String() + "/admin?done=invite-revoked", nil
+}
+
+func (s *Server) setRole(r *http.Request) (string, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	key, err := protocol.ParsePublicKey(strings.TrimSpace(r.PostForm.Get("member")))
+	if err != nil {
+		return "", fmt.Errorf("%w: that is not a member key (64 characters, 0-9 and a-f, shown on the member's Settings page): %v", api.ErrBadRequest, err)
+	}
+	action := r.PostForm.Get("action")
+	if _, ok := doneMessages[action]; !ok || action == "invite-revoked" {
+		return "", fmt.Errorf("%w: unknown action %q: choose make moderator, revoke moderator, admit or remove", api.ErrBadRequest, action)
+	}
+	if _, err := s.backend.SetRole(r.Context(), id, api.RoleRequest{Member: key, Action: action, Reason: moderationReason(r)}); err != nil {
+		return "", err
+	}
+	return "/c/" + id.String() + "/admin?done=" + action + "#m-" + key.String(), nil
+}
+
+// moderationReason is a moderation form's reason: one line (records refuse line
+// breaks in it).
+func moderationReason(r *http.Request) string {
+	return strings.Join(strings.Fields(r.PostForm.Get("reason")), " ")
+}
+
+// deleteRecord deletes a record: every honest node purges its text. The
+// form has "reason" (optional) and "back" (the page to return to).
+func (s *Server) deleteRecord(r *http.Request) (string, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.backend.Delete(r.Context(), id, api.ModerationRequest{Reason: moderationReason(r)}); err != nil {
+		return "", err
+	}
+	return backTo(r, "/"), nil
+}
+
+// hideRecord hides a record from view on every member's node (it stays on
+// disk). The form has "reason" (optional) and "back".
+func (s *Server) hideRecord(r *http.Request) (string, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.backend.Hide(r.Context(), id, api.ModerationRequest{Reason: moderationReason(r)}); err != nil {
+		return "", err
+	}
+	return backTo(r, "/"), nil
+}

@@ -1,0 +1,603 @@
+package ui_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/kith-network/kith/node"
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// Browser and plain-HTTP tests of the moderation, invite and network
+// pages (the network page's words are table-tested in network_test.go).
+
+// admEventually polls ok for up to 30 seconds.
+func admEventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// admPoll waits up to 20 seconds for a JavaScript expression to be true
+// on the page, through the navigations a form makes.
+func admPoll(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](expr))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+			t.Fatalf("%s: not so after 20 s (%v)\npage: %s", what, err, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// admClick clicks an element of a page that may still be loading: the
+// click is tried again while the element is replaced under it.
+func admClick(t *testing.T, ctx context.Context, what, sel string) {
+	t.Helper()
+	var err error
+	for range 10 {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err = chromedp.Do(sctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+		cancel()
+		if err == nil {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s: %v", what, err)
+}
+
+// admText is the text of the first element matching a CSS selector, ""
+// if there is none; tried again while the page is being replaced.
+func admText(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	var err error
+	for range 20 {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		var s string
+		s, err = chromedp.Run(sctx, chromedp.Evaluate[string](`(() => { const e = document.querySelector(`+strconv.Quote(sel)+`); return e === null ? "" : e.innerText; })()`))
+		cancel()
+		if err == nil {
+			return s
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("text of %s: %v", sel, err)
+	return ""
+}
+
+// admEval evaluates a JavaScript expression on the page.
+func admEval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// admMemberKey is a node's member key.
+func admMemberKey(t *testing.T, n *node.Node) protocol.PublicKey {
+	t.Helper()
+	st, err := n.Status(context.Background())
+	must(t, err)
+	return st.MemberKey
+}
+
+// admMember is what n knows of a member of a community.
+func admMember(n *node.Node, community protocol.ID, key protocol.PublicKey) (api.Member, bool) {
+	ms, err := n.Members(context.Background(), community, "", 500)
+	if err != nil {
+		return api.Member{}, false
+	}
+	for _, m := range ms.Items {
+		if m.Key == key {
+			return m, true
+		}
+	}
+	return api.Member{}, false
+}
+
+// admStanding is n's own standing in a community.
+func admStanding(n *node.Node, community protocol.ID) string {
+	cs, _ := n.Communities(context.Background())
+	for _, c := range cs {
+		if c.ID == community {
+			return c.Standing
+		}
+	}
+	return ""
+}
+
+// TestAdminInvitesAndRoles: a founder opens Moderation, creates an invite,
+// sees its code and copies it with the Copy button (by keyboard); two
+// nodes join with the code; the founder makes one a moderator with the
+// form (the page, and the new moderator's own node, say "moderator") and
+// removes the other; an invite revoked by its id, and another revoked from
+// its own page, admit no one afterwards.
+func TestAdminInvitesAndRoles(t *testing.T) {
+	ctx := browser(t)
+	a, b, c, d := startNode(t), startNode(t), startNode(t), startNode(t)
+	bg := context.Background()
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Moderated club", InviteOnly: true})
+	must(t, err)
+	base := strings.TrimSuffix(a.APIURL(), "/")
+	adminURL := base + "/c/" + community.String() + "/admin"
+	login(t, ctx, a)
+
+	// Create an invite for three people with the form.
+	do(t, ctx, "open moderation", chromedp.Navigate(adminURL), chromedp.WaitVisible(chromedp.CSS(`#members`)))
+	if got := admText(t, ctx, `#members`); !strings.Contains(got, "founder") || !strings.Contains(got, "you") {
+		t.Errorf("members: %q", got)
+	}
+	do(t, ctx, "create an invite",
+		chromedp.SetValue(chromedp.CSS(`#uses`), "3"),
+		chromedp.SetValue(chromedp.CSS(`#expires`), "24h"),
+		chromedp.Click(chromedp.CSS(`form.adm-invite button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#invite-code`)))
+	code := admEval[string](t, ctx, `document.getElementById("invite-code").value`)
+	inviteID := admEval[string](t, ctx, `document.getElementById("invite-id").textContent`)
+	if !strings.HasPrefix(code, "kith:") || len(inviteID) != 64 {
+		t.Fatalf("invite page: code %q, id %q", code, inviteID)
+	}
+	if ro := admEval[bool](t, ctx, `document.getElementById("invite-code").readOnly`); !ro {
+		t.Error("the code's field is not read-only")
+	}
+
+	// Copy, by keyboard: focus the button, press Enter.
+	_, err = chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+		Permission: &cdpbrowser.PermissionDescriptor{Name: "clipboard-read"}, Setting: cdpbrowser.PermissionSettingGranted, Origin: base})
+	must(t, err)
+	_, err = chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+		Permission: &cdpbrowser.PermissionDescriptor{Name: "clipboard-write"}, Setting: cdpbrowser.PermissionSettingGranted, Origin: base})
+	must(t, err)
+	do(t, ctx, "copy by keyboard",
+		chromedp.WaitVisible(chromedp.CSS(`button.adm-copy`)),
+		chromedp.Focus(chromedp.CSS(`button.adm-copy`)),
+		chromedp.KeyEvent("\r"))
+	admPoll(t, ctx, "the Copy button answers", `document.getElementById("copy-status").textContent !== ""`)
+	status := admText(t, ctx, `#copy-status`)
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	clip, clipErr := chromedp.Run(sctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	cancel()
+	selected := admEval[bool](t, ctx, `(() => { const f = document.getElementById("invite-code"); return f.selectionStart === 0 && f.selectionEnd === f.value.length; })()`)
+	switch {
+	case clipErr == nil && clip == code && status == "Copied.":
+		t.Log("Copy put the code in the clipboard")
+	case selected && strings.Contains(status, "Ctrl+C"):
+		t.Logf("this browser refuses to copy (%v): the code is selected for Ctrl+C", clipErr)
+	default:
+		t.Errorf("Copy: status %q, clipboard %q (%v), selected %v", status, clip, clipErr, selected)
+	}
+	screenshot(t, ctx, "invite")
+
+	// Two nodes join with the code, and name themselves.
+	bKey, cKey := admMemberKey(t, b), admMemberKey(t, c)
+	for _, n := range []*node.Node{b, c} {
+		if _, err := n.Join(bg, code); err != nil {
+			t.Fatalf("join with the invite: %v", err)
+		}
+	}
+	_, err = b.SetProfile(bg, api.ProfileRequest{Name: "Bea Moderator-to-be", Org: "Kith tests"})
+	must(t, err)
+	_, err = c.SetProfile(bg, api.ProfileRequest{Name: "Cy Soon-removed"})
+	must(t, err)
+	admEventually(t, "the founder's node has both profiles", func() bool {
+		mb, okb := admMember(a, community, bKey)
+		mc, okc := admMember(a, community, cKey)
+		return okb && okc && mb.Name != "" && mc.Name != ""
+	})
+
+	// Make b a moderator with the form.
+	row := func(k protocol.PublicKey) string { return `li[data-key="` + k.String() + `"]` }
+	standing := func(k protocol.PublicKey, want string) string {
+		return `(() => { const s = document.querySelector('` + row(k) + ` .adm-standing'); return s !== null && s.textContent === "` + want + `"; })()`
+	}
+	do(t, ctx, "reload moderation", chromedp.Navigate(adminURL), chromedp.WaitVisible(chromedp.CSS(row(bKey))))
+	if got := admText(t, ctx, row(bKey)); !strings.Contains(got, "Bea Moderator-to-be") || !strings.Contains(got, "member") {
+		t.Errorf("b's row: %q", got)
+	}
+	do(t, ctx, "make b a moderator",
+		chromedp.SendKeys(chromedp.CSS(row(bKey)+` input[name=reason]`), "helps a lot"),
+		chromedp.Click(chromedp.CSS(row(bKey)+` button[value=moderator]`)))
+	admPoll(t, ctx, "b shows as moderator", standing(bKey, "moderator"))
+	if done := admText(t, ctx, `.adm-done`); !strings.Contains(done, "moderator now") {
+		t.Errorf("confirmation: %q", done)
+	}
+	admEventually(t, "b's own node says b is a moderator (the role record replicated)", func() bool {
+		return admStanding(b, community) == "moderator"
+	})
+
+	// Enter in a reason field takes no action by accident.
+	do(t, ctx, "press Enter in c's reason field",
+		chromedp.SendKeys(chromedp.CSS(row(cKey)+` input[name=reason]`), "spam\r"),
+		chromedp.Sleep(500*time.Millisecond))
+	if m, _ := admMember(a, community, cKey); m.Standing != "member" {
+		t.Errorf("Enter in the reason field made c %s", m.Standing)
+	}
+
+	// Remove c.
+	admClick(t, ctx, "remove c", row(cKey)+` button[value=remove]`)
+	admPoll(t, ctx, "c shows as removed", standing(cKey, "removed"))
+	if got := admText(t, ctx, row(cKey)); !strings.Contains(got, "Admit again") {
+		t.Errorf("a removed member's row offers no admit: %q", got)
+	}
+	screenshot(t, ctx, "admin")
+
+	// Revoke the invite by its id: a confirmation, then the form.
+	do(t, ctx, "look the invite up",
+		chromedp.SendKeys(chromedp.CSS(`#invite`), inviteID),
+		chromedp.Submit(chromedp.CSS(`#invite`)),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm-revoke`)))
+	admClick(t, ctx, "revoke it", `#confirm-revoke button`)
+	admPoll(t, ctx, "revoked", `document.querySelector(".adm-done") !== null && document.querySelector(".adm-done").textContent.includes("invite is revoked")`)
+	if _, err := d.Join(bg, code); err == nil {
+		t.Error("a join with a revoked invite (one use left) succeeded")
+	} else {
+		t.Logf("join with the revoked invite: %v", err)
+	}
+
+	// Another invite, revoked from its own page.
+	admClick(t, ctx, "create a second invite", `form.adm-invite button`)
+	admPoll(t, ctx, "the second invite's page", `document.getElementById("invite-code") !== null && document.getElementById("invite-code").value !== "`+code+`"`)
+	code2 := admEval[string](t, ctx, `document.getElementById("invite-code").value`)
+	admClick(t, ctx, "revoke it from its page", `form.adm-revoke button`)
+	admPoll(t, ctx, "revoked from its page", `document.querySelector(".adm-done") !== null && document.querySelector(".adm-done").textContent.includes("invite is revoked")`)
+	if _, err := d.Join(bg, code2); err == nil {
+		t.Error("a join with the invite revoked from its page succeeded")
+	}
+	if s := admStanding(a, community); s != "founder" {
+		t.Errorf("founder's standing: %q", s)
+	}
+	if m, ok := admMember(a, community, admMemberKey(t, d)); ok && m.Standing != "none" {
+		t.Errorf("d, who joined with revoked invites, is %s", m.Standing)
+	}
+}
+
+// TestAdminHostileNames: members' profiles written to attack the page
+// (script, img onerror, svg onload, javascript: links) show as inert text
+// on the moderation page: nothing runs, no such element exists.
+func TestAdminHostileNames(t *testing.T) {
+	ctx := browser(t)
+	a, b := startNode(t), startNode(t)
+	bg := context.Background()
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Hostile names"})
+	must(t, err)
+	code, err := a.Invite(bg, community, api.InviteRequest{})
+	must(t, err)
+	_, err = b.Join(bg, code.Code)
+	must(t, err)
+	name := `<script>window.kithPwned=1</script><img src=x onerror="window.kithPwned=2">`
+	org := `<svg onload="window.kithPwned=3"></svg><a href="javascript:window.kithPwned=4">click</a>`
+	bio := `<iframe src="javascript:parent.kithPwned=5"></iframe>`
+	_, err = b.SetProfile(bg, api.ProfileRequest{Name: name, Org: org, Bio: bio})
+	must(t, err)
+	bKey := admMemberKey(t, b)
+	admEventually(t, "a has b's profile", func() bool {
+		m, ok := admMember(a, community, bKey)
+		return ok && m.Name == name
+	})
+	login(t, ctx, a)
+	do(t, ctx, "open moderation", chromedp.Navigate(a.APIURL()+"/c/"+community.String()+"/admin"),
+		chromedp.WaitVisible(chromedp.CSS(`li[data-key="`+bKey.String()+`"]`)))
+	row := admText(t, ctx, `li[data-key="`+bKey.String()+`"]`)
+	if !strings.Contains(row, name) || !strings.Contains(row, org) {
+		t.Errorf("b's row does not show the name and organisation as text: %q", row)
+	}
+	elements := admEval[int](t, ctx, `document.querySelectorAll("main script, main img, main svg, main iframe, main [onerror], main [onload], a[href^='javascript:' i]").length`)
+	pwned := admEval[bool](t, ctx, `window.kithPwned !== undefined`)
+	title := admEval[string](t, ctx, `document.title`)
+	if elements != 0 || pwned || !strings.HasPrefix(title, "Moderation") {
+		t.Errorf("hostile profile: %d dangerous elements, script ran %v, title %q", elements, pwned, title)
+	}
+}
+
+// admClient is a plain HTTP client of a node's UI, logged in.
+type admClient struct {
+	t      *testing.T
+	base   string
+	cookie *http.Cookie
+	http   *http.Client
+}
+
+func admLogin(t *testing.T, n *node.Node) *admClient {
+	t.Helper()
+	c := &admClient{t: t, base: strings.TrimSuffix(n.APIURL(), "/"),
+		http: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	resp, err := c.http.Get(n.UILoginURL())
+	must(t, err)
+	resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "kith_session" {
+			c.cookie = ck
+		}
+	}
+	if c.cookie == nil {
+		t.Fatalf("login: %s, no session cookie", resp.Status)
+	}
+	return c
+}
+
+// get returns the status and body of a page.
+func (c *admClient) get(path string) (int, string) {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
+	req.AddCookie(c.cookie)
+	return c.do(req)
+}
+
+// post sends a form with an Origin header ("" for none): the status, and
+// the body, or for a redirect where it goes.
+func (c *admClient) post(path, origin string, form url.Values) (int, string) {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	req.AddCookie(c.cookie)
+	return c.do(req)
+}
+
+func (c *admClient) do(req *http.Request) (int, string) {
+	c.t.Helper()
+	resp, err := c.http.Do(req)
+	must(c.t, err)
+	defer resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "" {
+		return resp.StatusCode, loc
+	}
+	body, err := io.ReadAll(resp.Body)
+	must(c.t, err)
+	if cc := resp.Header.Get("Cache-Control"); req.Method == http.MethodPost && strings.Contains(string(body), "kith:") && cc != "no-store" {
+		c.t.Errorf("a page with an invite code may be cached: Cache-Control %q", cc)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// TestInviteRefusals (plain HTTP): the invite form, which renders its
+// answer instead of redirecting, refuses a foreign Origin or none, like
+// every form; a member who is not a moderator is told the page is for
+// moderators and whom to ask; bad ids and keys give error pages; the
+// delete and hide forms go back where they came from, only on this site.
+func TestInviteRefusals(t *testing.T) {
+	a, b := startNode(t), startNode(t)
+	bg := context.Background()
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Refusing club", InviteOnly: true})
+	must(t, err)
+	_, err = a.SetProfile(bg, api.ProfileRequest{Name: "Ada Founder"})
+	must(t, err)
+	ua := admLogin(t, a)
+	cpath := "/c/" + community.String()
+	origin := ua.base
+
+	for _, o := range []string{"http://evil.example", "null", ""} {
+		if st, body := ua.post(cpath+"/invites", o, url.Values{"uses": {"1"}}); st != http.StatusForbidden || strings.Contains(body, "kith:") {
+			t.Errorf("invite form from Origin %q: %d", o, st)
+		}
+	}
+	st, body := ua.post(cpath+"/invites", origin, url.Values{"uses": {"2"}, "expires": {"24h"}})
+	if st != http.StatusOK || !strings.Contains(body, "kith:") || !strings.Contains(body, `id="invite-id"`) {
+		t.Fatalf("invite form from the UI: %d %s", st, body)
+	}
+	code := body[strings.Index(body, "kith:"):]
+	code = code[:strings.Index(code, "<")]
+	for _, bad := range []url.Values{{"uses": {"0"}}, {"uses": {"many"}}, {"uses": {"-1"}}, {"expires": {"forever"}}, {"expires": {"-5h"}}} {
+		if st, body := ua.post(cpath+"/invites", origin, bad); st != http.StatusBadRequest || strings.Contains(body, "kith:") {
+			t.Errorf("invite form %v: %d", bad, st)
+		}
+	}
+
+	// A member who does not moderate.
+	_, err = b.Join(bg, code)
+	must(t, err)
+	admEventually(t, "b has a's profile", func() bool {
+		m, ok := admMember(b, community, admMemberKey(t, a))
+		return ok && m.Name == "Ada Founder"
+	})
+	ub := admLogin(t, b)
+	st, body = ub.get(cpath + "/admin")
+	if st != http.StatusOK || !strings.Contains(body, "Only moderators can use this page") || !strings.Contains(body, "Ada Founder") ||
+		strings.Contains(body, `action="`+cpath+`/roles"`) {
+		t.Errorf("a member's moderation page: %d %s", st, body)
+	}
+	if st, _ := ub.post(cpath+"/invites", ub.base, url.Values{}); st != http.StatusForbidden {
+		t.Errorf("a member's invite to an invite-only community: %d", st)
+	}
+	if st, _ := ub.post(cpath+"/roles", ub.base, url.Values{"member": {admMemberKey(t, b).String()}, "action": {"moderator"}}); st != http.StatusForbidden {
+		t.Errorf("a member making themself moderator: %d", st)
+	}
+
+	// Bad ids and keys: error pages, never a panic.
+	other := protocol.ID{1, 2, 3}
+	_, key, err := crypto.GenerateEd25519Key(rand.Reader)
+	must(t, err)
+	nobody, err := peer.IDFromPublicKey(key) // a node that is nowhere
+	must(t, err)
+	for _, tc := range []struct {
+		method, path string
+		form         url.Values
+		want         int
+	}{
+		{"GET", "/c/nothex/admin", nil, http.StatusBadRequest},
+		{"GET", "/c/" + other.String() + "/admin", nil, http.StatusNotFound},
+		{"GET", cpath + "/admin?cursor=garbage", nil, http.StatusBadRequest},
+		{"POST", "/c/nothex/invites", url.Values{}, http.StatusBadRequest},
+		{"POST", "/c/" + other.String() + "/invites", url.Values{}, http.StatusNotFound},
+		{"POST", cpath + "/invites/nothex/revoke", url.Values{}, http.StatusBadRequest},
+		{"POST", cpath + "/invites/" + other.String() + "/revoke", url.Values{}, http.StatusNotFound},
+		{"POST", cpath + "/roles", url.Values{"member": {"x<script>"}, "action": {"remove"}}, http.StatusBadRequest},
+		{"POST", cpath + "/roles", url.Values{"member": {admMemberKey(t, b).String()}, "action": {"crown"}}, http.StatusBadRequest},
+		{"POST", cpath + "/roles", url.Values{"member": {admMemberKey(t, a).String()}, "action": {"remove"}}, http.StatusForbidden}, // the founder
+		{"POST", "/r/nothex/delete", url.Values{}, http.StatusBadRequest},
+		{"POST", "/r/" + other.String() + "/hide", url.Values{}, http.StatusNotFound},
+		{"POST", "/c/nothex/sync", url.Values{}, http.StatusBadRequest},
+		{"POST", "/c/" + other.String() + "/sync", url.Values{}, http.StatusNotFound},
+		{"POST", "/network/peers", url.Values{"address": {"not an address"}}, http.StatusBadRequest},
+		{"POST", "/network/peers", url.Values{"address": {""}}, http.StatusBadRequest},
+		{"POST", "/network/peers", url.Values{"address": {"/ip4/127.0.0.1/tcp/1/p2p/" + nobody.String()}}, http.StatusNotFound},
+		{"GET", cpath + "/invites", nil, http.StatusMethodNotAllowed}, // GET changes nothing
+		{"GET", "/network/peers", nil, http.StatusMethodNotAllowed},
+	} {
+		var st int
+		var body string
+		if tc.method == "GET" {
+			st, body = ua.get(tc.path)
+		} else {
+			st, body = ua.post(tc.path, origin, tc.form)
+		}
+		if st != tc.want || (st >= 400 && st != http.StatusMethodNotAllowed && !strings.Contains(body, "<h1>")) {
+			t.Errorf("%s %s %v: %d (want %d) %.300s", tc.method, tc.path, tc.form, st, tc.want, body)
+		}
+		if strings.Contains(body, "<script>") && !strings.Contains(body, `<script src=`) {
+			t.Errorf("%s %s: unescaped markup in the answer", tc.method, tc.path)
+		}
+	}
+	// Every form of these pages checks Origin.
+	for _, path := range []string{cpath + "/roles", cpath + "/invites/" + other.String() + "/revoke", "/r/" + other.String() + "/delete",
+		"/r/" + other.String() + "/hide", "/network/peers", cpath + "/sync"} {
+		if st, _ := ua.post(path, "http://evil.example", url.Values{}); st != http.StatusForbidden {
+			t.Errorf("%s from another origin: %d", path, st)
+		}
+	}
+
+	// Hide and delete go back to the page they were sent from, only on
+	// this site; a member may not hide others' records.
+	post, err := a.Post(bg, community, api.PostRequest{Title: "To hide", Body: "text"})
+	must(t, err)
+	reply, err := a.Reply(bg, post, api.ReplyRequest{Body: "to delete"})
+	must(t, err)
+	back := "/t/" + post.String()
+	if st, loc := ua.post("/r/"+reply.String()+"/delete", origin, url.Values{"reason": {"off\ntopic"}, "back": {back}}); st != http.StatusSeeOther || loc != back {
+		t.Errorf("delete: %d %s", st, loc)
+	}
+	th, err := a.Thread(bg, post)
+	must(t, err)
+	for _, r := range th.Replies {
+		if r.ID == reply && (!r.Deleted || r.Body != "") {
+			t.Errorf("the reply is not deleted: %+v", r)
+		}
+	}
+	admEventually(t, "b has the post", func() bool { _, err := b.Thread(bg, post); return err == nil })
+	if st, _ := ub.post("/r/"+post.String()+"/hide", ub.base, url.Values{"back": {back}}); st != http.StatusForbidden {
+		t.Errorf("a member hiding a post: %d", st)
+	}
+	if st, loc := ua.post("/r/"+post.String()+"/hide", origin, url.Values{"reason": {"spam"}, "back": {"//evil.example/x"}}); st != http.StatusSeeOther || loc != "/" {
+		t.Errorf("hide with a foreign back: %d %s", st, loc)
+	}
+	if _, err := a.Thread(bg, post); err == nil {
+		t.Error("the hidden post is still shown")
+	}
+}
+
+// TestNetworkPage: the network page shows this node, and for a community
+// no member of which is connected, why it does not sync, in words;
+// connecting to another node's address with the form shows it connected;
+// once that node joins one of the communities, it says "Up to date"; Sync
+// now answers.
+func TestNetworkPage(t *testing.T) {
+	ctx := browser(t)
+	a, b := startNode(t), startNode(t)
+	bg := context.Background()
+	lonely, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Lonely <b>club</b>"})
+	must(t, err)
+	shared, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Shared club"})
+	must(t, err)
+	netURL := strings.TrimSuffix(a.APIURL(), "/") + "/network"
+	state := func(c protocol.ID) string { return admText(t, ctx, `#c-`+c.String()) }
+
+	login(t, ctx, a)
+	do(t, ctx, "open the network page", chromedp.Navigate(netURL), chromedp.WaitVisible(chromedp.CSS(`#c-`+lonely.String())))
+	if got := admText(t, ctx, `.net-node`); !strings.Contains(got, a.PeerID().String()) || !strings.Contains(got, a.Addrs()[0]) {
+		t.Errorf("this node: %q", got)
+	}
+	if got := state(lonely); !strings.Contains(got, "Not synced: no member of this community is connected. It will sync as soon as one is online") {
+		t.Errorf("lonely community with no peer: %q", got)
+	}
+	if n := admEval[int](t, ctx, `document.querySelectorAll("main b").length`); n != 0 {
+		t.Errorf("a community name made %d elements", n)
+	}
+
+	// Sync now, with nobody to sync with.
+	admClick(t, ctx, "sync now", `#c-`+lonely.String()+` .net-sync-now button`)
+	admPoll(t, ctx, "sync now answers", `document.querySelector(".net-notice") !== null`)
+	if got := state(lonely); !strings.Contains(got, "Nobody to sync with") {
+		t.Errorf("sync now without peers: %q", got)
+	}
+
+	// Connect to b with the form.
+	do(t, ctx, "connect to b",
+		chromedp.SendKeys(chromedp.CSS(`#address`), b.Addrs()[0]),
+		chromedp.Submit(chromedp.CSS(`#address`)))
+	admPoll(t, ctx, "b shows as connected", `document.getElementById("peer-list") !== null && document.getElementById("peer-list").textContent.includes("`+b.PeerID().String()+`")`)
+	peers := admText(t, ctx, `#peer-list`)
+	if !strings.Contains(peers, "direct") || !strings.Contains(peers, "Gossip score") {
+		t.Errorf("peers: %q", peers)
+	}
+	if got := admText(t, ctx, `.net-peers .net-notice`); !strings.Contains(got, b.PeerID().String()) {
+		t.Errorf("connect notice: %q", got)
+	}
+	if got := state(lonely); !strings.Contains(got, "Not synced") || !strings.Contains(got, "none of the 1 connected peer has synced this community") {
+		t.Errorf("lonely community with a peer that is not a member: %q", got)
+	}
+
+	// b joins the shared community: it syncs, the page says so.
+	code, err := a.Invite(bg, shared, api.InviteRequest{})
+	must(t, err)
+	_, err = b.Join(bg, code.Code)
+	must(t, err)
+	_, err = b.Post(bg, shared, api.PostRequest{Title: "hello", Body: "from b"})
+	must(t, err)
+	deadline := time.Now().Add(40 * time.Second)
+	for !strings.Contains(state(shared), "Up to date: last synced") {
+		if time.Now().After(deadline) {
+			t.Fatalf("shared community: %q", state(shared))
+		}
+		time.Sleep(time.Second)
+		do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#c-`+shared.String())))
+	}
+	if got := state(shared); !strings.Contains(got, shortPeerForTest(b.PeerID().String())) {
+		t.Errorf("shared community: %q, want peer %s", got, b.PeerID())
+	}
+	if got := state(lonely); !strings.Contains(got, "Not synced") {
+		t.Errorf("lonely community after b joined another: %q", got)
+	}
+	admClick(t, ctx, "sync now with a member connected", `#c-`+shared.String()+` .net-sync-now button`)
+	admPoll(t, ctx, "sync now answers", `document.querySelector("#c-`+shared.String()+` .net-notice") !== null`)
+	if got := state(shared); !strings.Contains(got, "Sync started") {
+		t.Errorf("sync now: %q", got)
+	}
+	screenshot(t, ctx, "network")
+}
+
+// shortPeerForTest is how the page shortens a peer id.
+func shortPeerForTest(p string) string { return fmt.Sprintf("%s…%s", p[:8], p[len(p)-6:]) }
