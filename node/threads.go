@@ -57,7 +57,7 @@ func (n *Node) Threads(ctx context.Context, community protocol.ID, q api.ThreadQ
 	if _, err := n.community(community); err != nil {
 		return api.Threads{}, err
 	}
-	filter := store.ThreadFilter{Tag: protocol.NormalizeTag(q.Tag), Unanswered: q.Unanswered}
+	filter := store.ThreadFilter{Tag: protocol.NormalizeTag(q.Tag), Unanswered: q.Unanswered, Author: q.Author, AnsweredBy: q.AnsweredBy}
 	if q.Type != "" {
 		var err error
 		if filter.Type, err = parsePostType(q.Type); err != nil {

@@ -123,9 +123,14 @@ const (
 
 // ThreadFilter narrows Threads; the zero value lets every thread through.
 type ThreadFilter struct {
-	Tag        string            // only threads with this tag (normalised)
-	Type       protocol.PostType // only threads of this type; 0 for any
-	Unanswered bool              // only questions with no accepted answer
+	Tag        string             // only threads with this tag (normalised)
+	Type       protocol.PostType  // only threads of this type; 0 for any
+	Unanswered bool               // only questions with no accepted answer
+	Author     protocol.PublicKey // only threads this member started; zero for any
+	// AnsweredBy keeps only threads whose accepted answer this member
+	// wrote; zero for any. It reads the accepted reply of each thread
+	// that has one (the view holds its id, not its author).
+	AnsweredBy protocol.PublicKey
 }
 
 func (f ThreadFilter) keep(v ThreadView) bool {
@@ -136,13 +141,34 @@ func (f ThreadFilter) keep(v ThreadView) bool {
 		return false
 	case f.Tag != "" && !slices.Contains(v.Tags, f.Tag):
 		return false
+	case !f.Author.IsZero() && v.Author != f.Author:
+		return false
+	case !f.AnsweredBy.IsZero() && v.Accepted.IsZero():
+		return false
 	}
 	return true
 }
 
+// answeredBy reports whether v's accepted reply (v passed keep) was
+// written by f.AnsweredBy, reading that reply when the filter asks.
+func (f ThreadFilter) answeredBy(txn *badger.Txn, v ThreadView) (bool, error) {
+	if f.AnsweredBy.IsZero() {
+		return true, nil
+	}
+	e, err := getStored(txn, v.Accepted)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return e.Record.Header.Author == f.AnsweredBy, nil
+}
+
 // Threads lists a community's live threads that pass filter. A filter
 // walks the list until it has a page: a narrow one over a long list costs
-// a scan of views, not of records.
+// a scan of views, not of records (but for AnsweredBy, which also reads
+// the accepted reply of each answered thread it passes).
 func (s *Store) Threads(ctx context.Context, community protocol.ID, order ThreadOrder, filter ThreadFilter, cursor string, limit int) (Page[ThreadView], error) {
 	table := byte(tThreads)
 	if order == MostRecentActivity {
@@ -153,7 +179,11 @@ func (s *Store) Threads(ctx context.Context, community protocol.ID, order Thread
 		var err error
 		page, err = paginate(txn, key(table, community[:]), cursor, limit, func(k, _ []byte) (ThreadView, bool, error) {
 			v, err := loadView[ThreadView](txn, community, protocol.Object{Type: protocol.ObjectThread, ID: lastID(k)})
-			return v, err == nil && filter.keep(v), err
+			if err != nil || !filter.keep(v) {
+				return v, false, err
+			}
+			ok, err := filter.answeredBy(txn, v)
+			return v, ok, err
 		})
 		return err
 	})

@@ -234,6 +234,19 @@ func (s *Server) threads(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("order %q: want newest or active", o))
 		return
 	}
+	for _, f := range []struct {
+		param string
+		key   *protocol.PublicKey
+	}{{"author", &q.Author}, {"answered_by", &q.AnsweredBy}} {
+		if v := query.Get(f.param); v != "" {
+			k, err := protocol.ParsePublicKey(v)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, fmt.Errorf("%s: %w", f.param, err))
+				return
+			}
+			*f.key = k
+		}
+	}
 	if q.Limit, ok = s.limit(w, r); !ok {
 		return
 	}

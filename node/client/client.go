@@ -154,6 +154,12 @@ func (c *Client) Threads(ctx context.Context, community protocol.ID, tq api.Thre
 	if tq.Unanswered {
 		q.Set("unanswered", "true")
 	}
+	if !tq.Author.IsZero() {
+		q.Set("author", tq.Author.String())
+	}
+	if !tq.AnsweredBy.IsZero() {
+		q.Set("answered_by", tq.AnsweredBy.String())
+	}
 	return ts, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/posts?"+q.Encode(), nil, &ts)
 }
 

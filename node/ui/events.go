@@ -1,8 +1,161 @@
 package ui
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
-// events.go: being written.
-func (s *Server) events(r *http.Request) (string, any, error) { return "", nil, errNotBuilt }
-func (s *Server) newEvent(r *http.Request) (string, error)    { return "", errNotBuilt }
-func (s *Server) rsvp(r *http.Request) (string, error)        { return "", errNotBuilt }
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// Events: a community's upcoming meetings, who comes, and the form that
+// announces one.
+
+// eventsPageSize is the events one page shows.
+const eventsPageSize = 20
+
+// eventRow is an event as the page shows it, its times in this machine's
+// time zone.
+type eventRow struct {
+	api.Event
+	// When is start and end for people; StartISO and EndISO the same
+	// times for <time datetime>.
+	When, StartISO, EndISO string
+	// SafeLink is set when the event's "where" is an http(s) address, to be
+	// shown as a link; otherwise Place is shown as text.
+	SafeLink string
+}
+
+type eventsPage struct {
+	Community api.Community
+	Events    []eventRow
+	Cursor    string
+	Next      string
+	// Zone names this machine's time zone, in which the form's times are
+	// read and the events' times shown.
+	Zone string
+	Live protocol.ID
+}
+
+// events lists a community's events that have not ended yet, soonest
+// first, with a form to announce one.
+func (s *Server) events(r *http.Request) (string, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := s.findCommunity(r, id)
+	if err != nil {
+		return "", nil, err
+	}
+	cursor := r.URL.Query().Get("cursor")
+	page, err := s.backend.Events(r.Context(), id, cursor, eventsPageSize)
+	if err != nil {
+		return "", nil, err
+	}
+	p := eventsPage{Community: c, Cursor: cursor, Next: page.Next, Zone: localZoneName(time.Now()), Live: id}
+	for _, e := range page.Items {
+		p.Events = append(p.Events, eventView(e))
+	}
+	return "events", p, nil
+}
+
+// localZoneName says which time zone t is in, e.g. "CET, UTC+01:00".
+func localZoneName(t time.Time) string {
+	name, _ := t.Zone()
+	offset := t.Format("UTC-07:00")
+	if name == "" || strings.HasPrefix(name, "+") || strings.HasPrefix(name, "-") || name == "UTC" {
+		return offset
+	}
+	return name + ", " + offset
+}
+
+func eventView(e api.Event) eventRow {
+	row := eventRow{Event: e}
+	start := time.UnixMilli(e.Start).Local()
+	row.StartISO = start.Format(time.RFC3339)
+	row.When = start.Format("Mon 2 Jan 2006, 15:04")
+	if e.End != 0 {
+		end := time.UnixMilli(e.End).Local()
+		row.EndISO = end.Format(time.RFC3339)
+		if end.Year() == start.Year() && end.YearDay() == start.YearDay() {
+			row.When += " – " + end.Format("15:04")
+		} else {
+			row.When += " – " + end.Format("Mon 2 Jan 2006, 15:04")
+		}
+	}
+	row.When += " (" + localZoneName(start) + ")"
+	if u, err := url.Parse(e.Link); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		row.SafeLink = e.Link
+	}
+	return row
+}
+
+// datetimeLocal reads a <input type="datetime-local"> value, which has no
+// zone, as a time in this machine's time zone, and returns it as RFC 3339.
+func datetimeLocal(field, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02T15:04:05.999"} {
+		if t, err := time.ParseInLocation(layout, v, time.Local); err == nil {
+			return t.Format(time.RFC3339), nil
+		}
+	}
+	return "", fmt.Errorf("%w: the %s %q is not a date and time like 2026-12-03T15:00", api.ErrBadRequest, field, v)
+}
+
+// newEvent announces an event from the form.
+func (s *Server) newEvent(r *http.Request) (string, error) {
+	community, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	f := r.PostForm
+	req := api.EventRequest{Title: strings.TrimSpace(f.Get("title")), Where: strings.TrimSpace(f.Get("where")),
+		Body: f.Get("body"), Tags: splitComma(f.Get("tags"))}
+	if req.Title == "" {
+		return "", fmt.Errorf("%w: an event needs a title", api.ErrBadRequest)
+	}
+	if strings.TrimSpace(f.Get("start")) == "" {
+		return "", fmt.Errorf("%w: an event needs a start time", api.ErrBadRequest)
+	}
+	if req.Start, err = datetimeLocal("start", f.Get("start")); err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(f.Get("end")) != "" {
+		if req.End, err = datetimeLocal("end", f.Get("end")); err != nil {
+			return "", err
+		}
+		start, _ := time.Parse(time.RFC3339, req.Start)
+		end, _ := time.Parse(time.RFC3339, req.End)
+		if end.Before(start) {
+			return "", fmt.Errorf("%w: the event ends (%s) before it starts (%s)", api.ErrBadRequest,
+				end.Format("2006-01-02 15:04"), start.Format("2006-01-02 15:04"))
+		}
+	}
+	id, err := s.backend.NewEvent(r.Context(), community, req)
+	if err != nil {
+		return "", err
+	}
+	return "/c/" + community.String() + "/events#e-" + id.String(), nil
+}
+
+// rsvp records this member's answer to an event, then goes back.
+func (s *Server) rsvp(r *http.Request) (string, error) {
+	event, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	answer := r.PostForm.Get("answer")
+	switch answer {
+	case "yes", "no", "maybe":
+	default:
+		return "", fmt.Errorf("%w: answer %q: want yes, no or maybe", api.ErrBadRequest, answer)
+	}
+	if _, err := s.backend.RSVP(r.Context(), event, api.RSVPRequest{Answer: answer}); err != nil {
+		return "", err
+	}
+	return backTo(r, "/"), nil
+}

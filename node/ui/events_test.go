@@ -1,0 +1,244 @@
+package ui_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/kith-network/kith/node/api"
+)
+
+// TestEventsFormAndRSVP: a member announces an event with the form
+// (datetime-local fields read in this machine's time zone), sees it
+// listed with its time, link, Markdown description and no answers, says
+// yes with its button and sees the count and their answer, then changes
+// it to maybe.
+func TestEventsFormAndRSVP(t *testing.T) {
+	ctx := browser(t)
+	a := startNode(t)
+	bg := context.Background()
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Meetups"})
+	must(t, err)
+	base := strings.TrimSuffix(a.APIURL(), "/")
+	events := base + "/c/" + community.String() + "/events"
+	start := time.Now().Add(72 * time.Hour).Truncate(time.Minute)
+	end := start.Add(90 * time.Minute)
+
+	login(t, ctx, a)
+	do(t, ctx, "open events", chromedp.Navigate(events), chromedp.WaitVisible(`form.event-form`))
+	if got := text(t, ctx, `#live`); !strings.Contains(got, "No upcoming events") {
+		t.Errorf("events before any: %q", got)
+	}
+	do(t, ctx, "fill the event form",
+		chromedp.SendKeys(`form.event-form input[name=title]`, "Certificate clinic"),
+		chromedp.SetValue(`form.event-form input[name=start]`, start.Format("2006-01-02T15:04")),
+		chromedp.SetValue(`form.event-form input[name=end]`, end.Format("2006-01-02T15:04")),
+		chromedp.SendKeys(`form.event-form input[name=where]`, "https://meet.example/kith"),
+		chromedp.SendKeys(`form.event-form textarea[name=body]`, "Bring **questions** about renewals."),
+		chromedp.SendKeys(`form.event-form input[name=tags]`, "TLS, meetup"),
+		chromedp.Submit(`form.event-form input[name=title]`),
+		chromedp.WaitVisible(`#events li.event`))
+	if got := text(t, ctx, `#events .event-title`); got != "Certificate clinic" {
+		t.Errorf("event title %q", got)
+	}
+	if got := peopleEval[string](t, ctx, `document.querySelector("#events .event-when time").getAttribute("datetime")`); got != start.Format(time.RFC3339) {
+		t.Errorf("start as listed: %q, want %q (the form's time in this machine's zone)", got, start.Format(time.RFC3339))
+	}
+	when := text(t, ctx, `#events .event-when`)
+	if !strings.Contains(when, start.Format("Mon 2 Jan 2006, 15:04")) || !strings.Contains(when, end.Format("15:04")) {
+		t.Errorf("when: %q", when)
+	}
+	if got := peopleEval[string](t, ctx, `document.querySelector("#events .event-where a").getAttribute("href")`); got != "https://meet.example/kith" {
+		t.Errorf("link %q", got)
+	}
+	if got := text(t, ctx, `#events .event-body strong`); got != "questions" {
+		t.Errorf("description not rendered as Markdown: strong %q", got)
+	}
+	if got := text(t, ctx, `#events .event-counts`); got != "0 yes · 0 maybe · 0 no" {
+		t.Errorf("counts before answering: %q", got)
+	}
+	if got := text(t, ctx, `#events .event-mine`); got != "You have not answered." {
+		t.Errorf("my answer before answering: %q", got)
+	}
+
+	do(t, ctx, "say yes", chromedp.Click(`#events form.event-rsvp button[value=yes]`), chromedp.WaitVisible(`#events .event-mine strong`))
+	if got := text(t, ctx, `#events .event-counts`); got != "1 yes · 0 maybe · 0 no" {
+		t.Errorf("counts after yes: %q", got)
+	}
+	if got := text(t, ctx, `#events .event-mine`); got != "Your answer: yes" {
+		t.Errorf("my answer: %q", got)
+	}
+	if n := peopleEval[int](t, ctx, `document.querySelectorAll('#events button[value=yes][aria-pressed=true]').length`); n != 1 {
+		t.Errorf("the yes button is not shown as chosen (%d)", n)
+	}
+	screenshot(t, ctx, "events")
+
+	do(t, ctx, "say maybe", chromedp.Click(`#events form.event-rsvp button[value=maybe]`),
+		chromedp.WaitVisible(`#events button[value=maybe][aria-pressed=true]`))
+	if got := text(t, ctx, `#events .event-counts`); got != "0 yes · 1 maybe · 0 no" {
+		t.Errorf("counts after maybe: %q", got)
+	}
+	evs, err := a.Events(bg, community, "", 10)
+	must(t, err)
+	if len(evs.Items) != 1 || evs.Items[0].Start != start.UnixMilli() || evs.Items[0].End != end.UnixMilli() ||
+		evs.Items[0].Mine != "maybe" || strings.Join(evs.Items[0].Tags, ",") != "tls,meetup" {
+		t.Errorf("the node holds %+v", evs.Items)
+	}
+}
+
+// TestEventsBadInput: a missing title or start, a time that is not one,
+// an end before the start, an unknown community or event, a bad id and a
+// bad answer give error pages that say what is wrong; nothing is stored.
+func TestEventsBadInput(t *testing.T) {
+	a := startNode(t)
+	bg := context.Background()
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Careful"})
+	must(t, err)
+	s := newPeopleSession(t, a)
+	c := "/c/" + community.String()
+	unknown := strings.Repeat("ef", 32)
+	for _, tc := range []struct {
+		path string
+		form url.Values
+		code int
+		want string
+	}{
+		{c + "/events", url.Values{"start": {"2031-01-02T10:00"}}, http.StatusBadRequest, "needs a title"},
+		{c + "/events", url.Values{"title": {"No time"}}, http.StatusBadRequest, "needs a start time"},
+		{c + "/events", url.Values{"title": {"Bad time"}, "start": {"next tuesday"}}, http.StatusBadRequest, "is not a date and time"},
+		{c + "/events", url.Values{"title": {"Bad end"}, "start": {"2031-01-02T10:00"}, "end": {"2031-13-02T10:00"}}, http.StatusBadRequest, "the end"},
+		{c + "/events", url.Values{"title": {"Backwards"}, "start": {"2031-01-02T10:00"}, "end": {"2031-01-02T09:00"}}, http.StatusBadRequest, "ends (2031-01-02 09:00) before it starts (2031-01-02 10:00)"},
+		{"/c/" + unknown + "/events", url.Values{"title": {"Nowhere"}, "start": {"2031-01-02T10:00"}}, http.StatusNotFound, "Not Found"},
+		{"/c/nope/events", url.Values{"title": {"Nowhere"}, "start": {"2031-01-02T10:00"}}, http.StatusBadRequest, "Bad Request"},
+		{"/e/" + unknown + "/rsvp", url.Values{"answer": {"yes"}}, http.StatusNotFound, "no event"},
+		{"/e/nope/rsvp", url.Values{"answer": {"yes"}}, http.StatusBadRequest, "Bad Request"},
+		{"/e/" + unknown + "/rsvp", url.Values{"answer": {"perhaps"}}, http.StatusBadRequest, "want yes, no or maybe"},
+	} {
+		code, body := s.post(tc.path, tc.form, "")
+		if code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("POST %s %v: %d, want %d with %q: %.300s", tc.path, tc.form, code, tc.code, tc.want, body)
+		}
+	}
+	for _, tc := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/c/" + unknown + "/events", http.StatusNotFound, "Not Found"},
+		{"/c/x/events", http.StatusBadRequest, "Bad Request"},
+		{c + "/events?cursor=bogus!", http.StatusBadRequest, "cursor"},
+	} {
+		if code, body := s.get(tc.path); code != tc.code || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s: %d, want %d with %q: %.300s", tc.path, code, tc.code, tc.want, body)
+		}
+	}
+	if code, _ := s.post(c+"/events", url.Values{"title": {"Forged"}, "start": {"2031-01-02T10:00"}}, "http://evil.example"); code != http.StatusForbidden {
+		t.Errorf("event form from another origin: %d", code)
+	}
+	evs, err := a.Events(bg, community, "", 10)
+	must(t, err)
+	if len(evs.Items) != 0 {
+		t.Errorf("refused forms stored events: %+v", evs.Items)
+	}
+	// A good one, sent back to the page it came from.
+	code, loc := s.post(c+"/events", url.Values{"title": {"Fine"}, "start": {"2031-01-02T10:00"}, "where": {"javascript:alert(1)"}}, "")
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, c+"/events#e-") {
+		t.Fatalf("a good event: %d %q", code, loc)
+	}
+	id := strings.TrimPrefix(loc, c+"/events#e-")
+	if code, loc := s.post("/e/"+id+"/rsvp", url.Values{"answer": {"no"}, "back": {"//evil.example/"}}, ""); code != http.StatusSeeOther || loc != "/" {
+		t.Errorf("rsvp with a foreign back: %d %q", code, loc)
+	}
+	_, body := s.get(c + "/events")
+	if !strings.Contains(body, "Where: javascript:alert(1)") || strings.Contains(body, `href="javascript`) {
+		t.Errorf("a place that looks like a link is shown as text: %.2000s", body)
+	}
+}
+
+// TestHostilePeopleAndEvents: a profile and events written on another
+// node, full of markup meant to run or restyle the page, arrive by
+// replication and are shown as text or sanitised Markdown: nothing runs,
+// and the page holds no inline script, event handler, javascript: link,
+// svg, iframe or style made of them.
+func TestHostilePeopleAndEvents(t *testing.T) {
+	ctx := browser(t)
+	a, b, community := peopleNodes(t, "Open doors")
+	bg := context.Background()
+	keyB := peopleKey(t, b)
+	const (
+		name = `<script>window.pwned=1</script><img src=x onerror="window.pwned=1;document.title='pwned'">`
+		org  = `<svg onload="window.pwned=1"><style>*{display:none}</style></svg><iframe src="javascript:window.pwned=1">`
+		text = "<script>window.pwned=1;document.title='pwned'</script>\n\n" +
+			"<img src=x onerror=\"window.pwned=1\">\n\n" +
+			"[click me](javascript:window.pwned=1) and <a href=\"javascript:window.pwned=1\">raw</a>\n\n" +
+			"<svg onload=\"window.pwned=1\"><circle r=5></circle></svg>\n\n" +
+			"<style>body{display:none}</style>\n\n" +
+			"<iframe src=\"javascript:window.pwned=1\"></iframe>\n\n" +
+			"<div <p>broken <b>html <i onclick=\"window.pwned=1\">unclosed\n\n" +
+			"![x](javascript:window.pwned=1) <object data=\"javascript:window.pwned=1\"></object>\n\n" +
+			"**still Markdown**"
+		place = `javascript:window.pwned=1 <script>window.pwned=1</script>`
+		link  = `https://evil.example/?q="><img src=x onerror=window.pwned=1><script>window.pwned=1</script>`
+	)
+	_, err := b.SetProfile(bg, api.ProfileRequest{Name: name, Org: org,
+		Expertise: []string{"<script>alert(1)</script>", "javascript:alert(1)"}, Bio: text})
+	must(t, err)
+	start := time.Now().Add(24 * time.Hour).Format(time.RFC3339)
+	_, err = b.NewEvent(bg, community, api.EventRequest{Title: name, Start: start, Where: place, Body: text, Tags: []string{"<b>x</b>"}})
+	must(t, err)
+	_, err = b.NewEvent(bg, community, api.EventRequest{Title: `<svg onload="window.pwned=1">`, Start: start, Where: link, Body: text})
+	must(t, err)
+	peopleProfileOn(t, a, community, keyB, name)
+	peopleWait(t, "b's events on a", func() bool {
+		evs, err := a.Events(bg, community, "", 10)
+		return err == nil && len(evs.Items) == 2
+	})
+
+	base := strings.TrimSuffix(a.APIURL(), "/")
+	c := base + "/c/" + community.String()
+	login(t, ctx, a)
+	const dangerous = `main script, script:not([src]), main [onerror], main [onload], main [onclick], ` +
+		`main a[href^="javascript"], main img[src^="javascript"], main svg, main iframe, main object, main style`
+	for _, page := range []struct {
+		name, path, wait string
+		shown            []string
+	}{
+		{"directory", "/people", "#people", []string{name, org, "script-alert-1-script", "javascript-alert-1"}},
+		{"who knows", "/people?topic=javascript-alert-1", ".people-experts-list", []string{name, "declared expertise"}},
+		{"profile", "/people/" + keyB.String(), ".people-bio", []string{name, org, "still Markdown", "click me"}},
+		{"events", "/events", "#events", []string{name, place, link, `<svg onload="window.pwned=1">`, "still Markdown"}},
+	} {
+		do(t, ctx, "open "+page.name, chromedp.Navigate(c+page.path), chromedp.WaitVisible(page.wait), chromedp.Sleep(300*time.Millisecond))
+		main := peopleEval[string](t, ctx, `document.querySelector("main").innerText`)
+		for _, want := range page.shown {
+			if !strings.Contains(main, want) {
+				t.Errorf("%s: %q is not shown as text", page.name, want)
+			}
+		}
+		if pwned := peopleEval[bool](t, ctx, `typeof window.pwned !== "undefined"`); pwned {
+			t.Errorf("%s: a payload ran", page.name)
+		}
+		if title := peopleEval[string](t, ctx, `document.title`); title == "pwned" || !strings.HasSuffix(title, "· Kith") {
+			t.Errorf("%s: title %q", page.name, title)
+		}
+		if n := peopleEval[int](t, ctx, `document.querySelectorAll('`+dangerous+`').length`); n != 0 {
+			html := peopleEval[string](t, ctx, `Array.from(document.querySelectorAll('`+dangerous+`')).map(e => e.outerHTML).join("\n")`)
+			t.Errorf("%s: %d dangerous elements: %s", page.name, n, html)
+		}
+		if hidden := peopleEval[bool](t, ctx, `getComputedStyle(document.body).display === "none"`); hidden {
+			t.Errorf("%s: a style from the content applied", page.name)
+		}
+	}
+	// The only link made of the hostile "where"s is the http one, its
+	// quotes and brackets escaped.
+	href := peopleEval[string](t, ctx, `Array.from(document.querySelectorAll("#events .event-where a")).map(a => a.getAttribute("href")).join("|")`)
+	if !strings.HasPrefix(href, "https://evil.example/?q=") || strings.ContainsAny(href, `"<>| `) {
+		t.Errorf("event links: %q, want only the escaped %q", href, link)
+	}
+	screenshot(t, ctx, "events-hostile")
+}
