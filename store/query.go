@@ -177,7 +177,10 @@ func (s *Store) Threads(ctx context.Context, community protocol.ID, order Thread
 	var page Page[ThreadView]
 	err := s.read(ctx, func(txn *badger.Txn) error {
 		var err error
-		page, err = paginate(txn, key(table, community[:]), cursor, limit, func(k, _ []byte) (ThreadView, bool, error) {
+		page, err = paginate(txn, key(table, community[:]), cursor, limit, func(k, summary []byte) (ThreadView, bool, error) {
+			if filter.rejectsSummary(summary) {
+				return ThreadView{}, false, nil
+			}
 			v, err := loadView[ThreadView](txn, community, protocol.Object{Type: protocol.ObjectThread, ID: lastID(k)})
 			if err != nil || !filter.keep(v) {
 				return v, false, err

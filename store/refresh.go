@@ -232,8 +232,12 @@ func refreshView(txn *badger.Txn, c protocol.ID, obj protocol.Object, st *protoc
 		return nil, fmt.Errorf("encode view: %w", err)
 	}
 	entries = append(entries, entry{key: vk, value: data})
+	var summary []byte
+	if t, ok := view.(*ThreadView); ok {
+		summary = threadSummary(t)
+	}
 	for _, k := range keys {
-		entries = append(entries, entry{key: k})
+		entries = append(entries, entry{key: k, value: summary})
 	}
 	return entries, nil
 }

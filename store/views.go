@@ -206,3 +206,62 @@ func listKeys(c protocol.ID, obj protocol.Object, data []byte) ([][]byte, error)
 	}
 	return nil, nil
 }
+
+// A thread's list entries (newest, most active) carry a summary of what
+// filters look at, so that a narrow filter over a long list skips the
+// threads it rejects without decoding their views: version 1, the post
+// type, whether an answer is accepted, the author, then each tag as a
+// length byte and its bytes. Entries written before summaries existed
+// are empty, and are filtered by their view.
+const threadSummaryV1 = 1
+
+func threadSummary(v *ThreadView) []byte {
+	b := make([]byte, 0, 3+len(v.Author)+8*len(v.Tags))
+	b = append(b, threadSummaryV1, byte(v.Type), 0)
+	if !v.Accepted.IsZero() {
+		b[2] = 1
+	}
+	b = append(b, v.Author[:]...)
+	for _, t := range v.Tags {
+		if len(t) > 255 {
+			return nil // not summarisable: the view decides
+		}
+		b = append(b, byte(len(t)))
+		b = append(b, t...)
+	}
+	return b
+}
+
+// rejectsSummary reports whether f surely rejects the thread summarised by
+// s; false when s is empty or unreadable (the view decides then).
+func (f ThreadFilter) rejectsSummary(s []byte) bool {
+	const head = 3 + len(protocol.PublicKey{})
+	if len(s) < head || s[0] != threadSummaryV1 {
+		return false
+	}
+	typ, accepted := protocol.PostType(s[1]), s[2] == 1
+	author := protocol.PublicKey(s[3:head])
+	switch {
+	case f.Type != 0 && typ != f.Type:
+		return true
+	case f.Unanswered && (typ != protocol.PostQuestion || accepted):
+		return true
+	case !f.Author.IsZero() && author != f.Author:
+		return true
+	case !f.AnsweredBy.IsZero() && !accepted:
+		return true
+	case f.Tag == "":
+		return false
+	}
+	for rest := s[head:]; len(rest) > 0; {
+		n := int(rest[0])
+		if 1+n > len(rest) {
+			return false
+		}
+		if string(rest[1:1+n]) == f.Tag {
+			return false
+		}
+		rest = rest[1+n:]
+	}
+	return true
+}
