@@ -70,7 +70,7 @@ type homeCommunity struct {
 	// community (up to a page of them: FreshMore says there are more).
 	Fresh     int
 	FreshMore bool
-	Sync      string // the sync state in a few words
+	Sync      syncExplanation
 }
 
 type homePage struct {
@@ -92,10 +92,15 @@ func (s *Server) home(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	peers, err := s.backend.Peers(r.Context())
+	if err != nil {
+		return "", nil, err
+	}
 	last := seen(r)
 	page := homePage{Status: st}
+	now := time.Now()
 	for _, c := range st.Communities {
-		hc := homeCommunity{Community: c, Sync: syncWords(c.Sync)}
+		hc := homeCommunity{Community: c, Sync: explainSync(c, peers, now)}
 		threads, err := s.backend.Threads(r.Context(), c.ID, api.ThreadQuery{Active: true, Limit: 50})
 		if err != nil {
 			return "", nil, err
@@ -118,21 +123,4 @@ func (s *Server) home(r *http.Request) (string, any, error) {
 	slices.SortFunc(page.Events, func(a, b homeEvent) int { return int(a.Start - b.Start) })
 	page.Events = page.Events[:min(len(page.Events), homeEvents)]
 	return "home", page, nil
-}
-
-// syncWords says in a few words where a community's sync stands.
-func syncWords(s api.SyncState) string {
-	switch {
-	case s.InProgress:
-		return "syncing now"
-	case s.LastError != "" && s.LastSync == 0:
-		return "not synced yet: " + s.LastError
-	case s.LastSync == 0:
-		return "not synced yet"
-	}
-	ago := time.Since(time.UnixMilli(s.LastSync)).Round(time.Second)
-	if ago < time.Minute {
-		return "synced just now"
-	}
-	return "synced " + ago.Round(time.Minute).String() + " ago"
 }
