@@ -8,7 +8,8 @@ import (
 	"github.com/kith-network/kith/protocol"
 )
 
-// The pages and the forms that change things.
+// A community's threads and a thread: the pages, and the forms that
+// start a community, join one, post and reply.
 
 type communityPage struct {
 	Community api.Community
