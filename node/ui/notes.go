@@ -1,12 +1,310 @@
 package ui
 
-import "net/http"
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
 
-// notes.go: being written.
-func (s *Server) notes(r *http.Request) (string, any, error)    { return "", nil, errNotBuilt }
-func (s *Server) newNote(r *http.Request) (string, error)       { return "", errNotBuilt }
-func (s *Server) promote(r *http.Request) (string, error)       { return "", errNotBuilt }
-func (s *Server) note(r *http.Request) (string, any, error)     { return "", nil, errNotBuilt }
-func (s *Server) noteEdit(r *http.Request) (string, any, error) { return "", nil, errNotBuilt }
-func (s *Server) revise(r *http.Request) (string, error)        { return "", errNotBuilt }
-func (s *Server) noteDiff(r *http.Request) (string, any, error) { return "", nil, errNotBuilt }
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// Notes: the community's knowledge base. Any member may write a new
+// revision of any note; revisions written apart (on two machines that had
+// not yet heard of each other's edit) become concurrent heads, shown side
+// by side until someone writes a revision that follows them all.
+
+// notesPerPage is how many notes the list shows before "More".
+const notesPerPage = 50
+
+type notesPage struct {
+	Community api.Community
+	Notes     []api.Note
+	Next      string
+	Live      protocol.ID
+}
+
+func (s *Server) notes(r *http.Request) (string, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := s.noteCommunity(r, id)
+	if err != nil {
+		return "", nil, err
+	}
+	page, err := s.backend.Notes(r.Context(), id, r.URL.Query().Get("cursor"), notesPerPage)
+	if err != nil {
+		return "", nil, err
+	}
+	return "notes", notesPage{Community: c, Notes: page.Items, Next: page.Next, Live: id}, nil
+}
+
+// noteCommunity is findCommunity with an error that says which community
+// is missing.
+func (s *Server) noteCommunity(r *http.Request, id protocol.ID) (api.Community, error) {
+	c, err := s.findCommunity(r, id)
+	if errors.Is(err, api.ErrNotFound) {
+		return c, fmt.Errorf("%w: this node is not a member of community %s", api.ErrNotFound, id)
+	}
+	return c, err
+}
+
+func (s *Server) newNote(r *http.Request) (string, error) {
+	community, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	title := strings.TrimSpace(r.PostForm.Get("title"))
+	if title == "" {
+		return "", fmt.Errorf("%w: a note needs a title", api.ErrBadRequest)
+	}
+	id, err := s.backend.NewNote(r.Context(), community, api.NoteRequest{Title: title,
+		Body: noteText(r, "body"), Tags: noteTags(r)})
+	if err != nil {
+		return "", err
+	}
+	return "/n/" + id.String(), nil
+}
+
+// promote turns a thread into a note. The form's fields are all optional:
+// title, body and tags default to the thread's (its post and accepted
+// answer).
+func (s *Server) promote(r *http.Request) (string, error) {
+	post, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	t, err := s.backend.Thread(r.Context(), post)
+	if err != nil {
+		return "", err
+	}
+	id, err := s.backend.NewNote(r.Context(), t.Community, api.NoteRequest{
+		Title: strings.TrimSpace(r.PostForm.Get("title")), Body: noteText(r, "body"), Tags: noteTags(r), From: &post})
+	if err != nil {
+		return "", err
+	}
+	return "/n/" + id.String(), nil
+}
+
+// notePage is the data of the note, edit and diff pages.
+type notePage struct {
+	Community api.Community
+	Note      api.NoteDetail
+	// Current is the head shown first (the newest); Others the heads
+	// written apart from it, if any.
+	Current noteHead
+	Others  []noteHead
+	// History is the note's revisions, newest first, each with what the
+	// page offers for it.
+	History []noteRevision
+	Live    protocol.ID
+}
+
+// noteHead is a head of a note as pages show it.
+type noteHead struct {
+	api.Head
+	Number  int    // 1 for the current head
+	TagText string // the tags as the form's field holds them
+}
+
+// noteRevision is one revision in a note's history.
+type noteRevision struct {
+	api.Revision
+	Number int  // 1 for the first revision
+	Head   bool // a current head
+	Revert bool // offer to revert to it (not the only head)
+	// Against are its parents still shown, to see its changes against.
+	Against []noteParent
+}
+
+// noteParent is a revision's parent, by id and number in the history.
+type noteParent struct {
+	ID     protocol.ID
+	Number int
+}
+
+// loadNote reads the note the route's {id} names, with its community.
+func (s *Server) loadNote(r *http.Request) (notePage, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return notePage{}, err
+	}
+	d, err := s.backend.Note(r.Context(), id)
+	if err != nil {
+		return notePage{}, err
+	}
+	if len(d.Heads) == 0 {
+		return notePage{}, fmt.Errorf("%w: note %s has no revision left to show", api.ErrNotFound, id)
+	}
+	c, err := s.noteCommunity(r, d.Community)
+	if err != nil {
+		return notePage{}, err
+	}
+	p := notePage{Community: c, Note: d, Live: d.Community}
+	for i, h := range d.Heads {
+		v := noteHead{Head: h, Number: i + 1, TagText: strings.Join(h.Tags, ", ")}
+		if i == 0 {
+			p.Current = v
+		} else {
+			p.Others = append(p.Others, v)
+		}
+	}
+	heads := make(map[protocol.ID]bool, len(d.Heads))
+	for _, h := range d.Heads {
+		heads[h.ID] = true
+	}
+	number := make(map[protocol.ID]int, len(d.History))
+	for i, rev := range d.History {
+		number[rev.ID] = i + 1
+	}
+	for i := len(d.History) - 1; i >= 0; i-- {
+		rev := d.History[i]
+		item := noteRevision{Revision: rev, Number: i + 1, Head: heads[rev.ID], Revert: !(heads[rev.ID] && len(d.Heads) == 1)}
+		for _, parent := range rev.Parents {
+			if n, ok := number[parent]; ok {
+				item.Against = append(item.Against, noteParent{ID: parent, Number: n})
+			}
+		}
+		p.History = append(p.History, item)
+	}
+	return p, nil
+}
+
+func (s *Server) note(r *http.Request) (string, any, error) {
+	p, err := s.loadNote(r)
+	if err != nil {
+		return "", nil, err
+	}
+	return "note", p, nil
+}
+
+func (s *Server) noteEdit(r *http.Request) (string, any, error) {
+	p, err := s.loadNote(r)
+	if err != nil {
+		return "", nil, err
+	}
+	return "note_edit", p, nil
+}
+
+// revise writes a new revision from the edit (or merge) form, or, with a
+// "revert" field, a revision that brings back an earlier one's text.
+func (s *Server) revise(r *http.Request) (string, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	var req api.RevisionRequest
+	for _, v := range r.PostForm["parent"] {
+		p, err := protocol.ParseID(v)
+		if err != nil {
+			return "", fmt.Errorf("%w: parent revision: %v", api.ErrBadRequest, err)
+		}
+		req.Parents = append(req.Parents, p)
+	}
+	if v := r.PostForm.Get("revert"); v != "" {
+		rev, err := protocol.ParseID(v)
+		if err != nil {
+			return "", fmt.Errorf("%w: revision to revert to: %v", api.ErrBadRequest, err)
+		}
+		req.Revert = &rev
+	} else {
+		req.Title = strings.TrimSpace(r.PostForm.Get("title"))
+		req.Body = noteText(r, "body")
+		// The node keeps the previous revision's title and text for empty
+		// fields: saying so beats saving something else than was asked.
+		if req.Title == "" || strings.TrimSpace(req.Body) == "" {
+			return "", fmt.Errorf("%w: a revision needs a title and a text (an empty field would keep the previous revision's)", api.ErrBadRequest)
+		}
+		req.Tags = noteTags(r)
+		if req.Tags == nil {
+			req.Tags = []string{} // an empty field removes the tags
+		}
+	}
+	if _, err := s.backend.Revise(r.Context(), id, req); err != nil {
+		return "", err
+	}
+	return backTo(r, "/n/"+id.String()), nil
+}
+
+// noteDiffPage is the data of the diff page.
+type noteDiffPage struct {
+	notePage
+	Diff api.NoteDiff
+	// A and B are the revisions compared; First is set when B is the
+	// note's first revision, shown whole as added.
+	A, B  noteRevision
+	First bool
+}
+
+// noteDiff shows what revision b changed against revision a: by default
+// the current head against its (first) parent.
+func (s *Server) noteDiff(r *http.Request) (string, any, error) {
+	p, err := s.loadNote(r)
+	if err != nil {
+		return "", nil, err
+	}
+	byID := make(map[protocol.ID]noteRevision, len(p.History))
+	for _, rev := range p.History {
+		byID[rev.ID] = rev
+	}
+	revision := func(name string, fallback protocol.ID) (noteRevision, error) {
+		v := r.URL.Query().Get(name)
+		if v == "" {
+			return byID[fallback], nil
+		}
+		id, err := protocol.ParseID(v)
+		if err != nil {
+			return noteRevision{}, fmt.Errorf("%w: revision %s: %v", api.ErrBadRequest, name, err)
+		}
+		rev, ok := byID[id]
+		if !ok {
+			return noteRevision{}, fmt.Errorf("%w: %s is not a revision of this note", api.ErrNotFound, id)
+		}
+		return rev, nil
+	}
+	d := noteDiffPage{notePage: p}
+	if d.B, err = revision("b", p.Current.ID); err != nil {
+		return "", nil, err
+	}
+	var parent protocol.ID
+	if len(d.B.Parents) > 0 {
+		parent = d.B.Parents[0]
+	}
+	if r.URL.Query().Get("a") == "" && parent.IsZero() {
+		// The first revision: everything in it is new.
+		d.First, d.A = true, d.B
+	} else if d.A, err = revision("a", parent); err != nil {
+		return "", nil, err
+	}
+	if d.A.ID.IsZero() {
+		return "", nil, fmt.Errorf("%w: the revision before %s is not on this node", api.ErrNotFound, d.B.ID)
+	}
+	if d.Diff, err = s.backend.NoteDiff(r.Context(), p.Note.ID, d.A.ID, d.B.ID); err != nil {
+		return "", nil, err
+	}
+	if d.First {
+		for i := range d.Diff.Lines {
+			d.Diff.Lines[i].Op = "+"
+		}
+	}
+	return "note_diff", d, nil
+}
+
+// noteText is a textarea's text with the browser's CRLF line ends made LF,
+// as text written elsewhere has them (else every line would differ).
+func noteText(r *http.Request, name string) string {
+	return strings.ReplaceAll(r.PostForm.Get(name), "\r\n", "\n")
+}
+
+// noteTags reads the comma-separated "tags" field; nil when empty.
+func noteTags(r *http.Request) []string {
+	var tags []string
+	for _, t := range strings.Split(r.PostForm.Get("tags"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
