@@ -47,23 +47,17 @@ func (s *Server) accept(r *http.Request) (string, error) {
 	return "/t/" + thread.String() + "#r-" + reply.String(), nil
 }
 
+// react adds the member's reaction to a post, reply or note (the path's
+// id) and returns to the page the form was on.
 func (s *Server) react(r *http.Request) (string, error) {
-	thread, err := pathID(r)
-	if err != nil {
-		return "", err
-	}
-	target, err := formID(r, "target")
+	target, err := pathID(r)
 	if err != nil {
 		return "", err
 	}
 	if _, err := s.backend.React(r.Context(), target, api.ReactRequest{Reaction: r.PostForm.Get("reaction")}); err != nil {
 		return "", err
 	}
-	back := "/t/" + thread.String()
-	if target != thread {
-		back += "#r-" + target.String()
-	}
-	return back, nil
+	return backTo(r, "/"), nil
 }
 
 type editPage struct {

@@ -68,9 +68,9 @@ var funcs = template.FuncMap{
 		return moderation{Thread: thread, Target: target, Own: own, Moderates: moderates}
 	},
 	// reactions is what the "reactions" partial needs: counts and the
-	// forms that add one to target, returning to the thread.
-	"reactions": func(thread, target protocol.ID, r api.Reactions) reactionBar {
-		return reactionBar{Thread: thread, Target: target, Reactions: r}
+	// forms that add one to target, returning to back.
+	"reactions": func(back string, target protocol.ID, r api.Reactions) reactionBar {
+		return reactionBar{Back: back, Target: target, Reactions: r}
 	},
 }
 
@@ -83,8 +83,9 @@ type moderation struct {
 
 // reactionBar is the data of the "reactions" partial.
 type reactionBar struct {
-	Thread, Target protocol.ID
-	Reactions      api.Reactions
+	Back      string
+	Target    protocol.ID
+	Reactions api.Reactions
 }
 
 // communityNav is the data of the "community-nav" partial.

@@ -78,7 +78,6 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		{"GET /t/{id}", s.page(s.thread)},
 		{"POST /t/{id}/replies", s.form(s.newReply)},
 		{"POST /t/{id}/accept", s.form(s.accept)},
-		{"POST /t/{id}/react", s.form(s.react)},
 		{"GET /t/{id}/edit", s.page(s.editForm)},
 		{"POST /t/{id}/edit", s.form(s.edit)},
 
@@ -100,11 +99,12 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		{"POST /c/{id}/events", s.form(s.newEvent)},
 		{"POST /e/{id}/rsvp", s.form(s.rsvp)},
 
-		// Moderation and invites (admin.go)
+		// Reactions (actions.go), moderation and invites (admin.go)
 		{"GET /c/{id}/admin", s.page(s.admin)},
 		{"POST /c/{id}/invites", s.authed(http.HandlerFunc(s.invite))},
 		{"POST /c/{id}/invites/{invite}/revoke", s.form(s.revokeInvite)},
 		{"POST /c/{id}/roles", s.form(s.setRole)},
+		{"POST /r/{id}/react", s.form(s.react)},
 		{"POST /r/{id}/delete", s.form(s.deleteRecord)},
 		{"POST /r/{id}/hide", s.form(s.hideRecord)},
 
@@ -238,6 +238,3 @@ func pathID(r *http.Request) (protocol.ID, error) {
 	}
 	return id, nil
 }
-
-// errNotBuilt answers routes whose page is still being written.
-var errNotBuilt = fmt.Errorf("%w: this page is not built yet", api.ErrNotFound)

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -194,5 +195,53 @@ func TestRefusals(t *testing.T) {
 	}
 	if code := post(base); code != http.StatusSeeOther {
 		t.Errorf("form from the UI itself: %d", code)
+	}
+}
+
+// TestManyLivePages: going back and forth between live pages, by links
+// and by the back button, never stalls: each page closes its event stream
+// when left (browsers keep left pages in their back/forward cache, and
+// open streams there would take up every connection to the UI).
+func TestManyLivePages(t *testing.T) {
+	ctx := browser(t)
+	a := startNode(t)
+	community, err := a.CreateCommunity(context.Background(), api.CreateCommunityRequest{Name: "Walkers"})
+	must(t, err)
+	thread, err := a.Post(context.Background(), community, api.PostRequest{Title: "Where to?", Body: "Anywhere."})
+	must(t, err)
+	login(t, ctx, a)
+	// The page is driven by script, not by chromedp's queries: chromedp
+	// loses track of a document restored from the back/forward cache.
+	js := func(step, expr string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+			if err == nil && ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %s never became true (%v): pages stall", step, expr, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	click := func(sel string) string {
+		return `(() => { const e = document.querySelector(` + "`" + sel + "`" + `); if (!e) return false; e.click(); return true })()`
+	}
+	for i := range 12 {
+		start := time.Now()
+		round := fmt.Sprintf("round %d", i)
+		js(round+": open the community", click(`#communities a`))
+		js(round+": community shown", `document.getElementById("threads") !== null`)
+		js(round+": open the thread", click(`#threads a[href="/t/`+thread.String()+`"]`))
+		js(round+": thread shown", `document.querySelector("article.post") !== null`)
+		js(round+": back", `(history.back(), true)`)
+		js(round+": community shown again", `document.getElementById("threads") !== null && !document.querySelector("article.post")`)
+		js(round+": home", click(`header a.brand`))
+		js(round+": home shown", `document.getElementById("communities") !== null`)
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("%s took %v: pages stall", round, d)
+		}
 	}
 }

@@ -1,11 +1,17 @@
 // Live updates: when the node stores a record of the community this page
 // shows, fetch the page again and swap in its live part. Without this
 // script the pages work the same, only a reload shows what is new.
+//
+// The event stream is closed when the page is hidden: browsers keep left
+// pages in their back/forward cache, and open streams there would use up
+// the few connections a browser allows to one host. A page restored from
+// that cache reconnects and refreshes.
 (function () {
   var live = document.getElementById("live");
   if (!live || !window.EventSource) return;
   var community = live.getAttribute("data-community");
   var pending = false;
+  var source = null;
   function refresh() {
     pending = false;
     fetch(location.href, { credentials: "same-origin" })
@@ -15,13 +21,27 @@
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
         var current = document.getElementById("live");
         if (fresh && current) current.replaceWith(fresh);
-      });
+      })
+      .catch(function () {});
   }
-  var source = new EventSource("/ui/feed");
-  source.addEventListener("record", function (e) {
-    if (e.data === community && !pending) {
-      pending = true;
-      setTimeout(refresh, 200); // a burst of records, one refresh
+  function connect() {
+    source = new EventSource("/ui/feed");
+    source.addEventListener("record", function (e) {
+      if (e.data === community && !pending) {
+        pending = true;
+        setTimeout(refresh, 200); // a burst of records, one refresh
+      }
+    });
+  }
+  window.addEventListener("pagehide", function () {
+    if (source) source.close();
+    source = null;
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted) {
+      connect();
+      refresh();
     }
   });
+  connect();
 })();
