@@ -46,7 +46,7 @@ func browser(t *testing.T) context.Context {
 		t.Skipf("no Chromium found (install chromium, or set %s=require to fail instead)", requireEnv)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.Flag("disable-dev-shm-usage", true))
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-features", "BackForwardCache"))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
@@ -68,23 +68,60 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// do runs browser actions with a 20-second bound, failing the test with
-// what step was being done.
+// do runs browser actions one after the other, each within 20 seconds,
+// failing the test with the step being done. An action that finds its
+// element gone (chromedp's node ids go stale when a page it clicked into
+// finishes loading) is tried again once the page has loaded: such an
+// action failed before it did anything.
 func do(t *testing.T, ctx context.Context, step string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := chromedp.Do(sctx, actions...); err != nil {
-		t.Fatalf("%s: %v", step, err)
+	for i, a := range actions {
+		if _, err := retry(ctx, a); err != nil {
+			t.Fatalf("%s (action %d of %d): %v", step, i+1, len(actions), err)
+		}
+	}
+}
+
+// retry runs one action, again while it fails on a stale node, for up to
+// 20 seconds.
+func retry[T any](ctx context.Context, a chromedp.Action[T]) (T, error) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		sctx, cancel := context.WithTimeout(ctx, time.Until(deadline))
+		v, err := chromedp.Run(sctx, a)
+		cancel()
+		if err == nil || !staleNode(err) || time.Now().After(deadline) {
+			return v, err
+		}
+		loaded(ctx)
+	}
+}
+
+// staleNode reports whether err says an element chromedp had found is
+// no longer in the page.
+func staleNode(err error) bool {
+	m := err.Error()
+	return strings.Contains(m, "node with given id") || strings.Contains(m, "Cannot find context with specified id")
+}
+
+// loaded waits, by script and for up to 5 seconds, until the page has
+// loaded.
+func loaded(ctx context.Context) {
+	for range 100 {
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		done, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`document.readyState === "complete"`))
+		cancel()
+		if err == nil && done {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
 // text is the visible text of the first element matching sel.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	s, err := chromedp.Run(sctx, chromedp.Text(sel))
+	s, err := retry(ctx, chromedp.Text(sel))
 	if err != nil {
 		t.Fatalf("text of %s: %v", sel, err)
 	}

@@ -83,7 +83,7 @@ func TestNoteEditDiffRevert(t *testing.T) {
 	do(t, ctx, "open the note", chromedp.Click(`#notes a`), chromedp.WaitVisible(`#note-body`))
 
 	do(t, ctx, "edit", chromedp.Click(`#edit-note`), chromedp.WaitVisible(`#edit textarea`))
-	if got, err := chromedp.Run(ctx, chromedp.Value(`#edit textarea`)); err != nil || got != "Mix greens and browns.\n\nTurn it **weekly**.\n\nKeep it damp." {
+	if got, err := retry(ctx, chromedp.Value(`#edit textarea`)); err != nil || got != "Mix greens and browns.\n\nTurn it **weekly**.\n\nKeep it damp." {
 		t.Errorf("edit form not prefilled with the text: %q %v", got, err)
 	}
 	do(t, ctx, "change a line",
@@ -99,12 +99,7 @@ func TestNoteEditDiffRevert(t *testing.T) {
 	}
 	screenshot(t, ctx, "note")
 
-	do(t, ctx, "click diff", chromedp.Click(`#history li:first-child a.note-changes`))
-	time.Sleep(2 * time.Second)
-	loc, _ := chromedp.Run(ctx, chromedp.Location())
-	h, _ := chromedp.Run(ctx, chromedp.OuterHTML(`main`))
-	t.Logf("DEBUG %s %s", loc, h)
-	do(t, ctx, "open the diff", chromedp.WaitVisible(`#diff`))
+	do(t, ctx, "open the diff", chromedp.Click(`#history li:first-child a.note-changes`), chromedp.WaitVisible(`#diff`))
 	if got := text(t, ctx, `#diff del`); got != "Turn it **weekly**." {
 		t.Errorf("removed line %q", got)
 	}
@@ -153,10 +148,13 @@ func TestNoteConcurrentHeads(t *testing.T) {
 	a := startNode(t)
 	bg := context.Background()
 	community := noteCommunity(t, a, "Orchard")
+	// Revisions are numbered in time order: none in the same millisecond.
 	root, err := a.NewNote(bg, community, api.NoteRequest{Title: "Pruning", Body: "Prune in winter.", Tags: []string{"trees"}})
 	must(t, err)
+	time.Sleep(5 * time.Millisecond)
 	r1, err := a.Revise(bg, root, api.RevisionRequest{Body: "Prune in late winter.", Parents: []protocol.ID{root}})
 	must(t, err)
+	time.Sleep(5 * time.Millisecond)
 	r2, err := a.Revise(bg, root, api.RevisionRequest{Body: "Prune in winter, just above a bud.", Parents: []protocol.ID{root}})
 	must(t, err)
 	d, err := a.Note(bg, root)
@@ -186,7 +184,7 @@ func TestNoteConcurrentHeads(t *testing.T) {
 	if !slices.Equal(parents, want) {
 		t.Errorf("merge form parents %v, want %v", parents, want)
 	}
-	if got, err := chromedp.Run(ctx, chromedp.Value(`#merge textarea`)); err != nil || got != d.Heads[0].Body {
+	if got, err := retry(ctx, chromedp.Value(`#merge textarea`)); err != nil || got != d.Heads[0].Body {
 		t.Errorf("merge form holds %q (%v), want the newest version %q", got, err, d.Heads[0].Body)
 	}
 	screenshot(t, ctx, "note-conflict")
@@ -315,13 +313,13 @@ func TestNoteHostileContent(t *testing.T) {
 	noteCheckHarmless(t, ctx, "edit page")
 	d, err := a.Note(bg, root)
 	must(t, err)
-	if got, err := chromedp.Run(ctx, chromedp.Value(`#edit textarea`)); err != nil || got != d.Heads[0].Body {
+	if got, err := retry(ctx, chromedp.Value(`#edit textarea`)); err != nil || got != d.Heads[0].Body {
 		t.Errorf("the edit form does not hold the text as written: %q %v", got, err)
 	}
 	if n := noteEvaluate[int](t, ctx, `document.querySelectorAll("textarea, main script").length`); n != 1 {
 		t.Errorf("the text broke out of its textarea: %d textareas and scripts", n)
 	}
-	if got, err := chromedp.Run(ctx, chromedp.Value(`#edit input[name=title]`)); err != nil || got != noteHostileTitle {
+	if got, err := retry(ctx, chromedp.Value(`#edit input[name=title]`)); err != nil || got != noteHostileTitle {
 		t.Errorf("the edit form does not hold the title as written: %q %v", got, err)
 	}
 

@@ -330,6 +330,7 @@ func TestThreadsByPersonAPI(t *testing.T) {
 	must(t, err)
 	q, err := a.Post(bg, community, api.PostRequest{Type: "question", Title: "Answered by myself"})
 	must(t, err)
+	time.Sleep(5 * time.Millisecond) // newest first: not in the same millisecond
 	_, err = a.Post(bg, community, api.PostRequest{Title: "Just talk"})
 	must(t, err)
 	r, err := a.Reply(bg, q, api.ReplyRequest{Body: "Found it."})

@@ -12,6 +12,7 @@
   var community = live.getAttribute("data-community");
   var pending = false;
   var source = null;
+  var shown = live.outerHTML; // the live part as the server last sent it
   function refresh() {
     pending = false;
     fetch(location.href, { credentials: "same-origin" })
@@ -20,7 +21,13 @@
         if (!html) return;
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
         var current = document.getElementById("live");
-        if (fresh && current) current.replaceWith(fresh);
+        // Replace only what changed: a record that changes nothing shown
+        // (or that the page already showed) leaves the page, its focus and
+        // what the reader selected alone.
+        if (fresh && current && fresh.outerHTML !== shown) {
+          shown = fresh.outerHTML;
+          current.replaceWith(fresh);
+        }
       })
       .catch(function () {});
   }
