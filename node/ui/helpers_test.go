@@ -29,8 +29,16 @@ func startNode(t *testing.T) *node.Node {
 	return n
 }
 
-// browser returns a headless Chromium context, or skips the test.
+// browser returns a headless Chromium context, or skips the test. Its
+// back/forward cache is off: chromedp loses track of pages restored from
+// it (TestManyLivePages, which drives pages by script, keeps it on).
 func browser(t *testing.T) context.Context {
+	t.Helper()
+	return browserWith(t, chromedp.Flag("disable-features", "BackForwardCache"))
+}
+
+// browserWith is browser with other Chromium flags.
+func browserWith(t *testing.T, flags ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	var path string
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
@@ -46,7 +54,8 @@ func browser(t *testing.T) context.Context {
 		t.Skipf("no Chromium found (install chromium, or set %s=require to fail instead)", requireEnv)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("disable-features", "BackForwardCache"))
+		chromedp.Flag("disable-dev-shm-usage", true))
+	opts = append(opts, flags...)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)

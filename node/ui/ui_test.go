@@ -203,7 +203,7 @@ func TestRefusals(t *testing.T) {
 // when left (browsers keep left pages in their back/forward cache, and
 // open streams there would take up every connection to the UI).
 func TestManyLivePages(t *testing.T) {
-	ctx := browser(t)
+	ctx := browserWith(t) // with the back/forward cache
 	a := startNode(t)
 	community, err := a.CreateCommunity(context.Background(), api.CreateCommunityRequest{Name: "Walkers"})
 	must(t, err)
