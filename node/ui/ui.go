@@ -115,6 +115,7 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 
 		{"GET /ui/feed", s.authed(http.HandlerFunc(s.feed))},
 		{"GET /static/", http.StripPrefix("/static/", http.FileServerFS(static))},
+		{"GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently)},
 	}
 	for _, r := range routes {
 		s.mux.Handle(r.pattern, r.handler)

@@ -245,3 +245,42 @@ func TestManyLivePages(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveHomeAndNetwork: the home page and the network page follow
+// every community: another member's posts show up there without a reload
+// (new-thread counts, records held: a sync's progress).
+func TestLiveHomeAndNetwork(t *testing.T) {
+	ctx := browser(t)
+	a, b := startNode(t), startNode(t)
+	bg := context.Background()
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Live everywhere"})
+	must(t, err)
+	code, err := a.Invite(bg, community, api.InviteRequest{})
+	must(t, err)
+	_, err = b.Join(bg, code.Code)
+	must(t, err)
+	login(t, ctx, a)
+	// Opening the community marks it seen: nothing is new after that.
+	do(t, ctx, "open the community", chromedp.Click(`#communities a`), chromedp.WaitVisible(`form.compose`))
+	do(t, ctx, "home", chromedp.Click(`header a.brand`), chromedp.WaitVisible(`#communities`))
+	if got := text(t, ctx, `#communities tbody`); strings.Contains(got, "new") {
+		t.Fatalf("home shows news before any: %q", got)
+	}
+	_, err = b.Post(bg, community, api.PostRequest{Title: "Fresh", Body: "from b"})
+	must(t, err)
+	waitText(t, ctx, `#communities tbody`, "1 new")
+
+	do(t, ctx, "network", chromedp.Navigate(a.APIURL()+"/network"), chromedp.WaitVisible(`#live`))
+	held := func() uint64 {
+		cs, err := a.Communities(bg)
+		must(t, err)
+		return cs[0].Records
+	}
+	start := held()
+	waitText(t, ctx, `#c-`+community.String(), fmt.Sprintf("%d records held", start))
+	for i := range 3 {
+		_, err = b.Post(bg, community, api.PostRequest{Title: fmt.Sprintf("More %d", i), Body: "from b"})
+		must(t, err)
+	}
+	waitText(t, ctx, `#c-`+community.String(), fmt.Sprintf("%d records held", start+3))
+}

@@ -34,9 +34,12 @@
   function connect() {
     source = new EventSource("/ui/feed");
     source.addEventListener("record", function (e) {
-      if (e.data === community && !pending) {
+      // An empty data-community: a page about every community (home, the
+      // network page), refreshed at most once a second while records
+      // arrive, which shows a sync's progress.
+      if ((community === "" || e.data === community) && !pending) {
         pending = true;
-        setTimeout(refresh, 200); // a burst of records, one refresh
+        setTimeout(refresh, community === "" ? 1000 : 200); // a burst of records, one refresh
       }
     });
   }
