@@ -73,7 +73,7 @@ func (s *Server) network(r *http.Request) (string, any, error) {
 		if q.Get("c") == c.ID.String() {
 			switch q.Get("sync") {
 			case "started":
-				cs.Notice = "Sync started with the connected members' nodes: reload this page in a few seconds to see how it went."
+				cs.Notice = "Sync started with the connected members' nodes: this page shows its progress as records arrive."
 			case "nopeer":
 				cs.Notice = "Nobody to sync with: none of the connected peers is in this community. Connect to a member's address below, or wait for one to come online."
 			}
