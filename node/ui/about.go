@@ -22,14 +22,11 @@ type aboutPage struct {
 }
 
 func (s *Server) about(r *http.Request) (string, any, error) {
-	id, err := pathID(r)
+	c, err := s.pathCommunity(r)
 	if err != nil {
 		return "", nil, err
 	}
-	c, err := s.findCommunity(r, id)
-	if err != nil {
-		return "", nil, err
-	}
+	id := c.ID
 	a, err := s.backend.Activity(r.Context(), id)
 	if err != nil {
 		return "", nil, err

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -88,14 +87,11 @@ const membersPerPage = 100
 const maxModeratorScan = 5000
 
 func (s *Server) admin(r *http.Request) (string, any, error) {
-	id, err := pathID(r)
+	c, err := s.pathCommunity(r)
 	if err != nil {
 		return "", nil, err
 	}
-	c, err := s.findCommunity(r, id)
-	if err != nil {
-		return "", nil, communityNotFound(err, id)
-	}
+	id := c.ID
 	st, err := s.backend.Status(r.Context())
 	if err != nil {
 		return "", nil, err
@@ -148,14 +144,6 @@ func (s *Server) admin(r *http.Request) (string, any, error) {
 	return "admin", page, nil
 }
 
-// communityNotFound says which community is not here.
-func communityNotFound(err error, id protocol.ID) error {
-	if errors.Is(err, api.ErrNotFound) {
-		return fmt.Errorf("%w: this node holds no community %s", api.ErrNotFound, id)
-	}
-	return err
-}
-
 type invitePage struct {
 	Community api.Community
 	Code      api.InviteCode
@@ -166,56 +154,33 @@ type invitePage struct {
 const maxInviteUses = 10000
 
 // invite makes an invite and shows its code (a page, not a redirect: the
-// code exists only in this answer). It does what s.form does first.
-func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
-		s.render(w, http.StatusForbidden, "error", errorPage{Title: "Refused", Message: "This form was not sent from Kith's own pages."})
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, fmt.Errorf("%w: %v", api.ErrBadRequest, err))
-		return
-	}
-	page, err := s.makeInvite(r)
+// code exists only in this answer).
+func (s *Server) invite(r *http.Request) (string, any, error) {
+	c, err := s.pathCommunity(r)
 	if err != nil {
-		s.fail(w, err)
-		return
+		return "", nil, err
 	}
-	// The code is a secret: no cache keeps it.
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, http.StatusOK, "invite", page)
-}
-
-func (s *Server) makeInvite(r *http.Request) (invitePage, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return invitePage{}, err
-	}
-	c, err := s.findCommunity(r, id)
-	if err != nil {
-		return invitePage{}, communityNotFound(err, id)
-	}
+	id := c.ID
 	page := invitePage{Community: c, Uses: 1}
 	req := api.InviteRequest{Expires: strings.TrimSpace(r.PostForm.Get("expires"))}
 	if u := strings.TrimSpace(r.PostForm.Get("uses")); u != "" {
 		n, err := strconv.ParseUint(u, 10, 32)
 		if err != nil || n < 1 || n > maxInviteUses {
-			return invitePage{}, fmt.Errorf("%w: how many people may join with the invite must be a whole number from 1 to %d, not %q",
+			return "", nil, fmt.Errorf("%w: how many people may join with the invite must be a whole number from 1 to %d, not %q",
 				api.ErrBadRequest, maxInviteUses, u)
 		}
 		req.Uses, page.Uses = uint32(n), n
 	}
 	if req.Expires != "" {
 		if d, err := time.ParseDuration(req.Expires); err != nil || d <= 0 {
-			return invitePage{}, fmt.Errorf("%w: how long the invite is valid must be a duration such as 24h or 168h, not %q",
+			return "", nil, fmt.Errorf("%w: how long the invite is valid must be a duration such as 24h or 168h, not %q",
 				api.ErrBadRequest, req.Expires)
 		}
 	}
 	if page.Code, err = s.backend.Invite(r.Context(), id, req); err != nil {
-		return invitePage{}, err
+		return "", nil, err
 	}
-	return page, nil
+	return "invite", page, nil
 }
 
 func (s *Server) revokeInvite(r *http.Request) (string, error) {

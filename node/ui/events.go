@@ -43,14 +43,11 @@ type eventsPage struct {
 // events lists a community's events that have not ended yet, soonest
 // first, with a form to announce one.
 func (s *Server) events(r *http.Request) (string, any, error) {
-	id, err := pathID(r)
+	c, err := s.pathCommunity(r)
 	if err != nil {
 		return "", nil, err
 	}
-	c, err := s.findCommunity(r, id)
-	if err != nil {
-		return "", nil, err
-	}
+	id := c.ID
 	cursor := r.URL.Query().Get("cursor")
 	page, err := s.backend.Events(r.Context(), id, cursor, eventsPageSize)
 	if err != nil {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -26,29 +25,16 @@ type notesPage struct {
 }
 
 func (s *Server) notes(r *http.Request) (string, any, error) {
-	id, err := pathID(r)
+	c, err := s.pathCommunity(r)
 	if err != nil {
 		return "", nil, err
 	}
-	c, err := s.noteCommunity(r, id)
-	if err != nil {
-		return "", nil, err
-	}
+	id := c.ID
 	page, err := s.backend.Notes(r.Context(), id, r.URL.Query().Get("cursor"), notesPerPage)
 	if err != nil {
 		return "", nil, err
 	}
 	return "notes", notesPage{Community: c, Notes: page.Items, Next: page.Next, Live: id}, nil
-}
-
-// noteCommunity is findCommunity with an error that says which community
-// is missing.
-func (s *Server) noteCommunity(r *http.Request, id protocol.ID) (api.Community, error) {
-	c, err := s.findCommunity(r, id)
-	if errors.Is(err, api.ErrNotFound) {
-		return c, fmt.Errorf("%w: this node is not a member of community %s", api.ErrNotFound, id)
-	}
-	return c, err
 }
 
 func (s *Server) newNote(r *http.Request) (string, error) {
@@ -138,7 +124,7 @@ func (s *Server) loadNote(r *http.Request) (notePage, error) {
 	if len(d.Heads) == 0 {
 		return notePage{}, fmt.Errorf("%w: note %s has no revision left to show", api.ErrNotFound, id)
 	}
-	c, err := s.noteCommunity(r, d.Community)
+	c, err := s.findCommunity(r, d.Community)
 	if err != nil {
 		return notePage{}, err
 	}

@@ -469,7 +469,7 @@ func TestNotePages(t *testing.T) {
 		{"/n/" + unknown + "/edit", http.StatusNotFound, "no note"},
 		{"/n/" + unknown + "/diff", http.StatusNotFound, "no note"},
 		{"/n/" + thread.String(), http.StatusBadRequest, "not a note"},
-		{"/c/" + unknown + "/notes", http.StatusNotFound, "not a member of community"},
+		{"/c/" + unknown + "/notes", http.StatusNotFound, "holds no community"},
 		{"/c/zz/notes", http.StatusBadRequest, "Bad Request"},
 		{"/c/" + community.String() + "/notes?cursor=%ff%00", http.StatusBadRequest, "Bad Request"},
 		{"/n/" + first.String() + "/diff?a=zz", http.StatusBadRequest, "revision a"},

@@ -58,14 +58,11 @@ type peoplePage struct {
 
 // people is a community's directory and its "who knows about" search.
 func (s *Server) people(r *http.Request) (string, any, error) {
-	id, err := pathID(r)
+	c, err := s.pathCommunity(r)
 	if err != nil {
 		return "", nil, err
 	}
-	c, err := s.findCommunity(r, id)
-	if err != nil {
-		return "", nil, err
-	}
+	id := c.ID
 	st, err := s.backend.Status(r.Context())
 	if err != nil {
 		return "", nil, err

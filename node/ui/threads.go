@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -36,18 +37,24 @@ func (s *Server) findCommunity(r *http.Request, id protocol.ID) (api.Community, 
 			return c, nil
 		}
 	}
-	return api.Community{}, api.ErrNotFound
+	return api.Community{}, fmt.Errorf("%w: this node holds no community %s", api.ErrNotFound, id)
+}
+
+// pathCommunity returns the community the route's {id} names.
+func (s *Server) pathCommunity(r *http.Request) (api.Community, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return api.Community{}, err
+	}
+	return s.findCommunity(r, id)
 }
 
 func (s *Server) community(r *http.Request) (string, any, error) {
-	id, err := pathID(r)
+	c, err := s.pathCommunity(r)
 	if err != nil {
 		return "", nil, err
 	}
-	c, err := s.findCommunity(r, id)
-	if err != nil {
-		return "", nil, err
-	}
+	id := c.ID
 	q := r.URL.Query()
 	tq := api.ThreadQuery{Cursor: q.Get("cursor"), Limit: 50, Tag: q.Get("tag"), Type: q.Get("type"),
 		Unanswered: q.Get("unanswered") == "on", Active: q.Get("order") == "active"}

@@ -101,7 +101,7 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 
 		// Reactions (actions.go), moderation and invites (admin.go)
 		{"GET /c/{id}/admin", s.page(s.admin)},
-		{"POST /c/{id}/invites", s.authed(http.HandlerFunc(s.invite))},
+		{"POST /c/{id}/invites", s.formPage(s.invite)},
 		{"POST /c/{id}/invites/{invite}/revoke", s.form(s.revokeInvite)},
 		{"POST /c/{id}/roles", s.form(s.setRole)},
 		{"POST /r/{id}/react", s.form(s.react)},
@@ -161,13 +161,7 @@ type cookieSetter interface {
 // form serves a POST form: fn returns where to go next.
 func (s *Server) form(fn func(r *http.Request) (string, error)) http.Handler {
 	return s.authed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !sameOrigin(r) {
-			s.render(w, http.StatusForbidden, "error", errorPage{Title: "Refused", Message: "This form was not sent from Kith's own pages."})
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-		if err := r.ParseForm(); err != nil {
-			s.fail(w, fmt.Errorf("%w: %v", api.ErrBadRequest, err))
+		if !s.readForm(w, r) {
 			return
 		}
 		next, err := fn(r)
@@ -177,6 +171,39 @@ func (s *Server) form(fn func(r *http.Request) (string, error)) http.Handler {
 		}
 		http.Redirect(w, r, next, http.StatusSeeOther)
 	}))
+}
+
+// formPage serves a POST form whose answer is a page rather than a
+// redirect, because it shows what exists only in this answer (a new
+// invite code): no cache keeps it.
+func (s *Server) formPage(fn func(r *http.Request) (string, any, error)) http.Handler {
+	return s.authed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.readForm(w, r) {
+			return
+		}
+		name, data, err := fn(r)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		s.render(w, http.StatusOK, name, data)
+	}))
+}
+
+// readForm checks that a form came from the UI's own pages and parses it,
+// answering the request itself when it did not or cannot.
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
+	if !sameOrigin(r) {
+		s.render(w, http.StatusForbidden, "error", errorPage{Title: "Refused", Message: "This form was not sent from Kith's own pages."})
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, fmt.Errorf("%w: %v", api.ErrBadRequest, err))
+		return false
+	}
+	return true
 }
 
 // sameOrigin reports whether a form came from this UI: browsers send
