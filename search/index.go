@@ -1,0 +1,171 @@
+// Package search is the node's full-text index of what its communities
+// know: thread posts and replies, note revisions, profiles and events,
+// in a bleve index beside the store. It holds documents the node derives
+// from the store's views; the store stays the truth, and the index can
+// always be rebuilt from it.
+//
+// Text is analysed for English (stemming: "configuring" finds
+// "configured"); communities, kinds, tags and authors are exact keywords
+// for filters. Queries are parsed by this package, not by bleve's query
+// language, so that a member's search box cannot ask for regular
+// expressions, fuzzy matches or field tricks that scan the whole index.
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/mapping"
+)
+
+// The kinds of document.
+const (
+	KindPost    = "post"    // a thread's post, as currently edited
+	KindReply   = "reply"   // a reply, as currently edited
+	KindNote    = "note"    // one revision of a note
+	KindProfile = "profile" // a member's profile in one community
+	KindEvent   = "event"   // an event, as currently edited
+)
+
+// Doc is one searchable document. Its id (given to Apply) says what it
+// is, so that a later version replaces it.
+type Doc struct {
+	Community string    `json:"community"`
+	Kind      string    `json:"kind"`
+	Thread    string    `json:"thread,omitempty"` // the thread of a post or reply, the note of a revision
+	Record    string    `json:"record"`           // the record to link to
+	Title     string    `json:"title,omitempty"`
+	Body      string    `json:"body,omitempty"`
+	Tags      []string  `json:"tags,omitempty"`
+	Author    string    `json:"author"`
+	Created   time.Time `json:"created"`
+	// Answered: a question with an accepted answer, or a reply that is one.
+	Answered bool `json:"answered"`
+	// Accepted: a reply that is its thread's accepted answer.
+	Accepted bool `json:"accepted"`
+	// Current: a note revision that is a head, and every other document;
+	// older revisions stay findable, ranked lower.
+	Current bool    `json:"current"`
+	Helpful float64 `json:"helpful"` // helpful reactions
+}
+
+// Index is a search index on disk.
+type Index struct {
+	idx bleve.Index
+	dir string
+}
+
+// ErrCorrupt is returned by Open when the directory holds something that
+// is not a readable index: the caller rebuilds it.
+var ErrCorrupt = errors.New("search index unreadable")
+
+// Open opens the index in dir, creating it if there is none.
+func Open(dir string) (*Index, error) {
+	idx, err := bleve.Open(dir)
+	switch {
+	case errors.Is(err, bleve.ErrorIndexPathDoesNotExist):
+		idx, err = bleve.New(dir, indexMapping())
+		if err != nil {
+			return nil, fmt.Errorf("create search index %s: %w", dir, err)
+		}
+	case err != nil:
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, dir, err)
+	}
+	return &Index{idx: idx, dir: dir}, nil
+}
+
+// Remove deletes the index in dir (closed), to rebuild it.
+func Remove(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove search index: %w", err)
+	}
+	return nil
+}
+
+// Close closes the index.
+func (x *Index) Close() error { return x.idx.Close() }
+
+func indexMapping() *mapping.IndexMappingImpl {
+	text := func(store bool) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = en.AnalyzerName
+		f.Store = store
+		f.IncludeTermVectors = store // for highlighted snippets
+		return f
+	}
+	keywordField := func() *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Analyzer = keyword.Name
+		f.IncludeInAll = false
+		return f
+	}
+	plain := func(f *mapping.FieldMapping) *mapping.FieldMapping {
+		f.IncludeInAll = false
+		return f
+	}
+	doc := bleve.NewDocumentStaticMapping()
+	doc.AddFieldMappingsAt("community", keywordField())
+	doc.AddFieldMappingsAt("kind", keywordField())
+	doc.AddFieldMappingsAt("thread", keywordField())
+	doc.AddFieldMappingsAt("record", keywordField())
+	doc.AddFieldMappingsAt("tags", keywordField())
+	doc.AddFieldMappingsAt("author", keywordField())
+	doc.AddFieldMappingsAt("title", text(true))
+	doc.AddFieldMappingsAt("body", text(true))
+	doc.AddFieldMappingsAt("created", plain(bleve.NewDateTimeFieldMapping()))
+	doc.AddFieldMappingsAt("answered", plain(bleve.NewBooleanFieldMapping()))
+	doc.AddFieldMappingsAt("accepted", plain(bleve.NewBooleanFieldMapping()))
+	doc.AddFieldMappingsAt("current", plain(bleve.NewBooleanFieldMapping()))
+	doc.AddFieldMappingsAt("helpful", plain(bleve.NewNumericFieldMapping()))
+	m := bleve.NewIndexMapping()
+	m.DefaultMapping = doc
+	m.DefaultAnalyzer = en.AnalyzerName
+	return m
+}
+
+// Apply indexes docs (replacing documents of the same id) and removes
+// the documents of ids in gone, in one batch; meta entries are set in the
+// same batch (nil values delete them).
+func (x *Index) Apply(ctx context.Context, docs map[string]*Doc, gone []string, meta map[string][]byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b := x.idx.NewBatch()
+	for id, d := range docs {
+		if err := b.Index(id, d); err != nil {
+			return fmt.Errorf("index %s: %w", id, err)
+		}
+	}
+	for _, id := range gone {
+		b.Delete(id)
+	}
+	for k, v := range meta {
+		if v == nil {
+			b.DeleteInternal([]byte(k))
+		} else {
+			b.SetInternal([]byte(k), v)
+		}
+	}
+	if err := x.idx.Batch(b); err != nil {
+		return fmt.Errorf("write search index: %w", err)
+	}
+	return nil
+}
+
+// Meta reads a value set by Apply; nil if none.
+func (x *Index) Meta(key string) ([]byte, error) {
+	v, err := x.idx.GetInternal([]byte(key))
+	if err != nil {
+		return nil, fmt.Errorf("read search index: %w", err)
+	}
+	return v, nil
+}
+
+// Count is the number of documents in the index.
+func (x *Index) Count() (uint64, error) { return x.idx.DocCount() }

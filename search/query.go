@@ -1,0 +1,264 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Query is a search: words and "quoted phrases" that must all match,
+// -words that must not, word* prefixes (at least three letters before the
+// star), and filters.
+type Query struct {
+	Text      string
+	Community string // only this community; empty for all
+	Kind      string // only this kind of document (KindPost, ...)
+	Tag       string
+	Author    string
+	From, To  time.Time // created within [From, To); zero for open ends
+	// Answered: "yes" for answered questions and accepted answers, "no"
+	// for the rest; empty for both.
+	Answered string
+	Limit    int // at most MaxLimit; default 20
+	Offset   int
+}
+
+// Limits on what a query may ask, so that no query from the search box
+// scans the index without end.
+const (
+	MaxQueryBytes = 1000
+	MaxTerms      = 32
+	MinPrefix     = 3
+	MaxLimit      = 100
+	MaxOffset     = 1000
+	// Timeout bounds one search, whatever the caller's context allows.
+	Timeout = 5 * time.Second
+)
+
+// ErrBadQuery is the error of a query that cannot be run as written; its
+// message says why in words.
+var ErrBadQuery = errors.New("bad search")
+
+// term is one part of the search text.
+type term struct {
+	text   string
+	phrase bool
+	prefix bool
+	not    bool
+}
+
+// parse splits the search text into terms.
+func parse(text string) ([]term, error) {
+	if len(text) > MaxQueryBytes {
+		return nil, fmt.Errorf("%w: the search is %d bytes long; at most %d", ErrBadQuery, len(text), MaxQueryBytes)
+	}
+	if !utf8.ValidString(text) {
+		return nil, fmt.Errorf("%w: the search is not valid UTF-8 text", ErrBadQuery)
+	}
+	var terms []term
+	rest := strings.TrimSpace(text)
+	for rest != "" {
+		var t term
+		if rest[0] == '-' {
+			t.not, rest = true, rest[1:]
+		}
+		if strings.HasPrefix(rest, `"`) {
+			end := strings.IndexByte(rest[1:], '"')
+			if end < 0 {
+				return nil, fmt.Errorf("%w: a phrase is opened with \" and never closed", ErrBadQuery)
+			}
+			t.text, t.phrase, rest = rest[1:1+end], true, rest[2+end:]
+		} else {
+			end := strings.IndexFunc(rest, unicode.IsSpace)
+			if end < 0 {
+				end = len(rest)
+			}
+			t.text, rest = rest[:end], rest[end:]
+			if s, ok := strings.CutSuffix(t.text, "*"); ok {
+				if utf8.RuneCountInString(strings.TrimRight(s, "*")) < MinPrefix || strings.ContainsAny(s, "*?") {
+					return nil, fmt.Errorf("%w: %q: a word ending in * needs at least %d letters before the star, and one star", ErrBadQuery, t.text, MinPrefix)
+				}
+				t.text, t.prefix = strings.ToLower(s), true
+			}
+		}
+		rest = strings.TrimSpace(rest)
+		if strings.TrimFunc(t.text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) }) == "" {
+			continue // nothing to look for: punctuation, an empty phrase
+		}
+		if terms = append(terms, t); len(terms) > MaxTerms {
+			return nil, fmt.Errorf("%w: more than %d words", ErrBadQuery, MaxTerms)
+		}
+	}
+	return terms, nil
+}
+
+// textQuery finds a term in a title or a body; a title counts double.
+func textQuery(t term) query.Query {
+	field := func(name string, boost float64) query.Query {
+		var q interface {
+			query.Query
+			SetField(string)
+			SetBoost(float64)
+		}
+		switch {
+		case t.phrase:
+			q = bleve.NewMatchPhraseQuery(t.text)
+		case t.prefix:
+			q = bleve.NewPrefixQuery(t.text)
+		default:
+			q = bleve.NewMatchQuery(t.text)
+		}
+		q.SetField(name)
+		q.SetBoost(boost)
+		return q
+	}
+	return bleve.NewDisjunctionQuery(field("title", 2), field("body", 1))
+}
+
+func keywordQuery(field, value string) query.Query {
+	q := bleve.NewTermQuery(value)
+	q.SetField(field)
+	return q
+}
+
+func boolQuery(field string, value bool, boost float64) query.Query {
+	q := bleve.NewBoolFieldQuery(value)
+	q.SetField(field)
+	if boost != 0 {
+		q.SetBoost(boost)
+	}
+	return q
+}
+
+// build turns a query into bleve's: the text and the filters must match;
+// accepted answers, answered questions, current note heads and helpful
+// documents score higher.
+func build(q Query) (query.Query, error) {
+	terms, err := parse(q.Text)
+	if err != nil {
+		return nil, err
+	}
+	b := bleve.NewBooleanQuery()
+	positive := 0
+	for _, t := range terms {
+		if t.not {
+			b.AddMustNot(textQuery(t))
+		} else {
+			b.AddMust(textQuery(t))
+			positive++
+		}
+	}
+	if positive == 0 {
+		return nil, fmt.Errorf("%w: say what to look for (a word, or a \"phrase\")", ErrBadQuery)
+	}
+	for field, value := range map[string]string{"community": q.Community, "kind": q.Kind, "tags": q.Tag, "author": q.Author} {
+		if value != "" {
+			b.AddMust(keywordQuery(field, value))
+		}
+	}
+	switch q.Answered {
+	case "":
+	case "yes":
+		b.AddMust(boolQuery("answered", true, 0))
+	case "no":
+		b.AddMust(boolQuery("answered", false, 0))
+	default:
+		return nil, fmt.Errorf("%w: answered is yes or no, not %q", ErrBadQuery, q.Answered)
+	}
+	if !q.From.IsZero() || !q.To.IsZero() {
+		if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+			return nil, fmt.Errorf("%w: the date range ends before it starts", ErrBadQuery)
+		}
+		dr := bleve.NewDateRangeQuery(q.From, q.To)
+		dr.SetField("created")
+		b.AddMust(dr)
+	}
+	one, five := 1.0, 5.0
+	helpful, veryHelpful := bleve.NewNumericRangeQuery(&one, nil), bleve.NewNumericRangeQuery(&five, nil)
+	helpful.SetField("helpful")
+	veryHelpful.SetField("helpful")
+	b.AddShould(boolQuery("accepted", true, 3), boolQuery("answered", true, 1), boolQuery("current", true, 2), helpful, veryHelpful)
+	return b, nil
+}
+
+// Hit is one search result.
+type Hit struct {
+	ID        string
+	Community string
+	Kind      string
+	Thread    string
+	Record    string
+	Title     string
+	Author    string
+	Created   time.Time
+	Accepted  bool
+	Current   bool
+	// Snippet is HTML: the matching part of the text, escaped, with the
+	// matched words in <mark>.
+	Snippet string
+	Score   float64
+}
+
+// Results is a page of hits.
+type Results struct {
+	Total uint64 // documents that match
+	Hits  []Hit
+	Took  time.Duration
+}
+
+// Search runs q.
+func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
+	bq, err := build(q)
+	if err != nil {
+		return Results{}, err
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	if limit > MaxLimit || q.Offset < 0 || q.Offset > MaxOffset {
+		return Results{}, fmt.Errorf("%w: at most %d results a page and %d results deep", ErrBadQuery, MaxLimit, MaxOffset)
+	}
+	req := bleve.NewSearchRequestOptions(bq, limit, q.Offset, false)
+	req.Fields = []string{"community", "kind", "thread", "record", "title", "author", "created", "accepted", "current"}
+	req.Highlight = bleve.NewHighlightWithStyle("html")
+	req.Highlight.Fields = []string{"body", "title"}
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	res, err := x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Results{}, fmt.Errorf("search took longer than %v: narrow it down: %w", Timeout, ctx.Err())
+		}
+		return Results{}, fmt.Errorf("search: %w", err)
+	}
+	out := Results{Total: res.Total, Took: res.Took}
+	for _, m := range res.Hits {
+		h := Hit{ID: m.ID, Score: m.Score}
+		h.Community, _ = m.Fields["community"].(string)
+		h.Kind, _ = m.Fields["kind"].(string)
+		h.Thread, _ = m.Fields["thread"].(string)
+		h.Record, _ = m.Fields["record"].(string)
+		h.Title, _ = m.Fields["title"].(string)
+		h.Author, _ = m.Fields["author"].(string)
+		h.Accepted, _ = m.Fields["accepted"].(bool)
+		h.Current, _ = m.Fields["current"].(bool)
+		if s, ok := m.Fields["created"].(string); ok {
+			h.Created, _ = time.Parse(time.RFC3339, s)
+		}
+		if f := m.Fragments["body"]; len(f) > 0 {
+			h.Snippet = f[0]
+		} else if f := m.Fragments["title"]; len(f) > 0 {
+			h.Snippet = f[0]
+		}
+		out.Hits = append(out.Hits, h)
+	}
+	return out, nil
+}
