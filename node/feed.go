@@ -59,6 +59,9 @@ func (n *Node) stored(records []*protocol.Record, outcomes []store.Outcome, via 
 
 // storedOne announces one record newly stored.
 func (n *Node) storedOne(r *protocol.Record, status protocol.Status, via string) {
+	if n.index != nil {
+		n.index.stored(r)
+	}
 	n.feed.publish(api.FeedItem{Type: "record", Record: &api.RecordEvent{
 		ID: r.ID(), Community: r.Community(), Kind: r.Header.Kind.String(), Author: r.Header.Author,
 		Created: r.Header.Created, Stored: time.Now().UnixMilli(), Status: status.String(), Via: via,

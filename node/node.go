@@ -63,6 +63,7 @@ type Node struct {
 	apiURL string
 	token  string     // the API token
 	ui     *ui.Server // the web UI, which mints login links
+	index  *indexer   // keeps the search index current
 
 	ctx       context.Context // lives until Close
 	cancel    context.CancelFunc
@@ -124,6 +125,10 @@ func (n *Node) start(ctx context.Context) error {
 	if n.store, err = store.Open(filepath.Join(n.cfg.Home.Dir, home.StoreDir), store.Options{Logger: n.log}); err != nil {
 		return err
 	}
+	if n.index, err = openIndexer(n.cfg.Home, n.store, n.log.With("component", "search")); err != nil {
+		return err
+	}
+	n.tasks.Go(func() { n.index.run(n.ctx) })
 	key, err := n.id.NodeKey()
 	if err != nil {
 		return err
@@ -286,6 +291,9 @@ func (n *Node) Close() error {
 	}
 	if n.host != nil {
 		errs = append(errs, n.host.Close())
+	}
+	if n.index != nil {
+		errs = append(errs, n.index.close())
 	}
 	if n.store != nil {
 		errs = append(errs, n.store.Close())

@@ -169,3 +169,28 @@ func (x *Index) Meta(key string) ([]byte, error) {
 
 // Count is the number of documents in the index.
 func (x *Index) Count() (uint64, error) { return x.idx.DocCount() }
+
+// IDs lists the ids of the documents whose keyword field (community,
+// thread, ...) has value.
+func (x *Index) IDs(ctx context.Context, field, value string) ([]string, error) {
+	q := bleve.NewTermQuery(value)
+	q.SetField(field)
+	const page = 1000
+	var out, after []string
+	for {
+		req := bleve.NewSearchRequestOptions(q, page, 0, false)
+		req.SortBy([]string{"_id"})
+		req.SearchAfter = after
+		res, err := x.idx.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("list search documents: %w", err)
+		}
+		for _, h := range res.Hits {
+			out = append(out, h.ID)
+		}
+		if len(res.Hits) < page {
+			return out, nil
+		}
+		after = []string{res.Hits[len(res.Hits)-1].ID}
+	}
+}

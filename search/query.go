@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -140,11 +141,25 @@ func boolQuery(field string, value bool, boost float64) query.Query {
 // build turns a query into bleve's: the text and the filters must match;
 // accepted answers, answered questions, current note heads and helpful
 // documents score higher.
-func build(q Query) (query.Query, error) {
+//
+// A word that the English analyser drops (a stop word: "how", "the",
+// "before") asks for nothing and is left out; otherwise "how to configure
+// the router" would find nothing.
+func build(q Query, analyze func(string) bool) (query.Query, error) {
 	terms, err := parse(q.Text)
 	if err != nil {
 		return nil, err
 	}
+	kept := terms[:0]
+	for _, t := range terms {
+		if t.phrase || t.prefix || analyze == nil || analyze(t.text) {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) == 0 && len(terms) > 0 {
+		return nil, fmt.Errorf("%w: only words too common to search for (such as \"the\" or \"how\")", ErrBadQuery)
+	}
+	terms = kept
 	b := bleve.NewBooleanQuery()
 	positive := 0
 	for _, t := range terms {
@@ -188,6 +203,12 @@ func build(q Query) (query.Query, error) {
 	return b, nil
 }
 
+// hasTerms reports whether the English analyser keeps anything of text.
+func (x *Index) hasTerms(text string) bool {
+	a := x.idx.Mapping().AnalyzerNamed(en.AnalyzerName)
+	return a == nil || len(a.Analyze([]byte(text))) > 0
+}
+
 // Hit is one search result.
 type Hit struct {
 	ID        string
@@ -215,7 +236,7 @@ type Results struct {
 
 // Search runs q.
 func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
-	bq, err := build(q)
+	bq, err := build(q, x.hasTerms)
 	if err != nil {
 		return Results{}, err
 	}

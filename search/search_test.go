@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,6 +72,7 @@ func TestSearch(t *testing.T) {
 		want string // the hits, in order; "*" prefix: only that these are among them
 	}{
 		{"stemming", Query{Text: "configuring"}, "post/q1"},
+		{"stop words ask for nothing", Query{Text: "how to configure the router", Kind: KindPost}, "post/q1"},
 		{"stemming the other way", Query{Text: "configure routers", Kind: KindPost}, "post/q1"},
 		{"phrase", Query{Text: `"drops packets"`}, "post/q1"},
 		{"phrase words apart do not match", Query{Text: `"router packets"`}, ""},
@@ -146,6 +148,7 @@ func TestSearchHostile(t *testing.T) {
 		{strings.Repeat("x", 2000), "at most 1000"},
 		{"-router", "say what to look for"},
 		{"", "say what to look for"},
+		{"the how to", "too common"},
 		{"!!! ??? ...", "say what to look for"},
 		{"\xff\xfe", "UTF-8"},
 	} {
@@ -218,8 +221,24 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("parse %q: short prefix %q", text, term.text)
 			}
 		}
-		if _, err := build(Query{Text: text}); err != nil && !errors.Is(err, ErrBadQuery) {
+		if _, err := build(Query{Text: text}, nil); err != nil && !errors.Is(err, ErrBadQuery) {
 			t.Fatalf("build %q: %v", text, err)
 		}
 	})
+}
+
+func TestSearchIDs(t *testing.T) {
+	x := openTest(t)
+	docs := make(map[string]*Doc)
+	for i := range 2500 {
+		docs[fmt.Sprintf("reply/%05d", i)] = &Doc{Community: "c1", Kind: KindReply, Thread: "big", Body: "text", Current: true}
+	}
+	docs["post/other"] = &Doc{Community: "c1", Kind: KindPost, Thread: "other", Body: "text", Current: true}
+	if err := x.Apply(context.Background(), docs, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := x.IDs(context.Background(), "thread", "big")
+	if err != nil || len(got) != 2500 || got[0] != "reply/00000" || got[2499] != "reply/02499" {
+		t.Errorf("IDs: %d ids, %v", len(got), err)
+	}
 }

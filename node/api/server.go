@@ -55,6 +55,9 @@ type Backend interface {
 	Hide(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
 	Activity(ctx context.Context, community protocol.ID) (Activity, error)
+	Search(ctx context.Context, req SearchRequest) (SearchResults, error)
+	// Reindex drops the search index and builds it anew in the background.
+	Reindex(ctx context.Context) error
 	// Feed streams what the node stores until ctx ends.
 	Feed(ctx context.Context) (<-chan FeedItem, error)
 }
@@ -119,6 +122,8 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"POST /api/records/{id}/hide", s.hideRecord},
 		{"POST /api/communities/{id}/sync", s.sync},
 		{"GET /api/communities/{id}/activity", s.activity},
+		{"GET /api/search", s.search},
+		{"POST /api/search/reindex", s.reindex},
 		{"GET /api/feed", s.stream},
 	}
 	for _, r := range routes {

@@ -1,0 +1,149 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/search"
+	"github.com/kith-network/kith/store"
+)
+
+// The search documents of each kind of object, derived from the store's
+// views: what members see is what they find. An object's documents share
+// its "thread" key (the post, note or event id; "member/KEY" for a
+// profile), so that those it no longer has can be found and removed.
+
+// objectDocs returns the documents of one object, and the key they share;
+// none when the object is gone (deleted, hidden, or never live).
+func objectDocs(ctx context.Context, s *store.Store, c protocol.ID, obj protocol.Object) (string, map[string]*search.Doc, error) {
+	var docs map[string]*search.Doc
+	var err error
+	key := obj.ID.String()
+	switch obj.Type {
+	case protocol.ObjectThread:
+		docs, err = threadDocs(ctx, s, c, obj.ID)
+	case protocol.ObjectNote:
+		docs, err = noteDocs(ctx, s, c, obj.ID)
+	case protocol.ObjectEvent:
+		docs, err = eventDocs(ctx, s, c, obj.ID)
+	case protocol.ObjectMember:
+		var k protocol.PublicKey
+		copy(k[:], obj.ID[:])
+		key = profileKey(k)
+		docs, err = profileDocs(ctx, s, c, k)
+	default:
+		return "", nil, nil // control records: nothing to find
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return key, nil, nil
+	}
+	return key, docs, err
+}
+
+func profileKey(k protocol.PublicKey) string { return "member/" + k.String() }
+
+func ms(t int64) time.Time { return time.UnixMilli(t).UTC() }
+
+func threadDocs(ctx context.Context, s *store.Store, c, post protocol.ID) (map[string]*search.Doc, error) {
+	docs := make(map[string]*search.Doc)
+	cursor := ""
+	for {
+		d, err := s.Thread(ctx, c, post, cursor, store.MaxLimit)
+		if err != nil {
+			return nil, err
+		}
+		v := d.View
+		if cursor == "" {
+			doc := &search.Doc{Community: c.String(), Kind: search.KindPost, Thread: post.String(), Record: post.String(),
+				Title: v.Title, Tags: v.Tags, Author: v.Author.String(), Created: ms(v.Created),
+				Answered: !v.Accepted.IsZero(), Current: true, Helpful: float64(v.Reactions.Helpful)}
+			if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
+				doc.Body = p.Text
+			}
+			docs["post/"+post.String()] = doc
+		}
+		for _, r := range d.Replies {
+			id := r.Record.ID()
+			shown := r
+			if e, ok := d.Versions[id]; ok {
+				shown = e
+			}
+			doc := &search.Doc{Community: c.String(), Kind: search.KindReply, Thread: post.String(), Record: id.String(),
+				Title: v.Title, Author: r.Record.Header.Author.String(), Created: ms(r.Record.Header.Created),
+				Accepted: id == v.Accepted, Answered: id == v.Accepted, Current: true, Helpful: float64(v.ReplyReactions[id].Helpful)}
+			if b, ok := shown.Record.Content().(*protocol.Reply); ok {
+				doc.Body = b.Text
+			}
+			docs["reply/"+id.String()] = doc
+		}
+		if cursor = d.Next; cursor == "" {
+			return docs, nil
+		}
+	}
+}
+
+func noteDocs(ctx context.Context, s *store.Store, c, root protocol.ID) (map[string]*search.Doc, error) {
+	d, err := s.Note(ctx, c, root)
+	if err != nil {
+		return nil, err
+	}
+	docs := make(map[string]*search.Doc)
+	for _, e := range d.History {
+		id := e.Record.ID()
+		body, ok := e.Record.Content().(*protocol.Note)
+		if !ok {
+			continue // purged
+		}
+		current := false
+		for _, h := range d.View.Heads {
+			current = current || h == id
+		}
+		docs["note/"+id.String()] = &search.Doc{Community: c.String(), Kind: search.KindNote, Thread: root.String(), Record: id.String(),
+			Title: body.Title, Body: body.Text, Tags: body.Tags, Author: e.Record.Header.Author.String(),
+			Created: ms(e.Record.Header.Created), Current: current, Helpful: float64(d.View.Reactions.Helpful)}
+	}
+	return docs, nil
+}
+
+func eventDocs(ctx context.Context, s *store.Store, c, event protocol.ID) (map[string]*search.Doc, error) {
+	v, err := s.Event(ctx, c, event)
+	if err != nil {
+		return nil, err
+	}
+	body := strings.TrimSpace(v.Text + "\n" + v.Place)
+	return map[string]*search.Doc{"event/" + event.String(): {Community: c.String(), Kind: search.KindEvent, Thread: event.String(),
+		Record: event.String(), Title: v.Title, Body: body, Tags: v.Tags, Author: v.Author.String(), Created: ms(v.Start), Current: true}}, nil
+}
+
+// profileDocs reads one member's profile: members are listed in key
+// order after the founder, so it is found by paging (profiles change
+// rarely).
+func profileDocs(ctx context.Context, s *store.Store, c protocol.ID, k protocol.PublicKey) (map[string]*search.Doc, error) {
+	cursor := ""
+	for {
+		page, err := s.Members(ctx, c, cursor, store.MaxLimit)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range page.Items {
+			if m.Key == k {
+				return profileDoc(c, m), nil
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			return nil, nil
+		}
+	}
+}
+
+func profileDoc(c protocol.ID, m store.MemberView) map[string]*search.Doc {
+	if m.Profile.IsZero() || !m.Standing.Admitted() {
+		return nil
+	}
+	body := strings.TrimSpace(m.Org + "\n" + strings.Join(m.Expertise, ", ") + "\n" + m.Bio)
+	return map[string]*search.Doc{"profile/" + c.String() + "/" + m.Key.String(): {Community: c.String(), Kind: search.KindProfile,
+		Thread: profileKey(m.Key), Record: m.Key.String(), Title: m.Name, Body: body, Tags: m.Expertise, Author: m.Key.String(), Current: true}}
+}

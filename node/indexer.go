@@ -1,0 +1,393 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/search"
+	"github.com/kith-network/kith/store"
+)
+
+// The indexer keeps the search index in step with the store, never in
+// the way of ingest or sync: storing a record only notes its id; a
+// goroutine indexes the objects those records touched, in batches,
+// after they are stored.
+//
+// Catching up: the index keeps, per community, the store's digest of
+// the records it reflects. At start, a community whose digest differs
+// (records stored while the index was not told: a crash, an index deleted
+// or written by an older version) is indexed whole, in the background;
+// search answers meanwhile from what is indexed and says how far behind
+// it is.
+
+// indexBatch bounds the records taken at once, and indexEvery how often
+// the indexer looks for work when nothing wakes it.
+const (
+	indexBatch = 2000
+	indexEvery = 250 * time.Millisecond
+)
+
+// SearchDir is where the search index lives in a home directory.
+const SearchDir = "search"
+
+type indexer struct {
+	store *store.Store
+	log   *slog.Logger
+	dir   string
+
+	mu      sync.Mutex
+	idx     *search.Index
+	pending map[protocol.ID]protocol.ID // stored record → its community
+	whole   map[protocol.ID]bool        // communities to index whole
+	wake    chan struct{}
+	lastErr error
+}
+
+func openIndexer(h home.Home, s *store.Store, log *slog.Logger) (*indexer, error) {
+	x := &indexer{store: s, log: log, dir: filepath.Join(h.Dir, SearchDir),
+		pending: make(map[protocol.ID]protocol.ID), whole: make(map[protocol.ID]bool), wake: make(chan struct{}, 1)}
+	idx, err := search.Open(x.dir)
+	if errors.Is(err, search.ErrCorrupt) {
+		log.Warn("search index unreadable: rebuilding it from the store", "err", err)
+		if err := search.Remove(x.dir); err != nil {
+			return nil, err
+		}
+		idx, err = search.Open(x.dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	x.idx = idx
+	for _, c := range s.Communities() {
+		v, err := idx.Meta(digestKey(c))
+		if err != nil {
+			return nil, err
+		}
+		if string(v) != x.digest(c) {
+			x.whole[c] = true
+		}
+	}
+	return x, nil
+}
+
+func digestKey(c protocol.ID) string { return "digest/" + c.String() }
+
+// digest is the store's fingerprint of a community's records, as the
+// index keeps it.
+func (x *indexer) digest(c protocol.ID) string {
+	d, n := x.store.Fingerprint(c, protocol.Position{}, protocol.MaxPosition)
+	return fmt.Sprintf("%s/%d", d, n)
+}
+
+// stored notes a record the store just stored.
+func (x *indexer) stored(r *protocol.Record) {
+	x.mu.Lock()
+	x.pending[r.ID()] = r.Community()
+	x.mu.Unlock()
+	select {
+	case x.wake <- struct{}{}:
+	default:
+	}
+}
+
+// lag says how far behind the index is: records not yet indexed, and
+// communities being indexed whole.
+func (x *indexer) lag() (records int, communities int, lastErr error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.pending), len(x.whole), x.lastErr
+}
+
+// run indexes until ctx ends, then indexes what is pending for up to a
+// few seconds, so that a clean stop leaves the index current.
+func (x *indexer) run(ctx context.Context) {
+	tick := time.NewTicker(indexEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			final, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			for x.step(final) {
+			}
+			cancel()
+			return
+		case <-x.wake:
+		case <-tick.C:
+		}
+		for x.step(ctx) {
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+}
+
+// step indexes one batch of pending records, or one community whole; it
+// reports whether there was work.
+func (x *indexer) step(ctx context.Context) bool {
+	x.mu.Lock()
+	var whole protocol.ID
+	for c := range x.whole {
+		whole = c
+		break
+	}
+	batch := make(map[protocol.ID]protocol.ID)
+	if whole.IsZero() {
+		for id, c := range x.pending {
+			batch[id] = c
+			delete(x.pending, id)
+			if len(batch) == indexBatch {
+				break
+			}
+		}
+	}
+	x.mu.Unlock()
+	var err error
+	switch {
+	case !whole.IsZero():
+		if err = x.indexCommunity(ctx, whole); err == nil {
+			x.mu.Lock()
+			delete(x.whole, whole)
+			x.mu.Unlock()
+		}
+	case len(batch) > 0:
+		err = x.indexRecords(ctx, batch)
+	default:
+		return false
+	}
+	x.mu.Lock()
+	x.lastErr = err
+	if err != nil && len(batch) > 0 && ctx.Err() == nil {
+		for id, c := range batch { // try again later
+			x.pending[id] = c
+		}
+	}
+	x.mu.Unlock()
+	if err != nil {
+		if ctx.Err() == nil {
+			x.log.Warn("search indexing", "err", err)
+		}
+		return false
+	}
+	return true
+}
+
+// indexRecords indexes the objects that newly stored records touched.
+func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protocol.ID) error {
+	type object struct {
+		community protocol.ID
+		obj       protocol.Object
+	}
+	objects := make(map[object]bool)
+	communities := make(map[protocol.ID]bool)
+	for id, c := range batch {
+		communities[c] = true
+		e, err := x.store.Get(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if e.Meta.Object.Type != protocol.ObjectNone {
+			objects[object{c, e.Meta.Object}] = true
+		}
+	}
+	docs := make(map[string]*search.Doc)
+	var gone []string
+	for o := range objects {
+		g, err := x.objectUpdate(ctx, o.community, o.obj, docs)
+		if err != nil {
+			return err
+		}
+		gone = append(gone, g...)
+	}
+	meta := make(map[string][]byte)
+	x.mu.Lock()
+	for c := range communities {
+		if !x.whole[c] {
+			meta[digestKey(c)] = []byte(x.digest(c))
+		}
+	}
+	x.mu.Unlock()
+	return x.index().Apply(ctx, docs, gone, meta)
+}
+
+// objectUpdate adds an object's documents to docs and returns the ids of
+// those it had and no longer has.
+func (x *indexer) objectUpdate(ctx context.Context, c protocol.ID, obj protocol.Object, docs map[string]*search.Doc) ([]string, error) {
+	key, fresh, err := objectDocs(ctx, x.store, c, obj)
+	if err != nil || key == "" {
+		return nil, err
+	}
+	had, err := x.index().IDs(ctx, "thread", key)
+	if err != nil {
+		return nil, err
+	}
+	var gone []string
+	for _, id := range had {
+		if _, ok := fresh[id]; !ok {
+			gone = append(gone, id)
+		}
+	}
+	for id, d := range fresh {
+		docs[id] = d
+	}
+	return gone, nil
+}
+
+// indexCommunity indexes every object of a community and removes the
+// documents of objects it no longer has.
+func (x *indexer) indexCommunity(ctx context.Context, c protocol.ID) error {
+	start := time.Now()
+	digest := x.digest(c) // before reading: records stored meanwhile are pending
+	keep := make(map[string]bool)
+	docs := make(map[string]*search.Doc)
+	flush := func(force bool) error {
+		if len(docs) < indexBatch && !force {
+			return nil
+		}
+		for id := range docs {
+			keep[id] = true
+		}
+		err := x.index().Apply(ctx, docs, nil, nil)
+		clear(docs)
+		return err
+	}
+	add := func(obj protocol.Object) error {
+		_, fresh, err := objectDocs(ctx, x.store, c, obj)
+		if err != nil {
+			return err
+		}
+		for id, d := range fresh {
+			docs[id] = d
+		}
+		return flush(false)
+	}
+	if err := eachThread(ctx, x.store, c, func(v store.ThreadView) error {
+		return add(protocol.Object{Type: protocol.ObjectThread, ID: v.Post})
+	}); err != nil {
+		return err
+	}
+	for cursor := ""; ; {
+		page, err := x.store.Notes(ctx, c, cursor, store.MaxLimit)
+		if err != nil {
+			return err
+		}
+		for _, v := range page.Items {
+			if err := add(protocol.Object{Type: protocol.ObjectNote, ID: v.Root}); err != nil {
+				return err
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	for cursor := ""; ; {
+		page, err := x.store.ByKind(ctx, c, protocol.KindEvent, cursor, store.MaxLimit)
+		if err != nil {
+			return err
+		}
+		for _, e := range page.Items {
+			if e.Record.Header.Target.IsZero() {
+				if err := add(protocol.Object{Type: protocol.ObjectEvent, ID: e.Record.ID()}); err != nil {
+					return err
+				}
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	for cursor := ""; ; {
+		page, err := x.store.Members(ctx, c, cursor, store.MaxLimit)
+		if err != nil {
+			return err
+		}
+		for _, m := range page.Items {
+			for id, d := range profileDoc(c, m) {
+				docs[id] = d
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	if err := flush(true); err != nil {
+		return err
+	}
+	had, err := x.index().IDs(ctx, "community", c.String())
+	if err != nil {
+		return err
+	}
+	var gone []string
+	for _, id := range had {
+		if !keep[id] {
+			gone = append(gone, id)
+		}
+	}
+	if err := x.index().Apply(ctx, nil, gone, map[string][]byte{digestKey(c): []byte(digest)}); err != nil {
+		return err
+	}
+	x.log.Info("search: community indexed", "community", c, "documents", len(keep), "removed", len(gone), "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// eachThread calls fn for every live thread of a community.
+func eachThread(ctx context.Context, s *store.Store, c protocol.ID, fn func(store.ThreadView) error) error {
+	for cursor := ""; ; {
+		page, err := s.Threads(ctx, c, store.Newest, store.ThreadFilter{}, cursor, store.MaxLimit)
+		if err != nil {
+			return err
+		}
+		for _, v := range page.Items {
+			if err := fn(v); err != nil {
+				return err
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			return nil
+		}
+	}
+}
+
+// reindex drops the index and indexes every community anew.
+func (x *indexer) reindex() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.idx.Close(); err != nil {
+		return fmt.Errorf("close search index: %w", err)
+	}
+	if err := search.Remove(x.dir); err != nil {
+		return err
+	}
+	idx, err := search.Open(x.dir)
+	if err != nil {
+		return err
+	}
+	x.idx = idx
+	for _, c := range x.store.Communities() {
+		x.whole[c] = true
+	}
+	select {
+	case x.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// index is the index in use (reindex replaces it).
+func (x *indexer) index() *search.Index {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.idx
+}
+
+func (x *indexer) close() error { return x.index().Close() }

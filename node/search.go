@@ -1,0 +1,100 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/search"
+)
+
+// Search implements api.Backend: full-text search over the communities
+// this node holds.
+func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchResults, error) {
+	q := search.Query{Text: req.Query, Kind: req.Kind, Tag: protocol.NormalizeTag(req.Tag), Answered: req.Answered,
+		Limit: req.Limit, Offset: req.Offset}
+	if req.Tag != "" && q.Tag == "" {
+		return api.SearchResults{}, fmt.Errorf("%w: %q is not a tag", api.ErrBadRequest, req.Tag)
+	}
+	if req.Community != "" {
+		id, err := protocol.ParseID(req.Community)
+		if err != nil {
+			return api.SearchResults{}, fmt.Errorf("%w: community: %v", api.ErrBadRequest, err)
+		}
+		q.Community = id.String()
+	}
+	if req.Author != "" {
+		k, err := protocol.ParsePublicKey(req.Author)
+		if err != nil {
+			return api.SearchResults{}, fmt.Errorf("%w: author: %v", api.ErrBadRequest, err)
+		}
+		q.Author = k.String()
+	}
+	switch req.Kind {
+	case "", search.KindPost, search.KindReply, search.KindNote, search.KindProfile, search.KindEvent:
+	default:
+		return api.SearchResults{}, fmt.Errorf("%w: kind %q: want post, reply, note, profile or event", api.ErrBadRequest, req.Kind)
+	}
+	var err error
+	if q.From, err = parseWhen("from", req.From); err != nil {
+		return api.SearchResults{}, err
+	}
+	if q.To, err = parseWhen("to", req.To); err != nil {
+		return api.SearchResults{}, err
+	}
+	res, err := n.index.index().Search(ctx, q)
+	if errors.Is(err, search.ErrBadQuery) {
+		return api.SearchResults{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	if err != nil {
+		return api.SearchResults{}, err
+	}
+	out := api.SearchResults{Total: int(res.Total), Hits: []api.SearchHit{}, TookMS: float64(res.Took.Microseconds()) / 1000}
+	records, communities, lastErr := n.index.lag()
+	out.Lag = api.SearchLag{Records: records, Communities: communities}
+	if lastErr != nil {
+		out.Lag.Error = lastErr.Error()
+	}
+	for _, h := range res.Hits {
+		hit := api.SearchHit{Kind: h.Kind, Title: h.Title, Snippet: h.Snippet, Created: h.Created.UnixMilli(),
+			Accepted: h.Accepted, Current: h.Current, Score: h.Score}
+		hit.Community, _ = protocol.ParseID(h.Community)
+		hit.Author, _ = protocol.ParsePublicKey(h.Author)
+		switch h.Kind {
+		case search.KindPost:
+			hit.Link = "/t/" + h.Thread
+		case search.KindReply:
+			hit.Link = "/t/" + h.Thread + "#r-" + h.Record
+		case search.KindNote:
+			hit.Link = "/n/" + h.Record
+		case search.KindEvent:
+			hit.Link = "/c/" + h.Community + "/events#e-" + h.Record
+		case search.KindProfile:
+			hit.Link = "/c/" + h.Community + "/people/" + h.Record
+		}
+		out.Hits = append(out.Hits, hit)
+	}
+	return out, nil
+}
+
+// parseWhen reads a date (2006-01-02, UTC) or an RFC 3339 time; empty is
+// the zero time.
+func parseWhen(name, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %s %q: want a date (2006-01-02) or an RFC 3339 time", api.ErrBadRequest, name, s)
+	}
+	return t, nil
+}
+
+// Reindex implements api.Backend.
+func (n *Node) Reindex(context.Context) error { return n.index.reindex() }
