@@ -200,3 +200,26 @@ func (c *Client) LoginLink(ctx context.Context) (string, error) {
 	}
 	return out.URL, c.do(ctx, http.MethodPost, "/ui/login-links", nil, &out)
 }
+
+// Search runs a full-text search.
+func (c *Client) Search(ctx context.Context, req api.SearchRequest) (res api.SearchResults, err error) {
+	q := url.Values{"q": {req.Query}}
+	for k, v := range map[string]string{"community": req.Community, "kind": req.Kind, "tag": req.Tag, "author": req.Author,
+		"from": req.From, "to": req.To, "answered": req.Answered} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if req.Limit != 0 {
+		q.Set("limit", fmt.Sprint(req.Limit))
+	}
+	if req.Offset != 0 {
+		q.Set("offset", fmt.Sprint(req.Offset))
+	}
+	return res, c.do(ctx, http.MethodGet, "/api/search?"+q.Encode(), nil, &res)
+}
+
+// Reindex drops the daemon's search index and has it built anew.
+func (c *Client) Reindex(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/api/search/reindex", nil, nil)
+}
