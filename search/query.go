@@ -274,10 +274,14 @@ func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
 		if s, ok := m.Fields["created"].(string); ok {
 			h.Created, _ = time.Parse(time.RFC3339, s)
 		}
-		if f := m.Fragments["body"]; len(f) > 0 {
-			h.Snippet = f[0]
-		} else if f := m.Fragments["title"]; len(f) > 0 {
-			h.Snippet = f[0]
+		// The body's matching part; else the title's; else the body's
+		// start (bleve gives a field's start when nothing in it matched).
+		for _, field := range []string{"body", "title", "body"} {
+			if f := m.Fragments[field]; len(f) > 0 && (h.Snippet == "" || strings.Contains(f[0], "<mark>")) {
+				if h.Snippet = f[0]; strings.Contains(h.Snippet, "<mark>") {
+					break
+				}
+			}
 		}
 		out.Hits = append(out.Hits, h)
 	}

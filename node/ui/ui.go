@@ -108,6 +108,9 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		{"POST /r/{id}/delete", s.form(s.deleteRecord)},
 		{"POST /r/{id}/hide", s.form(s.hideRecord)},
 
+		// Search (search.go)
+		{"GET /search", s.page(s.search)},
+
 		// The network (network.go)
 		{"GET /network", s.page(s.network)},
 		{"POST /network/peers", s.form(s.connect)},
