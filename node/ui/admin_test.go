@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,18 +23,6 @@ import (
 
 // Browser and plain-HTTP tests of the moderation, invite and network
 // pages (the network page's words are table-tested in network_test.go).
-
-// admEventually polls ok for up to 30 seconds.
-func admEventually(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting: %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
 
 // admPoll waits up to 20 seconds for a JavaScript expression to be true
 // on the page, through the navigations a form makes.
@@ -93,26 +80,6 @@ func admText(t *testing.T, ctx context.Context, sel string) string {
 	return ""
 }
 
-// admEval evaluates a JavaScript expression on the page.
-func admEval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
-}
-
-// admMemberKey is a node's member key.
-func admMemberKey(t *testing.T, n *node.Node) protocol.PublicKey {
-	t.Helper()
-	st, err := n.Status(context.Background())
-	must(t, err)
-	return st.MemberKey
-}
-
 // admMember is what n knows of a member of a community.
 func admMember(n *node.Node, community protocol.ID, key protocol.PublicKey) (api.Member, bool) {
 	ms, err := n.Members(context.Background(), community, "", 500)
@@ -164,12 +131,12 @@ func TestAdminInvitesAndRoles(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#expires`), "24h"),
 		chromedp.Click(chromedp.CSS(`form.adm-invite button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#invite-code`)))
-	code := admEval[string](t, ctx, `document.getElementById("invite-code").value`)
-	inviteID := admEval[string](t, ctx, `document.getElementById("invite-id").textContent`)
+	code := eval[string](t, ctx, `document.getElementById("invite-code").value`)
+	inviteID := eval[string](t, ctx, `document.getElementById("invite-id").textContent`)
 	if !strings.HasPrefix(code, "kith:") || len(inviteID) != 64 {
 		t.Fatalf("invite page: code %q, id %q", code, inviteID)
 	}
-	if ro := admEval[bool](t, ctx, `document.getElementById("invite-code").readOnly`); !ro {
+	if ro := eval[bool](t, ctx, `document.getElementById("invite-code").readOnly`); !ro {
 		t.Error("the code's field is not read-only")
 	}
 
@@ -189,7 +156,7 @@ func TestAdminInvitesAndRoles(t *testing.T) {
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	clip, clipErr := chromedp.Run(sctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
 	cancel()
-	selected := admEval[bool](t, ctx, `(() => { const f = document.getElementById("invite-code"); return f.selectionStart === 0 && f.selectionEnd === f.value.length; })()`)
+	selected := eval[bool](t, ctx, `(() => { const f = document.getElementById("invite-code"); return f.selectionStart === 0 && f.selectionEnd === f.value.length; })()`)
 	switch {
 	case clipErr == nil && clip == code && status == "Copied.":
 		t.Log("Copy put the code in the clipboard")
@@ -201,7 +168,7 @@ func TestAdminInvitesAndRoles(t *testing.T) {
 	screenshot(t, ctx, "invite")
 
 	// Two nodes join with the code, and name themselves.
-	bKey, cKey := admMemberKey(t, b), admMemberKey(t, c)
+	bKey, cKey := memberKey(t, b), memberKey(t, c)
 	for _, n := range []*node.Node{b, c} {
 		if _, err := n.Join(bg, code); err != nil {
 			t.Fatalf("join with the invite: %v", err)
@@ -211,7 +178,7 @@ func TestAdminInvitesAndRoles(t *testing.T) {
 	must(t, err)
 	_, err = c.SetProfile(bg, api.ProfileRequest{Name: "Cy Soon-removed"})
 	must(t, err)
-	admEventually(t, "the founder's node has both profiles", func() bool {
+	eventually(t, "the founder's node has both profiles", func() bool {
 		mb, okb := admMember(a, community, bKey)
 		mc, okc := admMember(a, community, cKey)
 		return okb && okc && mb.Name != "" && mc.Name != ""
@@ -233,7 +200,7 @@ func TestAdminInvitesAndRoles(t *testing.T) {
 	if done := admText(t, ctx, `.adm-done`); !strings.Contains(done, "moderator now") {
 		t.Errorf("confirmation: %q", done)
 	}
-	admEventually(t, "b's own node says b is a moderator (the role record replicated)", func() bool {
+	eventually(t, "b's own node says b is a moderator (the role record replicated)", func() bool {
 		return admStanding(b, community) == "moderator"
 	})
 
@@ -269,7 +236,7 @@ func TestAdminInvitesAndRoles(t *testing.T) {
 	// Another invite, revoked from its own page.
 	admClick(t, ctx, "create a second invite", `form.adm-invite button`)
 	admPoll(t, ctx, "the second invite's page", `document.getElementById("invite-code") !== null && document.getElementById("invite-code").value !== "`+code+`"`)
-	code2 := admEval[string](t, ctx, `document.getElementById("invite-code").value`)
+	code2 := eval[string](t, ctx, `document.getElementById("invite-code").value`)
 	admClick(t, ctx, "revoke it from its page", `form.adm-revoke button`)
 	admPoll(t, ctx, "revoked from its page", `document.querySelector(".adm-done") !== null && document.querySelector(".adm-done").textContent.includes("invite is revoked")`)
 	if _, err := d.Join(bg, code2); err == nil {
@@ -278,7 +245,7 @@ func TestAdminInvitesAndRoles(t *testing.T) {
 	if s := admStanding(a, community); s != "founder" {
 		t.Errorf("founder's standing: %q", s)
 	}
-	if m, ok := admMember(a, community, admMemberKey(t, d)); ok && m.Standing != "none" {
+	if m, ok := admMember(a, community, memberKey(t, d)); ok && m.Standing != "none" {
 		t.Errorf("d, who joined with revoked invites, is %s", m.Standing)
 	}
 }
@@ -290,19 +257,14 @@ func TestAdminHostileNames(t *testing.T) {
 	ctx := browser(t)
 	a, b := startNode(t), startNode(t)
 	bg := context.Background()
-	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Hostile names"})
-	must(t, err)
-	code, err := a.Invite(bg, community, api.InviteRequest{})
-	must(t, err)
-	_, err = b.Join(bg, code.Code)
-	must(t, err)
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Hostile names"})
 	name := `<script>window.kithPwned=1</script><img src=x onerror="window.kithPwned=2">`
 	org := `<svg onload="window.kithPwned=3"></svg><a href="javascript:window.kithPwned=4">click</a>`
 	bio := `<iframe src="javascript:parent.kithPwned=5"></iframe>`
-	_, err = b.SetProfile(bg, api.ProfileRequest{Name: name, Org: org, Bio: bio})
+	_, err := b.SetProfile(bg, api.ProfileRequest{Name: name, Org: org, Bio: bio})
 	must(t, err)
-	bKey := admMemberKey(t, b)
-	admEventually(t, "a has b's profile", func() bool {
+	bKey := memberKey(t, b)
+	eventually(t, "a has b's profile", func() bool {
 		m, ok := admMember(a, community, bKey)
 		return ok && m.Name == name
 	})
@@ -313,75 +275,25 @@ func TestAdminHostileNames(t *testing.T) {
 	if !strings.Contains(row, name) || !strings.Contains(row, org) {
 		t.Errorf("b's row does not show the name and organisation as text: %q", row)
 	}
-	elements := admEval[int](t, ctx, `document.querySelectorAll("main script, main img, main svg, main iframe, main [onerror], main [onload], a[href^='javascript:' i]").length`)
-	pwned := admEval[bool](t, ctx, `window.kithPwned !== undefined`)
-	title := admEval[string](t, ctx, `document.title`)
+	elements := eval[int](t, ctx, `document.querySelectorAll("main script, main img, main svg, main iframe, main [onerror], main [onload], a[href^='javascript:' i]").length`)
+	pwned := eval[bool](t, ctx, `window.kithPwned !== undefined`)
+	title := eval[string](t, ctx, `document.title`)
 	if elements != 0 || pwned || !strings.HasPrefix(title, "Moderation") {
 		t.Errorf("hostile profile: %d dangerous elements, script ran %v, title %q", elements, pwned, title)
 	}
 }
 
-// admClient is a plain HTTP client of a node's UI, logged in.
-type admClient struct {
-	t      *testing.T
-	base   string
-	cookie *http.Cookie
-	http   *http.Client
-}
-
-func admLogin(t *testing.T, n *node.Node) *admClient {
+// admLogin is a session of n's UI that also checks that no answer to a
+// form that shows an invite code may be cached.
+func admLogin(t *testing.T, n *node.Node) *session {
 	t.Helper()
-	c := &admClient{t: t, base: strings.TrimSuffix(n.APIURL(), "/"),
-		http: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	resp, err := c.http.Get(n.UILoginURL())
-	must(t, err)
-	resp.Body.Close()
-	for _, ck := range resp.Cookies() {
-		if ck.Name == "kith_session" {
-			c.cookie = ck
+	s := newSession(t, n)
+	s.check = func(req *http.Request, resp *http.Response, body string) {
+		if cc := resp.Header.Get("Cache-Control"); req.Method == http.MethodPost && strings.Contains(body, "kith:") && cc != "no-store" {
+			t.Errorf("a page with an invite code may be cached: Cache-Control %q", cc)
 		}
 	}
-	if c.cookie == nil {
-		t.Fatalf("login: %s, no session cookie", resp.Status)
-	}
-	return c
-}
-
-// get returns the status and body of a page.
-func (c *admClient) get(path string) (int, string) {
-	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, c.base+path, nil)
-	req.AddCookie(c.cookie)
-	return c.do(req)
-}
-
-// post sends a form with an Origin header ("" for none): the status, and
-// the body, or for a redirect where it goes.
-func (c *admClient) post(path, origin string, form url.Values) (int, string) {
-	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if origin != "" {
-		req.Header.Set("Origin", origin)
-	}
-	req.AddCookie(c.cookie)
-	return c.do(req)
-}
-
-func (c *admClient) do(req *http.Request) (int, string) {
-	c.t.Helper()
-	resp, err := c.http.Do(req)
-	must(c.t, err)
-	defer resp.Body.Close()
-	if loc := resp.Header.Get("Location"); loc != "" {
-		return resp.StatusCode, loc
-	}
-	body, err := io.ReadAll(resp.Body)
-	must(c.t, err)
-	if cc := resp.Header.Get("Cache-Control"); req.Method == http.MethodPost && strings.Contains(string(body), "kith:") && cc != "no-store" {
-		c.t.Errorf("a page with an invite code may be cached: Cache-Control %q", cc)
-	}
-	return resp.StatusCode, string(body)
+	return s
 }
 
 // TestInviteRefusals (plain HTTP): the invite form, which renders its
@@ -401,18 +313,18 @@ func TestInviteRefusals(t *testing.T) {
 	origin := ua.base
 
 	for _, o := range []string{"http://evil.example", "null", ""} {
-		if st, body := ua.post(cpath+"/invites", o, url.Values{"uses": {"1"}}); st != http.StatusForbidden || strings.Contains(body, "kith:") {
+		if st, _, body := ua.post(cpath+"/invites", o, url.Values{"uses": {"1"}}); st != http.StatusForbidden || strings.Contains(body, "kith:") {
 			t.Errorf("invite form from Origin %q: %d", o, st)
 		}
 	}
-	st, body := ua.post(cpath+"/invites", origin, url.Values{"uses": {"2"}, "expires": {"24h"}})
+	st, _, body := ua.post(cpath+"/invites", origin, url.Values{"uses": {"2"}, "expires": {"24h"}})
 	if st != http.StatusOK || !strings.Contains(body, "kith:") || !strings.Contains(body, `id="invite-id"`) {
 		t.Fatalf("invite form from the UI: %d %s", st, body)
 	}
 	code := body[strings.Index(body, "kith:"):]
 	code = code[:strings.Index(code, "<")]
 	for _, bad := range []url.Values{{"uses": {"0"}}, {"uses": {"many"}}, {"uses": {"-1"}}, {"expires": {"forever"}}, {"expires": {"-5h"}}} {
-		if st, body := ua.post(cpath+"/invites", origin, bad); st != http.StatusBadRequest || strings.Contains(body, "kith:") {
+		if st, _, body := ua.post(cpath+"/invites", origin, bad); st != http.StatusBadRequest || strings.Contains(body, "kith:") {
 			t.Errorf("invite form %v: %d", bad, st)
 		}
 	}
@@ -420,20 +332,20 @@ func TestInviteRefusals(t *testing.T) {
 	// A member who does not moderate.
 	_, err = b.Join(bg, code)
 	must(t, err)
-	admEventually(t, "b has a's profile", func() bool {
-		m, ok := admMember(b, community, admMemberKey(t, a))
+	eventually(t, "b has a's profile", func() bool {
+		m, ok := admMember(b, community, memberKey(t, a))
 		return ok && m.Name == "Ada Founder"
 	})
 	ub := admLogin(t, b)
-	st, body = ub.get(cpath + "/admin")
+	st, _, body = ub.get(cpath + "/admin")
 	if st != http.StatusOK || !strings.Contains(body, "Only moderators can use this page") || !strings.Contains(body, "Ada Founder") ||
 		strings.Contains(body, `action="`+cpath+`/roles"`) {
 		t.Errorf("a member's moderation page: %d %s", st, body)
 	}
-	if st, _ := ub.post(cpath+"/invites", ub.base, url.Values{}); st != http.StatusForbidden {
+	if st, _, _ := ub.post(cpath+"/invites", ub.base, url.Values{}); st != http.StatusForbidden {
 		t.Errorf("a member's invite to an invite-only community: %d", st)
 	}
-	if st, _ := ub.post(cpath+"/roles", ub.base, url.Values{"member": {admMemberKey(t, b).String()}, "action": {"moderator"}}); st != http.StatusForbidden {
+	if st, _, _ := ub.post(cpath+"/roles", ub.base, url.Values{"member": {memberKey(t, b).String()}, "action": {"moderator"}}); st != http.StatusForbidden {
 		t.Errorf("a member making themself moderator: %d", st)
 	}
 
@@ -456,8 +368,8 @@ func TestInviteRefusals(t *testing.T) {
 		{"POST", cpath + "/invites/nothex/revoke", url.Values{}, http.StatusBadRequest},
 		{"POST", cpath + "/invites/" + other.String() + "/revoke", url.Values{}, http.StatusNotFound},
 		{"POST", cpath + "/roles", url.Values{"member": {"x<script>"}, "action": {"remove"}}, http.StatusBadRequest},
-		{"POST", cpath + "/roles", url.Values{"member": {admMemberKey(t, b).String()}, "action": {"crown"}}, http.StatusBadRequest},
-		{"POST", cpath + "/roles", url.Values{"member": {admMemberKey(t, a).String()}, "action": {"remove"}}, http.StatusForbidden}, // the founder
+		{"POST", cpath + "/roles", url.Values{"member": {memberKey(t, b).String()}, "action": {"crown"}}, http.StatusBadRequest},
+		{"POST", cpath + "/roles", url.Values{"member": {memberKey(t, a).String()}, "action": {"remove"}}, http.StatusForbidden}, // the founder
 		{"POST", "/r/nothex/delete", url.Values{}, http.StatusBadRequest},
 		{"POST", "/r/" + other.String() + "/hide", url.Values{}, http.StatusNotFound},
 		{"POST", "/c/nothex/sync", url.Values{}, http.StatusBadRequest},
@@ -471,9 +383,9 @@ func TestInviteRefusals(t *testing.T) {
 		var st int
 		var body string
 		if tc.method == "GET" {
-			st, body = ua.get(tc.path)
+			st, _, body = ua.get(tc.path)
 		} else {
-			st, body = ua.post(tc.path, origin, tc.form)
+			st, _, body = ua.post(tc.path, origin, tc.form)
 		}
 		if st != tc.want || (st >= 400 && st != http.StatusMethodNotAllowed && !strings.Contains(body, "<h1>")) {
 			t.Errorf("%s %s %v: %d (want %d) %.300s", tc.method, tc.path, tc.form, st, tc.want, body)
@@ -485,7 +397,7 @@ func TestInviteRefusals(t *testing.T) {
 	// Every form of these pages checks Origin.
 	for _, path := range []string{cpath + "/roles", cpath + "/invites/" + other.String() + "/revoke", "/r/" + other.String() + "/delete",
 		"/r/" + other.String() + "/hide", "/network/peers", cpath + "/sync"} {
-		if st, _ := ua.post(path, "http://evil.example", url.Values{}); st != http.StatusForbidden {
+		if st, _, _ := ua.post(path, "http://evil.example", url.Values{}); st != http.StatusForbidden {
 			t.Errorf("%s from another origin: %d", path, st)
 		}
 	}
@@ -497,8 +409,8 @@ func TestInviteRefusals(t *testing.T) {
 	reply, err := a.Reply(bg, post, api.ReplyRequest{Body: "to delete"})
 	must(t, err)
 	back := "/t/" + post.String()
-	if st, loc := ua.post("/r/"+reply.String()+"/delete", origin, url.Values{"reason": {"off\ntopic"}, "back": {back}}); st != http.StatusSeeOther || loc != back {
-		t.Errorf("delete: %d %s", st, loc)
+	if st, loc, body := ua.post("/r/"+reply.String()+"/delete", origin, url.Values{"reason": {"off\ntopic"}, "back": {back}}); st != http.StatusSeeOther || loc != back {
+		t.Errorf("delete: %d %s %s", st, loc, body)
 	}
 	th, err := a.Thread(bg, post)
 	must(t, err)
@@ -507,12 +419,12 @@ func TestInviteRefusals(t *testing.T) {
 			t.Errorf("the reply is not deleted: %+v", r)
 		}
 	}
-	admEventually(t, "b has the post", func() bool { _, err := b.Thread(bg, post); return err == nil })
-	if st, _ := ub.post("/r/"+post.String()+"/hide", ub.base, url.Values{"back": {back}}); st != http.StatusForbidden {
+	eventually(t, "b has the post", func() bool { _, err := b.Thread(bg, post); return err == nil })
+	if st, _, _ := ub.post("/r/"+post.String()+"/hide", ub.base, url.Values{"back": {back}}); st != http.StatusForbidden {
 		t.Errorf("a member hiding a post: %d", st)
 	}
-	if st, loc := ua.post("/r/"+post.String()+"/hide", origin, url.Values{"reason": {"spam"}, "back": {"//evil.example/x"}}); st != http.StatusSeeOther || loc != "/" {
-		t.Errorf("hide with a foreign back: %d %s", st, loc)
+	if st, loc, body := ua.post("/r/"+post.String()+"/hide", origin, url.Values{"reason": {"spam"}, "back": {"//evil.example/x"}}); st != http.StatusSeeOther || loc != "/" {
+		t.Errorf("hide with a foreign back: %d %s %s", st, loc, body)
 	}
 	if _, err := a.Thread(bg, post); err == nil {
 		t.Error("the hidden post is still shown")
@@ -543,7 +455,7 @@ func TestNetworkPage(t *testing.T) {
 	if got := state(lonely); !strings.Contains(got, "Not synced: no member of this community is connected. It will sync as soon as one is online") {
 		t.Errorf("lonely community with no peer: %q", got)
 	}
-	if n := admEval[int](t, ctx, `document.querySelectorAll("main b").length`); n != 0 {
+	if n := eval[int](t, ctx, `document.querySelectorAll("main b").length`); n != 0 {
 		t.Errorf("a community name made %d elements", n)
 	}
 
@@ -571,10 +483,7 @@ func TestNetworkPage(t *testing.T) {
 	}
 
 	// b joins the shared community: it syncs, the page says so.
-	code, err := a.Invite(bg, shared, api.InviteRequest{})
-	must(t, err)
-	_, err = b.Join(bg, code.Code)
-	must(t, err)
+	addMember(t, a, b, shared)
 	_, err = b.Post(bg, shared, api.PostRequest{Title: "hello", Body: "from b"})
 	must(t, err)
 	deadline := time.Now().Add(40 * time.Second)

@@ -24,8 +24,7 @@ func TestEventsFormAndRSVP(t *testing.T) {
 	bg := context.Background()
 	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Meetups"})
 	must(t, err)
-	base := strings.TrimSuffix(a.APIURL(), "/")
-	events := base + "/c/" + community.String() + "/events"
+	events := uiBase(a) + "/c/" + community.String() + "/events"
 	start := time.Now().Add(72 * time.Hour).Truncate(time.Minute)
 	end := start.Add(90 * time.Minute)
 
@@ -46,14 +45,14 @@ func TestEventsFormAndRSVP(t *testing.T) {
 	if got := text(t, ctx, `#events .event-title`); got != "Certificate clinic" {
 		t.Errorf("event title %q", got)
 	}
-	if got := peopleEval[string](t, ctx, `document.querySelector("#events .event-when time").getAttribute("datetime")`); got != start.Format(time.RFC3339) {
+	if got := eval[string](t, ctx, `document.querySelector("#events .event-when time").getAttribute("datetime")`); got != start.Format(time.RFC3339) {
 		t.Errorf("start as listed: %q, want %q (the form's time in this machine's zone)", got, start.Format(time.RFC3339))
 	}
 	when := text(t, ctx, `#events .event-when`)
 	if !strings.Contains(when, start.Format("Mon 2 Jan 2006, 15:04")) || !strings.Contains(when, end.Format("15:04")) {
 		t.Errorf("when: %q", when)
 	}
-	if got := peopleEval[string](t, ctx, `document.querySelector("#events .event-where a").getAttribute("href")`); got != "https://meet.example/kith" {
+	if got := eval[string](t, ctx, `document.querySelector("#events .event-where a").getAttribute("href")`); got != "https://meet.example/kith" {
 		t.Errorf("link %q", got)
 	}
 	if got := text(t, ctx, `#events .event-body strong`); got != "questions" {
@@ -73,7 +72,7 @@ func TestEventsFormAndRSVP(t *testing.T) {
 	if got := text(t, ctx, `#events .event-mine`); got != "Your answer: yes" {
 		t.Errorf("my answer: %q", got)
 	}
-	if n := peopleEval[int](t, ctx, `document.querySelectorAll('#events button[value=yes][aria-pressed=true]').length`); n != 1 {
+	if n := eval[int](t, ctx, `document.querySelectorAll('#events button[value=yes][aria-pressed=true]').length`); n != 1 {
 		t.Errorf("the yes button is not shown as chosen (%d)", n)
 	}
 	screenshot(t, ctx, "events")
@@ -99,7 +98,7 @@ func TestEventsBadInput(t *testing.T) {
 	bg := context.Background()
 	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Careful"})
 	must(t, err)
-	s := newPeopleSession(t, a)
+	s := newSession(t, a)
 	c := "/c/" + community.String()
 	unknown := strings.Repeat("ef", 32)
 	for _, tc := range []struct {
@@ -119,7 +118,7 @@ func TestEventsBadInput(t *testing.T) {
 		{"/e/nope/rsvp", url.Values{"answer": {"yes"}}, http.StatusBadRequest, "Bad Request"},
 		{"/e/" + unknown + "/rsvp", url.Values{"answer": {"perhaps"}}, http.StatusBadRequest, "want yes, no or maybe"},
 	} {
-		code, body := s.post(tc.path, tc.form, "")
+		code, _, body := s.post(tc.path, s.base, tc.form)
 		if code != tc.code || !strings.Contains(body, tc.want) {
 			t.Errorf("POST %s %v: %d, want %d with %q: %.300s", tc.path, tc.form, code, tc.code, tc.want, body)
 		}
@@ -133,11 +132,11 @@ func TestEventsBadInput(t *testing.T) {
 		{"/c/x/events", http.StatusBadRequest, "Bad Request"},
 		{c + "/events?cursor=bogus!", http.StatusBadRequest, "cursor"},
 	} {
-		if code, body := s.get(tc.path); code != tc.code || !strings.Contains(body, tc.want) {
+		if code, _, body := s.get(tc.path); code != tc.code || !strings.Contains(body, tc.want) {
 			t.Errorf("GET %s: %d, want %d with %q: %.300s", tc.path, code, tc.code, tc.want, body)
 		}
 	}
-	if code, _ := s.post(c+"/events", url.Values{"title": {"Forged"}, "start": {"2031-01-02T10:00"}}, "http://evil.example"); code != http.StatusForbidden {
+	if code, _, _ := s.post(c+"/events", "http://evil.example", url.Values{"title": {"Forged"}, "start": {"2031-01-02T10:00"}}); code != http.StatusForbidden {
 		t.Errorf("event form from another origin: %d", code)
 	}
 	evs, err := a.Events(bg, community, "", 10)
@@ -146,15 +145,15 @@ func TestEventsBadInput(t *testing.T) {
 		t.Errorf("refused forms stored events: %+v", evs.Items)
 	}
 	// A good one, sent back to the page it came from.
-	code, loc := s.post(c+"/events", url.Values{"title": {"Fine"}, "start": {"2031-01-02T10:00"}, "where": {"javascript:alert(1)"}}, "")
+	code, loc, body := s.post(c+"/events", s.base, url.Values{"title": {"Fine"}, "start": {"2031-01-02T10:00"}, "where": {"javascript:alert(1)"}})
 	if code != http.StatusSeeOther || !strings.HasPrefix(loc, c+"/events#e-") {
-		t.Fatalf("a good event: %d %q", code, loc)
+		t.Fatalf("a good event: %d %q %s", code, loc, body)
 	}
 	id := strings.TrimPrefix(loc, c+"/events#e-")
-	if code, loc := s.post("/e/"+id+"/rsvp", url.Values{"answer": {"no"}, "back": {"//evil.example/"}}, ""); code != http.StatusSeeOther || loc != "/" {
-		t.Errorf("rsvp with a foreign back: %d %q", code, loc)
+	if code, loc, body := s.post("/e/"+id+"/rsvp", s.base, url.Values{"answer": {"no"}, "back": {"//evil.example/"}}); code != http.StatusSeeOther || loc != "/" {
+		t.Errorf("rsvp with a foreign back: %d %q %s", code, loc, body)
 	}
-	_, body := s.get(c + "/events")
+	_, _, body = s.get(c + "/events")
 	if !strings.Contains(body, "Where: javascript:alert(1)") || strings.Contains(body, `href="javascript`) {
 		t.Errorf("a place that looks like a link is shown as text: %.2000s", body)
 	}
@@ -167,9 +166,10 @@ func TestEventsBadInput(t *testing.T) {
 // svg, iframe or style made of them.
 func TestHostilePeopleAndEvents(t *testing.T) {
 	ctx := browser(t)
-	a, b, community := peopleNodes(t, "Open doors")
+	a, b := startNode(t), startNode(t)
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Open doors", Domain: "testing people"})
 	bg := context.Background()
-	keyB := peopleKey(t, b)
+	keyB := memberKey(t, b)
 	const (
 		name = `<script>window.pwned=1</script><img src=x onerror="window.pwned=1;document.title='pwned'">`
 		org  = `<svg onload="window.pwned=1"><style>*{display:none}</style></svg><iframe src="javascript:window.pwned=1">`
@@ -194,13 +194,12 @@ func TestHostilePeopleAndEvents(t *testing.T) {
 	_, err = b.NewEvent(bg, community, api.EventRequest{Title: `<svg onload="window.pwned=1">`, Start: start, Where: link, Body: text})
 	must(t, err)
 	peopleProfileOn(t, a, community, keyB, name)
-	peopleWait(t, "b's events on a", func() bool {
+	eventually(t, "b's events on a", func() bool {
 		evs, err := a.Events(bg, community, "", 10)
 		return err == nil && len(evs.Items) == 2
 	})
 
-	base := strings.TrimSuffix(a.APIURL(), "/")
-	c := base + "/c/" + community.String()
+	c := uiBase(a) + "/c/" + community.String()
 	login(t, ctx, a)
 	const dangerous = `main script, script:not([src]), main [onerror], main [onload], main [onclick], ` +
 		`main a[href^="javascript"], main img[src^="javascript"], main svg, main iframe, main object, main style`
@@ -214,29 +213,29 @@ func TestHostilePeopleAndEvents(t *testing.T) {
 		{"events", "/events", "#events", []string{name, place, link, `<svg onload="window.pwned=1">`, "still Markdown"}},
 	} {
 		do(t, ctx, "open "+page.name, chromedp.Navigate(c+page.path), chromedp.WaitVisible(page.wait), chromedp.Sleep(300*time.Millisecond))
-		main := peopleEval[string](t, ctx, `document.querySelector("main").innerText`)
+		main := eval[string](t, ctx, `document.querySelector("main").innerText`)
 		for _, want := range page.shown {
 			if !strings.Contains(main, want) {
 				t.Errorf("%s: %q is not shown as text", page.name, want)
 			}
 		}
-		if pwned := peopleEval[bool](t, ctx, `typeof window.pwned !== "undefined"`); pwned {
+		if pwned := eval[bool](t, ctx, `typeof window.pwned !== "undefined"`); pwned {
 			t.Errorf("%s: a payload ran", page.name)
 		}
-		if title := peopleEval[string](t, ctx, `document.title`); title == "pwned" || !strings.HasSuffix(title, "· Kith") {
+		if title := eval[string](t, ctx, `document.title`); title == "pwned" || !strings.HasSuffix(title, "· Kith") {
 			t.Errorf("%s: title %q", page.name, title)
 		}
-		if n := peopleEval[int](t, ctx, `document.querySelectorAll('`+dangerous+`').length`); n != 0 {
-			html := peopleEval[string](t, ctx, `Array.from(document.querySelectorAll('`+dangerous+`')).map(e => e.outerHTML).join("\n")`)
+		if n := eval[int](t, ctx, `document.querySelectorAll('`+dangerous+`').length`); n != 0 {
+			html := eval[string](t, ctx, `Array.from(document.querySelectorAll('`+dangerous+`')).map(e => e.outerHTML).join("\n")`)
 			t.Errorf("%s: %d dangerous elements: %s", page.name, n, html)
 		}
-		if hidden := peopleEval[bool](t, ctx, `getComputedStyle(document.body).display === "none"`); hidden {
+		if hidden := eval[bool](t, ctx, `getComputedStyle(document.body).display === "none"`); hidden {
 			t.Errorf("%s: a style from the content applied", page.name)
 		}
 	}
 	// The only link made of the hostile "where"s is the http one, its
 	// quotes and brackets escaped.
-	href := peopleEval[string](t, ctx, `Array.from(document.querySelectorAll("#events .event-where a")).map(a => a.getAttribute("href")).join("|")`)
+	href := eval[string](t, ctx, `Array.from(document.querySelectorAll("#events .event-where a")).map(a => a.getAttribute("href")).join("|")`)
 	if !strings.HasPrefix(href, "https://evil.example/?q=") || strings.ContainsAny(href, `"<>| `) {
 		t.Errorf("event links: %q, want only the escaped %q", href, link)
 	}

@@ -2,6 +2,9 @@ package ui_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +15,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kith-network/kith/node"
+	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/protocol"
 )
 
 // requireEnv set to "require" (CI) turns a missing browser from a skip
@@ -27,6 +32,47 @@ func startNode(t *testing.T) *node.Node {
 	}
 	t.Cleanup(func() { n.Close() })
 	return n
+}
+
+// addMember makes b a member of a's community: a invites, b joins with
+// the code.
+func addMember(t *testing.T, a, b *node.Node, community protocol.ID) {
+	t.Helper()
+	bg := context.Background()
+	code, err := a.Invite(bg, community, api.InviteRequest{})
+	must(t, err)
+	_, err = b.Join(bg, code.Code)
+	must(t, err)
+}
+
+// sharedCommunity creates a community on a, with b as a member.
+func sharedCommunity(t *testing.T, a, b *node.Node, req api.CreateCommunityRequest) protocol.ID {
+	t.Helper()
+	community, err := a.CreateCommunity(context.Background(), req)
+	must(t, err)
+	addMember(t, a, b, community)
+	return community
+}
+
+// memberKey is n's member key.
+func memberKey(t *testing.T, n *node.Node) protocol.PublicKey {
+	t.Helper()
+	st, err := n.Status(context.Background())
+	must(t, err)
+	return st.MemberKey
+}
+
+// eventually polls cond until it holds, failing the test after 30
+// seconds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // browser returns a headless Chromium context, or skips the test. Its
@@ -127,6 +173,18 @@ func loaded(ctx context.Context) {
 	}
 }
 
+// eval runs a JavaScript expression in the page and returns its value,
+// failing the test on an error; like do, it tries again, for up to 20
+// seconds, while the page is being replaced.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := retry(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
 // text is the visible text of the first element matching sel.
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
@@ -162,6 +220,78 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) {
 func login(t *testing.T, ctx context.Context, n *node.Node) {
 	t.Helper()
 	do(t, ctx, "log in", chromedp.Navigate(n.UILoginURL()), chromedp.WaitVisible(`main h1`))
+}
+
+// uiBase is n's UI address without a trailing slash, as the Origin of
+// its own pages says it.
+func uiBase(n *node.Node) string { return strings.TrimSuffix(n.APIURL(), "/") }
+
+// session is a plain-HTTP client of a node's UI, logged in with its
+// login link: it sends the session cookie with every request and does
+// not follow redirects.
+type session struct {
+	t      *testing.T
+	base   string // the UI's address, as the Origin of its own pages
+	client *http.Client
+	cookie *http.Cookie   // the session cookie
+	login  *http.Response // the login link's answer (its body closed)
+	// check, if set, is shown every answer, with its body.
+	check func(req *http.Request, resp *http.Response, body string)
+}
+
+// newSession logs in to n's UI with a fresh login link.
+func newSession(t *testing.T, n *node.Node) *session {
+	t.Helper()
+	s := &session{t: t, base: uiBase(n),
+		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	resp, err := s.client.Get(n.UILoginURL())
+	must(t, err)
+	resp.Body.Close()
+	s.login = resp
+	for _, c := range resp.Cookies() {
+		if c.Name == "kith_session" {
+			s.cookie = c
+		}
+	}
+	if s.cookie == nil {
+		t.Fatalf("login: %s %v, no session cookie", resp.Status, resp.Cookies())
+	}
+	return s
+}
+
+// get asks for a page: the answer's status, Location and body.
+func (s *session) get(path string) (status int, location, body string) {
+	s.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.base+path, nil)
+	must(s.t, err)
+	return s.send(req)
+}
+
+// post sends a form with an Origin header (none if origin is ""): the
+// answer's status, Location and body.
+func (s *session) post(path, origin string, form url.Values) (status int, location, body string) {
+	s.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(form.Encode()))
+	must(s.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	return s.send(req)
+}
+
+func (s *session) send(req *http.Request) (int, string, string) {
+	s.t.Helper()
+	req.AddCookie(s.cookie)
+	resp, err := s.client.Do(req)
+	must(s.t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	must(s.t, err)
+	if s.check != nil {
+		s.check(req, resp, string(b))
+	}
+	return resp.StatusCode, resp.Header.Get("Location"), string(b)
 }
 
 // shotsEnv names the directory screenshots go to; without it they go to

@@ -2,9 +2,7 @@ package ui_test
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"slices"
@@ -25,21 +23,6 @@ func noteCommunity(t *testing.T, n *node.Node, name string) protocol.ID {
 	id, err := n.CreateCommunity(context.Background(), api.CreateCommunityRequest{Name: name, Domain: "notes"})
 	must(t, err)
 	return id
-}
-
-// noteUIBase is the UI's address without a trailing slash, as Origin says it.
-func noteUIBase(n *node.Node) string { return strings.TrimSuffix(n.APIURL(), "/") }
-
-// evaluate runs a JavaScript expression in the page.
-func noteEvaluate[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
 }
 
 // TestNoteEditDiffRevert: a member, clicking and typing, opens the
@@ -106,7 +89,7 @@ func TestNoteEditDiffRevert(t *testing.T) {
 	if got := text(t, ctx, `#diff ins`); got != "Turn it **every three days**." {
 		t.Errorf("added line %q", got)
 	}
-	if n := noteEvaluate[int](t, ctx, `document.querySelectorAll("#diff del, #diff ins").length`); n != 2 {
+	if n := eval[int](t, ctx, `document.querySelectorAll("#diff del, #diff ins").length`); n != 2 {
 		t.Errorf("%d changed lines, want 2", n)
 	}
 	// Without colour: a visible marker says which line went and which came.
@@ -164,7 +147,7 @@ func TestNoteConcurrentHeads(t *testing.T) {
 	}
 
 	login(t, ctx, a)
-	do(t, ctx, "notes list", chromedp.Navigate(noteUIBase(a)+"/c/"+community.String()+"/notes"), chromedp.WaitVisible(`#notes`))
+	do(t, ctx, "notes list", chromedp.Navigate(uiBase(a)+"/c/"+community.String()+"/notes"), chromedp.WaitVisible(`#notes`))
 	if got := text(t, ctx, `#notes .notes-merge`); got != "2 versions: needs a merge" {
 		t.Errorf("list marker %q", got)
 	}
@@ -175,10 +158,10 @@ func TestNoteConcurrentHeads(t *testing.T) {
 			t.Errorf("conflict section lacks %q: %q", want, conflict)
 		}
 	}
-	if n := noteEvaluate[int](t, ctx, `document.querySelectorAll("#conflict .note-head").length`); n != 2 {
+	if n := eval[int](t, ctx, `document.querySelectorAll("#conflict .note-head").length`); n != 2 {
 		t.Errorf("%d versions shown, want 2", n)
 	}
-	parents := noteEvaluate[[]string](t, ctx, `Array.from(document.querySelectorAll('#merge input[name=parent]'), e => e.value).sort()`)
+	parents := eval[[]string](t, ctx, `Array.from(document.querySelectorAll('#merge input[name=parent]'), e => e.value).sort()`)
 	want := []string{r1.String(), r2.String()}
 	slices.Sort(want)
 	if !slices.Equal(parents, want) {
@@ -197,7 +180,7 @@ func TestNoteConcurrentHeads(t *testing.T) {
 	if got := text(t, ctx, `#note-body`); got != "Prune in late winter, just above a bud." {
 		t.Errorf("merged note shows %q", got)
 	}
-	if n := noteEvaluate[int](t, ctx, `document.querySelectorAll("#conflict, #merge").length`); n != 0 {
+	if n := eval[int](t, ctx, `document.querySelectorAll("#conflict, #merge").length`); n != 0 {
 		t.Errorf("merged note still shows the conflict")
 	}
 	d, err = a.Note(bg, root)
@@ -212,7 +195,7 @@ func TestNoteConcurrentHeads(t *testing.T) {
 		t.Errorf("the merge in the history: %q", got)
 	}
 	do(t, ctx, "notes list again", chromedp.Click(`.note-actions a[href$="/notes"]`), chromedp.WaitVisible(`#notes`))
-	if n := noteEvaluate[int](t, ctx, `document.querySelectorAll("#notes .notes-merge").length`); n != 0 {
+	if n := eval[int](t, ctx, `document.querySelectorAll("#notes .notes-merge").length`); n != 0 {
 		t.Errorf("the list still asks for a merge")
 	}
 }
@@ -243,15 +226,15 @@ func noteCheckHarmless(t *testing.T, ctx context.Context, where string) {
 		t.Fatalf("%s: %v", where, err)
 	}
 	time.Sleep(300 * time.Millisecond) // let failed images fire their errors
-	if pwned := noteEvaluate[string](t, ctx, `String(window.pwned)`); pwned != "undefined" {
+	if pwned := eval[string](t, ctx, `String(window.pwned)`); pwned != "undefined" {
 		t.Errorf("%s: a payload ran: window.pwned = %s", where, pwned)
 	}
-	if title := noteEvaluate[string](t, ctx, `document.title`); title == "pwned" {
+	if title := eval[string](t, ctx, `document.title`); title == "pwned" {
 		t.Errorf("%s: a payload set the title", where)
 	}
 	for _, sel := range []string{`script:not([src])`, `[onerror]`, `[onload]`, `[onclick]`, `[ontoggle]`,
 		`a[href^="javascript" i]`, `[src^="javascript" i]`, `main svg`, `main iframe`, `main style`, `main math`, `main [style]`} {
-		if n := noteEvaluate[int](t, ctx, `document.querySelectorAll(`+"`"+sel+"`"+`).length`); n != 0 {
+		if n := eval[int](t, ctx, `document.querySelectorAll(`+"`"+sel+"`"+`).length`); n != 0 {
 			t.Errorf("%s: %d elements match %s", where, n, sel)
 		}
 	}
@@ -267,10 +250,7 @@ func TestNoteHostileContent(t *testing.T) {
 	a, b := startNode(t), startNode(t)
 	bg := context.Background()
 	community := noteCommunity(t, a, "Open club")
-	code, err := a.Invite(bg, community, api.InviteRequest{})
-	must(t, err)
-	_, err = b.Join(bg, code.Code)
-	must(t, err)
+	addMember(t, a, b, community)
 	root, err := b.NewNote(bg, community, api.NoteRequest{Title: noteHostileTitle, Body: noteHostileBody,
 		Tags: []string{`<script>alert(1)</script>`, `"><img src=x onerror=alert(2)>`}})
 	must(t, err)
@@ -293,7 +273,7 @@ func TestNoteHostileContent(t *testing.T) {
 	arrived(2)
 
 	login(t, ctx, a)
-	base := noteUIBase(a)
+	base := uiBase(a)
 	do(t, ctx, "notes list", chromedp.Navigate(base+"/c/"+community.String()+"/notes"), chromedp.WaitVisible(`#notes`))
 	noteCheckHarmless(t, ctx, "notes list")
 	if got := text(t, ctx, `#notes`); !strings.Contains(got, noteHostileTitle) {
@@ -316,7 +296,7 @@ func TestNoteHostileContent(t *testing.T) {
 	if got, err := retry(ctx, chromedp.Value(`#edit textarea`)); err != nil || got != d.Heads[0].Body {
 		t.Errorf("the edit form does not hold the text as written: %q %v", got, err)
 	}
-	if n := noteEvaluate[int](t, ctx, `document.querySelectorAll("textarea, main script").length`); n != 1 {
+	if n := eval[int](t, ctx, `document.querySelectorAll("textarea, main script").length`); n != 1 {
 		t.Errorf("the text broke out of its textarea: %d textareas and scripts", n)
 	}
 	if got, err := retry(ctx, chromedp.Value(`#edit input[name=title]`)); err != nil || got != noteHostileTitle {
@@ -350,41 +330,8 @@ func TestNotePages(t *testing.T) {
 	a := startNode(t)
 	bg := context.Background()
 	community := noteCommunity(t, a, "Plain HTTP")
-	base := noteUIBase(a)
-	jar, err := cookiejar.New(nil)
-	must(t, err)
-	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Get(a.UILoginURL())
-	must(t, err)
-	resp.Body.Close()
-
-	get := func(path string) (int, string) {
-		t.Helper()
-		resp, err := client.Get(base + path)
-		must(t, err)
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		must(t, err)
-		return resp.StatusCode, string(body)
-	}
-	post := func(path, origin string, form url.Values) (int, string) {
-		t.Helper()
-		req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(form.Encode()))
-		must(t, err)
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if origin != "" {
-			req.Header.Set("Origin", origin)
-		}
-		resp, err := client.Do(req)
-		must(t, err)
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		must(t, err)
-		if resp.StatusCode == http.StatusSeeOther {
-			return resp.StatusCode, resp.Header.Get("Location")
-		}
-		return resp.StatusCode, string(body)
-	}
+	s := newSession(t, a)
+	base := s.base
 	noteID := func(location string) protocol.ID {
 		t.Helper()
 		id, err := protocol.ParseID(strings.TrimPrefix(location, "/n/"))
@@ -397,18 +344,18 @@ func TestNotePages(t *testing.T) {
 	// Forms from elsewhere are refused; the UI's own are accepted, with the
 	// browser's CRLF line ends stored as LF.
 	form := url.Values{"title": {"Soldering"}, "body": {"Tin the tip.\r\nClean it often."}, "tags": {"Tools, heat , "}}
-	if code, _ := post("/c/"+community.String()+"/notes", "", form); code != http.StatusForbidden {
+	if code, _, _ := s.post("/c/"+community.String()+"/notes", "", form); code != http.StatusForbidden {
 		t.Errorf("form without Origin: %d", code)
 	}
-	if code, _ := post("/c/"+community.String()+"/notes", "http://evil.example", form); code != http.StatusForbidden {
+	if code, _, _ := s.post("/c/"+community.String()+"/notes", "http://evil.example", form); code != http.StatusForbidden {
 		t.Errorf("form from another origin: %d", code)
 	}
 	if notes, err := a.Notes(bg, community, "", 10); err != nil || len(notes.Items) != 0 {
 		t.Fatalf("a refused form wrote a note: %v %v", notes, err)
 	}
-	code, loc := post("/c/"+community.String()+"/notes", base, form)
+	code, loc, body := s.post("/c/"+community.String()+"/notes", base, form)
 	if code != http.StatusSeeOther {
-		t.Fatalf("new note: %d %s", code, loc)
+		t.Fatalf("new note: %d %s", code, body)
 	}
 	first := noteID(loc)
 	d, err := a.Note(bg, first)
@@ -418,36 +365,36 @@ func TestNotePages(t *testing.T) {
 	}
 	// A reaction from the note page counts for the note and returns there;
 	// a "back" off this site is not followed.
-	if code, loc := post("/r/"+first.String()+"/react", base, url.Values{"reaction": {"helpful"}, "back": {"/n/" + first.String()}}); code != http.StatusSeeOther || loc != "/n/"+first.String() {
-		t.Errorf("reaction: %d %s", code, loc)
+	if code, loc, body := s.post("/r/"+first.String()+"/react", base, url.Values{"reaction": {"helpful"}, "back": {"/n/" + first.String()}}); code != http.StatusSeeOther || loc != "/n/"+first.String() {
+		t.Errorf("reaction: %d %s %s", code, loc, body)
 	}
-	if code, loc := post("/r/"+first.String()+"/react", base, url.Values{"reaction": {"applied"}, "back": {"//evil.example/x"}}); code != http.StatusSeeOther || loc != "/" {
-		t.Errorf("reaction with a foreign back: %d %s", code, loc)
+	if code, loc, body := s.post("/r/"+first.String()+"/react", base, url.Values{"reaction": {"applied"}, "back": {"//evil.example/x"}}); code != http.StatusSeeOther || loc != "/" {
+		t.Errorf("reaction with a foreign back: %d %s %s", code, loc, body)
 	}
-	if code, _ := post("/r/"+first.String()+"/react", base, url.Values{"reaction": {"<script>"}}); code != http.StatusBadRequest {
+	if code, _, _ := s.post("/r/"+first.String()+"/react", base, url.Values{"reaction": {"<script>"}}); code != http.StatusBadRequest {
 		t.Errorf("unknown reaction: %d", code)
 	}
 	if d, err := a.Note(bg, first); err != nil || d.Reactions.Helpful != 1 || d.Reactions.Applied != 1 {
 		t.Errorf("note reactions: %+v %v", d.Reactions, err)
 	}
-	if code, body := post("/c/"+community.String()+"/notes", base, url.Values{"title": {"  "}}); code != http.StatusBadRequest || !strings.Contains(body, "needs a title") {
+	if code, _, body := s.post("/c/"+community.String()+"/notes", base, url.Values{"title": {"  "}}); code != http.StatusBadRequest || !strings.Contains(body, "needs a title") {
 		t.Errorf("note without a title: %d %s", code, body)
 	}
 
 	// An edit that empties the text is refused rather than silently kept.
-	if code, body := post("/n/"+first.String()+"/revisions", base, url.Values{"title": {"Soldering"}, "body": {""}}); code != http.StatusBadRequest || !strings.Contains(body, "needs a title and a text") {
+	if code, _, body := s.post("/n/"+first.String()+"/revisions", base, url.Values{"title": {"Soldering"}, "body": {""}}); code != http.StatusBadRequest || !strings.Contains(body, "needs a title and a text") {
 		t.Errorf("empty revision: %d %s", code, body)
 	}
-	if code, _ := post("/n/"+first.String()+"/revisions", base, url.Values{"title": {"x"}, "body": {"y"}, "parent": {"nope"}}); code != http.StatusBadRequest {
+	if code, _, _ := s.post("/n/"+first.String()+"/revisions", base, url.Values{"title": {"x"}, "body": {"y"}, "parent": {"nope"}}); code != http.StatusBadRequest {
 		t.Errorf("bad parent: %d", code)
 	}
-	if code, body := post("/n/"+first.String()+"/revisions", base, url.Values{"revert": {protocol.ID{7}.String()}}); code != http.StatusBadRequest || !strings.Contains(body, "not a live revision") {
+	if code, _, body := s.post("/n/"+first.String()+"/revisions", base, url.Values{"revert": {protocol.ID{7}.String()}}); code != http.StatusBadRequest || !strings.Contains(body, "not a live revision") {
 		t.Errorf("revert to an unknown revision: %d %s", code, body)
 	}
 	// Tags emptied in the edit form are removed.
-	if code, loc := post("/n/"+first.String()+"/revisions", base, url.Values{"title": {"Soldering"}, "body": {"Tin the tip."}, "tags": {""},
+	if code, loc, body := s.post("/n/"+first.String()+"/revisions", base, url.Values{"title": {"Soldering"}, "body": {"Tin the tip."}, "tags": {""},
 		"parent": {first.String()}}); code != http.StatusSeeOther || loc != "/n/"+first.String() {
-		t.Errorf("revision: %d %s", code, loc)
+		t.Errorf("revision: %d %s %s", code, loc, body)
 	}
 	d, err = a.Note(bg, first)
 	must(t, err)
@@ -475,23 +422,23 @@ func TestNotePages(t *testing.T) {
 		{"/n/" + first.String() + "/diff?a=zz", http.StatusBadRequest, "revision a"},
 		{"/n/" + first.String() + "/diff?b=" + unknown, http.StatusNotFound, "not a revision of this note"},
 	} {
-		code, body := get(c.path)
+		code, _, body := s.get(c.path)
 		if code != c.code || !strings.Contains(body, c.say) || !strings.Contains(body, `class="error"`) {
 			t.Errorf("GET %s: %d, want %d with %q: %s", c.path, code, c.code, c.say, body)
 		}
 	}
-	if code, _ := post("/t/"+unknown+"/note", base, nil); code != http.StatusNotFound {
+	if code, _, _ := s.post("/t/"+unknown+"/note", base, nil); code != http.StatusNotFound {
 		t.Errorf("promote an unknown thread: %d", code)
 	}
 
 	// GET pages change nothing; a note is found by any of its revisions.
 	for _, p := range []string{"/n/" + first.String(), "/n/" + d.Heads[0].ID.String(), "/n/" + first.String() + "/edit", "/n/" + first.String() + "/diff",
 		"/n/" + first.String() + "/diff?b=" + first.String(), "/c/" + community.String() + "/notes"} {
-		if code, body := get(p); code != http.StatusOK {
+		if code, _, body := s.get(p); code != http.StatusOK {
 			t.Errorf("GET %s: %d %s", p, code, body)
 		}
 	}
-	if code, body := get("/n/" + first.String() + "/diff?b=" + first.String()); !strings.Contains(body, "every line in it is new") || strings.Contains(body, "<del>") {
+	if code, _, body := s.get("/n/" + first.String() + "/diff?b=" + first.String()); !strings.Contains(body, "every line in it is new") || strings.Contains(body, "<del>") {
 		t.Errorf("diff of the first revision: %d %s", code, body)
 	}
 	if d, err := a.Note(bg, first); err != nil || d.Revisions != 2 {
@@ -499,9 +446,9 @@ func TestNotePages(t *testing.T) {
 	}
 
 	// A thread promoted to a note: its title, text and tags by default.
-	code, loc = post("/t/"+thread.String()+"/note", base, url.Values{})
+	code, loc, body = s.post("/t/"+thread.String()+"/note", base, url.Values{})
 	if code != http.StatusSeeOther {
-		t.Fatalf("promote: %d %s", code, loc)
+		t.Fatalf("promote: %d %s", code, body)
 	}
 	promoted, err := a.Note(bg, noteID(loc))
 	must(t, err)
@@ -509,12 +456,12 @@ func TestNotePages(t *testing.T) {
 		!strings.Contains(promoted.Heads[0].Body, "For lead-free solder.") || !slices.Equal(promoted.Heads[0].Tags, []string{"tools"}) {
 		t.Errorf("promoted note: %+v", promoted)
 	}
-	if _, body := get(loc); !strings.Contains(body, `href="/t/`+thread.String()+`"`) {
+	if _, _, body := s.get(loc); !strings.Contains(body, `href="/t/`+thread.String()+`"`) {
 		t.Errorf("the promoted note does not link to its thread")
 	}
-	code, loc = post("/t/"+thread.String()+"/note", base, url.Values{"title": {"Iron temperature"}, "body": {"About 350 °C."}})
+	code, loc, body = s.post("/t/"+thread.String()+"/note", base, url.Values{"title": {"Iron temperature"}, "body": {"About 350 °C."}})
 	if code != http.StatusSeeOther {
-		t.Fatalf("promote with a title: %d %s", code, loc)
+		t.Fatalf("promote with a title: %d %s", code, body)
 	}
 	if n, err := a.Note(bg, noteID(loc)); err != nil || n.Title != "Iron temperature" || n.Heads[0].Body != "About 350 °C." {
 		t.Errorf("promoted with a title: %+v %v", n, err)
@@ -532,7 +479,7 @@ func TestNotePages(t *testing.T) {
 	path, pages := "/c/"+community.String()+"/notes", 0
 	for path != "" && pages < 10 {
 		pages++
-		code, body := get(path)
+		code, _, body := s.get(path)
 		if code != http.StatusOK {
 			t.Fatalf("GET %s: %d %s", path, code, body)
 		}

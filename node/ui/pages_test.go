@@ -69,17 +69,14 @@ func TestEveryPage(t *testing.T) {
 		for _, page := range pages {
 			do(t, ctx, "open "+page, chromedp.Navigate(a.APIURL()+page), chromedp.WaitVisible(`main h1`))
 			loaded(ctx)
-			unlabelled, err := retry(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+			unlabelled := eval[[]string](t, ctx, `[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
 				.filter(e => e.labels.length === 0 && !e.getAttribute("aria-label") && !e.getAttribute("aria-labelledby"))
-				.map(e => e.outerHTML.slice(0, 120))`))
-			must(t, err)
+				.map(e => e.outerHTML.slice(0, 120))`)
 			if len(unlabelled) > 0 {
 				t.Errorf("%s: fields without a label: %q", page, unlabelled)
 			}
 			if width < 500 {
-				wide, err := retry(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - window.innerWidth`))
-				must(t, err)
-				if wide > 1 {
+				if wide := eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); wide > 1 {
 					t.Errorf("%s at %d px: the page is %d px wider than the screen", page, width, wide)
 				}
 			}

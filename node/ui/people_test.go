@@ -3,7 +3,6 @@ package ui_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,44 +22,10 @@ import (
 
 // Helpers of the people and events tests.
 
-// peopleNodes starts two nodes: a founds a community, b joins it.
-func peopleNodes(t *testing.T, name string) (a, b *node.Node, community protocol.ID) {
-	t.Helper()
-	a, b = startNode(t), startNode(t)
-	bg := context.Background()
-	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: name, Domain: "testing people"})
-	must(t, err)
-	code, err := a.Invite(bg, community, api.InviteRequest{})
-	must(t, err)
-	_, err = b.Join(bg, code.Code)
-	must(t, err)
-	return a, b, community
-}
-
-// peopleWait polls cond until it holds, failing the test after 30 seconds.
-func peopleWait(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// peopleKey is n's member key.
-func peopleKey(t *testing.T, n *node.Node) protocol.PublicKey {
-	t.Helper()
-	st, err := n.Status(context.Background())
-	must(t, err)
-	return st.MemberKey
-}
-
 // peopleProfileOn waits until n shows key's profile with name in community.
 func peopleProfileOn(t *testing.T, n *node.Node, community protocol.ID, key protocol.PublicKey, name string) {
 	t.Helper()
-	peopleWait(t, "the profile of "+name, func() bool {
+	eventually(t, "the profile of "+name, func() bool {
 		ms, err := n.Members(context.Background(), community, "", 500)
 		if err != nil {
 			return false
@@ -74,80 +39,6 @@ func peopleProfileOn(t *testing.T, n *node.Node, community protocol.ID, key prot
 	})
 }
 
-// peopleSession is a plain HTTP client of a node's UI holding its session
-// cookie, that does not follow redirects.
-type peopleSession struct {
-	t      *testing.T
-	base   string
-	cookie *http.Cookie
-	client *http.Client
-}
-
-func newPeopleSession(t *testing.T, n *node.Node) *peopleSession {
-	t.Helper()
-	s := &peopleSession{t: t, base: strings.TrimSuffix(n.APIURL(), "/"),
-		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	resp, err := s.client.Get(n.UILoginURL())
-	must(t, err)
-	resp.Body.Close()
-	for _, c := range resp.Cookies() {
-		if c.Value != "" {
-			s.cookie = c
-		}
-	}
-	if s.cookie == nil {
-		t.Fatalf("login: %s, no cookie", resp.Status)
-	}
-	return s
-}
-
-// get answers a GET of path: status, body and Location.
-func (s *peopleSession) get(path string) (int, string) {
-	s.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.base+path, nil)
-	must(s.t, err)
-	return s.send(req)
-}
-
-// post sends a form from the UI's own origin (or from origin, if given).
-func (s *peopleSession) post(path string, form url.Values, origin string) (int, string) {
-	s.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(form.Encode()))
-	must(s.t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if origin == "" {
-		origin = s.base
-	}
-	req.Header.Set("Origin", origin)
-	return s.send(req)
-}
-
-func (s *peopleSession) send(req *http.Request) (int, string) {
-	s.t.Helper()
-	req.AddCookie(s.cookie)
-	resp, err := s.client.Do(req)
-	must(s.t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	must(s.t, err)
-	if loc := resp.Header.Get("Location"); loc != "" {
-		return resp.StatusCode, loc
-	}
-	return resp.StatusCode, string(body)
-}
-
-// peopleEval runs a JavaScript expression in the page.
-func peopleEval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
-}
-
 // TestPeopleProfileAndExperts: a member types their profile on the
 // settings page and is told where it was published; the form shows it
 // again; the directory lists them and the member from another node (whose
@@ -158,19 +49,20 @@ func peopleEval[T any](t *testing.T, ctx context.Context, expr string) T {
 // with the evidence in words, and that member's page lists the answer.
 func TestPeopleProfileAndExperts(t *testing.T) {
 	ctx := browser(t)
-	a, b, community := peopleNodes(t, "Profile club")
+	a, b := startNode(t), startNode(t)
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Profile club", Domain: "testing people"})
 	bg := context.Background()
-	keyA, keyB := peopleKey(t, a), peopleKey(t, b)
+	keyA, keyB := memberKey(t, a), memberKey(t, b)
 
 	// b's profile, and an answer of b's that a accepts.
 	_, err := b.SetProfile(bg, api.ProfileRequest{Name: "Bea Answerer", Org: "Relay Works", Expertise: []string{"dns"}, Bio: "I run resolvers."})
 	must(t, err)
 	post, err := a.Post(bg, community, api.PostRequest{Type: "question", Title: "How do we rotate TLS certificates?", Body: "By hand today.", Tags: []string{"tls"}})
 	must(t, err)
-	peopleWait(t, "a's question on b", func() bool { _, err := b.Thread(bg, post); return err == nil })
+	eventually(t, "a's question on b", func() bool { _, err := b.Thread(bg, post); return err == nil })
 	reply, err := b.Reply(bg, post, api.ReplyRequest{Body: "Automate it with short-lived certificates."})
 	must(t, err)
-	peopleWait(t, "b's answer on a", func() bool {
+	eventually(t, "b's answer on a", func() bool {
 		td, err := a.Thread(bg, post)
 		return err == nil && len(td.Replies) == 1
 	})
@@ -178,7 +70,7 @@ func TestPeopleProfileAndExperts(t *testing.T) {
 	must(t, err)
 	peopleProfileOn(t, a, community, keyB, "Bea Answerer")
 
-	base := strings.TrimSuffix(a.APIURL(), "/")
+	base := uiBase(a)
 	people := base + "/c/" + community.String() + "/people"
 	login(t, ctx, a)
 
@@ -215,7 +107,7 @@ func TestPeopleProfileAndExperts(t *testing.T) {
 			t.Errorf("directory lacks %q: %q", want, list)
 		}
 	}
-	if n := peopleEval[int](t, ctx, `document.querySelectorAll('#people a.tag[href$="/people?topic=tls"]').length`); n != 1 {
+	if n := eval[int](t, ctx, `document.querySelectorAll('#people a.tag[href$="/people?topic=tls"]').length`); n != 1 {
 		t.Errorf("%d expertise links to ?topic=tls, want 1", n)
 	}
 	screenshot(t, ctx, "people")
@@ -254,10 +146,10 @@ func TestPeopleProfileAndExperts(t *testing.T) {
 	if got := text(t, ctx, `#person-answers`); !strings.Contains(got, "How do we rotate TLS certificates?") {
 		t.Errorf("Bea's accepted answers: %q", got)
 	}
-	if href := peopleEval[string](t, ctx, `document.querySelector("#person-answers a").getAttribute("href")`); href != "/t/"+post.String()+"#r-"+reply.String() {
+	if href := eval[string](t, ctx, `document.querySelector("#person-answers a").getAttribute("href")`); href != "/t/"+post.String()+"#r-"+reply.String() {
 		t.Errorf("answer link %q", href)
 	}
-	if n := peopleEval[int](t, ctx, `document.querySelectorAll("#person-threads").length`); n != 0 {
+	if n := eval[int](t, ctx, `document.querySelectorAll("#person-threads").length`); n != 0 {
 		t.Errorf("Bea started no thread, yet a list of %d is shown", n)
 	}
 }
@@ -270,7 +162,7 @@ func TestPeopleBadInput(t *testing.T) {
 	bg := context.Background()
 	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Strict"})
 	must(t, err)
-	s := newPeopleSession(t, a)
+	s := newSession(t, a)
 	c := "/c/" + community.String()
 	unknown := strings.Repeat("ab", 32)
 	for _, tc := range []struct {
@@ -286,24 +178,24 @@ func TestPeopleBadInput(t *testing.T) {
 		{c + "/people?cursor=bogus", http.StatusBadRequest, "cursor"},
 		{c + "/people?topic=%21%21%21", http.StatusOK, "is not a topic"},
 		{c + "/people?topic=nobody-knows", http.StatusOK, "Nobody has shown knowing about nobody-knows"},
-		{c + "/people/" + peopleKey(t, a).String() + "?threads=bogus", http.StatusBadRequest, "cursor"},
+		{c + "/people/" + memberKey(t, a).String() + "?threads=bogus", http.StatusBadRequest, "cursor"},
 	} {
-		code, body := s.get(tc.path)
+		code, _, body := s.get(tc.path)
 		if code != tc.code || !strings.Contains(body, tc.want) {
 			t.Errorf("GET %s: %d, want %d with %q: %.300s", tc.path, code, tc.code, tc.want, body)
 		}
 	}
-	if code, body := s.post("/settings/profile", url.Values{"name": {"Forged"}}, "http://evil.example"); code != http.StatusForbidden {
+	if code, _, body := s.post("/settings/profile", "http://evil.example", url.Values{"name": {"Forged"}}); code != http.StatusForbidden {
 		t.Errorf("profile from another origin: %d %.200s", code, body)
 	}
-	if code, body := s.post("/settings/profile", url.Values{"name": {strings.Repeat("n", 101)}}, ""); code != http.StatusBadRequest || !strings.Contains(body, "limit") {
+	if code, _, body := s.post("/settings/profile", s.base, url.Values{"name": {strings.Repeat("n", 101)}}); code != http.StatusBadRequest || !strings.Contains(body, "limit") {
 		t.Errorf("a name too long: %d %.300s", code, body)
 	}
-	loner := startNode(t)
-	if code, body := newPeopleSession(t, loner).post("/settings/profile", url.Values{"name": {"Alone"}}, ""); code != http.StatusBadRequest || !strings.Contains(body, "member of no community") {
+	loner := newSession(t, startNode(t))
+	if code, _, body := loner.post("/settings/profile", loner.base, url.Values{"name": {"Alone"}}); code != http.StatusBadRequest || !strings.Contains(body, "member of no community") {
 		t.Errorf("profile of a member of no community: %d %.300s", code, body)
 	}
-	code, body := newPeopleSession(t, loner).get("/settings")
+	code, _, body := loner.get("/settings")
 	if code != http.StatusOK || !strings.Contains(body, "You have not published one yet") {
 		t.Errorf("settings with no profile: %d %.300s", code, body)
 	}
@@ -337,7 +229,7 @@ func TestThreadsByPersonAPI(t *testing.T) {
 	must(t, err)
 	_, err = a.Accept(bg, r)
 	must(t, err)
-	key := peopleKey(t, a).String()
+	key := memberKey(t, a).String()
 	other := strings.Repeat("cd", 32)
 	list := func(query string) (int, []string) {
 		t.Helper()
@@ -365,9 +257,9 @@ func TestThreadsByPersonAPI(t *testing.T) {
 		q    api.ThreadQuery
 		want string
 	}{
-		{api.ThreadQuery{Limit: 10, Author: peopleKey(t, a)}, "Just talk|Answered by myself"},
-		{api.ThreadQuery{Limit: 10, AnsweredBy: peopleKey(t, a)}, "Answered by myself"},
-		{api.ThreadQuery{Limit: 10, AnsweredBy: peopleKey(t, a), Type: "discussion"}, ""},
+		{api.ThreadQuery{Limit: 10, Author: memberKey(t, a)}, "Just talk|Answered by myself"},
+		{api.ThreadQuery{Limit: 10, AnsweredBy: memberKey(t, a)}, "Answered by myself"},
+		{api.ThreadQuery{Limit: 10, AnsweredBy: memberKey(t, a), Type: "discussion"}, ""},
 	} {
 		ts, err := cl.Threads(bg, community, tc.q)
 		must(t, err)

@@ -37,10 +37,7 @@ func TestBrowse(t *testing.T) {
 	must(t, err)
 	community, err := protocol.ParseID(location[strings.LastIndex(location, "/")+1:])
 	must(t, err)
-	code, err := a.Invite(bg, community, api.InviteRequest{})
-	must(t, err)
-	_, err = b.Join(bg, code.Code)
-	must(t, err)
+	addMember(t, a, b, community)
 
 	do(t, ctx, "ask a question",
 		chromedp.SendKeys(`#post-title`, "How do we test pages?"),
@@ -126,11 +123,9 @@ func assertInert(t *testing.T, ctx context.Context) {
 	t.Helper()
 	title, err := chromedp.Run(ctx, chromedp.Title())
 	must(t, err)
-	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.pwned === true`))
-	must(t, err)
-	active, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(
-		"main script, main [onerror], main [onload], main [onclick], main a[href^='javascript'], main iframe, main object, main embed, main style, main [style], main form[action^='http']").length`))
-	must(t, err)
+	pwned := eval[bool](t, ctx, `window.pwned === true`)
+	active := eval[int](t, ctx, `document.querySelectorAll(
+		"main script, main [onerror], main [onload], main [onclick], main a[href^='javascript'], main iframe, main object, main embed, main style, main [style], main form[action^='http']").length`)
 	if title == "pwned" || pwned || active != 0 {
 		t.Errorf("hostile content was live: title %q, window.pwned %v, %d active elements", title, pwned, active)
 	}
@@ -161,39 +156,24 @@ func TestRefusals(t *testing.T) {
 	if r := get("/login?code=wrong", nil); r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("login with a wrong code: %s", r.Status)
 	}
-	login := get(strings.TrimPrefix(a.UILoginURL(), base), nil)
-	if login.StatusCode != http.StatusSeeOther || len(login.Cookies()) != 1 || !login.Cookies()[0].HttpOnly {
+	s := newSession(t, a)
+	if login := s.login; login.StatusCode != http.StatusSeeOther || len(login.Cookies()) != 1 || !login.Cookies()[0].HttpOnly {
 		t.Fatalf("login: %s %v", login.Status, login.Cookies())
 	}
-	cookie := login.Cookies()[0]
-	withCookie := func(req *http.Request) { req.AddCookie(cookie) }
-	if r := get("/", withCookie); r.StatusCode != http.StatusOK {
-		t.Errorf("home with the session: %s", r.Status)
+	if code, _, _ := s.get("/"); code != http.StatusOK {
+		t.Errorf("home with the session: %d", code)
 	}
-	if r := get("/", func(req *http.Request) { withCookie(req); req.Host = "evil.example" }); r.StatusCode != http.StatusForbidden {
+	if r := get("/", func(req *http.Request) { req.AddCookie(s.cookie); req.Host = "evil.example" }); r.StatusCode != http.StatusForbidden {
 		t.Errorf("foreign Host: %s", r.Status)
 	}
-	post := func(origin string) int {
-		req, _ := http.NewRequest(http.MethodPost, base+"/communities", strings.NewReader(url.Values{"name": {"Forged"}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if origin != "" {
-			req.Header.Set("Origin", origin)
-		}
-		req.AddCookie(cookie)
-		resp, err := noRedirect.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
-	if code := post("http://evil.example"); code != http.StatusForbidden {
+	form := url.Values{"name": {"Forged"}}
+	if code, _, _ := s.post("/communities", "http://evil.example", form); code != http.StatusForbidden {
 		t.Errorf("form from another origin: %d", code)
 	}
-	if code := post(""); code != http.StatusForbidden {
+	if code, _, _ := s.post("/communities", "", form); code != http.StatusForbidden {
 		t.Errorf("form without an Origin: %d", code)
 	}
-	if code := post(base); code != http.StatusSeeOther {
+	if code, _, _ := s.post("/communities", base, form); code != http.StatusSeeOther {
 		t.Errorf("form from the UI itself: %d", code)
 	}
 }
@@ -253,12 +233,7 @@ func TestLiveHomeAndNetwork(t *testing.T) {
 	ctx := browser(t)
 	a, b := startNode(t), startNode(t)
 	bg := context.Background()
-	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Live everywhere"})
-	must(t, err)
-	code, err := a.Invite(bg, community, api.InviteRequest{})
-	must(t, err)
-	_, err = b.Join(bg, code.Code)
-	must(t, err)
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Live everywhere"})
 	login(t, ctx, a)
 	// Opening the community marks it seen: nothing is new after that.
 	do(t, ctx, "open the community", chromedp.Click(`#communities a`), chromedp.WaitVisible(`form.compose`))
@@ -266,7 +241,7 @@ func TestLiveHomeAndNetwork(t *testing.T) {
 	if got := text(t, ctx, `#communities tbody`); strings.Contains(got, "new") {
 		t.Fatalf("home shows news before any: %q", got)
 	}
-	_, err = b.Post(bg, community, api.PostRequest{Title: "Fresh", Body: "from b"})
+	_, err := b.Post(bg, community, api.PostRequest{Title: "Fresh", Body: "from b"})
 	must(t, err)
 	waitText(t, ctx, `#communities tbody`, "1 new")
 
