@@ -28,10 +28,16 @@ import (
 // it is.
 
 // indexBatch bounds the records taken at once, and indexEvery how often
-// the indexer looks for work when nothing wakes it.
+// the indexer looks for work when nothing wakes it. While records are
+// being ingested (a sync, a burst of gossip) it waits for a pause of
+// indexQuiet, but never longer than indexMaxLag: its reads would make the
+// store refresh views in the middle of the burst, and an object touched by
+// many records of the burst is indexed once rather than once per batch.
 const (
-	indexBatch = 2000
-	indexEvery = 250 * time.Millisecond
+	indexBatch  = 20_000
+	indexEvery  = 250 * time.Millisecond
+	indexQuiet  = 200 * time.Millisecond
+	indexMaxLag = 10 * time.Second
 )
 
 // SearchDir is where the search index lives in a home directory.
@@ -121,10 +127,30 @@ func (x *indexer) run(ctx context.Context) {
 		case <-x.wake:
 		case <-tick.C:
 		}
+		x.waitQuiet(ctx)
 		for x.step(ctx) {
 			if ctx.Err() != nil {
 				break
 			}
+		}
+	}
+}
+
+// waitQuiet returns once the store has ingested nothing for indexQuiet,
+// or after indexMaxLag, or when ctx ends.
+func (x *indexer) waitQuiet(ctx context.Context) {
+	deadline := time.Now().Add(indexMaxLag)
+	quietSince := time.Now()
+	for time.Now().Before(deadline) {
+		if x.store.Ingesting() {
+			quietSince = time.Now()
+		} else if time.Since(quietSince) >= indexQuiet {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(indexQuiet / 4):
 		}
 	}
 }

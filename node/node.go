@@ -41,6 +41,7 @@ type Config struct {
 	API       string   // the API's address; must be loopback
 	Bootstrap []string // peers to connect to at start
 	Anchor    bool     // a public, always-on node: relays for members behind NAT (or from the config file)
+	NoSearch  bool     // keep no search index (a node nobody searches on, such as an anchor)
 	Logger    *slog.Logger
 	// OnRecord, if set, is called when a record from the network was
 	// stored by live gossip (for the UI's live updates and for measuring
@@ -125,10 +126,12 @@ func (n *Node) start(ctx context.Context) error {
 	if n.store, err = store.Open(filepath.Join(n.cfg.Home.Dir, home.StoreDir), store.Options{Logger: n.log}); err != nil {
 		return err
 	}
-	if n.index, err = openIndexer(n.cfg.Home, n.store, n.log.With("component", "search")); err != nil {
-		return err
+	if !n.cfg.NoSearch {
+		if n.index, err = openIndexer(n.cfg.Home, n.store, n.log.With("component", "search")); err != nil {
+			return err
+		}
+		n.tasks.Go(func() { n.index.run(n.ctx) })
 	}
-	n.tasks.Go(func() { n.index.run(n.ctx) })
 	key, err := n.id.NodeKey()
 	if err != nil {
 		return err

@@ -14,6 +14,9 @@ import (
 // Search implements api.Backend: full-text search over the communities
 // this node holds.
 func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchResults, error) {
+	if n.index == nil {
+		return api.SearchResults{}, errSearchOff
+	}
 	q := search.Query{Text: req.Query, Kind: req.Kind, Tag: protocol.NormalizeTag(req.Tag), Answered: req.Answered,
 		Limit: req.Limit, Offset: req.Offset}
 	if req.Tag != "" && q.Tag == "" {
@@ -97,4 +100,11 @@ func parseWhen(name, s string) (time.Time, error) {
 }
 
 // Reindex implements api.Backend.
-func (n *Node) Reindex(context.Context) error { return n.index.reindex() }
+func (n *Node) Reindex(context.Context) error {
+	if n.index == nil {
+		return errSearchOff
+	}
+	return n.index.reindex()
+}
+
+var errSearchOff = fmt.Errorf("%w: this node keeps no search index (it was started with search off)", api.ErrNotFound)

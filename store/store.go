@@ -294,6 +294,10 @@ func (s *Store) flusher() {
 	}
 }
 
+// Ingesting reports whether an ingest is running or waiting: work that
+// can wait (search indexing) waits for a pause, as view refreshes do.
+func (s *Store) Ingesting() bool { return s.ingesting.Load() > 0 }
+
 // scrubInterval is the least time between two scrubs: each rewrites the
 // database's files, so a flurry of deletions is scrubbed together.
 const scrubInterval = time.Minute

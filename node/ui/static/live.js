@@ -33,6 +33,15 @@
   }
   function connect() {
     source = new EventSource("/ui/feed");
+    // Records stored between the page's rendering and the stream's
+    // opening (or while it reconnected) sent no event to this page: look
+    // once, on every opening.
+    source.addEventListener("open", function () {
+      if (!pending) {
+        pending = true;
+        setTimeout(refresh, 50);
+      }
+    });
     source.addEventListener("record", function (e) {
       // An empty data-community: a page about every community (home, the
       // network page), refreshed at most once a second while records
