@@ -33,11 +33,13 @@ import (
 // indexQuiet, but never longer than indexMaxLag: its reads would make the
 // store refresh views in the middle of the burst, and an object touched by
 // many records of the burst is indexed once rather than once per batch.
+// It writes to the index indexApply documents at a time.
 const (
-	indexBatch  = 20_000
+	indexBatch  = 100_000
+	indexApply  = 2000 // documents written to the index at once
 	indexEvery  = 250 * time.Millisecond
-	indexQuiet  = 200 * time.Millisecond
-	indexMaxLag = 10 * time.Second
+	indexQuiet  = 300 * time.Millisecond
+	indexMaxLag = time.Minute
 )
 
 // SearchDir is where the search index lives in a home directory.
@@ -211,7 +213,10 @@ func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protoc
 		community protocol.ID
 		obj       protocol.Object
 	}
-	objects := make(map[object]bool)
+	// Each object once, however many of the records touched it; and
+	// whether any of them may have taken documents away from it (only a
+	// deletion or a hide can, or an object that is gone altogether).
+	shrinks := make(map[object]bool)
 	communities := make(map[protocol.ID]bool)
 	for id, c := range batch {
 		communities[c] = true
@@ -223,17 +228,38 @@ func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protoc
 			return err
 		}
 		if e.Meta.Object.Type != protocol.ObjectNone {
-			objects[object{c, e.Meta.Object}] = true
+			o := object{c, e.Meta.Object}
+			k := e.Record.Header.Kind
+			shrinks[o] = shrinks[o] || k == protocol.KindTombstone || k == protocol.KindHide
 		}
 	}
 	docs := make(map[string]*search.Doc)
 	var gone []string
-	for o := range objects {
-		g, err := x.objectUpdate(ctx, o.community, o.obj, docs)
+	for o, shrink := range shrinks {
+		key, fresh, err := objectDocs(ctx, x.store, o.community, o.obj)
 		if err != nil {
 			return err
 		}
-		gone = append(gone, g...)
+		if key != "" && (shrink || len(fresh) == 0) {
+			had, err := x.index().IDs(ctx, "thread", key)
+			if err != nil {
+				return err
+			}
+			for _, id := range had {
+				if _, ok := fresh[id]; !ok {
+					gone = append(gone, id)
+				}
+			}
+		}
+		for id, d := range fresh {
+			docs[id] = d
+		}
+		if len(docs) >= indexApply {
+			if err := x.index().Apply(ctx, docs, nil, nil); err != nil {
+				return err
+			}
+			clear(docs)
+		}
 	}
 	meta := make(map[string][]byte)
 	x.mu.Lock()
@@ -246,29 +272,6 @@ func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protoc
 	return x.index().Apply(ctx, docs, gone, meta)
 }
 
-// objectUpdate adds an object's documents to docs and returns the ids of
-// those it had and no longer has.
-func (x *indexer) objectUpdate(ctx context.Context, c protocol.ID, obj protocol.Object, docs map[string]*search.Doc) ([]string, error) {
-	key, fresh, err := objectDocs(ctx, x.store, c, obj)
-	if err != nil || key == "" {
-		return nil, err
-	}
-	had, err := x.index().IDs(ctx, "thread", key)
-	if err != nil {
-		return nil, err
-	}
-	var gone []string
-	for _, id := range had {
-		if _, ok := fresh[id]; !ok {
-			gone = append(gone, id)
-		}
-	}
-	for id, d := range fresh {
-		docs[id] = d
-	}
-	return gone, nil
-}
-
 // indexCommunity indexes every object of a community and removes the
 // documents of objects it no longer has.
 func (x *indexer) indexCommunity(ctx context.Context, c protocol.ID) error {
@@ -277,7 +280,7 @@ func (x *indexer) indexCommunity(ctx context.Context, c protocol.ID) error {
 	keep := make(map[string]bool)
 	docs := make(map[string]*search.Doc)
 	flush := func(force bool) error {
-		if len(docs) < indexBatch && !force {
+		if len(docs) < indexApply && !force {
 			return nil
 		}
 		for id := range docs {
