@@ -29,7 +29,7 @@ import (
 
 // indexBatch bounds the records taken at once, and indexEvery how often
 // the indexer looks for work when nothing wakes it. While records are
-// being ingested (a sync, a burst of gossip) it waits for a pause of
+// being synced or ingested (a burst of gossip) it waits for a pause of
 // indexQuiet, but never longer than indexMaxLag: its reads would make the
 // store refresh views in the middle of the burst, and an object touched by
 // many records of the burst is indexed once rather than once per batch.
@@ -49,17 +49,21 @@ type indexer struct {
 	store *store.Store
 	log   *slog.Logger
 	dir   string
+	// busy reports that the node is ingesting or syncing: the indexer
+	// waits for a pause.
+	busy func() bool
 
 	mu      sync.Mutex
 	idx     *search.Index
 	pending map[protocol.ID]protocol.ID // stored record → its community
+	working int                         // records taken from pending, being indexed
 	whole   map[protocol.ID]bool        // communities to index whole
 	wake    chan struct{}
 	lastErr error
 }
 
-func openIndexer(h home.Home, s *store.Store, log *slog.Logger) (*indexer, error) {
-	x := &indexer{store: s, log: log, dir: filepath.Join(h.Dir, SearchDir),
+func openIndexer(h home.Home, s *store.Store, busy func() bool, log *slog.Logger) (*indexer, error) {
+	x := &indexer{store: s, log: log, dir: filepath.Join(h.Dir, SearchDir), busy: busy,
 		pending: make(map[protocol.ID]protocol.ID), whole: make(map[protocol.ID]bool), wake: make(chan struct{}, 1)}
 	idx, err := search.Open(x.dir)
 	if errors.Is(err, search.ErrCorrupt) {
@@ -110,7 +114,7 @@ func (x *indexer) stored(r *protocol.Record) {
 func (x *indexer) lag() (records int, communities int, lastErr error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return len(x.pending), len(x.whole), x.lastErr
+	return len(x.pending) + x.working, len(x.whole), x.lastErr
 }
 
 // run indexes until ctx ends, then indexes what is pending for up to a
@@ -138,13 +142,13 @@ func (x *indexer) run(ctx context.Context) {
 	}
 }
 
-// waitQuiet returns once the store has ingested nothing for indexQuiet,
+// waitQuiet returns once the node has not been busy for indexQuiet,
 // or after indexMaxLag, or when ctx ends.
 func (x *indexer) waitQuiet(ctx context.Context) {
 	deadline := time.Now().Add(indexMaxLag)
 	quietSince := time.Now()
 	for time.Now().Before(deadline) {
-		if x.store.Ingesting() {
+		if x.busy() {
 			quietSince = time.Now()
 		} else if time.Since(quietSince) >= indexQuiet {
 			return
@@ -176,6 +180,7 @@ func (x *indexer) step(ctx context.Context) bool {
 			}
 		}
 	}
+	x.working = len(batch)
 	x.mu.Unlock()
 	var err error
 	switch {
@@ -191,6 +196,7 @@ func (x *indexer) step(ctx context.Context) bool {
 		return false
 	}
 	x.mu.Lock()
+	x.working = 0
 	x.lastErr = err
 	if err != nil && len(batch) > 0 && ctx.Err() == nil {
 		for id, c := range batch { // try again later

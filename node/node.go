@@ -127,7 +127,7 @@ func (n *Node) start(ctx context.Context) error {
 		return err
 	}
 	if !n.cfg.NoSearch {
-		if n.index, err = openIndexer(n.cfg.Home, n.store, n.log.With("component", "search")); err != nil {
+		if n.index, err = openIndexer(n.cfg.Home, n.store, n.busy, n.log.With("component", "search")); err != nil {
 			return err
 		}
 		n.tasks.Go(func() { n.index.run(n.ctx) })
@@ -303,6 +303,10 @@ func (n *Node) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// busy reports whether the node is syncing or ingesting: work that can
+// wait (search indexing) waits for a pause.
+func (n *Node) busy() bool { return n.store.Ingesting() || n.syncs.active() }
 
 // storeAdapter gives gossip the one ingest path of the store.
 type storeAdapter struct{ s *store.Store }

@@ -47,6 +47,13 @@ func (s *syncState) begin(p peer.ID) bool {
 	return true
 }
 
+// active reports whether a session of this node's is running.
+func (s *syncState) active() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.peers) > 0
+}
+
 func (s *syncState) end(p peer.ID) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
