@@ -90,9 +90,32 @@ func TestSearchFollowsTheStore(t *testing.T) {
 	must(t, err)
 	searchTitles(t, n, api.SearchRequest{Query: "queue"}, "")
 
+	// The same answers, hit for hit and in order, from a reindexed index
+	// and from one rebuilt at start.
+	queries := []api.SearchRequest{{Query: "router"}, {Query: "router", Kind: "reply"}, {Query: "checklist firmware"},
+		{Query: "routers", Tag: "network"}, {Query: "queue"}, {Query: `"drops packets"`}}
+	answers := func() string {
+		t.Helper()
+		var out []string
+		for _, q := range queries {
+			res, err := n.Search(ctx, q)
+			must(t, err)
+			for _, h := range res.Hits {
+				out = append(out, h.Link+" "+h.Title)
+			}
+			out = append(out, "--")
+		}
+		return strings.Join(out, "\n")
+	}
+	before := answers()
+	if strings.Count(before, "/") < 6 {
+		t.Fatalf("too few answers to compare:\n%s", before)
+	}
 	must(t, n.Reindex(ctx))
 	searchTitles(t, n, api.SearchRequest{Query: "configured", Kind: "post"}, "post: Configuring the VPN router")
-	searchTitles(t, n, api.SearchRequest{Query: "queue"}, "")
+	if after := answers(); after != before {
+		t.Errorf("after a reindex:\n%s\nbefore:\n%s", after, before)
+	}
 
 	// Stopped, its index deleted, started again: rebuilt from the store.
 	must(t, n.Close())
@@ -101,6 +124,9 @@ func TestSearchFollowsTheStore(t *testing.T) {
 	defer n.Close()
 	searchTitles(t, n, api.SearchRequest{Query: "router", Kind: "reply", Answered: "yes"}, "reply: Configuring the VPN router")
 	searchTitles(t, n, api.SearchRequest{Query: "firmware"}, "note: Router checklist")
+	if after := answers(); after != before {
+		t.Errorf("after a rebuild at start:\n%s\nbefore:\n%s", after, before)
+	}
 }
 
 // TestSearchCatchesUpAfterACrash: records stored while the index was not
