@@ -63,7 +63,7 @@ func TestEveryPage(t *testing.T) {
 	pages := []string{"/", c, c + "/about", "/t/" + thread.String(), "/t/" + thread.String() + "/edit",
 		c + "/notes", "/n/" + note.String(), "/n/" + note.String() + "/edit", "/n/" + note.String() + "/diff",
 		c + "/people", c + "/people?topic=looms", c + "/people/" + st.MemberKey.String(), "/settings",
-		c + "/events", c + "/admin", "/network"}
+		c + "/events", c + "/admin", "/network", "/search", "/search?q=looms+why"}
 	for _, width := range []int64{1280, 390} {
 		do(t, ctx, "resize", chromedp.EmulateViewport(width, 800))
 		for _, page := range pages {

@@ -18,13 +18,8 @@ func TestSearchPage(t *testing.T) {
 	ctx := browser(t)
 	a, b := startNode(t), startNode(t)
 	bg := context.Background()
-	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Finders"})
-	must(t, err)
-	code, err := a.Invite(bg, community, api.InviteRequest{})
-	must(t, err)
-	_, err = b.Join(bg, code.Code)
-	must(t, err)
-	_, err = a.Post(bg, community, api.PostRequest{Type: "question", Title: "Configuring the VPN router", Body: "It drops packets after an hour."})
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Finders"})
+	_, err := a.Post(bg, community, api.PostRequest{Type: "question", Title: "Configuring the VPN router", Body: "It drops packets after an hour."})
 	must(t, err)
 	_, err = b.Post(bg, community, api.PostRequest{Title: `<img src=x onerror="window.pwned=true"> router`, Body: `<script>window.pwned=true</script> router <b>bold</b>`})
 	must(t, err)
@@ -56,8 +51,8 @@ func TestSearchPage(t *testing.T) {
 		t.Errorf("results for router: %q", got)
 	}
 	assertInert(t, ctx)
-	if n, err := retry(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#results b, #results img, #results script").length`)); err != nil || n != 0 {
-		t.Errorf("markup from a post became elements: %d %v", n, err)
+	if n := eval[int](t, ctx, `document.querySelectorAll("#results b, #results img, #results script").length`); n != 0 {
+		t.Errorf("markup from a post became elements: %d", n)
 	}
 	do(t, ctx, "a broken search", chromedp.Navigate(a.APIURL()+`/search?q=%22unclosed`), chromedp.WaitVisible(`p.error`))
 	if got := text(t, ctx, `p.error`); !strings.Contains(got, "never closed") {
