@@ -58,6 +58,9 @@ type Backend interface {
 	Search(ctx context.Context, req SearchRequest) (SearchResults, error)
 	// Reindex drops the search index and builds it anew in the background.
 	Reindex(ctx context.Context) error
+	// Export writes a community's archive to w; Import reads one.
+	Export(ctx context.Context, community protocol.ID, w io.Writer) error
+	Import(ctx context.Context, r io.Reader) (ImportResult, error)
 	// Feed streams what the node stores until ctx ends.
 	Feed(ctx context.Context) (<-chan FeedItem, error)
 }
@@ -124,6 +127,8 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"GET /api/communities/{id}/activity", s.activity},
 		{"GET /api/search", s.search},
 		{"POST /api/search/reindex", s.reindex},
+		{"GET /api/communities/{id}/export", s.export},
+		{"POST /api/import", s.importArchive},
 		{"GET /api/feed", s.stream},
 	}
 	for _, r := range routes {
@@ -143,7 +148,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, errors.New("missing or wrong API token: the kith command reads it from the node's home directory"))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if r.URL.Path != "/api/import" { // an archive may be large; its handler bounds it
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	}
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -414,3 +414,16 @@ type ModerationRequest struct {
 type Error struct {
 	Error string `json:"error"`
 }
+
+// ImportResult is POST /api/import's answer: what the archive held, what
+// was new here, and the community's digest now, to compare with the
+// archive's.
+type ImportResult struct {
+	Community       protocol.ID `json:"community"`
+	Announced       uint64      `json:"announced"`        // records the archive's header announced
+	AnnouncedDigest string      `json:"announced_digest"` // the digest the exporter held
+	Records         uint64      `json:"records"`          // records read and valid
+	Added           int         `json:"added"`            // of those, new on this node
+	Held            uint64      `json:"held"`             // accepted records held now
+	Digest          string      `json:"digest"`           // their digest now
+}

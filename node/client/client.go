@@ -68,23 +68,15 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
+	resp, err := c.send(req)
 	if err != nil {
-		return fmt.Errorf("%w for %s (its address file is stale?): %v; start it with `kith daemon --home %s`", ErrNoDaemon, c.dir, err, c.dir)
+		return err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return fmt.Errorf("read answer: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e api.Error
-		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return errors.New(e.Error)
-		}
-		return fmt.Errorf("daemon answered %s", resp.Status)
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -222,4 +214,59 @@ func (c *Client) Search(ctx context.Context, req api.SearchRequest) (res api.Sea
 // Reindex drops the daemon's search index and has it built anew.
 func (c *Client) Reindex(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "/api/search/reindex", nil, nil)
+}
+
+// Export writes a community's archive to w.
+func (c *Client) Export(ctx context.Context, community protocol.ID, w io.Writer) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/communities/"+community.String()+"/export", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.send(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// Import sends an archive to the daemon.
+func (c *Client) Import(ctx context.Context, archive io.Reader) (res api.ImportResult, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/import", archive)
+	if err != nil {
+		return res, err
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := c.send(req)
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return res, fmt.Errorf("decode answer: %w", err)
+	}
+	return res, nil
+}
+
+// send sends a request with the token and turns an error answer into an
+// error; the caller reads and closes a successful answer's body.
+func (c *Client) send(req *http.Request) (*http.Response, error) {
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w for %s (its address file is stale?): %v; start it with `kith daemon --home %s`", ErrNoDaemon, c.dir, err, c.dir)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		var e api.Error
+		if json.Unmarshal(data, &e) == nil && e.Error != "" {
+			return nil, errors.New(e.Error)
+		}
+		return nil, fmt.Errorf("daemon answered %s", resp.Status)
+	}
+	return resp, nil
 }

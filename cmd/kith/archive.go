@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kith-network/kith/node/client"
+	"github.com/kith-network/kith/protocol"
+)
+
+// exportCmd is `kith export ID -o FILE`: a community's records in one
+// file, signatures intact (protocol.ArchiveWriter describes the format).
+func (c *cli) exportCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "export COMMUNITY_ID -o FILE", Short: "Write every record of a community to an archive anyone can verify and import",
+		Args: cobra.ExactArgs(1)}
+	out := cmd.Flags().StringP("output", "o", "", "the archive to write (required)")
+	cmd.MarkFlagRequired("output")
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := parseIDs(args)
+		if err != nil {
+			return err
+		}
+		// Written beside the target and renamed once complete: an
+		// interrupted export leaves no half archive under its name.
+		tmp, err := os.CreateTemp(filepath.Dir(*out), ".kith-export-*")
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		defer os.Remove(tmp.Name())
+		if err := cl.Export(ctx, ids[0], tmp); err != nil {
+			tmp.Close()
+			return err
+		}
+		if err := tmp.Sync(); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		tmp.Close()
+		h, n, err := checkArchive(*out+" (just written)", tmp.Name(), nil)
+		if err != nil {
+			return fmt.Errorf("the daemon's archive does not read back: %w", err)
+		}
+		if err := os.Rename(tmp.Name(), *out); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "%s: %d records of community %s, digest %s\n", *out, n, h.Community, h.Digest)
+		return nil
+	})
+	return cmd
+}
+
+// importCmd is `kith import FILE`: verify an archive here, offline, then
+// have the daemon store its records.
+func (c *cli) importCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "import FILE", Short: "Verify an archive offline and import its records into the running daemon",
+		Args: cobra.ExactArgs(1)}
+	check := cmd.Flags().Bool("check", false, "only verify the archive (no daemon needed)")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		out := cmd.ErrOrStderr()
+		h, n, err := checkArchive(args[0], args[0], func(n, total uint64) {
+			fmt.Fprintf(out, "\rverified %d of %d records", n, total)
+		})
+		fmt.Fprintln(out)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "%s: %d records of community %s, every signature and rule checked; digest announced %s\n",
+			args[0], n, h.Community, h.Digest)
+		if *check {
+			return nil
+		}
+		return c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			res, err := cl.Import(ctx, f)
+			if err != nil {
+				return err
+			}
+			same := "the same as the exporter's"
+			if res.Digest != res.AnnouncedDigest {
+				same = "not the exporter's " + res.AnnouncedDigest + " (this node held other records of it too, or fewer were valid here)"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %d records (%d new); the node holds %d, digest %s: %s\n",
+				res.Records, res.Added, res.Held, res.Digest, same)
+			return nil
+		})(cmd, args)
+	}
+	return cmd
+}
+
+// checkArchive reads an archive and validates every record as a node
+// would, reporting progress; it names the first record that fails.
+func checkArchive(name, path string, progress func(n, total uint64)) (protocol.ArchiveHeader, uint64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return protocol.ArchiveHeader{}, 0, err
+	}
+	defer f.Close()
+	ar, err := protocol.NewArchiveReader(f)
+	if err != nil {
+		return protocol.ArchiveHeader{}, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	now := time.Now()
+	for {
+		b, err := ar.Next()
+		if errors.Is(err, io.EOF) {
+			return ar.Header, ar.Read(), nil
+		}
+		if err != nil {
+			return ar.Header, ar.Read(), fmt.Errorf("%s: %w", name, err)
+		}
+		r, err := protocol.Validate(b, now)
+		if err != nil {
+			return ar.Header, ar.Read(), fmt.Errorf("%s: record %d is refused: %w", name, ar.Read(), err)
+		}
+		if r.Community() != ar.Header.Community && r.ID() != ar.Header.Community {
+			return ar.Header, ar.Read(), fmt.Errorf("%s: record %d (%s) belongs to another community (%s)", name, ar.Read(), r.ID(), r.Community())
+		}
+		if progress != nil && (ar.Read()%5000 == 0 || ar.Read() == ar.Header.Records) {
+			progress(ar.Read(), ar.Header.Records)
+		}
+	}
+}

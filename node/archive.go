@@ -1,0 +1,139 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// exportBatch is how many records Export reads from the store at once,
+// and importBatch how many Import validates and stores at once.
+const (
+	exportBatch = 1000
+	importBatch = 1000
+)
+
+// Export implements api.Backend: every accepted record of a community, in
+// community order, as an archive (protocol.ArchiveWriter) written to w.
+func (n *Node) Export(ctx context.Context, community protocol.ID, w io.Writer) error {
+	if _, err := n.community(community); err != nil {
+		return err
+	}
+	// The set, and its digest, at one moment: records stored meanwhile
+	// are left for the next export.
+	var positions []protocol.Position
+	var acc protocol.Accumulator
+	n.store.RangePositions(community, protocol.Position{}, protocol.MaxPosition, func(p protocol.Position) bool {
+		positions = append(positions, p)
+		acc.Add(p.ID)
+		return true
+	})
+	digest := acc.Fingerprint()
+	aw, err := protocol.NewArchiveWriter(w, protocol.ArchiveHeader{Community: community, Records: uint64(len(positions)),
+		Digest: digest.String(), Exported: time.Now().UnixMilli()})
+	if err != nil {
+		return err
+	}
+	for rest := positions; len(rest) > 0; rest = rest[min(len(rest), exportBatch):] {
+		ids := make([]protocol.ID, 0, exportBatch)
+		for _, p := range rest[:min(len(rest), exportBatch)] {
+			ids = append(ids, p.ID)
+		}
+		recs, err := n.store.Records(ctx, community, ids)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		if len(recs) != len(ids) {
+			return fmt.Errorf("export: %d of %d records could be read", len(recs), len(ids))
+		}
+		for _, r := range recs {
+			if err := aw.Write(r); err != nil {
+				return err
+			}
+		}
+	}
+	return aw.Close()
+}
+
+// Import implements api.Backend: the records of an archive, each
+// validated as if it came from the network, stored through the store's
+// one path; the node then follows the community. An archive with a record
+// that fails is refused at that record, saying which and why; records
+// before it in the same batch are not stored (earlier batches, valid and
+// signed, are).
+func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error) {
+	ar, err := protocol.NewArchiveReader(r)
+	if err != nil {
+		return api.ImportResult{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	c := ar.Header.Community
+	res := api.ImportResult{Community: c, Announced: ar.Header.Records, AnnouncedDigest: ar.Header.Digest}
+	var raw [][]byte
+	flush := func() error {
+		if len(raw) == 0 {
+			return nil
+		}
+		recs, err := validateAll(raw, time.Now())
+		if err != nil {
+			first := ar.Read() - uint64(len(raw)) + 1
+			for i, b := range raw {
+				if _, err := protocol.Validate(b, time.Now()); err != nil {
+					return fmt.Errorf("%w: record %d of the archive is refused: %w", api.ErrBadRequest, first+uint64(i), err)
+				}
+			}
+			return fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+		}
+		for i, rec := range recs {
+			if rec.Community() != c && !(rec.Header.Kind == protocol.KindCommunity && rec.ID() == c) {
+				return fmt.Errorf("%w: record %d of the archive (%s) belongs to community %s, not %s", api.ErrBadRequest,
+					ar.Read()-uint64(len(raw))+uint64(i)+1, rec.ID(), rec.Community(), c)
+			}
+		}
+		outs, err := n.store.Ingest(ctx, recs)
+		n.stored(recs, outs, "import")
+		if err != nil {
+			return err
+		}
+		for _, o := range outs {
+			if o.Added {
+				res.Added++
+			}
+		}
+		res.Records += uint64(len(recs))
+		raw = raw[:0]
+		return nil
+	}
+	for {
+		b, err := ar.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return res, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+		}
+		if raw = append(raw, b); len(raw) == importBatch {
+			if err := flush(); err != nil {
+				return res, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return res, err
+	}
+	if err := n.store.Flush(ctx); err != nil {
+		return res, err
+	}
+	if m := n.store.Membership(c); m != nil && m.Genesis != nil {
+		if err := n.gossip.Join(c); err != nil {
+			return res, err
+		}
+	}
+	d, count := n.store.Fingerprint(c, protocol.Position{}, protocol.MaxPosition)
+	res.Digest, res.Held = d.String(), count
+	return res, nil
+}

@@ -1,0 +1,41 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kith-network/kith/node/api"
+)
+
+// TestImportRefusesTampering: the daemon validates an archive itself
+// (not only the CLI): a record changed on the way is refused by its
+// number, and a valid archive gives the exporter's digest.
+func TestImportRefusesTampering(t *testing.T) {
+	ctx := context.Background()
+	a := startSearchNode(t, t.TempDir())
+	defer a.Close()
+	c, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Archive"})
+	must(t, err)
+	_, err = a.Post(ctx, c, api.PostRequest{Title: "Kept", Body: "whole and signed"})
+	must(t, err)
+	var archive bytes.Buffer
+	must(t, a.Export(ctx, c, &archive))
+
+	b := startSearchNode(t, t.TempDir())
+	defer b.Close()
+	bad := bytes.Replace(archive.Bytes(), []byte("whole and signed"), []byte("whole and forged"), 1)
+	if _, err := b.Import(ctx, bytes.NewReader(bad)); !errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), "of the archive is refused") {
+		t.Errorf("tampered archive: %v", err)
+	}
+	if _, err := b.Import(ctx, bytes.NewReader(archive.Bytes()[:archive.Len()-10])); !errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), "cut short") {
+		t.Errorf("truncated archive: %v", err)
+	}
+	res, err := b.Import(ctx, bytes.NewReader(archive.Bytes()))
+	must(t, err)
+	if res.Records != res.Announced || res.Records < 2 || res.Digest != res.AnnouncedDigest || res.Held != res.Announced {
+		t.Errorf("import: %+v", res)
+	}
+}
