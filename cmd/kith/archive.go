@@ -18,14 +18,26 @@ import (
 // exportCmd is `kith export ID -o FILE`: a community's records in one
 // file, signatures intact (protocol.ArchiveWriter describes the format).
 func (c *cli) exportCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "export COMMUNITY_ID -o FILE", Short: "Write every record of a community to an archive anyone can verify and import",
-		Args: cobra.ExactArgs(1)}
-	out := cmd.Flags().StringP("output", "o", "", "the archive to write (required)")
-	cmd.MarkFlagRequired("output")
+	cmd := &cobra.Command{Use: "export COMMUNITY_ID (-o FILE | --markdown DIR)",
+		Short: "Write a community to an archive anyone can verify and import, or to Markdown files for people",
+		Args:  cobra.ExactArgs(1)}
+	out := cmd.Flags().StringP("output", "o", "", "the archive to write")
+	md := cmd.Flags().String("markdown", "", "write a readable tree instead: README.md, threads/ and notes/ as Markdown with front matter")
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := parseIDs(args)
 		if err != nil {
 			return err
+		}
+		switch {
+		case (*out == "") == (*md == ""):
+			return fmt.Errorf("say where: -o FILE for an archive, or --markdown DIR for Markdown files")
+		case *md != "":
+			threads, notes, err := exportMarkdown(ctx, cl, ids[0], *md)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d threads and %d notes as Markdown\n", *md, threads, notes)
+			return nil
 		}
 		// Written beside the target and renamed once complete: an
 		// interrupted export leaves no half archive under its name.

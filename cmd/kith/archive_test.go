@@ -73,3 +73,58 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestExportMarkdown: a community as Markdown files: a README, each
+// thread with its replies and each note, with front matter; hostile
+// titles make safe file names inside the directory.
+func TestExportMarkdown(t *testing.T) {
+	a := startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Readable", "--charter", "We write things down.")
+	post := a.createdID(t, "post", "new", community, "--question", "--title", "../../etc/passwd <script>", "--body", "Is this safe?")
+	reply := a.createdID(t, "post", "reply", post, "--body", "Yes: names are slugs.")
+	a.mustRun(t, "post", "accept", reply)
+	a.createdID(t, "note", "new", community, "--title", "How we \"quote\" things", "--body", "With care.")
+	dir := t.TempDir()
+	out := a.mustRun(t, "export", community, "--markdown", dir)
+	if !strings.Contains(out, "1 threads and 1 notes") {
+		t.Errorf("export said %q", out)
+	}
+	var files []string
+	must(t, filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, rel)
+		}
+		return err
+	}))
+	if len(files) != 3 {
+		t.Fatalf("files: %q", files)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		must(t, err)
+		text := string(data)
+		switch {
+		case f == "README.md":
+			if !strings.Contains(text, "# Readable") || !strings.Contains(text, "We write things down.") {
+				t.Errorf("README.md:\n%s", text)
+			}
+		case strings.HasPrefix(f, "threads/"):
+			if !strings.Contains(f, "etc-passwd-script-") || strings.Count(f, "/") != 1 ||
+				!strings.Contains(text, "# ../../etc/passwd <script>") || !strings.Contains(text, "(accepted answer)") ||
+				!strings.Contains(text, "Yes: names are slugs.") || !strings.HasPrefix(text, "---\nid: \"") {
+				t.Errorf("%s:\n%s", f, text)
+			}
+		case strings.HasPrefix(f, "notes/"):
+			if !strings.HasPrefix(f, "notes/how-we-quote-things-") || !strings.Contains(text, `title: "How we \"quote\" things"`) ||
+				!strings.Contains(text, "With care.") {
+				t.Errorf("%s:\n%s", f, text)
+			}
+		default:
+			t.Errorf("unexpected file %s", f)
+		}
+	}
+	if r := a.run(t, "export", community); r.code == 0 || !strings.Contains(r.stderr, "say where") {
+		t.Errorf("export without a target: exit %d, %s", r.code, r.stderr)
+	}
+}
