@@ -89,7 +89,7 @@ func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error
 			return fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 		}
 		for i, rec := range recs {
-			if rec.Community() != c && !(rec.Header.Kind == protocol.KindCommunity && rec.ID() == c) {
+			if rec.Community() != c { // a genesis's community is itself
 				return fmt.Errorf("%w: record %d of the archive (%s) belongs to community %s, not %s", api.ErrBadRequest,
 					ar.Read()-uint64(len(raw))+uint64(i)+1, rec.ID(), rec.Community(), c)
 			}

@@ -122,22 +122,25 @@ func eventDocs(ctx context.Context, s *store.Store, c, event protocol.ID) (map[s
 // order after the founder, so it is found by paging (profiles change
 // rarely).
 func profileDocs(ctx context.Context, s *store.Store, c protocol.ID, k protocol.PublicKey) (map[string]*search.Doc, error) {
-	cursor := ""
-	for {
-		page, err := s.Members(ctx, c, cursor, store.MaxLimit)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range page.Items {
-			if m.Key == k {
-				return profileDoc(c, m), nil
-			}
-		}
-		if cursor = page.Next; cursor == "" {
-			return nil, nil
-		}
+	var docs map[string]*search.Doc
+	members := func(cursor string, limit int) (store.Page[store.MemberView], error) {
+		return s.Members(ctx, c, cursor, limit)
 	}
+	err := store.EachPage(members, func(m store.MemberView) error {
+		if m.Key != k {
+			return nil
+		}
+		docs = profileDoc(c, m)
+		return errFound
+	})
+	if errors.Is(err, errFound) {
+		err = nil
+	}
+	return docs, err
 }
+
+// errFound stops a walk over pages once what it looked for is found.
+var errFound = errors.New("found")
 
 func profileDoc(c protocol.ID, m store.MemberView) map[string]*search.Doc {
 	if m.Profile.IsZero() || !m.Standing.Admitted() {

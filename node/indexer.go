@@ -306,54 +306,43 @@ func (x *indexer) indexCommunity(ctx context.Context, c protocol.ID) error {
 		}
 		return flush(false)
 	}
-	if err := eachThread(ctx, x.store, c, func(v store.ThreadView) error {
+	threads := func(cursor string, limit int) (store.Page[store.ThreadView], error) {
+		return x.store.Threads(ctx, c, store.Newest, store.ThreadFilter{}, cursor, limit)
+	}
+	if err := store.EachPage(threads, func(v store.ThreadView) error {
 		return add(protocol.Object{Type: protocol.ObjectThread, ID: v.Post})
 	}); err != nil {
 		return err
 	}
-	for cursor := ""; ; {
-		page, err := x.store.Notes(ctx, c, cursor, store.MaxLimit)
-		if err != nil {
-			return err
-		}
-		for _, v := range page.Items {
-			if err := add(protocol.Object{Type: protocol.ObjectNote, ID: v.Root}); err != nil {
-				return err
-			}
-		}
-		if cursor = page.Next; cursor == "" {
-			break
-		}
+	notes := func(cursor string, limit int) (store.Page[store.NoteView], error) {
+		return x.store.Notes(ctx, c, cursor, limit)
 	}
-	for cursor := ""; ; {
-		page, err := x.store.ByKind(ctx, c, protocol.KindEvent, cursor, store.MaxLimit)
-		if err != nil {
-			return err
-		}
-		for _, e := range page.Items {
-			if e.Record.Header.Target.IsZero() {
-				if err := add(protocol.Object{Type: protocol.ObjectEvent, ID: e.Record.ID()}); err != nil {
-					return err
-				}
-			}
-		}
-		if cursor = page.Next; cursor == "" {
-			break
-		}
+	if err := store.EachPage(notes, func(v store.NoteView) error {
+		return add(protocol.Object{Type: protocol.ObjectNote, ID: v.Root})
+	}); err != nil {
+		return err
 	}
-	for cursor := ""; ; {
-		page, err := x.store.Members(ctx, c, cursor, store.MaxLimit)
-		if err != nil {
-			return err
+	events := func(cursor string, limit int) (store.Page[store.Entry], error) {
+		return x.store.ByKind(ctx, c, protocol.KindEvent, cursor, limit)
+	}
+	if err := store.EachPage(events, func(e store.Entry) error {
+		if !e.Record.Header.Target.IsZero() {
+			return nil // an edit: its event is the original
 		}
-		for _, m := range page.Items {
-			for id, d := range profileDoc(c, m) {
-				docs[id] = d
-			}
+		return add(protocol.Object{Type: protocol.ObjectEvent, ID: e.Record.ID()})
+	}); err != nil {
+		return err
+	}
+	members := func(cursor string, limit int) (store.Page[store.MemberView], error) {
+		return x.store.Members(ctx, c, cursor, limit)
+	}
+	if err := store.EachPage(members, func(m store.MemberView) error {
+		for id, d := range profileDoc(c, m) {
+			docs[id] = d
 		}
-		if cursor = page.Next; cursor == "" {
-			break
-		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	if err := flush(true); err != nil {
 		return err
@@ -373,24 +362,6 @@ func (x *indexer) indexCommunity(ctx context.Context, c protocol.ID) error {
 	}
 	x.log.Info("search: community indexed", "community", c, "documents", len(keep), "removed", len(gone), "took", time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-// eachThread calls fn for every live thread of a community.
-func eachThread(ctx context.Context, s *store.Store, c protocol.ID, fn func(store.ThreadView) error) error {
-	for cursor := ""; ; {
-		page, err := s.Threads(ctx, c, store.Newest, store.ThreadFilter{}, cursor, store.MaxLimit)
-		if err != nil {
-			return err
-		}
-		for _, v := range page.Items {
-			if err := fn(v); err != nil {
-				return err
-			}
-		}
-		if cursor = page.Next; cursor == "" {
-			return nil
-		}
-	}
 }
 
 // reindex drops the index and indexes every community anew.

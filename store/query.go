@@ -19,6 +19,26 @@ type Page[T any] struct {
 	Next  string
 }
 
+// EachPage calls fn for every item of a paginated query, fetching pages
+// of MaxLimit until the last, or until fn returns an error, which it
+// returns.
+func EachPage[T any](fetch func(cursor string, limit int) (Page[T], error), fn func(T) error) error {
+	for cursor := ""; ; {
+		page, err := fetch(cursor, MaxLimit)
+		if err != nil {
+			return err
+		}
+		for _, it := range page.Items {
+			if err := fn(it); err != nil {
+				return err
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			return nil
+		}
+	}
+}
+
 // Entry is a stored record with what the store knows about it.
 type Entry struct {
 	Record *protocol.Record

@@ -134,7 +134,7 @@ func checkArchive(name, path string, progress func(n, total uint64)) (protocol.A
 		if err != nil {
 			return ar.Header, ar.Read(), fmt.Errorf("%s: record %d is refused: %w", name, ar.Read(), err)
 		}
-		if r.Community() != ar.Header.Community && r.ID() != ar.Header.Community {
+		if r.Community() != ar.Header.Community { // a genesis's community is itself
 			return ar.Header, ar.Read(), fmt.Errorf("%s: record %d (%s) belongs to another community (%s)", name, ar.Read(), r.ID(), r.Community())
 		}
 		if progress != nil && (ar.Read()%5000 == 0 || ar.Read() == ar.Header.Records) {

@@ -47,43 +47,39 @@ func exportMarkdown(ctx context.Context, cl *client.Client, community protocol.I
 	if err := writeFile(dir, "README.md", readme.String()); err != nil {
 		return 0, 0, err
 	}
-	for cursor := ""; ; {
-		page, err := cl.Threads(ctx, community, api.ThreadQuery{Cursor: cursor, Limit: 500})
-		if err != nil {
-			return threads, notes, err
-		}
-		for _, t := range page.Items {
-			d, err := cl.Thread(ctx, t.ID)
-			if err != nil {
-				return threads, notes, err
-			}
-			if err := writeFile(filepath.Join(dir, "threads"), fileName(time.UnixMilli(t.Created), t.Title, t.ID), threadMarkdown(d)); err != nil {
-				return threads, notes, err
-			}
-			threads++
-		}
-		if cursor = page.Next; cursor == "" {
-			break
-		}
+	list, err := collect(func(cursor string, limit int) ([]api.Thread, string, error) {
+		page, err := cl.Threads(ctx, community, api.ThreadQuery{Cursor: cursor, Limit: limit})
+		return page.Items, page.Next, err
+	})
+	if err != nil {
+		return 0, 0, err
 	}
-	for cursor := ""; ; {
-		page, err := cl.Notes(ctx, community, cursor, 500)
+	for _, t := range list {
+		d, err := cl.Thread(ctx, t.ID)
 		if err != nil {
 			return threads, notes, err
 		}
-		for _, n := range page.Items {
-			d, err := cl.Note(ctx, n.ID)
-			if err != nil {
-				return threads, notes, err
-			}
-			if err := writeFile(filepath.Join(dir, "notes"), fileName(time.Time{}, n.Title, n.ID), noteMarkdown(d)); err != nil {
-				return threads, notes, err
-			}
-			notes++
+		if err := writeFile(filepath.Join(dir, "threads"), fileName(time.UnixMilli(t.Created), t.Title, t.ID), threadMarkdown(d)); err != nil {
+			return threads, notes, err
 		}
-		if cursor = page.Next; cursor == "" {
-			break
+		threads++
+	}
+	noteList, err := collect(func(cursor string, limit int) ([]api.Note, string, error) {
+		page, err := cl.Notes(ctx, community, cursor, limit)
+		return page.Items, page.Next, err
+	})
+	if err != nil {
+		return threads, notes, err
+	}
+	for _, n := range noteList {
+		d, err := cl.Note(ctx, n.ID)
+		if err != nil {
+			return threads, notes, err
 		}
+		if err := writeFile(filepath.Join(dir, "notes"), fileName(time.Time{}, n.Title, n.ID), noteMarkdown(d)); err != nil {
+			return threads, notes, err
+		}
+		notes++
 	}
 	return threads, notes, nil
 }
