@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/gossip"
 	"github.com/kith-network/kith/protocol"
 )
 
@@ -78,18 +79,14 @@ func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error
 		if len(raw) == 0 {
 			return nil
 		}
-		recs, err := validateAll(raw, time.Now())
+		recs, bad, err := validateAll(raw, time.Now(), n.refuser("import"))
 		if err != nil {
 			first := ar.Read() - uint64(len(raw)) + 1
-			for i, b := range raw {
-				if _, err := protocol.Validate(b, time.Now()); err != nil {
-					return fmt.Errorf("%w: record %d of the archive is refused: %w", api.ErrBadRequest, first+uint64(i), err)
-				}
-			}
-			return fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+			return fmt.Errorf("%w: record %d of the archive is refused: %w", api.ErrBadRequest, first+uint64(bad), err)
 		}
 		for i, rec := range recs {
 			if rec.Community() != c { // a genesis's community is itself
+				n.metrics.refuse("import", gossip.RefusedOtherCommunity)
 				return fmt.Errorf("%w: record %d of the archive (%s) belongs to community %s, not %s", api.ErrBadRequest,
 					ar.Read()-uint64(len(raw))+uint64(i)+1, rec.ID(), rec.Community(), c)
 			}

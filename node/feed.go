@@ -59,6 +59,7 @@ func (n *Node) stored(records []*protocol.Record, outcomes []store.Outcome, via 
 
 // storedOne announces one record newly stored.
 func (n *Node) storedOne(r *protocol.Record, status protocol.Status, via string) {
+	n.metrics.stored(via, status)
 	if n.index != nil {
 		n.index.stored(r)
 	}

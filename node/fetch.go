@@ -13,6 +13,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/kith-network/kith/node/gossip"
 	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/store"
 )
@@ -68,11 +69,12 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 		if err != nil {
 			return err
 		}
-		rec, err := protocol.Validate(data, time.Now())
+		rec, err := n.validate(data, "fetch")
 		if err != nil {
 			return fmt.Errorf("submitted record: %w", err)
 		}
 		if rec.Community() != community {
+			n.metrics.refuse("fetch", gossip.RefusedOtherCommunity)
 			return errors.New("submitted record of another community")
 		}
 		submitted = append(submitted, rec)
@@ -173,11 +175,12 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 		if data == nil {
 			break
 		}
-		rec, err := protocol.Validate(data, time.Now())
+		rec, err := n.validate(data, "fetch")
 		if err != nil {
 			return fmt.Errorf("fetch from %s: peer sent an invalid record: %w", p, err)
 		}
 		if rec.Community() != community {
+			n.metrics.refuse("fetch", gossip.RefusedOtherCommunity)
 			return fmt.Errorf("fetch from %s: peer sent a record of another community", p)
 		}
 		batch = append(batch, rec)

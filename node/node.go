@@ -53,18 +53,20 @@ type Config struct {
 
 // Node is a running daemon.
 type Node struct {
-	cfg    Config
-	log    *slog.Logger
-	id     *home.Identity
-	peerID peer.ID
-	store  *store.Store
-	host   host.Host
-	gossip *gossip.Gossip
-	api    *http.Server
-	apiURL string
-	token  string     // the API token
-	ui     *ui.Server // the web UI, which mints login links
-	index  *indexer   // keeps the search index current
+	cfg     Config
+	log     *slog.Logger
+	id      *home.Identity
+	peerID  peer.ID
+	store   *store.Store
+	host    host.Host
+	gossip  *gossip.Gossip
+	api     *http.Server
+	apiURL  string
+	token   string     // the API token
+	ui      *ui.Server // the web UI, which mints login links
+	index   *indexer   // keeps the search index current
+	metrics *nodeMetrics
+	logs    *logRing // the recent log, for `kith logs`
 
 	ctx       context.Context // lives until Close
 	cancel    context.CancelFunc
@@ -83,10 +85,12 @@ type Node struct {
 // opens the store, starts the host, gossip and API, and subscribes to
 // every community the store holds.
 func Start(ctx context.Context, cfg Config) (*Node, error) {
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	var handler slog.Handler = slog.DiscardHandler
+	if cfg.Logger != nil {
+		handler = cfg.Logger.Handler()
 	}
+	logs := newLogRing()
+	log := slog.New(logs.handler(handler))
 	id, err := cfg.Home.Open()
 	if errors.Is(err, home.ErrNoIdentity) {
 		log.Info("first run: creating an identity", "home", cfg.Home.Dir)
@@ -111,7 +115,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		cfg.Anchor = cfg.Anchor || conf.Anchor
 	}
 	nctx, cancel := context.WithCancel(context.Background())
-	n := &Node{cfg: cfg, log: log, id: id, ctx: nctx, cancel: cancel,
+	n := &Node{cfg: cfg, log: log, logs: logs, id: id, ctx: nctx, cancel: cancel,
 		syncs:   syncState{last: make(map[protocol.ID]SyncStatus), peers: make(map[peer.ID]bool)},
 		backoff: backoff{until: make(map[peer.ID]time.Time), wait: make(map[peer.ID]time.Duration)}}
 	if err := n.start(ctx); err != nil {
@@ -123,6 +127,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 
 func (n *Node) start(ctx context.Context) error {
 	var err error
+	n.metrics = newMetrics(n)
 	if n.store, err = store.Open(filepath.Join(n.cfg.Home.Dir, home.StoreDir), store.Options{Logger: n.log}); err != nil {
 		return err
 	}
@@ -162,6 +167,8 @@ func (n *Node) start(ctx context.Context) error {
 				n.cfg.OnRecord(r, st)
 			}
 		},
+		OnRefuse: func(reason string) { n.metrics.refuse("gossip", reason) },
+		Tracer:   gossipTracer{n.metrics},
 	})
 	if err != nil {
 		return fmt.Errorf("start gossip: %w", err)
@@ -215,7 +222,9 @@ func (n *Node) startAPI() error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/", api.New(n, token, n.log))
+	apiServer := api.New(n, token, n.log, n.metrics.handler())
+	mux.Handle("/api/", apiServer)
+	mux.Handle("/metrics", apiServer)
 	mux.Handle("/", pages)
 	n.token = token
 	n.ui = pages
@@ -269,6 +278,7 @@ func (n *Node) Addrs() []string {
 func (n *Node) Close() error {
 	var errs []error
 	n.feed.stop()
+	n.logs.stop()
 	if n.api != nil {
 		os.Remove(filepath.Join(n.cfg.Home.Dir, home.APIAddrFile))
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/kith-network/kith/node/gossip"
 	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/store"
 )
@@ -82,11 +83,17 @@ func salted(salt []byte, c protocol.ID) [32]byte {
 
 // Sync runs a session with a peer over every community both hold, or only
 // over only if it is non-zero.
-func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) ([]SyncResult, error) {
+func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results []SyncResult, err error) {
 	if !n.syncs.begin(p) {
 		return nil, fmt.Errorf("%w with %s", errSyncBusy, p)
 	}
 	defer n.syncs.end(p)
+	var f *frames
+	defer func() {
+		if f != nil {
+			n.metrics.session("client", err, f.in.n, f.out.n)
+		}
+	}()
 	ctx, cancel := context.WithTimeout(ctx, syncDeadline)
 	defer cancel()
 	s, err := n.newStream(ctx, p, syncProtocol)
@@ -96,7 +103,7 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) ([]SyncRes
 	defer s.Close()
 	defer resetOnDone(ctx, s)()
 	s.SetDeadline(time.Now().Add(syncDeadline))
-	f := newFrames(s, maxSessionBytes)
+	f = newFrames(s, maxSessionBytes)
 
 	var mine []protocol.ID
 	for _, c := range n.store.Communities() {
@@ -122,7 +129,6 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) ([]SyncRes
 	if err != nil {
 		return nil, err
 	}
-	var results []SyncResult
 	for _, i := range accept {
 		if int(i) >= len(mine) {
 			return results, errors.New("peer accepted a community we did not offer")
@@ -275,13 +281,14 @@ func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID) (in
 		if len(raw) == 0 {
 			return nil
 		}
-		recs, err := validateAll(raw, time.Now())
+		recs, _, err := validateAll(raw, time.Now(), n.refuser("sync"))
 		raw = raw[:0]
 		if err != nil {
 			return fmt.Errorf("peer sent an invalid record: %w", err)
 		}
 		for _, r := range recs {
 			if r.Community() != c {
+				n.metrics.refuse("sync", gossip.RefusedOtherCommunity)
 				return errors.New("peer sent a record of another community")
 			}
 		}
@@ -306,8 +313,9 @@ func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID) (in
 }
 
 // validateAll validates encoded records on every core, keeping their
-// order; it returns the first error.
-func validateAll(raw [][]byte, now time.Time) ([]*protocol.Record, error) {
+// order; it returns the index and error of the first that fails, after
+// calling refused (if not nil) for each that fails.
+func validateAll(raw [][]byte, now time.Time, refused func(error)) ([]*protocol.Record, int, error) {
 	out := make([]*protocol.Record, len(raw))
 	errs := make([]error, len(raw))
 	var next atomic.Int64
@@ -320,10 +328,19 @@ func validateAll(raw [][]byte, now time.Time) ([]*protocol.Record, error) {
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
+	first := -1
+	for i, err := range errs {
 		if err != nil {
-			return nil, err
+			if refused != nil {
+				refused(err)
+			}
+			if first < 0 {
+				first = i
+			}
 		}
 	}
-	return out, nil
+	if first >= 0 {
+		return nil, first, errs[first]
+	}
+	return out, -1, nil
 }

@@ -81,7 +81,7 @@ func BenchmarkSync100k(b *testing.B) {
 		// The same batches and the same validation on every core as sync.
 		start := time.Now()
 		for rest := encoded; len(rest) > 0; rest = rest[min(len(rest), syncBatch):] {
-			batch, err := validateAll(rest[:min(len(rest), syncBatch)], time.Now())
+			batch, _, err := validateAll(rest[:min(len(rest), syncBatch)], time.Now(), nil)
 			if err != nil {
 				b.Fatal(err)
 			}

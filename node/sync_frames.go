@@ -13,14 +13,37 @@ import (
 // frames reads and writes the session's frames: a kind byte and a
 // length-prefixed payload.
 type frames struct {
-	r     *bufio.Reader
-	w     *bufio.Writer
-	read  int // bytes received
-	limit int
+	r       *bufio.Reader
+	w       *bufio.Writer
+	read    int // payload bytes received, against limit
+	limit   int
+	in, out counted // every byte, for metrics
 }
 
 func newFrames(s network.Stream, limit int) *frames {
-	return &frames{r: bufio.NewReader(s), w: bufio.NewWriter(s), limit: limit}
+	f := &frames{limit: limit}
+	f.in.r, f.out.w = s, s
+	f.r, f.w = bufio.NewReader(&f.in), bufio.NewWriter(&f.out)
+	return f
+}
+
+// counted counts the bytes read from r or written to w.
+type counted struct {
+	r io.Reader
+	w io.Writer
+	n int
+}
+
+func (c *counted) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+func (c *counted) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
 }
 
 func (f *frames) send(kind byte, payload []byte) error {

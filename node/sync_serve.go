@@ -29,7 +29,10 @@ func (n *Node) serveSync(s network.Stream) {
 	defer n.syncs.end(remote)
 	ctx, cancel := context.WithTimeout(n.ctx, syncDeadline)
 	defer cancel()
-	if err := n.answerSync(ctx, newFrames(s, maxSessionBytes), remote); err != nil {
+	f := newFrames(s, maxSessionBytes)
+	err := n.answerSync(ctx, f, remote)
+	n.metrics.session("server", err, f.in.n, f.out.n)
+	if err != nil {
 		n.log.Debug("sync session ended", "peer", remote, "err", err)
 		s.Reset()
 	}

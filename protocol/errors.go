@@ -1,6 +1,9 @@
 package protocol
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Rule names one validation rule. Every way a record can be refused maps
 // to exactly one Rule, so callers (metrics, logs, peer scoring) can count
@@ -47,6 +50,19 @@ func (e *Error) Error() string {
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	return ok && t.Rule == e.Rule && t.Detail == ""
+}
+
+// RuleUnknown is what RuleOf says of an error that is no validation
+// error (a failed read, say).
+const RuleUnknown Rule = "unknown"
+
+// RuleOf returns the rule an error broke, or RuleUnknown.
+func RuleOf(err error) Rule {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Rule
+	}
+	return RuleUnknown
 }
 
 // Sentinels for errors.Is, one per rule.

@@ -343,3 +343,10 @@ func (l badgerLogger) Infof(f string, a ...any) {
 	l.log.Debug("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
 func (l badgerLogger) Debugf(string, ...any) {}
+
+// Size returns the bytes the store takes on disk: Badger's LSM tree and its
+// value log, as Badger last measured them (it does so every minute).
+func (s *Store) Size() int64 {
+	lsm, vlog := s.db.Size()
+	return lsm + vlog
+}

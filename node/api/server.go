@@ -63,6 +63,10 @@ type Backend interface {
 	Import(ctx context.Context, r io.Reader) (ImportResult, error)
 	// Feed streams what the node stores until ctx ends.
 	Feed(ctx context.Context) (<-chan FeedItem, error)
+	// Logs returns up to lines of the node's recent log, one JSON object
+	// each, and if follow, a channel of the lines logged after them, open
+	// until ctx ends or the node stops.
+	Logs(ctx context.Context, lines int, follow bool) (recent [][]byte, next <-chan []byte, err error)
 }
 
 // Errors a Backend returns to choose the HTTP status; any other error is
@@ -82,12 +86,14 @@ type Server struct {
 	token   string
 	log     *slog.Logger
 	mux     *http.ServeMux
+	metrics http.Handler
 }
 
 // New returns the API handler. token is the secret every request must
-// carry as "Authorization: Bearer <token>".
-func New(backend Backend, token string, log *slog.Logger) *Server {
-	s := &Server{backend: backend, token: token, log: log, mux: http.NewServeMux()}
+// carry as "Authorization: Bearer <token>"; metrics serves /metrics, in
+// Prometheus's format (scrapers send the token too).
+func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) *Server {
+	s := &Server{backend: backend, token: token, log: log, mux: http.NewServeMux(), metrics: metrics}
 	// The route table: every endpoint at a glance.
 	routes := []struct {
 		pattern string
@@ -130,6 +136,8 @@ func New(backend Backend, token string, log *slog.Logger) *Server {
 		{"GET /api/communities/{id}/export", s.export},
 		{"POST /api/import", s.importArchive},
 		{"GET /api/feed", s.stream},
+		{"GET /api/logs", s.logs},
+		{"GET /metrics", s.metrics.ServeHTTP},
 	}
 	for _, r := range routes {
 		s.mux.HandleFunc(r.pattern, r.handler)

@@ -72,6 +72,9 @@ func (g *Gossip) config(log *slog.Logger) []pubsub.Option {
 		pubsub.WithSubscriptionFilter(pubsub.WrapLimitSubscriptionFilter(subscriptionFilter{g.opts.AllowPeer, g.holds}, maxSubscriptions)),
 		pubsub.WithLogger(log),
 	)
+	if g.opts.Tracer != nil {
+		opts = append(opts, pubsub.WithRawTracer(g.opts.Tracer))
+	}
 	if allow := g.opts.AllowPeer; allow != nil {
 		opts = append(opts, pubsub.WithPeerFilter(func(p peer.ID, topic string) bool {
 			c, ok := communityOf(topic)

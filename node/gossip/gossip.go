@@ -47,11 +47,25 @@ type Options struct {
 	// validation path, which handles one message at a time: it must be
 	// quick and must not call back into Gossip.
 	OnRecord func(r *protocol.Record, status protocol.Status)
+	// OnRefuse, if set, is called for each record from the network that is
+	// refused before it is stored, with the reason: a protocol.Rule, or
+	// RefusedOtherCommunity or RefusedRateLimit (for metrics). Same
+	// constraints as OnRecord.
+	OnRefuse func(reason string)
+	// Tracer, if set, sees pubsub's events (deliveries, rejections,
+	// duplicates, dropped messages), for metrics.
+	Tracer pubsub.RawTracer
 
 	// pubsubOptions are appended to Gossip's own (tests use it to inspect
 	// peer scores).
 	pubsubOptions []pubsub.Option
 }
+
+// Reasons given to Options.OnRefuse besides the protocol's rules.
+const (
+	RefusedOtherCommunity = "other-community" // a record sent on another community's topic
+	RefusedRateLimit      = "rate-limit"      // its author past the live rate
+)
 
 // Errors callers can test for with errors.Is.
 var (

@@ -39,6 +39,7 @@ func (g *Gossip) validator(community protocol.ID) pubsub.ValidatorEx {
 			r, err = protocol.Validate(msg.Data, g.now())
 			if err != nil {
 				g.log.Debug("invalid record", "peer", from, "community", community, "err", err)
+				g.refused(string(protocol.RuleOf(err)))
 				if errors.Is(err, protocol.ErrCreated) {
 					return pubsub.ValidationIgnore
 				}
@@ -47,10 +48,12 @@ func (g *Gossip) validator(community protocol.ID) pubsub.ValidatorEx {
 		}
 		if c := r.Community(); c != community {
 			g.log.Debug("record of another community", "peer", from, "record", r.ID(), "community", c, "topic", community)
+			g.refused(RefusedOtherCommunity)
 			return pubsub.ValidationReject
 		}
 		if !local && !g.limits.allowAuthor(r.Header.Author, from) {
 			g.log.Debug("author over its rate, record ignored", "peer", from, "record", r.ID(), "author", r.Header.Author)
+			g.refused(RefusedRateLimit)
 			return pubsub.ValidationIgnore
 		}
 		status, added, err := g.store.Ingest(ctx, r)
@@ -75,6 +78,12 @@ func (g *Gossip) validator(community protocol.ID) pubsub.ValidatorEx {
 			return pubsub.ValidationIgnore
 		}
 		return pubsub.ValidationAccept
+	}
+}
+
+func (g *Gossip) refused(reason string) {
+	if g.opts.OnRefuse != nil {
+		g.opts.OnRefuse(reason)
 	}
 }
 

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kith-network/kith/node/api"
+)
+
+// logsCmd is `kith logs [-f]`: the running daemon's recent log, from the
+// daemon itself, wherever its standard error went.
+func (c *cli) logsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "logs",
+		Short: "Show the running daemon's recent log; -f follows it",
+		Long: "logs shows the running daemon's recent log (it keeps the last 2000 lines in\n" +
+			"memory, at the level it runs with: `kith daemon --log-level debug` for more).\n" +
+			"-f goes on showing lines as they are logged, until Ctrl-C.",
+		Args: noArgs,
+	}
+	follow := cmd.Flags().BoolP("follow", "f", false, "go on showing lines as the daemon logs them")
+	lines := cmd.Flags().IntP("lines", "n", api.DefaultLogLines, fmt.Sprintf("recent lines to show first (at most %d)", api.MaxLogLines))
+	asJSON := cmd.Flags().Bool("json", false, "print each line as the daemon's JSON object")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if *lines < 0 || *lines > api.MaxLogLines {
+			return fmt.Errorf("--lines %d: want 0 to %d", *lines, api.MaxLogLines)
+		}
+		cl, err := c.client()
+		if err != nil {
+			return err
+		}
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if !*follow {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+		}
+		out := cmd.OutOrStdout()
+		err = cl.Logs(ctx, *lines, *follow, func(line []byte) error {
+			if *asJSON {
+				_, err := fmt.Fprintf(out, "%s\n", line)
+				return err
+			}
+			_, err := io.WriteString(out, formatLogLine(line)+"\n")
+			return err
+		})
+		if *follow && errors.Is(err, context.Canceled) {
+			return nil // Ctrl-C
+		}
+		return err
+	}
+	return cmd
+}
+
+// formatLogLine turns one of the daemon's JSON log lines into a line for
+// people: "15:04:05.000 INFO message key=value ...", keys in the daemon's
+// order. A line that is not a JSON object is shown as it came, quoted if
+// it holds control characters.
+func formatLogLine(line []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.UseNumber()
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return quoteIfNeeded(string(line))
+	}
+	var when, level, msg string
+	var attrs []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return quoteIfNeeded(string(line))
+		}
+		key, _ := t.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return quoteIfNeeded(string(line))
+		}
+		var s string
+		if json.Unmarshal(v, &s) != nil {
+			s = string(v) // numbers, booleans, groups as JSON
+		}
+		switch key {
+		case "time":
+			when = s
+			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+				when = t.Local().Format("2006-01-02 15:04:05.000")
+			}
+		case "level":
+			level = s
+		case "msg":
+			msg = s
+		default:
+			attrs = append(attrs, quoteIfNeeded(key)+"="+quoteIfNeeded(s))
+		}
+	}
+	if strings.IndexFunc(msg, func(r rune) bool { return !strconv.IsPrint(r) }) >= 0 {
+		msg = strconv.Quote(msg)
+	}
+	parts := []string{when, fmt.Sprintf("%-5s", level), msg}
+	return strings.Join(append(parts, attrs...), " ")
+}
+
+// quoteIfNeeded quotes s when it is empty, holds spaces, quotes, '=' or
+// anything not printable, so that a log line cannot forge another.
+func quoteIfNeeded(s string) string {
+	if s == "" || strings.ContainsAny(s, " \"=") || strings.IndexFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
+}

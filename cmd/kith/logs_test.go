@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestLogs: `kith logs` shows the daemon's recent log from the daemon
+// itself (as text or its JSON lines), and `kith logs -f` shows a line the
+// daemon logs while it follows, then stops cleanly on Ctrl-C.
+func TestLogs(t *testing.T) {
+	d := startDaemon(t)
+	community := d.createdID(t, "community", "create", "--name", "Logged")
+
+	raw := strings.TrimSpace(d.mustRun(t, "logs", "--json", "-n", "2000"))
+	lines := strings.Split(raw, "\n")
+	if len(lines) < 2 {
+		t.Fatalf("kith logs --json gave %d lines:\n%s", len(lines), raw)
+	}
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec["msg"] == nil || rec["level"] == nil || rec["time"] == nil {
+			t.Fatalf("not a log record: %q (%v)", l, err)
+		}
+	}
+	if got := strings.Count(strings.TrimSpace(d.mustRun(t, "logs", "-n", "1")), "\n"); got != 0 {
+		t.Errorf("kith logs -n 1 gave %d lines", got+1)
+	}
+	if r := d.run(t, "logs", "-n", "99999"); r.code != 1 || !strings.Contains(r.stderr, "--lines") {
+		t.Errorf("kith logs -n 99999: exit %d, %q", r.code, r.stderr)
+	}
+
+	follow := exec.Command(kithBin, "--home", d.home, "logs", "-f", "-n", "0")
+	follow.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+	out, err := follow.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := follow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer follow.Process.Kill()
+	seen := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "search: community indexed") {
+				seen <- sc.Text()
+				return
+			}
+		}
+		close(seen)
+	}()
+	// A reindex logs a line per community, at info, after the follower
+	// connected (retried, since the follower may connect after the first).
+	deadline := time.After(30 * time.Second)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	d.mustRun(t, "search", "--reindex")
+wait:
+	for {
+		select {
+		case line, ok := <-seen:
+			if !ok {
+				t.Fatal("kith logs -f ended before the daemon's line came")
+			}
+			if !strings.Contains(line, "INFO") || !strings.Contains(line, "community="+community) {
+				t.Errorf("followed line %q: want level INFO and community=%s", line, community)
+			}
+			break wait
+		case <-tick.C:
+			d.mustRun(t, "search", "--reindex")
+		case <-deadline:
+			t.Fatal("kith logs -f did not show the reindex within 30 s")
+		}
+	}
+	follow.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- follow.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("kith logs -f after Ctrl-C: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("kith logs -f did not stop on Ctrl-C")
+	}
+}
+
+func TestFormatLogLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"time":"2026-11-27T01:02:03.456Z","level":"INFO","msg":"synced","community":"ab12","fetched":3}`, " INFO  synced community=ab12 fetched=3"},
+		{`{"time":"x","level":"WARN","msg":"two words","err":"dial: no route","k=v":"a\nb"}`, `x WARN  two words err="dial: no route" "k=v"="a\nb"`},
+		{`{"time":"x","level":"ERROR","msg":"line\nforged INFO ok"}`, `x ERROR "line\nforged INFO ok"`},
+		{`not json at all`, `"not json at all"`},
+		{`{"msg":`, `"{\"msg\":"`},
+		{"\x1b[31mred", `"\x1b[31mred"`},
+	} {
+		got := formatLogLine([]byte(tc.in))
+		if !strings.HasSuffix(got, tc.want) || strings.Contains(got, "\n") {
+			t.Errorf("formatLogLine(%q) = %q, want one line ending %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// FuzzFormatLogLine: whatever the daemon's stream carries, a formatted
+// line is one line and formatting never panics.
+func FuzzFormatLogLine(f *testing.F) {
+	f.Add([]byte(`{"time":"2026-11-27T01:02:03Z","level":"INFO","msg":"m","a":{"b":[1,2]}}`))
+	f.Add([]byte(`{"msg":"\u0000"}`))
+	f.Add([]byte(`[1,2]`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if got := formatLogLine(line); strings.ContainsAny(got, "\n\r") {
+			t.Errorf("formatLogLine(%q) = %q spans lines", line, got)
+		}
+	})
+}
