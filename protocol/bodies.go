@@ -133,16 +133,18 @@ const (
 // Post starts a thread, or (with a Target) is a new version of the
 // author's own post.
 type Post struct {
-	Type  PostType `cbor:"1,keyasint,omitempty"`
-	Title string   `cbor:"2,keyasint,omitempty"`
-	Text  string   `cbor:"3,keyasint,omitempty"` // Markdown
-	Tags  []string `cbor:"4,keyasint,omitempty"`
+	Type  PostType     `cbor:"1,keyasint,omitempty"`
+	Title string       `cbor:"2,keyasint,omitempty"`
+	Text  string       `cbor:"3,keyasint,omitempty"` // Markdown
+	Tags  []string     `cbor:"4,keyasint,omitempty"`
+	Files []Attachment `cbor:"5,keyasint,omitempty"`
 }
 
 // Reply answers a post (the header's Root), possibly a particular reply
 // (its Parents), or (with a Target) is a new version of the author's reply.
 type Reply struct {
-	Text string `cbor:"1,keyasint,omitempty"` // Markdown
+	Text  string       `cbor:"1,keyasint,omitempty"` // Markdown
+	Files []Attachment `cbor:"2,keyasint,omitempty"`
 }
 
 // Accept marks the reply named by the header's Target as the accepted
@@ -153,9 +155,10 @@ type Accept struct{}
 // every later one names the first as Root and the revisions it follows as
 // Parents, so edits made apart show up as concurrent heads.
 type Note struct {
-	Title string   `cbor:"1,keyasint,omitempty"`
-	Text  string   `cbor:"2,keyasint,omitempty"` // Markdown
-	Tags  []string `cbor:"3,keyasint,omitempty"`
+	Title string       `cbor:"1,keyasint,omitempty"`
+	Text  string       `cbor:"2,keyasint,omitempty"` // Markdown
+	Tags  []string     `cbor:"3,keyasint,omitempty"`
+	Files []Attachment `cbor:"4,keyasint,omitempty"`
 }
 
 // Reaction is what a react record says.
@@ -184,8 +187,9 @@ type Event struct {
 	Tags  []string `cbor:"7,keyasint,omitempty"`
 	// Agenda and Minutes are the ids of the notes that hold them: empty,
 	// or 32 bytes (a note's first revision).
-	Agenda  []byte `cbor:"8,keyasint,omitempty"`
-	Minutes []byte `cbor:"9,keyasint,omitempty"`
+	Agenda  []byte       `cbor:"8,keyasint,omitempty"`
+	Minutes []byte       `cbor:"9,keyasint,omitempty"`
+	Files   []Attachment `cbor:"10,keyasint,omitempty"`
 }
 
 // Answer is an RSVP's answer.
@@ -331,14 +335,20 @@ func (b *Post) check(*Header) *Error {
 	if err := checkText("text", b.Text); err != nil {
 		return err
 	}
-	return checkTags("tags", b.Tags)
+	if err := checkTags("tags", b.Tags); err != nil {
+		return err
+	}
+	return checkAttachments(b.Files)
 }
 
 func (b *Reply) check(*Header) *Error {
-	if strings.TrimSpace(b.Text) == "" {
+	if strings.TrimSpace(b.Text) == "" && len(b.Files) == 0 {
 		return fail(RuleText, "reply is empty")
 	}
-	return checkText("text", b.Text)
+	if err := checkText("text", b.Text); err != nil {
+		return err
+	}
+	return checkAttachments(b.Files)
 }
 
 func (*Accept) check(*Header) *Error { return nil }
@@ -350,7 +360,10 @@ func (b *Note) check(*Header) *Error {
 	if err := checkText("text", b.Text); err != nil {
 		return err
 	}
-	return checkTags("tags", b.Tags)
+	if err := checkTags("tags", b.Tags); err != nil {
+		return err
+	}
+	return checkAttachments(b.Files)
 }
 
 func (b *React) check(*Header) *Error {
@@ -396,7 +409,10 @@ func (b *Event) check(*Header) *Error {
 	if err := checkText("text", b.Text); err != nil {
 		return err
 	}
-	return checkTags("tags", b.Tags)
+	if err := checkTags("tags", b.Tags); err != nil {
+		return err
+	}
+	return checkAttachments(b.Files)
 }
 
 func (b *RSVP) check(*Header) *Error {

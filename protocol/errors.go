@@ -29,6 +29,7 @@ const (
 	RuleText       Rule = "text"        // a text field too long or with forbidden characters
 	RuleField      Rule = "field"       // a field outside its allowed values
 	RuleInvite     Rule = "invite"      // invite proof in a join does not verify
+	RuleAttachment Rule = "attachment"  // an attachment's hash, size, name or media type is malformed
 )
 
 // Error is a record refused by one validation rule. Detail says what
@@ -84,6 +85,7 @@ var (
 	ErrText       = &Error{Rule: RuleText}
 	ErrField      = &Error{Rule: RuleField}
 	ErrInvite     = &Error{Rule: RuleInvite}
+	ErrAttachment = &Error{Rule: RuleAttachment}
 )
 
 func fail(rule Rule, format string, args ...any) *Error {

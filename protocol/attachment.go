@@ -1,0 +1,119 @@
+package protocol
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Attachment limits. A record names its files; the bytes travel apart
+// (see the node's blob protocol), so these bound what a record may claim,
+// not what a node must fetch: each node has its own, lower size limit.
+const (
+	MaxAttachments     = 16        // files on one record
+	MaxAttachmentBytes = 1 << 40   // what a record may claim one file holds (1 TiB)
+	MaxFileNameBytes   = 255       // a file name, as most file systems allow
+	MaxMediaTypeBytes  = 127       // "type/subtype", RFC 6838's bound
+	HashSize           = len(ID{}) // a SHA-256 hash
+)
+
+// Attachment is a file a post, reply, note or event carries: its SHA-256,
+// size, name and media type are in the record's body, so its author signs
+// them, and a node that fetches the bytes checks them against Hash and
+// Size before keeping them.
+type Attachment struct {
+	Hash []byte `cbor:"1,keyasint,omitempty"` // SHA-256 of the bytes, 32 bytes
+	Size uint64 `cbor:"2,keyasint,omitempty"` // bytes
+	Name string `cbor:"3,keyasint,omitempty"` // a file name: no path, no control characters
+	Type string `cbor:"4,keyasint,omitempty"` // media type, "type/subtype" in lowercase
+}
+
+// HashID returns the attachment's hash as an ID-sized value (valid
+// attachments have one).
+func (a Attachment) HashID() ID {
+	var h ID
+	copy(h[:], a.Hash)
+	return h
+}
+
+// checkAttachments enforces the attachment rules: at most MaxAttachments,
+// each with a 32-byte hash, a size within MaxAttachmentBytes, a safe file
+// name (see CheckFileName) and a well-formed media type; no hash twice.
+func checkAttachments(as []Attachment) *Error {
+	if len(as) > MaxAttachments {
+		return fail(RuleAttachment, "%d attachments, the limit is %d", len(as), MaxAttachments)
+	}
+	for i, a := range as {
+		if len(a.Hash) != HashSize {
+			return fail(RuleAttachment, "attachment %d: hash is %d bytes, want %d", i+1, len(a.Hash), HashSize)
+		}
+		if a.Size > MaxAttachmentBytes {
+			return fail(RuleAttachment, "attachment %d: size %d is over the limit of %d", i+1, a.Size, uint64(MaxAttachmentBytes))
+		}
+		if reason := CheckFileName(a.Name); reason != "" {
+			return fail(RuleAttachment, "attachment %d: %s", i+1, reason)
+		}
+		if !validMediaType(a.Type) {
+			return fail(RuleAttachment, "attachment %d: media type %q is not type/subtype in lowercase", i+1, a.Type)
+		}
+		for _, prev := range as[:i] {
+			if string(prev.Hash) == string(a.Hash) {
+				return fail(RuleAttachment, "attachment %d: the same file is attached twice", i+1)
+			}
+		}
+	}
+	return nil
+}
+
+// CheckFileName says what is wrong with an attachment's file name, or ""
+// if nothing is: a name is saved as given on members' disks (kith
+// attachment get, the browser's download), so it may hold no path (no '/'
+// or '\\', not "." or ".."), no control or bidirectional-override
+// characters, no leading or trailing space, and is 1 to MaxFileNameBytes
+// bytes of UTF-8.
+func CheckFileName(name string) string {
+	switch {
+	case name == "":
+		return "file name is empty"
+	case len(name) > MaxFileNameBytes:
+		return "file name is longer than 255 bytes"
+	case !utf8.ValidString(name):
+		return "file name is not UTF-8"
+	case name == "." || name == "..":
+		return "file name " + name + " is a directory"
+	case strings.ContainsAny(name, `/\`):
+		return "file name holds a path separator"
+	case strings.TrimSpace(name) != name:
+		return "file name starts or ends with a space"
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || isBidiControl(r) {
+			return "file name holds a control character"
+		}
+	}
+	return ""
+}
+
+// validMediaType reports whether t is "type/subtype" with RFC 6838's
+// restricted name characters, in lowercase, and no parameters.
+func validMediaType(t string) bool {
+	if len(t) > MaxMediaTypeBytes {
+		return false
+	}
+	top, sub, ok := strings.Cut(t, "/")
+	return ok && restrictedName(top) && restrictedName(sub)
+}
+
+func restrictedName(s string) bool {
+	if s == "" || !isLowerAlnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !isLowerAlnum(s[i]) && !strings.ContainsRune("!#$&-^_.+", rune(s[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+func isLowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
