@@ -1,6 +1,8 @@
 package protocol
 
 import (
+	"crypto/sha256"
+	"hash"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -11,7 +13,8 @@ import (
 // not what a node must fetch: each node has its own, lower size limit.
 const (
 	MaxAttachments     = 16        // files on one record
-	MaxAttachmentBytes = 1 << 40   // what a record may claim one file holds (1 TiB)
+	MaxAttachmentBytes = 4 << 30   // what a record may claim one file holds (4 GiB: a chunk list of 128 KiB)
+	ChunkSize          = 1 << 20   // files travel and are verified in chunks of this size (the last may be shorter)
 	MaxFileNameBytes   = 255       // a file name, as most file systems allow
 	MaxMediaTypeBytes  = 127       // "type/subtype", RFC 6838's bound
 	HashSize           = len(ID{}) // a SHA-256 hash
@@ -21,11 +24,78 @@ const (
 // size, name and media type are in the record's body, so its author signs
 // them, and a node that fetches the bytes checks them against Hash and
 // Size before keeping them.
+//
+// Chunks lets a node check each chunk as it arrives, from whichever peer:
+// it is the SHA-256 of the concatenated SHA-256 hashes of the file's
+// ChunkSize chunks. A fetcher gets that list from any peer, checks it
+// against Chunks, then checks every chunk against its entry, so one bad
+// chunk names the peer that sent it, long before the whole file could be
+// compared with Hash.
 type Attachment struct {
-	Hash []byte `cbor:"1,keyasint,omitempty"` // SHA-256 of the bytes, 32 bytes
-	Size uint64 `cbor:"2,keyasint,omitempty"` // bytes
-	Name string `cbor:"3,keyasint,omitempty"` // a file name: no path, no control characters
-	Type string `cbor:"4,keyasint,omitempty"` // media type, "type/subtype" in lowercase
+	Hash   []byte `cbor:"1,keyasint,omitempty"` // SHA-256 of the bytes, 32 bytes
+	Size   uint64 `cbor:"2,keyasint,omitempty"` // bytes
+	Name   string `cbor:"3,keyasint,omitempty"` // a file name: no path, no control characters
+	Type   string `cbor:"4,keyasint,omitempty"` // media type, "type/subtype" in lowercase
+	Chunks []byte `cbor:"5,keyasint,omitempty"` // SHA-256 of the chunk hash list, 32 bytes
+}
+
+// ChunkCount returns how many chunks a file of size bytes has (an empty
+// file has none).
+func ChunkCount(size uint64) int { return int((size + ChunkSize - 1) / ChunkSize) }
+
+// FileHasher computes what an Attachment says of a file's bytes, as they
+// are written to it.
+type FileHasher struct {
+	whole, chunk hash.Hash
+	inChunk      int
+	size         uint64
+	list         []byte // the chunk hashes so far
+}
+
+// NewFileHasher returns a hasher for one file.
+func NewFileHasher() *FileHasher {
+	return &FileHasher{whole: sha256.New(), chunk: sha256.New()}
+}
+
+// Write hashes p; it never fails.
+func (f *FileHasher) Write(p []byte) (int, error) {
+	n := len(p)
+	f.whole.Write(p)
+	f.size += uint64(n)
+	for len(p) > 0 {
+		take := min(len(p), ChunkSize-f.inChunk)
+		f.chunk.Write(p[:take])
+		f.inChunk += take
+		p = p[take:]
+		if f.inChunk == ChunkSize {
+			f.list = f.chunk.Sum(f.list)
+			f.chunk.Reset()
+			f.inChunk = 0
+		}
+	}
+	return n, nil
+}
+
+// Attachment returns the attachment for the bytes written, with name and
+// media type, and the chunk hash list (ChunkCount(size) hashes of 32
+// bytes) that peers serve for it.
+func (f *FileHasher) Attachment(name, mediaType string) (Attachment, []byte) {
+	list := f.list
+	if f.inChunk > 0 {
+		list = f.chunk.Sum(list)
+	}
+	root := sha256.Sum256(list)
+	return Attachment{Hash: f.whole.Sum(nil), Size: f.size, Name: name, Type: mediaType, Chunks: root[:]}, list
+}
+
+// CheckChunkList reports whether list is the chunk hash list of a: the
+// right number of hashes, and their SHA-256 is a.Chunks.
+func (a Attachment) CheckChunkList(list []byte) bool {
+	if len(list) != ChunkCount(a.Size)*HashSize {
+		return false
+	}
+	root := sha256.Sum256(list)
+	return string(root[:]) == string(a.Chunks)
 }
 
 // HashID returns the attachment's hash as an ID-sized value (valid
@@ -37,15 +107,15 @@ func (a Attachment) HashID() ID {
 }
 
 // checkAttachments enforces the attachment rules: at most MaxAttachments,
-// each with a 32-byte hash, a size within MaxAttachmentBytes, a safe file
+// each with a 32-byte hash and chunk hash, a size within MaxAttachmentBytes, a safe file
 // name (see CheckFileName) and a well-formed media type; no hash twice.
 func checkAttachments(as []Attachment) *Error {
 	if len(as) > MaxAttachments {
 		return fail(RuleAttachment, "%d attachments, the limit is %d", len(as), MaxAttachments)
 	}
 	for i, a := range as {
-		if len(a.Hash) != HashSize {
-			return fail(RuleAttachment, "attachment %d: hash is %d bytes, want %d", i+1, len(a.Hash), HashSize)
+		if len(a.Hash) != HashSize || len(a.Chunks) != HashSize {
+			return fail(RuleAttachment, "attachment %d: hash and chunk hash are %d and %d bytes, want %d", i+1, len(a.Hash), len(a.Chunks), HashSize)
 		}
 		if a.Size > MaxAttachmentBytes {
 			return fail(RuleAttachment, "attachment %d: size %d is over the limit of %d", i+1, a.Size, uint64(MaxAttachmentBytes))

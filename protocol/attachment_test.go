@@ -9,8 +9,48 @@ import (
 )
 
 func sampleAttachment(name string) Attachment {
-	h := sha256.Sum256([]byte(name))
-	return Attachment{Hash: h[:], Size: 1234, Name: name, Type: "application/pdf"}
+	f := NewFileHasher()
+	f.Write([]byte(name))
+	a, _ := f.Attachment(name, "application/pdf")
+	return a
+}
+
+// TestFileHasher: the attachment of some bytes has their SHA-256 and size,
+// and a chunk list of one SHA-256 per ChunkSize chunk whose own hash is
+// Chunks, however the bytes were split into writes.
+func TestFileHasher(t *testing.T) {
+	data := make([]byte, 2*ChunkSize+ChunkSize/2)
+	for i := range data {
+		data[i] = byte(i * 7 / 5)
+	}
+	var want []byte
+	for off := 0; off < len(data); off += ChunkSize {
+		h := sha256.Sum256(data[off:min(off+ChunkSize, len(data))])
+		want = append(want, h[:]...)
+	}
+	for _, step := range []int{1 << 30, ChunkSize, 4093, ChunkSize + 1} {
+		f := NewFileHasher()
+		for off := 0; off < len(data); off += step {
+			f.Write(data[off:min(off+step, len(data))])
+		}
+		a, list := f.Attachment("a.bin", "application/octet-stream")
+		whole := sha256.Sum256(data)
+		if string(a.Hash) != string(whole[:]) || a.Size != uint64(len(data)) || string(list) != string(want) || ChunkCount(a.Size) != 3 {
+			t.Fatalf("writes of %d: %x %d, %d chunk hashes", step, a.Hash, a.Size, len(list)/HashSize)
+		}
+		if !a.CheckChunkList(list) {
+			t.Error("the attachment refuses its own chunk list")
+		}
+		forged := append([]byte{}, list...)
+		forged[40] ^= 1
+		if a.CheckChunkList(forged) || a.CheckChunkList(list[:64]) || a.CheckChunkList(append(list, list[:32]...)) {
+			t.Error("a forged, short or long chunk list passed")
+		}
+	}
+	empty, list := NewFileHasher().Attachment("e", "text/plain")
+	if empty.Size != 0 || len(list) != 0 || !empty.CheckChunkList(nil) || ChunkCount(0) != 0 {
+		t.Errorf("empty file: %+v, list %d bytes", empty, len(list))
+	}
 }
 
 // TestAttachments: posts, replies, notes and events carry attachments
@@ -18,7 +58,9 @@ func sampleAttachment(name string) Attachment {
 // the attachment rule, not only by Sign.
 func TestAttachments(t *testing.T) {
 	key := testKey("a")
-	files := []Attachment{sampleAttachment("slides.pdf"), {Hash: sampleAttachment("x").Hash, Size: 0, Name: "Ünïcode whiteboard (1).jpeg", Type: "image/jpeg"}}
+	photo := sampleAttachment("x")
+	photo.Name, photo.Type = "Ünïcode whiteboard (1).jpeg", "image/jpeg"
+	files := []Attachment{sampleAttachment("slides.pdf"), photo}
 	for _, tc := range []struct {
 		body Body
 		refs Refs
@@ -42,9 +84,11 @@ func TestAttachments(t *testing.T) {
 	}
 
 	long := strings.Repeat("é", 128) // 256 bytes
+	h32 := make([]byte, 32)
 	bad := map[string]Attachment{
-		"no hash":          {Size: 1, Name: "a", Type: "text/plain"},
-		"short hash":       {Hash: make([]byte, 31), Name: "a", Type: "text/plain"},
+		"no hash":          {Size: 1, Name: "a", Type: "text/plain", Chunks: h32},
+		"short hash":       {Hash: make([]byte, 31), Name: "a", Type: "text/plain", Chunks: h32},
+		"no chunk hash":    {Hash: h32, Name: "a", Type: "text/plain"},
 		"too large":        {Hash: make([]byte, 32), Size: MaxAttachmentBytes + 1, Name: "a", Type: "text/plain"},
 		"empty name":       {Hash: make([]byte, 32), Type: "text/plain"},
 		"slash":            {Hash: make([]byte, 32), Name: "../../etc/passwd", Type: "text/plain"},
@@ -62,6 +106,9 @@ func TestAttachments(t *testing.T) {
 		"html in type":     {Hash: make([]byte, 32), Name: "a", Type: "text/<script>"},
 	}
 	for name, a := range bad {
+		if a.Chunks == nil && name != "no chunk hash" {
+			a.Chunks = h32
+		}
 		body := &Post{Type: PostDiscussion, Title: "t", Files: []Attachment{a}}
 		if _, err := Sign(key, ID{9}, testNow.UnixMilli(), Refs{}, body); !errors.Is(err, ErrAttachment) {
 			t.Errorf("%s: Sign gave %v, want %v", name, err, ErrAttachment)
