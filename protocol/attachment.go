@@ -39,6 +39,22 @@ type Attachment struct {
 	Chunks []byte `cbor:"5,keyasint,omitempty"` // SHA-256 of the chunk hash list, 32 bytes
 }
 
+// FilesOf returns the attachments a body carries (none for kinds that
+// carry none, and for a purged record's nil body).
+func FilesOf(b Body) []Attachment {
+	switch b := b.(type) {
+	case *Post:
+		return b.Files
+	case *Reply:
+		return b.Files
+	case *Note:
+		return b.Files
+	case *Event:
+		return b.Files
+	}
+	return nil
+}
+
 // ChunkCount returns how many chunks a file of size bytes has (an empty
 // file has none).
 func ChunkCount(size uint64) int { return int((size + ChunkSize - 1) / ChunkSize) }

@@ -23,6 +23,7 @@ import (
 //	'a' community author pos           records by author
 //	'k' community kind pos             records by kind
 //	't' community len tag pos          records by tag (tag length-prefixed, so "go" is not a prefix of "golang")
+//	'f' community hash pos             records naming a file (attachments), while their body is kept
 //	'd' community type objID           an object whose view must be refreshed (written with the records)
 //	'v' community type objID           an object's view
 //	'T' community ^created postID      live threads, newest first
@@ -39,6 +40,7 @@ const (
 	tAuthor    = 'a'
 	tKind      = 'k'
 	tTag       = 't'
+	tFile      = 'f'
 	tDirty     = 'd'
 	tView      = 'v'
 	tThreads   = 'T'
@@ -126,8 +128,20 @@ func recordKeys(r *protocol.Record) [][]byte {
 		key(tAuthor, c[:], h.Author[:], pos),
 		key(tKind, c[:], []byte{byte(h.Kind)}, pos),
 	}
+	return append(keys, bodyKeys(r)...)
+}
+
+// bodyKeys are the index keys a record's body makes (tags, files): they go
+// when a tombstone purges the body.
+func bodyKeys(r *protocol.Record) [][]byte {
+	c := r.Community()
+	pos := encodePos(protocol.PositionOf(r))
+	var keys [][]byte
 	for _, tag := range recordTags(r) {
 		keys = append(keys, append(tagKey(c, tag), pos...))
+	}
+	for _, f := range protocol.FilesOf(r.Content()) {
+		keys = append(keys, key(tFile, c[:], f.Hash, pos))
 	}
 	return keys
 }

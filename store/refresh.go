@@ -194,9 +194,8 @@ func refreshRecord(entries []entry, items *[]itemChange, community protocol.ID, 
 	}
 	if purge {
 		// The body goes; so do the index entries that only its body made.
-		pos := encodePos(protocol.PositionOf(r))
-		for _, tag := range recordTags(r) {
-			entries = append(entries, entry{key: append(tagKey(community, tag), pos...), delete: true})
+		for _, k := range bodyKeys(r) {
+			entries = append(entries, entry{key: k, delete: true})
 		}
 		r = r.Without()
 	}

@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// FileRef is a file (an attachment) and a record that names it.
+type FileRef struct {
+	File  protocol.Attachment
+	Entry Entry
+}
+
+// Files lists the files that a community's live records name, ordered by
+// hash, one item per record naming a file.
+func (s *Store) Files(ctx context.Context, community protocol.ID, cursor string, limit int) (Page[FileRef], error) {
+	var page Page[FileRef]
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		var err error
+		page, err = paginate(txn, key(tFile, community[:]), cursor, limit, func(k, _ []byte) (FileRef, bool, error) {
+			e, err := getStored(txn, decodePos(k).ID)
+			if err != nil || !e.Meta.Live() {
+				return FileRef{}, false, err
+			}
+			f, ok := fileIn(e.Record, k[1+idLen:1+2*idLen])
+			return FileRef{File: f, Entry: e}, ok, nil
+		})
+		return err
+	})
+	return page, err
+}
+
+// FileNamed returns the attachment with hash h as a record of community
+// names it, if one that is not deleted does (whatever its status: a
+// pending member's files are kept, like their records). Nodes serve a
+// community's files only so, never by hash alone.
+func (s *Store) FileNamed(community, h protocol.ID) (protocol.Attachment, bool, error) {
+	var found protocol.Attachment
+	var ok bool
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		found, ok, err = fileNamed(txn, community, h)
+		return err
+	})
+	return found, ok, err
+}
+
+// FileReferenced reports whether a record that is not deleted, in any
+// community, still names the file with hash h: a file no such record
+// names is purged from disk.
+// It waits for pending refreshes, so that a tombstone just stored counts.
+func (s *Store) FileReferenced(ctx context.Context, h protocol.ID) (bool, error) {
+	var ok bool
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		for _, c := range s.Communities() {
+			var err error
+			if _, ok, err = fileNamed(txn, c, h); err != nil || ok {
+				return err
+			}
+		}
+		return nil
+	})
+	return ok, err
+}
+
+var errFound = errors.New("found")
+
+func fileNamed(txn *badger.Txn, community, h protocol.ID) (protocol.Attachment, bool, error) {
+	var found protocol.Attachment
+	var ok bool
+	err := scanKeys(txn, key(tFile, community[:], h[:]), func(k []byte) error {
+		e, err := getStored(txn, decodePos(k).ID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if e.Meta.Deleted {
+			return nil
+		}
+		if found, ok = fileIn(e.Record, h[:]); ok {
+			return errFound
+		}
+		return nil
+	})
+	if errors.Is(err, errFound) {
+		err = nil
+	}
+	return found, ok, err
+}
+
+// fileIn returns the attachment of r with hash h.
+func fileIn(r *protocol.Record, h []byte) (protocol.Attachment, bool) {
+	for _, f := range protocol.FilesOf(r.Content()) {
+		if string(f.Hash) == string(h) {
+			return f, true
+		}
+	}
+	return protocol.Attachment{}, false
+}

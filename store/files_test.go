@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"testing"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+func attachment(name string) protocol.Attachment {
+	h := protocol.NewFileHasher()
+	h.Write([]byte("bytes of " + name))
+	a, _ := h.Attachment(name, "application/pdf")
+	return a
+}
+
+// TestFiles: records' attachments are indexed by hash per community,
+// listed, found for serving, and forgotten when a tombstone purges the
+// record that named them, unless another record still names them.
+func TestFiles(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	w, g := newWorld(t, protocol.JoinOpen)
+	slides, sheet := attachment("slides.pdf"), attachment("sheet.pdf")
+	post := w.rec(founder, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "Deck", Files: []protocol.Attachment{slides, sheet}})
+	reply := w.rec(alice, protocol.Refs{Root: post.ID()}, &protocol.Reply{Files: []protocol.Attachment{sheet}})
+	ingest(t, s, g, w.join(alice), post, reply)
+
+	page, err := s.Files(ctx, w.id, "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 3 {
+		t.Fatalf("Files: %d items, want 3 (slides once, the sheet twice)", len(page.Items))
+	}
+	for _, f := range page.Items {
+		if f.File.Name != "slides.pdf" && f.File.Name != "sheet.pdf" {
+			t.Errorf("listed %+v", f.File)
+		}
+	}
+	if p1, _ := s.Files(ctx, w.id, "", 2); len(p1.Items) != 2 || p1.Next == "" {
+		t.Errorf("first page of 2: %d items, next %q", len(p1.Items), p1.Next)
+	} else if p2, _ := s.Files(ctx, w.id, p1.Next, 2); len(p2.Items) != 1 || p2.Next != "" {
+		t.Errorf("second page: %d items, next %q", len(p2.Items), p2.Next)
+	}
+	if f, ok, err := s.FileNamed(w.id, slides.HashID()); err != nil || !ok || f.Name != "slides.pdf" {
+		t.Errorf("FileNamed(slides) = %+v, %v, %v", f, ok, err)
+	}
+	if _, ok, _ := s.FileNamed(protocol.ID{7}, slides.HashID()); ok {
+		t.Error("a file found under a community that never named it")
+	}
+
+	// The post is deleted: its own file goes, the sheet stays (the reply
+	// names it).
+	ingest(t, s, w.rec(founder, protocol.Refs{Target: post.ID()}, &protocol.Tombstone{}))
+	for _, tc := range []struct {
+		f    protocol.Attachment
+		want bool
+	}{{slides, false}, {sheet, true}} {
+		if got, err := s.FileReferenced(ctx, tc.f.HashID()); err != nil || got != tc.want {
+			t.Errorf("after the post's deletion, %s referenced = %v (%v), want %v", tc.f.Name, got, err, tc.want)
+		}
+	}
+	if _, ok, _ := s.FileNamed(w.id, slides.HashID()); ok {
+		t.Error("a deleted record's file is still served")
+	}
+	checkClean(t, s)
+	ingest(t, s, w.rec(alice, protocol.Refs{Target: reply.ID()}, &protocol.Tombstone{}))
+	if got, _ := s.FileReferenced(ctx, sheet.HashID()); got {
+		t.Error("the sheet is still referenced after both records were deleted")
+	}
+	if page, _ := s.Files(ctx, w.id, "", 10); len(page.Items) != 0 {
+		t.Errorf("Files after the deletions: %d", len(page.Items))
+	}
+	checkClean(t, s)
+}
