@@ -59,6 +59,10 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 	}
 	community := protocol.ID(head[:idLenBytes])
 	since := int64(binary.BigEndian.Uint64(head[idLenBytes:]))
+	// Only a community this node holds: a stranger must not plant one.
+	if m := n.store.Membership(community); m == nil || m.Genesis == nil {
+		return fmt.Errorf("community %s is not held here", community)
+	}
 	count, err := binary.ReadUvarint(r)
 	if err != nil || count > maxSubmitted {
 		return fmt.Errorf("bad submitted record count")
@@ -76,6 +80,10 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 		if rec.Community() != community {
 			n.metrics.refuse("fetch", gossip.RefusedOtherCommunity)
 			return errors.New("submitted record of another community")
+		}
+		if why := submittable(rec, remote); why != "" {
+			n.metrics.refuse("fetch", "not-submittable")
+			return fmt.Errorf("submitted record %s refused: %s", rec.ID(), why)
 		}
 		submitted = append(submitted, rec)
 	}
@@ -120,6 +128,24 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 		return err
 	}
 	return w.Flush()
+}
+
+// submittable says why a record may not be handed over with a fetch
+// request, or "" if it may: only what a joiner brings (the genesis and the
+// invite from its code, its join, and a device record for the very node
+// asking), so that the fetch protocol is no back door around gossip's
+// rate limits and sync's membership checks.
+func submittable(r *protocol.Record, remote peer.ID) string {
+	switch b := r.Content().(type) {
+	case *protocol.Community, *protocol.Invite, *protocol.Join:
+		return ""
+	case *protocol.Device:
+		if peer.ID(b.PeerID) != remote {
+			return "a device record for another node than the one asking"
+		}
+		return ""
+	}
+	return "a " + r.Header.Kind.String() + " record (a joiner brings only its join and device records)"
 }
 
 // nextID is the ID just after id (zero if id is the largest).
