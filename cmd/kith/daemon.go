@@ -4,63 +4,189 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kith-network/kith/node"
+	"github.com/kith-network/kith/node/home"
 )
 
 // daemonCmd is `kith daemon`: run the node until SIGINT or SIGTERM.
+//
+// Every flag has a key in the home's config.toml, named as the flag with
+// "-" written "_" (TestDaemonFlagsHaveConfigKeys holds them to it). A flag
+// given on the command line wins over the file, and the file over the
+// defaults; --bootstrap adds to the file's bootstrap list.
 func (c *cli) daemonCmd() *cobra.Command {
+	cmd, _ := c.newDaemonCmd()
+	return cmd
+}
+
+// newDaemonCmd is daemonCmd that also returns the settings its flags are
+// parsed into.
+func (c *cli) newDaemonCmd() (*cobra.Command, *daemonSettings) {
 	cmd := &cobra.Command{
 		Use:   "daemon",
 		Short: "Run the Kith node (sets itself up on first run)",
 		Long: "daemon runs this machine's Kith node: it replicates your communities with other\n" +
 			"members' nodes and serves the local API the kith command uses. The first run\n" +
-			"creates an identity, a config file and the store in the home directory.",
+			"creates an identity, a config file and the store in the home directory.\n\n" +
+			"Every flag has a setting in the home's config.toml (--log-level is log_level);\n" +
+			"a flag given here wins over the file. `kith config show` prints the file's\n" +
+			"settings and where each came from.",
 		Args: noArgs,
 	}
-	listen := cmd.Flags().StringArray("listen", nil, "libp2p `multiaddr` to listen on (repeatable; default from config)")
-	loopback := cmd.Flags().Bool("loopback", false, "use 127.0.0.1 only: listen, dial and advertise no other address, no mDNS, no NAT port mapping (for tests)")
-	apiAddr := cmd.Flags().String("api", "", "`address` of the local API (default from config; 127.0.0.1:0 picks a free port)")
-	bootstrap := cmd.Flags().StringArray("bootstrap", nil, "peer `multiaddr` to connect to at start (repeatable)")
-	anchor := cmd.Flags().Bool("anchor", false, "this node has a public address and stays on: relay connections for members behind NAT (default from config)")
-	logLevel := cmd.Flags().String("log-level", "info", "log `level`: debug, info, warn, error")
+	var set daemonSettings
+	f := cmd.Flags()
+	f.StringArrayVar(&set.listen, "listen", nil, "libp2p `multiaddr` to listen on (repeatable; config listen)")
+	f.BoolVar(&set.loopback, "loopback", false, "use 127.0.0.1 only: listen, dial and advertise no other address, no mDNS, no NAT port mapping (for tests; config loopback)")
+	f.StringVar(&set.api, "api", "", "`address` of the local API; 127.0.0.1:0 picks a free port (config api, default "+home.DefaultAPI+")")
+	f.StringArrayVar(&set.bootstrap, "bootstrap", nil, "peer `multiaddr` to connect to at start (repeatable; added to config bootstrap)")
+	f.BoolVar(&set.anchor, "anchor", false, "this node has a public address and stays on: relay connections for members behind NAT (config anchor)")
+	f.BoolVar(&set.noSearch, "no-search", false, "keep no full-text search index (config no_search)")
+	f.StringVar(&set.logLevel, "log-level", "", "log `level`: debug, info, warn, error (config log_level, default info)")
+	f.StringVar(&set.logFormat, "log-format", "", "log `format` on standard error: text or json (config log_format, default text)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		h, err := c.home()
 		if err != nil {
 			return err
 		}
-		var level slog.Level
-		if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-			return fmt.Errorf("--log-level %q: want debug, info, warn or error", *logLevel)
+		file, err := h.ReadConfig()
+		if err != nil {
+			return err
 		}
-		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+		run, err := set.merge(cmd.Flags().Changed, file)
+		if err != nil {
+			return err
+		}
+		log := newLogger(cmd.ErrOrStderr(), run.level, run.format)
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		if *anchor && *loopback {
-			return errors.New("--anchor and --loopback exclude each other: an anchor serves nodes on other machines")
+		for _, w := range run.warnings {
+			log.Warn(w)
 		}
-		n, err := node.Start(ctx, node.Config{Home: h, Listen: *listen, Loopback: *loopback, API: *apiAddr,
-			Bootstrap: *bootstrap, Anchor: *anchor, Logger: log})
+		log.Info("config", "file", file.Path, "exists", file.Exists)
+		run.node.Home, run.node.Logger = h, log
+		n, err := node.Start(ctx, run.node)
 		if err != nil {
 			return err
 		}
 		out := cmd.OutOrStdout()
 		fmt.Fprintf(out, "Kith daemon running for %s\n", h.Dir)
-		fmt.Fprintf(out, "UI:      %s\n", n.UILoginURL())
+		if toJournal() {
+			// A login link is a credential for 24 hours: the journal is
+			// no place for it. `kith ui` mints one on demand.
+			fmt.Fprintf(out, "UI:      %s (run `kith ui` for a login link)\n", n.APIURL())
+		} else {
+			fmt.Fprintf(out, "UI:      %s\n", n.UILoginURL())
+		}
 		fmt.Fprintf(out, "API:     %s\n", n.APIURL())
 		fmt.Fprintf(out, "peer id: %s\n", n.PeerID())
 		for _, a := range n.Addrs() {
 			fmt.Fprintf(out, "listen:  %s\n", a)
 		}
+		log.Info("started", "home", h.Dir, "api", n.APIURL(), "peer_id", n.PeerID().String(), "listen", n.Addrs())
 		<-ctx.Done()
 		log.Info("stopping")
 		return n.Close()
 	}
-	return cmd
+	return cmd, &set
+}
+
+// daemonSettings are the values of `kith daemon`'s flags.
+type daemonSettings struct {
+	listen, bootstrap   []string
+	loopback, anchor    bool
+	noSearch            bool
+	api                 string
+	logLevel, logFormat string
+}
+
+// daemonRun is how the daemon runs once its flags and the config file
+// are merged.
+type daemonRun struct {
+	node     node.Config // without Home and Logger
+	level    slog.Level
+	format   string
+	warnings []string // to log once the logger exists
+}
+
+// merge combines the flags given on the command line (changed says which)
+// with the config file: a flag given wins, --bootstrap adds to the file's
+// list.
+//
+// node.Start reads the home's config file itself for the settings it
+// knows (listen, api, bootstrap, relays, anchor) and fills only the
+// node.Config fields left zero, so merge leaves those zero unless a flag
+// is given; the settings node.Start does not read (loopback, no_search,
+// log_level, log_format) are merged here.
+func (s daemonSettings) merge(changed func(flag string) bool, file home.ConfigInfo) (daemonRun, error) {
+	conf := file.Config
+	var run daemonRun
+	if changed("loopback") {
+		conf.Loopback = s.loopback
+	}
+	if changed("no-search") {
+		conf.NoSearch = s.noSearch
+	}
+	if changed("log-level") {
+		conf.LogLevel = s.logLevel
+	}
+	if changed("log-format") {
+		conf.LogFormat = s.logFormat
+	}
+	var err error
+	if run.level, err = home.ParseLogLevel(conf.LogLevel); err != nil {
+		return daemonRun{}, fmt.Errorf("--log-level: %w", err)
+	}
+	if err := home.CheckLogFormat(conf.LogFormat); err != nil {
+		return daemonRun{}, fmt.Errorf("--log-format: %w", err)
+	}
+	run.format = conf.LogFormat
+	if changed("api") {
+		if err := home.CheckAPIAddr(s.api); err != nil {
+			return daemonRun{}, fmt.Errorf("--api: %w", err)
+		}
+	}
+	for _, b := range s.bootstrap {
+		if err := home.CheckPeerAddr(b); err != nil {
+			return daemonRun{}, fmt.Errorf("--bootstrap: %w", err)
+		}
+	}
+	switch {
+	case s.anchor && conf.Loopback:
+		return daemonRun{}, errors.New("--anchor and --loopback (or loopback = true in the config) exclude each other: an anchor serves nodes on other machines")
+	case changed("anchor") && !s.anchor && conf.Anchor && !conf.Loopback:
+		// node.Start ors the file's anchor into the flag's: it cannot be
+		// turned off from here, so say so rather than ignore the flag.
+		return daemonRun{}, fmt.Errorf("--anchor=false cannot override anchor = true in %s: set it to false there", file.Path)
+	case conf.Anchor && conf.Loopback:
+		run.warnings = append(run.warnings, "anchor = true in "+file.Path+" is ignored: the node runs with --loopback")
+	}
+	run.node = node.Config{Listen: s.listen, Loopback: conf.Loopback, API: s.api, Bootstrap: s.bootstrap,
+		Anchor: s.anchor, NoSearch: conf.NoSearch}
+	return run, nil
+}
+
+// newLogger makes the daemon's logger: slog's text or JSON handler on w.
+func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == home.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// toJournal says whether systemd connected this process's output to the
+// journal: it sets JOURNAL_STREAM (device:inode) for a service's processes.
+// A process started by such a service inherits the variable too, and is
+// then told to run `kith ui` rather than shown a link: the safe mistake.
+func toJournal() bool {
+	return strings.Contains(os.Getenv("JOURNAL_STREAM"), ":")
 }

@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -15,14 +20,16 @@ import (
 	"time"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
 )
 
 // daemon is a real `kith daemon --loopback` process with its own home.
 type daemon struct {
-	home string
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	log  bytes.Buffer
+	home   string
+	cmd    *exec.Cmd
+	mu     sync.Mutex
+	log    bytes.Buffer // standard output and error
+	stderr bytes.Buffer // standard error alone
 }
 
 func (d *daemon) Write(p []byte) (int, error) {
@@ -37,6 +44,23 @@ func (d *daemon) logs() string {
 	return d.log.String()
 }
 
+// errWriter collects a daemon's standard error, in its log too.
+type errWriter struct{ d *daemon }
+
+func (w errWriter) Write(p []byte) (int, error) {
+	w.d.mu.Lock()
+	defer w.d.mu.Unlock()
+	w.d.stderr.Write(p)
+	return w.d.log.Write(p)
+}
+
+// errLog returns what the daemon wrote to standard error so far.
+func (d *daemon) errLog() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stderr.String()
+}
+
 // startDaemon starts a daemon and waits until its API answers. It is
 // stopped with SIGTERM when the test ends, and must exit cleanly.
 func startDaemon(t *testing.T, extra ...string) *daemon {
@@ -47,11 +71,25 @@ func startDaemon(t *testing.T, extra ...string) *daemon {
 // startDaemonAt starts a daemon on an existing home directory.
 func startDaemonAt(t *testing.T, homeDir string, extra ...string) *daemon {
 	t.Helper()
+	return startDaemonArgs(t, homeDir, append([]string{"--api", "127.0.0.1:0", "--log-level", "debug"}, extra...)...)
+}
+
+// startDaemonArgs starts `kith daemon --home homeDir --loopback` with
+// exactly the flags given besides those, so that the config file can
+// decide the rest.
+func startDaemonArgs(t *testing.T, homeDir string, flags ...string) *daemon {
+	t.Helper()
+	return startDaemonEnv(t, homeDir, nil, flags...)
+}
+
+// startDaemonEnv is startDaemonArgs with more environment variables.
+func startDaemonEnv(t *testing.T, homeDir string, env []string, flags ...string) *daemon {
+	t.Helper()
 	d := &daemon{home: homeDir}
-	args := append([]string{"daemon", "--home", d.home, "--loopback", "--api", "127.0.0.1:0", "--log-level", "debug"}, extra...)
+	args := append([]string{"daemon", "--home", d.home, "--loopback"}, flags...)
 	d.cmd = exec.Command(kithBin, args...)
-	d.cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
-	d.cmd.Stdout, d.cmd.Stderr = d, d
+	d.cmd.Env = append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}, env...)
+	d.cmd.Stdout, d.cmd.Stderr = d, errWriter{d}
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -404,5 +442,369 @@ func TestCheck(t *testing.T) {
 	}
 	if r := kith(t, nil, "--home", t.TempDir(), "check"); r.code != 1 || !strings.Contains(r.stderr, "no store") {
 		t.Errorf("check without a store: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// writeConfig replaces the config file in a home directory.
+func writeConfig(t *testing.T, homeDir, text string) string {
+	t.Helper()
+	path := filepath.Join(homeDir, "config.toml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// freeAddr returns a loopback address whose port was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// apiAddr reads the address a running daemon's API listens on.
+func (d *daemon) apiAddr(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(d.home, "api.addr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(data))
+}
+
+// jsonLogLines checks that every line of a log is a slog JSON record and
+// returns the records.
+func jsonLogLines(t *testing.T, log string) []map[string]any {
+	t.Helper()
+	var recs []map[string]any
+	for line := range strings.Lines(log) {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("a log line is not JSON: %v\n%s", err, line)
+		}
+		for _, k := range []string{"time", "level", "msg"} {
+			if _, ok := rec[k]; !ok {
+				t.Fatalf("a JSON log line has no %q: %s", k, line)
+			}
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) == 0 {
+		t.Fatal("the daemon logged nothing")
+	}
+	return recs
+}
+
+// TestDaemonConfigPrecedence runs real daemons on one home: the config
+// file's settings win over the defaults, flags given on the command line
+// over the file. The file sets the API address, debug level, JSON logs and
+// search off; flags then set each back.
+func TestDaemonConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	kith(t, nil, "--home", dir, "init", "--name", "Ada").ok(t)
+	api := freeAddr(t)
+	writeConfig(t, dir, fmt.Sprintf("name = \"Ada\"\napi = %q\nlog_level = \"debug\"\nlog_format = \"json\"\nno_search = true\n", api))
+
+	d := startDaemonArgs(t, dir)
+	if got := d.apiAddr(t); got != api {
+		t.Errorf("API on %s, want the file's %s", got, api)
+	}
+	levels := map[string]bool{}
+	for _, rec := range jsonLogLines(t, d.errLog()) {
+		levels[fmt.Sprint(rec["level"])] = true
+	}
+	if !levels["DEBUG"] {
+		t.Errorf("log_level = \"debug\" in the file, but no DEBUG line:\n%s", d.errLog())
+	}
+	if r := d.run(t, "search", "anything"); r.code != 1 || !strings.Contains(r.stderr, "keeps no search index") {
+		t.Errorf("search with no_search = true: exit %d, %q", r.code, r.stderr)
+	}
+	d.stop(t)
+
+	d = startDaemonArgs(t, dir, "--api", "127.0.0.1:0", "--log-level", "info", "--log-format", "text", "--no-search=false")
+	if got := d.apiAddr(t); got == api {
+		t.Errorf("API on the file's %s despite --api 127.0.0.1:0", got)
+	}
+	log := d.errLog()
+	if !strings.Contains(log, "level=INFO msg=started") || strings.Contains(log, "level=DEBUG") || strings.Contains(log, "{\"time\"") {
+		t.Errorf("--log-level info --log-format text over the file's debug and json:\n%s", log)
+	}
+	d.mustRun(t, "search", "anything")
+	d.stop(t)
+
+	// A first run has no file: the defaults, info as text.
+	d = startDaemonArgs(t, t.TempDir(), "--api", "127.0.0.1:0")
+	if log := d.errLog(); !strings.Contains(log, "level=INFO msg=config") || strings.Contains(log, "level=DEBUG") {
+		t.Errorf("default log level and format:\n%s", log)
+	}
+}
+
+// TestDaemonBadConfig: a bad setting in the file, or a bad flag value,
+// stops the daemon before it starts with exit status 1 and an error
+// naming the file and the key (or the flag).
+func TestDaemonBadConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name, file string
+		flags      []string
+		want       []string // besides the file's path, if there is a file
+	}{
+		{"bad log level", `log_level = "loud"`, nil, []string{`log_level: "loud" is not a log level: want debug, info, warn or error`}},
+		{"bad log format", `log_format = "xml"`, nil, []string{`log_format: "xml" is not a log format`}},
+		{"unknown key", `lgo_level = "info"`, nil, []string{`unknown setting "lgo_level"`}},
+		{"bad listen", `listen = ["tcp://0.0.0.0:1"]`, nil, []string{`listen[0] "tcp://0.0.0.0:1": not a multiaddr`}},
+		{"bad type", `loopback = "yes"`, nil, []string{"loopback"}},
+		{"bad flag", "", []string{"--log-format", "xml"}, []string{`--log-format: "xml" is not a log format`}},
+		{"bad level flag", "", []string{"--log-level", "verbose"}, []string{`--log-level: "verbose" is not a log level`}},
+		{"bootstrap flag without peer", "", []string{"--bootstrap", "/ip4/127.0.0.1/tcp/1"}, []string{"--bootstrap:", "must end in /p2p/<peer id>"}},
+		{"api flag off loopback", "", []string{"--api", "0.0.0.0:0"}, []string{`--api: "0.0.0.0:0" is not a loopback address`}},
+		{"anchor with loopback", "", []string{"--anchor"}, []string{"exclude each other"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			want := tc.want
+			if tc.file != "" {
+				want = append(want, writeConfig(t, dir, tc.file))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, kithBin, append([]string{"daemon", "--home", dir, "--loopback", "--api", "127.0.0.1:0"}, tc.flags...)...)
+			cmd.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			if code := cmd.ProcessState.ExitCode(); code != 1 {
+				t.Fatalf("exit %d (%v), want 1; stderr:\n%s", code, err, &stderr)
+			}
+			msg := stderr.String()
+			for _, w := range want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not say %q", msg, w)
+				}
+			}
+			if !strings.HasPrefix(msg, "kith: ") || strings.Count(msg, "\n") != 1 {
+				t.Errorf("want one line of error, got:\n%s", msg)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "member.key")); err == nil {
+				t.Error("the daemon created an identity before refusing its configuration")
+			}
+		})
+	}
+}
+
+// TestDaemonMerge: how each flag and the config file combine, in process.
+func TestDaemonMerge(t *testing.T) {
+	const path = "/etc/kith.toml"
+	const peer = "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWAJ2jbkUSGPWk2Piuf9THa8pBAvu9izS82eSwetxKMpzE"
+	for _, tc := range []struct {
+		name    string
+		file    func(*home.Config)
+		flags   []string
+		check   func(daemonRun) bool
+		wantErr string
+	}{
+		{name: "defaults", check: func(r daemonRun) bool {
+			return r.level == slog.LevelInfo && r.format == home.LogText && !r.node.Loopback && !r.node.NoSearch &&
+				r.node.API == "" && r.node.Listen == nil && r.node.Bootstrap == nil && !r.node.Anchor
+		}},
+		{name: "file over defaults", file: func(c *home.Config) {
+			c.Loopback, c.NoSearch, c.LogLevel, c.LogFormat = true, true, "error", home.LogJSON
+		}, check: func(r daemonRun) bool {
+			return r.level == slog.LevelError && r.format == home.LogJSON && r.node.Loopback && r.node.NoSearch
+		}},
+		{name: "flags over file", file: func(c *home.Config) {
+			c.Loopback, c.NoSearch, c.LogLevel, c.LogFormat = true, true, "error", home.LogJSON
+		}, flags: []string{"--loopback=false", "--no-search=false", "--log-level", "debug", "--log-format", "text"},
+			check: func(r daemonRun) bool {
+				return r.level == slog.LevelDebug && r.format == home.LogText && !r.node.Loopback && !r.node.NoSearch
+			}},
+		// node.Start takes listen, api, bootstrap and anchor from the file
+		// for fields left zero: only the flags are passed.
+		{name: "node settings from flags", flags: []string{"--listen", "/ip4/127.0.0.1/tcp/1", "--api", "127.0.0.1:0", "--bootstrap", peer},
+			check: func(r daemonRun) bool {
+				return slices.Equal(r.node.Listen, []string{"/ip4/127.0.0.1/tcp/1"}) && r.node.API == "127.0.0.1:0" &&
+					slices.Equal(r.node.Bootstrap, []string{peer})
+			}},
+		{name: "anchor off cannot override the file", file: func(c *home.Config) { c.Anchor = true },
+			flags: []string{"--anchor=false"}, wantErr: "--anchor=false cannot override anchor = true in " + path},
+		{name: "anchor with loopback from the file", file: func(c *home.Config) { c.Loopback = true },
+			flags: []string{"--anchor"}, wantErr: "exclude each other"},
+		{name: "file's anchor under --loopback", file: func(c *home.Config) { c.Anchor = true }, flags: []string{"--loopback"},
+			check: func(r daemonRun) bool { return !r.node.Anchor && r.node.Loopback && len(r.warnings) == 1 }},
+		{name: "bad level flag over a good file", flags: []string{"--log-level", "loud"}, wantErr: "--log-level"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conf := home.DefaultConfig()
+			if tc.file != nil {
+				tc.file(&conf)
+			}
+			cmd, set := (&cli{}).newDaemonCmd()
+			if err := cmd.ParseFlags(tc.flags); err != nil {
+				t.Fatal(err)
+			}
+			run, err := set.merge(cmd.Flags().Changed, home.ConfigInfo{Path: path, Exists: true, Config: conf})
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want an error saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(run) {
+				t.Errorf("merged: %+v", run)
+			}
+		})
+	}
+}
+
+// TestDaemonFlagsHaveConfigKeys: every flag of `kith daemon` has a config
+// key, --log-level as log_level; the keys without a flag are those the
+// daemon has no flag for on purpose.
+func TestDaemonFlagsHaveConfigKeys(t *testing.T) {
+	keys := map[string]bool{}
+	for _, k := range home.ConfigKeys() {
+		keys[k] = true
+	}
+	cmd := (&cli{}).daemonCmd()
+	// The flags' names, from their usage lines ("  -h, --help   help...").
+	flags := regexp.MustCompile(`(?m)^\s+(?:-\w, )?--([a-z][a-z0-9-]*)`).FindAllStringSubmatch(cmd.LocalNonPersistentFlags().FlagUsages(), -1)
+	if len(flags) < 8 {
+		t.Fatalf("found %d flags in the usage:\n%s", len(flags), cmd.LocalNonPersistentFlags().FlagUsages())
+	}
+	for _, f := range flags {
+		name := f[1]
+		if name == "help" {
+			continue
+		}
+		key := strings.ReplaceAll(name, "-", "_")
+		if !keys[key] {
+			t.Errorf("--%s has no config key %q", name, key)
+		}
+		delete(keys, key)
+	}
+	// name is the member's, not the daemon's; relays can only come from
+	// the file (node.Config has no field for them).
+	delete(keys, "name")
+	delete(keys, "relays")
+	for k := range keys {
+		t.Errorf("config key %s has no `kith daemon` flag", k)
+	}
+}
+
+// TestDaemonServiceUnits holds the systemd units in dist/systemd to the
+// code: each runs `kith daemon` with flags it has and values it accepts,
+// and, where systemd-analyze is installed, systemd accepts the unit.
+func TestDaemonServiceUnits(t *testing.T) {
+	for _, tc := range []struct {
+		name, path string
+		user       bool
+	}{{"system", "../../dist/systemd/kith.service", false}, {"user", "../../dist/systemd/user/kith.service", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := os.ReadFile(tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			unit := parseUnit(string(data))
+			execs := unit["Service"]["ExecStart"]
+			if len(execs) != 1 {
+				t.Fatalf("%d ExecStart lines, want 1", len(execs))
+			}
+			args := strings.Fields(execs[0])
+			if len(args) < 2 || filepath.Base(args[0]) != "kith" || args[1] != "daemon" || strings.ContainsAny(execs[0], `"'\$`) {
+				t.Fatalf("ExecStart=%s: want a plain `.../kith daemon FLAGS...`", execs[0])
+			}
+			root := (&cli{}).rootCmd()
+			if found, _, err := root.Find(args[1:]); err != nil || found.Name() != "daemon" {
+				t.Fatalf("kith %s: finds %v, %v", strings.Join(args[1:], " "), found.Name(), err)
+			}
+			cmd, set := (&cli{}).newDaemonCmd()
+			cmd.Flags().AddFlagSet(root.PersistentFlags())
+			if err := cmd.ParseFlags(args[2:]); err != nil {
+				t.Fatalf("ExecStart=%s: %v", execs[0], err)
+			}
+			if rest := cmd.Flags().Args(); len(rest) > 0 {
+				t.Fatalf("ExecStart=%s: stray arguments %q", execs[0], rest)
+			}
+			if _, err := set.merge(cmd.Flags().Changed, home.ConfigInfo{Path: "config.toml", Config: home.DefaultConfig()}); err != nil {
+				t.Fatalf("ExecStart=%s: %v", execs[0], err)
+			}
+			if got := unit["Service"]["Restart"]; !slices.Equal(got, []string{"on-failure"}) {
+				t.Errorf("Restart=%q, want on-failure", got)
+			}
+			if !tc.user {
+				state := unit["Service"]["StateDirectory"]
+				if len(state) != 1 || !slices.Contains(unit["Service"]["Environment"], "KITH_HOME=/var/lib/"+state[0]) {
+					t.Errorf("KITH_HOME is not the StateDirectory: %q, %q", unit["Service"]["Environment"], state)
+				}
+				if !slices.Equal(unit["Service"]["User"], []string{"kith"}) {
+					t.Errorf("User=%q, want kith", unit["Service"]["User"])
+				}
+			}
+			verifyUnit(t, string(data), args[0], tc.user)
+		})
+	}
+}
+
+// parseUnit reads a systemd unit file into section -> key -> values.
+func parseUnit(text string) map[string]map[string][]string {
+	unit := map[string]map[string][]string{}
+	section := ""
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";"):
+		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
+			section = line[1 : len(line)-1]
+			unit[section] = map[string][]string{}
+		default:
+			k, v, _ := strings.Cut(line, "=")
+			unit[section][k] = append(unit[section][k], v)
+		}
+	}
+	return unit
+}
+
+// verifyUnit runs `systemd-analyze verify` on a copy of a unit whose
+// ExecStart runs the kith binary under test; it skips without it.
+func verifyUnit(t *testing.T, text, binPath string, user bool) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Log("systemd-analyze is not installed: the unit is not verified by systemd")
+		return
+	}
+	dir := t.TempDir()
+	unitPath := filepath.Join(dir, "kith.service")
+	if err := os.WriteFile(unitPath, []byte(strings.Replace(text, "ExecStart="+binPath, "ExecStart="+kithBin, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"verify", unitPath}
+	env := os.Environ()
+	if user {
+		run := filepath.Join(dir, "run")
+		if err := os.Mkdir(run, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		args = append([]string{"--user"}, args...)
+		env = append(env, "XDG_RUNTIME_DIR="+run)
+	}
+	cmd := exec.Command(analyze, args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("systemd-analyze %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+}
+
+// TestDaemonNoLoginLinkInJournal: under systemd (JOURNAL_STREAM set) the
+// daemon prints no login link, a credential, into the journal.
+func TestDaemonNoLoginLinkInJournal(t *testing.T) {
+	d := startDaemonEnv(t, t.TempDir(), []string{"JOURNAL_STREAM=8:12345"}, "--api", "127.0.0.1:0")
+	if out := d.logs(); strings.Contains(out, "/login") || !strings.Contains(out, "run `kith ui` for a login link") {
+		t.Errorf("daemon output under the journal:\n%s", out)
 	}
 }

@@ -2,6 +2,7 @@ package home
 
 import (
 	"crypto/ed25519"
+	"reflect"
 	"testing"
 )
 
@@ -31,7 +32,8 @@ func FuzzDecodeKey(f *testing.F) {
 	})
 }
 
-// FuzzParseConfig feeds arbitrary bytes to the config parser.
+// FuzzParseConfig feeds arbitrary bytes to the config parser: a config it
+// accepts passes Check, and writes out and reads back as the same config.
 func FuzzParseConfig(f *testing.F) {
 	def, err := renderConfig(DefaultConfig())
 	if err != nil {
@@ -40,13 +42,27 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add(def)
 	f.Add([]byte("name = \"Ada\"\nlisten = []\n"))
 	f.Add([]byte("nmae = 1"))
+	f.Add([]byte("log_level = \"warn\"\nlog_format = \"json\"\nloopback = true\nno_search = true\n"))
+	f.Add([]byte("anchor = true\nrelays = [\"/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWAJ2jbkUSGPWk2Piuf9THa8pBAvu9izS82eSwetxKMpzE\"]\n"))
+	f.Add([]byte("log_level = \"loud\""))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := parseConfig(data)
 		if err != nil {
 			return
 		}
-		if err := checkName(cfg.Name); err != nil {
-			t.Fatalf("parsed a config with a bad name: %v", err)
+		if err := cfg.Check(); err != nil {
+			t.Fatalf("parsed a config that fails its check: %v", err)
+		}
+		out, err := renderConfig(cfg)
+		if err != nil {
+			t.Fatalf("render a parsed config: %v", err)
+		}
+		again, err := parseConfig(out)
+		if err != nil {
+			t.Fatalf("a rendered config does not parse: %v\n%s", err, out)
+		}
+		if !reflect.DeepEqual(again, cfg) {
+			t.Fatalf("config changed writing it out and reading it back:\n%+v\n%+v", cfg, again)
 		}
 	})
 }
