@@ -146,6 +146,7 @@ func evaluate(m *Membership, set []*Record) *State {
 			e.tombstone(r)
 		}
 	}
+	e.cascade(accepted)
 	for _, r := range accepted {
 		if r.Header.Kind == KindHide {
 			e.hide(r)
@@ -198,6 +199,35 @@ func (e *evaluation) tombstone(t *Record) {
 	}
 	if _, done := e.Tombstoned[target.id]; !done {
 		e.Tombstoned[target.id] = t.id
+	}
+}
+
+// cascade extends each deletion to the records that only restate the
+// deleted one: the edits of a post, reply or event (its author's, of its
+// kind), and every revision of a note whose first revision is deleted. An
+// edit holds the deleted text's successor, so a deletion that left it on
+// members' disks would promise nothing.
+func (e *evaluation) cascade(accepted []*Record) {
+	for _, r := range accepted {
+		h := &r.Header
+		var orig ID
+		switch h.Kind {
+		case KindPost, KindReply, KindEvent:
+			orig = h.Target
+		case KindNote:
+			orig = h.Root
+		}
+		tomb, deleted := e.Tombstoned[orig]
+		if orig.IsZero() || !deleted {
+			continue
+		}
+		o := e.byID[orig]
+		if o == nil || o.Header.Kind != h.Kind || (h.Kind != KindNote && o.Header.Author != h.Author) {
+			continue
+		}
+		if _, done := e.Tombstoned[r.id]; !done {
+			e.Tombstoned[r.id] = tomb
+		}
 	}
 }
 

@@ -356,3 +356,44 @@ func TestMembershipChangedFrom(t *testing.T) {
 		t.Errorf("no change reported as all=%v authors=%v", all, authors)
 	}
 }
+
+// TestDeletionTakesEdits: deleting a post, reply or event deletes its
+// author's edits of it (they hold the deleted text's successor); deleting
+// a note's first revision deletes every revision; deleting one later
+// revision deletes only it; someone else's "edit" is no edit and stays.
+func TestDeletionTakesEdits(t *testing.T) {
+	w := newWorld(t, founder, JoinOpen)
+	w.join(alice, nil, nil)
+	w.join(bob, nil, nil)
+	p := w.post(alice, "secret plans")
+	pEdit := w.add(alice, Refs{Target: p.ID()}, &Post{Type: PostQuestion, Title: "secret plans v2"})
+	notHers := w.add(bob, Refs{Target: p.ID()}, &Post{Type: PostQuestion, Title: "bob's"})
+	r := w.add(bob, Refs{Root: p.ID()}, &Reply{Text: "an answer"})
+	rEdit := w.add(bob, Refs{Root: p.ID(), Target: r.ID()}, &Reply{Text: "a better answer"})
+	ev := w.add(alice, Refs{}, &Event{Title: "call", Start: testNow.Add(time.Hour).UnixMilli()})
+	evEdit := w.add(alice, Refs{Target: ev.ID()}, &Event{Title: "call, moved", Start: testNow.Add(2 * time.Hour).UnixMilli()})
+	n1 := w.add(alice, Refs{}, &Note{Title: "n", Text: "v1"})
+	n2 := w.add(bob, Refs{Root: n1.ID(), Parents: []ID{n1.ID()}}, &Note{Title: "n", Text: "v2"})
+	n3 := w.add(alice, Refs{Root: n1.ID(), Parents: []ID{n2.ID()}}, &Note{Title: "n", Text: "v3"})
+	m1 := w.add(alice, Refs{}, &Note{Title: "m", Text: "v1"})
+	m2 := w.add(bob, Refs{Root: m1.ID(), Parents: []ID{m1.ID()}}, &Note{Title: "m", Text: "v2"})
+
+	tp := w.add(alice, Refs{Target: p.ID()}, &Tombstone{})
+	tr := w.add(bob, Refs{Target: r.ID()}, &Tombstone{})
+	tev := w.add(alice, Refs{Target: ev.ID()}, &Tombstone{})
+	tn := w.add(founder, Refs{Target: n1.ID()}, &Tombstone{})
+	tm := w.add(bob, Refs{Target: m2.ID()}, &Tombstone{})
+	s := w.state()
+	for _, tc := range []struct {
+		r, by *Record
+	}{{pEdit, tp}, {rEdit, tr}, {evEdit, tev}, {n2, tn}, {n3, tn}, {m2, tm}} {
+		if got, ok := s.Tombstoned[tc.r.ID()]; !ok || got != tc.by.ID() {
+			t.Errorf("%s %s: deleted %v by %s, want by %s", tc.r.Header.Kind, tc.r.ID().String()[:8], ok, got.String()[:8], tc.by.ID().String()[:8])
+		}
+	}
+	for _, r := range []*Record{notHers, m1} {
+		if _, ok := s.Tombstoned[r.ID()]; ok {
+			t.Errorf("%s %s deleted with another record", r.Header.Kind, r.ID().String()[:8])
+		}
+	}
+}

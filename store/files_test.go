@@ -74,3 +74,29 @@ func TestFiles(t *testing.T) {
 	}
 	checkClean(t, s)
 }
+
+// TestDeletionPurgesEdits: a tombstone on a post purges the bodies of its
+// author's edits too, on disk as in the views.
+func TestDeletionPurgesEdits(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	w, g := newWorld(t, protocol.JoinOpen)
+	p := w.rec(founder, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "plans", Text: "first draft"})
+	edit := w.rec(founder, protocol.Refs{Target: p.ID()}, &protocol.Post{Type: protocol.PostDiscussion, Title: "plans", Text: "the edited secret",
+		Files: []protocol.Attachment{attachment("plans.pdf")}})
+	ingest(t, s, g, p, edit)
+	ingest(t, s, w.rec(founder, protocol.Refs{Target: p.ID()}, &protocol.Tombstone{}))
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*protocol.Record{p, edit} {
+		e, err := s.Get(ctx, r.ID())
+		if err != nil || !e.Record.Purged() || !e.Meta.Deleted {
+			t.Errorf("record %s after its post's deletion: purged %v, deleted %v, %v", r.ID(), e.Record.Purged(), e.Meta.Deleted, err)
+		}
+	}
+	if ok, _ := s.FileReferenced(ctx, attachment("plans.pdf").HashID()); ok {
+		t.Error("the deleted edit's file is still referenced")
+	}
+	checkClean(t, s)
+}
