@@ -133,7 +133,6 @@ func printDemo(out io.Writer, nw *demo.Network, community protocol.ID) {
 		fmt.Fprintf(out, "  API:  %s\n", n.APIURL())
 		fmt.Fprintf(out, "  home: %s\n", nw.Homes[i])
 	}
-	fmt.Fprintln(out, "\nEach login link works once. Browsers share cookies between the ports of one host, so a\n"+
-		"browser stays logged in to one of these UIs at a time: open each link in its own browser or profile.")
+	fmt.Fprintln(out, "\nEach login link works once; open all three in one browser, side by side.")
 	fmt.Fprintln(out, "\nReplication is live: post on one UI and watch it appear on the others.")
 }

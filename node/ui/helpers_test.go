@@ -249,7 +249,7 @@ func newSession(t *testing.T, n *node.Node) *session {
 	resp.Body.Close()
 	s.login = resp
 	for _, c := range resp.Cookies() {
-		if c.Name == "kith_session" {
+		if strings.HasPrefix(c.Name, "kith_session") {
 			s.cookie = c
 		}
 	}

@@ -25,7 +25,7 @@ const (
 // seen reads the seen cookie.
 func seen(r *http.Request) map[protocol.ID]int64 {
 	out := make(map[protocol.ID]int64)
-	c, err := r.Cookie(seenCookie)
+	c, err := r.Cookie(cookieName(seenCookie, r))
 	if err != nil {
 		return out
 	}
@@ -59,7 +59,7 @@ func markSeen(w http.ResponseWriter, r *http.Request, id protocol.ID) {
 		}
 		b.WriteString(k.String() + ":" + strconv.FormatInt(m[k], 10))
 	}
-	http.SetCookie(w, &http.Cookie{Name: seenCookie, Value: b.String(), Path: "/", HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: cookieName(seenCookie, r), Value: b.String(), Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, MaxAge: 365 * 24 * 3600})
 }
 

@@ -17,11 +17,12 @@ import (
 // `kith ui` asks for a fresh one; each carries a random code that works
 // once, within loginTTL, and is traded for an HttpOnly SameSite=Strict
 // session cookie. A link seen by someone else (a screenshot, shell
-// history, a log) is worthless once used, and the API token itself never
+// history, a log) is worthless once used or a quarter of an hour old (a
+// service's log is read by others), and the API token itself never
 // travels in a URL.
 
 const (
-	loginTTL  = 24 * time.Hour
+	loginTTL  = 15 * time.Minute
 	maxLogins = 64 // codes outstanding; the oldest is dropped beyond
 )
 
@@ -90,7 +91,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			Message: "This login link is not valid (each link works once, for a day): run `kith ui` for a fresh one."})
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: s.session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: cookieName(sessionCookie, r), Value: s.session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -111,7 +112,7 @@ func (s *Server) newLoginLink(w http.ResponseWriter, r *http.Request) {
 // authed lets through requests with the session cookie.
 func (s *Server) authed(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(cookieName)
+		c, err := r.Cookie(cookieName(sessionCookie, r))
 		if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.session)) != 1 {
 			s.render(w, http.StatusUnauthorized, "error", errorPage{Title: "Not logged in",
 				Message: "Open the login link the daemon printed when it started, or run `kith ui` for a fresh one (it sets a cookie in this browser)."})

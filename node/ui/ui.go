@@ -18,6 +18,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -32,8 +33,19 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// cookieName is the session cookie the login link sets.
-const cookieName = "kith_session"
+// sessionCookie is the name of the session cookie the login link sets.
+const sessionCookie = "kith_session"
+
+// cookieName returns a cookie's name for the UI this request reached:
+// browsers keep one cookie jar per host name, whatever the port, so
+// without the port in the name, two nodes on one machine (kith demo, a
+// second home) would log each other out.
+func cookieName(base string, r *http.Request) string {
+	if _, port, err := net.SplitHostPort(r.Host); err == nil && port != "" {
+		return base + "_" + port
+	}
+	return base
+}
 
 // Server is the UI's HTTP handler.
 type Server struct {
