@@ -60,6 +60,9 @@ func (n *Node) stored(records []*protocol.Record, outcomes []store.Outcome, via 
 // storedOne announces one record newly stored.
 func (n *Node) storedOne(r *protocol.Record, status protocol.Status, via string) {
 	n.metrics.stored(via, status)
+	if k := r.Header.Kind; k == protocol.KindRole || k == protocol.KindTombstone {
+		n.recheckPeers(r.Community())
+	}
 	if n.index != nil {
 		n.index.stored(r)
 	}

@@ -251,6 +251,18 @@ func readFrame(r *bufio.Reader) ([]byte, error) {
 	return data, nil
 }
 
+// recheckPeers has gossip drop the peers of an invite-only community that
+// a role change or a deletion (of a device record, say) no longer allows,
+// off the path that stored the record (gossip's validator must not call
+// back into gossip).
+func (n *Node) recheckPeers(community protocol.ID) {
+	m := n.store.Membership(community)
+	if m == nil || m.Genesis == nil || m.Genesis.Policy != protocol.JoinInvite || n.gossip == nil {
+		return
+	}
+	n.tasks.Go(func() { n.gossip.Recheck(community) })
+}
+
 // allowPeer says whether a peer may receive a community's records: any
 // peer for an open community; for an invite-only one, only nodes that an
 // admitted member vouched for with a device record.

@@ -107,7 +107,9 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results [
 
 	var mine []protocol.ID
 	for _, c := range n.store.Communities() {
-		if m := n.store.Membership(c); m != nil && m.Genesis != nil && (only.IsZero() || c == only) {
+		// Offered only where the peer may have the community: a session
+		// sends records both ways, so the client checks the server too.
+		if m := n.store.Membership(c); m != nil && m.Genesis != nil && (only.IsZero() || c == only) && n.allowPeer(c, p) {
 			mine = append(mine, c)
 		}
 	}

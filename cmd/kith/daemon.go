@@ -80,7 +80,7 @@ func (c *cli) newDaemonCmd() (*cobra.Command, *daemonSettings) {
 		out := cmd.OutOrStdout()
 		fmt.Fprintf(out, "Kith daemon running for %s\n", h.Dir)
 		if toJournal() {
-			// A login link is a credential for 24 hours: the journal is
+			// A login link is a credential for 15 minutes: the journal is
 			// no place for it. `kith ui` mints one on demand.
 			fmt.Fprintf(out, "UI:      %s (run `kith ui` for a login link)\n", n.APIURL())
 		} else {

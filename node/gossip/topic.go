@@ -38,6 +38,19 @@ func (g *Gossip) Join(community protocol.ID) error {
 	return nil
 }
 
+// Recheck disconnects the peers of a joined community's topic that are no
+// longer allowed in it (a member removed, a device record deleted):
+// pubsub consults the peer filter only when it adds peers, and flood
+// publishing would go on sending them the community's new records.
+func (g *Gossip) Recheck(community protocol.ID) {
+	g.mu.Lock()
+	j := g.topics[community]
+	g.mu.Unlock()
+	if j != nil {
+		g.dropDisallowed(community, j.topic)
+	}
+}
+
 // holds reports whether this node has joined a community's topic.
 func (g *Gossip) holds(community protocol.ID) bool {
 	_, ok := g.held.Load(community)

@@ -1,0 +1,68 @@
+package node
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// TestRemovedMemberGetsNoLiveGossip: once a moderator removes a member of
+// an invite-only community, the member's node, though still connected,
+// receives none of the community's new posts; a member who stays gets
+// them (so gossip was working).
+func TestRemovedMemberGetsNoLiveGossip(t *testing.T) {
+	ctx := context.Background()
+	a, b, c := startTestNode(t), startTestNode(t), startTestNode(t)
+	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Closed", InviteOnly: true})
+	must(t, err)
+	for _, n := range []*Node{b, c} {
+		code, err := a.Invite(ctx, community, api.InviteRequest{})
+		must(t, err)
+		_, err = n.Join(ctx, code.Code)
+		must(t, err)
+	}
+	for _, n := range []*Node{b, c} {
+		deadline := time.Now().Add(10 * time.Second)
+		for !slices.Contains(a.gossip.Peers(community), n.PeerID()) {
+			if time.Now().After(deadline) {
+				t.Fatal("the members' nodes never joined the founder's topic")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	_, err = a.SetRole(ctx, community, api.RoleRequest{Member: protocol.PublicKeyOf(b.id.Member), Action: "remove"})
+	must(t, err)
+	time.Sleep(time.Second) // the removal reaches gossip's peer check
+	fctx, fcancel := context.WithCancel(ctx)
+	defer fcancel()
+	feed, _ := b.Feed(fctx)
+	go func() {
+		for ev := range feed {
+			if ev.Record != nil {
+				t.Logf("b stored %s %s via %s status %s", ev.Record.Kind, ev.Record.ID.String()[:8], ev.Record.Via, ev.Record.Status)
+			}
+		}
+	}()
+	post, err := a.Post(ctx, community, api.PostRequest{Title: "After the removal", Body: "not for b"})
+	must(t, err)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := c.store.Get(ctx, post); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the member who stays never got the post")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // b would have had it by now
+	if _, err := b.store.Get(ctx, post); err == nil {
+		m := scrape(t, b)
+		t.Errorf("the removed member's node received a post made after the removal: gossip %v sync %v fetch %v",
+			m[`kith_records_ingested_total{status="accepted",via="gossip"}`], m[`kith_records_ingested_total{status="accepted",via="sync"}`], m[`kith_records_ingested_total{status="accepted",via="fetch"}`])
+	}
+}
