@@ -132,7 +132,7 @@ func (n *Node) EditEvent(ctx context.Context, id protocol.ID, req api.EventReque
 	if e.Record.Header.Author != n.id.MemberKey() {
 		return protocol.ID{}, fmt.Errorf("%w: only its author may change an event", api.ErrForbidden)
 	}
-	body := &protocol.Event{Title: v.Title, Start: v.Start, End: v.End, Place: v.Place, Link: v.Link, Text: v.Text, Tags: v.Tags}
+	body := &protocol.Event{Title: v.Title, Start: v.Start, End: v.End, Place: v.Place, Link: v.Link, Text: v.Text, Tags: v.Tags, Files: v.Files}
 	if !v.Agenda.IsZero() {
 		body.Agenda = v.Agenda[:]
 	}
@@ -171,7 +171,7 @@ func (n *Node) Events(ctx context.Context, community protocol.ID, cursor string,
 func (n *Node) eventJSON(community protocol.ID, v store.EventView) api.Event {
 	ev := api.Event{ID: v.Event, Community: community, Author: v.Author, Title: v.Title, Start: v.Start, End: v.End,
 		Place: v.Place, Link: v.Link, Body: v.Text, Tags: v.Tags, Yes: v.Yes, No: v.No, Maybe: v.Maybe,
-		Mine: answerName(v.RSVPs[n.id.MemberKey()])}
+		Mine: answerName(v.RSVPs[n.id.MemberKey()]), Files: filesOf(v.Files)}
 	if !v.Agenda.IsZero() {
 		a := v.Agenda
 		ev.Agenda = &a

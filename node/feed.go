@@ -63,6 +63,7 @@ func (n *Node) storedOne(r *protocol.Record, status protocol.Status, via string)
 	if k := r.Header.Kind; k == protocol.KindRole || k == protocol.KindTombstone {
 		n.recheckPeers(r.Community())
 	}
+	n.filesStored(r, status)
 	if n.index != nil {
 		n.index.stored(r)
 	}

@@ -25,6 +25,7 @@ type nodeMetrics struct {
 	syncs     *prometheus.CounterVec // sync sessions, by side and result
 	syncBytes *prometheus.CounterVec // bytes of sync sessions, by direction
 	gossip    *prometheus.CounterVec // pubsub's message events
+	files     *prometheus.CounterVec // attachment bytes, by direction
 }
 
 func newMetrics(n *Node) *nodeMetrics {
@@ -42,6 +43,7 @@ func newMetrics(n *Node) *nodeMetrics {
 	m.syncs = counter("sync_sessions_total", "Catch-up sync sessions, by side (client: this node asked; server) and result.", "side", "result")
 	m.syncBytes = counter("sync_bytes_total", "Bytes of catch-up sync sessions, by direction.", "direction")
 	m.gossip = counter("gossip_messages_total", "Gossip messages by what became of them: delivered, rejected or ignored (by pubsub's reason), duplicate, undeliverable.", "event", "reason")
+	m.files = counter("file_bytes_total", "Attachment bytes sent to and received from peers, by direction.", "direction")
 	gauge("peers", "Peers connected now.", func() float64 { return float64(len(n.host.Network().Peers())) })
 	gauge("communities", "Communities this node holds.", func() float64 { return float64(len(n.store.Communities())) })
 	gauge("store_bytes", "Bytes the store takes on disk (Badger's LSM tree and value log, measured by Badger every minute).", func() float64 { return float64(n.store.Size()) })
@@ -97,6 +99,11 @@ func (n *Node) validate(data []byte, via string) (*protocol.Record, error) {
 // refuser returns a function that counts a refused record by its rule.
 func (n *Node) refuser(via string) func(error) {
 	return func(err error) { n.metrics.refuse(via, string(protocol.RuleOf(err))) }
+}
+
+// fileBytes counts attachment bytes on the wire.
+func (m *nodeMetrics) fileBytes(direction string, n int) {
+	m.files.WithLabelValues(direction).Add(float64(n))
 }
 
 // session counts a sync session that ended, and its bytes.

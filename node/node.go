@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	dht "github.com/libp2p/go-libp2p-kad-dht"
@@ -25,6 +26,7 @@ import (
 	drouting "github.com/libp2p/go-libp2p/p2p/discovery/routing"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/blobs"
 	"github.com/kith-network/kith/node/gossip"
 	"github.com/kith-network/kith/node/home"
 	kithhost "github.com/kith-network/kith/node/host"
@@ -42,7 +44,12 @@ type Config struct {
 	Bootstrap []string // peers to connect to at start
 	Anchor    bool     // a public, always-on node: relays for members behind NAT (or from the config file)
 	NoSearch  bool     // keep no search index (a node nobody searches on, such as an anchor)
-	Logger    *slog.Logger
+	// MaxFileBytes bounds the attachments this node keeps (0: 100 MiB);
+	// AutoFetchBytes, those it fetches as soon as a record names them
+	// (0: 25 MiB; negative: none); larger ones are fetched on demand.
+	MaxFileBytes   int64
+	AutoFetchBytes int64
+	Logger         *slog.Logger
 	// OnRecord, if set, is called when a record from the network was
 	// stored by live gossip (for the UI's live updates and for measuring
 	// delivery).
@@ -68,6 +75,14 @@ type Node struct {
 	metrics *nodeMetrics
 	logs    *logRing // the recent log, for `kith logs`
 
+	blobs     *blobs.Store // attachment bytes
+	filesMu   sync.Mutex
+	fetching  map[protocol.ID]*fileFetch // files being fetched
+	pinned    map[protocol.ID]time.Time  // files uploaded, waiting for their record
+	failed    map[protocol.ID]time.Time  // automatic fetches that failed lately
+	fileQueue chan fileJob               // files to fetch automatically
+	purgeSoon chan struct{}              // a deletion happened: purge files no record names
+
 	ctx       context.Context // lives until Close
 	cancel    context.CancelFunc
 	dht       *dht.IpfsDHT
@@ -77,8 +92,10 @@ type Node struct {
 	syncs   syncState
 	backoff backoff
 
-	tasks   taskGroup      // background work and stream handlers, waited for by Close
-	closers []func() error // services to stop on Close, before the host
+	tasks     taskGroup // background work and stream handlers, waited for by Close
+	closeOnce sync.Once
+	closeErr  error
+	closers   []func() error // services to stop on Close, before the host
 }
 
 // Start sets up the home directory on first run (identity, config),
@@ -137,6 +154,9 @@ func (n *Node) start(ctx context.Context) error {
 		}
 		n.tasks.Go(func() { n.index.run(n.ctx) })
 	}
+	if err := n.openFiles(); err != nil {
+		return err
+	}
 	key, err := n.id.NodeKey()
 	if err != nil {
 		return err
@@ -175,6 +195,8 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	n.host.SetStreamHandler(fetchProtocol, n.handler(n.serveFetch))
 	n.host.SetStreamHandler(syncProtocol, n.handler(n.serveSync))
+	n.host.SetStreamHandler(fileProtocol, n.handler(n.serveFiles))
+	n.tasks.Go(func() { n.runFiles(n.ctx) })
 	for _, c := range n.store.Communities() {
 		if err := n.gossip.Join(c); err != nil {
 			return fmt.Errorf("subscribe to community %s: %w", c, err)
@@ -274,8 +296,14 @@ func (n *Node) Addrs() []string {
 }
 
 // Close stops the daemon: the API first (so no request sees a half-closed
-// node), then gossip, the host and, last, the store.
+// node), then gossip, the host and, last, the store. Calling it again
+// returns the first call's result.
 func (n *Node) Close() error {
+	n.closeOnce.Do(func() { n.closeErr = n.close() })
+	return n.closeErr
+}
+
+func (n *Node) close() error {
 	var errs []error
 	n.feed.stop()
 	n.logs.stop()

@@ -22,7 +22,11 @@ func (n *Node) NewNote(ctx context.Context, community protocol.ID, req api.NoteR
 	if _, err := n.member(community); err != nil {
 		return protocol.ID{}, err
 	}
-	body := &protocol.Note{Title: req.Title, Text: req.Body, Tags: normalizeTags(req.Tags)}
+	files, err := n.attachments(req.Files)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	body := &protocol.Note{Title: req.Title, Text: req.Body, Tags: normalizeTags(req.Tags), Files: files}
 	refs := protocol.Refs{}
 	if req.From != nil {
 		// Promoted from a thread: the question and its accepted answer,
@@ -147,7 +151,7 @@ func (n *Node) Note(ctx context.Context, id protocol.ID) (api.NoteDetail, error)
 	for _, h := range d.Heads {
 		head := api.Head{Revision: revision(h)}
 		if b, ok := h.Record.Content().(*protocol.Note); ok {
-			head.Body, head.Tags = b.Text, b.Tags
+			head.Body, head.Tags, head.Files = b.Text, b.Tags, filesOf(b.Files)
 		}
 		out.Heads = append(out.Heads, head)
 	}

@@ -23,7 +23,11 @@ func (n *Node) Post(ctx context.Context, community protocol.ID, req api.PostRequ
 	if err != nil {
 		return protocol.ID{}, err
 	}
-	r, err := n.publish(ctx, community, protocol.Refs{}, &protocol.Post{Type: typ, Title: req.Title, Text: req.Body, Tags: normalizeTags(req.Tags)})
+	files, err := n.attachments(req.Files)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	r, err := n.publish(ctx, community, protocol.Refs{}, &protocol.Post{Type: typ, Title: req.Title, Text: req.Body, Tags: normalizeTags(req.Tags), Files: files})
 	if err != nil {
 		return protocol.ID{}, err
 	}
@@ -111,7 +115,7 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 	}
 	out := api.ThreadDetail{Thread: threadJSON(community, d.View), Replies: []api.Message{}}
 	if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
-		out.Body = p.Text
+		out.Body, out.Files = p.Text, filesOf(p.Files)
 	}
 	if d.Post.Record.ID() != post {
 		out.Edited = d.Post.Record.Header.Created
@@ -138,7 +142,7 @@ func message(e store.Entry, versions map[protocol.ID]store.Entry) api.Message {
 		shown, m.Edited = v, v.Record.Header.Created
 	}
 	if r, ok := shown.Record.Content().(*protocol.Reply); ok {
-		m.Body = r.Text
+		m.Body, m.Files = r.Text, filesOf(r.Files)
 	}
 	return m
 }
@@ -207,7 +211,11 @@ func (n *Node) Reply(ctx context.Context, to protocol.ID, req api.ReplyRequest) 
 	default:
 		return protocol.ID{}, fmt.Errorf("%w: %s is a %s, not a post or a reply", api.ErrBadRequest, to, e.Record.Header.Kind)
 	}
-	r, err := n.publish(ctx, community, refs, &protocol.Reply{Text: req.Body})
+	files, err := n.attachments(req.Files)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	r, err := n.publish(ctx, community, refs, &protocol.Reply{Text: req.Body, Files: files})
 	if err != nil {
 		return protocol.ID{}, err
 	}
@@ -294,7 +302,18 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 		if strings.TrimSpace(req.Body) == "" {
 			return protocol.ID{}, fmt.Errorf("%w: the new version needs a body", api.ErrBadRequest)
 		}
-		r, err := n.publish(ctx, community, protocol.Refs{Root: e.Record.Header.Root, Target: orig}, &protocol.Reply{Text: req.Body})
+		// The new version keeps the files of the one shown.
+		var files []protocol.Attachment
+		if d, err := n.store.Thread(ctx, community, e.Record.Header.Root, "", store.MaxLimit); err == nil {
+			shown := e
+			if v, ok := d.Versions[orig]; ok {
+				shown = v
+			}
+			if cur, ok := shown.Record.Content().(*protocol.Reply); ok {
+				files = cur.Files
+			}
+		}
+		r, err := n.publish(ctx, community, protocol.Refs{Root: e.Record.Header.Root, Target: orig}, &protocol.Reply{Text: req.Body, Files: files})
 		if err != nil {
 			return protocol.ID{}, err
 		}

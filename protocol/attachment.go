@@ -122,6 +122,15 @@ func (a Attachment) HashID() ID {
 	return h
 }
 
+// Check reports what the protocol would refuse in a, before a record is
+// signed with it.
+func (a Attachment) Check() error {
+	if err := checkAttachments([]Attachment{a}); err != nil {
+		return err
+	}
+	return nil
+}
+
 // checkAttachments enforces the attachment rules: at most MaxAttachments,
 // each with a 32-byte hash and chunk hash, a size within MaxAttachmentBytes, a safe file
 // name (see CheckFileName) and a well-formed media type; no hash twice.

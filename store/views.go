@@ -51,10 +51,11 @@ type EventView struct {
 	Tags           []string
 	Yes, No, Maybe int
 	RSVPs          map[protocol.PublicKey]protocol.Answer
-	Text           string      `cbor:",omitempty"`
-	Agenda         protocol.ID `cbor:",omitempty"` // the agenda note, zero if none
-	Minutes        protocol.ID `cbor:",omitempty"` // the minutes note, zero if none
-	Created        int64       `cbor:",omitempty"`
+	Text           string                `cbor:",omitempty"`
+	Agenda         protocol.ID           `cbor:",omitempty"` // the agenda note, zero if none
+	Minutes        protocol.ID           `cbor:",omitempty"` // the minutes note, zero if none
+	Created        int64                 `cbor:",omitempty"`
+	Files          []protocol.Attachment `cbor:",omitempty"` // of the version shown
 }
 
 // MemberView is a member's profile and devices in one community.
@@ -131,6 +132,7 @@ func buildView(c protocol.ID, obj protocol.Object, st *protocol.State, byID map[
 		v.Created = byID[e.Event].Header.Created
 		if body, ok := byID[v.Current].Content().(*protocol.Event); ok {
 			v.Title, v.Start, v.End, v.Place, v.Link, v.Tags, v.Text = body.Title, body.Start, body.End, body.Place, body.Link, body.Tags, body.Text
+			v.Files = body.Files
 			copy(v.Agenda[:], body.Agenda)
 			copy(v.Minutes[:], body.Minutes)
 		}

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -67,6 +68,14 @@ type Backend interface {
 	// each, and if follow, a channel of the lines logged after them, open
 	// until ctx ends or the node stops.
 	Logs(ctx context.Context, lines int, follow bool) (recent [][]byte, next <-chan []byte, err error)
+
+	// Attachments: AddFile keeps an uploaded file for a record to name;
+	// Files lists a community's; FetchFile fetches one from peers now,
+	// reporting progress; OpenFile opens one that is here.
+	AddFile(ctx context.Context, r io.Reader, name, mediaType string) (File, error)
+	Files(ctx context.Context, community protocol.ID, cursor string, limit int) (Files, error)
+	FetchFile(ctx context.Context, hash protocol.ID, progress func(FileProgress)) (File, error)
+	OpenFile(ctx context.Context, hash protocol.ID) (*os.File, File, error)
 }
 
 // Errors a Backend returns to choose the HTTP status; any other error is
@@ -137,6 +146,10 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"POST /api/import", s.importArchive},
 		{"GET /api/feed", s.stream},
 		{"GET /api/logs", s.logs},
+		{"POST /api/files", s.uploadFile},
+		{"GET /api/communities/{id}/files", s.files},
+		{"POST /api/files/{hash}/fetch", s.fetchFile},
+		{"GET /api/files/{hash}", s.downloadFile},
 		{"GET /metrics", s.metrics.ServeHTTP},
 	}
 	for _, r := range routes {
@@ -156,7 +169,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, errors.New("missing or wrong API token: the kith command reads it from the node's home directory"))
 		return
 	}
-	if r.URL.Path != "/api/import" { // an archive may be large; its handler bounds it
+	if r.URL.Path != "/api/import" && r.URL.Path != "/api/files" { // archives and files may be large; their handlers bound them
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
 	s.mux.ServeHTTP(w, r)

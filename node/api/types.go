@@ -147,6 +147,7 @@ type PostRequest struct {
 	Title string   `json:"title"`
 	Body  string   `json:"body"`
 	Tags  []string `json:"tags,omitempty"`
+	Files []File   `json:"files,omitempty"` // uploaded first with POST /api/files
 }
 
 // ThreadQuery is the query of GET /api/communities/{id}/posts.
@@ -165,7 +166,8 @@ type ThreadQuery struct {
 // ReplyRequest is POST /api/posts/{id}/replies: a reply to a thread, or
 // to a reply (threaded under it).
 type ReplyRequest struct {
-	Body string `json:"body"`
+	Body  string `json:"body"`
+	Files []File `json:"files,omitempty"`
 }
 
 // EditRequest is POST /api/posts/{id}/edits: a new version of one's own
@@ -220,12 +222,14 @@ type Message struct {
 	// Edited is when the version shown was written, if it is an edit.
 	Edited    int64     `json:"edited,omitempty"`
 	Reactions Reactions `json:"reactions"`
+	Files     []File    `json:"files,omitempty"`
 }
 
 // ThreadDetail is GET /api/posts/{id}.
 type ThreadDetail struct {
 	Thread
-	Body string `json:"body"`
+	Body  string `json:"body"`
+	Files []File `json:"files,omitempty"` // the post's attachments
 	// Edited is when the version shown was written, if it is an edit.
 	Edited        int64     `json:"edited,omitempty"`
 	Replies       []Message `json:"replies"`
@@ -239,6 +243,7 @@ type NoteRequest struct {
 	Body  string       `json:"body"`
 	Tags  []string     `json:"tags,omitempty"`
 	From  *protocol.ID `json:"from,omitempty"`
+	Files []File       `json:"files,omitempty"`
 }
 
 // RevisionRequest is POST /api/notes/{id}/revisions: a new revision that
@@ -286,8 +291,9 @@ type Revision struct {
 // Head is a current head of a note, with its text.
 type Head struct {
 	Revision
-	Body string   `json:"body"`
-	Tags []string `json:"tags,omitempty"`
+	Body  string   `json:"body"`
+	Tags  []string `json:"tags,omitempty"`
+	Files []File   `json:"files,omitempty"`
 }
 
 // NoteDetail is GET /api/notes/{id}: the note, its heads (the current one
@@ -365,6 +371,7 @@ type EventRequest struct {
 	Tags    []string     `json:"tags,omitempty"`
 	Agenda  *protocol.ID `json:"agenda,omitempty"`  // a note
 	Minutes *protocol.ID `json:"minutes,omitempty"` // a note
+	Files   []File       `json:"files,omitempty"`
 }
 
 // Event is an event as lists show it.
@@ -381,6 +388,7 @@ type Event struct {
 	Tags      []string           `json:"tags,omitempty"`
 	Agenda    *protocol.ID       `json:"agenda,omitempty"`
 	Minutes   *protocol.ID       `json:"minutes,omitempty"`
+	Files     []File             `json:"files,omitempty"`
 	Yes       int                `json:"yes"`
 	No        int                `json:"no"`
 	Maybe     int                `json:"maybe"`
@@ -426,4 +434,41 @@ type ImportResult struct {
 	Added           int         `json:"added"`            // of those, new on this node
 	Held            uint64      `json:"held"`             // accepted records held now
 	Digest          string      `json:"digest"`           // their digest now
+}
+
+// File is an attachment: a file a record names by its SHA-256, with the
+// hash of its chunk list (see protocol.Attachment).
+type File struct {
+	Hash   protocol.ID `json:"hash"`
+	Size   uint64      `json:"size"`
+	Name   string      `json:"name"`
+	Type   string      `json:"type"`
+	Chunks protocol.ID `json:"chunks"`
+}
+
+// FileEntry is a file of a community, with the record that names it and
+// whether its bytes are on this node.
+type FileEntry struct {
+	File
+	Record   protocol.ID        `json:"record"`
+	Kind     string             `json:"kind"`
+	Author   protocol.PublicKey `json:"author"`
+	Created  int64              `json:"created"`
+	Here     bool               `json:"here"`
+	Received uint64             `json:"received,omitempty"` // bytes fetched so far, while not here
+}
+
+// Files is GET /api/communities/{id}/files.
+type Files struct {
+	Files []FileEntry `json:"files"`
+	Next  string      `json:"next,omitempty"`
+}
+
+// FileProgress is one line of POST /api/files/{hash}/fetch: how far the
+// fetch is, and at the end, whether it worked.
+type FileProgress struct {
+	Received uint64 `json:"received"`
+	Size     uint64 `json:"size"`
+	Done     bool   `json:"done,omitempty"`
+	Error    string `json:"error,omitempty"`
 }

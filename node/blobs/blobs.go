@@ -217,6 +217,21 @@ func (s *Store) Hashes() ([]protocol.ID, error) {
 	return out, nil
 }
 
+// PartialHashes returns the hashes of the files being fetched.
+func (s *Store) PartialHashes() ([]protocol.ID, error) {
+	files, err := os.ReadDir(filepath.Join(s.dir, "partial"))
+	if err != nil {
+		return nil, fmt.Errorf("list fetches: %w", err)
+	}
+	var out []protocol.ID
+	for _, f := range files {
+		if h, ok := parseHash(f.Name()); ok {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
 func parseHash(name string) (protocol.ID, bool) {
 	var h protocol.ID
 	if len(name) != 2*len(h) || strings.ToLower(name) != name {

@@ -26,6 +26,7 @@ const (
 	NodeKeyFile   = "node.key"    // the node (libp2p peer) private key, PEM PKCS#8
 	ConfigFile    = "config.toml" // the node configuration, TOML
 	StoreDir      = "store"       // the Badger store
+	FilesDir      = "files"       // attachments, by hash (node/blobs)
 	APIAddrFile   = "api.addr"    // the running daemon's API address; removed when it stops
 	APITokenFile  = "api.token"   // the API's bearer token, 0600
 	PeersFile     = "peers.json"  // the members' nodes last met, to reconnect to on start

@@ -1,0 +1,325 @@
+package node
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/blobs"
+	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// Attachments: files that posts, replies, notes and events name by hash.
+// Their bytes live beside the store (node/blobs), travel by the file
+// protocol (files_wire.go, files_serve.go, files_fetch.go), are fetched
+// automatically up to Config.AutoFetchBytes, and are purged from disk once
+// no record that is not deleted names them.
+
+// Defaults for Config's file limits.
+const (
+	DefaultMaxFileBytes   = 100 << 20
+	DefaultAutoFetchBytes = 25 << 20
+
+	fileQueueSize = 1024             // files waiting to be fetched automatically
+	fileSweep     = 5 * time.Minute  // how often missing files are looked for
+	pinFor        = time.Hour        // how long an uploaded file waits for its record
+	purgeDelay    = 2 * time.Second  // after a deletion, so that a burst of them is one purge
+	retryFetch    = 10 * time.Minute // before a failed automatic fetch is tried again
+)
+
+// fileJob is a file to fetch automatically.
+type fileJob struct {
+	community protocol.ID
+	file      protocol.Attachment
+}
+
+// openFiles opens the attachment store and starts the automatic fetcher.
+func (n *Node) openFiles() error {
+	if n.cfg.MaxFileBytes <= 0 {
+		n.cfg.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if n.cfg.AutoFetchBytes < 0 {
+		n.cfg.AutoFetchBytes = 0
+	} else if n.cfg.AutoFetchBytes == 0 {
+		n.cfg.AutoFetchBytes = DefaultAutoFetchBytes
+	}
+	var err error
+	if n.blobs, err = blobs.Open(filepath.Join(n.cfg.Home.Dir, home.FilesDir)); err != nil {
+		return err
+	}
+	n.fetching = make(map[protocol.ID]*fileFetch)
+	n.pinned = make(map[protocol.ID]time.Time)
+	n.failed = make(map[protocol.ID]time.Time)
+	n.fileQueue = make(chan fileJob, fileQueueSize)
+	n.purgeSoon = make(chan struct{}, 1)
+	n.closers = append(n.closers, n.blobs.Close)
+	return nil
+}
+
+// runFiles fetches files as they are named and purges those no longer
+// named, until ctx ends. At start, and every fileSweep, it looks for
+// files its communities name that are not here.
+func (n *Node) runFiles(ctx context.Context) {
+	sweep := time.NewTimer(0)
+	defer sweep.Stop()
+	var purge <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case job := <-n.fileQueue:
+			n.autoFetch(ctx, job)
+		case <-sweep.C:
+			n.sweepFiles(ctx)
+			sweep.Reset(fileSweep)
+		case <-n.purgeSoon:
+			if purge == nil {
+				purge = time.After(purgeDelay)
+			}
+		case <-purge:
+			purge = nil
+			if err := n.purgeFiles(ctx); err != nil {
+				n.log.Warn("purge deleted attachments", "err", err)
+			}
+		}
+	}
+}
+
+// filesStored looks at a record newly stored: its files may be fetched
+// now, and a deletion may leave files no record names.
+func (n *Node) filesStored(r *protocol.Record, status protocol.Status) {
+	if n.blobs == nil {
+		return
+	}
+	if r.Header.Kind == protocol.KindTombstone {
+		select {
+		case n.purgeSoon <- struct{}{}:
+		default:
+		}
+		return
+	}
+	for _, f := range protocol.FilesOf(r.Content()) {
+		n.filesMu.Lock()
+		delete(n.pinned, f.HashID())
+		n.filesMu.Unlock()
+		if status == protocol.StatusAccepted && f.Size <= uint64(n.cfg.AutoFetchBytes) && !n.blobs.Has(f.HashID()) {
+			select {
+			case n.fileQueue <- fileJob{r.Community(), f}:
+			default: // the sweep will find it
+			}
+		}
+	}
+}
+
+// autoFetch fetches one file, unless it failed lately.
+func (n *Node) autoFetch(ctx context.Context, job fileJob) {
+	h := job.file.HashID()
+	n.filesMu.Lock()
+	last, failed := n.failed[h]
+	n.filesMu.Unlock()
+	if n.blobs.Has(h) || (failed && time.Since(last) < retryFetch) {
+		return
+	}
+	err := n.fetchFile(ctx, job.community, job.file, nil)
+	n.filesMu.Lock()
+	defer n.filesMu.Unlock()
+	if err != nil && ctx.Err() == nil {
+		n.failed[h] = time.Now()
+		n.log.Info("automatic attachment fetch failed; will try again", "name", job.file.Name, "community", job.community, "err", err)
+		return
+	}
+	delete(n.failed, h)
+}
+
+// sweepFiles queues the files its communities' live records name that are
+// within the automatic limit and not here.
+func (n *Node) sweepFiles(ctx context.Context) {
+	for _, c := range n.store.Communities() {
+		err := store.EachPage(func(cursor string, limit int) (store.Page[store.FileRef], error) {
+			return n.store.Files(ctx, c, cursor, limit)
+		}, func(f store.FileRef) error {
+			if f.File.Size <= uint64(n.cfg.AutoFetchBytes) && !n.blobs.Has(f.File.HashID()) {
+				select {
+				case n.fileQueue <- fileJob{c, f.File}:
+				default:
+				}
+			}
+			return ctx.Err()
+		})
+		if err != nil && ctx.Err() == nil {
+			n.log.Warn("look for missing attachments", "community", c, "err", err)
+		}
+	}
+}
+
+// purgeFiles removes the files that no record that is not deleted names
+// any more, complete or being fetched, except those uploaded lately whose
+// record has not come yet.
+func (n *Node) purgeFiles(ctx context.Context) error {
+	hashes, err := n.blobs.Hashes()
+	if err != nil {
+		return err
+	}
+	partial, err := n.blobs.PartialHashes()
+	if err != nil {
+		return err
+	}
+	for _, h := range append(hashes, partial...) {
+		n.filesMu.Lock()
+		at, pinned := n.pinned[h]
+		n.filesMu.Unlock()
+		if pinned && time.Since(at) < pinFor {
+			continue
+		}
+		named, err := n.store.FileReferenced(ctx, h)
+		if err != nil {
+			return err
+		}
+		if !named {
+			if err := n.blobs.Remove(h); err != nil {
+				return err
+			}
+			n.log.Info("attachment purged: no record names it any more", "hash", h)
+		}
+	}
+	return nil
+}
+
+// attachments turns the files of a request into attachments for a record,
+// checking that each was uploaded here (the node must hold what it
+// announces: its peers will ask it for the bytes).
+func (n *Node) attachments(files []api.File) ([]protocol.Attachment, error) {
+	var out []protocol.Attachment
+	for _, f := range files {
+		if n.blobs == nil || !n.blobs.Has(f.Hash) {
+			return nil, fmt.Errorf("%w: file %q (%s) is not on this node: upload it first (POST /api/files)", api.ErrBadRequest, f.Name, f.Hash)
+		}
+		list, err := n.blobs.ChunkList(f.Hash)
+		if err != nil {
+			return nil, err
+		}
+		a := protocol.Attachment{Hash: f.Hash[:], Size: f.Size, Name: f.Name, Type: f.Type, Chunks: f.Chunks[:]}
+		if root := sha256.Sum256(list); protocol.ID(root) != f.Chunks || !a.CheckChunkList(list) {
+			return nil, fmt.Errorf("%w: file %q: size or chunk hash does not match the file uploaded", api.ErrBadRequest, f.Name)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// AddFile implements api.Backend: it keeps an uploaded file, to be named
+// by a record the caller makes next.
+func (n *Node) AddFile(ctx context.Context, r io.Reader, name, mediaType string) (api.File, error) {
+	if reason := protocol.CheckFileName(name); reason != "" {
+		return api.File{}, fmt.Errorf("%w: %s", api.ErrBadRequest, reason)
+	}
+	if mediaType == "" {
+		mediaType = "application/octet-stream"
+	}
+	a, err := n.blobs.Add(ctx, r, name, mediaType, n.cfg.MaxFileBytes)
+	if errors.Is(err, blobs.ErrTooLarge) {
+		return api.File{}, fmt.Errorf("%w: %w (max_file_mb)", api.ErrBadRequest, err)
+	}
+	if err != nil {
+		return api.File{}, err
+	}
+	if err := a.Check(); err != nil {
+		n.blobs.Remove(a.HashID())
+		return api.File{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	n.filesMu.Lock()
+	n.pinned[a.HashID()] = time.Now()
+	n.filesMu.Unlock()
+	return fileOf(a), nil
+}
+
+// filesOf returns a record's attachments as the API shows them.
+func filesOf(as []protocol.Attachment) []api.File {
+	var out []api.File
+	for _, a := range as {
+		out = append(out, fileOf(a))
+	}
+	return out
+}
+
+func fileOf(a protocol.Attachment) api.File {
+	return api.File{Hash: a.HashID(), Size: a.Size, Name: a.Name, Type: a.Type, Chunks: protocol.ID(a.Chunks)}
+}
+
+// Files implements api.Backend.
+func (n *Node) Files(ctx context.Context, community protocol.ID, cursor string, limit int) (api.Files, error) {
+	if _, err := n.member(community); err != nil {
+		return api.Files{}, err
+	}
+	page, err := n.store.Files(ctx, community, cursor, limit)
+	if err != nil {
+		return api.Files{}, err
+	}
+	out := api.Files{Files: []api.FileEntry{}, Next: page.Next}
+	for _, f := range page.Items {
+		h := f.Entry.Record.Header
+		e := api.FileEntry{File: fileOf(f.File), Record: f.Entry.Record.ID(), Kind: h.Kind.String(), Author: h.Author,
+			Created: h.Created, Here: n.blobs.Has(f.File.HashID())}
+		n.filesMu.Lock()
+		if ff := n.fetching[f.File.HashID()]; ff != nil {
+			e.Received = ff.got()
+		}
+		n.filesMu.Unlock()
+		out.Files = append(out.Files, e)
+	}
+	return out, nil
+}
+
+// namedFile finds a community whose records name the file with hash h.
+func (n *Node) namedFile(h protocol.ID) (protocol.ID, protocol.Attachment, error) {
+	for _, c := range n.store.Communities() {
+		a, ok, err := n.store.FileNamed(c, h)
+		if err != nil {
+			return protocol.ID{}, a, err
+		}
+		if ok {
+			return c, a, nil
+		}
+	}
+	return protocol.ID{}, protocol.Attachment{}, fmt.Errorf("%w: no record in your communities names file %s", api.ErrNotFound, h)
+}
+
+// FetchFile implements api.Backend: it fetches a file now, whatever its
+// size (up to the node's limit), reporting progress.
+func (n *Node) FetchFile(ctx context.Context, h protocol.ID, progress func(api.FileProgress)) (api.File, error) {
+	c, a, err := n.namedFile(h)
+	if err != nil {
+		return api.File{}, err
+	}
+	err = n.fetchFile(ctx, c, a, func(got uint64) {
+		if progress != nil {
+			progress(api.FileProgress{Received: got, Size: a.Size})
+		}
+	})
+	if errors.Is(err, blobs.ErrTooLarge) {
+		err = fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+	}
+	return fileOf(a), err
+}
+
+// OpenFile implements api.Backend: the bytes of a file some record names,
+// if they are here.
+func (n *Node) OpenFile(ctx context.Context, h protocol.ID) (*os.File, api.File, error) {
+	_, a, err := n.namedFile(h)
+	if err != nil {
+		return nil, api.File{}, err
+	}
+	f, err := n.blobs.Open(h)
+	if errors.Is(err, blobs.ErrNotFound) {
+		return nil, fileOf(a), fmt.Errorf("%w: %q is not on this node yet: fetch it first (kith attachment get)", api.ErrNotFound, a.Name)
+	}
+	return f, fileOf(a), err
+}

@@ -1,0 +1,382 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/kith-network/kith/node/blobs"
+	"github.com/kith-network/kith/protocol"
+)
+
+const (
+	fileBatch        = 8 // chunks asked of a peer at a time: enough in flight to fill a fast link
+	maxFilePeers     = 4 // peers a file is fetched from at once
+	maxFinishRetries = 3 // rounds after chunks were found lost on disk
+)
+
+// errNoFilePeer is returned when no connected peer could give a file.
+var errNoFilePeer = errors.New("no connected peer has this file")
+
+// fetchFile gets the bytes of attachment a of community from the peers
+// that have them, in chunks, each checked as it arrives, from several
+// peers at once; it resumes a fetch begun before. progress, if set, is
+// told the bytes here after each chunk. Callers fetching one file at once
+// share the work.
+func (n *Node) fetchFile(ctx context.Context, community protocol.ID, a protocol.Attachment, progress func(got uint64)) error {
+	h := a.HashID()
+	if n.blobs.Has(h) {
+		return nil
+	}
+	if a.Size > uint64(n.cfg.MaxFileBytes) {
+		return fmt.Errorf("%w: %q is %d bytes, this node keeps files up to %d (max_file_mb)", blobs.ErrTooLarge, a.Name, a.Size, n.cfg.MaxFileBytes)
+	}
+	n.filesMu.Lock()
+	f := n.fetching[h]
+	if f == nil {
+		f = &fileFetch{done: make(chan struct{})}
+		n.fetching[h] = f
+		go func() { // owned by the node: runFetch runs in its task group
+			defer close(f.done)
+			if !n.tasks.Run(func() { f.err = n.runFetch(n.ctx, community, a, f) }) {
+				f.err = errors.New("the node is stopping")
+			}
+			n.filesMu.Lock()
+			delete(n.fetching, h)
+			n.filesMu.Unlock()
+		}()
+	}
+	n.filesMu.Unlock()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-f.done:
+			if progress != nil && f.err == nil {
+				progress(a.Size)
+			}
+			return f.err
+		case <-tick.C:
+			if progress != nil {
+				progress(f.got())
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// fileFetch is one file being fetched, shared by everyone waiting for it.
+type fileFetch struct {
+	done    chan struct{}
+	err     error
+	mu      sync.Mutex
+	partial *blobs.Partial
+}
+
+func (f *fileFetch) got() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.partial == nil {
+		return 0
+	}
+	return f.partial.Received()
+}
+
+// runFetch does the work of one fetch, owned by the node's context.
+func (n *Node) runFetch(ctx context.Context, community protocol.ID, a protocol.Attachment, f *fileFetch) error {
+	peers := n.filePeers(community)
+	if len(peers) == 0 {
+		return errNoFilePeer
+	}
+	p, err := n.blobs.Resume(a, n.cfg.MaxFileBytes)
+	if errors.Is(err, blobs.ErrNotFound) {
+		var list []byte
+		if list, err = n.chunkList(ctx, community, a, peers); err != nil {
+			return err
+		}
+		p, err = n.blobs.Begin(a, list, n.cfg.MaxFileBytes)
+	}
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.partial = p
+	f.mu.Unlock()
+	for range maxFinishRetries {
+		if err := n.fetchChunks(ctx, community, a, p, peers); err != nil {
+			return err
+		}
+		err := p.Finish()
+		if err == nil {
+			n.log.Info("attachment fetched", "name", a.Name, "size", a.Size, "community", community)
+			return nil
+		}
+		if !errors.Is(err, blobs.ErrMismatch) {
+			return err
+		}
+		n.log.Warn("attachment chunks lost on disk, fetching them again", "name", a.Name, "err", err)
+	}
+	return fmt.Errorf("attachment %q: chunks keep going missing on disk", a.Name)
+}
+
+// filePeers returns the connected peers that may have a community's
+// files, in random order (so that many nodes fetching one file spread
+// over its holders).
+func (n *Node) filePeers(community protocol.ID) []peer.ID {
+	var out []peer.ID
+	for _, p := range n.gossip.Peers(community) {
+		if !relayedOnly(n.host.Network().ConnsToPeer(p)) {
+			out = append(out, p)
+		}
+	}
+	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// chunkList asks peers in turn for a file's chunk list, and returns the
+// first that matches the record.
+func (n *Node) chunkList(ctx context.Context, community protocol.ID, a protocol.Attachment, peers []peer.ID) ([]byte, error) {
+	var lastErr error = errNoFilePeer
+	for _, p := range peers {
+		list, err := n.askChunkList(ctx, community, a, p)
+		if err == nil {
+			return list, nil
+		}
+		lastErr = err
+	}
+	return nil, fmt.Errorf("chunk list of %q: %w", a.Name, lastErr)
+}
+
+func (n *Node) askChunkList(ctx context.Context, community protocol.ID, a protocol.Attachment, p peer.ID) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, fileRequestTimeout)
+	defer cancel()
+	s, err := n.newStream(ctx, p, fileProtocol)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	defer resetOnDone(ctx, s)()
+	q := fileRequest{community: community, hash: a.HashID(), op: opList}
+	if _, err := s.Write(q.encode(nil)); err != nil {
+		return nil, err
+	}
+	status, list, err := readPiece(bufio.NewReader(s), protocol.ChunkCount(a.Size)*protocol.HashSize)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", p, err)
+	case status != statusOK:
+		return nil, fmt.Errorf("%s: %w", p, errNoFilePeer)
+	case !a.CheckChunkList(list):
+		return nil, fmt.Errorf("%s sent a chunk list that does not match the record", p)
+	}
+	return list, nil
+}
+
+// fetchChunks fetches the chunks p lacks from up to maxFilePeers peers at
+// once. Each peer takes batches from a shared queue, so a fast peer takes
+// more; when the queue is empty, idle peers also ask for chunks still in
+// flight elsewhere, so one slow peer cannot hold up the end. A peer that
+// sends a chunk that does not match its hash is used no more.
+func (n *Node) fetchChunks(ctx context.Context, community protocol.ID, a protocol.Attachment, p *blobs.Partial, peers []peer.ID) error {
+	missing := p.Missing()
+	if len(missing) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, min(len(peers), maxFilePeers))
+	q := newChunkQueue(missing, len(errs))
+	defer context.AfterFunc(ctx, q.wake)()
+	var wg sync.WaitGroup
+	for k, pid := range peers[:len(errs)] {
+		wg.Go(func() {
+			errs[k] = n.fetchFrom(ctx, community, a, p, pid, q)
+			q.leave()
+			if q.finished() {
+				cancel() // the others' duplicate requests are moot
+			}
+		})
+	}
+	wg.Wait()
+	if q.finished() {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("attachment %q: %d chunks missing after asking %d peers: %w", a.Name, q.left(), len(errs), errors.Join(errs...))
+}
+
+// fetchFrom asks one peer for batches of chunks until the queue is done,
+// the peer fails, or it sends a bad chunk.
+func (n *Node) fetchFrom(ctx context.Context, community protocol.ID, a protocol.Attachment, p *blobs.Partial, pid peer.ID, q *chunkQueue) error {
+	s, err := n.newStream(ctx, pid, fileProtocol)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	defer resetOnDone(ctx, s)()
+	r := bufio.NewReaderSize(s, 256<<10)
+	for {
+		batch := q.take(ctx, pid, fileBatch)
+		if len(batch) == 0 {
+			return nil
+		}
+		s.SetDeadline(time.Now().Add(fileRequestTimeout))
+		req := fileRequest{community: community, hash: a.HashID(), op: opChunk, chunks: batch}
+		if _, err := s.Write(req.encode(nil)); err != nil {
+			q.giveBack(pid, batch)
+			return fmt.Errorf("%s: %w", pid, err)
+		}
+		for k, i := range batch {
+			status, data, err := readPiece(r, chunkSize(a.Size, i))
+			if err != nil {
+				q.giveBack(pid, batch[k:])
+				return fmt.Errorf("%s: %w", pid, err)
+			}
+			if status != statusOK {
+				q.giveBack(pid, batch[k:])
+				return fmt.Errorf("%s does not have chunk %d", pid, i)
+			}
+			n.metrics.fileBytes("in", len(data))
+			if err := p.Put(i, data); err != nil {
+				q.giveBack(pid, batch[k:])
+				if errors.Is(err, blobs.ErrMismatch) {
+					n.log.Warn("a peer sent a corrupted attachment chunk; fetching from others", "peer", pid, "name", a.Name, "chunk", i)
+					n.metrics.refuse("file", "chunk-hash")
+				}
+				return fmt.Errorf("%s: %w", pid, err)
+			}
+			q.done(i)
+		}
+	}
+}
+
+// chunkSize returns the length of chunk i of a file of size bytes.
+func chunkSize(size uint64, i int) int {
+	return int(min(size-uint64(i)*protocol.ChunkSize, protocol.ChunkSize))
+}
+
+// chunkQueue hands out the chunks of one fetch to the peers fetching it.
+type chunkQueue struct {
+	mu       sync.Mutex
+	cond     *sync.Cond
+	pending  []int             // not yet asked of anyone
+	inflight map[int][]peer.ID // asked, not yet here: of whom
+	total    int
+	got      int
+	active   int // peers still fetching
+}
+
+func newChunkQueue(missing []int, peers int) *chunkQueue {
+	q := &chunkQueue{pending: missing, inflight: make(map[int][]peer.ID), total: len(missing), active: peers}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+// take returns up to k chunks for pid: pending ones first, then (the end
+// game) chunks in flight with one other peer only. With nothing to take
+// it waits while other peers fetch (one may fail and give chunks back),
+// and returns none once all are here, ctx ends or pid is the last.
+func (q *chunkQueue) take(ctx context.Context, pid peer.ID, k int) []int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for {
+		var out []int
+		for len(out) < k && len(q.pending) > 0 {
+			i := q.pending[0]
+			q.pending = q.pending[1:]
+			q.inflight[i] = append(q.inflight[i], pid)
+			out = append(out, i)
+		}
+		for i, who := range q.inflight {
+			if len(out) == k {
+				break
+			}
+			if !containsPeer(who, pid) && len(who) < 2 {
+				q.inflight[i] = append(who, pid)
+				out = append(out, i)
+			}
+		}
+		if len(out) > 0 || q.got == q.total || q.active <= 1 || ctx.Err() != nil {
+			return out
+		}
+		q.cond.Wait()
+	}
+}
+
+// leave records that a peer stopped fetching.
+func (q *chunkQueue) leave() {
+	q.mu.Lock()
+	q.active--
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+// wake wakes the peers waiting in take (their context ended).
+func (q *chunkQueue) wake() { q.cond.Broadcast() }
+
+func containsPeer(ps []peer.ID, p peer.ID) bool {
+	for _, x := range ps {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+// done records chunk i as here.
+func (q *chunkQueue) done(i int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if _, ok := q.inflight[i]; ok {
+		delete(q.inflight, i)
+		q.got++
+	}
+	q.cond.Broadcast()
+}
+
+// giveBack returns chunks pid will not deliver: pending again unless
+// another peer has them in flight.
+func (q *chunkQueue) giveBack(pid peer.ID, chunks []int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, i := range chunks {
+		who, ok := q.inflight[i]
+		if !ok {
+			continue // here already
+		}
+		var rest []peer.ID
+		for _, p := range who {
+			if p != pid {
+				rest = append(rest, p)
+			}
+		}
+		if len(rest) == 0 {
+			delete(q.inflight, i)
+			q.pending = append(q.pending, i)
+		} else {
+			q.inflight[i] = rest
+		}
+	}
+	q.cond.Broadcast()
+}
+
+func (q *chunkQueue) finished() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.got == q.total
+}
+
+func (q *chunkQueue) left() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.total - q.got
+}

@@ -1,0 +1,268 @@
+package node
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"io"
+	mrand "math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
+	kithhost "github.com/kith-network/kith/node/host"
+	"github.com/kith-network/kith/protocol"
+)
+
+func fileBytes(n int, seed uint64) []byte {
+	rng := mrand.New(mrand.NewPCG(seed, seed+1))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
+
+// readAllFile reads a file of a node's attachment store.
+func readAllFile(t *testing.T, n *Node, h protocol.ID) []byte {
+	t.Helper()
+	f, _, err := n.OpenFile(context.Background(), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	must(t, err)
+	return data
+}
+
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestAttachmentsReplicateAndPurge: a file attached to a post on one node
+// is fetched by the others as soon as the post arrives, byte for byte;
+// deleting the post purges it from every node's disk.
+func TestAttachmentsReplicateAndPurge(t *testing.T) {
+	ctx := context.Background()
+	a, b, c := startTestNode(t), startTestNode(t), startTestNode(t)
+	community := shareCommunity(t, a, "Files", b, c)
+	data := fileBytes(3*protocol.ChunkSize+12345, 1)
+	f, err := a.AddFile(ctx, bytes.NewReader(data), "whiteboard.jpg", "image/jpeg")
+	must(t, err)
+	if _, err := a.Post(ctx, community, api.PostRequest{Title: "missing file", Files: []api.File{{Hash: protocol.ID{9}, Name: "x", Type: "text/plain"}}}); err == nil {
+		t.Error("a post named a file never uploaded")
+	}
+	post, err := a.Post(ctx, community, api.PostRequest{Title: "Whiteboard", Body: "from today", Files: []api.File{f}})
+	must(t, err)
+	for _, n := range []*Node{b, c} {
+		waitFor(t, "the file on another node", 30*time.Second, func() bool { return n.blobs.Has(f.Hash) })
+		if got := readAllFile(t, n, f.Hash); !bytes.Equal(got, data) {
+			t.Fatal("the fetched file differs")
+		}
+		d, err := n.Thread(ctx, post)
+		must(t, err)
+		if len(d.Files) != 1 || d.Files[0].Name != "whiteboard.jpg" || d.Files[0].Size != uint64(len(data)) {
+			t.Errorf("thread files: %+v", d.Files)
+		}
+		fs, err := n.Files(ctx, community, "", 10)
+		must(t, err)
+		if len(fs.Files) != 1 || !fs.Files[0].Here || fs.Files[0].Record != post {
+			t.Errorf("Files: %+v", fs.Files)
+		}
+	}
+	_, err = a.Delete(ctx, post, api.ModerationRequest{})
+	must(t, err)
+	for _, n := range []*Node{a, b, c} {
+		waitFor(t, "the file purged", 30*time.Second, func() bool { return !n.blobs.Has(f.Hash) })
+		left, _ := n.blobs.Hashes()
+		if len(left) != 0 {
+			t.Errorf("files left: %x", left)
+		}
+	}
+}
+
+// TestFetchResumesAfterRestart: a node stopped halfway through a large
+// file fetches only what it lacked after it starts again.
+func TestFetchResumesAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	a := startTestNode(t)
+	dir := t.TempDir()
+	startB := func() *Node {
+		n, err := Start(ctx, Config{Home: home.Home{Dir: dir}, Loopback: true, API: "127.0.0.1:0", AutoFetchBytes: -1})
+		must(t, err)
+		return n
+	}
+	b := startB()
+	community := shareCommunity(t, a, "Big files", b)
+	data := fileBytes(40*protocol.ChunkSize, 2)
+	f, err := a.AddFile(ctx, bytes.NewReader(data), "dataset.bin", "application/octet-stream")
+	must(t, err)
+	_, err = a.Post(ctx, community, api.PostRequest{Title: "Dataset", Files: []api.File{f}})
+	must(t, err)
+	waitFor(t, "the post on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash); return err == nil })
+
+	fctx, cancel := context.WithCancel(ctx)
+	var half uint64
+	b.FetchFile(fctx, f.Hash, func(p api.FileProgress) {
+		if p.Received >= p.Size/2 && half == 0 {
+			half = p.Received
+			b.Close() // the node stops mid-transfer
+			cancel()
+		}
+	})
+	cancel()
+	b.Close()
+	if half == 0 {
+		t.Fatal("the fetch finished before it could be cut")
+	}
+	b = startB()
+	defer b.Close()
+	before := scrape(t, b)[`kith_file_bytes_total{direction="in"}`]
+	waitFor(t, "b reconnected", 20*time.Second, func() bool { return len(b.filePeers(community)) > 0 })
+	_, err = b.FetchFile(ctx, f.Hash, nil)
+	must(t, err)
+	fetched := scrape(t, b)[`kith_file_bytes_total{direction="in"}`] - before
+	if got := readAllFile(t, b, f.Hash); !bytes.Equal(got, data) {
+		t.Fatal("the resumed file differs")
+	}
+	if fetched >= float64(len(data))-float64(half)+2*protocol.ChunkSize*fileBatch {
+		t.Errorf("after the restart %v bytes were fetched; %d were here already of %d", fetched, half, len(data))
+	}
+	t.Logf("cut at %d of %d bytes; fetched %v after the restart", half, len(data), fetched)
+}
+
+// TestCorruptPeerIsDropped: a peer that serves chunks that do not match
+// their hash is caught at its first bad chunk and the file comes whole
+// from an honest peer.
+func TestCorruptPeerIsDropped(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	b.cfg.AutoFetchBytes = 0 // b fetches when told
+	community := shareCommunity(t, a, "Honest and not", b)
+	data := fileBytes(6*protocol.ChunkSize, 3)
+	f, err := a.AddFile(ctx, bytes.NewReader(data), "slides.pdf", "application/pdf")
+	must(t, err)
+	_, err = a.Post(ctx, community, api.PostRequest{Title: "Slides", Files: []api.File{f}})
+	must(t, err)
+	waitFor(t, "the post on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash); return err == nil })
+	_, att, err := b.namedFile(f.Hash)
+	must(t, err)
+	list, err := a.blobs.ChunkList(f.Hash)
+	must(t, err)
+
+	// The liar answers every chunk request with flipped bytes.
+	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
+	liar, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
+	must(t, err)
+	defer liar.Close()
+	served := make(chan int, 100)
+	liar.SetStreamHandler(fileProtocol, func(s network.Stream) {
+		defer s.Close()
+		r, w := bufio.NewReader(s), bufio.NewWriter(s)
+		for {
+			q, err := readFileRequest(r)
+			if err != nil {
+				return
+			}
+			for _, i := range q.chunks {
+				chunk := bytes.Clone(data[i*protocol.ChunkSize : (i+1)*protocol.ChunkSize])
+				chunk[7] ^= 0xff
+				writePiece(w, statusOK, chunk)
+				served <- i
+			}
+			w.Flush()
+		}
+	})
+	must(t, b.host.Connect(ctx, peer.AddrInfo{ID: liar.ID(), Addrs: liar.Addrs()}))
+	p, err := b.blobs.Begin(att, list, b.cfg.MaxFileBytes)
+	must(t, err)
+	// The liar first, so that it is surely asked.
+	must(t, b.fetchChunks(ctx, community, att, p, []peer.ID{liar.ID(), a.PeerID()}))
+	must(t, p.Finish())
+	if got := readAllFile(t, b, f.Hash); !bytes.Equal(got, data) {
+		t.Fatal("the file differs")
+	}
+	if len(served) == 0 {
+		t.Fatal("the liar was never asked")
+	}
+	if got := scrape(t, b)[`kith_records_refused_total{reason="chunk-hash",via="file"}`]; got != 1 {
+		t.Errorf("bad chunks counted %v, want 1 (the liar is dropped at its first)", got)
+	}
+}
+
+// TestFileProtocolRefusesStrangers: a peer that is not allowed in an
+// invite-only community, or asks for a file no record of the community
+// names, gets statusNo, as for a file the node does not have.
+func TestFileProtocolRefusesStrangers(t *testing.T) {
+	ctx := context.Background()
+	a := startTestNode(t)
+	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Closed", InviteOnly: true})
+	must(t, err)
+	data := fileBytes(1000, 4)
+	f, err := a.AddFile(ctx, bytes.NewReader(data), "secret.txt", "text/plain")
+	must(t, err)
+	_, err = a.Post(ctx, community, api.PostRequest{Title: "Secret", Files: []api.File{f}})
+	must(t, err)
+	unnamed, err := a.AddFile(ctx, bytes.NewReader([]byte("no record names me")), "loose.txt", "text/plain")
+	must(t, err)
+
+	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
+	stranger, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
+	must(t, err)
+	defer stranger.Close()
+	must(t, stranger.Connect(ctx, peer.AddrInfo{ID: a.PeerID(), Addrs: a.host.Addrs()}))
+	ask := func(h protocol.ID, op byte) byte {
+		s, err := stranger.NewStream(ctx, a.PeerID(), fileProtocol)
+		must(t, err)
+		defer s.Close()
+		q := fileRequest{community: community, hash: h, op: op, chunks: []int{0}}
+		s.Write(q.encode(nil))
+		s.SetReadDeadline(time.Now().Add(10 * time.Second))
+		status, _, err := readPiece(bufio.NewReader(s), 1000)
+		must(t, err)
+		return status
+	}
+	for name, status := range map[string]byte{
+		"chunk list of a member's file":   ask(f.Hash, opList),
+		"chunk of a member's file":        ask(f.Hash, opChunk),
+		"chunk of a file no record names": ask(unnamed.Hash, opChunk),
+	} {
+		if status != statusNo {
+			t.Errorf("%s: status %d, want %d (no)", name, status, statusNo)
+		}
+	}
+}
+
+// FuzzFileRequest: any bytes from a peer decode to a bounded request or an
+// error, and a request decoded re-encodes to the bytes it came from.
+func FuzzFileRequest(f *testing.F) {
+	f.Add(fileRequest{op: opList}.encode(nil))
+	f.Add(fileRequest{op: opChunk, chunks: []int{0, 5, 4095}}.encode(nil))
+	f.Add([]byte("short"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		q, err := readFileRequest(bufio.NewReader(bytes.NewReader(data)))
+		if err != nil {
+			return
+		}
+		if len(q.chunks) > maxChunksAsked {
+			t.Fatalf("%d chunks asked", len(q.chunks))
+		}
+		if enc := q.encode(nil); !bytes.HasPrefix(data, enc) && q.op == opList {
+			t.Fatalf("re-encoded %x, not a prefix of %x", enc, data)
+		}
+	})
+}

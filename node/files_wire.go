@@ -1,0 +1,132 @@
+package node
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// fileProtocol carries attachment bytes between nodes. A stream holds any
+// number of requests, each answered before the next is read:
+//
+//	request  = community (32 bytes) hash (32 bytes) op
+//	op 'L'   = ask for the file's chunk hash list
+//	op 'C'   = count (uvarint, 1..maxChunksAsked) index (uvarint) ...
+//	answer to 'L' = status, and if ok: length (uvarint) list
+//	answer to 'C' = for each index asked: status, and if ok: length (uvarint) chunk
+//
+// A node answers only for a file that a record of the community names (and
+// that is not deleted), and only to a peer allowed in the community:
+// otherwise every answer is statusNo, whether it has the file or not, so
+// that a stranger cannot learn which files a node holds.
+const fileProtocol = "/kith/file/1.0.0"
+
+const (
+	opList  = 'L'
+	opChunk = 'C'
+
+	statusOK      = 0 // here it comes
+	statusNo      = 1 // not for you, or no such file here
+	statusMissing = 2 // this chunk is not here (yet): ask another peer
+
+	maxChunksAsked = 64 // chunks one request may ask for
+)
+
+// fileRequest is one request of the file protocol.
+type fileRequest struct {
+	community protocol.ID
+	hash      protocol.ID
+	op        byte
+	chunks    []int
+}
+
+// encode appends the request's wire form to b.
+func (q fileRequest) encode(b []byte) []byte {
+	b = append(append(append(b, q.community[:]...), q.hash[:]...), q.op)
+	if q.op == opChunk {
+		b = binary.AppendUvarint(b, uint64(len(q.chunks)))
+		for _, i := range q.chunks {
+			b = binary.AppendUvarint(b, uint64(i))
+		}
+	}
+	return b
+}
+
+// readFileRequest reads one request; io.EOF before its first byte means
+// the peer has no more. Indexes are bounded by the largest file a record
+// may name; the server checks them against the file's own size.
+func readFileRequest(r *bufio.Reader) (fileRequest, error) {
+	var q fileRequest
+	var head [2*idLenBytes + 1]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return q, fmt.Errorf("request cut short: %w", err)
+		}
+		return q, err
+	}
+	copy(q.community[:], head[:idLenBytes])
+	copy(q.hash[:], head[idLenBytes:2*idLenBytes])
+	q.op = head[2*idLenBytes]
+	switch q.op {
+	case opList:
+		return q, nil
+	case opChunk:
+	default:
+		return q, fmt.Errorf("unknown file request %q", q.op)
+	}
+	n, err := binary.ReadUvarint(r)
+	if err != nil || n == 0 || n > maxChunksAsked {
+		return q, fmt.Errorf("bad chunk count")
+	}
+	maxIndex := uint64(protocol.ChunkCount(protocol.MaxAttachmentBytes))
+	for range n {
+		i, err := binary.ReadUvarint(r)
+		if err != nil || i >= maxIndex {
+			return q, fmt.Errorf("bad chunk index")
+		}
+		q.chunks = append(q.chunks, int(i))
+	}
+	return q, nil
+}
+
+// readPiece reads one answer: its status, and if ok, a length-prefixed
+// payload of exactly want bytes.
+func readPiece(r *bufio.Reader, want int) (byte, []byte, error) {
+	status, err := r.ReadByte()
+	if err != nil {
+		return 0, nil, fmt.Errorf("read answer: %w", err)
+	}
+	if status != statusOK {
+		if status != statusNo && status != statusMissing {
+			return 0, nil, fmt.Errorf("unknown answer status %d", status)
+		}
+		return status, nil, nil
+	}
+	size, err := binary.ReadUvarint(r)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read answer: %w", err)
+	}
+	if size != uint64(want) {
+		return 0, nil, fmt.Errorf("answer of %d bytes, want %d", size, want)
+	}
+	data := make([]byte, want)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return 0, nil, fmt.Errorf("read answer: %w", err)
+	}
+	return statusOK, data, nil
+}
+
+// writePiece writes one answer.
+func writePiece(w *bufio.Writer, status byte, data []byte) error {
+	w.WriteByte(status)
+	if status != statusOK {
+		return nil
+	}
+	w.Write(binary.AppendUvarint(nil, uint64(len(data))))
+	_, err := w.Write(data)
+	return err
+}
