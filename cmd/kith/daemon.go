@@ -50,6 +50,8 @@ func (c *cli) newDaemonCmd() (*cobra.Command, *daemonSettings) {
 	f.StringArrayVar(&set.bootstrap, "bootstrap", nil, "peer `multiaddr` to connect to at start (repeatable; added to config bootstrap)")
 	f.BoolVar(&set.anchor, "anchor", false, "this node has a public address and stays on: relay connections for members behind NAT (config anchor)")
 	f.BoolVar(&set.noSearch, "no-search", false, "keep no full-text search index (config no_search)")
+	f.IntVar(&set.maxFileMB, "max-file-mb", 0, fmt.Sprintf("the largest attachment kept, in `MiB` (config max_file_mb, default %d)", home.DefaultMaxFileMB))
+	f.IntVar(&set.autoMB, "auto-fetch-mb", 0, fmt.Sprintf("attachments up to this size (`MiB`) are fetched as soon as a record names them; 0: none (config auto_fetch_mb, default %d)", home.DefaultAutoFetchMB))
 	f.StringVar(&set.logLevel, "log-level", "", "log `level`: debug, info, warn, error (config log_level, default info)")
 	f.StringVar(&set.logFormat, "log-format", "", "log `format` on standard error: text or json (config log_format, default text)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -104,6 +106,7 @@ type daemonSettings struct {
 	listen, bootstrap   []string
 	loopback, anchor    bool
 	noSearch            bool
+	maxFileMB, autoMB   int
 	api                 string
 	logLevel, logFormat string
 }
@@ -141,6 +144,15 @@ func (s daemonSettings) merge(changed func(flag string) bool, file home.ConfigIn
 	if changed("log-format") {
 		conf.LogFormat = s.logFormat
 	}
+	if changed("max-file-mb") {
+		conf.MaxFileMB = s.maxFileMB
+	}
+	if changed("auto-fetch-mb") {
+		conf.AutoFetchMB = s.autoMB
+	}
+	if err := home.CheckFileLimits(conf.MaxFileMB, conf.AutoFetchMB); err != nil {
+		return daemonRun{}, fmt.Errorf("--max-file-mb or --auto-fetch-mb: %w", err)
+	}
 	var err error
 	if run.level, err = home.ParseLogLevel(conf.LogLevel); err != nil {
 		return daemonRun{}, fmt.Errorf("--log-level: %w", err)
@@ -170,8 +182,18 @@ func (s daemonSettings) merge(changed func(flag string) bool, file home.ConfigIn
 		run.warnings = append(run.warnings, "anchor = true in "+file.Path+" is ignored: the node runs with --loopback")
 	}
 	run.node = node.Config{Listen: s.listen, Loopback: conf.Loopback, API: s.api, Bootstrap: s.bootstrap,
-		Anchor: s.anchor, NoSearch: conf.NoSearch}
+		Anchor: s.anchor, NoSearch: conf.NoSearch,
+		MaxFileBytes: int64(conf.MaxFileMB) << 20, AutoFetchBytes: autoFetchBytes(conf.AutoFetchMB)}
 	return run, nil
+}
+
+// autoFetchBytes turns auto_fetch_mb into node.Config's form, where 0
+// means the default and a negative value none.
+func autoFetchBytes(mb int) int64 {
+	if mb == 0 {
+		return -1
+	}
+	return int64(mb) << 20
 }
 
 // newLogger makes the daemon's logger: slog's text or JSON handler on w.

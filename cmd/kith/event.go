@@ -58,6 +58,7 @@ func (c *cli) eventNewCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Announce a meeting (prints its id)", Args: cobra.ExactArgs(1)}
 	var req api.EventRequest
 	finish := eventFlags(cmd, &req)
+	attach := addAttachFlag(cmd)
 	cmd.MarkFlagRequired("title")
 	cmd.MarkFlagRequired("start")
 	asJSON := addJSONFlag(cmd)
@@ -67,6 +68,9 @@ func (c *cli) eventNewCmd() *cobra.Command {
 			return err
 		}
 		if err := finish(); err != nil {
+			return err
+		}
+		if req.Files, err = uploadAll(ctx, cl, *attach); err != nil {
 			return err
 		}
 		id, err := cl.NewEvent(ctx, ids[0], req)

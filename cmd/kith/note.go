@@ -40,6 +40,7 @@ func (c *cli) noteNewCmd() *cobra.Command {
 	cmd.Flags().StringVar(&req.Title, "title", "", "the note's `title` (required)")
 	cmd.Flags().StringVar(&req.Body, "body", "", "its text (Markdown); - reads standard input")
 	cmd.Flags().StringArrayVar(&req.Tags, "tag", nil, "a `tag` (repeatable)")
+	attach := addAttachFlag(cmd)
 	cmd.MarkFlagRequired("title")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
@@ -48,6 +49,9 @@ func (c *cli) noteNewCmd() *cobra.Command {
 			return err
 		}
 		if req.Body, err = readBody(req.Body); err != nil {
+			return err
+		}
+		if req.Files, err = uploadAll(ctx, cl, *attach); err != nil {
 			return err
 		}
 		id, err := cl.NewNote(ctx, ids[0], req)
@@ -166,6 +170,7 @@ func (c *cli) noteShowCmd() *cobra.Command {
 				fmt.Fprintf(out, "\n=== head %d: %s by %.16s… at %s\n", i+1, h.ID, h.Author, time.UnixMilli(h.Created).Format("2006-01-02 15:04"))
 			}
 			fmt.Fprintf(out, "\n%s\n", h.Body)
+			printFiles(out, h.Files)
 		}
 		return nil
 	})

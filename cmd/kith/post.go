@@ -43,6 +43,7 @@ func (c *cli) postNewCmd() *cobra.Command {
 	cmd.Flags().StringVar(&req.Title, "title", "", "the thread's `title` (required)")
 	cmd.Flags().StringVar(&req.Body, "body", "", "its text (Markdown); - reads standard input")
 	cmd.Flags().StringArrayVar(&req.Tags, "tag", nil, "a `tag` (repeatable)")
+	attach := addAttachFlag(cmd)
 	question := cmd.Flags().Bool("question", false, "a question (default: a discussion)")
 	announcement := cmd.Flags().Bool("announcement", false, "an announcement")
 	cmd.MarkFlagRequired("title")
@@ -62,6 +63,9 @@ func (c *cli) postNewCmd() *cobra.Command {
 			req.Type = "question"
 		case *announcement:
 			req.Type = "announcement"
+		}
+		if req.Files, err = uploadAll(ctx, cl, *attach); err != nil {
+			return err
 		}
 		pid, err := cl.Post(ctx, id, req)
 		if err != nil {
@@ -145,6 +149,7 @@ func (c *cli) postShowCmd() *cobra.Command {
 			edited = " · edited " + time.UnixMilli(t.Edited).Format("2006-01-02 15:04")
 		}
 		fmt.Fprintf(out, "%s\n%s · %s · by %.16s…%s%s\n\n%s\n", t.Title, t.Type, time.UnixMilli(t.Created).Format(time.RFC1123), t.Author, edited, reactionsText(t.Reactions), t.Body)
+		printFiles(out, t.Files)
 		for _, r := range t.Replies {
 			var marks []string
 			if t.AcceptedReply != nil && t.AcceptedReply.ID == r.ID {
@@ -164,6 +169,7 @@ func (c *cli) postShowCmd() *cobra.Command {
 				mark = " (" + strings.Join(marks, ", ") + ")"
 			}
 			fmt.Fprintf(out, "\n— %s by %.16s… at %s%s\n%s\n", r.ID, r.Author, time.UnixMilli(r.Created).Format("2006-01-02 15:04"), mark, r.Body)
+			printFiles(out, r.Files)
 		}
 		return nil
 	})
@@ -174,14 +180,20 @@ func (c *cli) postReplyCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "reply POST_ID", Short: "Reply to a thread, or to a reply in it (prints the reply's id)", Args: cobra.ExactArgs(1)}
 	var req api.ReplyRequest
 	cmd.Flags().StringVar(&req.Body, "body", "", "the reply (Markdown); - reads standard input")
-	cmd.MarkFlagRequired("body")
+	attach := addAttachFlag(cmd)
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		id, err := protocol.ParseID(args[0])
 		if err != nil {
 			return err
 		}
+		if req.Body == "" && len(*attach) == 0 {
+			return fmt.Errorf("a reply needs --body or --attach")
+		}
 		if req.Body, err = readBody(req.Body); err != nil {
+			return err
+		}
+		if req.Files, err = uploadAll(ctx, cl, *attach); err != nil {
 			return err
 		}
 		rid, err := cl.Reply(ctx, id, req)

@@ -63,19 +63,34 @@ type Config struct {
 	// LogFormat is how the daemon writes its log to standard error:
 	// LogText or LogJSON.
 	LogFormat string `toml:"log_format" json:"log_format"`
+	// MaxFileMB bounds the attachments (files) this node keeps, in MiB.
+	MaxFileMB int `toml:"max_file_mb" json:"max_file_mb"`
+	// AutoFetchMB bounds the attachments this node fetches as soon as a
+	// record names them, in MiB; larger ones are fetched on demand. 0
+	// fetches none automatically.
+	AutoFetchMB int `toml:"auto_fetch_mb" json:"auto_fetch_mb"`
 }
+
+// Attachment limits by default, in MiB.
+const (
+	DefaultMaxFileMB   = 100
+	DefaultAutoFetchMB = 25
+	maxFileMB          = 4096 // the protocol's bound on one file
+)
 
 // DefaultConfig returns the configuration a new home starts with: listen on
 // every interface over TCP and QUIC on ports the OS picks, API on loopback,
 // search on, log at info level as text.
 func DefaultConfig() Config {
 	return Config{
-		Listen:    []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"},
-		API:       DefaultAPI,
-		Bootstrap: []string{},
-		Relays:    []string{},
-		LogLevel:  "info",
-		LogFormat: LogText,
+		Listen:      []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"},
+		API:         DefaultAPI,
+		Bootstrap:   []string{},
+		Relays:      []string{},
+		LogLevel:    "info",
+		LogFormat:   LogText,
+		MaxFileMB:   DefaultMaxFileMB,
+		AutoFetchMB: DefaultAutoFetchMB,
 	}
 }
 
@@ -138,6 +153,17 @@ func (c Config) Check() error {
 	}
 	if err := CheckLogFormat(c.LogFormat); err != nil {
 		return fmt.Errorf("log_format: %w", err)
+	}
+	return CheckFileLimits(c.MaxFileMB, c.AutoFetchMB)
+}
+
+// CheckFileLimits checks max_file_mb and auto_fetch_mb together.
+func CheckFileLimits(maxMB, autoMB int) error {
+	if maxMB < 1 || maxMB > maxFileMB {
+		return fmt.Errorf("max_file_mb: %d is not from 1 to %d", maxMB, maxFileMB)
+	}
+	if autoMB < 0 || autoMB > maxMB {
+		return fmt.Errorf("auto_fetch_mb: %d is not from 0 to max_file_mb (%d)", autoMB, maxMB)
 	}
 	return nil
 }
@@ -316,6 +342,10 @@ var configComments = map[string]string{
 	"no_search": "true to keep no full-text search index, on a node nobody searches on\n" +
 		"(such as an anchor).",
 	"log_level": "How much the daemon logs: debug, info, warn or error.",
+	"max_file_mb": "The largest attachment (a file on a post, reply, note or event) this\n" +
+		"node keeps, in MiB.",
+	"auto_fetch_mb": "Attachments up to this size (MiB) are fetched as soon as a record\n" +
+		"names them; larger ones when asked (kith attachment get). 0: none.",
 	"log_format": "How the daemon writes its log (to standard error): text (key=value\n" +
 		"lines) or json (one JSON object a line).",
 }
