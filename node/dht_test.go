@@ -25,7 +25,7 @@ func startTestNode(t *testing.T) *Node {
 
 // shareCommunity has founder create an open community and every joiner
 // join it with an invite code.
-func shareCommunity(t *testing.T, founder *Node, name string, joiners ...*Node) protocol.ID {
+func shareCommunity(t testing.TB, founder *Node, name string, joiners ...*Node) protocol.ID {
 	t.Helper()
 	ctx := context.Background()
 	community, err := founder.CreateCommunity(ctx, api.CreateCommunityRequest{Name: name})

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/kith-network/kith/node/blobs"
@@ -18,6 +19,7 @@ import (
 const (
 	fileBatch        = 8 // chunks asked of a peer at a time: enough in flight to fill a fast link
 	maxFilePeers     = 4 // peers a file is fetched from at once
+	streamsPerPeer   = 2 // streams to each: one connection's streams overlap their round trips
 	maxFinishRetries = 3 // rounds after chunks were found lost on disk
 )
 
@@ -167,7 +169,7 @@ func (n *Node) askChunkList(ctx context.Context, community protocol.ID, a protoc
 	if _, err := s.Write(q.encode(nil)); err != nil {
 		return nil, err
 	}
-	status, list, err := readPiece(bufio.NewReader(s), protocol.ChunkCount(a.Size)*protocol.HashSize)
+	status, list, err := readPiece(bufio.NewReader(s), protocol.ChunkCount(a.Size)*protocol.HashSize, nil)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("%s: %w", p, err)
@@ -191,11 +193,13 @@ func (n *Node) fetchChunks(ctx context.Context, community protocol.ID, a protoco
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make([]error, min(len(peers), maxFilePeers))
+	peers = peers[:min(len(peers), maxFilePeers)]
+	errs := make([]error, len(peers)*streamsPerPeer)
 	q := newChunkQueue(missing, len(errs))
 	defer context.AfterFunc(ctx, q.wake)()
 	var wg sync.WaitGroup
-	for k, pid := range peers[:len(errs)] {
+	for k := range errs {
+		pid := peers[k%len(peers)]
 		wg.Go(func() {
 			errs[k] = n.fetchFrom(ctx, community, a, p, pid, q)
 			q.leave()
@@ -214,15 +218,64 @@ func (n *Node) fetchChunks(ctx context.Context, community protocol.ID, a protoco
 	return fmt.Errorf("attachment %q: %d chunks missing after asking %d peers: %w", a.Name, q.left(), len(errs), errors.Join(errs...))
 }
 
-// fetchFrom asks one peer for batches of chunks until the queue is done,
-// the peer fails, or it sends a bad chunk.
+// fetchFrom fetches batches of chunks from one peer until the queue is
+// done, the peer fails, or it sends a bad chunk. One goroutine receives
+// while this one checks and writes, so the peer never waits for the disk.
 func (n *Node) fetchFrom(ctx context.Context, community protocol.ID, a protocol.Attachment, p *blobs.Partial, pid peer.ID, q *chunkQueue) error {
 	s, err := n.newStream(ctx, pid, fileProtocol)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	defer resetOnDone(ctx, s)()
+	got := make(chan piece, fileBatch)
+	var recvErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		defer close(got)
+		recvErr = n.receiveChunks(ctx, s, community, a, pid, q, got)
+	})
+	var putErr error
+	for pc := range got {
+		if putErr != nil {
+			q.giveBack(pid, []int{pc.i})
+			continue
+		}
+		if err := p.Put(pc.i, pc.data); err != nil {
+			q.giveBack(pid, []int{pc.i})
+			if errors.Is(err, blobs.ErrMismatch) && q.drop(pid) {
+				n.log.Warn("a peer sent a corrupted attachment chunk; fetching from others", "peer", pid, "name", a.Name, "chunk", pc.i)
+				n.metrics.refuse("file", "chunk-hash")
+			}
+			putErr = fmt.Errorf("%s: %w", pid, err)
+			cancel() // stop receiving from this peer
+			continue
+		}
+		q.done(pc.i)
+		chunkBuffers.Put(&pc.data)
+	}
+	wg.Wait()
+	if putErr != nil {
+		return putErr
+	}
+	return recvErr
+}
+
+// chunkBuffers holds chunk-sized buffers: a fetch would otherwise make
+// one for each MiB it receives.
+var chunkBuffers = sync.Pool{New: func() any { b := make([]byte, protocol.ChunkSize); return &b }}
+
+// piece is a chunk received, not yet checked.
+type piece struct {
+	i    int
+	data []byte
+}
+
+// receiveChunks asks a peer for batch after batch and hands over what
+// comes; chunks it will not deliver go back to the queue.
+func (n *Node) receiveChunks(ctx context.Context, s network.Stream, community protocol.ID, a protocol.Attachment, pid peer.ID, q *chunkQueue, got chan<- piece) error {
 	r := bufio.NewReaderSize(s, 256<<10)
 	for {
 		batch := q.take(ctx, pid, fileBatch)
@@ -236,25 +289,22 @@ func (n *Node) fetchFrom(ctx context.Context, community protocol.ID, a protocol.
 			return fmt.Errorf("%s: %w", pid, err)
 		}
 		for k, i := range batch {
-			status, data, err := readPiece(r, chunkSize(a.Size, i))
+			buf := chunkBuffers.Get().(*[]byte)
+			status, data, err := readPiece(r, chunkSize(a.Size, i), *buf)
+			if err == nil && status != statusOK {
+				err = fmt.Errorf("it does not have chunk %d", i)
+			}
 			if err != nil {
 				q.giveBack(pid, batch[k:])
 				return fmt.Errorf("%s: %w", pid, err)
 			}
-			if status != statusOK {
-				q.giveBack(pid, batch[k:])
-				return fmt.Errorf("%s does not have chunk %d", pid, i)
-			}
 			n.metrics.fileBytes("in", len(data))
-			if err := p.Put(i, data); err != nil {
+			select {
+			case got <- piece{i, data}:
+			case <-ctx.Done():
 				q.giveBack(pid, batch[k:])
-				if errors.Is(err, blobs.ErrMismatch) {
-					n.log.Warn("a peer sent a corrupted attachment chunk; fetching from others", "peer", pid, "name", a.Name, "chunk", i)
-					n.metrics.refuse("file", "chunk-hash")
-				}
-				return fmt.Errorf("%s: %w", pid, err)
+				return ctx.Err()
 			}
-			q.done(i)
 		}
 	}
 }
@@ -272,11 +322,12 @@ type chunkQueue struct {
 	inflight map[int][]peer.ID // asked, not yet here: of whom
 	total    int
 	got      int
-	active   int // peers still fetching
+	active   int              // workers still fetching
+	bad      map[peer.ID]bool // peers that sent a bad chunk
 }
 
 func newChunkQueue(missing []int, peers int) *chunkQueue {
-	q := &chunkQueue{pending: missing, inflight: make(map[int][]peer.ID), total: len(missing), active: peers}
+	q := &chunkQueue{pending: missing, inflight: make(map[int][]peer.ID), total: len(missing), active: peers, bad: make(map[peer.ID]bool)}
 	q.cond = sync.NewCond(&q.mu)
 	return q
 }
@@ -289,6 +340,9 @@ func (q *chunkQueue) take(ctx context.Context, pid peer.ID, k int) []int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for {
+		if q.bad[pid] {
+			return nil
+		}
 		var out []int
 		for len(out) < k && len(q.pending) > 0 {
 			i := q.pending[0]
@@ -312,7 +366,17 @@ func (q *chunkQueue) take(ctx context.Context, pid peer.ID, k int) []int {
 	}
 }
 
-// leave records that a peer stopped fetching.
+// drop records that pid sent a bad chunk: it is given no more, and drop
+// reports whether this is the first time.
+func (q *chunkQueue) drop(pid peer.ID) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	first := !q.bad[pid]
+	q.bad[pid] = true
+	return first
+}
+
+// leave records that a worker stopped fetching.
 func (q *chunkQueue) leave() {
 	q.mu.Lock()
 	q.active--

@@ -25,6 +25,7 @@ func (n *Node) serveFiles(s network.Stream) {
 	defer resetOnDone(ctx, s)()
 	remote := s.Conn().RemotePeer()
 	r, w := bufio.NewReader(s), bufio.NewWriterSize(s, 256<<10)
+	buf := make([]byte, protocol.ChunkSize) // one chunk at a time, reused
 	for {
 		s.SetDeadline(time.Now().Add(fileRequestTimeout))
 		q, err := readFileRequest(r)
@@ -36,7 +37,7 @@ func (n *Node) serveFiles(s network.Stream) {
 			s.Reset()
 			return
 		}
-		if err := n.answerFile(w, q, remote); err != nil {
+		if err := n.answerFile(w, q, remote, buf); err != nil {
 			n.log.Debug("answer file request", "peer", remote, "err", err)
 			s.Reset()
 			return
@@ -48,7 +49,7 @@ func (n *Node) serveFiles(s network.Stream) {
 }
 
 // answerFile writes the answer to one request.
-func (n *Node) answerFile(w *bufio.Writer, q fileRequest, remote peer.ID) error {
+func (n *Node) answerFile(w *bufio.Writer, q fileRequest, remote peer.ID, buf []byte) error {
 	a, ok := n.fileFor(q.community, q.hash, remote)
 	switch q.op {
 	case opList:
@@ -63,7 +64,7 @@ func (n *Node) answerFile(w *bufio.Writer, q fileRequest, remote peer.ID) error 
 	default:
 		for _, i := range q.chunks {
 			var err error
-			switch data, rerr := n.blobs.ReadChunk(q.hash, a.Size, i); {
+			switch data, rerr := n.blobs.ReadChunk(q.hash, a.Size, i, buf); {
 			case !ok:
 				err = writePiece(w, statusNo, nil)
 			case rerr != nil:

@@ -232,7 +232,7 @@ func TestFileProtocolRefusesStrangers(t *testing.T) {
 		q := fileRequest{community: community, hash: h, op: op, chunks: []int{0}}
 		s.Write(q.encode(nil))
 		s.SetReadDeadline(time.Now().Add(10 * time.Second))
-		status, _, err := readPiece(bufio.NewReader(s), 1000)
+		status, _, err := readPiece(bufio.NewReader(s), 1000, nil)
 		must(t, err)
 		return status
 	}

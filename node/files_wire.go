@@ -94,8 +94,8 @@ func readFileRequest(r *bufio.Reader) (fileRequest, error) {
 }
 
 // readPiece reads one answer: its status, and if ok, a length-prefixed
-// payload of exactly want bytes.
-func readPiece(r *bufio.Reader, want int) (byte, []byte, error) {
+// payload of exactly want bytes, into buf if it is large enough.
+func readPiece(r *bufio.Reader, want int, buf []byte) (byte, []byte, error) {
 	status, err := r.ReadByte()
 	if err != nil {
 		return 0, nil, fmt.Errorf("read answer: %w", err)
@@ -113,7 +113,12 @@ func readPiece(r *bufio.Reader, want int) (byte, []byte, error) {
 	if size != uint64(want) {
 		return 0, nil, fmt.Errorf("answer of %d bytes, want %d", size, want)
 	}
-	data := make([]byte, want)
+	data := buf[:0]
+	if cap(buf) >= want {
+		data = buf[:want]
+	} else {
+		data = make([]byte, want)
+	}
 	if _, err := io.ReadFull(r, data); err != nil {
 		return 0, nil, fmt.Errorf("read answer: %w", err)
 	}

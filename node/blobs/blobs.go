@@ -99,9 +99,9 @@ func (s *Store) ChunkList(h protocol.ID) ([]byte, error) {
 }
 
 // ReadChunk reads chunk i of the file with hash h, from the complete file
-// or from a fetch in progress that has it. size is the file's size (from
-// its record).
-func (s *Store) ReadChunk(h protocol.ID, size uint64, i int) ([]byte, error) {
+// or from a fetch in progress that has it, into buf if it is large enough
+// (a server reuses one). size is the file's size (from its record).
+func (s *Store) ReadChunk(h protocol.ID, size uint64, i int, buf []byte) ([]byte, error) {
 	if i < 0 || i >= protocol.ChunkCount(size) {
 		return nil, fmt.Errorf("%w: chunk %d of %x", ErrNotFound, i, h)
 	}
@@ -119,7 +119,11 @@ func (s *Store) ReadChunk(h protocol.ID, size uint64, i int) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	buf := make([]byte, chunkLen(size, i))
+	if n := chunkLen(size, i); cap(buf) >= n {
+		buf = buf[:n]
+	} else {
+		buf = make([]byte, n)
+	}
 	if _, err := f.ReadAt(buf, int64(i)*protocol.ChunkSize); err != nil {
 		return nil, fmt.Errorf("read chunk %d of %x: %w", i, h, err)
 	}

@@ -76,10 +76,10 @@ func TestAddOpenRemove(t *testing.T) {
 	if l, err := s.ChunkList(h); err != nil || !bytes.Equal(l, list) {
 		t.Errorf("ChunkList: %v", err)
 	}
-	if c, err := s.ReadChunk(h, a.Size, 2); err != nil || !bytes.Equal(c, data[2*protocol.ChunkSize:]) {
+	if c, err := s.ReadChunk(h, a.Size, 2, nil); err != nil || !bytes.Equal(c, data[2*protocol.ChunkSize:]) {
 		t.Errorf("ReadChunk(2): %d bytes, %v", len(c), err)
 	}
-	if _, err := s.ReadChunk(h, a.Size, 3); !errors.Is(err, ErrNotFound) {
+	if _, err := s.ReadChunk(h, a.Size, 3, nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("ReadChunk past the end: %v", err)
 	}
 	if hs, err := s.Hashes(); err != nil || !slices.Equal(hs, []protocol.ID{h}) {
@@ -177,10 +177,10 @@ func TestFetchResumes(t *testing.T) {
 	if got := p.Missing(); !slices.Equal(got, []int{0, 2, 3, 5}) {
 		t.Errorf("Missing = %v", got)
 	}
-	if c, err := s.ReadChunk(a.HashID(), a.Size, 4); err != nil || !bytes.Equal(c, chunk(4)) {
+	if c, err := s.ReadChunk(a.HashID(), a.Size, 4, nil); err != nil || !bytes.Equal(c, chunk(4)) {
 		t.Errorf("serving a chunk of a fetch in progress: %v", err)
 	}
-	if _, err := s.ReadChunk(a.HashID(), a.Size, 0); !errors.Is(err, ErrNotFound) {
+	if _, err := s.ReadChunk(a.HashID(), a.Size, 0, nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("serving a chunk not yet here: %v", err)
 	}
 	if err := p.Finish(); err == nil {
@@ -209,10 +209,17 @@ func TestFetchResumes(t *testing.T) {
 		}
 	}
 	// A chunk marked present but lost on disk (a crash before the disk
-	// had it) is found at Finish and fetched again.
+	// had it) is found at Finish, after the restart, and fetched again.
 	f, _ := os.OpenFile(s.partialPath(a.HashID()), os.O_RDWR, 0)
 	f.WriteAt(make([]byte, 10), 3*protocol.ChunkSize+5)
 	f.Close()
+	s.Close()
+	if s, err = Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = s.Resume(a, 100<<20); err != nil {
+		t.Fatal(err)
+	}
 	if err := p.Finish(); !errors.Is(err, ErrMismatch) {
 		t.Fatalf("Finish with a lost chunk: %v", err)
 	}

@@ -1,13 +1,16 @@
 package blobs
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kith-network/kith/protocol"
 )
@@ -31,6 +34,17 @@ type Partial struct {
 	marks  *os.File // one byte per chunk: 1 once it is written
 	have   []byte
 	closed bool
+
+	// The whole file's hash, computed by a goroutine of its own while
+	// chunks arrive, in order, so that Finish need not read the file again
+	// and the fetch does not wait for it.
+	hashMu   sync.Mutex
+	hashCond *sync.Cond // on hashMu: the cursor moved, or the hasher ended
+	whole    hash.Hash
+	hashed   atomic.Int64  // chunks hashed into whole; written under hashMu
+	kick     chan struct{} // a chunk arrived
+	stop     chan struct{} // closed by close: the hasher ends
+	hashEnd  bool          // the hasher ended (under hashMu)
 }
 
 // Begin starts fetching a, or resumes a fetch begun earlier, given its
@@ -75,7 +89,11 @@ func (s *Store) Begin(a protocol.Attachment, list []byte, limit int64) (*Partial
 		marks.Close()
 		return nil, fmt.Errorf("begin fetch: %w", err)
 	}
-	p := &Partial{s: s, a: a, h: h, list: list, data: data, marks: marks, have: have}
+	p := &Partial{s: s, a: a, h: h, list: list, data: data, marks: marks, have: have, whole: sha256.New(),
+		kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	p.hashCond = sync.NewCond(&p.hashMu)
+	go p.hashLoop() // ends with p (close)
+	p.nudge()
 	s.partials[h] = p
 	return p, nil
 }
@@ -144,7 +162,56 @@ func (p *Partial) Put(i int, chunk []byte) error {
 	if _, err := p.marks.WriteAt([]byte{1}, int64(i)); err != nil {
 		return fmt.Errorf("mark chunk %d: %w", i, err)
 	}
+	p.nudge()
 	return nil
+}
+
+// nudge tells the hasher a chunk may be ready.
+func (p *Partial) nudge() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// hashLoop hashes the chunks from the cursor on as they arrive, reading
+// them back from the file (the page cache), until p is closed. If a read
+// fails it stops, and Finish hashes the file itself.
+func (p *Partial) hashLoop() {
+	defer func() {
+		p.hashMu.Lock()
+		p.hashEnd = true
+		p.hashMu.Unlock()
+		p.hashCond.Broadcast()
+	}()
+	buf := make([]byte, protocol.ChunkSize)
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-p.kick:
+		}
+		for p.hashable() {
+			next := int(p.hashed.Load())
+			data := buf[:chunkLen(p.a.Size, next)]
+			if _, err := p.data.ReadAt(data, int64(next)*protocol.ChunkSize); err != nil {
+				return
+			}
+			p.hashMu.Lock()
+			p.whole.Write(data)
+			p.hashed.Add(1)
+			p.hashMu.Unlock()
+			p.hashCond.Broadcast()
+		}
+	}
+}
+
+// hashable reports whether the chunk at the hash cursor is here.
+func (p *Partial) hashable() bool {
+	next := int(p.hashed.Load())
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return next < len(p.have) && p.have[next] == 1 && !p.closed
 }
 
 // ReadChunk reads chunk i if it is here (a node serves the chunks it
@@ -171,6 +238,13 @@ func (p *Partial) Finish() error {
 	if len(p.Missing()) > 0 {
 		return fmt.Errorf("%d chunks of %q still missing", len(p.Missing()), p.a.Name)
 	}
+	// Let the hasher catch up, unless it stopped.
+	p.nudge()
+	p.hashMu.Lock()
+	for int(p.hashed.Load()) < len(p.have) && !p.hashEnd {
+		p.hashCond.Wait()
+	}
+	p.hashMu.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -179,11 +253,22 @@ func (p *Partial) Finish() error {
 	if err := p.data.Sync(); err != nil {
 		return fmt.Errorf("finish fetch: %w", err)
 	}
-	sum := sha256.New()
-	if _, err := io.Copy(sum, io.NewSectionReader(p.data, 0, int64(p.a.Size))); err != nil {
-		return fmt.Errorf("finish fetch: %w", err)
+	p.hashMu.Lock()
+	sum := p.whole
+	if int(p.hashed.Load()) != len(p.have) {
+		// Chunks that arrived out of order, or before a restart: read it all.
+		sum = sha256.New()
+		if _, err := io.Copy(sum, bufio.NewReaderSize(io.NewSectionReader(p.data, 0, int64(p.a.Size)), protocol.ChunkSize)); err != nil {
+			p.hashMu.Unlock()
+			return fmt.Errorf("finish fetch: %w", err)
+		}
 	}
-	if protocol.ID(sum.Sum(nil)) != p.h {
+	digest := protocol.ID(sum.Sum(nil))
+	p.whole.Reset()
+	p.hashed.Store(0)
+	p.hashMu.Unlock()
+	p.nudge() // after a loss, the hasher starts again from the first chunk
+	if digest != p.h {
 		lost := p.recheck()
 		return fmt.Errorf("%w: %d chunks of %q were lost on disk, fetching them again", ErrMismatch, lost, p.a.Name)
 	}
@@ -224,6 +309,7 @@ func (p *Partial) close() {
 		return
 	}
 	p.closed = true
+	close(p.stop)
 	p.data.Close()
 	p.marks.Close()
 }

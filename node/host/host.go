@@ -105,6 +105,7 @@ func options(cfg Config) ([]libp2p.Option, error) {
 		libp2p.Transport(quic.NewTransport),
 		libp2p.DefaultSecurity,
 		libp2p.DefaultMuxers,
+		libp2p.DialRanker(dialRanker),
 	}
 	if cfg.Loopback {
 		if len(cfg.Relays) > 0 {
