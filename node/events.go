@@ -172,6 +172,7 @@ func (n *Node) eventJSON(community protocol.ID, v store.EventView) api.Event {
 	ev := api.Event{ID: v.Event, Community: community, Author: v.Author, Title: v.Title, Start: v.Start, End: v.End,
 		Place: v.Place, Link: v.Link, Body: v.Text, Tags: v.Tags, Yes: v.Yes, No: v.No, Maybe: v.Maybe,
 		Mine: answerName(v.RSVPs[n.id.MemberKey()]), Files: filesOf(v.Files)}
+	n.markFiles(ev.Files)
 	if !v.Agenda.IsZero() {
 		a := v.Agenda
 		ev.Agenda = &a

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kith-network/kith/node/api"
@@ -221,9 +223,7 @@ func (n *Node) AddFile(ctx context.Context, r io.Reader, name, mediaType string)
 	if reason := protocol.CheckFileName(name); reason != "" {
 		return api.File{}, fmt.Errorf("%w: %s", api.ErrBadRequest, reason)
 	}
-	if mediaType == "" {
-		mediaType = "application/octet-stream"
-	}
+	mediaType = normalizeMediaType(mediaType, name)
 	a, err := n.blobs.Add(ctx, r, name, mediaType, n.cfg.MaxFileBytes)
 	if errors.Is(err, blobs.ErrTooLarge) {
 		return api.File{}, fmt.Errorf("%w: %w (max_file_mb)", api.ErrBadRequest, err)
@@ -239,6 +239,26 @@ func (n *Node) AddFile(ctx context.Context, r io.Reader, name, mediaType string)
 	n.pinned[a.HashID()] = time.Now()
 	n.filesMu.Unlock()
 	return fileOf(a), nil
+}
+
+// markFiles says of each file whether it is here, or how far its fetch is.
+func (n *Node) markFiles(fs []api.File) {
+	for i := range fs {
+		n.markFile(&fs[i])
+	}
+}
+
+func (n *Node) markFile(f *api.File) {
+	f.Here = n.blobs.Has(f.Hash)
+	if f.Here {
+		return
+	}
+	n.filesMu.Lock()
+	ff := n.fetching[f.Hash]
+	n.filesMu.Unlock()
+	if ff != nil {
+		f.Fetching, f.Received = true, ff.got()
+	}
 }
 
 // filesOf returns a record's attachments as the API shows them.
@@ -267,12 +287,8 @@ func (n *Node) Files(ctx context.Context, community protocol.ID, cursor string, 
 	for _, f := range page.Items {
 		h := f.Entry.Record.Header
 		e := api.FileEntry{File: fileOf(f.File), Record: f.Entry.Record.ID(), Kind: h.Kind.String(), Author: h.Author,
-			Created: h.Created, Here: n.blobs.Has(f.File.HashID())}
-		n.filesMu.Lock()
-		if ff := n.fetching[f.File.HashID()]; ff != nil {
-			e.Received = ff.got()
-		}
-		n.filesMu.Unlock()
+			Created: h.Created}
+		n.markFile(&e.File)
 		out.Files = append(out.Files, e)
 	}
 	return out, nil
@@ -322,4 +338,22 @@ func (n *Node) OpenFile(ctx context.Context, h protocol.ID) (*os.File, api.File,
 		return nil, fileOf(a), fmt.Errorf("%w: %q is not on this node yet: fetch it first (kith attachment get)", api.ErrNotFound, a.Name)
 	}
 	return f, fileOf(a), err
+}
+
+// normalizeMediaType puts a media type said by a browser or the CLI in
+// the form records carry (lowercase, no parameters); one the protocol
+// would refuse gives way to the type of the name's extension, else to
+// application/octet-stream.
+func normalizeMediaType(t, name string) string {
+	for _, c := range []string{t, mime.TypeByExtension(strings.ToLower(filepath.Ext(name)))} {
+		if mt, _, err := mime.ParseMediaType(c); err == nil {
+			c = mt
+		}
+		c = strings.ToLower(c)
+		probe := protocol.Attachment{Hash: make([]byte, protocol.HashSize), Chunks: make([]byte, protocol.HashSize), Name: "x", Type: c}
+		if c != "" && probe.Check() == nil {
+			return c
+		}
+	}
+	return "application/octet-stream"
 }

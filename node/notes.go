@@ -152,6 +152,7 @@ func (n *Node) Note(ctx context.Context, id protocol.ID) (api.NoteDetail, error)
 		head := api.Head{Revision: revision(h)}
 		if b, ok := h.Record.Content().(*protocol.Note); ok {
 			head.Body, head.Tags, head.Files = b.Text, b.Tags, filesOf(b.Files)
+			n.markFiles(head.Files)
 		}
 		out.Heads = append(out.Heads, head)
 	}

@@ -128,7 +128,12 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 	if d.Accepted != nil {
 		m := message(*d.Accepted, d.Versions)
 		m.Reactions = reactionsJSON(d.View.ReplyReactions[d.Accepted.Record.ID()])
+		n.markFiles(m.Files)
 		out.AcceptedReply = &m
+	}
+	n.markFiles(out.Files)
+	for _, r := range out.Replies {
+		n.markFiles(r.Files)
 	}
 	return out, nil
 }

@@ -63,20 +63,12 @@ func upload(ctx context.Context, cl *client.Client, path string) (api.File, erro
 }
 
 // mediaTypeOf guesses a file's media type from its name, else from its
-// first bytes, in the form records carry (lowercase, no parameters).
+// first bytes; the daemon puts it in the form records carry.
 func mediaTypeOf(name string, head []byte) string {
-	t := mime.TypeByExtension(strings.ToLower(filepath.Ext(name)))
-	if t == "" {
-		t = http.DetectContentType(head)
+	if t := mime.TypeByExtension(strings.ToLower(filepath.Ext(name))); t != "" {
+		return t
 	}
-	if mt, _, err := mime.ParseMediaType(t); err == nil {
-		t = mt
-	}
-	t = strings.ToLower(t)
-	if (protocol.Attachment{Hash: make([]byte, 32), Chunks: make([]byte, 32), Name: "x", Type: t}).Check() != nil {
-		return "application/octet-stream"
-	}
-	return t
+	return http.DetectContentType(head)
 }
 
 func (c *cli) attachmentCmd() *cobra.Command {

@@ -444,6 +444,11 @@ type File struct {
 	Name   string      `json:"name"`
 	Type   string      `json:"type"`
 	Chunks protocol.ID `json:"chunks"`
+	// In answers: whether the bytes are on this node, and while they are
+	// being fetched, how many have come.
+	Here     bool   `json:"here"`
+	Fetching bool   `json:"fetching,omitempty"`
+	Received uint64 `json:"received,omitempty"`
 }
 
 // FileEntry is a file of a community, with the record that names it and
@@ -454,8 +459,6 @@ type FileEntry struct {
 	Kind     string             `json:"kind"`
 	Author   protocol.PublicKey `json:"author"`
 	Created  int64              `json:"created"`
-	Here     bool               `json:"here"`
-	Received uint64             `json:"received,omitempty"` // bytes fetched so far, while not here
 }
 
 // Files is GET /api/communities/{id}/files.

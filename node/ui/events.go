@@ -111,7 +111,7 @@ func (s *Server) newEvent(r *http.Request) (string, error) {
 	}
 	f := r.PostForm
 	req := api.EventRequest{Title: strings.TrimSpace(f.Get("title")), Where: strings.TrimSpace(f.Get("where")),
-		Body: f.Get("body"), Tags: splitComma(f.Get("tags"))}
+		Body: f.Get("body"), Tags: splitComma(f.Get("tags")), Files: uploaded(r)}
 	if req.Title == "" {
 		return "", fmt.Errorf("%w: an event needs a title", api.ErrBadRequest)
 	}

@@ -47,7 +47,7 @@ func (s *Server) newNote(r *http.Request) (string, error) {
 		return "", fmt.Errorf("%w: a note needs a title", api.ErrBadRequest)
 	}
 	id, err := s.backend.NewNote(r.Context(), community, api.NoteRequest{Title: title,
-		Body: noteText(r, "body"), Tags: noteTags(r)})
+		Body: noteText(r, "body"), Tags: noteTags(r), Files: uploaded(r)})
 	if err != nil {
 		return "", err
 	}

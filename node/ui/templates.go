@@ -72,6 +72,12 @@ var funcs = template.FuncMap{
 	"reactions": func(back string, target protocol.ID, r api.Reactions) reactionBar {
 		return reactionBar{Back: back, Target: target, Reactions: r}
 	},
+	// files is what the "files" partial needs: a record's attachments,
+	// and the page to come back to after fetching one (files.go).
+	"files":    filesOf,
+	"fileSize": fileSize,
+	"percent":  percent,
+	"isImage":  isImage,
 }
 
 // moderation is the data of the "moderate" partial: delete for the

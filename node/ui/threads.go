@@ -124,7 +124,7 @@ func (s *Server) newPost(r *http.Request) (string, error) {
 		return "", err
 	}
 	id, err := s.backend.Post(r.Context(), community, api.PostRequest{Type: r.PostForm.Get("type"),
-		Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body"), Tags: splitTags(r.PostForm.Get("tags"))})
+		Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body"), Tags: splitTags(r.PostForm.Get("tags")), Files: uploaded(r)})
 	if err != nil {
 		return "", err
 	}
@@ -136,7 +136,7 @@ func (s *Server) newReply(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.backend.Reply(r.Context(), post, api.ReplyRequest{Body: r.PostForm.Get("body")}); err != nil {
+	if _, err := s.backend.Reply(r.Context(), post, api.ReplyRequest{Body: r.PostForm.Get("body"), Files: uploaded(r)}); err != nil {
 		return "", err
 	}
 	return "/t/" + post.String(), nil

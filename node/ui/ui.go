@@ -18,6 +18,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -128,6 +129,10 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		{"POST /network/peers", s.form(s.connect)},
 		{"POST /c/{id}/sync", s.form(s.syncNow)},
 
+		// Attachments (files.go)
+		{"GET /files/{hash}", s.authed(http.HandlerFunc(s.file))},
+		{"POST /files/{hash}/fetch", s.form(s.fetchFile)},
+
 		{"GET /ui/feed", s.authed(http.HandlerFunc(s.feed))},
 		{"GET /static/", http.StripPrefix("/static/", http.FileServerFS(static))},
 		{"GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently)},
@@ -176,7 +181,8 @@ type cookieSetter interface {
 // form serves a POST form: fn returns where to go next.
 func (s *Server) form(fn func(r *http.Request) (string, error)) http.Handler {
 	return s.authed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.readForm(w, r) {
+		r, ok := s.readForm(w, r)
+		if !ok {
 			return
 		}
 		next, err := fn(r)
@@ -193,7 +199,8 @@ func (s *Server) form(fn func(r *http.Request) (string, error)) http.Handler {
 // invite code): no cache keeps it.
 func (s *Server) formPage(fn func(r *http.Request) (string, any, error)) http.Handler {
 	return s.authed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.readForm(w, r) {
+		r, ok := s.readForm(w, r)
+		if !ok {
 			return
 		}
 		name, data, err := fn(r)
@@ -206,19 +213,30 @@ func (s *Server) formPage(fn func(r *http.Request) (string, any, error)) http.Ha
 	}))
 }
 
-// readForm checks that a form came from the UI's own pages and parses it,
-// answering the request itself when it did not or cannot.
-func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
+// readForm checks that a form came from the UI's own pages and parses it
+// (with its files, if it has some: files.go), answering the request itself
+// when it did not or cannot.
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
 	if !sameOrigin(r) {
 		s.render(w, http.StatusForbidden, "error", errorPage{Title: "Refused", Message: "This form was not sent from Kith's own pages."})
-		return false
+		return r, false
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		// The node bounds each file by its own limit as it arrives.
+		r.Body = http.MaxBytesReader(w, r.Body, protocol.MaxAttachments*protocol.MaxAttachmentBytes)
+		withFiles, err := s.readMultipart(r)
+		if err != nil {
+			s.fail(w, fmt.Errorf("%w: %w", api.ErrBadRequest, err))
+			return r, false
+		}
+		return withFiles, true
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, fmt.Errorf("%w: %v", api.ErrBadRequest, err))
-		return false
+		return r, false
 	}
-	return true
+	return r, true
 }
 
 // sameOrigin reports whether a form came from this UI: browsers send

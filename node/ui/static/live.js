@@ -6,6 +6,29 @@
 // pages in their back/forward cache, and open streams there would use up
 // the few connections a browser allows to one host. A page restored from
 // that cache reconnects and refreshes.
+// Files dropped on a form that takes files join its file picker, so a
+// drag and drop does what choosing them would.
+(function () {
+  var inputs = document.querySelectorAll("form input[type=file]");
+  Array.prototype.forEach.call(inputs, function (input) {
+    var form = input.form;
+    if (!form || !window.DataTransfer) return;
+    form.addEventListener("dragover", function (e) {
+      e.preventDefault();
+      form.classList.add("dropping");
+    });
+    form.addEventListener("dragleave", function () { form.classList.remove("dropping"); });
+    form.addEventListener("drop", function (e) {
+      e.preventDefault();
+      form.classList.remove("dropping");
+      var dt = new DataTransfer();
+      Array.prototype.forEach.call(input.files, function (f) { dt.items.add(f); });
+      Array.prototype.forEach.call(e.dataTransfer.files, function (f) { dt.items.add(f); });
+      input.files = dt.files;
+    });
+  });
+})();
+
 (function () {
   var live = document.getElementById("live");
   if (!live || !window.EventSource) return;
@@ -28,8 +51,17 @@
           shown = fresh.outerHTML;
           current.replaceWith(fresh);
         }
+        watchFetches();
       })
       .catch(function () {});
+  }
+  // While files are being fetched, look again every second: a fetch's
+  // progress sends no event.
+  function watchFetches() {
+    if (!pending && document.querySelector("#live [data-fetching]")) {
+      pending = true;
+      setTimeout(refresh, 1000);
+    }
   }
   function connect() {
     source = new EventSource("/ui/feed");
@@ -63,4 +95,5 @@
     }
   });
   connect();
+  watchFetches();
 })();

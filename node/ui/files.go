@@ -1,0 +1,150 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// Attachments in the UI: forms that make records take files (a file
+// picker, or files dropped on the form: static/live.js), pages show
+// images inline and other files as downloads, and files not on this node
+// yet can be fetched with a button.
+
+// maxFormText bounds the text fields of a form with files.
+const maxFormText = 1 << 20
+
+// inlineTypes are the image types shown in pages. SVG is not among them:
+// it can carry script, so it is offered as a download like any file.
+var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
+
+type uploadsKey struct{}
+
+// uploaded returns the files sent with a form.
+func uploaded(r *http.Request) []api.File {
+	fs, _ := r.Context().Value(uploadsKey{}).([]api.File)
+	return fs
+}
+
+// readMultipart reads a form with files: the files go straight into the
+// node's file store as they arrive (nothing is written elsewhere), the
+// other fields into r.PostForm. It returns the request carrying the files.
+func (s *Server) readMultipart(r *http.Request) (*http.Request, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, err
+	}
+	r.PostForm = url.Values{}
+	var files []api.File
+	text := 0
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		name := part.FormName()
+		if part.FileName() == "" {
+			b, err := io.ReadAll(io.LimitReader(part, maxFormText+1))
+			if text += len(b); err != nil || text > maxFormText {
+				return nil, fmt.Errorf("the form's text is over %d bytes", maxFormText)
+			}
+			r.PostForm.Add(name, string(b))
+			continue
+		}
+		if name != "files" {
+			return nil, fmt.Errorf("unexpected file field %q", name)
+		}
+		f, err := s.backend.AddFile(r.Context(), part, part.FileName(), part.Header.Get("Content-Type"))
+		if err != nil {
+			return nil, fmt.Errorf("attach %q: %w", part.FileName(), err)
+		}
+		files = append(files, f)
+	}
+	return r.WithContext(context.WithValue(r.Context(), uploadsKey{}, files)), nil
+}
+
+// file serves a file's bytes: images the page shows, inline; everything
+// else as a download, never rendered by the browser.
+func (s *Server) file(w http.ResponseWriter, r *http.Request) {
+	h, err := protocol.ParseID(r.PathValue("hash"))
+	if err != nil {
+		s.fail(w, fmt.Errorf("%w: %v", api.ErrBadRequest, err))
+		return
+	}
+	file, f, err := s.backend.OpenFile(r.Context(), h)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	defer file.Close()
+	if !inlineTypes[f.Type] || r.URL.Query().Has("download") {
+		api.ServeFile(w, r, file, f)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", f.Type)
+	hd.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": f.Name}))
+	hd.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	hd.Set("Cache-Control", "private, max-age=31536000, immutable") // content-addressed
+	http.ServeContent(w, r, "", time.Time{}, file)
+}
+
+// fetchFile starts fetching a file from members' nodes and goes back to
+// the page, which shows the progress.
+func (s *Server) fetchFile(r *http.Request) (string, error) {
+	h, err := protocol.ParseID(r.PathValue("hash"))
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", api.ErrBadRequest, err)
+	}
+	// The fetch goes on in the node after this wait ends; a small file is
+	// here before the page comes back.
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.backend.FetchFile(ctx, h, nil); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return "", err
+	}
+	return backTo(r, "/"), nil
+}
+
+// fileSize writes a byte count for people.
+func fileSize(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// filesView is what the files partial shows.
+type filesView struct {
+	Files []api.File
+	Back  string // the page to come back to after a fetch
+}
+
+func filesOf(back string, fs []api.File) filesView { return filesView{Files: fs, Back: back} }
+
+// percent says how far a fetch is.
+func percent(f api.File) int {
+	if f.Size == 0 {
+		return 0
+	}
+	return int(f.Received * 100 / f.Size)
+}
+
+func isImage(f api.File) bool { return inlineTypes[strings.ToLower(f.Type)] }
