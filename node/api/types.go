@@ -455,10 +455,10 @@ type File struct {
 // whether its bytes are on this node.
 type FileEntry struct {
 	File
-	Record   protocol.ID        `json:"record"`
-	Kind     string             `json:"kind"`
-	Author   protocol.PublicKey `json:"author"`
-	Created  int64              `json:"created"`
+	Record  protocol.ID        `json:"record"`
+	Kind    string             `json:"kind"`
+	Author  protocol.PublicKey `json:"author"`
+	Created int64              `json:"created"`
 }
 
 // Files is GET /api/communities/{id}/files.
