@@ -121,6 +121,9 @@ func (n *Node) runFetch(ctx context.Context, community protocol.ID, a protocol.A
 			return nil
 		}
 		if !errors.Is(err, blobs.ErrMismatch) {
+			if errors.Is(err, blobs.ErrInconsistent) {
+				n.metrics.refuse("file", "inconsistent-record")
+			}
 			return err
 		}
 		n.log.Warn("attachment chunks lost on disk, fetching them again", "name", a.Name, "err", err)

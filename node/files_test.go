@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"io"
 	mrand "math/rand/v2"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -265,4 +266,59 @@ func FuzzFileRequest(f *testing.F) {
 			t.Fatalf("re-encoded %x, not a prefix of %x", enc, data)
 		}
 	})
+}
+
+// TestSlowPeerDoesNotHoldUpAFetch: with one peer that takes seconds per
+// chunk and one that is quick, the quick one serves nearly the whole file,
+// including the chunks first asked of the slow one (the end game), and
+// the fetch does not wait for the slow peer.
+func TestSlowPeerDoesNotHoldUpAFetch(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	b.cfg.AutoFetchBytes = 0
+	community := shareCommunity(t, a, "Slow and quick", b)
+	data := fileBytes(20*protocol.ChunkSize, 6)
+	f, err := a.AddFile(ctx, bytes.NewReader(data), "video.mp4", "video/mp4")
+	must(t, err)
+	_, err = a.Post(ctx, community, api.PostRequest{Title: "Video", Files: []api.File{f}})
+	must(t, err)
+	waitFor(t, "the post on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash); return err == nil })
+	_, att, err := b.namedFile(f.Hash)
+	must(t, err)
+	list, err := a.blobs.ChunkList(f.Hash)
+	must(t, err)
+
+	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
+	slow, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
+	must(t, err)
+	defer slow.Close()
+	var served atomic.Int32
+	slow.SetStreamHandler(fileProtocol, func(s network.Stream) {
+		defer s.Close()
+		r, w := bufio.NewReader(s), bufio.NewWriter(s)
+		for {
+			q, err := readFileRequest(r)
+			if err != nil {
+				return
+			}
+			for _, i := range q.chunks {
+				time.Sleep(3 * time.Second)
+				if writePiece(w, statusOK, data[i*protocol.ChunkSize:(i+1)*protocol.ChunkSize]) != nil || w.Flush() != nil {
+					return
+				}
+				served.Add(1)
+			}
+		}
+	})
+	must(t, b.host.Connect(ctx, peer.AddrInfo{ID: slow.ID(), Addrs: slow.Addrs()}))
+	p, err := b.blobs.Begin(att, list, b.cfg.MaxFileBytes)
+	must(t, err)
+	must(t, b.fetchChunks(ctx, community, att, p, []peer.ID{slow.ID(), a.PeerID()}))
+	must(t, p.Finish())
+	if got := readAllFile(t, b, f.Hash); !bytes.Equal(got, data) {
+		t.Fatal("the file differs")
+	}
+	if n := served.Load(); n > 4 {
+		t.Errorf("the slow peer served %d of 20 chunks: the quick one should have taken over", n)
+	}
 }

@@ -290,6 +290,11 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 	}
 	// Publish our records live too, once the topic has peers.
 	n.waitTopicPeers(ctx, community, 5*time.Second)
+	// Remember who let us in now, not at the next minute's save: a node
+	// that crashes before then would find no one when it starts again.
+	if err := n.savePeerBook(); err != nil {
+		n.log.Warn("save the peer book", "err", err)
+	}
 	for _, r := range mine {
 		if err := n.gossip.Publish(ctx, r); err != nil {
 			n.log.Warn("publish record", "id", r.ID(), "err", err)

@@ -3,6 +3,7 @@ package blobs
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"io/fs"
@@ -271,4 +272,26 @@ func FuzzPut(f *testing.F) {
 			t.Errorf("Put(%d, %d bytes) = %v", i, len(chunk), err)
 		}
 	})
+}
+
+// TestInconsistentRecord: a record whose hash is not the SHA-256 of the
+// file its chunk hash describes is refused at Finish, and nothing stays.
+func TestInconsistentRecord(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	must(t, err)
+	data := randomBytes(protocol.ChunkSize+10, 9)
+	a, list := attachmentOf(data, "x")
+	other := sha256.Sum256([]byte("another file"))
+	a.Hash = other[:] // the author lies about the whole
+	p, err := s.Begin(a, list, 10<<20)
+	must(t, err)
+	must(t, p.Put(0, data[:protocol.ChunkSize]))
+	must(t, p.Put(1, data[protocol.ChunkSize:]))
+	if err := p.Finish(); !errors.Is(err, ErrInconsistent) {
+		t.Fatalf("Finish: %v", err)
+	}
+	if left := files(t, dir); len(left) != 0 || s.Has(a.HashID()) {
+		t.Errorf("an inconsistent file left %v", left)
+	}
 }

@@ -269,8 +269,21 @@ func (p *Partial) Finish() error {
 	p.hashMu.Unlock()
 	p.nudge() // after a loss, the hasher starts again from the first chunk
 	if digest != p.h {
-		lost := p.recheck()
-		return fmt.Errorf("%w: %d chunks of %q were lost on disk, fetching them again", ErrMismatch, lost, p.a.Name)
+		if lost := p.recheck(); lost > 0 {
+			return fmt.Errorf("%w: %d chunks of %q were lost on disk, fetching them again", ErrMismatch, lost, p.a.Name)
+		}
+		// Every chunk matches the signed chunk list, yet the whole does
+		// not match the signed hash: the record contradicts itself. No
+		// fetch can fix that; what came is dropped.
+		p.close()
+		p.s.mu.Lock()
+		delete(p.s.partials, p.h)
+		p.s.mu.Unlock()
+		base := p.s.partialPath(p.h)
+		os.Remove(base)
+		os.Remove(base + ".have")
+		os.Remove(base + ".chunks")
+		return fmt.Errorf("%w: %q: its chunks match the record's chunk hash but the whole file does not match its hash", ErrInconsistent, p.a.Name)
 	}
 	p.close()
 	p.s.mu.Lock()
