@@ -73,7 +73,11 @@ type Node struct {
 	ui      *ui.Server // the web UI, which mints login links
 	index   *indexer   // keeps the search index current
 	metrics *nodeMetrics
-	logs    *logRing // the recent log, for `kith logs`
+	// displayName is the config file's name, published as a profile in
+	// communities until the member publishes one of their own.
+	displayName string
+	firstRun    bool     // this start created the identity
+	logs        *logRing // the recent log, for `kith logs`
 
 	blobs     *blobs.Store // attachment bytes
 	filesMu   sync.Mutex
@@ -109,7 +113,8 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	logs := newLogRing()
 	log := slog.New(logs.handler(handler))
 	id, err := cfg.Home.Open()
-	if errors.Is(err, home.ErrNoIdentity) {
+	firstRun := errors.Is(err, home.ErrNoIdentity)
+	if firstRun {
 		log.Info("first run: creating an identity", "home", cfg.Home.Dir)
 		id, err = cfg.Home.Init(home.InitOptions{})
 	}
@@ -132,7 +137,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		cfg.Anchor = cfg.Anchor || conf.Anchor
 	}
 	nctx, cancel := context.WithCancel(context.Background())
-	n := &Node{cfg: cfg, log: log, logs: logs, id: id, ctx: nctx, cancel: cancel,
+	n := &Node{cfg: cfg, log: log, logs: logs, id: id, ctx: nctx, cancel: cancel, displayName: conf.Name, firstRun: firstRun,
 		syncs:   syncState{last: make(map[protocol.ID]SyncStatus), peers: make(map[peer.ID]bool)},
 		backoff: backoff{until: make(map[peer.ID]time.Time), wait: make(map[peer.ID]time.Duration)}}
 	if err := n.start(ctx); err != nil {
@@ -285,6 +290,10 @@ func (n *Node) UILoginURL() string { return n.apiURL + n.ui.LoginPath() }
 
 // PeerID is this node's libp2p identity.
 func (n *Node) PeerID() peer.ID { return n.peerID }
+
+// FirstRun reports whether this start created the member's identity (the
+// daemon then reminds them to back it up).
+func (n *Node) FirstRun() bool { return n.firstRun }
 
 // Addrs are this node's listen addresses with its peer id.
 func (n *Node) Addrs() []string {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -33,6 +34,11 @@ func (n *Node) publish(ctx context.Context, community protocol.ID, refs protocol
 		return nil, err
 	}
 	n.stored([]*protocol.Record{r}, []store.Outcome{out}, "local")
+	if r.Header.Kind == protocol.KindCommunity {
+		// A community's topic is named after its genesis: no one can
+		// listen on it before it exists. Members get it with their invite.
+		return r, nil
+	}
 	if err := n.gossip.Publish(ctx, r); err != nil {
 		// Stored is what matters: sync delivers it later.
 		n.log.Warn("publish record", "id", r.ID(), "err", err)
@@ -100,6 +106,7 @@ func (n *Node) CreateCommunity(ctx context.Context, req api.CreateCommunityReque
 	if err := n.enter(ctx, g.ID()); err != nil {
 		return protocol.ID{}, err
 	}
+	n.carryProfile(ctx, g.ID())
 	return g.ID(), nil
 }
 
@@ -140,6 +147,13 @@ func (n *Node) Communities(context.Context) ([]api.Community, error) {
 			Sync:       n.syncJSON(id),
 		})
 	}
+	// By name, as people look for them (then by id, for a stable order).
+	slices.SortFunc(out, func(a, b api.Community) int {
+		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+			return c
+		}
+		return a.ID.Compare(b.ID)
+	})
 	return out, nil
 }
 
@@ -290,6 +304,7 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 	}
 	// Publish our records live too, once the topic has peers.
 	n.waitTopicPeers(ctx, community, 5*time.Second)
+	n.carryProfile(ctx, community)
 	// Remember who let us in now, not at the next minute's save: a node
 	// that crashes before then would find no one when it starts again.
 	if err := n.savePeerBook(); err != nil {
@@ -316,6 +331,8 @@ func (n *Node) meet(ctx context.Context, peers iter.Seq[peer.AddrInfo], communit
 			lastErr = err
 			continue
 		}
+		// The whole history came: as good as a sync, and to say so.
+		n.syncs.update(community, func(st *SyncStatus) { st.LastSync, st.LastPeer, st.LastError = time.Now(), p.ID, "" })
 		return true, nil
 	}
 	return false, lastErr

@@ -139,3 +139,36 @@ func (n *Node) Experts(ctx context.Context, community protocol.ID, tag string) (
 	slices.SortStableFunc(out, func(a, b api.Expert) int { return cmp.Compare(b.Score, a.Score) })
 	return out, nil
 }
+
+// carryProfile publishes, in a community just created or joined, the
+// member's newest profile from their other communities, or else a profile
+// with the display name of the config file: people expect to be known by
+// name wherever they go, not by a key until they run `kith profile set`
+// again.
+func (n *Node) carryProfile(ctx context.Context, community protocol.ID) {
+	me := n.id.MemberKey()
+	var newest *protocol.Profile
+	var at int64
+	for _, c := range n.store.Communities() {
+		v, err := n.store.Member(ctx, c, me)
+		if c == community || err != nil || v.Profile.IsZero() {
+			continue
+		}
+		e, err := n.store.Get(ctx, v.Profile)
+		if err != nil {
+			continue
+		}
+		if p, ok := e.Record.Content().(*protocol.Profile); ok && e.Record.Header.Created > at {
+			newest, at = p, e.Record.Header.Created
+		}
+	}
+	if newest == nil {
+		if n.displayName == "" {
+			return
+		}
+		newest = &protocol.Profile{Name: n.displayName}
+	}
+	if _, err := n.publish(ctx, community, protocol.Refs{}, newest); err != nil {
+		n.log.Warn("carry the profile into a community", "community", community, "err", err)
+	}
+}

@@ -412,6 +412,18 @@ func (s *Store) Members(ctx context.Context, community protocol.ID, cursor strin
 	return page, err
 }
 
+// Member returns one member's view (profile and devices) in a community,
+// or ErrNotFound if they have none there.
+func (s *Store) Member(ctx context.Context, community protocol.ID, key protocol.PublicKey) (MemberView, error) {
+	var v MemberView
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		var err error
+		v, err = loadView[MemberView](txn, community, protocol.Object{Type: protocol.ObjectMember, ID: protocol.ID(key)})
+		return err
+	})
+	return v, err
+}
+
 // ByTag lists a community's live records carrying tag, oldest first.
 func (s *Store) ByTag(ctx context.Context, community protocol.ID, tag, cursor string, limit int) (Page[Entry], error) {
 	return s.liveRecords(ctx, tagKey(community, tag), cursor, limit)

@@ -158,7 +158,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	go s.flusher()
 	if len(s.dirty) > 0 {
-		s.log.Info("store: refreshing views left dirty by the last run", "objects", len(s.dirty))
+		// Normal after any stop: views are refreshed after ingests, in the
+		// background, and a stop does not wait for that.
+		s.log.Info("store: bringing views up to date with the records stored last time", "objects", len(s.dirty))
 		s.poke()
 	}
 	return s, nil

@@ -36,7 +36,7 @@ func (c *cli) exportCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d threads and %d notes as Markdown\n", *md, threads, notes)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s and %s as Markdown\n", *md, count(threads, "thread"), count(notes, "note"))
 			return nil
 		}
 		// Written beside the target and renamed once complete: an

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -92,6 +93,10 @@ func (c *cli) newDaemonCmd() (*cobra.Command, *daemonSettings) {
 		fmt.Fprintf(out, "peer id: %s\n", n.PeerID())
 		for _, a := range n.Addrs() {
 			fmt.Fprintf(out, "listen:  %s\n", a)
+		}
+		if n.FirstRun() {
+			fmt.Fprintf(out, "\nFirst run: your identity is new. Back up %s: it is your identity and cannot be recovered.\n",
+				filepath.Join(h.Dir, home.MemberKeyFile))
 		}
 		log.Info("started", "home", h.Dir, "api", n.APIURL(), "peer_id", n.PeerID().String(), "listen", n.Addrs())
 		<-ctx.Done()

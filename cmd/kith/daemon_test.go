@@ -808,3 +808,18 @@ func TestDaemonNoLoginLinkInJournal(t *testing.T) {
 		t.Errorf("daemon output under the journal:\n%s", out)
 	}
 }
+
+// TestDaemonFirstRunSaysBackUp: the daemon that creates an identity says
+// to back it up; later starts do not.
+func TestDaemonFirstRunSaysBackUp(t *testing.T) {
+	dir := t.TempDir()
+	d := startDaemonAt(t, dir)
+	if !strings.Contains(d.logs(), "Back up "+filepath.Join(dir, "member.key")) {
+		t.Errorf("the first run did not say to back up the key:\n%s", d.logs())
+	}
+	d.stop(t)
+	again := startDaemonAt(t, dir)
+	if strings.Contains(again.logs(), "Back up") {
+		t.Errorf("a later start says to back up again:\n%s", again.logs())
+	}
+}

@@ -158,7 +158,7 @@ func (c *cli) noteShowCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(out, n)
 		}
-		fmt.Fprintf(out, "%s\n%d revisions · updated %s%s\n", n.Title, n.Revisions, time.UnixMilli(n.Updated).Format("2006-01-02 15:04"), reactionsText(n.Reactions))
+		fmt.Fprintf(out, "%s\n%s · updated %s%s\n", n.Title, count(n.Revisions, "revision"), time.UnixMilli(n.Updated).Format("2006-01-02 15:04"), reactionsText(n.Reactions))
 		if n.From != nil {
 			fmt.Fprintf(out, "promoted from thread %s\n", n.From)
 		}

@@ -42,7 +42,7 @@ func (c *cli) profileCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), ans)
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "profile published in %d communities\n", len(ans.Communities))
+		fmt.Fprintf(cmd.OutOrStdout(), "profile published in %s\n", count(len(ans.Communities), "community"))
 		return nil
 	})
 	cmd.AddCommand(set)

@@ -162,3 +162,14 @@ func collect[T any](fetch func(cursor string, limit int) ([]T, string, error)) (
 		}
 	}
 }
+
+// count writes "1 thread", "2 threads", "3 communities".
+func count[N int | int64 | uint64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

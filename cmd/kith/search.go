@@ -75,7 +75,7 @@ var markup = regexp.MustCompile(`</?mark>`)
 
 func printSearch(w io.Writer, res api.SearchResults) {
 	if res.Lag.Records > 0 || res.Lag.Communities > 0 {
-		fmt.Fprintf(w, "(the index is catching up: %d records and %d communities to go; results may be missing)\n", res.Lag.Records, res.Lag.Communities)
+		fmt.Fprintf(w, "(the index is catching up: %s and %s to go; results may be missing)\n", count(res.Lag.Records, "record"), count(res.Lag.Communities, "community"))
 	}
 	if res.Lag.Error != "" {
 		fmt.Fprintf(w, "(indexing failed last time: %s)\n", res.Lag.Error)

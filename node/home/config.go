@@ -325,7 +325,8 @@ func checkName(name string) error {
 
 // configComments explains each setting in the file renderConfig writes.
 var configComments = map[string]string{
-	"name": "Your display name, shown to the other members of your communities.",
+	"name": "Your display name: published as your profile in the communities you create\n" +
+		"or join until you publish one with more (kith profile set).",
 	"listen": "Addresses (libp2p multiaddrs) this node listens on for other nodes.\n" +
 		"Port 0 lets the operating system pick a free port.",
 	"api": "Address of the node's local API, used by the kith command and apps.\n" +
