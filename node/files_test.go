@@ -151,27 +151,62 @@ func TestFetchResumesAfterRestart(t *testing.T) {
 // from an honest peer.
 func TestCorruptPeerIsDropped(t *testing.T) {
 	ctx := context.Background()
-	a, b := startTestNode(t), startTestNode(t)
-	b.cfg.AutoFetchBytes = 0 // b fetches when told
-	community := shareCommunity(t, a, "Honest and not", b)
 	data := fileBytes(6*protocol.ChunkSize, 3)
-	f, err := a.AddFile(ctx, bytes.NewReader(data), "slides.pdf", "application/pdf")
+	a, b, community, att, list := fileOnTwoNodes(t, data)
+	// The liar answers every chunk request with flipped bytes.
+	var served atomic.Int32
+	liar := fakeFileServer(t, b, func(i int) []byte {
+		served.Add(1)
+		chunk := bytes.Clone(data[i*protocol.ChunkSize : (i+1)*protocol.ChunkSize])
+		chunk[7] ^= 0xff
+		return chunk
+	})
+	p, err := b.blobs.Begin(att, list, b.cfg.MaxFileBytes)
 	must(t, err)
-	_, err = a.Post(ctx, community, api.PostRequest{Title: "Slides", Files: []api.File{f}})
+	// The liar first, so that it is surely asked.
+	must(t, b.fetchChunks(ctx, community, att, p, []peer.ID{liar, a.PeerID()}))
+	must(t, p.Finish())
+	if got := readAllFile(t, b, att.HashID()); !bytes.Equal(got, data) {
+		t.Fatal("the file differs")
+	}
+	if served.Load() == 0 {
+		t.Fatal("the liar was never asked")
+	}
+	if got := scrape(t, b)[`kith_records_refused_total{reason="chunk-hash",via="file"}`]; got != 1 {
+		t.Errorf("bad chunks counted %v, want 1 (the liar is dropped at its first)", got)
+	}
+}
+
+// fileOnTwoNodes has node a attach data to a post in a community it
+// shares with node b, which fetches only when told; it returns the
+// attachment as b knows it and its chunk list.
+func fileOnTwoNodes(t *testing.T, data []byte) (a, b *Node, community protocol.ID, att protocol.Attachment, list []byte) {
+	t.Helper()
+	ctx := context.Background()
+	a, b = startTestNode(t), startTestNode(t)
+	b.cfg.AutoFetchBytes = 0
+	community = shareCommunity(t, a, "Files", b)
+	f, err := a.AddFile(ctx, bytes.NewReader(data), "file.bin", "application/octet-stream")
+	must(t, err)
+	_, err = a.Post(ctx, community, api.PostRequest{Title: "A file", Files: []api.File{f}})
 	must(t, err)
 	waitFor(t, "the post on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash); return err == nil })
-	_, att, err := b.namedFile(f.Hash)
+	_, att, err = b.namedFile(f.Hash)
 	must(t, err)
-	list, err := a.blobs.ChunkList(f.Hash)
+	list, err = a.blobs.ChunkList(f.Hash)
 	must(t, err)
+	return a, b, community, att, list
+}
 
-	// The liar answers every chunk request with flipped bytes.
+// fakeFileServer starts a libp2p host, connected to n, that answers chunk
+// requests with chunk(i) and nothing else; it returns its peer id.
+func fakeFileServer(t *testing.T, n *Node, chunk func(i int) []byte) peer.ID {
+	t.Helper()
 	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
-	liar, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
+	h, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
 	must(t, err)
-	defer liar.Close()
-	served := make(chan int, 100)
-	liar.SetStreamHandler(fileProtocol, func(s network.Stream) {
+	t.Cleanup(func() { h.Close() })
+	h.SetStreamHandler(fileProtocol, func(s network.Stream) {
 		defer s.Close()
 		r, w := bufio.NewReader(s), bufio.NewWriter(s)
 		for {
@@ -180,29 +215,14 @@ func TestCorruptPeerIsDropped(t *testing.T) {
 				return
 			}
 			for _, i := range q.chunks {
-				chunk := bytes.Clone(data[i*protocol.ChunkSize : (i+1)*protocol.ChunkSize])
-				chunk[7] ^= 0xff
-				writePiece(w, statusOK, chunk)
-				served <- i
+				if writePiece(w, statusOK, chunk(i)) != nil || w.Flush() != nil {
+					return
+				}
 			}
-			w.Flush()
 		}
 	})
-	must(t, b.host.Connect(ctx, peer.AddrInfo{ID: liar.ID(), Addrs: liar.Addrs()}))
-	p, err := b.blobs.Begin(att, list, b.cfg.MaxFileBytes)
-	must(t, err)
-	// The liar first, so that it is surely asked.
-	must(t, b.fetchChunks(ctx, community, att, p, []peer.ID{liar.ID(), a.PeerID()}))
-	must(t, p.Finish())
-	if got := readAllFile(t, b, f.Hash); !bytes.Equal(got, data) {
-		t.Fatal("the file differs")
-	}
-	if len(served) == 0 {
-		t.Fatal("the liar was never asked")
-	}
-	if got := scrape(t, b)[`kith_records_refused_total{reason="chunk-hash",via="file"}`]; got != 1 {
-		t.Errorf("bad chunks counted %v, want 1 (the liar is dropped at its first)", got)
-	}
+	must(t, n.host.Connect(context.Background(), peer.AddrInfo{ID: h.ID(), Addrs: h.Addrs()}))
+	return h.ID()
 }
 
 // TestFileProtocolRefusesStrangers: a peer that is not allowed in an
@@ -274,48 +294,19 @@ func FuzzFileRequest(f *testing.F) {
 // the fetch does not wait for the slow peer.
 func TestSlowPeerDoesNotHoldUpAFetch(t *testing.T) {
 	ctx := context.Background()
-	a, b := startTestNode(t), startTestNode(t)
-	b.cfg.AutoFetchBytes = 0
-	community := shareCommunity(t, a, "Slow and quick", b)
 	data := fileBytes(20*protocol.ChunkSize, 6)
-	f, err := a.AddFile(ctx, bytes.NewReader(data), "video.mp4", "video/mp4")
-	must(t, err)
-	_, err = a.Post(ctx, community, api.PostRequest{Title: "Video", Files: []api.File{f}})
-	must(t, err)
-	waitFor(t, "the post on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash); return err == nil })
-	_, att, err := b.namedFile(f.Hash)
-	must(t, err)
-	list, err := a.blobs.ChunkList(f.Hash)
-	must(t, err)
-
-	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
-	slow, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
-	must(t, err)
-	defer slow.Close()
+	a, b, community, att, list := fileOnTwoNodes(t, data)
 	var served atomic.Int32
-	slow.SetStreamHandler(fileProtocol, func(s network.Stream) {
-		defer s.Close()
-		r, w := bufio.NewReader(s), bufio.NewWriter(s)
-		for {
-			q, err := readFileRequest(r)
-			if err != nil {
-				return
-			}
-			for _, i := range q.chunks {
-				time.Sleep(3 * time.Second)
-				if writePiece(w, statusOK, data[i*protocol.ChunkSize:(i+1)*protocol.ChunkSize]) != nil || w.Flush() != nil {
-					return
-				}
-				served.Add(1)
-			}
-		}
+	slow := fakeFileServer(t, b, func(i int) []byte {
+		time.Sleep(3 * time.Second)
+		served.Add(1)
+		return data[i*protocol.ChunkSize : (i+1)*protocol.ChunkSize]
 	})
-	must(t, b.host.Connect(ctx, peer.AddrInfo{ID: slow.ID(), Addrs: slow.Addrs()}))
 	p, err := b.blobs.Begin(att, list, b.cfg.MaxFileBytes)
 	must(t, err)
-	must(t, b.fetchChunks(ctx, community, att, p, []peer.ID{slow.ID(), a.PeerID()}))
+	must(t, b.fetchChunks(ctx, community, att, p, []peer.ID{slow, a.PeerID()}))
 	must(t, p.Finish())
-	if got := readAllFile(t, b, f.Hash); !bytes.Equal(got, data) {
+	if got := readAllFile(t, b, att.HashID()); !bytes.Equal(got, data) {
 		t.Fatal("the file differs")
 	}
 	if n := served.Load(); n > 4 {

@@ -86,7 +86,7 @@ func TestExportMarkdown(t *testing.T) {
 	a.createdID(t, "note", "new", community, "--title", "How we \"quote\" things", "--body", "With care.")
 	dir := t.TempDir()
 	out := a.mustRun(t, "export", community, "--markdown", dir)
-	if !strings.Contains(out, "1 threads and 1 notes") {
+	if !strings.Contains(out, "1 thread and 1 note") {
 		t.Errorf("export said %q", out)
 	}
 	var files []string

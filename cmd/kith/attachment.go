@@ -113,7 +113,7 @@ func (c *cli) attachmentListCmd() *cobra.Command {
 			} else if f.Received > 0 {
 				here = fmt.Sprintf("%d%%", f.Received*100/max(f.Size, 1))
 			}
-			fmt.Fprintf(tw, "%.16s\t%s\t%s\t%s\t%s %.12s\n", f.Hash, sizeText(f.Size), here, f.Name, f.Kind, f.Record)
+			fmt.Fprintf(tw, "%.16s\t%s\t%s\t%s\t%s %.12s\n", f.Hash, api.ByteSize(f.Size), here, f.Name, f.Kind, f.Record)
 		}
 		return tw.Flush()
 	})
@@ -139,7 +139,7 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 		err = cl.FetchFile(ctx, h, func(p api.FileProgress) {
 			if time.Since(last) > time.Second || p.Done {
 				last = time.Now()
-				fmt.Fprintf(errOut, "\rfetching: %s of %s", sizeText(p.Received), sizeText(p.Size))
+				fmt.Fprintf(errOut, "\rfetching: %s of %s", api.ByteSize(p.Received), api.ByteSize(p.Size))
 			}
 		})
 		if !last.IsZero() {
@@ -170,7 +170,7 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 			if err := os.Rename(tmp.Name(), *outPath); err != nil {
 				return fmt.Errorf("save: %w", err)
 			}
-			fmt.Fprintf(errOut, "saved %s (%s) in %v\n", *outPath, sizeText(uint64(n)), time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(errOut, "saved %s (%s) in %v\n", *outPath, api.ByteSize(uint64(n)), time.Since(start).Round(time.Millisecond))
 		}
 		return nil
 	}
@@ -181,19 +181,7 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 // get each.
 func printFiles(out io.Writer, files []api.File) {
 	for _, f := range files {
-		fmt.Fprintf(out, "📎 %s (%s, %s): kith attachment get %s -o %q\n", f.Name, f.Type, sizeText(f.Size), f.Hash, f.Name)
+		fmt.Fprintf(out, "📎 %s (%s, %s): kith attachment get %s -o %q\n", f.Name, f.Type, api.ByteSize(f.Size), f.Hash, f.Name)
 	}
 }
 
-// sizeText writes a byte count for people.
-func sizeText(n uint64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}

@@ -20,7 +20,7 @@ func TestPeople(t *testing.T) {
 	c.createdID(t, "community", "join", code)
 
 	a.stop(t) // a is away while b sets its profile
-	if out := b.mustRun(t, "profile", "set", "--name", "Bea", "--org", "Acme", "--expertise", "TLS, dns"); !strings.Contains(out, "published in 1 communities") {
+	if out := b.mustRun(t, "profile", "set", "--name", "Bea", "--org", "Acme", "--expertise", "TLS, dns"); !strings.Contains(out, "published in 1 community") {
 		t.Errorf("profile set: %q", out)
 	}
 	a = startDaemonAt(t, a.home)

@@ -235,20 +235,25 @@ func (c *Client) Export(ctx context.Context, community protocol.ID, w io.Writer)
 
 // Import sends an archive to the daemon.
 func (c *Client) Import(ctx context.Context, archive io.Reader) (res api.ImportResult, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/import", archive)
+	return res, c.upload(ctx, "/api/import", archive, &res)
+}
+
+// upload sends bytes (an archive, a file) and decodes the JSON answer.
+func (c *Client) upload(ctx context.Context, path string, body io.Reader, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, body)
 	if err != nil {
-		return res, err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := c.send(req)
 	if err != nil {
-		return res, err
+		return err
 	}
 	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return res, fmt.Errorf("decode answer: %w", err)
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("decode answer: %w", err)
 	}
-	return res, nil
+	return nil
 }
 
 // send sends a request with the token and turns an error answer into an

@@ -18,20 +18,7 @@ import (
 // UploadFile sends a file to the daemon, to attach to a record made next.
 func (c *Client) UploadFile(ctx context.Context, r io.Reader, name, mediaType string) (f api.File, err error) {
 	q := url.Values{"name": {name}, "type": {mediaType}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/files?"+q.Encode(), r)
-	if err != nil {
-		return f, err
-	}
-	req.Header.Set("Content-Type", "application/octet-stream")
-	resp, err := c.send(req)
-	if err != nil {
-		return f, err
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&f); err != nil {
-		return f, fmt.Errorf("decode answer: %w", err)
-	}
-	return f, nil
+	return f, c.upload(ctx, "/api/files?"+q.Encode(), r, &f)
 }
 
 // Files lists a page of a community's files.

@@ -118,19 +118,6 @@ func (s *Server) fetchFile(r *http.Request) (string, error) {
 	return backTo(r, "/"), nil
 }
 
-// fileSize writes a byte count for people.
-func fileSize(n uint64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
 // filesView is what the files partial shows.
 type filesView struct {
 	Files []api.File

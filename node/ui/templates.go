@@ -75,7 +75,7 @@ var funcs = template.FuncMap{
 	// files is what the "files" partial needs: a record's attachments,
 	// and the page to come back to after fetching one (files.go).
 	"files":    filesOf,
-	"fileSize": fileSize,
+	"fileSize": api.ByteSize,
 	"percent":  percent,
 	"isImage":  isImage,
 }
