@@ -280,35 +280,52 @@ type piece struct {
 // comes; chunks it will not deliver go back to the queue.
 func (n *Node) receiveChunks(ctx context.Context, s network.Stream, community protocol.ID, a protocol.Attachment, pid peer.ID, q *chunkQueue, got chan<- piece) error {
 	r := bufio.NewReaderSize(s, 256<<10)
-	for {
-		batch := q.take(ctx, pid, fileBatch)
-		if len(batch) == 0 {
-			return nil
-		}
+	ask := func(batch []int) error {
 		s.SetDeadline(time.Now().Add(fileRequestTimeout))
 		req := fileRequest{community: community, hash: a.HashID(), op: opChunk, chunks: batch}
-		if _, err := s.Write(req.encode(nil)); err != nil {
-			q.giveBack(pid, batch)
-			return fmt.Errorf("%s: %w", pid, err)
+		_, err := s.Write(req.encode(nil))
+		return err
+	}
+	// One batch is always asked ahead of the one being read, so that the
+	// peer goes on sending while this side reads: no round trip between
+	// batches.
+	var asked []int
+	for {
+		if len(asked) == 0 {
+			if asked = q.take(ctx, pid, fileBatch); len(asked) == 0 {
+				return nil
+			}
+			if err := ask(asked); err != nil {
+				q.giveBack(pid, asked)
+				return fmt.Errorf("%s: %w", pid, err)
+			}
 		}
-		for k, i := range batch {
+		next := q.tryTake(pid, fileBatch)
+		if len(next) > 0 {
+			if err := ask(next); err != nil {
+				q.giveBack(pid, append(asked, next...))
+				return fmt.Errorf("%s: %w", pid, err)
+			}
+		}
+		for k, i := range asked {
 			buf := chunkBuffers.Get().(*[]byte)
 			status, data, err := readPiece(r, chunkSize(a.Size, i), *buf)
 			if err == nil && status != statusOK {
 				err = fmt.Errorf("it does not have chunk %d", i)
 			}
 			if err != nil {
-				q.giveBack(pid, batch[k:])
+				q.giveBack(pid, append(asked[k:], next...))
 				return fmt.Errorf("%s: %w", pid, err)
 			}
 			n.metrics.fileBytes("in", len(data))
 			select {
 			case got <- piece{i, data}:
 			case <-ctx.Done():
-				q.giveBack(pid, batch[k:])
+				q.giveBack(pid, append(asked[k:], next...))
 				return ctx.Err()
 			}
 		}
+		asked = next
 	}
 }
 
@@ -343,30 +360,43 @@ func (q *chunkQueue) take(ctx context.Context, pid peer.ID, k int) []int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for {
-		if q.bad[pid] {
-			return nil
-		}
-		var out []int
-		for len(out) < k && len(q.pending) > 0 {
-			i := q.pending[0]
-			q.pending = q.pending[1:]
-			q.inflight[i] = append(q.inflight[i], pid)
-			out = append(out, i)
-		}
-		for i, who := range q.inflight {
-			if len(out) == k {
-				break
-			}
-			if !containsPeer(who, pid) && len(who) < 2 {
-				q.inflight[i] = append(who, pid)
-				out = append(out, i)
-			}
-		}
-		if len(out) > 0 || q.got == q.total || q.active <= 1 || ctx.Err() != nil {
+		out := q.pick(pid, k)
+		if len(out) > 0 || q.bad[pid] || q.got == q.total || q.active <= 1 || ctx.Err() != nil {
 			return out
 		}
 		q.cond.Wait()
 	}
+}
+
+// tryTake is take without the wait.
+func (q *chunkQueue) tryTake(pid peer.ID, k int) []int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.pick(pid, k)
+}
+
+// pick hands pid up to k chunks; the caller holds q.mu.
+func (q *chunkQueue) pick(pid peer.ID, k int) []int {
+	if q.bad[pid] {
+		return nil
+	}
+	var out []int
+	for len(out) < k && len(q.pending) > 0 {
+		i := q.pending[0]
+		q.pending = q.pending[1:]
+		q.inflight[i] = append(q.inflight[i], pid)
+		out = append(out, i)
+	}
+	for i, who := range q.inflight {
+		if len(out) == k {
+			break
+		}
+		if !containsPeer(who, pid) && len(who) < 2 {
+			q.inflight[i] = append(who, pid)
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // drop records that pid sent a bad chunk: it is given no more, and drop
