@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/kith-network/kith/protocol"
 )
 
@@ -99,4 +101,57 @@ func TestDeletionPurgesEdits(t *testing.T) {
 		t.Error("the deleted edit's file is still referenced")
 	}
 	checkClean(t, s)
+}
+
+// TestScrubDueSurvivesARestart: a purge leaves a marker, written with it,
+// until the scrub after it; a store opened with the marker (the last run
+// stopped between the two) scrubs.
+func TestScrubDueSurvivesARestart(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, g := newWorld(t, protocol.JoinOpen)
+	p := w.post(founder, "oops")
+	ingest(t, s, g, p, w.rec(founder, protocol.Refs{Target: p.ID()}, &protocol.Tombstone{}))
+	must(t, s.Flush(context.Background()))
+	if due, err := s.scrubDue(); err != nil || !due {
+		t.Fatalf("after a purge, scrub due = %v, %v", due, err)
+	}
+	s.mu.Lock()
+	must(t, s.scrub())
+	s.mu.Unlock()
+	if due, _ := s.scrubDue(); due {
+		t.Fatal("the marker stayed after the scrub")
+	}
+	// A run that purged and stopped before scrubbing: the marker is there,
+	// and this run does not scrub (needScrub is false), as after a crash.
+	must(t, s.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte{tScrubDue}, nil) }))
+	s.mu.Lock()
+	s.needScrub = false
+	s.mu.Unlock()
+	must(t, s.Close())
+	s, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if due, _ := s.scrubDue(); !due {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the store opened with a scrub due never scrubbed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -48,6 +48,7 @@ const (
 	tNotes     = 'N'
 	tEvents    = 'E'
 	tScrub     = 0xff // a marker written and dropped at once, to flush the memtables
+	tScrubDue  = 0xfe // present from a purge until the scrub after it: a crash between them scrubs at the next start
 )
 
 const (

@@ -171,6 +171,11 @@ func (s *Store) refresh(txn *badger.Txn, d dirtyObject) refreshResult {
 		res.entries = append(res.entries, es...)
 	}
 	res.entries = append(res.entries, entry{key: objectKey(tDirty, c.id, d.object), delete: true})
+	if res.purged {
+		// Written with the purge itself, so that no crash can leave the
+		// old bytes in Badger's files without a scrub to come.
+		res.entries = append(res.entries, entry{key: []byte{tScrubDue}})
+	}
 	return res
 }
 

@@ -156,6 +156,15 @@ func Open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
+	if due, err := s.scrubDue(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	} else if due {
+		// The last run purged bodies and stopped before scrubbing them.
+		s.log.Info("store: removing purged bodies from disk, as the last run could not")
+		s.needScrub = true
+		s.poke()
+	}
 	go s.flusher()
 	if len(s.dirty) > 0 {
 		// Normal after any stop: views are refreshed after ingests, in the
@@ -320,8 +329,22 @@ func (s *Store) scrub() error {
 	if err := s.db.Flatten(2); err != nil {
 		return fmt.Errorf("compact: %w", err)
 	}
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Delete([]byte{tScrubDue}) }); err != nil {
+		return fmt.Errorf("clear the scrub marker: %w", err)
+	}
 	s.needScrub, s.lastScrub = false, time.Now()
 	return nil
+}
+
+// scrubDue reports whether a purge is waiting for its scrub.
+func (s *Store) scrubDue() (bool, error) {
+	var due bool
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		due, err = has(txn, []byte{tScrubDue})
+		return err
+	})
+	return due, err
 }
 
 func (s *Store) poke() {
