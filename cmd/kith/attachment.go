@@ -184,4 +184,3 @@ func printFiles(out io.Writer, files []api.File) {
 		fmt.Fprintf(out, "📎 %s (%s, %s): kith attachment get %s -o %q\n", f.Name, f.Type, api.ByteSize(f.Size), f.Hash, f.Name)
 	}
 }
-
