@@ -165,9 +165,10 @@ func (c *cli) noteShowCmd() *cobra.Command {
 		if len(n.Heads) > 1 {
 			fmt.Fprintf(out, "\n%d heads: edits made apart; `kith note edit %s` merges them\n", len(n.Heads), n.ID)
 		}
+		names := authorNames(ctx, cl, n.Community)
 		for i, h := range n.Heads {
 			if len(n.Heads) > 1 {
-				fmt.Fprintf(out, "\n=== head %d: %s by %.16s… at %s\n", i+1, h.ID, h.Author, time.UnixMilli(h.Created).Format("2006-01-02 15:04"))
+				fmt.Fprintf(out, "\n=== head %d: %s by %s at %s\n", i+1, h.ID, who(names, h.Author), time.UnixMilli(h.Created).Format("2006-01-02 15:04"))
 			}
 			fmt.Fprintf(out, "\n%s\n", h.Body)
 			printFiles(out, h.Files)
@@ -192,10 +193,11 @@ func (c *cli) noteHistoryCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), n.History)
 		}
+		names := authorNames(ctx, cl, n.Community)
 		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "REVISION\tWHEN\tAUTHOR\tFOLLOWS\tTITLE")
 		for _, r := range n.History {
-			fmt.Fprintf(tw, "%s\t%s\t%.16s…\t%d\t%s\n", r.ID, time.UnixMilli(r.Created).Format("2006-01-02 15:04"), r.Author, len(r.Parents), r.Title)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.ID, time.UnixMilli(r.Created).Format("2006-01-02 15:04"), who(names, r.Author), len(r.Parents), r.Title)
 		}
 		return tw.Flush()
 	})

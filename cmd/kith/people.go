@@ -10,6 +10,7 @@ import (
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/client"
+	"github.com/kith-network/kith/protocol"
 )
 
 // The people commands: profile, members, experts.
@@ -105,4 +106,34 @@ func (c *cli) expertsCmd() *cobra.Command {
 		return tw.Flush()
 	})
 	return cmd
+}
+
+// authorNames returns the display names of a community's members who
+// published a profile, so that commands can say who wrote what. A failure
+// only means keys are shown instead.
+func authorNames(ctx context.Context, cl *client.Client, community protocol.ID) map[protocol.PublicKey]string {
+	names := make(map[protocol.PublicKey]string)
+	for cursor := ""; ; {
+		page, err := cl.Members(ctx, community, cursor, 500)
+		if err != nil {
+			return names
+		}
+		for _, m := range page.Items {
+			if m.Name != "" {
+				names[m.Key] = m.Name
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			return names
+		}
+	}
+}
+
+// who writes an author for people: their name and the start of their key
+// (names are not unique), or the key alone.
+func who(names map[protocol.PublicKey]string, k protocol.PublicKey) string {
+	if n := names[k]; n != "" {
+		return fmt.Sprintf("%s (%.8s…)", n, k)
+	}
+	return fmt.Sprintf("%.16s…", k)
 }

@@ -85,3 +85,19 @@ func TestPeople(t *testing.T) {
 		t.Errorf("profile without a community: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// TestAuthorsByName: `post show` and `note history` name authors who
+// published a profile, with the start of their key.
+func TestAuthorsByName(t *testing.T) {
+	d := startDaemon(t)
+	id := d.createdID(t, "community", "create", "--name", "Named")
+	d.mustRun(t, "profile", "set", "--name", "Ada Byron")
+	post := d.createdID(t, "post", "new", id, "--title", "Who wrote this?")
+	if out := d.mustRun(t, "post", "show", post); !strings.Contains(out, "by Ada Byron (") {
+		t.Errorf("post show does not name the author:\n%s", out)
+	}
+	note := d.createdID(t, "note", "new", id, "--title", "Named note", "--body", "text")
+	if out := d.mustRun(t, "note", "history", note); !strings.Contains(out, "Ada Byron (") {
+		t.Errorf("note history does not name the author:\n%s", out)
+	}
+}

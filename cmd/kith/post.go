@@ -148,7 +148,8 @@ func (c *cli) postShowCmd() *cobra.Command {
 		if t.Edited != 0 {
 			edited = " · edited " + time.UnixMilli(t.Edited).Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(out, "%s\n%s · %s · by %.16s…%s%s\n\n%s\n", t.Title, t.Type, time.UnixMilli(t.Created).Format(time.RFC1123), t.Author, edited, reactionsText(t.Reactions), t.Body)
+		names := authorNames(ctx, cl, t.Community)
+		fmt.Fprintf(out, "%s\n%s · %s · by %s%s%s\n\n%s\n", t.Title, t.Type, time.UnixMilli(t.Created).Format(time.RFC1123), who(names, t.Author), edited, reactionsText(t.Reactions), t.Body)
 		printFiles(out, t.Files)
 		for _, r := range t.Replies {
 			var marks []string
@@ -168,7 +169,7 @@ func (c *cli) postShowCmd() *cobra.Command {
 			if len(marks) > 0 {
 				mark = " (" + strings.Join(marks, ", ") + ")"
 			}
-			fmt.Fprintf(out, "\n— %s by %.16s… at %s%s\n%s\n", r.ID, r.Author, time.UnixMilli(r.Created).Format("2006-01-02 15:04"), mark, r.Body)
+			fmt.Fprintf(out, "\n— %s by %s at %s%s\n%s\n", r.ID, who(names, r.Author), time.UnixMilli(r.Created).Format("2006-01-02 15:04"), mark, r.Body)
 			printFiles(out, r.Files)
 		}
 		return nil
