@@ -184,9 +184,16 @@ func (n *Node) Invite(ctx context.Context, community protocol.ID, req api.Invite
 		}
 	}
 	out := api.InviteCode{Community: community}
-	if m.Genesis.Policy == protocol.JoinInvite {
+	if req.Device {
+		// The genesis and this node's addresses: enough for a device of
+		// an admitted member, whose join needs no invite, to vouch for
+		// itself and fetch the history; nothing for anyone else.
+		if !m.Standing(n.id.MemberKey()).Admitted() {
+			return api.InviteCode{}, fmt.Errorf("%w: you are not an admitted member of this community", api.ErrForbidden)
+		}
+	} else if m.Genesis.Policy == protocol.JoinInvite {
 		if !m.Standing(n.id.MemberKey()).Moderates() {
-			return api.InviteCode{}, fmt.Errorf("%w: only moderators can invite to an invite-only community, and you are a %s of it",
+			return api.InviteCode{}, fmt.Errorf("%w: only moderators can invite to an invite-only community, and you are a %s of it (for another device of yours: --device)",
 				api.ErrForbidden, m.Standing(n.id.MemberKey()))
 		}
 		ttl := 7 * 24 * time.Hour

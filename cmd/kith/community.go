@@ -61,6 +61,7 @@ func (c *cli) communityInviteCmd() *cobra.Command {
 	var req api.InviteRequest
 	cmd.Flags().Uint32Var(&req.Uses, "uses", 1, "how many people the code admits (invite-only communities)")
 	cmd.Flags().StringVar(&req.Expires, "expires", "168h", "how long the code is valid (invite-only communities)")
+	cmd.Flags().BoolVar(&req.Device, "device", false, "a code for another device of yours (after `kith init --import`): it admits no one new, so any member may make one")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		id, err := protocol.ParseID(args[0])

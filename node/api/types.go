@@ -126,6 +126,10 @@ type Created struct {
 type InviteRequest struct {
 	Uses    uint32 `json:"uses,omitempty"`    // default 1
 	Expires string `json:"expires,omitempty"` // a Go duration, default 168h
+	// Device asks for a code for another device of the member's own: it
+	// carries no invite, so it admits no one new, and any member may make
+	// one, in an invite-only community too.
+	Device bool `json:"device,omitempty"`
 }
 
 // InviteCode is the answer to an invite request.
