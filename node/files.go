@@ -349,9 +349,7 @@ func normalizeMediaType(t, name string) string {
 		if mt, _, err := mime.ParseMediaType(c); err == nil {
 			c = mt
 		}
-		c = strings.ToLower(c)
-		probe := protocol.Attachment{Hash: make([]byte, protocol.HashSize), Chunks: make([]byte, protocol.HashSize), Name: "x", Type: c}
-		if c != "" && probe.Check() == nil {
+		if c = strings.ToLower(c); protocol.ValidMediaType(c) {
 			return c
 		}
 	}

@@ -148,7 +148,7 @@ func checkAttachments(as []Attachment) *Error {
 		if reason := CheckFileName(a.Name); reason != "" {
 			return fail(RuleAttachment, "attachment %d: %s", i+1, reason)
 		}
-		if !validMediaType(a.Type) {
+		if !ValidMediaType(a.Type) {
 			return fail(RuleAttachment, "attachment %d: media type %q is not type/subtype in lowercase", i+1, a.Type)
 		}
 		for _, prev := range as[:i] {
@@ -189,9 +189,10 @@ func CheckFileName(name string) string {
 	return ""
 }
 
-// validMediaType reports whether t is "type/subtype" with RFC 6838's
-// restricted name characters, in lowercase, and no parameters.
-func validMediaType(t string) bool {
+// ValidMediaType reports whether t is a media type as attachments carry
+// it: "type/subtype" with RFC 6838's restricted name characters, in
+// lowercase, and no parameters.
+func ValidMediaType(t string) bool {
 	if len(t) > MaxMediaTypeBytes {
 		return false
 	}

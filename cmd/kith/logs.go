@@ -105,7 +105,7 @@ func formatLogLine(line []byte) string {
 			attrs = append(attrs, quoteIfNeeded(key)+"="+quoteIfNeeded(s))
 		}
 	}
-	if strings.IndexFunc(msg, func(r rune) bool { return !strconv.IsPrint(r) }) >= 0 {
+	if !printable(msg) {
 		msg = strconv.Quote(msg)
 	}
 	parts := []string{when, fmt.Sprintf("%-5s", level), msg}
@@ -115,8 +115,12 @@ func formatLogLine(line []byte) string {
 // quoteIfNeeded quotes s when it is empty, holds spaces, quotes, '=' or
 // anything not printable, so that a log line cannot forge another.
 func quoteIfNeeded(s string) string {
-	if s == "" || strings.ContainsAny(s, " \"=") || strings.IndexFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) >= 0 {
+	if s == "" || strings.ContainsAny(s, " \"=") || !printable(s) {
 		return strconv.Quote(s)
 	}
 	return s
+}
+
+func printable(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) < 0
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 )
 
 // Log line bounds: how many recent lines an answer carries by default and
@@ -48,28 +47,10 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if !follow {
-		return
-	}
-	flusher.Flush()
-	tick := time.NewTicker(feedKeepAlive)
-	defer tick.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-tick.C:
-			if _, err := w.Write([]byte("\n")); err != nil {
-				return
-			}
-		case line, ok := <-next:
-			if !ok {
-				return
-			}
-			if _, err := w.Write(line); err != nil {
-				return
-			}
-		}
-		flusher.Flush()
+	if follow {
+		pump(w, r, flusher, next, "\n", func(line []byte) error {
+			_, err := w.Write(line)
+			return err
+		})
 	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 )
@@ -28,6 +29,22 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
+	pump(w, r, flusher, ch, ": keep-alive\n\n", func(ev FeedItem) error {
+		data, err := json.Marshal(ev)
+		if err != nil {
+			s.log.Error("encode event", "err", err)
+			return nil
+		}
+		_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Type, data)
+		return err
+	})
+}
+
+// pump writes what ch carries, flushing after each, and keepAlive (which
+// readers skip) when idle, so that proxies and the reader can tell the
+// stream is alive; it returns when the request or ch ends, or a write
+// fails.
+func pump[T any](w http.ResponseWriter, r *http.Request, flusher http.Flusher, ch <-chan T, keepAlive string, write func(T) error) {
 	flusher.Flush()
 	tick := time.NewTicker(feedKeepAlive)
 	defer tick.Stop()
@@ -36,19 +53,14 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+			if _, err := io.WriteString(w, keepAlive); err != nil {
 				return
 			}
-		case ev, ok := <-ch:
+		case v, ok := <-ch:
 			if !ok {
 				return
 			}
-			data, err := json.Marshal(ev)
-			if err != nil {
-				s.log.Error("encode event", "err", err)
-				continue
-			}
-			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Type, data); err != nil {
+			if err := write(v); err != nil {
 				return
 			}
 		}

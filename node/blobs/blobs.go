@@ -8,7 +8,6 @@ package blobs
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -246,24 +245,6 @@ func parseHash(name string) (protocol.ID, bool) {
 	}
 	_, err := hex.Decode(h[:], []byte(name))
 	return h, err == nil
-}
-
-// Verify re-reads a complete file and reports whether its bytes still
-// have hash h (a disk can rot; a peer must never be served bad bytes).
-func (s *Store) Verify(h protocol.ID) error {
-	f, err := s.Open(h)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sum := sha256.New()
-	if _, err := io.Copy(sum, f); err != nil {
-		return fmt.Errorf("verify attachment %x: %w", h, err)
-	}
-	if protocol.ID(sum.Sum(nil)) != h {
-		return fmt.Errorf("%w: the file on disk for %x has changed", ErrMismatch, h)
-	}
-	return nil
 }
 
 // ctxReader stops a copy when its context ends.

@@ -218,19 +218,30 @@ func (c *Client) Reindex(ctx context.Context) error {
 
 // Export writes a community's archive to w.
 func (c *Client) Export(ctx context.Context, community protocol.ID, w io.Writer) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/communities/"+community.String()+"/export", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.send(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(w, resp.Body); err != nil {
+	if _, err := c.download(ctx, "/api/communities/"+community.String()+"/export", w); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	return nil
+}
+
+// open sends a request without a body and returns the answer, whose body
+// the caller reads (a stream, a file) and closes.
+func (c *Client) open(ctx context.Context, method, path string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.send(req)
+}
+
+// download copies the body of GET path to w.
+func (c *Client) download(ctx context.Context, path string, w io.Writer) (int64, error) {
+	resp, err := c.open(ctx, http.MethodGet, path)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	return io.Copy(w, resp.Body)
 }
 
 // Import sends an archive to the daemon.

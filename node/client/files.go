@@ -33,11 +33,7 @@ func (c *Client) Files(ctx context.Context, community protocol.ID, cursor string
 // FetchFile has the daemon fetch a file from its peers now, calling
 // progress with each report; it returns when the file is here.
 func (c *Client) FetchFile(ctx context.Context, h protocol.ID, progress func(api.FileProgress)) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/files/"+h.String()+"/fetch", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.send(req)
+	resp, err := c.open(ctx, http.MethodPost, "/api/files/"+h.String()+"/fetch")
 	if err != nil {
 		return err
 	}
@@ -66,16 +62,7 @@ func (c *Client) FetchFile(ctx context.Context, h protocol.ID, progress func(api
 
 // DownloadFile copies a file that is on the daemon's node to w.
 func (c *Client) DownloadFile(ctx context.Context, h protocol.ID, w io.Writer) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/files/"+h.String(), nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := c.send(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	n, err := io.Copy(w, resp.Body)
+	n, err := c.download(ctx, "/api/files/"+h.String(), w)
 	if err != nil {
 		return n, fmt.Errorf("download: %w", err)
 	}

@@ -21,11 +21,7 @@ func (c *Client) Logs(ctx context.Context, lines int, follow bool, fn func(line 
 	if follow {
 		q.Set("follow", "1")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/logs?"+q.Encode(), nil)
-	if err != nil {
-		return err
-	}
-	resp, err := c.send(req)
+	resp, err := c.open(ctx, http.MethodGet, "/api/logs?"+q.Encode())
 	if err != nil {
 		return err
 	}
