@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -208,9 +207,9 @@ func (n *Node) attachments(files []api.File) ([]protocol.Attachment, error) {
 		if err != nil {
 			return nil, err
 		}
-		a := protocol.Attachment{Hash: f.Hash[:], Size: f.Size, Name: f.Name, Type: f.Type, Chunks: f.Chunks[:]}
-		if root := sha256.Sum256(list); protocol.ID(root) != f.Chunks || !a.CheckChunkList(list) {
-			return nil, fmt.Errorf("%w: file %q: size or chunk hash does not match the file uploaded", api.ErrBadRequest, f.Name)
+		a := protocol.Attachment{Hash: f.Hash[:], Size: f.Size, Name: f.Name, Type: f.Type}
+		if !a.CheckChunkList(list) {
+			return nil, fmt.Errorf("%w: file %q: its size does not match the file uploaded", api.ErrBadRequest, f.Name)
 		}
 		out = append(out, a)
 	}
@@ -271,7 +270,7 @@ func filesOf(as []protocol.Attachment) []api.File {
 }
 
 func fileOf(a protocol.Attachment) api.File {
-	return api.File{Hash: a.HashID(), Size: a.Size, Name: a.Name, Type: a.Type, Chunks: protocol.ID(a.Chunks)}
+	return api.File{Hash: a.HashID(), Size: a.Size, Name: a.Name, Type: a.Type}
 }
 
 // Files implements api.Backend.

@@ -17,10 +17,9 @@ import (
 )
 
 const (
-	fileBatch        = 8 // chunks asked of a peer at a time: enough in flight to fill a fast link
-	maxFilePeers     = 4 // peers a file is fetched from at once
-	streamsPerPeer   = 2 // streams to each: one connection's streams overlap their round trips
-	maxFinishRetries = 3 // rounds after chunks were found lost on disk
+	fileBatch      = 8 // chunks asked of a peer at a time: enough in flight to fill a fast link
+	maxFilePeers   = 4 // peers a file is fetched from at once
+	streamsPerPeer = 2 // streams to each: one connection's streams overlap their round trips
 )
 
 // errNoFilePeer is returned when no connected peer could give a file.
@@ -108,27 +107,20 @@ func (n *Node) runFetch(ctx context.Context, community protocol.ID, a protocol.A
 	if err != nil {
 		return err
 	}
+	if lost := p.Lost(); lost > 0 {
+		n.log.Warn("attachment chunks lost on disk before a restart, fetching them again", "name", a.Name, "chunks", lost)
+	}
 	f.mu.Lock()
 	f.partial = p
 	f.mu.Unlock()
-	for range maxFinishRetries {
-		if err := n.fetchChunks(ctx, community, a, p, peers); err != nil {
-			return err
-		}
-		err := p.Finish()
-		if err == nil {
-			n.log.Info("attachment fetched", "name", a.Name, "size", a.Size, "community", community)
-			return nil
-		}
-		if !errors.Is(err, blobs.ErrMismatch) {
-			if errors.Is(err, blobs.ErrInconsistent) {
-				n.metrics.refuse("file", "inconsistent-record")
-			}
-			return err
-		}
-		n.log.Warn("attachment chunks lost on disk, fetching them again", "name", a.Name, "err", err)
+	if err := n.fetchChunks(ctx, community, a, p, peers); err != nil {
+		return err
 	}
-	return fmt.Errorf("attachment %q: chunks keep going missing on disk", a.Name)
+	if err := p.Finish(); err != nil {
+		return err
+	}
+	n.log.Info("attachment fetched", "name", a.Name, "size", a.Size, "community", community)
+	return nil
 }
 
 // filePeers returns the connected peers that may have a community's

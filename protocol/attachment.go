@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"hash"
 	"strings"
 	"unicode"
@@ -20,23 +21,22 @@ const (
 	HashSize           = len(ID{}) // a SHA-256 hash
 )
 
-// Attachment is a file a post, reply, note or event carries: its SHA-256,
+// Attachment is a file a post, reply, note or event carries: its hash,
 // size, name and media type are in the record's body, so its author signs
-// them, and a node that fetches the bytes checks them against Hash and
-// Size before keeping them.
+// them.
 //
-// Chunks lets a node check each chunk as it arrives, from whichever peer:
-// it is the SHA-256 of the concatenated SHA-256 hashes of the file's
-// ChunkSize chunks. A fetcher gets that list from any peer, checks it
-// against Chunks, then checks every chunk against its entry, so one bad
-// chunk names the peer that sent it, long before the whole file could be
-// compared with Hash.
+// Hash is the file's identity and what checks its bytes, chunk by chunk:
+// the SHA-256 of the file's size (8 bytes, big-endian) followed by the
+// SHA-256 hashes of its ChunkSize chunks (see RootOf). A fetcher gets that
+// chunk hash list from any peer, checks it against Hash, then checks every
+// chunk against its entry as it arrives, so one bad chunk names the peer
+// that sent it, and a file whose every chunk matched is the file the
+// author signed: no second pass over the whole file is needed.
 type Attachment struct {
-	Hash   []byte `cbor:"1,keyasint,omitempty"` // SHA-256 of the bytes, 32 bytes
-	Size   uint64 `cbor:"2,keyasint,omitempty"` // bytes
-	Name   string `cbor:"3,keyasint,omitempty"` // a file name: no path, no control characters
-	Type   string `cbor:"4,keyasint,omitempty"` // media type, "type/subtype" in lowercase
-	Chunks []byte `cbor:"5,keyasint,omitempty"` // SHA-256 of the chunk hash list, 32 bytes
+	Hash []byte `cbor:"1,keyasint,omitempty"` // RootOf(Size, chunk hashes), 32 bytes
+	Size uint64 `cbor:"2,keyasint,omitempty"` // bytes
+	Name string `cbor:"3,keyasint,omitempty"` // a file name: no path, no control characters
+	Type string `cbor:"4,keyasint,omitempty"` // media type, "type/subtype" in lowercase
 }
 
 // FilesOf returns the attachments a body carries (none for kinds that
@@ -59,24 +59,35 @@ func FilesOf(b Body) []Attachment {
 // file has none).
 func ChunkCount(size uint64) int { return int((size + ChunkSize - 1) / ChunkSize) }
 
+// RootOf returns the hash of a file of size bytes whose chunks have the
+// SHA-256 hashes in list, concatenated. The size is hashed in, so that one
+// hash names one file: a record cannot claim another size for it.
+func RootOf(size uint64, list []byte) ID {
+	h := sha256.New()
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], size)
+	h.Write(n[:])
+	h.Write(list)
+	return ID(h.Sum(nil))
+}
+
 // FileHasher computes what an Attachment says of a file's bytes, as they
 // are written to it.
 type FileHasher struct {
-	whole, chunk hash.Hash
-	inChunk      int
-	size         uint64
-	list         []byte // the chunk hashes so far
+	chunk   hash.Hash
+	inChunk int
+	size    uint64
+	list    []byte // the chunk hashes so far
 }
 
 // NewFileHasher returns a hasher for one file.
 func NewFileHasher() *FileHasher {
-	return &FileHasher{whole: sha256.New(), chunk: sha256.New()}
+	return &FileHasher{chunk: sha256.New()}
 }
 
 // Write hashes p; it never fails.
 func (f *FileHasher) Write(p []byte) (int, error) {
 	n := len(p)
-	f.whole.Write(p)
 	f.size += uint64(n)
 	for len(p) > 0 {
 		take := min(len(p), ChunkSize-f.inChunk)
@@ -100,18 +111,18 @@ func (f *FileHasher) Attachment(name, mediaType string) (Attachment, []byte) {
 	if f.inChunk > 0 {
 		list = f.chunk.Sum(list)
 	}
-	root := sha256.Sum256(list)
-	return Attachment{Hash: f.whole.Sum(nil), Size: f.size, Name: name, Type: mediaType, Chunks: root[:]}, list
+	root := RootOf(f.size, list)
+	return Attachment{Hash: root[:], Size: f.size, Name: name, Type: mediaType}, list
 }
 
 // CheckChunkList reports whether list is the chunk hash list of a: the
-// right number of hashes, and their SHA-256 is a.Chunks.
+// right number of hashes, which with the size hash to a.Hash.
 func (a Attachment) CheckChunkList(list []byte) bool {
 	if len(list) != ChunkCount(a.Size)*HashSize {
 		return false
 	}
-	root := sha256.Sum256(list)
-	return string(root[:]) == string(a.Chunks)
+	root := RootOf(a.Size, list)
+	return string(root[:]) == string(a.Hash)
 }
 
 // HashID returns the attachment's hash as an ID-sized value (valid
@@ -132,15 +143,15 @@ func (a Attachment) Check() error {
 }
 
 // checkAttachments enforces the attachment rules: at most MaxAttachments,
-// each with a 32-byte hash and chunk hash, a size within MaxAttachmentBytes, a safe file
+// each with a 32-byte hash, a size within MaxAttachmentBytes, a safe file
 // name (see CheckFileName) and a well-formed media type; no hash twice.
 func checkAttachments(as []Attachment) *Error {
 	if len(as) > MaxAttachments {
 		return fail(RuleAttachment, "%d attachments, the limit is %d", len(as), MaxAttachments)
 	}
 	for i, a := range as {
-		if len(a.Hash) != HashSize || len(a.Chunks) != HashSize {
-			return fail(RuleAttachment, "attachment %d: hash and chunk hash are %d and %d bytes, want %d", i+1, len(a.Hash), len(a.Chunks), HashSize)
+		if len(a.Hash) != HashSize {
+			return fail(RuleAttachment, "attachment %d: hash is %d bytes, want %d", i+1, len(a.Hash), HashSize)
 		}
 		if a.Size > MaxAttachmentBytes {
 			return fail(RuleAttachment, "attachment %d: size %d is over the limit of %d", i+1, a.Size, uint64(MaxAttachmentBytes))

@@ -15,9 +15,9 @@ func sampleAttachment(name string) Attachment {
 	return a
 }
 
-// TestFileHasher: the attachment of some bytes has their SHA-256 and size,
-// and a chunk list of one SHA-256 per ChunkSize chunk whose own hash is
-// Chunks, however the bytes were split into writes.
+// TestFileHasher: the attachment of some bytes has their size, a chunk
+// list of one SHA-256 per ChunkSize chunk, and as hash the SHA-256 of the
+// size and that list, however the bytes were split into writes.
 func TestFileHasher(t *testing.T) {
 	data := make([]byte, 2*ChunkSize+ChunkSize/2)
 	for i := range data {
@@ -34,8 +34,8 @@ func TestFileHasher(t *testing.T) {
 			f.Write(data[off:min(off+step, len(data))])
 		}
 		a, list := f.Attachment("a.bin", "application/octet-stream")
-		whole := sha256.Sum256(data)
-		if string(a.Hash) != string(whole[:]) || a.Size != uint64(len(data)) || string(list) != string(want) || ChunkCount(a.Size) != 3 {
+		root := sha256.Sum256(append([]byte{0, 0, 0, 0, 0, 0x28, 0, 0}, want...)) // 2.5 MiB, big-endian
+		if string(a.Hash) != string(root[:]) || a.Size != uint64(len(data)) || string(list) != string(want) || ChunkCount(a.Size) != 3 {
 			t.Fatalf("writes of %d: %x %d, %d chunk hashes", step, a.Hash, a.Size, len(list)/HashSize)
 		}
 		if !a.CheckChunkList(list) {
@@ -45,6 +45,11 @@ func TestFileHasher(t *testing.T) {
 		forged[40] ^= 1
 		if a.CheckChunkList(forged) || a.CheckChunkList(list[:64]) || a.CheckChunkList(append(list, list[:32]...)) {
 			t.Error("a forged, short or long chunk list passed")
+		}
+		other := a
+		other.Size--
+		if other.CheckChunkList(list) {
+			t.Error("the chunk list passed for another size: one hash must name one file")
 		}
 	}
 	empty, list := NewFileHasher().Attachment("e", "text/plain")
@@ -79,16 +84,16 @@ func TestAttachments(t *testing.T) {
 			t.Errorf("%s round trip: got %+v, want %+v", tc.body.Kind(), body, tc.body)
 		}
 	}
-	if got := sampleAttachment("a").HashID(); got != ID(sha256.Sum256([]byte("a"))) {
+	one := sha256.Sum256([]byte("a"))
+	if got := sampleAttachment("a").HashID(); got != RootOf(1, one[:]) {
 		t.Errorf("HashID = %x", got)
 	}
 
 	long := strings.Repeat("é", 128) // 256 bytes
-	h32 := make([]byte, 32)
 	bad := map[string]Attachment{
-		"no hash":          {Size: 1, Name: "a", Type: "text/plain", Chunks: h32},
-		"short hash":       {Hash: make([]byte, 31), Name: "a", Type: "text/plain", Chunks: h32},
-		"no chunk hash":    {Hash: h32, Name: "a", Type: "text/plain"},
+		"no hash":          {Size: 1, Name: "a", Type: "text/plain"},
+		"short hash":       {Hash: make([]byte, 31), Name: "a", Type: "text/plain"},
+		"long hash":        {Hash: make([]byte, 33), Name: "a", Type: "text/plain"},
 		"too large":        {Hash: make([]byte, 32), Size: MaxAttachmentBytes + 1, Name: "a", Type: "text/plain"},
 		"empty name":       {Hash: make([]byte, 32), Type: "text/plain"},
 		"slash":            {Hash: make([]byte, 32), Name: "../../etc/passwd", Type: "text/plain"},
@@ -106,9 +111,6 @@ func TestAttachments(t *testing.T) {
 		"html in type":     {Hash: make([]byte, 32), Name: "a", Type: "text/<script>"},
 	}
 	for name, a := range bad {
-		if a.Chunks == nil && name != "no chunk hash" {
-			a.Chunks = h32
-		}
 		body := &Post{Type: PostDiscussion, Title: "t", Files: []Attachment{a}}
 		if _, err := Sign(key, ID{9}, testNow.UnixMilli(), Refs{}, body); !errors.Is(err, ErrAttachment) {
 			t.Errorf("%s: Sign gave %v, want %v", name, err, ErrAttachment)

@@ -440,14 +440,13 @@ type ImportResult struct {
 	Digest          string      `json:"digest"`           // their digest now
 }
 
-// File is an attachment: a file a record names by its SHA-256, with the
-// hash of its chunk list (see protocol.Attachment).
+// File is an attachment: a file a record names by its hash (see
+// protocol.Attachment), size, name and media type.
 type File struct {
-	Hash   protocol.ID `json:"hash"`
-	Size   uint64      `json:"size"`
-	Name   string      `json:"name"`
-	Type   string      `json:"type"`
-	Chunks protocol.ID `json:"chunks"`
+	Hash protocol.ID `json:"hash"`
+	Size uint64      `json:"size"`
+	Name string      `json:"name"`
+	Type string      `json:"type"`
 	// In answers: whether the bytes are on this node, and while they are
 	// being fetched, how many have come.
 	Here     bool   `json:"here"`

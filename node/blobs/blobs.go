@@ -26,9 +26,6 @@ var (
 	ErrNotFound = errors.New("attachment not here")
 	ErrTooLarge = errors.New("attachment larger than this node's limit")
 	ErrMismatch = errors.New("attachment bytes do not match their record")
-	// ErrInconsistent is a record whose attachment's hash and chunk hash
-	// cannot both be true: its author made it so.
-	ErrInconsistent = errors.New("attachment record contradicts itself")
 )
 
 // Store is a directory of attachments:

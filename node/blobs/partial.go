@@ -1,16 +1,13 @@
 package blobs
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"sync"
-	"sync/atomic"
 
 	"github.com/kith-network/kith/protocol"
 )
@@ -20,9 +17,10 @@ import (
 // its offset. Which chunks are there is kept in a file beside it, so a
 // fetch cut by a restart resumes where it stopped.
 //
-// Chunks are not synced one by one (that would cost a disk flush per MiB);
-// instead Finish checks the whole file against its hash, and if a crash
-// lost chunks that were marked present, finds and forgets exactly those.
+// Chunks are not synced one by one (that would cost a disk flush per MiB):
+// Finish syncs the file once, and a fetch resumed after a stop reads back
+// the chunks marked present and forgets those a crash lost. Every chunk
+// matched the signed chunk list, so the whole needs no second check.
 type Partial struct {
 	s    *Store
 	a    protocol.Attachment
@@ -34,17 +32,7 @@ type Partial struct {
 	marks  *os.File // one byte per chunk: 1 once it is written
 	have   []byte
 	closed bool
-
-	// The whole file's hash, computed by a goroutine of its own while
-	// chunks arrive, in order, so that Finish need not read the file again
-	// and the fetch does not wait for it.
-	hashMu   sync.Mutex
-	hashCond *sync.Cond // on hashMu: the cursor moved, or the hasher ended
-	whole    hash.Hash
-	hashed   atomic.Int64  // chunks hashed into whole; written under hashMu
-	kick     chan struct{} // a chunk arrived
-	stop     chan struct{} // closed by close: the hasher ends
-	hashEnd  bool          // the hasher ended (under hashMu)
+	lost   int // chunks marked present that a crash lost, found by Begin
 }
 
 // Begin starts fetching a, or resumes a fetch begun earlier, given its
@@ -89,14 +77,15 @@ func (s *Store) Begin(a protocol.Attachment, list []byte, limit int64) (*Partial
 		marks.Close()
 		return nil, fmt.Errorf("begin fetch: %w", err)
 	}
-	p := &Partial{s: s, a: a, h: h, list: list, data: data, marks: marks, have: have, whole: sha256.New(),
-		kick: make(chan struct{}, 1), stop: make(chan struct{})}
-	p.hashCond = sync.NewCond(&p.hashMu)
-	go p.hashLoop() // ends with p (close)
-	p.nudge()
+	p := &Partial{s: s, a: a, h: h, list: list, data: data, marks: marks, have: have}
+	p.lost = p.recheck()
 	s.partials[h] = p
 	return p, nil
 }
+
+// Lost returns how many chunks marked present Begin found wrong on disk
+// (a crash lost them); they are missing again.
+func (p *Partial) Lost() int { return p.lost }
 
 // Missing returns the chunks not yet here, in order.
 func (p *Partial) Missing() []int {
@@ -162,56 +151,7 @@ func (p *Partial) Put(i int, chunk []byte) error {
 	if _, err := p.marks.WriteAt([]byte{1}, int64(i)); err != nil {
 		return fmt.Errorf("mark chunk %d: %w", i, err)
 	}
-	p.nudge()
 	return nil
-}
-
-// nudge tells the hasher a chunk may be ready.
-func (p *Partial) nudge() {
-	select {
-	case p.kick <- struct{}{}:
-	default:
-	}
-}
-
-// hashLoop hashes the chunks from the cursor on as they arrive, reading
-// them back from the file (the page cache), until p is closed. If a read
-// fails it stops, and Finish hashes the file itself.
-func (p *Partial) hashLoop() {
-	defer func() {
-		p.hashMu.Lock()
-		p.hashEnd = true
-		p.hashMu.Unlock()
-		p.hashCond.Broadcast()
-	}()
-	buf := make([]byte, protocol.ChunkSize)
-	for {
-		select {
-		case <-p.stop:
-			return
-		case <-p.kick:
-		}
-		for p.hashable() {
-			next := int(p.hashed.Load())
-			data := buf[:chunkLen(p.a.Size, next)]
-			if _, err := p.data.ReadAt(data, int64(next)*protocol.ChunkSize); err != nil {
-				return
-			}
-			p.hashMu.Lock()
-			p.whole.Write(data)
-			p.hashed.Add(1)
-			p.hashMu.Unlock()
-			p.hashCond.Broadcast()
-		}
-	}
-}
-
-// hashable reports whether the chunk at the hash cursor is here.
-func (p *Partial) hashable() bool {
-	next := int(p.hashed.Load())
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return next < len(p.have) && p.have[next] == 1 && !p.closed
 }
 
 // ReadChunk reads chunk i if it is here (a node serves the chunks it
@@ -230,21 +170,12 @@ func (p *Partial) ReadChunk(i int) ([]byte, error) {
 	return buf, nil
 }
 
-// Finish checks the whole file against its hash and moves it into the
-// store. If chunks marked present were lost (a crash before the disk had
-// them), they are found, marked missing again, and Finish says how many:
-// the caller fetches them again.
+// Finish syncs the file, whose every chunk is here and was checked as it
+// came, and moves it into the store.
 func (p *Partial) Finish() error {
-	if len(p.Missing()) > 0 {
-		return fmt.Errorf("%d chunks of %q still missing", len(p.Missing()), p.a.Name)
+	if missing := len(p.Missing()); missing > 0 {
+		return fmt.Errorf("%d chunks of %q still missing", missing, p.a.Name)
 	}
-	// Let the hasher catch up, unless it stopped.
-	p.nudge()
-	p.hashMu.Lock()
-	for int(p.hashed.Load()) < len(p.have) && !p.hashEnd {
-		p.hashCond.Wait()
-	}
-	p.hashMu.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -252,38 +183,6 @@ func (p *Partial) Finish() error {
 	}
 	if err := p.data.Sync(); err != nil {
 		return fmt.Errorf("finish fetch: %w", err)
-	}
-	p.hashMu.Lock()
-	sum := p.whole
-	if int(p.hashed.Load()) != len(p.have) {
-		// Chunks that arrived out of order, or before a restart: read it all.
-		sum = sha256.New()
-		if _, err := io.Copy(sum, bufio.NewReaderSize(io.NewSectionReader(p.data, 0, int64(p.a.Size)), protocol.ChunkSize)); err != nil {
-			p.hashMu.Unlock()
-			return fmt.Errorf("finish fetch: %w", err)
-		}
-	}
-	digest := protocol.ID(sum.Sum(nil))
-	p.whole.Reset()
-	p.hashed.Store(0)
-	p.hashMu.Unlock()
-	p.nudge() // after a loss, the hasher starts again from the first chunk
-	if digest != p.h {
-		if lost := p.recheck(); lost > 0 {
-			return fmt.Errorf("%w: %d chunks of %q were lost on disk, fetching them again", ErrMismatch, lost, p.a.Name)
-		}
-		// Every chunk matches the signed chunk list, yet the whole does
-		// not match the signed hash: the record contradicts itself. No
-		// fetch can fix that; what came is dropped.
-		p.close()
-		p.s.mu.Lock()
-		delete(p.s.partials, p.h)
-		p.s.mu.Unlock()
-		base := p.s.partialPath(p.h)
-		os.Remove(base)
-		os.Remove(base + ".have")
-		os.Remove(base + ".chunks")
-		return fmt.Errorf("%w: %q: its chunks match the record's chunk hash but the whole file does not match its hash", ErrInconsistent, p.a.Name)
 	}
 	p.close()
 	p.s.mu.Lock()
@@ -298,12 +197,19 @@ func (p *Partial) Finish() error {
 	return nil
 }
 
-// recheck reads every chunk marked present and forgets those whose bytes
-// are wrong; it returns how many.
+// recheck reads back every chunk marked present (a fetch begun before
+// this start: the marks may have reached the disk when the bytes did not)
+// and forgets those whose bytes are wrong; it returns how many.
 func (p *Partial) recheck() int {
 	lost := 0
-	buf := make([]byte, protocol.ChunkSize)
-	for i := range p.have {
+	var buf []byte
+	for i, mark := range p.have {
+		if mark != 1 {
+			continue
+		}
+		if buf == nil {
+			buf = make([]byte, protocol.ChunkSize)
+		}
 		n := chunkLen(p.a.Size, i)
 		_, err := p.data.ReadAt(buf[:n], int64(i)*protocol.ChunkSize)
 		sum := sha256.Sum256(buf[:n])
@@ -322,7 +228,6 @@ func (p *Partial) close() {
 		return
 	}
 	p.closed = true
-	close(p.stop)
 	p.data.Close()
 	p.marks.Close()
 }
