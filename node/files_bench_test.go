@@ -16,7 +16,7 @@ import (
 
 // BenchmarkFileTransfer100MiB measures fetching a 100 MiB attachment from
 // one daemon to another on loopback (chunk list, chunks checked as they
-// arrive, written to disk, the whole file checked, moved into place),
+// arrive, written to disk, synced, moved into place),
 // against a plain TCP copy of the same bytes from the same file to a file
 // on the same disk, in the same iteration. Goal: at least 0.5 of the TCP
 // rate.

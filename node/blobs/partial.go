@@ -142,6 +142,7 @@ func (p *Partial) Put(i int, chunk []byte) error {
 	if _, err := p.data.WriteAt(chunk, int64(i)*protocol.ChunkSize); err != nil {
 		return fmt.Errorf("write chunk %d: %w", i, err)
 	}
+	startWriteback(p.data, int64(i)*protocol.ChunkSize, int64(len(chunk)))
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
