@@ -201,7 +201,9 @@ func TestManyLivePages(t *testing.T) {
 				return
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("%s: %s never became true (%v): pages stall", step, expr, err)
+				// Where the browser is, to tell a stalled load from a wrong page.
+				where, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " (" + document.readyState + ")"`))
+				t.Fatalf("%s: %s never became true (%v) at %s: pages stall", step, expr, err, where)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
