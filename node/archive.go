@@ -100,6 +100,9 @@ func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error
 			if o.Added {
 				res.Added++
 			}
+			if o.Refused {
+				res.Refused++
+			}
 		}
 		res.Records += uint64(len(recs))
 		raw = raw[:0]

@@ -51,10 +51,20 @@ func (n *Node) ingest(ctx context.Context, records []*protocol.Record, via strin
 // stored announces records newly stored, and how they came.
 func (n *Node) stored(records []*protocol.Record, outcomes []store.Outcome, via string) {
 	for i, out := range outcomes {
+		if out.Refused {
+			n.refusedAside(out, via)
+		}
 		if out.Added && i < len(records) {
 			n.storedOne(records[i], out.Status, via)
 		}
 	}
+}
+
+// refusedAside counts a record the store would not set aside: its
+// community holds as many records of authors not admitted as it keeps.
+func (n *Node) refusedAside(out store.Outcome, via string) {
+	n.log.Debug("record refused: too many records of authors not admitted", "record", out.ID, "status", out.Status, "via", via)
+	n.metrics.refuse(via, "aside-limit")
 }
 
 // storedOne announces one record newly stored.

@@ -183,7 +183,7 @@ func (n *Node) start(ctx context.Context) error {
 	if err := n.startDHT(); err != nil {
 		return err
 	}
-	n.gossip, err = gossip.New(n.ctx, n.host, storeAdapter{n.store}, gossip.Options{
+	n.gossip, err = gossip.New(n.ctx, n.host, storeAdapter{n}, gossip.Options{
 		Logger:    n.log,
 		AllowPeer: n.allowPeer,
 		OnRecord: func(r *protocol.Record, st protocol.Status) {
@@ -356,12 +356,15 @@ func (n *Node) close() error {
 func (n *Node) busy() bool { return n.store.Ingesting() || n.syncs.active() }
 
 // storeAdapter gives gossip the one ingest path of the store.
-type storeAdapter struct{ s *store.Store }
+type storeAdapter struct{ n *Node }
 
 func (a storeAdapter) Ingest(ctx context.Context, r *protocol.Record) (protocol.Status, bool, error) {
-	out, err := a.s.Ingest(ctx, []*protocol.Record{r})
+	out, err := a.n.store.Ingest(ctx, []*protocol.Record{r})
 	if err != nil {
 		return 0, false, err
+	}
+	if out[0].Refused {
+		a.n.refusedAside(out[0], "gossip")
 	}
 	return out[0].Status, out[0].Added, nil
 }

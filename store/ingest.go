@@ -20,6 +20,16 @@ type Outcome struct {
 	// duplicate, as stored now (accepted, or pending until the record
 	// admitting its author arrives, or removed).
 	Status protocol.Status
+	// Refused is set when the record would have been set aside (pending
+	// or removed) but its community holds Options.MaxAside such records
+	// already: it was not stored.
+	Refused bool
+}
+
+// aside reports whether records of status st are kept aside: stored, but
+// neither shown nor offered to peers.
+func aside(st protocol.Status) bool {
+	return st == protocol.StatusPending || st == protocol.StatusRemoved
 }
 
 // Put stores one record the user created and returns only once it is
@@ -31,6 +41,9 @@ func (s *Store) Put(ctx context.Context, r *protocol.Record) (Outcome, error) {
 	out, err := s.ingest(ctx, []*protocol.Record{r})
 	if err != nil {
 		return Outcome{}, s.recover(err)
+	}
+	if out[0].Refused {
+		return out[0], fmt.Errorf("put record %s (%s): %w", r.ID(), out[0].Status, ErrAsideFull)
 	}
 	if err := s.db.Sync(); err != nil {
 		return Outcome{}, fmt.Errorf("put record %s: sync: %w", r.ID(), err)
@@ -121,11 +134,24 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 		return e.Record
 	}
 	status := make(map[protocol.ID]protocol.Status, len(fresh))
+	refused := make(map[protocol.ID]bool)
 	for i, r := range fresh {
 		if i%256 == 0 && ctx.Err() != nil {
 			break
 		}
-		entries, st, err := s.recordEntries(read, r, lookup, newDirty)
+		c := s.communities[r.Community()]
+		st := c.members.Status(r)
+		if aside(st) {
+			if c.aside >= s.maxAside {
+				// Not stored, so not there for later records of the batch
+				// to find either.
+				status[r.ID()], refused[r.ID()] = st, true
+				delete(batch, r.ID())
+				continue
+			}
+			c.aside++ // undone by recover if the write fails
+		}
+		entries, err := s.recordEntries(read, r, st, lookup, newDirty)
 		if err != nil {
 			return out, fmt.Errorf("ingest %s: %w", r.ID(), err)
 		}
@@ -143,6 +169,10 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 	for i := range out {
 		id := out[i].ID
 		st, ok := status[id]
+		if refused[id] {
+			out[i].Status, out[i].Refused = st, true
+			continue
+		}
 		if !ok || batch[id] == nil {
 			continue // a duplicate, or not reached before ctx ended
 		}
@@ -224,11 +254,10 @@ func (s *Store) community(id protocol.ID) *community {
 // recordEntries returns every entry about a new record: its home (meta and
 // bytes) and pointer, its indexes, the dirty marker of its object, and the
 // re-homing of records that were waiting for it.
-func (s *Store) recordEntries(txn *badger.Txn, r *protocol.Record, lookup func(protocol.ID) *protocol.Record,
-	dirty map[dirtyObject]struct{}) ([]entry, protocol.Status, error) {
+func (s *Store) recordEntries(txn *badger.Txn, r *protocol.Record, st protocol.Status, lookup func(protocol.ID) *protocol.Record,
+	dirty map[dirtyObject]struct{}) ([]entry, error) {
 	c := s.communities[r.Community()]
 	id := r.ID()
-	st := c.members.Status(r)
 	obj, waiting := protocol.ObjectOf(r, lookup)
 	m := Meta{Status: st, Object: obj}
 	if obj.Type == protocol.ObjectNone {
@@ -261,11 +290,11 @@ func (s *Store) recordEntries(txn *badger.Txn, r *protocol.Record, lookup func(p
 		oldHome := key(tWaiting, c.id[:], id[:], wid[:])
 		v, err := getValue(txn, oldHome)
 		if err != nil {
-			return nil, 0, fmt.Errorf("record %s waiting for %s: %w", wid, id, err)
+			return nil, fmt.Errorf("record %s waiting for %s: %w", wid, id, err)
 		}
 		we, err := decodeHome(v)
 		if err != nil {
-			return nil, 0, fmt.Errorf("record %s waiting for %s: %w", wid, id, err)
+			return nil, fmt.Errorf("record %s waiting for %s: %w", wid, id, err)
 		}
 		wobj, still := protocol.ObjectOf(we.Record, lookup)
 		we.Meta.Object = wobj
@@ -281,7 +310,7 @@ func (s *Store) recordEntries(txn *badger.Txn, r *protocol.Record, lookup func(p
 			entry{key: newHome, value: encodeHome(we.Meta, we.Record)},
 			entry{key: key(tRecord, wid[:]), value: newHome})
 	}
-	return entries, st, nil
+	return entries, nil
 }
 
 // markDirty adds the dirty marker of d, once per batch.

@@ -75,10 +75,17 @@ func (s *Store) flushLocked(ctx context.Context) error {
 			}
 			s.needScrub = s.needScrub || res.purged
 			for _, ch := range res.items {
-				if ch.accepted {
-					s.communities[d.community].items.Insert(ch.pos)
+				c := s.communities[d.community]
+				if ch.to == protocol.StatusAccepted {
+					c.items.Insert(ch.pos)
 				} else {
-					s.communities[d.community].items.Delete(ch.pos)
+					c.items.Delete(ch.pos)
+				}
+				if aside(ch.from) {
+					c.aside--
+				}
+				if aside(ch.to) {
+					c.aside++
 				}
 			}
 			entries := res.entries
@@ -114,10 +121,11 @@ type refreshResult struct {
 	err     error
 }
 
-// itemChange is a record entering or leaving the reconciliation set.
+// itemChange is a record whose status changed: it enters or leaves the
+// reconciliation set, and the count of records set aside.
 type itemChange struct {
 	pos      protocol.Position
-	accepted bool
+	from, to protocol.Status
 }
 
 // refresh re-evaluates one object and returns the entries that bring its
@@ -195,7 +203,7 @@ func refreshRecord(entries []entry, items *[]itemChange, community protocol.ID, 
 	if m.Status != old.Status {
 		pos := protocol.PositionOf(r)
 		entries = append(entries, entry{key: key(tOrder, community[:], encodePos(pos)), value: []byte{byte(m.Status)}})
-		*items = append(*items, itemChange{pos, m.Status == protocol.StatusAccepted})
+		*items = append(*items, itemChange{pos, old.Status, m.Status})
 	}
 	if purge {
 		// The body goes; so do the index entries that only its body made.

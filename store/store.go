@@ -39,6 +39,11 @@ var ErrInUse = errors.New("store is in use by a running daemon")
 // does not hold (or does not show).
 var ErrNotFound = errors.New("not found")
 
+// ErrAsideFull is returned by Put for a record that would be set aside
+// (its author is not admitted) in a community that holds
+// Options.MaxAside such records already.
+var ErrAsideFull = errors.New("too many records of authors not admitted are held in this community")
+
 // Options tune a store. The zero value is right for a member's node.
 type Options struct {
 	// Logger receives Badger's warnings and errors and the store's own
@@ -48,7 +53,18 @@ type Options struct {
 	// to coalesce the objects touched by consecutive ingests; 0 means
 	// 100 ms.
 	FlushDelay time.Duration
+	// MaxAside bounds how many records a community may hold aside: pending
+	// (author not admitted) or removed (written after the author's
+	// removal). Anyone can sign such records, so past the bound the store
+	// refuses more rather than let a stranger fill the disk; they come
+	// again by sync once their author is admitted. 0 means DefaultMaxAside.
+	MaxAside int
 }
+
+// DefaultMaxAside is Options.MaxAside's default: far more than records
+// arriving ahead of their author's join, and at most about 70 MB of
+// records of the largest size.
+const DefaultMaxAside = 1000
 
 // Store is a node's record store. Its methods are safe for concurrent use.
 type Store struct {
@@ -62,6 +78,7 @@ type Store struct {
 	dirty       map[dirtyObject]struct{}
 
 	flushDelay time.Duration
+	maxAside   int
 	needScrub  bool         // bodies were purged since the last scrub (guarded by mu)
 	lastScrub  time.Time    // guarded by mu
 	ingesting  atomic.Int32 // ingests running or waiting for mu: views wait for them
@@ -82,6 +99,9 @@ type community struct {
 	// waiting maps a missing target to the records that wait for it
 	// (reactions, tombstones, hides that arrived first). Usually empty.
 	waiting map[protocol.ID][]protocol.ID
+	// aside counts the records held with a status set aside (pending or
+	// removed), bounded by Options.MaxAside.
+	aside int
 	// isNew is set until the community's first record is written.
 	isNew bool
 }
@@ -141,12 +161,16 @@ func Open(dir string, opts Options) (*Store, error) {
 		communities: make(map[protocol.ID]*community),
 		dirty:       make(map[dirtyObject]struct{}),
 		flushDelay:  opts.FlushDelay,
+		maxAside:    opts.MaxAside,
 		kick:        make(chan struct{}, 1),
 		stop:        make(chan struct{}),
 		done:        make(chan struct{}),
 	}
 	if s.flushDelay <= 0 {
 		s.flushDelay = 100 * time.Millisecond
+	}
+	if s.maxAside <= 0 {
+		s.maxAside = DefaultMaxAside
 	}
 	if err := s.migrate(); err != nil {
 		db.Close()
@@ -242,8 +266,14 @@ func loadCommunity(txn *badger.Txn, id protocol.ID) (*community, error) {
 	}
 	c.members = protocol.ResolveMembership(id, c.controls)
 	err := scan(txn, key(tOrder, id[:]), func(k, v []byte) error {
-		if len(v) == 1 && protocol.Status(v[0]) == protocol.StatusAccepted {
+		if len(v) != 1 {
+			return nil
+		}
+		switch st := protocol.Status(v[0]); {
+		case st == protocol.StatusAccepted:
 			c.items.Insert(decodePos(k))
+		case aside(st):
+			c.aside++
 		}
 		return nil
 	})

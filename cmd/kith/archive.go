@@ -103,6 +103,10 @@ func (c *cli) importCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "imported %d records (%d new); the node holds %d, digest %s: %s\n",
 				res.Records, res.Added, res.Held, res.Digest, same)
+			if res.Refused > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s by authors not admitted refused: the community holds as many such records as it keeps (they come again by sync once their authors are admitted)\n",
+					count(res.Refused, "record"))
+			}
 			return nil
 		})(cmd, args)
 	}

@@ -432,12 +432,13 @@ type Error struct {
 // archive's.
 type ImportResult struct {
 	Community       protocol.ID `json:"community"`
-	Announced       uint64      `json:"announced"`        // records the archive's header announced
-	AnnouncedDigest string      `json:"announced_digest"` // the digest the exporter held
-	Records         uint64      `json:"records"`          // records read and valid
-	Added           int         `json:"added"`            // of those, new on this node
-	Held            uint64      `json:"held"`             // accepted records held now
-	Digest          string      `json:"digest"`           // their digest now
+	Announced       uint64      `json:"announced"`         // records the archive's header announced
+	AnnouncedDigest string      `json:"announced_digest"`  // the digest the exporter held
+	Records         uint64      `json:"records"`           // records read and valid
+	Added           int         `json:"added"`             // of those, new on this node
+	Refused         int         `json:"refused,omitempty"` // of those, refused: authors not admitted, over the store's bound
+	Held            uint64      `json:"held"`              // accepted records held now
+	Digest          string      `json:"digest"`            // their digest now
 }
 
 // File is an attachment: a file a record names by its hash (see

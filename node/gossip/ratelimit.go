@@ -19,8 +19,10 @@ import (
 //
 // Records of authors not (yet) admitted are stored aside in case their
 // join arrives later, and keys cost nothing to make: those each peer
-// delivers are limited too, to pendingBurst and one every pendingInterval,
-// so that a flood of fresh keys cannot fill the disk.
+// delivers are limited too, to pendingBurst and one every pendingInterval:
+// a peer over it is graylisted, so a flood of fresh keys is slowed at its
+// source. What bounds the disk is the store (store.Options.MaxAside), on
+// every path.
 const (
 	authorBurst     = 60
 	authorInterval  = time.Second
