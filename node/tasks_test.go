@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
+	p2phost "github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	libp2pprotocol "github.com/libp2p/go-libp2p/core/protocol"
@@ -26,19 +27,27 @@ func TestCloseWhileSessionsHang(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
-	silent, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
-	if err != nil {
-		t.Fatal(err)
+	// Two silent peers: a node runs one session at a time with a peer, so
+	// the one whose streams hang on this node is not the one this node's
+	// own sync waits on (else the sync would find the peer busy, or the
+	// streams would, depending on which came first).
+	silentPeer := func() p2phost.Host {
+		key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
+		h, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { h.Close() })
+		if err := h.Connect(ctx, peer.AddrInfo{ID: n.PeerID(), Addrs: n.host.Addrs()}); err != nil {
+			t.Fatal(err)
+		}
+		return h
 	}
-	defer silent.Close()
+	caller, callee := silentPeer(), silentPeer()
 	held := make(chan network.Stream, 8)
-	silent.SetStreamHandler(syncProtocol, func(s network.Stream) { held <- s }) // never answers
-	if err := silent.Connect(ctx, peer.AddrInfo{ID: n.PeerID(), Addrs: n.host.Addrs()}); err != nil {
-		t.Fatal(err)
-	}
+	callee.SetStreamHandler(syncProtocol, func(s network.Stream) { held <- s }) // never answers
 	for _, proto := range []libp2pprotocol.ID{syncProtocol, fetchProtocol} {
-		s, err := silent.NewStream(ctx, n.PeerID(), proto)
+		s, err := caller.NewStream(ctx, n.PeerID(), proto)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +57,7 @@ func TestCloseWhileSessionsHang(t *testing.T) {
 	syncDone := make(chan struct{})
 	go func() {
 		defer close(syncDone)
-		n.Sync(ctx, silent.ID(), protocol.ID{})
+		n.Sync(ctx, callee.ID(), protocol.ID{})
 	}()
 	select {
 	case <-held:
