@@ -24,7 +24,7 @@ func (c *cli) exportCmd() *cobra.Command {
 	out := cmd.Flags().StringP("output", "o", "", "the archive to write")
 	md := cmd.Flags().String("markdown", "", "write a readable tree instead: README.md, threads/ and notes/ as Markdown with front matter")
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}

@@ -81,7 +81,7 @@ func (c *cli) attachmentListCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List a community's files, and whether each is on this node", Args: cobra.ExactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := protocol.ParseID(args[0])
+		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}
@@ -125,15 +125,15 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 	outPath := cmd.Flags().StringP("output", "o", "", "where to save it (required; - for standard output)")
 	cmd.MarkFlagRequired("output")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		h, err := protocol.ParseID(args[0])
-		if err != nil {
-			return fmt.Errorf("file hash: %w", err)
-		}
 		cl, err := c.client()
 		if err != nil {
 			return err
 		}
 		ctx := cmd.Context()
+		h, err := resolveFile(ctx, cl, args[0])
+		if err != nil {
+			return fmt.Errorf("file hash: %w", err)
+		}
 		errOut := cmd.ErrOrStderr()
 		start, last := time.Now(), time.Time{}
 		err = cl.FetchFile(ctx, h, func(p api.FileProgress) {

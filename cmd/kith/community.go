@@ -8,7 +8,6 @@ import (
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/client"
-	"github.com/kith-network/kith/protocol"
 	"github.com/spf13/cobra"
 )
 
@@ -64,7 +63,7 @@ func (c *cli) communityInviteCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&req.Device, "device", false, "a code for another device of yours (after `kith init --import`): it admits no one new, so any member may make one")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := protocol.ParseID(args[0])
+		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}
@@ -88,7 +87,7 @@ func (c *cli) communityRevokeCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "revoke COMMUNITY_ID INVITE_ID", Short: "Withdraw an invite: later joins with its code admit no one (moderators)", Args: cobra.ExactArgs(2)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
@@ -119,7 +118,7 @@ func (c *cli) communitySyncCmd() *cobra.Command {
 	wait := cmd.Flags().Bool("wait", false, "wait until done, showing progress, and say what was exchanged")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := protocol.ParseID(args[0])
+		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}

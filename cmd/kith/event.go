@@ -23,7 +23,7 @@ func (c *cli) eventCmd() *cobra.Command {
 
 // eventFlags adds the flags that describe an event, and returns a func
 // that completes the request once the flags are parsed.
-func eventFlags(cmd *cobra.Command, req *api.EventRequest) func() error {
+func eventFlags(cmd *cobra.Command, req *api.EventRequest) func(context.Context, *client.Client) error {
 	cmd.Flags().StringVar(&req.Title, "title", "", "the event's `title`")
 	cmd.Flags().StringVar(&req.Start, "start", "", "when it starts: `TIME` like 2026-12-03T15:00 (local) or with a zone, RFC 3339")
 	cmd.Flags().StringVar(&req.End, "end", "", "when it ends (`TIME`)")
@@ -32,7 +32,7 @@ func eventFlags(cmd *cobra.Command, req *api.EventRequest) func() error {
 	cmd.Flags().StringArrayVar(&req.Tags, "tag", nil, "a `tag` (repeatable)")
 	agenda := cmd.Flags().String("agenda", "", "the `NOTE_ID` of its agenda")
 	minutes := cmd.Flags().String("minutes", "", "the `NOTE_ID` of its minutes")
-	return func() error {
+	return func(ctx context.Context, cl *client.Client) error {
 		var err error
 		if req.Body, err = readBody(req.Body); err != nil {
 			return err
@@ -44,7 +44,7 @@ func eventFlags(cmd *cobra.Command, req *api.EventRequest) func() error {
 			if l.s == "" {
 				continue
 			}
-			id, err := protocol.ParseID(l.s)
+			id, err := resolveID(ctx, cl, l.s)
 			if err != nil {
 				return err
 			}
@@ -63,11 +63,11 @@ func (c *cli) eventNewCmd() *cobra.Command {
 	cmd.MarkFlagRequired("start")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
-		if err := finish(); err != nil {
+		if err := finish(ctx, cl); err != nil {
 			return err
 		}
 		if req.Files, err = uploadAll(ctx, cl, *attach); err != nil {
@@ -88,11 +88,11 @@ func (c *cli) eventEditCmd() *cobra.Command {
 	finish := eventFlags(cmd, &req)
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
-		if err := finish(); err != nil {
+		if err := finish(ctx, cl); err != nil {
 			return err
 		}
 		id, err := cl.EditEvent(ctx, ids[0], req)
@@ -108,7 +108,7 @@ func (c *cli) eventListCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List events not over yet, soonest first", Args: cobra.ExactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
@@ -141,7 +141,7 @@ func (c *cli) eventRSVPCmd() *cobra.Command {
 		ValidArgs: []string{"yes", "no", "maybe"}}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args[:1])
+		ids, err := resolveIDs(ctx, cl, args[:1])
 		if err != nil {
 			return err
 		}

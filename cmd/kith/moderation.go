@@ -20,7 +20,7 @@ func (c *cli) memberCmd() *cobra.Command {
 		reason := sub.Flags().String("reason", "", "why, for the record")
 		asJSON := addJSONFlag(sub)
 		sub.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-			ids, err := parseIDs(args[:1])
+			ids, err := resolveIDs(ctx, cl, args[:1])
 			if err != nil {
 				return err
 			}
@@ -54,7 +54,7 @@ func (c *cli) moderateCmd(use, short string, act func(*client.Client, context.Co
 	reason := cmd.Flags().String("reason", "", "why, for the record")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}

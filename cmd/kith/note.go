@@ -22,18 +22,6 @@ func (c *cli) noteCmd() *cobra.Command {
 	return cmd
 }
 
-// parseIDs parses command arguments as record ids.
-func parseIDs(args []string) ([]protocol.ID, error) {
-	ids := make([]protocol.ID, len(args))
-	for i, a := range args {
-		var err error
-		if ids[i], err = protocol.ParseID(a); err != nil {
-			return nil, err
-		}
-	}
-	return ids, nil
-}
-
 func (c *cli) noteNewCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Write a new note (prints its id)", Args: cobra.ExactArgs(1)}
 	var req api.NoteRequest
@@ -44,7 +32,7 @@ func (c *cli) noteNewCmd() *cobra.Command {
 	cmd.MarkFlagRequired("title")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
@@ -70,7 +58,7 @@ func (c *cli) notePromoteCmd() *cobra.Command {
 	cmd.Flags().StringVar(&req.Body, "body", "", "its text (default: the post and its accepted answer); - reads standard input")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
@@ -92,13 +80,16 @@ func (c *cli) notePromoteCmd() *cobra.Command {
 }
 
 // revise is the body of note edit and note revert.
-func (c *cli) revise(asJSON *bool, req func(args []protocol.ID) api.RevisionRequest) func(*cobra.Command, []string) error {
+func (c *cli) revise(asJSON *bool, req func(ctx context.Context, cl *client.Client, args []protocol.ID) (api.RevisionRequest, error)) func(*cobra.Command, []string) error {
 	return c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
-		r := req(ids)
+		r, err := req(ctx, cl, ids)
+		if err != nil {
+			return err
+		}
 		if r.Body, err = readBody(r.Body); err != nil {
 			return err
 		}
@@ -123,12 +114,11 @@ func (c *cli) noteEditCmd() *cobra.Command {
 		if tmpl.Title == "" && tmpl.Body == "" && tmpl.Tags == nil && len(parents) < 2 {
 			return fmt.Errorf("nothing to change: give --title, --body or --tag (or several --parent to merge)")
 		}
-		ps, err := parseIDs(parents)
-		if err != nil {
-			return err
-		}
-		tmpl.Parents = ps
-		return c.revise(asJSON, func([]protocol.ID) api.RevisionRequest { return tmpl })(cmd, args)
+		return c.revise(asJSON, func(ctx context.Context, cl *client.Client, _ []protocol.ID) (api.RevisionRequest, error) {
+			ps, err := resolveIDs(ctx, cl, parents)
+			tmpl.Parents = ps
+			return tmpl, err
+		})(cmd, args)
 	}
 	return cmd
 }
@@ -136,8 +126,8 @@ func (c *cli) noteEditCmd() *cobra.Command {
 func (c *cli) noteRevertCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "revert NOTE_ID REVISION", Short: "Write a new revision with an earlier revision's text", Args: cobra.ExactArgs(2)}
 	asJSON := addJSONFlag(cmd)
-	cmd.RunE = c.revise(asJSON, func(ids []protocol.ID) api.RevisionRequest {
-		return api.RevisionRequest{Revert: &ids[1]}
+	cmd.RunE = c.revise(asJSON, func(_ context.Context, _ *client.Client, ids []protocol.ID) (api.RevisionRequest, error) {
+		return api.RevisionRequest{Revert: &ids[1]}, nil
 	})
 	return cmd
 }
@@ -146,7 +136,7 @@ func (c *cli) noteShowCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "show NOTE_ID", Short: "Show a note's current text (and every head if edits were made apart)", Args: cobra.ExactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
@@ -182,7 +172,7 @@ func (c *cli) noteHistoryCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "history NOTE_ID", Short: "List every revision of a note with its author and time", Args: cobra.ExactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
@@ -208,7 +198,7 @@ func (c *cli) noteDiffCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "diff NOTE_ID REV_A REV_B", Short: "Show what REV_B changed against REV_A", Args: cobra.ExactArgs(3)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
@@ -233,7 +223,7 @@ func (c *cli) noteListCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List notes, most recently updated first", Args: cobra.ExactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}

@@ -54,7 +54,7 @@ func (c *cli) membersCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "members COMMUNITY_ID", Short: "List a community's members with their roles and expertise", Args: cobra.ExactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args)
+		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func (c *cli) expertsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "experts COMMUNITY_ID TAG", Short: "Who knows about a topic, ranked by evidence: accepted answers, declared expertise, helpful reactions", Args: cobra.ExactArgs(2)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args[:1])
+		ids, err := resolveIDs(ctx, cl, args[:1])
 		if err != nil {
 			return err
 		}

@@ -49,7 +49,7 @@ func (c *cli) postNewCmd() *cobra.Command {
 	cmd.MarkFlagRequired("title")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := protocol.ParseID(args[0])
+		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ func (c *cli) postListCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&q.Active, "active", false, "most recent activity first")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := protocol.ParseID(args[0])
+		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func (c *cli) postShowCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "show POST_ID", Short: "Show a thread with its replies", Args: cobra.ExactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := protocol.ParseID(args[0])
+		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}
@@ -184,7 +184,7 @@ func (c *cli) postReplyCmd() *cobra.Command {
 	attach := addAttachFlag(cmd)
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := protocol.ParseID(args[0])
+		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}
@@ -210,7 +210,7 @@ func (c *cli) postAcceptCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "accept REPLY_ID", Short: "Mark a reply as the accepted answer to its question (the asker or a moderator)", Args: cobra.ExactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := protocol.ParseID(args[0])
+		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}
@@ -231,7 +231,7 @@ func (c *cli) postEditCmd() *cobra.Command {
 	cmd.Flags().StringArrayVar(&req.Tags, "tag", nil, "the post's `tags`, replacing the old ones (repeatable)")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := protocol.ParseID(args[0])
+		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}

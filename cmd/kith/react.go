@@ -18,7 +18,7 @@ func (c *cli) reactCmd() *cobra.Command {
 	}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := parseIDs(args[:1])
+		ids, err := resolveIDs(ctx, cl, args[:1])
 		if err != nil {
 			return err
 		}

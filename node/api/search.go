@@ -72,6 +72,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, res, err)
 }
 
+func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.backend.Resolve(r.Context(), r.PathValue("prefix"))
+	s.reply(w, ResolveAnswer{Matches: ms}, err)
+}
+
 func (s *Server) reindex(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, struct {
 		Started bool `json:"started"`

@@ -76,6 +76,10 @@ type Backend interface {
 	Files(ctx context.Context, community protocol.ID, cursor string, limit int) (Files, error)
 	FetchFile(ctx context.Context, hash protocol.ID, progress func(FileProgress)) (File, error)
 	OpenFile(ctx context.Context, hash protocol.ID) (*os.File, File, error)
+
+	// Resolve lists the records and files here whose ids start with the
+	// hex digits of prefix, so that members may type a few.
+	Resolve(ctx context.Context, prefix string) ([]Match, error)
 }
 
 // Errors a Backend returns to choose the HTTP status; any other error is
@@ -150,6 +154,7 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"GET /api/communities/{id}/files", s.files},
 		{"POST /api/files/{hash}/fetch", s.fetchFile},
 		{"GET /api/files/{hash}", s.downloadFile},
+		{"GET /api/resolve/{prefix}", s.resolve},
 		{"GET /metrics", s.metrics.ServeHTTP},
 	}
 	for _, r := range routes {

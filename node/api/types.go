@@ -441,6 +441,25 @@ type ImportResult struct {
 	Digest          string      `json:"digest"`            // their digest now
 }
 
+// Match is a record or file whose id starts with the digits asked for.
+type Match struct {
+	ID protocol.ID `json:"id"`
+	// What it is: a record's kind ("community" for a community's id,
+	// "post", "note", ...), or "file".
+	What string `json:"what"`
+	// Title is a post's, note's or event's title, or a file's name: what
+	// tells matches apart for a person.
+	Title string `json:"title,omitempty"`
+}
+
+// ResolveAnswer lists the matches of an id prefix, at most MaxMatches.
+type ResolveAnswer struct {
+	Matches []Match `json:"matches"`
+}
+
+// MaxMatches bounds the matches of an id prefix a node lists.
+const MaxMatches = 10
+
 // File is an attachment: a file a record names by its hash (see
 // protocol.Attachment), size, name and media type.
 type File struct {

@@ -178,6 +178,14 @@ func (c *Client) Thread(ctx context.Context, post protocol.ID) (t api.ThreadDeta
 	return t, c.do(ctx, http.MethodGet, "/api/posts/"+post.String(), nil, &t)
 }
 
+// Resolve lists the records and files on the node whose ids start with
+// the hex digits of prefix.
+func (c *Client) Resolve(ctx context.Context, prefix string) ([]api.Match, error) {
+	var ans api.ResolveAnswer
+	err := c.do(ctx, http.MethodGet, "/api/resolve/"+url.PathEscape(prefix), nil, &ans)
+	return ans.Matches, err
+}
+
 // Sync starts catch-up sync of a community with its peers; with wait it
 // returns when the sessions end, with what they did.
 func (c *Client) Sync(ctx context.Context, community protocol.ID, wait bool) (ans api.SyncAnswer, err error) {
