@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/protocol/prototest"
 )
 
 // TestAsideLimit: a community holds at most MaxAside records of authors
@@ -71,6 +72,47 @@ func TestAsideLimit(t *testing.T) {
 	page, err := s.Threads(ctx, w.id, Newest, ThreadFilter{}, "", 10)
 	if err != nil || len(page.Items) != 5 {
 		t.Fatalf("threads after the join: %d, %v", len(page.Items), err)
+	}
+	checkClean(t, s)
+}
+
+// TestAsideLimitControls: joins that admit no one (their invite is not
+// here) count against the bound too; past it they are refused and leave
+// the membership as it was, and the store stays consistent.
+func TestAsideLimitControls(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(t.TempDir(), Options{MaxAside: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w, g := newWorld(t, protocol.JoinInvite)
+	recs := []*protocol.Record{g}
+	for i := range 5 {
+		stranger, invite := prototest.Key(fmt.Sprint("stranger ", i)), prototest.Key(fmt.Sprint("their own invite ", i))
+		recs = append(recs, w.rec(stranger, protocol.Refs{Target: protocol.ID{byte(i + 1)}}, &protocol.Join{
+			InviteKey: protocol.PublicKeyOf(invite), InviteProof: protocol.InviteProof(invite, w.id, protocol.PublicKeyOf(stranger))}))
+	}
+	recs = append(recs, w.post(founder, "Still ours"))
+	out := ingest(t, s, recs...)
+	added, refused := 0, 0
+	for _, o := range out[1 : len(out)-1] {
+		if o.Status != protocol.StatusPending || o.Added == o.Refused {
+			t.Errorf("a join without its invite: %+v", o)
+		}
+		if o.Added {
+			added++
+		}
+		if o.Refused {
+			refused++
+		}
+	}
+	if added != 3 || refused != 2 || !out[len(out)-1].Added || out[len(out)-1].Status != protocol.StatusAccepted {
+		t.Errorf("%d joins kept, %d refused; the founder's post: %+v", added, refused, out[len(out)-1])
+	}
+	members, err := s.Members(ctx, w.id, "", 10)
+	if err != nil || len(members.Items) != 1 {
+		t.Errorf("members: %+v, %v", members.Items, err)
 	}
 	checkClean(t, s)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -116,7 +117,8 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 	// Control records first: the membership they make decides the status
 	// of every other record in the batch.
 	newDirty := make(map[dirtyObject]struct{})
-	controlEntries, err := s.admitControls(fresh, newDirty)
+	refused := make(map[protocol.ID]bool)
+	controlEntries, err := s.admitControls(fresh, newDirty, refused)
 	if err != nil {
 		return out, fmt.Errorf("ingest: %w", err)
 	}
@@ -134,21 +136,22 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 		return e.Record
 	}
 	status := make(map[protocol.ID]protocol.Status, len(fresh))
-	refused := make(map[protocol.ID]bool)
 	for i, r := range fresh {
 		if i%256 == 0 && ctx.Err() != nil {
 			break
 		}
 		c := s.communities[r.Community()]
 		st := c.members.Status(r)
-		if aside(st) {
-			if c.aside >= s.maxAside {
-				// Not stored, so not there for later records of the batch
-				// to find either.
-				status[r.ID()], refused[r.ID()] = st, true
-				delete(batch, r.ID())
-				continue
-			}
+		// Control records were counted, or refused, by admitControls.
+		control := r.Header.Kind.Control()
+		if refused[r.ID()] || !control && aside(st) && c.aside >= s.maxAside {
+			// Not stored, so not there for later records of the batch
+			// to find either.
+			status[r.ID()], refused[r.ID()] = st, true
+			delete(batch, r.ID())
+			continue
+		}
+		if !control && aside(st) {
 			c.aside++ // undone by recover if the write fails
 		}
 		entries, err := s.recordEntries(read, r, st, lookup, newDirty)
@@ -189,13 +192,17 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 // membership and returns the dirty markers for every object whose records
 // may change status or effect as a result. They are written before the
 // records, so a crash cannot leave a membership change without them.
-func (s *Store) admitControls(fresh []*protocol.Record, dirty map[dirtyObject]struct{}) ([]entry, error) {
-	changed := make(map[protocol.ID]bool)
+//
+// A new control record that the membership sets aside counts against
+// Options.MaxAside like any other; past it, it is refused (added to
+// refused) and leaves the membership again, as if it had not come.
+func (s *Store) admitControls(fresh []*protocol.Record, dirty map[dirtyObject]struct{}, refused map[protocol.ID]bool) ([]entry, error) {
+	changed := make(map[protocol.ID][]*protocol.Record)
 	for _, r := range fresh {
 		c := s.community(r.Community())
 		if r.Header.Kind.Control() {
 			c.controls = append(c.controls, r)
-			changed[c.id] = true
+			changed[c.id] = append(changed[c.id], r)
 		}
 	}
 	if len(changed) == 0 {
@@ -203,10 +210,13 @@ func (s *Store) admitControls(fresh []*protocol.Record, dirty map[dirtyObject]st
 	}
 	var entries []entry
 	err := s.db.View(func(txn *badger.Txn) error {
-		for id := range changed {
+		for id, added := range changed {
 			c := s.communities[id]
 			old := c.members
 			c.members = protocol.ResolveMembership(id, c.controls)
+			if s.refuseControls(c, added, refused) {
+				c.members = protocol.ResolveMembership(id, c.controls)
+			}
 			all, authors := c.members.ChangedFrom(old)
 			prefixes := [][]byte{key(tOrder, id[:])}
 			if !all {
@@ -237,6 +247,30 @@ func (s *Store) admitControls(fresh []*protocol.Record, dirty map[dirtyObject]st
 		return nil
 	})
 	return entries, err
+}
+
+// refuseControls counts the controls just added to c that its membership
+// sets aside, and takes those past Options.MaxAside out of c.controls
+// into refused; it reports whether it took any. A control set aside has
+// no effect on the membership, so the others' standing does not change.
+func (s *Store) refuseControls(c *community, added []*protocol.Record, refused map[protocol.ID]bool) bool {
+	var out []protocol.ID
+	for _, r := range added {
+		if !aside(c.members.Status(r)) {
+			continue
+		}
+		if c.aside >= s.maxAside {
+			refused[r.ID()] = true
+			out = append(out, r.ID())
+			continue
+		}
+		c.aside++ // undone by recover if the write fails
+	}
+	if len(out) == 0 {
+		return false
+	}
+	c.controls = slices.DeleteFunc(c.controls, func(r *protocol.Record) bool { return slices.Contains(out, r.ID()) })
+	return true
 }
 
 // community returns the in-memory state of a community, creating it for
