@@ -365,6 +365,7 @@ func (a storeAdapter) Ingest(ctx context.Context, r *protocol.Record) (protocol.
 	}
 	if out[0].Refused {
 		a.n.refusedAside(out[0], "gossip")
+		return out[0].Status, false, gossip.ErrRefused
 	}
 	return out[0].Status, out[0].Added, nil
 }

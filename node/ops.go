@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"iter"
 	"slices"
@@ -31,9 +30,6 @@ func (n *Node) publish(ctx context.Context, community protocol.ID, refs protocol
 		return nil, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 	}
 	out, err := n.store.Put(ctx, r)
-	if errors.Is(err, store.ErrAsideFull) {
-		return nil, fmt.Errorf("%w: %w", api.ErrForbidden, err)
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -39,12 +39,11 @@ func aside(st protocol.Status) bool {
 func (s *Store) Put(ctx context.Context, r *protocol.Record) (Outcome, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out, err := s.ingest(ctx, []*protocol.Record{r})
+	// The member's own records are never refused: the bound on records
+	// set aside is against strangers, not against the node's user.
+	out, err := s.ingest(ctx, []*protocol.Record{r}, false)
 	if err != nil {
 		return Outcome{}, s.recover(err)
-	}
-	if out[0].Refused {
-		return out[0], fmt.Errorf("put record %s (%s): %w", r.ID(), out[0].Status, ErrAsideFull)
 	}
 	if err := s.db.Sync(); err != nil {
 		return Outcome{}, fmt.Errorf("put record %s: sync: %w", r.ID(), err)
@@ -65,7 +64,7 @@ func (s *Store) Ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 	defer s.ingesting.Add(-1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out, err := s.ingest(ctx, records)
+	out, err := s.ingest(ctx, records, true)
 	if err != nil {
 		err = s.recover(err)
 	}
@@ -88,7 +87,8 @@ func (s *Store) recover(cause error) error {
 }
 
 // ingest writes new records with all their index entries; s.mu is held.
-func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outcome, error) {
+// With bounded, records set aside past Options.MaxAside are refused.
+func (s *Store) ingest(ctx context.Context, records []*protocol.Record, bounded bool) ([]Outcome, error) {
 	w := newWriter(s.db)
 	defer w.discard()
 	// Reads see what earlier ingests committed; this batch's own records
@@ -118,7 +118,7 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 	// of every other record in the batch.
 	newDirty := make(map[dirtyObject]struct{})
 	refused := make(map[protocol.ID]bool)
-	controlEntries, err := s.admitControls(fresh, newDirty, refused)
+	controlEntries, err := s.admitControls(fresh, newDirty, refused, bounded)
 	if err != nil {
 		return out, fmt.Errorf("ingest: %w", err)
 	}
@@ -144,7 +144,7 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 		st := c.members.Status(r)
 		// Control records were counted, or refused, by admitControls.
 		control := r.Header.Kind.Control()
-		if refused[r.ID()] || !control && aside(st) && c.aside >= s.maxAside {
+		if refused[r.ID()] || bounded && !control && aside(st) && c.aside >= s.maxAside {
 			// Not stored, so not there for later records of the batch
 			// to find either.
 			status[r.ID()], refused[r.ID()] = st, true
@@ -196,7 +196,7 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record) ([]Outco
 // A new control record that the membership sets aside counts against
 // Options.MaxAside like any other; past it, it is refused (added to
 // refused) and leaves the membership again, as if it had not come.
-func (s *Store) admitControls(fresh []*protocol.Record, dirty map[dirtyObject]struct{}, refused map[protocol.ID]bool) ([]entry, error) {
+func (s *Store) admitControls(fresh []*protocol.Record, dirty map[dirtyObject]struct{}, refused map[protocol.ID]bool, bounded bool) ([]entry, error) {
 	changed := make(map[protocol.ID][]*protocol.Record)
 	for _, r := range fresh {
 		c := s.community(r.Community())
@@ -214,7 +214,7 @@ func (s *Store) admitControls(fresh []*protocol.Record, dirty map[dirtyObject]st
 			c := s.communities[id]
 			old := c.members
 			c.members = protocol.ResolveMembership(id, c.controls)
-			if s.refuseControls(c, added, refused) {
+			if s.refuseControls(c, added, refused, bounded) {
 				c.members = protocol.ResolveMembership(id, c.controls)
 			}
 			all, authors := c.members.ChangedFrom(old)
@@ -250,16 +250,17 @@ func (s *Store) admitControls(fresh []*protocol.Record, dirty map[dirtyObject]st
 }
 
 // refuseControls counts the controls just added to c that its membership
-// sets aside, and takes those past Options.MaxAside out of c.controls
-// into refused; it reports whether it took any. A control set aside has
-// no effect on the membership, so the others' standing does not change.
-func (s *Store) refuseControls(c *community, added []*protocol.Record, refused map[protocol.ID]bool) bool {
+// sets aside, and (if bounded) takes those past Options.MaxAside out of
+// c.controls into refused; it reports whether it took any. A control set
+// aside has no effect on the membership, so the others' standing does not
+// change.
+func (s *Store) refuseControls(c *community, added []*protocol.Record, refused map[protocol.ID]bool, bounded bool) bool {
 	var out []protocol.ID
 	for _, r := range added {
 		if !aside(c.members.Status(r)) {
 			continue
 		}
-		if c.aside >= s.maxAside {
+		if bounded && c.aside >= s.maxAside {
 			refused[r.ID()] = true
 			out = append(out, r.ID())
 			continue

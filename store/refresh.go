@@ -74,20 +74,6 @@ func (s *Store) flushLocked(ctx context.Context) error {
 				return fmt.Errorf("refresh %s %s: %w", d.object.Type, d.object.ID, res.err)
 			}
 			s.needScrub = s.needScrub || res.purged
-			for _, ch := range res.items {
-				c := s.communities[d.community]
-				if ch.to == protocol.StatusAccepted {
-					c.items.Insert(ch.pos)
-				} else {
-					c.items.Delete(ch.pos)
-				}
-				if aside(ch.from) {
-					c.aside--
-				}
-				if aside(ch.to) {
-					c.aside++
-				}
-			}
 			entries := res.entries
 			for len(entries) > maxGroup {
 				if err := w.group(entries[:maxGroup]); err != nil {
@@ -102,11 +88,35 @@ func (s *Store) flushLocked(ctx context.Context) error {
 		if err := w.wait(); err != nil {
 			return err
 		}
+		// Only now that the statuses are written does memory follow them:
+		// after a failed write the objects stay dirty, and the next flush
+		// brings the same changes.
+		for i, res := range results {
+			s.communities[chunk[i].community].followStatuses(res.items)
+		}
 		for _, d := range chunk {
 			delete(s.dirty, d)
 		}
 	}
 	return ctx.Err()
+}
+
+// followStatuses makes c's reconciliation items and count of records set
+// aside follow records' new statuses.
+func (c *community) followStatuses(changes []itemChange) {
+	for _, ch := range changes {
+		if ch.to == protocol.StatusAccepted {
+			c.items.Insert(ch.pos)
+		} else {
+			c.items.Delete(ch.pos)
+		}
+		if aside(ch.from) {
+			c.aside--
+		}
+		if aside(ch.to) {
+			c.aside++
+		}
+	}
 }
 
 // refreshChunk is how many objects are evaluated before their entries are
@@ -143,6 +153,12 @@ func (s *Store) refresh(txn *badger.Txn, d dirtyObject) refreshResult {
 		e, err := getStored(txn, d.object.ID)
 		if err != nil {
 			return refreshResult{err: err}
+		}
+		if e.Meta.Object.Type != protocol.ObjectNone {
+			// Its target came since, and it moved into the target's
+			// object, which is dirty too and refreshes it: refreshing it
+			// here as well would count its status change twice.
+			return refreshResult{entries: []entry{{key: objectKey(tDirty, c.id, d.object), delete: true}}}
 		}
 		stored = append(stored, e)
 	} else {

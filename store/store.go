@@ -39,11 +39,6 @@ var ErrInUse = errors.New("store is in use by a running daemon")
 // does not hold (or does not show).
 var ErrNotFound = errors.New("not found")
 
-// ErrAsideFull is returned by Put for a record that would be set aside
-// (its author is not admitted) in a community that holds
-// Options.MaxAside such records already.
-var ErrAsideFull = errors.New("too many records of authors not admitted are held in this community")
-
 // Options tune a store. The zero value is right for a member's node.
 type Options struct {
 	// Logger receives Badger's warnings and errors and the store's own
@@ -55,9 +50,10 @@ type Options struct {
 	FlushDelay time.Duration
 	// MaxAside bounds how many records a community may hold aside: pending
 	// (author not admitted) or removed (written after the author's
-	// removal). Anyone can sign such records, so past the bound the store
+	// removal). Anyone can sign such records, so past the bound Ingest
 	// refuses more rather than let a stranger fill the disk; they come
-	// again by sync once their author is admitted. 0 means DefaultMaxAside.
+	// again by sync once their author is admitted. Put, for the member's
+	// own records, is not bounded. 0 means DefaultMaxAside.
 	MaxAside int
 }
 

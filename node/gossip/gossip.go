@@ -27,9 +27,15 @@ import (
 type Store interface {
 	// Ingest stores a validated record (idempotent) and returns its status
 	// in its community: protocol.StatusAccepted, StatusPending (author not
-	// admitted yet) or StatusRemoved, and whether it was newly added.
+	// admitted yet) or StatusRemoved, and whether it was newly added. A
+	// record the store will not keep (too many set aside) is ErrRefused.
 	Ingest(ctx context.Context, r *protocol.Record) (status protocol.Status, added bool, err error)
 }
+
+// ErrRefused is a record the store would set aside but refuses: its
+// community holds as many records of authors not admitted as it keeps.
+// The peer that delivered it is charged as for any record set aside.
+var ErrRefused = errors.New("refused: too many records of authors not admitted")
 
 // Options tune a Gossip; the zero value works.
 type Options struct {

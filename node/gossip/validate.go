@@ -22,6 +22,8 @@ import (
 //   - stored but pending or removed: Ignore, kept but not forwarded, and
 //     the sender is not penalised (it may know a join we lack) unless it
 //     sends more of them than the pending limit (see ratelimit.go);
+//   - refused by the store (its community holds as many records set aside
+//     as it keeps): Ignore, and charged like a record kept aside;
 //   - held already (a replay): Ignore;
 //   - its author past the rate limit: Ignore, not stored, and the sender
 //     is penalised;
@@ -57,6 +59,12 @@ func (g *Gossip) validator(community protocol.ID) pubsub.ValidatorEx {
 			return pubsub.ValidationIgnore
 		}
 		status, added, err := g.store.Ingest(ctx, r)
+		if errors.Is(err, ErrRefused) {
+			if !local && !g.limits.allowPending(from) {
+				g.log.Debug("peer over its rate of records not admitted", "peer", from)
+			}
+			return pubsub.ValidationIgnore
+		}
 		if err != nil {
 			g.log.Warn("store record from gossip", "peer", from, "record", r.ID(), "err", err)
 			return pubsub.ValidationIgnore
