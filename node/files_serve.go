@@ -50,7 +50,7 @@ func (n *Node) serveFiles(s network.Stream) {
 
 // answerFile writes the answer to one request.
 func (n *Node) answerFile(w *bufio.Writer, q fileRequest, remote peer.ID, buf []byte) error {
-	a, ok := n.fileFor(q.community, q.hash, remote)
+	ok := n.mayServe(q.community, q.hash, remote)
 	switch q.op {
 	case opList:
 		if !ok {
@@ -64,7 +64,7 @@ func (n *Node) answerFile(w *bufio.Writer, q fileRequest, remote peer.ID, buf []
 	default:
 		for _, i := range q.chunks {
 			var err error
-			switch data, rerr := n.blobs.ReadChunk(q.hash, a.Size, i, buf); {
+			switch data, rerr := n.blobs.ReadChunk(q.hash, i, buf); {
 			case !ok:
 				err = writePiece(w, statusNo, nil)
 			case rerr != nil:
@@ -81,12 +81,9 @@ func (n *Node) answerFile(w *bufio.Writer, q fileRequest, remote peer.ID, buf []
 	}
 }
 
-// fileFor returns the attachment with hash h as a record of community
-// names it, if the peer may have the community's files.
-func (n *Node) fileFor(community, h protocol.ID, p peer.ID) (protocol.Attachment, bool) {
-	a, ok, err := n.store.FileNamed(community, h)
-	if err != nil || !ok || !n.allowPeer(community, p) {
-		return protocol.Attachment{}, false
-	}
-	return a, true
+// mayServe reports whether an accepted record of community names the
+// file with hash h, and the peer may have the community's files.
+func (n *Node) mayServe(community, h protocol.ID, p peer.ID) bool {
+	_, ok, err := n.store.FileNamed(community, h)
+	return err == nil && ok && n.allowPeer(community, p)
 }

@@ -313,3 +313,33 @@ func TestSlowPeerDoesNotHoldUpAFetch(t *testing.T) {
 		t.Errorf("the slow peer served %d of 20 chunks: the quick one should have taken over", n)
 	}
 }
+
+// TestRecordLyingAboutSizeCannotSpoilServing: a record that names a
+// file by its hash but claims another size, older than the honest one,
+// does not make honest nodes serve chunks cut to that size (which
+// fetchers would take for corruption, and drop the node): chunks are cut
+// by the bytes here, which match the hash.
+func TestRecordLyingAboutSizeCannotSpoilServing(t *testing.T) {
+	ctx := context.Background()
+	data := fileBytes(3*protocol.ChunkSize+100, 7)
+	a, b, community, att, list := fileOnTwoNodes(t, data)
+	lie := att
+	lie.Size--
+	liar, err := protocol.Sign(b.id.Member, community, time.Now().Add(-time.Hour).UnixMilli(), protocol.Refs{},
+		&protocol.Post{Type: protocol.PostDiscussion, Title: "Same file, smaller", Files: []protocol.Attachment{lie}})
+	must(t, err)
+	for _, n := range []*Node{a, b} {
+		_, err := n.store.Put(ctx, liar)
+		must(t, err)
+	}
+	p, err := b.blobs.Begin(att, list, b.cfg.MaxFileBytes)
+	must(t, err)
+	must(t, b.fetchChunks(ctx, community, att, p, []peer.ID{a.PeerID()}))
+	must(t, p.Finish())
+	if got := readAllFile(t, b, att.HashID()); !bytes.Equal(got, data) {
+		t.Fatal("the file differs")
+	}
+	if got := scrape(t, b)[`kith_records_refused_total{reason="chunk-hash",via="file"}`]; got != 0 {
+		t.Errorf("the honest node was taken for corrupt %v times", got)
+	}
+}

@@ -46,7 +46,7 @@ func (n *Node) Resolve(ctx context.Context, prefix string) ([]api.Match, error) 
 		}
 		out = append(out, m)
 	}
-	return out[:min(len(out), api.MaxMatches)], nil
+	return out, nil
 }
 
 // titleOf returns what names a record for a person: a community's name, a

@@ -34,16 +34,17 @@ func (s *Store) Files(ctx context.Context, community protocol.ID, cursor string,
 	return page, err
 }
 
-// FileNamed returns the attachment with hash h as a record of community
-// names it, if one that is not deleted does (whatever its status: a
-// pending member's files are kept, like their records). Nodes serve a
-// community's files only so, never by hash alone.
+// FileNamed returns the attachment with hash h as an accepted record of
+// community names it, if one that is not deleted does. Nodes serve and
+// fetch a community's files only so, never by hash alone, and never on
+// the word of an author not admitted (who could claim another size or
+// name for a file).
 func (s *Store) FileNamed(community, h protocol.ID) (protocol.Attachment, bool, error) {
 	var found protocol.Attachment
 	var ok bool
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
-		found, ok, err = fileNamed(txn, community, h)
+		found, ok, err = fileNamed(txn, community, h, func(m Meta) bool { return m.Status == protocol.StatusAccepted })
 		return err
 	})
 	return found, ok, err
@@ -51,14 +52,16 @@ func (s *Store) FileNamed(community, h protocol.ID) (protocol.Attachment, bool, 
 
 // FileReferenced reports whether a record that is not deleted, in any
 // community, still names the file with hash h: a file no such record
-// names is purged from disk.
+// names is purged from disk. A pending record counts (its author may be
+// admitted yet, and the member's own records may wait for their join);
+// one written after its author's removal does not.
 // It waits for pending refreshes, so that a tombstone just stored counts.
 func (s *Store) FileReferenced(ctx context.Context, h protocol.ID) (bool, error) {
 	var ok bool
 	err := s.read(ctx, func(txn *badger.Txn) error {
 		for _, c := range s.Communities() {
 			var err error
-			if _, ok, err = fileNamed(txn, c, h); err != nil || ok {
+			if _, ok, err = fileNamed(txn, c, h, func(m Meta) bool { return m.Status != protocol.StatusRemoved }); err != nil || ok {
 				return err
 			}
 		}
@@ -69,7 +72,9 @@ func (s *Store) FileReferenced(ctx context.Context, h protocol.ID) (bool, error)
 
 var errFound = errors.New("found")
 
-func fileNamed(txn *badger.Txn, community, h protocol.ID) (protocol.Attachment, bool, error) {
+// fileNamed returns the attachment with hash h of the first record of
+// community that names it, is not deleted and whose meta counts.
+func fileNamed(txn *badger.Txn, community, h protocol.ID, counts func(Meta) bool) (protocol.Attachment, bool, error) {
 	var found protocol.Attachment
 	var ok bool
 	err := scanKeys(txn, key(tFile, community[:], h[:]), func(k []byte) error {
@@ -80,7 +85,7 @@ func fileNamed(txn *badger.Txn, community, h protocol.ID) (protocol.Attachment, 
 		if err != nil {
 			return err
 		}
-		if e.Meta.Deleted {
+		if e.Meta.Deleted || !counts(e.Meta) {
 			return nil
 		}
 		if found, ok = fileIn(e.Record, h[:]); ok {

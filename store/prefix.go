@@ -16,10 +16,12 @@ import (
 // than an id.
 var ErrBadPrefix = errors.New("not a prefix of an id: hexadecimal digits, at most 64")
 
-// Prefixed returns, in order, up to limit ids of records held here, and up
-// to limit hashes of files that records held here name, that start with
+// Prefixed returns, in order, up to limit ids of records shown here, and
+// up to limit hashes of files that such records name, that start with
 // the hex digits of prefix (an odd count of digits is fine): what lets a
-// member type the first characters of an id, as with Git.
+// member type the first characters of an id, as with Git. Records shown
+// are accepted and not deleted: anyone can sign records that are set
+// aside, and so make digits ambiguous, or stand for a record not here.
 func (s *Store) Prefixed(ctx context.Context, prefix string, limit int) (records, files []protocol.ID, err error) {
 	head, nibble, err := parsePrefix(prefix)
 	if err != nil {
@@ -30,13 +32,18 @@ func (s *Store) Prefixed(ctx context.Context, prefix string, limit int) (records
 	}
 	communities := s.Communities()
 	err = s.db.View(func(txn *badger.Txn) error {
-		records, err = prefixedIDs(ctx, txn, key(tRecord, head), 1, match, limit)
+		// A record whose id is at the end of key k is shown.
+		shown := func(k []byte) (bool, error) {
+			e, err := getStored(txn, lastID(k))
+			return err == nil && e.Meta.Status == protocol.StatusAccepted && !e.Meta.Deleted, err
+		}
+		records, err = prefixedIDs(ctx, txn, key(tRecord, head), 1, match, shown, limit)
 		if err != nil {
 			return err
 		}
 		for _, c := range communities {
 			// 'f' community hash pos: the hash follows the community.
-			hs, err := prefixedIDs(ctx, txn, key(tFile, c[:], head), 1+idLen, match, limit)
+			hs, err := prefixedIDs(ctx, txn, key(tFile, c[:], head), 1+idLen, match, shown, limit)
 			if err != nil {
 				return err
 			}
@@ -56,8 +63,9 @@ func (s *Store) Prefixed(ctx context.Context, prefix string, limit int) (records
 }
 
 // prefixedIDs returns the ids found at offset in the keys under p that
-// match, up to limit, in order, without repeats.
-func prefixedIDs(ctx context.Context, txn *badger.Txn, p []byte, offset int, match func([]byte) bool, limit int) ([]protocol.ID, error) {
+// match and whose key keep takes, up to limit, in order, without repeats.
+func prefixedIDs(ctx context.Context, txn *badger.Txn, p []byte, offset int, match func([]byte) bool,
+	keep func(k []byte) (bool, error), limit int) ([]protocol.ID, error) {
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: false})
 	defer it.Close()
 	var out []protocol.ID
@@ -70,7 +78,14 @@ func prefixedIDs(ctx context.Context, txn *badger.Txn, p []byte, offset int, mat
 			continue
 		}
 		id := protocol.ID(k[offset : offset+idLen])
-		if len(out) == 0 || out[len(out)-1] != id {
+		if len(out) > 0 && out[len(out)-1] == id {
+			continue
+		}
+		ok, err := keep(k)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		if ok {
 			out = append(out, id)
 		}
 	}

@@ -13,7 +13,8 @@ import (
 
 // TestPrefixed: records and files are found by the first digits of their
 // ids, even or odd in number, in either case; a prefix that fits several
-// gives them all, in order, up to the limit.
+// gives them all, in order, up to the limit. Records not shown (a
+// stranger's, set aside; a deleted one) are not found, nor their files.
 func TestPrefixed(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := context.Background()
@@ -64,6 +65,20 @@ func TestPrefixed(t *testing.T) {
 	}
 	if records, _, _ := s.Prefixed(ctx, "", 3); len(records) != 3 {
 		t.Errorf("the limit: %d records", len(records))
+	}
+	h2 := protocol.NewFileHasher()
+	h2.Write([]byte("a stranger's file"))
+	theirs, _ := h2.Attachment("theirs.pdf", "application/pdf")
+	stranger := w.rec(bob, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "Not admitted", Files: []protocol.Attachment{theirs}})
+	gone := w.post(alice, "Deleted")
+	ingest(t, s, stranger, gone, w.rec(alice, protocol.Refs{Target: gone.ID()}, &protocol.Tombstone{}))
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []protocol.ID{stranger.ID(), gone.ID(), protocol.ID(theirs.Hash)} {
+		if records, files, err := s.Prefixed(ctx, id.String(), 10); err != nil || len(records)+len(files) != 0 {
+			t.Errorf("%s, not shown, found: %v %v %v", id, records, files, err)
+		}
 	}
 	fileHex := protocol.ID(file.Hash).String()
 	if _, files, err := s.Prefixed(ctx, fileHex[:5], 10); err != nil || len(files) != 1 || files[0] != protocol.ID(file.Hash) {

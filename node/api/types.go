@@ -452,7 +452,9 @@ type Match struct {
 	Title string `json:"title,omitempty"`
 }
 
-// ResolveAnswer lists the matches of an id prefix, at most MaxMatches.
+// ResolveAnswer lists the matches of an id prefix: records shown on the
+// node (accepted, not deleted) and files they name, at most MaxMatches of
+// each.
 type ResolveAnswer struct {
 	Matches []Match `json:"matches"`
 }

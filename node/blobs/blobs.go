@@ -99,11 +99,9 @@ func (s *Store) ChunkList(h protocol.ID) ([]byte, error) {
 
 // ReadChunk reads chunk i of the file with hash h, from the complete file
 // or from a fetch in progress that has it, into buf if it is large enough
-// (a server reuses one). size is the file's size (from its record).
-func (s *Store) ReadChunk(h protocol.ID, size uint64, i int, buf []byte) ([]byte, error) {
-	if i < 0 || i >= protocol.ChunkCount(size) {
-		return nil, fmt.Errorf("%w: chunk %d of %x", ErrNotFound, i, h)
-	}
+// (a server reuses one). Chunks are cut by the size of the bytes here,
+// which match h, never by what a record claims.
+func (s *Store) ReadChunk(h protocol.ID, i int, buf []byte) ([]byte, error) {
 	f, err := s.Open(h)
 	if errors.Is(err, ErrNotFound) {
 		s.mu.Lock()
@@ -118,6 +116,14 @@ func (s *Store) ReadChunk(h protocol.ID, size uint64, i int, buf []byte) ([]byte
 		return nil, err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read chunk %d of %x: %w", i, h, err)
+	}
+	size := uint64(st.Size())
+	if i < 0 || i >= protocol.ChunkCount(size) {
+		return nil, fmt.Errorf("%w: chunk %d of %x", ErrNotFound, i, h)
+	}
 	if n := chunkLen(size, i); cap(buf) >= n {
 		buf = buf[:n]
 	} else {

@@ -48,10 +48,28 @@ func (s *Store) Begin(a protocol.Attachment, list []byte, limit int64) (*Partial
 	}
 	h := a.HashID()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if p := s.partials[h]; p != nil {
+		s.mu.Unlock()
 		return p, nil
 	}
+	p, err := s.open(a, h, list)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	// Reading back what a fetch begun before has (up to the whole file)
+	// holds only this fetch: callers sharing it wait in its methods, and
+	// the store goes on serving others.
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s.partials[h] = p
+	s.mu.Unlock()
+	p.lost = p.recheck()
+	return p, nil
+}
+
+// open opens the files of a fetch of a, begun or not; s.mu is held.
+func (s *Store) open(a protocol.Attachment, h protocol.ID, list []byte) (*Partial, error) {
 	base := s.partialPath(h)
 	if err := writeFileSync(base+".chunks", list); err != nil {
 		return nil, fmt.Errorf("begin fetch: %w", err)
@@ -77,15 +95,16 @@ func (s *Store) Begin(a protocol.Attachment, list []byte, limit int64) (*Partial
 		marks.Close()
 		return nil, fmt.Errorf("begin fetch: %w", err)
 	}
-	p := &Partial{s: s, a: a, h: h, list: list, data: data, marks: marks, have: have}
-	p.lost = p.recheck()
-	s.partials[h] = p
-	return p, nil
+	return &Partial{s: s, a: a, h: h, list: list, data: data, marks: marks, have: have}, nil
 }
 
 // Lost returns how many chunks marked present Begin found wrong on disk
 // (a crash lost them); they are missing again.
-func (p *Partial) Lost() int { return p.lost }
+func (p *Partial) Lost() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lost
+}
 
 // Missing returns the chunks not yet here, in order.
 func (p *Partial) Missing() []int {
@@ -200,7 +219,8 @@ func (p *Partial) Finish() error {
 
 // recheck reads back every chunk marked present (a fetch begun before
 // this start: the marks may have reached the disk when the bytes did not)
-// and forgets those whose bytes are wrong; it returns how many.
+// and forgets those whose bytes are wrong; it returns how many. p.mu is
+// held.
 func (p *Partial) recheck() int {
 	lost := 0
 	var buf []byte
