@@ -31,7 +31,8 @@ func (s *Store) Prefixed(ctx context.Context, prefix string, limit int) (records
 		return nibble < 0 || len(id) > len(head) && id[len(head)]>>4 == byte(nibble)
 	}
 	communities := s.Communities()
-	err = s.db.View(func(txn *badger.Txn) error {
+	// After pending refreshes, so that a record just deleted is not found.
+	err = s.read(ctx, func(txn *badger.Txn) error {
 		// A record whose id is at the end of key k is shown.
 		shown := func(k []byte) (bool, error) {
 			e, err := getStored(txn, lastID(k))
