@@ -113,7 +113,7 @@ func (c *cli) attachmentListCmd() *cobra.Command {
 			} else if f.Received > 0 {
 				here = fmt.Sprintf("%d%%", f.Received*100/max(f.Size, 1))
 			}
-			fmt.Fprintf(tw, "%.16s\t%s\t%s\t%s\t%s %.12s\n", f.Hash, api.ByteSize(f.Size), here, f.Name, f.Kind, f.Record)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %.12s\n", short(f.Hash), api.ByteSize(f.Size), here, f.Name, f.Kind, f.Record)
 		}
 		return tw.Flush()
 	})

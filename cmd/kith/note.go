@@ -187,7 +187,7 @@ func (c *cli) noteHistoryCmd() *cobra.Command {
 		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "REVISION\tWHEN\tAUTHOR\tFOLLOWS\tTITLE")
 		for _, r := range n.History {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.ID, time.UnixMilli(r.Created).Format("2006-01-02 15:04"), who(names, r.Author), len(r.Parents), r.Title)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", short(r.ID), time.UnixMilli(r.Created).Format("2006-01-02 15:04"), who(names, r.Author), len(r.Parents), r.Title)
 		}
 		return tw.Flush()
 	})
@@ -240,7 +240,7 @@ func (c *cli) noteListCmd() *cobra.Command {
 		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NOTE\tUPDATED\tREVISIONS\tHEADS\tTITLE")
 		for _, n := range items {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", n.ID, time.UnixMilli(n.Updated).Format("2006-01-02 15:04"), n.Revisions, n.Heads, n.Title)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", short(n.ID), time.UnixMilli(n.Updated).Format("2006-01-02 15:04"), n.Revisions, n.Heads, n.Title)
 		}
 		return tw.Flush()
 	})

@@ -41,7 +41,7 @@ func TestNotes(t *testing.T) {
 		t.Errorf("diff:\n%s", diff)
 	}
 	hist := a.mustRun(t, "note", "history", note)
-	if !strings.Contains(hist, note) || !strings.Contains(hist, v2) {
+	if !strings.Contains(hist, note[:shortDigits]) || !strings.Contains(hist, v2[:shortDigits]) {
 		t.Errorf("history:\n%s", hist)
 	}
 	a.createdID(t, "note", "revert", note, note)

@@ -121,7 +121,7 @@ func (c *cli) postListCmd() *cobra.Command {
 			if t.Accepted != nil {
 				typ += " ✓"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", t.ID, time.UnixMilli(t.Created).Format("2006-01-02 15:04"), typ, t.Replies, t.Title)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", short(t.ID), time.UnixMilli(t.Created).Format("2006-01-02 15:04"), typ, t.Replies, t.Title)
 		}
 		return tw.Flush()
 	})

@@ -74,7 +74,7 @@ func printCommunities(out io.Writer, cs []api.Community) {
 		if c.InviteOnly {
 			policy = "invite-only"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", c.ID, c.Name, policy, c.Members, c.Records, c.Standing, syncWords(c.Sync))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", short(c.ID), c.Name, policy, c.Members, c.Records, c.Standing, syncWords(c.Sync))
 	}
 	tw.Flush()
 }

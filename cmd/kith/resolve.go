@@ -10,6 +10,14 @@ import (
 	"github.com/kith-network/kith/protocol"
 )
 
+// shortDigits is how many digits of an id lists show: enough that two
+// records of one node share them about never (48 bits), and any command
+// takes them back (resolveIDs).
+const shortDigits = 12
+
+// short returns the first shortDigits of id, as lists print it.
+func short(id protocol.ID) string { return id.String()[:shortDigits] }
+
 // resolveIDs reads command arguments as ids of records on the node: each
 // whole, or its first digits (at least 4) if only one record there has
 // an id that starts with them, as Git takes the first digits of a commit.
