@@ -129,7 +129,7 @@ func (n *Node) autoFetch(ctx context.Context, job fileJob) {
 	if n.blobs.Has(h) || (failed && time.Since(last) < retryFetch) {
 		return
 	}
-	err := n.fetchFile(ctx, job.community, job.file, nil)
+	err := n.fetchFile(ctx, job.community, job.file, min(n.cfg.AutoFetchBytes, n.cfg.MaxFileBytes), nil)
 	n.filesMu.Lock()
 	defer n.filesMu.Unlock()
 	if err != nil && ctx.Err() == nil {
@@ -203,7 +203,7 @@ func (n *Node) attachments(files []api.File) ([]protocol.Attachment, error) {
 		if n.blobs == nil || !n.blobs.Has(f.Hash) {
 			return nil, fmt.Errorf("%w: file %q (%s) is not on this node: upload it first (POST /api/files)", api.ErrBadRequest, f.Name, f.Hash)
 		}
-		list, err := n.blobs.ChunkList(f.Hash)
+		_, list, err := n.blobs.ChunkList(f.Hash)
 		if err != nil {
 			return nil, err
 		}
@@ -314,7 +314,7 @@ func (n *Node) FetchFile(ctx context.Context, h protocol.ID, progress func(api.F
 	if err != nil {
 		return api.File{}, err
 	}
-	err = n.fetchFile(ctx, c, a, func(got uint64) {
+	err = n.fetchFile(ctx, c, a, n.cfg.MaxFileBytes, func(got uint64) {
 		if progress != nil {
 			progress(api.FileProgress{Received: got, Size: a.Size})
 		}

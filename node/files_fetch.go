@@ -27,16 +27,17 @@ var errNoFilePeer = errors.New("no connected peer has this file")
 
 // fetchFile gets the bytes of attachment a of community from the peers
 // that have them, in chunks, each checked as it arrives, from several
-// peers at once; it resumes a fetch begun before. progress, if set, is
-// told the bytes here after each chunk. Callers fetching one file at once
-// share the work.
-func (n *Node) fetchFile(ctx context.Context, community protocol.ID, a protocol.Attachment, progress func(got uint64)) error {
+// peers at once; it resumes a fetch begun before. A file over limit bytes
+// (by the size its hash proves, whatever its record claims) is refused.
+// progress, if set, is told the bytes here after each chunk. Callers
+// fetching one file at once share the work (and the first one's limit).
+func (n *Node) fetchFile(ctx context.Context, community protocol.ID, a protocol.Attachment, limit int64, progress func(got uint64)) error {
 	h := a.HashID()
 	if n.blobs.Has(h) {
 		return nil
 	}
-	if a.Size > uint64(n.cfg.MaxFileBytes) {
-		return fmt.Errorf("%w: %q is %d bytes, this node keeps files up to %d (max_file_mb)", blobs.ErrTooLarge, a.Name, a.Size, n.cfg.MaxFileBytes)
+	if a.Size > uint64(limit) {
+		return fmt.Errorf("%w: %q is %d bytes, this node fetches files up to %d here (max_file_mb, auto_fetch_mb)", blobs.ErrTooLarge, a.Name, a.Size, limit)
 	}
 	n.filesMu.Lock()
 	f := n.fetching[h]
@@ -45,7 +46,7 @@ func (n *Node) fetchFile(ctx context.Context, community protocol.ID, a protocol.
 		n.fetching[h] = f
 		go func() { // owned by the node: runFetch runs in its task group
 			defer close(f.done)
-			if !n.tasks.Run(func() { f.err = n.runFetch(n.ctx, community, a, f) }) {
+			if !n.tasks.Run(func() { f.err = n.runFetch(n.ctx, community, a, limit, f) }) {
 				f.err = errors.New("the node is stopping")
 			}
 			n.filesMu.Lock()
@@ -91,22 +92,31 @@ func (f *fileFetch) got() uint64 {
 }
 
 // runFetch does the work of one fetch, owned by the node's context.
-func (n *Node) runFetch(ctx context.Context, community protocol.ID, a protocol.Attachment, f *fileFetch) error {
+func (n *Node) runFetch(ctx context.Context, community protocol.ID, a protocol.Attachment, limit int64, f *fileFetch) error {
 	peers := n.filePeers(community)
 	if len(peers) == 0 {
 		return errNoFilePeer
 	}
-	p, err := n.blobs.Resume(a, n.cfg.MaxFileBytes)
+	p, err := n.blobs.Resume(a, limit)
 	if errors.Is(err, blobs.ErrNotFound) {
+		var size uint64
 		var list []byte
-		if list, err = n.chunkList(ctx, community, a, peers); err != nil {
+		if size, list, err = n.chunkList(ctx, community, a, peers); err != nil {
 			return err
 		}
-		p, err = n.blobs.Begin(a, list, n.cfg.MaxFileBytes)
+		if size != a.Size {
+			// The size comes with the chunk list, proven by the hash; a
+			// record may claim another, whether by mistake or to spoil
+			// the file for others. The limit holds for the true size.
+			n.log.Warn("a record claims another size for an attachment than its hash proves", "name", a.Name, "claimed", a.Size, "size", size)
+			a.Size = size
+		}
+		p, err = n.blobs.Begin(a, list, limit)
 	}
 	if err != nil {
 		return err
 	}
+	a = p.Attachment()
 	if lost := p.Lost(); lost > 0 {
 		n.log.Warn("attachment chunks lost on disk before a restart, fetching them again", "name", a.Name, "chunks", lost)
 	}
@@ -137,43 +147,41 @@ func (n *Node) filePeers(community protocol.ID) []peer.ID {
 	return out
 }
 
-// chunkList asks peers in turn for a file's chunk list, and returns the
-// first that matches the record.
-func (n *Node) chunkList(ctx context.Context, community protocol.ID, a protocol.Attachment, peers []peer.ID) ([]byte, error) {
+// chunkList asks peers in turn for a file's size and chunk list, and
+// returns the first that its hash proves.
+func (n *Node) chunkList(ctx context.Context, community protocol.ID, a protocol.Attachment, peers []peer.ID) (uint64, []byte, error) {
 	var lastErr error = errNoFilePeer
 	for _, p := range peers {
-		list, err := n.askChunkList(ctx, community, a, p)
+		size, list, err := n.askChunkList(ctx, community, a, p)
 		if err == nil {
-			return list, nil
+			return size, list, nil
 		}
 		lastErr = err
 	}
-	return nil, fmt.Errorf("chunk list of %q: %w", a.Name, lastErr)
+	return 0, nil, fmt.Errorf("chunk list of %q: %w", a.Name, lastErr)
 }
 
-func (n *Node) askChunkList(ctx context.Context, community protocol.ID, a protocol.Attachment, p peer.ID) ([]byte, error) {
+func (n *Node) askChunkList(ctx context.Context, community protocol.ID, a protocol.Attachment, p peer.ID) (uint64, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, fileRequestTimeout)
 	defer cancel()
 	s, err := n.newStream(ctx, p, fileProtocol)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	defer s.Close()
 	defer resetOnDone(ctx, s)()
 	q := fileRequest{community: community, hash: a.HashID(), op: opList}
 	if _, err := s.Write(q.encode(nil)); err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	status, list, err := readPiece(bufio.NewReader(s), protocol.ChunkCount(a.Size)*protocol.HashSize, nil)
+	status, size, list, err := readChunkList(bufio.NewReader(s), a.HashID())
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return 0, nil, fmt.Errorf("%s: %w", p, err)
 	case status != statusOK:
-		return nil, fmt.Errorf("%s: %w", p, errNoFilePeer)
-	case !a.CheckChunkList(list):
-		return nil, fmt.Errorf("%s sent a chunk list that does not match the record", p)
+		return 0, nil, fmt.Errorf("%s: %w", p, errNoFilePeer)
 	}
-	return list, nil
+	return size, list, nil
 }
 
 // fetchChunks fetches the chunks p lacks from up to maxFilePeers peers at

@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"time"
@@ -56,11 +57,11 @@ func (n *Node) answerFile(w *bufio.Writer, q fileRequest, remote peer.ID, buf []
 		if !ok {
 			return writePiece(w, statusNo, nil)
 		}
-		list, err := n.blobs.ChunkList(q.hash)
+		size, list, err := n.blobs.ChunkList(q.hash)
 		if err != nil {
 			return writePiece(w, statusMissing, nil)
 		}
-		return writePiece(w, statusOK, list)
+		return writePiece(w, statusOK, append(binary.BigEndian.AppendUint64(nil, size), list...))
 	default:
 		for _, i := range q.chunks {
 			var err error

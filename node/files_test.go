@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
+	"errors"
 	"io"
 	mrand "math/rand/v2"
 	"sync/atomic"
@@ -16,6 +18,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/blobs"
 	"github.com/kith-network/kith/node/home"
 	kithhost "github.com/kith-network/kith/node/host"
 	"github.com/kith-network/kith/protocol"
@@ -193,7 +196,7 @@ func fileOnTwoNodes(t *testing.T, data []byte) (a, b *Node, community protocol.I
 	waitFor(t, "the post on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash); return err == nil })
 	_, att, err = b.namedFile(f.Hash)
 	must(t, err)
-	list, err = a.blobs.ChunkList(f.Hash)
+	_, list, err = a.blobs.ChunkList(f.Hash)
 	must(t, err)
 	return a, b, community, att, list
 }
@@ -318,7 +321,10 @@ func TestSlowPeerDoesNotHoldUpAFetch(t *testing.T) {
 // file by its hash but claims another size, older than the honest one,
 // does not make honest nodes serve chunks cut to that size (which
 // fetchers would take for corruption, and drop the node): chunks are cut
-// by the bytes here, which match the hash.
+// by the bytes here, which match the hash. Nor does it spoil fetching:
+// the size comes with the chunk list, proven by the hash, so a fetch on
+// the lying record's word gets the whole file, and an automatic fetch
+// holds its limit to the true size.
 func TestRecordLyingAboutSizeCannotSpoilServing(t *testing.T) {
 	ctx := context.Background()
 	data := fileBytes(3*protocol.ChunkSize+100, 7)
@@ -332,6 +338,20 @@ func TestRecordLyingAboutSizeCannotSpoilServing(t *testing.T) {
 		_, err := n.store.Put(ctx, liar)
 		must(t, err)
 	}
+	// The lying record is the older: fetches by hash take its word.
+	if _, named, err := b.namedFile(att.HashID()); err != nil || named.Size != lie.Size {
+		t.Fatalf("the file by hash: %+v, %v; want the lying record's", named, err)
+	}
+	if err := b.fetchFile(ctx, community, lie, int64(lie.Size), nil); !errors.Is(err, blobs.ErrTooLarge) {
+		t.Errorf("an automatic fetch with a limit of the claimed size: %v, want too large", err)
+	}
+	if _, err := b.FetchFile(ctx, att.HashID(), nil); err != nil {
+		t.Fatalf("fetch by hash on the lying record's word: %v", err)
+	}
+	if got := readAllFile(t, b, att.HashID()); !bytes.Equal(got, data) {
+		t.Fatal("the file fetched by hash differs")
+	}
+	must(t, b.blobs.Remove(att.HashID()))
 	p, err := b.blobs.Begin(att, list, b.cfg.MaxFileBytes)
 	must(t, err)
 	must(t, b.fetchChunks(ctx, community, att, p, []peer.ID{a.PeerID()}))
@@ -342,4 +362,26 @@ func TestRecordLyingAboutSizeCannotSpoilServing(t *testing.T) {
 	if got := scrape(t, b)[`kith_records_refused_total{reason="chunk-hash",via="file"}`]; got != 0 {
 		t.Errorf("the honest node was taken for corrupt %v times", got)
 	}
+}
+
+// FuzzReadChunkList: whatever a peer answers to a chunk list request, the
+// reader returns a size and list that hash to the file's hash, or an
+// error, and never panics.
+func FuzzReadChunkList(f *testing.F) {
+	hasher := protocol.NewFileHasher()
+	hasher.Write(fileBytes(2*protocol.ChunkSize+5, 9))
+	a, list := hasher.Attachment("f", "application/octet-stream")
+	h := a.HashID()
+	good := append([]byte{statusOK}, binary.AppendUvarint(nil, uint64(8+len(list)))...)
+	good = append(binary.BigEndian.AppendUint64(good, a.Size), list...)
+	f.Add(good)
+	f.Add([]byte{statusNo})
+	f.Add([]byte{statusOK, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01})
+	f.Add(good[:len(good)-1])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		status, size, got, err := readChunkList(bufio.NewReader(bytes.NewReader(data)), h)
+		if err == nil && status == statusOK && (size != a.Size || !bytes.Equal(got, list)) {
+			t.Errorf("accepted size %d and a list of %d bytes that are not the file's", size, len(got))
+		}
+	})
 }

@@ -16,7 +16,7 @@ import (
 //	request  = community (32 bytes) hash (32 bytes) op
 //	op 'L'   = ask for the file's chunk hash list
 //	op 'C'   = count (uvarint, 1..maxChunksAsked) index (uvarint) ...
-//	answer to 'L' = status, and if ok: length (uvarint) list
+//	answer to 'L' = status, and if ok: length (uvarint) size (8 bytes, big-endian) list
 //	answer to 'C' = for each index asked: status, and if ok: length (uvarint) chunk
 //
 // A node answers only for a file that a record of the community names (and
@@ -91,6 +91,40 @@ func readFileRequest(r *bufio.Reader) (fileRequest, error) {
 		q.chunks = append(q.chunks, int(i))
 	}
 	return q, nil
+}
+
+// readChunkList reads the answer to a chunk list request for the file
+// with hash h: its status, and if ok, the file's size and chunk list,
+// which must hash to h (so neither can be forged). Nothing a record
+// claims is needed to read it.
+func readChunkList(r *bufio.Reader, h protocol.ID) (status byte, size uint64, list []byte, err error) {
+	maxList := protocol.ChunkCount(protocol.MaxAttachmentBytes) * protocol.HashSize
+	status, err = r.ReadByte()
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("read answer: %w", err)
+	}
+	if status != statusOK {
+		if status != statusNo && status != statusMissing {
+			return 0, 0, nil, fmt.Errorf("unknown answer status %d", status)
+		}
+		return status, 0, nil, nil
+	}
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("read answer: %w", err)
+	}
+	if n < 8 || n > uint64(8+maxList) {
+		return 0, 0, nil, fmt.Errorf("chunk list answer of %d bytes", n)
+	}
+	data := make([]byte, n)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return 0, 0, nil, fmt.Errorf("read answer: %w", err)
+	}
+	size, list = binary.BigEndian.Uint64(data), data[8:]
+	if size > protocol.MaxAttachmentBytes || len(list) != protocol.ChunkCount(size)*protocol.HashSize || protocol.RootOf(size, list) != h {
+		return 0, 0, nil, fmt.Errorf("the chunk list sent does not match the file's hash")
+	}
+	return statusOK, size, list, nil
 }
 
 // readPiece reads one answer: its status, and if ok, a length-prefixed

@@ -82,19 +82,25 @@ func (s *Store) Open(h protocol.ID) (*os.File, error) {
 	return f, err
 }
 
-// ChunkList returns the chunk hash list of a file here, complete or being
-// fetched.
-func (s *Store) ChunkList(h protocol.ID) ([]byte, error) {
+// ChunkList returns the size and chunk hash list of a file here,
+// complete or being fetched (whose file has its full size from the
+// start).
+func (s *Store) ChunkList(h protocol.ID) (uint64, []byte, error) {
 	for _, p := range []string{s.path(h), s.partialPath(h)} {
 		list, err := os.ReadFile(p + ".chunks")
-		if err == nil {
-			return list, nil
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("read chunk list: %w", err)
+		if err != nil {
+			return 0, nil, fmt.Errorf("read chunk list: %w", err)
 		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return 0, nil, fmt.Errorf("read chunk list: %w", err)
+		}
+		return uint64(st.Size()), list, nil
 	}
-	return nil, fmt.Errorf("%w: %x", ErrNotFound, h)
+	return 0, nil, fmt.Errorf("%w: %x", ErrNotFound, h)
 }
 
 // ReadChunk reads chunk i of the file with hash h, from the complete file

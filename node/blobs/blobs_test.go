@@ -75,7 +75,7 @@ func TestAddOpenRemove(t *testing.T) {
 	if !bytes.Equal(got, data) {
 		t.Error("the stored bytes differ")
 	}
-	if l, err := s.ChunkList(h); err != nil || !bytes.Equal(l, list) {
+	if size, l, err := s.ChunkList(h); err != nil || !bytes.Equal(l, list) || size != uint64(len(data)) {
 		t.Errorf("ChunkList: %v", err)
 	}
 	if c, err := s.ReadChunk(h, 2, nil); err != nil || !bytes.Equal(c, data[2*protocol.ChunkSize:]) {

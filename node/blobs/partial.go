@@ -254,17 +254,28 @@ func (p *Partial) close() {
 }
 
 // Resume returns the fetch of the file with hash h begun before, with the
-// chunk list it was begun with, if there is one.
+// size and chunk list it was begun with (checked again against the hash),
+// if there is one.
 func (s *Store) Resume(a protocol.Attachment, limit int64) (*Partial, error) {
-	list, err := os.ReadFile(s.partialPath(a.HashID()) + ".chunks")
+	base := s.partialPath(a.HashID())
+	list, err := os.ReadFile(base + ".chunks")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: no fetch of %x begun", ErrNotFound, a.HashID())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("resume fetch: %w", err)
 	}
+	st, err := os.Stat(base)
+	if err != nil {
+		return nil, fmt.Errorf("resume fetch: %w", err)
+	}
+	a.Size = uint64(st.Size()) // set by Begin from the size the hash proves
 	return s.Begin(a, list, limit)
 }
+
+// Attachment returns the file being fetched, with the size its hash
+// proves (a record may claim another).
+func (p *Partial) Attachment() protocol.Attachment { return p.a }
 
 // Close closes every open fetch (the node is stopping); what they
 // received stays on disk for the next start.
