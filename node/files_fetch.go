@@ -309,7 +309,7 @@ func (n *Node) receiveChunks(ctx context.Context, s network.Stream, community pr
 		}
 		for k, i := range asked {
 			buf := chunkBuffers.Get().(*[]byte)
-			status, data, err := readPiece(r, chunkSize(a.Size, i), *buf)
+			status, data, err := readPiece(r, protocol.ChunkLen(a.Size, i), *buf)
 			if err == nil && status != statusOK {
 				err = fmt.Errorf("it does not have chunk %d", i)
 			}
@@ -327,11 +327,6 @@ func (n *Node) receiveChunks(ctx context.Context, s network.Stream, community pr
 		}
 		asked = next
 	}
-}
-
-// chunkSize returns the length of chunk i of a file of size bytes.
-func chunkSize(size uint64, i int) int {
-	return int(min(size-uint64(i)*protocol.ChunkSize, protocol.ChunkSize))
 }
 
 // chunkQueue hands out the chunks of one fetch to the peers fetching it.

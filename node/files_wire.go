@@ -99,19 +99,9 @@ func readFileRequest(r *bufio.Reader) (fileRequest, error) {
 // claims is needed to read it.
 func readChunkList(r *bufio.Reader, h protocol.ID) (status byte, size uint64, list []byte, err error) {
 	maxList := protocol.ChunkCount(protocol.MaxAttachmentBytes) * protocol.HashSize
-	status, err = r.ReadByte()
-	if err != nil {
-		return 0, 0, nil, fmt.Errorf("read answer: %w", err)
-	}
-	if status != statusOK {
-		if status != statusNo && status != statusMissing {
-			return 0, 0, nil, fmt.Errorf("unknown answer status %d", status)
-		}
-		return status, 0, nil, nil
-	}
-	n, err := binary.ReadUvarint(r)
-	if err != nil {
-		return 0, 0, nil, fmt.Errorf("read answer: %w", err)
+	status, n, err := readHead(r)
+	if err != nil || status != statusOK {
+		return status, 0, nil, err
 	}
 	if n < 8 || n > uint64(8+maxList) {
 		return 0, 0, nil, fmt.Errorf("chunk list answer of %d bytes", n)
@@ -130,19 +120,9 @@ func readChunkList(r *bufio.Reader, h protocol.ID) (status byte, size uint64, li
 // readPiece reads one answer: its status, and if ok, a length-prefixed
 // payload of exactly want bytes, into buf if it is large enough.
 func readPiece(r *bufio.Reader, want int, buf []byte) (byte, []byte, error) {
-	status, err := r.ReadByte()
-	if err != nil {
-		return 0, nil, fmt.Errorf("read answer: %w", err)
-	}
-	if status != statusOK {
-		if status != statusNo && status != statusMissing {
-			return 0, nil, fmt.Errorf("unknown answer status %d", status)
-		}
-		return status, nil, nil
-	}
-	size, err := binary.ReadUvarint(r)
-	if err != nil {
-		return 0, nil, fmt.Errorf("read answer: %w", err)
+	status, size, err := readHead(r)
+	if err != nil || status != statusOK {
+		return status, nil, err
 	}
 	if size != uint64(want) {
 		return 0, nil, fmt.Errorf("answer of %d bytes, want %d", size, want)
@@ -157,6 +137,25 @@ func readPiece(r *bufio.Reader, want int, buf []byte) (byte, []byte, error) {
 		return 0, nil, fmt.Errorf("read answer: %w", err)
 	}
 	return statusOK, data, nil
+}
+
+// readHead reads the start of one answer: its status, and if ok, the
+// length of the payload that follows.
+func readHead(r *bufio.Reader) (status byte, length uint64, err error) {
+	status, err = r.ReadByte()
+	if err != nil {
+		return 0, 0, fmt.Errorf("read answer: %w", err)
+	}
+	if status != statusOK {
+		if status != statusNo && status != statusMissing {
+			return 0, 0, fmt.Errorf("unknown answer status %d", status)
+		}
+		return status, 0, nil
+	}
+	if length, err = binary.ReadUvarint(r); err != nil {
+		return 0, 0, fmt.Errorf("read answer: %w", err)
+	}
+	return statusOK, length, nil
 }
 
 // writePiece writes one answer.

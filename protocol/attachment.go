@@ -59,6 +59,12 @@ func FilesOf(b Body) []Attachment {
 // file has none).
 func ChunkCount(size uint64) int { return int((size + ChunkSize - 1) / ChunkSize) }
 
+// ChunkLen returns the length of chunk i of a file of size bytes (every
+// chunk is ChunkSize but the last); i must be below ChunkCount(size).
+func ChunkLen(size uint64, i int) int {
+	return int(min(size-uint64(i)*ChunkSize, ChunkSize))
+}
+
 // RootOf returns the hash of a file of size bytes whose chunks have the
 // SHA-256 hashes in list, concatenated. The size is hashed in, so that one
 // hash names one file: a record cannot claim another size for it.

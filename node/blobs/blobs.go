@@ -130,7 +130,7 @@ func (s *Store) ReadChunk(h protocol.ID, i int, buf []byte) ([]byte, error) {
 	if i < 0 || i >= protocol.ChunkCount(size) {
 		return nil, fmt.Errorf("%w: chunk %d of %x", ErrNotFound, i, h)
 	}
-	if n := chunkLen(size, i); cap(buf) >= n {
+	if n := protocol.ChunkLen(size, i); cap(buf) >= n {
 		buf = buf[:n]
 	} else {
 		buf = make([]byte, n)

@@ -126,16 +126,10 @@ func (p *Partial) Received() uint64 {
 	var n uint64
 	for i, b := range p.have {
 		if b == 1 {
-			n += uint64(chunkLen(p.a.Size, i))
+			n += uint64(protocol.ChunkLen(p.a.Size, i))
 		}
 	}
 	return n
-}
-
-// chunkLen returns the length of chunk i of a file of size bytes.
-func chunkLen(size uint64, i int) int {
-	start := uint64(i) * protocol.ChunkSize
-	return int(min(size-start, protocol.ChunkSize))
 }
 
 // Put checks chunk i against the chunk list and writes it. A chunk of the
@@ -144,8 +138,8 @@ func (p *Partial) Put(i int, chunk []byte) error {
 	if i < 0 || i >= len(p.have) {
 		return fmt.Errorf("%w: chunk %d of %d", ErrMismatch, i, len(p.have))
 	}
-	if len(chunk) != chunkLen(p.a.Size, i) {
-		return fmt.Errorf("%w: chunk %d is %d bytes, want %d", ErrMismatch, i, len(chunk), chunkLen(p.a.Size, i))
+	if len(chunk) != protocol.ChunkLen(p.a.Size, i) {
+		return fmt.Errorf("%w: chunk %d is %d bytes, want %d", ErrMismatch, i, len(chunk), protocol.ChunkLen(p.a.Size, i))
 	}
 	sum := sha256.Sum256(chunk)
 	if string(sum[:]) != string(p.list[i*protocol.HashSize:(i+1)*protocol.HashSize]) {
@@ -183,7 +177,7 @@ func (p *Partial) ReadChunk(i int) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: chunk %d of %x", ErrNotFound, i, p.h)
 	}
-	buf := make([]byte, chunkLen(p.a.Size, i))
+	buf := make([]byte, protocol.ChunkLen(p.a.Size, i))
 	if _, err := p.data.ReadAt(buf, int64(i)*protocol.ChunkSize); err != nil {
 		return nil, fmt.Errorf("read chunk %d: %w", i, err)
 	}
@@ -231,7 +225,7 @@ func (p *Partial) recheck() int {
 		if buf == nil {
 			buf = make([]byte, protocol.ChunkSize)
 		}
-		n := chunkLen(p.a.Size, i)
+		n := protocol.ChunkLen(p.a.Size, i)
 		_, err := p.data.ReadAt(buf[:n], int64(i)*protocol.ChunkSize)
 		sum := sha256.Sum256(buf[:n])
 		if err != nil || string(sum[:]) != string(p.list[i*protocol.HashSize:(i+1)*protocol.HashSize]) {
