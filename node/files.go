@@ -52,6 +52,8 @@ func (n *Node) openFiles() error {
 	} else if n.cfg.AutoFetchBytes == 0 {
 		n.cfg.AutoFetchBytes = DefaultAutoFetchBytes
 	}
+	// Nothing is fetched that would not be kept.
+	n.cfg.AutoFetchBytes = min(n.cfg.AutoFetchBytes, n.cfg.MaxFileBytes)
 	var err error
 	if n.blobs, err = blobs.Open(filepath.Join(n.cfg.Home.Dir, home.FilesDir)); err != nil {
 		return err
@@ -129,7 +131,7 @@ func (n *Node) autoFetch(ctx context.Context, job fileJob) {
 	if n.blobs.Has(h) || (failed && time.Since(last) < retryFetch) {
 		return
 	}
-	err := n.fetchFile(ctx, job.community, job.file, min(n.cfg.AutoFetchBytes, n.cfg.MaxFileBytes), nil)
+	err := n.fetchFile(ctx, job.community, job.file, n.cfg.AutoFetchBytes, nil)
 	n.filesMu.Lock()
 	defer n.filesMu.Unlock()
 	if err != nil && ctx.Err() == nil {
