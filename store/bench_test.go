@@ -76,9 +76,10 @@ func TestMain(m *testing.M) {
 // find a record by id and scan an object writes.
 func BenchmarkIngest100k(b *testing.B) {
 	_, records := benchCommunity()
-	var ours, raw, layout, twoKeys time.Duration
+	var ours, raw, layout, twoKeys, oneKey time.Duration
 	for b.Loop() {
 		raw += rawWrite(b, records, rawRecord)
+		oneKey += rawWrite(b, records, rawHomeAndDelta)
 		twoKeys += rawWrite(b, records, rawHomeAndPointer)
 		layout += rawWrite(b, records, rawLayout)
 		ours += ingestAll(b, records)
@@ -89,6 +90,7 @@ func BenchmarkIngest100k(b *testing.B) {
 	b.ReportMetric(raw.Seconds()/ours.Seconds(), "ratio")
 	b.ReportMetric(raw.Seconds()/layout.Seconds(), "layout-ratio")
 	b.ReportMetric(raw.Seconds()/twoKeys.Seconds(), "two-key-ratio")
+	b.ReportMetric(raw.Seconds()/oneKey.Seconds(), "one-key-ratio")
 }
 
 func ingestAll(b *testing.B, records []*protocol.Record) time.Duration {
@@ -115,6 +117,7 @@ const (
 	rawRecord         = iota // its bytes under one key
 	rawHomeAndPointer        // its home (meta and bytes) and its pointer
 	rawLayout                // its home, its pointer and empty entries at its index keys
+	rawHomeAndDelta          // its home, and per 1,000 records one entry of 100 bytes a record
 )
 
 // rawWrite writes each record as layout says in a WriteBatch and returns
@@ -135,6 +138,15 @@ func rawWrite(b *testing.B, records []*protocol.Record, layout int) time.Duratio
 			continue
 		}
 		m := Meta{Status: protocol.StatusAccepted, Object: protocol.Object{Type: protocol.ObjectThread, ID: id}}
+		if layout == rawHomeAndDelta {
+			entries = append(entries, kv{homeKey(r, m), encodeHome(m, r)})
+			if len(entries)%1001 == 1000 {
+				delta := make([]byte, 100*1000)
+				rand.NewChaCha8(id).Read(delta)
+				entries = append(entries, kv{key('x', id[:]), delta})
+			}
+			continue
+		}
 		entries = append(entries, kv{homeKey(r, m), encodeHome(m, r)}, kv{key(tRecord, id[:]), homeKey(r, m)})
 		if layout == rawHomeAndPointer {
 			continue
