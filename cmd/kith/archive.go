@@ -20,7 +20,7 @@ import (
 func (c *cli) exportCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "export COMMUNITY_ID (-o FILE | --markdown DIR)",
 		Short: "Write a community to an archive anyone can verify and import, or to Markdown files for people",
-		Args:  cobra.ExactArgs(1)}
+		Args:  exactArgs(1)}
 	out := cmd.Flags().StringP("output", "o", "", "the archive to write")
 	md := cmd.Flags().String("markdown", "", "write a readable tree instead: README.md, threads/ and notes/ as Markdown with front matter")
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
@@ -71,7 +71,7 @@ func (c *cli) exportCmd() *cobra.Command {
 // have the daemon store its records.
 func (c *cli) importCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "import FILE", Short: "Verify an archive offline and import its records into the running daemon",
-		Args: cobra.ExactArgs(1)}
+		Args: exactArgs(1)}
 	check := cmd.Flags().Bool("check", false, "only verify the archive (no daemon needed)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		out := cmd.ErrOrStderr()

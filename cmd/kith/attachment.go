@@ -78,7 +78,7 @@ func (c *cli) attachmentCmd() *cobra.Command {
 }
 
 func (c *cli) attachmentListCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List a community's files, and whether each is on this node", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List a community's files, and whether each is on this node", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		id, err := resolveID(ctx, cl, args[0])
@@ -121,7 +121,7 @@ func (c *cli) attachmentListCmd() *cobra.Command {
 }
 
 func (c *cli) attachmentGetCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "get HASH -o FILE", Short: "Fetch a file from members' nodes if need be, and save it", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "get HASH -o FILE", Short: "Fetch a file from members' nodes if need be, and save it", Args: exactArgs(1)}
 	outPath := cmd.Flags().StringP("output", "o", "", "where to save it (required; - for standard output)")
 	cmd.MarkFlagRequired("output")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {

@@ -56,7 +56,7 @@ func (c *cli) communityListCmd() *cobra.Command {
 }
 
 func (c *cli) communityInviteCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "invite COMMUNITY_ID", Short: "Make an invite code for a newcomer", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "invite COMMUNITY_ID", Short: "Make an invite code for a newcomer", Args: exactArgs(1)}
 	var req api.InviteRequest
 	cmd.Flags().Uint32Var(&req.Uses, "uses", 1, "how many people the code admits (invite-only communities)")
 	cmd.Flags().StringVar(&req.Expires, "expires", "168h", "how long the code is valid (invite-only communities)")
@@ -84,7 +84,7 @@ func (c *cli) communityInviteCmd() *cobra.Command {
 }
 
 func (c *cli) communityRevokeCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "revoke COMMUNITY_ID INVITE_ID", Short: "Withdraw an invite: later joins with its code admit no one (moderators)", Args: cobra.ExactArgs(2)}
+	cmd := &cobra.Command{Use: "revoke COMMUNITY_ID INVITE_ID", Short: "Withdraw an invite: later joins with its code admit no one (moderators)", Args: exactArgs(2)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
@@ -101,7 +101,7 @@ func (c *cli) communityRevokeCmd() *cobra.Command {
 }
 
 func (c *cli) communityJoinCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "join CODE", Short: "Join a community with an invite code", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "join CODE", Short: "Join a community with an invite code", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		id, err := cl.Join(ctx, args[0])
@@ -114,7 +114,7 @@ func (c *cli) communityJoinCmd() *cobra.Command {
 }
 
 func (c *cli) communitySyncCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "sync COMMUNITY_ID", Short: "Sync a community with its connected peers now", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "sync COMMUNITY_ID", Short: "Sync a community with its connected peers now", Args: exactArgs(1)}
 	wait := cmd.Flags().Bool("wait", false, "wait until done, showing progress, and say what was exchanged")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {

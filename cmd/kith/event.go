@@ -55,7 +55,7 @@ func eventFlags(cmd *cobra.Command, req *api.EventRequest) func(context.Context,
 }
 
 func (c *cli) eventNewCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Announce a meeting (prints its id)", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Announce a meeting (prints its id)", Args: exactArgs(1)}
 	var req api.EventRequest
 	finish := eventFlags(cmd, &req)
 	attach := addAttachFlag(cmd)
@@ -83,7 +83,7 @@ func (c *cli) eventNewCmd() *cobra.Command {
 }
 
 func (c *cli) eventEditCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "edit EVENT_ID", Short: "Change your event: move it, or link its agenda or minutes", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "edit EVENT_ID", Short: "Change your event: move it, or link its agenda or minutes", Args: exactArgs(1)}
 	var req api.EventRequest
 	finish := eventFlags(cmd, &req)
 	asJSON := addJSONFlag(cmd)
@@ -105,7 +105,7 @@ func (c *cli) eventEditCmd() *cobra.Command {
 }
 
 func (c *cli) eventListCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List events not over yet, soonest first", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List events not over yet, soonest first", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
@@ -137,7 +137,7 @@ func (c *cli) eventListCmd() *cobra.Command {
 }
 
 func (c *cli) eventRSVPCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "rsvp EVENT_ID yes|no|maybe", Short: "Say whether you come (a later answer replaces an earlier one)", Args: cobra.ExactArgs(2),
+	cmd := &cobra.Command{Use: "rsvp EVENT_ID yes|no|maybe", Short: "Say whether you come (a later answer replaces an earlier one)", Args: exactArgs(2),
 		ValidArgs: []string{"yes", "no", "maybe"}}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {

@@ -88,14 +88,6 @@ func (c *cli) home() (home.Home, error) {
 	return home.Home{Dir: dir}, nil
 }
 
-// noArgs rejects positional arguments.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
-	}
-	return nil
-}
-
 // addJSONFlag adds the --json flag every data-printing command has.
 func addJSONFlag(cmd *cobra.Command) *bool {
 	return cmd.Flags().Bool("json", false, "print the result as JSON")

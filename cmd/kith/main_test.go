@@ -219,6 +219,33 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// TestArgumentErrors: a wrong number of arguments is refused before any
+// daemon is asked, with what the command takes and what it got, and a word
+// too many that belongs to the one required flag left out is named.
+func TestArgumentErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"post", "new", "1a2b", "How do I compost?"},
+			`kith post new takes COMMUNITY_ID, got 2 arguments: "1a2b" "How do I compost?" (did you mean --title "How do I compost?"?)`},
+		{[]string{"community", "create", "Gardeners"},
+			`kith community create takes no arguments, got 1 argument: "Gardeners" (did you mean --name "Gardeners"?)`},
+		{[]string{"community", "create", "--name", "G", "extra"},
+			`kith community create takes no arguments, got 1 argument: "extra"` + "\n"},
+		{[]string{"note", "diff", "1a2b"}, `kith note diff takes NOTE_ID REV_A REV_B, got 1 argument: "1a2b"` + "\n"},
+		{[]string{"event", "rsvp", "1a2b"}, `kith event rsvp takes EVENT_ID yes|no|maybe, got 1 argument: "1a2b"`},
+		{[]string{"attachment", "get", "-o", "f"}, `kith attachment get takes HASH, got none`},
+		// Two required flags left out: which one the word is for is a guess.
+		{[]string{"event", "new", "1a2b", "Meetup"}, `kith event new takes COMMUNITY_ID, got 2 arguments: "1a2b" "Meetup"` + "\n"},
+	} {
+		r := kith(t, nil, append([]string{"--home", t.TempDir()}, c.args...)...)
+		if r.code != 1 || !strings.Contains(r.stderr, "kith: "+c.want) {
+			t.Errorf("kith %q: exit %d, stderr %q; want 1 and %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+}
+
 func TestInitRejectsBadName(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "node")
 	r := kith(t, nil, "--home", dir, "init", "--name", "bad\x07name")

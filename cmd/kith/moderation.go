@@ -16,7 +16,7 @@ import (
 func (c *cli) memberCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "member", Short: "Change members' roles (moderators)"}
 	role := func(use, short, action string, args int) *cobra.Command {
-		sub := &cobra.Command{Use: use, Short: short, Args: cobra.ExactArgs(args)}
+		sub := &cobra.Command{Use: use, Short: short, Args: exactArgs(args)}
 		reason := sub.Flags().String("reason", "", "why, for the record")
 		asJSON := addJSONFlag(sub)
 		sub.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
@@ -50,7 +50,7 @@ func (c *cli) memberCmd() *cobra.Command {
 
 // moderateCmd is post delete and post hide.
 func (c *cli) moderateCmd(use, short string, act func(*client.Client, context.Context, protocol.ID, string) (protocol.ID, error)) *cobra.Command {
-	cmd := &cobra.Command{Use: use, Short: short, Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: use, Short: short, Args: exactArgs(1)}
 	reason := cmd.Flags().String("reason", "", "why, for the record")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {

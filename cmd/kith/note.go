@@ -23,7 +23,7 @@ func (c *cli) noteCmd() *cobra.Command {
 }
 
 func (c *cli) noteNewCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Write a new note (prints its id)", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Write a new note (prints its id)", Args: exactArgs(1)}
 	var req api.NoteRequest
 	cmd.Flags().StringVar(&req.Title, "title", "", "the note's `title` (required)")
 	cmd.Flags().StringVar(&req.Body, "body", "", "its text (Markdown); - reads standard input")
@@ -52,7 +52,7 @@ func (c *cli) noteNewCmd() *cobra.Command {
 }
 
 func (c *cli) notePromoteCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "promote POST_ID", Short: "Turn a thread into a note: its question and accepted answer (the note records where it came from)", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "promote POST_ID", Short: "Turn a thread into a note: its question and accepted answer (the note records where it came from)", Args: exactArgs(1)}
 	var req api.NoteRequest
 	cmd.Flags().StringVar(&req.Title, "title", "", "the note's `title` (default: the thread's)")
 	cmd.Flags().StringVar(&req.Body, "body", "", "its text (default: the post and its accepted answer); - reads standard input")
@@ -102,7 +102,7 @@ func (c *cli) revise(asJSON *bool, req func(ctx context.Context, cl *client.Clie
 }
 
 func (c *cli) noteEditCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "edit NOTE_ID", Short: "Write a new revision of a note (any member may); it merges concurrent heads unless --parent says otherwise", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "edit NOTE_ID", Short: "Write a new revision of a note (any member may); it merges concurrent heads unless --parent says otherwise", Args: exactArgs(1)}
 	var tmpl api.RevisionRequest
 	var parents []string
 	cmd.Flags().StringVar(&tmpl.Title, "title", "", "a new `title`")
@@ -124,7 +124,7 @@ func (c *cli) noteEditCmd() *cobra.Command {
 }
 
 func (c *cli) noteRevertCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "revert NOTE_ID REVISION", Short: "Write a new revision with an earlier revision's text", Args: cobra.ExactArgs(2)}
+	cmd := &cobra.Command{Use: "revert NOTE_ID REVISION", Short: "Write a new revision with an earlier revision's text", Args: exactArgs(2)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.revise(asJSON, func(_ context.Context, _ *client.Client, ids []protocol.ID) (api.RevisionRequest, error) {
 		return api.RevisionRequest{Revert: &ids[1]}, nil
@@ -133,7 +133,7 @@ func (c *cli) noteRevertCmd() *cobra.Command {
 }
 
 func (c *cli) noteShowCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "show NOTE_ID", Short: "Show a note's current text (and every head if edits were made apart)", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "show NOTE_ID", Short: "Show a note's current text (and every head if edits were made apart)", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
@@ -169,7 +169,7 @@ func (c *cli) noteShowCmd() *cobra.Command {
 }
 
 func (c *cli) noteHistoryCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "history NOTE_ID", Short: "List every revision of a note with its author and time", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "history NOTE_ID", Short: "List every revision of a note with its author and time", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
@@ -195,7 +195,7 @@ func (c *cli) noteHistoryCmd() *cobra.Command {
 }
 
 func (c *cli) noteDiffCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "diff NOTE_ID REV_A REV_B", Short: "Show what REV_B changed against REV_A", Args: cobra.ExactArgs(3)}
+	cmd := &cobra.Command{Use: "diff NOTE_ID REV_A REV_B", Short: "Show what REV_B changed against REV_A", Args: exactArgs(3)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
@@ -220,7 +220,7 @@ func (c *cli) noteDiffCmd() *cobra.Command {
 }
 
 func (c *cli) noteListCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List notes, most recently updated first", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List notes, most recently updated first", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)

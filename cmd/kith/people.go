@@ -51,7 +51,7 @@ func (c *cli) profileCmd() *cobra.Command {
 }
 
 func (c *cli) membersCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "members COMMUNITY_ID", Short: "List a community's members with their roles and expertise", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "members COMMUNITY_ID", Short: "List a community's members with their roles and expertise", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
@@ -79,7 +79,7 @@ func (c *cli) membersCmd() *cobra.Command {
 }
 
 func (c *cli) expertsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "experts COMMUNITY_ID TAG", Short: "Who knows about a topic, ranked by evidence: accepted answers, declared expertise, helpful reactions", Args: cobra.ExactArgs(2)}
+	cmd := &cobra.Command{Use: "experts COMMUNITY_ID TAG", Short: "Who knows about a topic, ranked by evidence: accepted answers, declared expertise, helpful reactions", Args: exactArgs(2)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args[:1])

@@ -38,7 +38,7 @@ func readBody(body string) (string, error) {
 }
 
 func (c *cli) postNewCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Start a thread (prints its id)", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Start a thread (prints its id)", Args: exactArgs(1)}
 	var req api.PostRequest
 	cmd.Flags().StringVar(&req.Title, "title", "", "the thread's `title` (required)")
 	cmd.Flags().StringVar(&req.Body, "body", "", "its text (Markdown); - reads standard input")
@@ -77,7 +77,7 @@ func (c *cli) postNewCmd() *cobra.Command {
 }
 
 func (c *cli) postListCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List threads, newest first", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List threads, newest first", Args: exactArgs(1)}
 	limit := cmd.Flags().Int("limit", 20, "how many threads")
 	all := cmd.Flags().Bool("all", false, "every thread")
 	var q api.ThreadQuery
@@ -129,7 +129,7 @@ func (c *cli) postListCmd() *cobra.Command {
 }
 
 func (c *cli) postShowCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "show POST_ID", Short: "Show a thread with its replies", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "show POST_ID", Short: "Show a thread with its replies", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		id, err := resolveID(ctx, cl, args[0])
@@ -178,7 +178,7 @@ func (c *cli) postShowCmd() *cobra.Command {
 }
 
 func (c *cli) postReplyCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "reply POST_ID", Short: "Reply to a thread, or to a reply in it (prints the reply's id)", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "reply POST_ID", Short: "Reply to a thread, or to a reply in it (prints the reply's id)", Args: exactArgs(1)}
 	var req api.ReplyRequest
 	cmd.Flags().StringVar(&req.Body, "body", "", "the reply (Markdown); - reads standard input")
 	attach := addAttachFlag(cmd)
@@ -207,7 +207,7 @@ func (c *cli) postReplyCmd() *cobra.Command {
 }
 
 func (c *cli) postAcceptCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "accept REPLY_ID", Short: "Mark a reply as the accepted answer to its question (the asker or a moderator)", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "accept REPLY_ID", Short: "Mark a reply as the accepted answer to its question (the asker or a moderator)", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		id, err := resolveID(ctx, cl, args[0])
@@ -224,7 +224,7 @@ func (c *cli) postAcceptCmd() *cobra.Command {
 }
 
 func (c *cli) postEditCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "edit ID", Short: "Write a new version of your post or reply (the old ones stay in its history)", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "edit ID", Short: "Write a new version of your post or reply (the old ones stay in its history)", Args: exactArgs(1)}
 	var req api.EditRequest
 	cmd.Flags().StringVar(&req.Title, "title", "", "a new `title` (posts)")
 	cmd.Flags().StringVar(&req.Body, "body", "", "the new text (Markdown); - reads standard input")

@@ -13,7 +13,7 @@ func (c *cli) reactCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:       "react ID helpful|+1|applied",
 		Short:     "React to a post, reply or note (\"applied\": I applied this)",
-		Args:      cobra.ExactArgs(2),
+		Args:      exactArgs(2),
 		ValidArgs: []string{"helpful", "+1", "applied"},
 	}
 	asJSON := addJSONFlag(cmd)

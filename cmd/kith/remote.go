@@ -123,7 +123,7 @@ func (c *cli) peersCmd() *cobra.Command {
 }
 
 func (c *cli) connectCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "connect MULTIADDR", Short: "Connect to a peer", Args: cobra.ExactArgs(1)}
+	cmd := &cobra.Command{Use: "connect MULTIADDR", Short: "Connect to a peer", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		p, err := cl.Connect(ctx, args[0])
