@@ -44,16 +44,20 @@ func resolveFile(ctx context.Context, cl *client.Client, arg string) (protocol.I
 }
 
 func resolve(ctx context.Context, cl *client.Client, arg string, file bool) (protocol.ID, error) {
-	if len(arg) == 2*len(protocol.ID{}) || strings.Trim(strings.ToLower(arg), "0123456789abcdef") != "" {
-		return protocol.ParseID(arg) // whole, or not an id at all: its own error
+	noun := "record"
+	if file {
+		noun = "file"
+	}
+	whole := 2 * len(protocol.ID{})
+	if arg == "" || len(arg) > whole || strings.Trim(strings.ToLower(arg), "0123456789abcdef") != "" {
+		return protocol.ID{}, fmt.Errorf("%q is not a %s id: give its %d hex digits, or its first few (at least 4)", arg, noun, whole)
+	}
+	if len(arg) == whole {
+		return protocol.ParseID(arg)
 	}
 	matches, err := cl.Resolve(ctx, arg)
 	if err != nil {
 		return protocol.ID{}, err
-	}
-	noun := "record"
-	if file {
-		noun = "file"
 	}
 	var keep []api.Match
 	for _, m := range matches {

@@ -70,8 +70,10 @@ func TestShortIDs(t *testing.T) {
 	if _, err := resolveID(ctx, cl, twins[0].String()[:3]); err == nil || !strings.Contains(err.Error(), "at least 4 digits") {
 		t.Errorf("3 digits: %v", err)
 	}
-	if _, err := resolveID(ctx, cl, "zzzz"); err == nil {
-		t.Error("non-hex digits were taken")
+	for _, bad := range []string{"zzzz", "", twins[0].String() + "00"} {
+		if _, err := resolveID(ctx, cl, bad); err == nil || !strings.Contains(err.Error(), "is not a record id: give its 64 hex digits") {
+			t.Errorf("%q: %v", bad, err)
+		}
 	}
 	absent := ""
 	for _, p := range []string{"0000", "0001", "0002", "0003"} {
