@@ -24,9 +24,9 @@ func (c *cli) memberCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			member, err := protocol.ParsePublicKey(args[1])
+			member, err := resolveMember(ctx, cl, ids[0], args[1])
 			if err != nil {
-				return fmt.Errorf("member key %q: %w (see `kith members %s --json`)", args[1], err, args[0])
+				return err
 			}
 			if args := args[2:]; len(args) == 1 && args[0] != "moderator" {
 				return fmt.Errorf("the only role is moderator, not %q", args[0])

@@ -64,7 +64,22 @@ func TestModeration(t *testing.T) {
 	c.createdID(t, "community", "join", code)
 	bKey, cKey := b.memberKey(t), c.memberKey(t)
 
-	a.createdID(t, "member", "grant", community, bKey, "moderator")
+	// A member is named by the first digits of their key, as the member
+	// list prints it; digits no member's key starts with, or not digits at
+	// all, are refused before anything is written.
+	for _, bad := range []struct{ arg, want string }{
+		{strings.Repeat("0", 3), "too short"},
+		{"Bob", `"Bob" is not a member key`},
+		{absentPrefix(bKey, cKey, a.memberKey(t)), "no member of community"},
+	} {
+		if r := a.run(t, "member", "grant", community, bad.arg, "moderator"); r.code == 0 || !strings.Contains(r.stderr, bad.want) {
+			t.Errorf("grant to %q: exit %d, %q; want %q", bad.arg, r.code, r.stderr, bad.want)
+		}
+	}
+	if list := a.mustRun(t, "members", community); !strings.Contains(list, bKey[:12]+" ") || strings.Contains(list, bKey) {
+		t.Errorf("the member list does not show the first 12 digits of keys:\n%s", list)
+	}
+	a.createdID(t, "member", "grant", community, bKey[:12], "moderator")
 	var members []api.Member
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -166,5 +181,15 @@ func TestRevokedInvite(t *testing.T) {
 	}
 	if got := x.threads(t, community); slices.Contains(got, "After the revocation") {
 		t.Errorf("the outsider received members' records: %q", got)
+	}
+}
+
+// absentPrefix returns four hex digits that none of keys starts with.
+func absentPrefix(keys ...string) string {
+	for i := 0; ; i++ {
+		p := fmt.Sprintf("%04x", i)
+		if !slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, p) }) {
+			return p
+		}
 	}
 }

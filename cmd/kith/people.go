@@ -58,10 +58,7 @@ func (c *cli) membersCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		items, err := collect(func(cursor string, limit int) ([]api.Member, string, error) {
-			page, err := cl.Members(ctx, ids[0], cursor, limit)
-			return page.Items, page.Next, err
-		})
+		items, err := allMembers(ctx, cl, ids[0])
 		if err != nil {
 			return err
 		}
@@ -71,7 +68,7 @@ func (c *cli) membersCmd() *cobra.Command {
 		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "MEMBER\tROLE\tNAME\tORGANISATION\tEXPERTISE")
 		for _, m := range items {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Key, m.Standing, m.Name, m.Org, strings.Join(m.Expertise, ", "))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", short(m.Key), m.Standing, m.Name, m.Org, strings.Join(m.Expertise, ", "))
 		}
 		return tw.Flush()
 	})
@@ -106,6 +103,14 @@ func (c *cli) expertsCmd() *cobra.Command {
 		return tw.Flush()
 	})
 	return cmd
+}
+
+// allMembers lists every member of a community, page after page.
+func allMembers(ctx context.Context, cl *client.Client, community protocol.ID) ([]api.Member, error) {
+	return collect(func(cursor string, limit int) ([]api.Member, string, error) {
+		page, err := cl.Members(ctx, community, cursor, limit)
+		return page.Items, page.Next, err
+	})
 }
 
 // authorNames returns the display names of a community's members who

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -15,8 +16,9 @@ import (
 // takes them back (resolveIDs).
 const shortDigits = 12
 
-// short returns the first shortDigits of id, as lists print it.
-func short(id protocol.ID) string { return id.String()[:shortDigits] }
+// short returns the first shortDigits of an id or a key, as lists print
+// it.
+func short(id fmt.Stringer) string { return id.String()[:shortDigits] }
 
 // resolveIDs reads command arguments as ids of records on the node: each
 // whole, or its first digits (at least 4) if only one record there has
@@ -48,11 +50,10 @@ func resolve(ctx context.Context, cl *client.Client, arg string, file bool) (pro
 	if file {
 		noun = "file"
 	}
-	whole := 2 * len(protocol.ID{})
-	if arg == "" || len(arg) > whole || strings.Trim(strings.ToLower(arg), "0123456789abcdef") != "" {
-		return protocol.ID{}, fmt.Errorf("%q is not a %s id: give its %d hex digits, or its first few (at least 4)", arg, noun, whole)
+	if err := checkDigits(arg, noun+" id"); err != nil {
+		return protocol.ID{}, err
 	}
-	if len(arg) == whole {
+	if len(arg) == 2*len(protocol.ID{}) {
 		return protocol.ParseID(arg)
 	}
 	matches, err := cl.Resolve(ctx, arg)
@@ -84,4 +85,56 @@ func resolve(ctx context.Context, cl *client.Client, arg string, file bool) (pro
 		}
 	}
 	return protocol.ID{}, fmt.Errorf("%s", b.String())
+}
+
+// checkDigits refuses an argument that can be neither a whole id or key
+// (64 hex digits) nor its first digits; what names what was expected.
+func checkDigits(arg, what string) error {
+	whole := 2 * len(protocol.ID{})
+	if arg == "" || len(arg) > whole || strings.Trim(strings.ToLower(arg), "0123456789abcdef") != "" {
+		return fmt.Errorf("%q is not a %s: give its %d hex digits, or its first few (at least 4)", arg, what, whole)
+	}
+	return nil
+}
+
+// resolveMember reads an argument as the key of one of a community's
+// members (pending and removed ones included): whole, or its first digits
+// (at least 4) if only one member's key starts with them. Someone the
+// community has never seen is named by their whole key.
+func resolveMember(ctx context.Context, cl *client.Client, community protocol.ID, arg string) (protocol.PublicKey, error) {
+	if err := checkDigits(arg, "member key"); err != nil {
+		return protocol.PublicKey{}, err
+	}
+	if len(arg) == 2*len(protocol.PublicKey{}) {
+		return protocol.ParsePublicKey(arg)
+	}
+	if len(arg) < 4 {
+		return protocol.PublicKey{}, fmt.Errorf("%q is too short: give at least 4 digits of a member's key", arg)
+	}
+	members, err := allMembers(ctx, cl, community)
+	if err != nil {
+		return protocol.PublicKey{}, err
+	}
+	prefix := strings.ToLower(arg)
+	var keep []api.Member
+	for _, m := range members {
+		if strings.HasPrefix(m.Key.String(), prefix) {
+			keep = append(keep, m)
+		}
+	}
+	switch len(keep) {
+	case 0:
+		return protocol.PublicKey{}, fmt.Errorf("no member of community %s has a key starting with %s (to name someone new, give their whole key)", short(community), arg)
+	case 1:
+		return keep[0].Key, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is ambiguous: %d members' keys start with it; give more digits:", arg, len(keep))
+	for _, m := range keep {
+		fmt.Fprintf(&b, "\n  %s  %s", m.Key, m.Standing)
+		if m.Name != "" {
+			fmt.Fprintf(&b, "  %s", oneLine(m.Name))
+		}
+	}
+	return protocol.PublicKey{}, errors.New(b.String())
 }
