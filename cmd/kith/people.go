@@ -98,7 +98,7 @@ func (c *cli) expertsCmd() *cobra.Command {
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "SCORE\tNAME\tMEMBER\tACCEPTED\tHELPFUL\tDECLARED")
 		for _, e := range es {
-			fmt.Fprintf(tw, "%d\t%s\t%.16s…\t%d\t%d\t%v\n", e.Score, e.Name, e.Key, e.Accepted, e.Helpful, e.Declared)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%v\n", e.Score, e.Name, short(e.Key), e.Accepted, e.Helpful, e.Declared)
 		}
 		return tw.Flush()
 	})
