@@ -135,6 +135,13 @@ func (d *daemon) run(t *testing.T, args ...string) result {
 	return kith(t, nil, append([]string{"--home", d.home}, args...)...)
 }
 
+// runIn runs a kith command against this daemon's home with stdin as its
+// standard input.
+func (d *daemon) runIn(t *testing.T, stdin string, args ...string) result {
+	t.Helper()
+	return runBinIn(t, kithBin, nil, strings.NewReader(stdin), append([]string{"--home", d.home}, args...)...)
+}
+
 // mustRun runs a command that must succeed and returns its output.
 func (d *daemon) mustRun(t *testing.T, args ...string) string {
 	t.Helper()

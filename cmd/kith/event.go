@@ -23,7 +23,7 @@ func (c *cli) eventCmd() *cobra.Command {
 
 // eventFlags adds the flags that describe an event, and returns a func
 // that completes the request once the flags are parsed.
-func eventFlags(cmd *cobra.Command, req *api.EventRequest) func(context.Context, *client.Client) error {
+func (c *cli) eventFlags(cmd *cobra.Command, req *api.EventRequest) func(context.Context, *client.Client) error {
 	cmd.Flags().StringVar(&req.Title, "title", "", "the event's `title`")
 	cmd.Flags().StringVar(&req.Start, "start", "", "when it starts: `TIME` like 2026-12-03T15:00 (local) or with a zone, RFC 3339")
 	cmd.Flags().StringVar(&req.End, "end", "", "when it ends (`TIME`)")
@@ -34,7 +34,7 @@ func eventFlags(cmd *cobra.Command, req *api.EventRequest) func(context.Context,
 	minutes := cmd.Flags().String("minutes", "", "the `NOTE_ID` of its minutes")
 	return func(ctx context.Context, cl *client.Client) error {
 		var err error
-		if req.Body, err = readBody(req.Body); err != nil {
+		if req.Body, err = c.readBody(req.Body); err != nil {
 			return err
 		}
 		for _, l := range []struct {
@@ -57,7 +57,7 @@ func eventFlags(cmd *cobra.Command, req *api.EventRequest) func(context.Context,
 func (c *cli) eventNewCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Announce a meeting (prints its id)", Args: exactArgs(1)}
 	var req api.EventRequest
-	finish := eventFlags(cmd, &req)
+	finish := c.eventFlags(cmd, &req)
 	attach := addAttachFlag(cmd)
 	cmd.MarkFlagRequired("title")
 	cmd.MarkFlagRequired("start")
@@ -85,7 +85,7 @@ func (c *cli) eventNewCmd() *cobra.Command {
 func (c *cli) eventEditCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "edit EVENT_ID", Short: "Change your event: move it, or link its agenda or minutes", Args: exactArgs(1)}
 	var req api.EventRequest
-	finish := eventFlags(cmd, &req)
+	finish := c.eventFlags(cmd, &req)
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)

@@ -26,6 +26,7 @@ type cli struct {
 	homeDir    string // the --home flag
 	defaultErr error  // why home.DefaultDir failed, if it did
 	started    bool   // set once a command has been accepted and starts running
+	typed      string // text read from standard input, saved as a draft if the command fails
 }
 
 // run executes the command line args and returns the exit status. Errors
@@ -42,6 +43,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	fmt.Fprintf(stderr, "kith: %v\n", err)
+	if c.typed != "" {
+		c.saveDraft(stderr)
+	}
 	// Cobra resolves the command, parses flags and checks arguments before
 	// the pre-run hook runs, so an error before it is a usage error.
 	if !c.started {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,7 +60,14 @@ func kith(t *testing.T, env []string, args ...string) result {
 
 func runBin(t *testing.T, bin string, env []string, args ...string) result {
 	t.Helper()
+	return runBinIn(t, bin, env, nil, args...)
+}
+
+// runBinIn is runBin with stdin as the process's standard input.
+func runBinIn(t *testing.T, bin string, env []string, stdin io.Reader, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Stdin = stdin
 	fake := t.TempDir()
 	cmd.Env = append([]string{"HOME=" + fake, "XDG_DATA_HOME=", "KITH_HOME=",
 		"LocalAppData=" + fake, "PATH=" + os.Getenv("PATH")}, env...)

@@ -36,7 +36,7 @@ func (c *cli) noteNewCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if req.Body, err = readBody(req.Body); err != nil {
+		if req.Body, err = c.readBody(req.Body); err != nil {
 			return err
 		}
 		if req.Files, err = uploadAll(ctx, cl, *attach); err != nil {
@@ -62,7 +62,7 @@ func (c *cli) notePromoteCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if req.Body, err = readBody(req.Body); err != nil {
+		if req.Body, err = c.readBody(req.Body); err != nil {
 			return err
 		}
 		thread, err := cl.Thread(ctx, ids[0])
@@ -90,7 +90,7 @@ func (c *cli) revise(asJSON *bool, req func(ctx context.Context, cl *client.Clie
 		if err != nil {
 			return err
 		}
-		if r.Body, err = readBody(r.Body); err != nil {
+		if r.Body, err = c.readBody(r.Body); err != nil {
 			return err
 		}
 		id, err := cl.Revise(ctx, ids[0], r)

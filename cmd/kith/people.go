@@ -28,7 +28,7 @@ func (c *cli) profileCmd() *cobra.Command {
 	asJSON := addJSONFlag(set)
 	set.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
 		var err error
-		if req.Bio, err = readBody(req.Bio); err != nil {
+		if req.Bio, err = c.readBody(req.Bio); err != nil {
 			return err
 		}
 		for _, t := range strings.Split(expertise, ",") {

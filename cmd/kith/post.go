@@ -25,17 +25,26 @@ func (c *cli) postCmd() *cobra.Command {
 	return cmd
 }
 
-// readBody returns body, or standard input when body is "-".
-func readBody(body string) (string, error) {
+// readBody returns body, or standard input when body is "-". Text read
+// from standard input is kept, to be saved as a draft if the command then
+// fails (saveDraft): what a member typed is never lost to a refusal.
+func (c *cli) readBody(body string) (string, error) {
 	if body != "-" {
 		return body, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(os.Stdin, protocol.MaxBodyBytes+1))
+	// Read well past the limit so that a draft keeps the whole text; the
+	// daemon says what is too long.
+	b, err := io.ReadAll(io.LimitReader(os.Stdin, maxStdinBytes))
+	c.typed += string(b)
 	if err != nil {
 		return "", fmt.Errorf("read body from standard input: %w", err)
 	}
 	return string(b), nil
 }
+
+// maxStdinBytes bounds what is read from standard input: far more than a
+// body may be, so a text too long is refused whole and saved whole.
+const maxStdinBytes = 16 * protocol.MaxBodyBytes
 
 func (c *cli) postNewCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Start a thread (prints its id)", Args: exactArgs(1)}
@@ -53,12 +62,13 @@ func (c *cli) postNewCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if req.Body, err = readBody(req.Body); err != nil {
+		if *question && *announcement {
+			return fmt.Errorf("a post is a question or an announcement, not both")
+		}
+		if req.Body, err = c.readBody(req.Body); err != nil {
 			return err
 		}
 		switch {
-		case *question && *announcement:
-			return fmt.Errorf("a post is a question or an announcement, not both")
 		case *question:
 			req.Type = "question"
 		case *announcement:
@@ -191,7 +201,7 @@ func (c *cli) postReplyCmd() *cobra.Command {
 		if req.Body == "" && len(*attach) == 0 {
 			return fmt.Errorf("a reply needs --body or --attach")
 		}
-		if req.Body, err = readBody(req.Body); err != nil {
+		if req.Body, err = c.readBody(req.Body); err != nil {
 			return err
 		}
 		if req.Files, err = uploadAll(ctx, cl, *attach); err != nil {
@@ -238,7 +248,7 @@ func (c *cli) postEditCmd() *cobra.Command {
 		if req.Title == "" && req.Body == "" && req.Tags == nil {
 			return fmt.Errorf("nothing to change: give --title, --body or --tag")
 		}
-		if req.Body, err = readBody(req.Body); err != nil {
+		if req.Body, err = c.readBody(req.Body); err != nil {
 			return err
 		}
 		eid, err := cl.Edit(ctx, id, req)

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDraftSavedOnFailure: a text read from standard input that the
+// daemon refuses is saved whole in the home's drafts directory, and the
+// error says where; a text that is taken, or a command refused before it
+// reads its input, leaves no draft.
+func TestDraftSavedOnFailure(t *testing.T) {
+	d := startDaemon(t)
+	community := d.createdID(t, "community", "create", "--name", "Drafts")
+	drafts := filepath.Join(d.home, "drafts")
+
+	if r := d.runIn(t, "Turn it **weekly**.", "post", "new", community, "--title", "Compost", "--body", "-"); r.code != 0 {
+		t.Fatalf("post from standard input: exit %d, %q", r.code, r.stderr)
+	}
+	if _, err := os.Stat(drafts); !os.IsNotExist(err) {
+		t.Errorf("a post that was taken left a drafts directory: %v", err)
+	}
+	// Refused before standard input is read: nothing was typed yet.
+	r := d.runIn(t, "unread", "post", "new", community, "--title", "Both", "--question", "--announcement", "--body", "-")
+	if r.code == 0 || !strings.Contains(r.stderr, "not both") || strings.Contains(r.stderr, "saved") {
+		t.Errorf("conflicting flags: exit %d, %q", r.code, r.stderr)
+	}
+
+	long := strings.Repeat("Mix greens and browns, and keep it damp. ", 2000) // 82 KB: over the 64 KiB a body may be
+	r = d.runIn(t, long, "post", "new", community, "--title", "Too long", "--body", "-")
+	_, path, found := strings.Cut(r.stderr, "your text is saved in ")
+	if r.code == 0 || !found {
+		t.Fatalf("a body too long: exit %d, stderr %q; want a refusal that says where the text is", r.code, r.stderr)
+	}
+	path = strings.TrimSpace(path)
+	if filepath.Dir(path) != drafts {
+		t.Errorf("draft saved in %s, want %s", path, drafts)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil || string(got) != long {
+		t.Errorf("draft holds %d bytes (%v), want the %d typed", len(got), err, len(long))
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("draft mode: %v %v", fi.Mode(), err)
+	}
+
+	// A reply refused (no such thread) keeps its text too.
+	r = d.runIn(t, "An answer.", "post", "reply", strings.Repeat("0", 64), "--body", "-")
+	if r.code == 0 || !strings.Contains(r.stderr, "your text is saved in ") {
+		t.Errorf("a refused reply: exit %d, %q", r.code, r.stderr)
+	}
+}
