@@ -52,6 +52,11 @@ var funcs = template.FuncMap{
 		}
 		return t
 	},
+	// The protocol's limits, for the forms' maxlength: a browser stops
+	// the member at the limit instead of the node refusing the form.
+	"maxTitle": func() int { return protocol.MaxTitleRunes },
+	"maxName":  func() int { return protocol.MaxNameRunes },
+	"maxLine":  func() int { return protocol.MaxLineRunes },
 	// markdown renders Markdown from anyone as sanitised HTML.
 	"markdown": Markdown,
 	// nav is what the community navigation partial needs: the community

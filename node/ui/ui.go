@@ -162,7 +162,7 @@ func (s *Server) page(fn func(r *http.Request) (string, any, error)) http.Handle
 	return s.authed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, data, err := fn(r)
 		if err != nil {
-			s.fail(w, err)
+			s.failForm(w, r, err)
 			return
 		}
 		if c, ok := data.(cookieSetter); ok {
@@ -187,7 +187,7 @@ func (s *Server) form(fn func(r *http.Request) (string, error)) http.Handler {
 		}
 		next, err := fn(r)
 		if err != nil {
-			s.fail(w, err)
+			s.failForm(w, r, err)
 			return
 		}
 		http.Redirect(w, r, next, http.StatusSeeOther)
@@ -205,7 +205,7 @@ func (s *Server) formPage(fn func(r *http.Request) (string, any, error)) http.Ha
 		}
 		name, data, err := fn(r)
 		if err != nil {
-			s.fail(w, err)
+			s.failForm(w, r, err)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
@@ -252,10 +252,45 @@ func sameOrigin(r *http.Request) bool {
 
 type errorPage struct {
 	Title, Message string
+	// Kept is what the member wrote in the refused form, shown back so
+	// that a refusal loses nothing (keptText).
+	Kept []keptField
+}
+
+// keptField is one field of a refused form, as the member wrote it.
+type keptField struct {
+	Name, Label, Value string
+	Rows               int
+}
+
+// writtenFields are the form fields that hold what a member wrote, as
+// opposed to choices and ids, which the page they came from shows again.
+var writtenFields = []keptField{{Name: "title", Label: "Title", Rows: 2}, {Name: "body", Label: "Text", Rows: 12},
+	{Name: "bio", Label: "About you", Rows: 8}, {Name: "charter", Label: "Charter", Rows: 6}, {Name: "tags", Label: "Tags", Rows: 2}}
+
+// keptText returns the fields of a refused form that hold what the member
+// wrote, those not blank.
+func keptText(r *http.Request) []keptField {
+	var kept []keptField
+	for _, f := range writtenFields {
+		if v := r.PostForm.Get(f.Name); strings.TrimSpace(v) != "" {
+			f.Value = v
+			kept = append(kept, f)
+		}
+	}
+	return kept
+}
+
+// failForm is fail for a form: the error page also holds what the member
+// wrote in it.
+func (s *Server) failForm(w http.ResponseWriter, r *http.Request, err error) {
+	s.failWith(w, err, keptText(r))
 }
 
 // fail renders an error page with the status its error calls for.
-func (s *Server) fail(w http.ResponseWriter, err error) {
+func (s *Server) fail(w http.ResponseWriter, err error) { s.failWith(w, err, nil) }
+
+func (s *Server) failWith(w http.ResponseWriter, err error, kept []keptField) {
 	code := http.StatusInternalServerError
 	switch {
 	case errors.Is(err, api.ErrBadRequest):
@@ -270,7 +305,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	if code == http.StatusInternalServerError {
 		s.log.Error("ui", "err", err)
 	}
-	s.render(w, code, "error", errorPage{Title: http.StatusText(code), Message: err.Error()})
+	s.render(w, code, "error", errorPage{Title: http.StatusText(code), Message: err.Error(), Kept: kept})
 }
 
 func (s *Server) render(w http.ResponseWriter, code int, name string, data any) {
