@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -132,9 +133,24 @@ func do(t *testing.T, ctx context.Context, step string, actions ...chromedp.Acti
 	t.Helper()
 	for i, a := range actions {
 		if _, err := retry(ctx, a); err != nil {
-			t.Fatalf("%s (action %d of %d): %v", step, i+1, len(actions), err)
+			t.Fatalf("%s (action %d of %d): %v; the browser is at %s", step, i+1, len(actions), err, where(ctx))
 		}
 	}
+}
+
+// where says where the browser is, for a failure: the page's address, how
+// far it loaded, and the start of its text (an error page says why), to
+// tell a stalled load from a wrong page from a lost click.
+func where(ctx context.Context) string {
+	// ctx may be the one that just ran out: ask on a fresh deadline.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(sctx, chromedp.Evaluate[string](
+		`location.href + " (" + document.readyState + "): " + JSON.stringify((document.querySelector("main") || document.body || {innerText: ""}).innerText.slice(0, 400))`))
+	if err != nil {
+		return fmt.Sprintf("an unknown place (%v)", err)
+	}
+	return s
 }
 
 // retry runs one action, again while it fails on a stale node, for up to

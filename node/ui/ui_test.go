@@ -202,8 +202,7 @@ func TestManyLivePages(t *testing.T) {
 			}
 			if time.Now().After(deadline) {
 				// Where the browser is, to tell a stalled load from a wrong page.
-				where, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " (" + document.readyState + ")"`))
-				t.Fatalf("%s: %s never became true (%v) at %s: pages stall", step, expr, err, where)
+				t.Fatalf("%s: %s never became true (%v) at %s: pages stall", step, expr, err, where(ctx))
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
