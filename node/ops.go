@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"iter"
 	"slices"
@@ -27,7 +28,7 @@ func (n *Node) now() int64 { return time.Now().UnixMilli() }
 func (n *Node) publish(ctx context.Context, community protocol.ID, refs protocol.Refs, body protocol.Body) (*protocol.Record, error) {
 	r, err := protocol.Sign(n.id.Member, community, n.now(), refs, body)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+		return nil, fmt.Errorf("%w: %w", api.ErrBadRequest, memberFacing(err))
 	}
 	out, err := n.store.Put(ctx, r)
 	if err != nil {
@@ -45,6 +46,24 @@ func (n *Node) publish(ctx context.Context, community protocol.ID, refs protocol
 	}
 	return r, nil
 }
+
+// memberFacing shortens the error of a record the member's own input made
+// invalid to what they can act on ("title is 400 characters, the limit is
+// 200"), dropping the signing and validation layers' prefixes; the rule
+// stays matchable with errors.Is.
+func memberFacing(err error) error {
+	var perr *protocol.Error
+	if errors.As(err, &perr) && perr.Detail != "" {
+		return plainError{perr}
+	}
+	return err
+}
+
+// plainError is a validation error that prints as its detail alone.
+type plainError struct{ err *protocol.Error }
+
+func (e plainError) Error() string { return e.err.Detail }
+func (e plainError) Unwrap() error { return e.err }
 
 // Status implements api.Backend.
 func (n *Node) Status(ctx context.Context) (api.Status, error) {

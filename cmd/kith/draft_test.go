@@ -34,6 +34,11 @@ func TestDraftSavedOnFailure(t *testing.T) {
 	if r.code == 0 || !found {
 		t.Fatalf("a body too long: exit %d, stderr %q; want a refusal that says where the text is", r.code, r.stderr)
 	}
+	// The reason as the member can act on it, without the signing and
+	// validation layers' prefixes.
+	if !strings.HasPrefix(r.stderr, "kith: bad request: body is ") || !strings.Contains(r.stderr, "bytes, the limit is 65536\n") {
+		t.Errorf("the refusal of a body too long says %q", r.stderr)
+	}
 	path = strings.TrimSpace(path)
 	if filepath.Dir(path) != drafts {
 		t.Errorf("draft saved in %s, want %s", path, drafts)
