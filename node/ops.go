@@ -62,7 +62,13 @@ func memberFacing(err error) error {
 // plainError is a validation error that prints as its detail alone.
 type plainError struct{ err *protocol.Error }
 
-func (e plainError) Error() string { return e.err.Detail }
+func (e plainError) Error() string {
+	if e.err.Rule == protocol.RuleBodyLength {
+		// "body" is the encoded record body, not the text alone.
+		return "too long: " + e.err.Detail + " (the text, title and tags together, encoded)"
+	}
+	return e.err.Detail
+}
 func (e plainError) Unwrap() error { return e.err }
 
 // Status implements api.Backend.

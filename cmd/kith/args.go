@@ -23,25 +23,38 @@ func exactArgs(n int) cobra.PositionalArgs {
 		if len(args) == n {
 			return nil
 		}
-		msg := fmt.Sprintf("%s takes %s, got %s", cmd.CommandPath(), wanted(cmd, n), given(args))
+		msg := fmt.Sprintf("`%s` takes %s, got %s", cmd.CommandPath(), wanted(cmd, n), given(args))
 		if len(args) == n+1 {
-			if f := onlyMissingFlag(cmd); f != nil {
-				msg += fmt.Sprintf(" (did you mean --%s %q?)", f.Name, args[n])
+			if f, word := onlyMissingFlag(cmd), strayWord(args); f != nil && word != "" {
+				msg += fmt.Sprintf(" (did you mean --%s %q?)", f.Name, word)
 			}
 		}
 		return errors.New(msg)
 	}
 }
 
+// strayWord returns the last argument that cannot be an id or its first
+// digits: the one a flag was meant for, as ids are the positional
+// arguments; "" if every argument could be one.
+func strayWord(args []string) string {
+	for i := len(args) - 1; i >= 0; i-- {
+		if checkDigits(args[i], "") != nil {
+			return args[i]
+		}
+	}
+	return ""
+}
+
 // wanted names the n arguments cmd takes, from its Use line
-// ("rsvp EVENT_ID yes|no|maybe" takes EVENT_ID and yes|no|maybe).
+// ("rsvp EVENT_ID yes|no|maybe" takes EVENT_ID and yes|no|maybe; flags,
+// optional and alternative parts end the list).
 func wanted(cmd *cobra.Command, n int) string {
 	if n == 0 {
 		return "no arguments"
 	}
 	var names []string
 	for _, f := range strings.Fields(cmd.Use)[1:] {
-		if strings.HasPrefix(f, "-") || strings.HasPrefix(f, "[") {
+		if strings.ContainsAny(f[:1], "-[(") {
 			break
 		}
 		names = append(names, f)

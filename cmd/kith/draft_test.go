@@ -34,10 +34,9 @@ func TestDraftSavedOnFailure(t *testing.T) {
 	if r.code == 0 || !found {
 		t.Fatalf("a body too long: exit %d, stderr %q; want a refusal that says where the text is", r.code, r.stderr)
 	}
-	// The reason as the member can act on it, without the signing and
-	// validation layers' prefixes.
-	if !strings.HasPrefix(r.stderr, "kith: bad request: body is ") || !strings.Contains(r.stderr, "bytes, the limit is 65536\n") {
-		t.Errorf("the refusal of a body too long says %q", r.stderr)
+	// Refused here, before the daemon is asked, with the limit.
+	if !strings.HasPrefix(r.stderr, "kith: the text is 82000 bytes: a record's text, title and tags take at most 65536\n") {
+		t.Errorf("the refusal of a text too long says %q", r.stderr)
 	}
 	path = strings.TrimSpace(path)
 	if filepath.Dir(path) != drafts {
@@ -49,6 +48,27 @@ func TestDraftSavedOnFailure(t *testing.T) {
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("draft mode: %v %v", fi.Mode(), err)
+	}
+
+	// A text under the limit that its title pushes over it is refused by
+	// the daemon, with the reason as the member can act on it (no signing
+	// or validation layers' prefixes), and kept too.
+	r = d.runIn(t, strings.Repeat("x", 65500), "post", "new", community, "--title", strings.Repeat("t", 150), "--body", "-")
+	if r.code == 0 || !strings.HasPrefix(r.stderr, "kith: bad request: too long: body is ") ||
+		!strings.Contains(r.stderr, "the limit is 65536 (the text, title and tags together, encoded)\n") ||
+		!strings.Contains(r.stderr, "your text is saved in ") {
+		t.Errorf("a record too long with its title: exit %d, %q", r.code, r.stderr)
+	}
+
+	// Standard input past any text's size is not read to its end; what
+	// was read is kept.
+	r = d.runIn(t, strings.Repeat("y", 64<<20+10), "post", "new", community, "--title", "Flood", "--body", "-")
+	_, path, found = strings.Cut(r.stderr, "your text is saved in ")
+	if r.code == 0 || !strings.HasPrefix(r.stderr, "kith: standard input is over 64 MiB") || !found {
+		t.Fatalf("64 MiB of input: exit %d, %q", r.code, r.stderr)
+	}
+	if fi, err := os.Stat(strings.TrimSpace(path)); err != nil || fi.Size() != 64<<20+1 {
+		t.Errorf("the draft of 64 MiB of input: %v %v", fi.Size(), err)
 	}
 
 	// A reply refused (no such thread) keeps its text too.

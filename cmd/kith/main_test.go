@@ -9,8 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // kithBin is the kith binary built once by TestMain.
@@ -236,22 +239,49 @@ func TestArgumentErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"post", "new", "1a2b", "How do I compost?"},
-			`kith post new takes COMMUNITY_ID, got 2 arguments: "1a2b" "How do I compost?" (did you mean --title "How do I compost?"?)`},
+			"`kith post new` takes COMMUNITY_ID, got 2 arguments: \"1a2b\" \"How do I compost?\" (did you mean --title \"How do I compost?\"?)"},
+		// The stray word is the one that cannot be an id, wherever it is.
+		{[]string{"post", "new", "My title", "1a2b"},
+			"`kith post new` takes COMMUNITY_ID, got 2 arguments: \"My title\" \"1a2b\" (did you mean --title \"My title\"?)"},
+		{[]string{"post", "new", "1a2b", "cafe"}, "`kith post new` takes COMMUNITY_ID, got 2 arguments: \"1a2b\" \"cafe\"\n"},
 		{[]string{"community", "create", "Gardeners"},
-			`kith community create takes no arguments, got 1 argument: "Gardeners" (did you mean --name "Gardeners"?)`},
+			"`kith community create` takes no arguments, got 1 argument: \"Gardeners\" (did you mean --name \"Gardeners\"?)"},
 		{[]string{"community", "create", "--name", "G", "extra"},
-			`kith community create takes no arguments, got 1 argument: "extra"` + "\n"},
-		{[]string{"note", "diff", "1a2b"}, `kith note diff takes NOTE_ID REV_A REV_B, got 1 argument: "1a2b"` + "\n"},
-		{[]string{"event", "rsvp", "1a2b"}, `kith event rsvp takes EVENT_ID yes|no|maybe, got 1 argument: "1a2b"`},
-		{[]string{"attachment", "get", "-o", "f"}, `kith attachment get takes HASH, got none`},
+			"`kith community create` takes no arguments, got 1 argument: \"extra\"\n"},
+		{[]string{"note", "diff", "1a2b"}, "`kith note diff` takes NOTE_ID REV_A REV_B, got 1 argument: \"1a2b\"\n"},
+		{[]string{"event", "rsvp", "1a2b"}, "`kith event rsvp` takes EVENT_ID yes|no|maybe, got 1 argument: \"1a2b\""},
+		{[]string{"attachment", "get", "-o", "f"}, "`kith attachment get` takes HASH, got none"},
+		{[]string{"export", "1a2b", "extra", "-o", "f"}, "`kith export` takes COMMUNITY_ID, got 2 arguments"},
 		// Two required flags left out: which one the word is for is a guess.
-		{[]string{"event", "new", "1a2b", "Meetup"}, `kith event new takes COMMUNITY_ID, got 2 arguments: "1a2b" "Meetup"` + "\n"},
+		{[]string{"event", "new", "1a2b", "Meetup"}, "`kith event new` takes COMMUNITY_ID, got 2 arguments: \"1a2b\" \"Meetup\"\n"},
 	} {
 		r := kith(t, nil, append([]string{"--home", t.TempDir()}, c.args...)...)
 		if r.code != 1 || !strings.Contains(r.stderr, "kith: "+c.want) {
 			t.Errorf("kith %q: exit %d, stderr %q; want 1 and %q", c.args, r.code, r.stderr, c.want)
 		}
 	}
+}
+
+// TestUseLinesNameArguments: every command's Use line names each
+// positional argument it takes, so that its argument errors can say them
+// (a mismatch falls back to "takes N arguments").
+func TestUseLinesNameArguments(t *testing.T) {
+	var walk func(cmd *cobra.Command)
+	walk = func(cmd *cobra.Command) {
+		for _, sub := range cmd.Commands() {
+			walk(sub)
+		}
+		if cmd.Args == nil || !cmd.Runnable() || cmd.Name() == "help" || cmd.Parent() != nil && cmd.Parent().Name() == "completion" {
+			return
+		}
+		// Nine arguments: more than any command takes but those that take
+		// any number (search), which have nothing to name.
+		err := cmd.Args(cmd, make([]string, 9))
+		if err != nil && regexp.MustCompile(`takes \d+ arguments?,`).MatchString(err.Error()) {
+			t.Errorf("%s: Use line %q does not name its arguments: %v", cmd.CommandPath(), cmd.Use, err)
+		}
+	}
+	walk((&cli{}).rootCmd())
 }
 
 func TestInitRejectsBadName(t *testing.T) {

@@ -32,19 +32,23 @@ func (c *cli) readBody(body string) (string, error) {
 	if body != "-" {
 		return body, nil
 	}
-	// Read well past the limit so that a draft keeps the whole text; the
-	// daemon says what is too long.
-	b, err := io.ReadAll(io.LimitReader(os.Stdin, maxStdinBytes))
+	// Read far past the limit, so that a text too long is refused here
+	// and saved whole.
+	b, err := io.ReadAll(io.LimitReader(os.Stdin, maxStdinBytes+1))
 	c.typed += string(b)
-	if err != nil {
+	switch {
+	case err != nil:
 		return "", fmt.Errorf("read body from standard input: %w", err)
+	case len(b) > maxStdinBytes:
+		return "", fmt.Errorf("standard input is over %d MiB: not a text for a record (what was read is kept)", maxStdinBytes>>20)
+	case len(b) > protocol.MaxBodyBytes:
+		return "", fmt.Errorf("the text is %d bytes: a record's text, title and tags take at most %d", len(b), protocol.MaxBodyBytes)
 	}
 	return string(b), nil
 }
 
-// maxStdinBytes bounds what is read from standard input: far more than a
-// body may be, so a text too long is refused whole and saved whole.
-const maxStdinBytes = 16 * protocol.MaxBodyBytes
+// maxStdinBytes bounds what is read from standard input.
+const maxStdinBytes = 64 << 20
 
 func (c *cli) postNewCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "new COMMUNITY_ID", Short: "Start a thread (prints its id)", Args: exactArgs(1)}

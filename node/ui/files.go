@@ -57,10 +57,10 @@ func (s *Server) readMultipart(r *http.Request) (*http.Request, error) {
 		name := part.FormName()
 		if part.FileName() == "" {
 			b, err := io.ReadAll(io.LimitReader(part, maxFormText+1))
+			r.PostForm.Add(name, string(b)) // even refused, for the error page to show back
 			if text += len(b); err != nil || text > maxFormText {
 				return nil, fmt.Errorf("the form's text is over %d bytes", maxFormText)
 			}
-			r.PostForm.Add(name, string(b))
 			continue
 		}
 		if name != "files" {

@@ -1,14 +1,17 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
 	"html"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
 )
@@ -43,8 +46,42 @@ func TestRefusedFormKeepsText(t *testing.T) {
 		t.Errorf("a refused reaction: %d\n%s", code, page)
 	}
 
-	_, _, page = s.get("/c/" + community.String())
-	if !strings.Contains(page, `id="post-title" name="title" required maxlength="`+strconv.Itoa(protocol.MaxTitleRunes)+`"`) {
-		t.Errorf("the new-thread form's title has no maxlength of %d", protocol.MaxTitleRunes)
+	// A form with files refused while it is read (here, a file sent under
+	// another field's name) keeps the text read before the refusal.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("title", "With a file")
+	mw.WriteField("body", body)
+	fw, err := mw.CreateFormFile("bogus", "notes.txt")
+	must(t, err)
+	fw.Write([]byte("file bytes"))
+	must(t, mw.Close())
+	req, err := http.NewRequest(http.MethodPost, s.base+"/c/"+community.String()+"/posts", &buf)
+	must(t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", s.base)
+	code, _, page = s.send(req)
+	if code != http.StatusBadRequest || !strings.Contains(page, "unexpected file field") || !strings.Contains(page, html.EscapeString(body)) {
+		t.Errorf("a refused form with a file: %d\n%s", code, page)
+	}
+}
+
+// TestTitleLimitCountsCharacters: the browser holds a title to the
+// protocol's limit in characters, as the node counts them, not in UTF-16
+// units (maxlength would stop 150 emoji at 100).
+func TestTitleLimitCountsCharacters(t *testing.T) {
+	ctx := browser(t)
+	a := startNode(t)
+	community := noteCommunity(t, a, "Limits")
+	login(t, ctx, a)
+	do(t, ctx, "open the community", chromedp.Navigate(uiBase(a)+"/c/"+community.String()), chromedp.WaitVisible(`#post-title`))
+	valid := func(title string) bool {
+		return eval[bool](t, ctx, `(() => { const e = document.querySelector("#post-title"); e.value = `+strconv.Quote(title)+`; return e.checkValidity() })()`)
+	}
+	if !valid(strings.Repeat("🌱", protocol.MaxTitleRunes)) {
+		t.Errorf("%d emoji, a title the node takes, are refused by the form", protocol.MaxTitleRunes)
+	}
+	if valid(strings.Repeat("a", protocol.MaxTitleRunes+1)) {
+		t.Errorf("%d characters pass the form", protocol.MaxTitleRunes+1)
 	}
 }

@@ -52,8 +52,9 @@ var funcs = template.FuncMap{
 		}
 		return t
 	},
-	// The protocol's limits, for the forms' maxlength: a browser stops
-	// the member at the limit instead of the node refusing the form.
+	// The protocol's limits, for the forms' patterns: a browser stops the
+	// member at the limit instead of the node refusing the form. Not
+	// maxlength, which counts UTF-16 units: an emoji would count twice.
 	"maxTitle": func() int { return protocol.MaxTitleRunes },
 	"maxName":  func() int { return protocol.MaxNameRunes },
 	"maxLine":  func() int { return protocol.MaxLineRunes },

@@ -226,7 +226,8 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (*http.Request
 		r.Body = http.MaxBytesReader(w, r.Body, protocol.MaxAttachments*protocol.MaxAttachmentBytes)
 		withFiles, err := s.readMultipart(r)
 		if err != nil {
-			s.fail(w, fmt.Errorf("%w: %w", api.ErrBadRequest, err))
+			// The text fields read before the refusal are kept on the page.
+			s.failForm(w, r, fmt.Errorf("%w: %w", api.ErrBadRequest, err))
 			return r, false
 		}
 		return withFiles, true
@@ -291,6 +292,9 @@ func (s *Server) failForm(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) fail(w http.ResponseWriter, err error) { s.failWith(w, err, nil) }
 
 func (s *Server) failWith(w http.ResponseWriter, err error, kept []keptField) {
+	if kept != nil {
+		w.Header().Set("Cache-Control", "no-store") // what the member wrote stays out of caches
+	}
 	code := http.StatusInternalServerError
 	switch {
 	case errors.Is(err, api.ErrBadRequest):
