@@ -109,7 +109,7 @@ func (n *Node) event(ctx context.Context, id protocol.ID) (store.Entry, store.Ev
 		return store.Entry{}, store.EventView{}, err
 	}
 	if e.Record.Header.Kind != protocol.KindEvent {
-		return store.Entry{}, store.EventView{}, fmt.Errorf("%w: %s is a %s, not an event", api.ErrBadRequest, id, e.Record.Header.Kind)
+		return store.Entry{}, store.EventView{}, fmt.Errorf("%w: %s is %s, not an event", api.ErrBadRequest, id, aOrAn(e.Record.Header.Kind))
 	}
 	v, err := n.store.Event(ctx, e.Record.Community(), e.Record.ID())
 	if errors.Is(err, store.ErrNotFound) {

@@ -85,7 +85,7 @@ func ParseInvite(code string, now time.Time) (*Invite, error) {
 		return nil, fmt.Errorf("invite code: community record: %w", err)
 	}
 	if inv.Genesis.Header.Kind != protocol.KindCommunity {
-		return nil, fmt.Errorf("invite code: first record is a %s, not a community", inv.Genesis.Header.Kind)
+		return nil, fmt.Errorf("invite code: first record is %s, not a community", aOrAn(inv.Genesis.Header.Kind))
 	}
 	if len(w.Invite) > 0 {
 		if inv.Invite, err = protocol.Validate(w.Invite, now); err != nil {

@@ -117,7 +117,7 @@ func (n *Node) note(ctx context.Context, id protocol.ID) (store.NoteDetail, erro
 		return store.NoteDetail{}, err
 	}
 	if e.Record.Header.Kind != protocol.KindNote {
-		return store.NoteDetail{}, fmt.Errorf("%w: %s is a %s, not a note", api.ErrBadRequest, id, e.Record.Header.Kind)
+		return store.NoteDetail{}, fmt.Errorf("%w: %s is %s, not a note", api.ErrBadRequest, id, aOrAn(e.Record.Header.Kind))
 	}
 	root := e.Record.Header.Root
 	if root.IsZero() {

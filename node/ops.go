@@ -71,6 +71,16 @@ func (e plainError) Error() string {
 }
 func (e plainError) Unwrap() error { return e.err }
 
+// aOrAn puts the indefinite article before a kind's name, for messages
+// ("an event", "a post").
+func aOrAn(name any) string {
+	s := fmt.Sprint(name)
+	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + s
+}
+
 // Status implements api.Backend.
 func (n *Node) Status(ctx context.Context) (api.Status, error) {
 	cs, err := n.Communities(ctx)

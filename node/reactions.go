@@ -32,7 +32,7 @@ func (n *Node) React(ctx context.Context, target protocol.ID, req api.ReactReque
 	case h.Kind == protocol.KindNote && !h.Root.IsZero():
 		id = h.Root // a note is reacted to as a whole
 	case h.Kind != protocol.KindPost && h.Kind != protocol.KindReply && h.Kind != protocol.KindNote:
-		return protocol.ID{}, fmt.Errorf("%w: %s is a %s: react to a post, reply or note", api.ErrBadRequest, target, h.Kind)
+		return protocol.ID{}, fmt.Errorf("%w: %s is %s: react to a post, reply or note", api.ErrBadRequest, target, aOrAn(h.Kind))
 	}
 	if _, err := n.member(e.Record.Community()); err != nil {
 		return protocol.ID{}, err

@@ -62,8 +62,11 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 		out.Lag.Error = lastErr.Error()
 	}
 	for _, h := range res.Hits {
-		hit := api.SearchHit{Kind: h.Kind, Title: h.Title, Snippet: h.Snippet, Created: h.Created.UnixMilli(),
+		hit := api.SearchHit{Kind: h.Kind, Title: h.Title, Snippet: h.Snippet,
 			Accepted: h.Accepted, Current: h.Current, Score: h.Score}
+		if !h.Created.IsZero() { // profiles have no time of their own
+			hit.Created = h.Created.UnixMilli()
+		}
 		hit.Community, _ = protocol.ParseID(h.Community)
 		hit.Author, _ = protocol.ParsePublicKey(h.Author)
 		switch h.Kind {

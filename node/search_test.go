@@ -73,6 +73,10 @@ func TestSearchFollowsTheStore(t *testing.T) {
 	searchTitles(t, n, api.SearchRequest{Query: "router", Kind: "reply", Answered: "yes"}, "reply: Configuring the VPN router")
 	searchTitles(t, n, api.SearchRequest{Query: "firmware", Kind: "note", Community: c.String()}, "note: Router checklist")
 	searchTitles(t, n, api.SearchRequest{Query: "routers", Kind: "profile", Tag: "network"}, "profile: Ada")
+	// A profile has no time of its own: none is given (not the year 1).
+	if res, err := n.Search(ctx, api.SearchRequest{Query: "routers", Kind: "profile"}); err != nil || len(res.Hits) != 1 || res.Hits[0].Created != 0 {
+		t.Errorf("profile hit: %+v %v", res.Hits, err)
+	}
 	res, err := n.Search(ctx, api.SearchRequest{Query: "router", Kind: "reply"})
 	must(t, err)
 	if len(res.Hits) != 2 || !res.Hits[0].Accepted || !strings.Contains(res.Hits[0].Snippet, "MTU") || res.Hits[0].Link != "/t/"+q.String()+"#r-"+good.String() {

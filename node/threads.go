@@ -214,7 +214,7 @@ func (n *Node) Reply(ctx context.Context, to protocol.ID, req api.ReplyRequest) 
 	case protocol.KindReply:
 		refs = protocol.Refs{Root: e.Record.Header.Root, Parents: []protocol.ID{e.Record.ID()}}
 	default:
-		return protocol.ID{}, fmt.Errorf("%w: %s is a %s, not a post or a reply", api.ErrBadRequest, to, e.Record.Header.Kind)
+		return protocol.ID{}, fmt.Errorf("%w: %s is %s, not a post or a reply", api.ErrBadRequest, to, aOrAn(e.Record.Header.Kind))
 	}
 	files, err := n.attachments(req.Files)
 	if err != nil {
@@ -236,7 +236,7 @@ func (n *Node) Accept(ctx context.Context, reply protocol.ID) (protocol.ID, erro
 		return protocol.ID{}, err
 	}
 	if e.Record.Header.Kind != protocol.KindReply {
-		return protocol.ID{}, fmt.Errorf("%w: %s is a %s: accept a reply", api.ErrBadRequest, reply, e.Record.Header.Kind)
+		return protocol.ID{}, fmt.Errorf("%w: %s is %s: accept a reply", api.ErrBadRequest, reply, aOrAn(e.Record.Header.Kind))
 	}
 	community, root := e.Record.Community(), e.Record.Header.Root
 	m, err := n.member(community)
@@ -248,7 +248,7 @@ func (n *Node) Accept(ctx context.Context, reply protocol.ID) (protocol.ID, erro
 		return protocol.ID{}, fmt.Errorf("%w: the thread of reply %s is not shown here", api.ErrNotFound, reply)
 	}
 	if d.View.Type != protocol.PostQuestion {
-		return protocol.ID{}, fmt.Errorf("%w: the thread is a %s: only a question has an accepted answer", api.ErrBadRequest, postTypeName(d.View.Type))
+		return protocol.ID{}, fmt.Errorf("%w: the thread is %s: only a question has an accepted answer", api.ErrBadRequest, aOrAn(postTypeName(d.View.Type)))
 	}
 	me := n.id.MemberKey()
 	if d.View.Author != me && !m.Standing(me).Moderates() {
@@ -324,5 +324,5 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 		}
 		return r.ID(), nil
 	}
-	return protocol.ID{}, fmt.Errorf("%w: %s is a %s, not a post or a reply", api.ErrBadRequest, id, e.Record.Header.Kind)
+	return protocol.ID{}, fmt.Errorf("%w: %s is %s, not a post or a reply", api.ErrBadRequest, id, aOrAn(e.Record.Header.Kind))
 }

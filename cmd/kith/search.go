@@ -97,7 +97,11 @@ func printSearch(w io.Writer, res api.SearchResults) {
 			snippet := html.UnescapeString(markup.ReplaceAllString(h.Snippet, "*"))
 			fmt.Fprintf(w, "        %s\n", strings.Join(strings.Fields(snippet), " "))
 		}
-		fmt.Fprintf(w, "        %s · %s · %s\n", time.UnixMilli(h.Created).Format("2006-01-02"), h.Author.String()[:12], h.Link)
+		when := ""
+		if h.Created != 0 {
+			when = time.UnixMilli(h.Created).Format("2006-01-02") + " · "
+		}
+		fmt.Fprintf(w, "        %s%s · %s\n", when, short(h.Author), h.Link)
 	}
 	fmt.Fprintf(w, "%d of %d results (%.1f ms)\n", len(res.Hits), res.Total, res.TookMS)
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -88,7 +89,7 @@ func sessionValue(token string) string {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !s.logins.use(r.URL.Query().Get("code")) {
 		s.render(w, http.StatusUnauthorized, "error", errorPage{Title: "Not logged in",
-			Message: "This login link is not valid (each link works once, for a day): run `kith ui` for a fresh one."})
+			Message: fmt.Sprintf("This login link is not valid (each link works once, within %d minutes of being made): run `kith ui` for a fresh one.", int(loginTTL.Minutes()))})
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName(sessionCookie, r), Value: s.session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
