@@ -50,6 +50,11 @@ func upload(ctx context.Context, cl *client.Client, path string) (api.File, erro
 		return api.File{}, fmt.Errorf("attach: %w", err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return api.File{}, fmt.Errorf("attach: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return api.File{}, fmt.Errorf("attach %s: not a file (%s)", path, modeName(fi.Mode()))
+	}
 	head := make([]byte, 512)
 	n, _ := io.ReadFull(f, head)
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -183,4 +188,19 @@ func printFiles(out io.Writer, files []api.File) {
 	for _, f := range files {
 		fmt.Fprintf(out, "📎 %s (%s, %s): kith attachment get %s -o %q\n", f.Name, f.Type, api.ByteSize(f.Size), f.Hash, f.Name)
 	}
+}
+
+// modeName says what kind of thing a path is that is not a regular file.
+func modeName(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
 }

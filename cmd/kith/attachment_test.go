@@ -109,6 +109,13 @@ func TestAttachmentsEndToEnd(t *testing.T) {
 			t.Errorf("attach %q: exit %d, %q", name, r.code, r.stderr)
 		}
 	}
+	// A directory is refused as such, not taken for a daemon gone.
+	sub := filepath.Join(dir, "photos")
+	must(t, os.Mkdir(sub, 0o700))
+	if r := a.run(t, "post", "new", id, "--title", "A folder", "--attach", sub); r.code != 1 || !strings.Contains(r.stderr, "not a file (a directory)") ||
+		strings.Contains(r.stderr, "no daemon") {
+		t.Errorf("attach a directory: exit %d, %q", r.code, r.stderr)
+	}
 	huge := filepath.Join(dir, "huge.bin")
 	must(t, os.WriteFile(huge, nil, 0o600))
 	must(t, os.Truncate(huge, 61<<20))

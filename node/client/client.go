@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -280,8 +281,18 @@ func (c *Client) upload(ctx context.Context, path string, body io.Reader, out an
 func (c *Client) send(req *http.Request) (*http.Response, error) {
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := c.http.Do(req)
-	if err != nil {
+	var op *net.OpError
+	switch {
+	case err == nil:
+	case errors.As(err, &op) && op.Op == "dial":
+		// Nothing listens where the address file says.
 		return nil, fmt.Errorf("%w for %s (its address file is stale?): %v; start it with `kith daemon --home %s`", ErrNoDaemon, c.dir, err, c.dir)
+	case req.Context().Err() != nil:
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, req.Context().Err())
+	default:
+		// The daemon was reached, or the request could not be sent
+		// (its body failed to read): not a daemon that is gone.
+		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
