@@ -109,7 +109,8 @@ func (c *cli) postListCmd() *cobra.Command {
 			return fmt.Errorf("--limit must be at least 1")
 		}
 		items := []api.Thread{}
-		for cursor := ""; ; {
+		cursor := ""
+		for {
 			want := *limit - len(items)
 			if *all {
 				want = 500
@@ -137,7 +138,14 @@ func (c *cli) postListCmd() *cobra.Command {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", short(t.ID), time.UnixMilli(t.Created).Format("2006-01-02 15:04"), typ, t.Replies, t.Title)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if cursor != "" {
+			// On standard error, so that what a script reads stays the table.
+			fmt.Fprintf(cmd.ErrOrStderr(), "the first %d threads: more with --limit N or --all\n", len(items))
+		}
+		return nil
 	})
 	return cmd
 }

@@ -108,6 +108,12 @@ func TestShortIDs(t *testing.T) {
 	}
 	if r := kith(t, nil, "--home", h.Dir, "post", "list", community.String()[:6]); r.code != 0 || !strings.Contains(r.stdout, "With a file") {
 		t.Errorf("post list with 6 digits of the community: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	} else if r.stderr != "the first 20 threads: more with --limit N or --all\n" {
+		// Hundreds of threads, 20 shown: the list says there are more.
+		t.Errorf("post list of the first 20 threads says %q on standard error", r.stderr)
+	}
+	if r := kith(t, nil, "--home", h.Dir, "post", "list", community.String(), "--all"); r.code != 0 || r.stderr != "" {
+		t.Errorf("post list --all: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if r := kith(t, nil, "--home", h.Dir, "post", "show", twins[0].String()[:4]); r.code == 0 || !strings.Contains(r.stderr, "give more digits") {
 		t.Errorf("post show with ambiguous digits: exit %d\n%s%s", r.code, r.stdout, r.stderr)
