@@ -344,6 +344,10 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 		return protocol.ID{}, fmt.Errorf("your join is saved, but no member's node shared the community "+
 			"(the inviter is offline and no other member was found, or it refused: the invite may be used up or expired): %v", lastErr)
 	}
+	if n.store.Membership(community).Standing(n.id.MemberKey()) == protocol.StandingRemoved {
+		// The history came, and with it the removal: the join changed nothing.
+		return protocol.ID{}, fmt.Errorf("%w: %s", api.ErrForbidden, removedMessage)
+	}
 	// Publish our records live too, once the topic has peers.
 	n.waitTopicPeers(ctx, community, 5*time.Second)
 	n.carryProfile(ctx, community)

@@ -159,11 +159,19 @@ func (n *Node) member(community protocol.ID) (*protocol.Membership, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !m.Standing(n.id.MemberKey()).Admitted() {
+	switch st := m.Standing(n.id.MemberKey()); {
+	case st == protocol.StandingRemoved:
+		return nil, fmt.Errorf("%w: %s", api.ErrForbidden, removedMessage)
+	case !st.Admitted():
 		return nil, fmt.Errorf("%w: you are not (yet) a member of this community: join it first", api.ErrForbidden)
 	}
 	return m, nil
 }
+
+// removedMessage tells a removed member why their node refuses to write,
+// and what can change it: joining again cannot.
+const removedMessage = "a moderator removed you from this community: your records are refused; " +
+	"joining again does not change that, a moderator can admit you again (kith member admit)"
 
 func normalizeTags(in []string) []string {
 	var tags []string

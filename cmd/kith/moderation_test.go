@@ -131,8 +131,12 @@ func TestModeration(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if r := c.run(t, "post", "new", community, "--title", "After removal"); r.code == 0 || !strings.Contains(r.stderr, "not (yet) a member") {
+	if r := c.run(t, "post", "new", community, "--title", "After removal"); r.code == 0 || !strings.Contains(r.stderr, "a moderator removed you from this community") {
 		t.Errorf("post after removal: exit %d, %q", r.code, r.stderr)
+	}
+	// Joining again with the open code changes nothing, and says so.
+	if r := c.run(t, "community", "join", code); r.code == 0 || !strings.Contains(r.stderr, "joining again does not change that") {
+		t.Errorf("join after removal: exit %d, %q", r.code, r.stderr)
 	}
 	const kept = "this-text-stays-on-disk-kith"
 	a.createdID(t, "post", "new", community, "--title", "Still here", "--body", kept)
