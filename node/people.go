@@ -140,18 +140,25 @@ func (n *Node) Experts(ctx context.Context, community protocol.ID, tag string) (
 	return out, nil
 }
 
-// carryProfile publishes, in a community just created or joined, the
-// member's newest profile from their other communities, or else a profile
-// with the display name of the config file: people expect to be known by
-// name wherever they go, not by a key until they run `kith profile set`
-// again.
-func (n *Node) carryProfile(ctx context.Context, community protocol.ID) {
+// Profile implements api.Backend: the member's current profile, the
+// newest they published in any community (ErrNotFound if none).
+func (n *Node) Profile(ctx context.Context) (api.ProfileRequest, error) {
+	p := n.newestProfile(ctx, protocol.ID{})
+	if p == nil {
+		return api.ProfileRequest{}, fmt.Errorf("%w: you have published no profile yet (kith profile set)", api.ErrNotFound)
+	}
+	return api.ProfileRequest{Name: p.Name, Org: p.Org, Expertise: p.Expertise, Bio: p.Bio}, nil
+}
+
+// newestProfile returns the newest profile the member published in any
+// community but except, or nil.
+func (n *Node) newestProfile(ctx context.Context, except protocol.ID) *protocol.Profile {
 	me := n.id.MemberKey()
 	var newest *protocol.Profile
 	var at int64
 	for _, c := range n.store.Communities() {
 		v, err := n.store.Member(ctx, c, me)
-		if c == community || err != nil || v.Profile.IsZero() {
+		if c == except || err != nil || v.Profile.IsZero() {
 			continue
 		}
 		e, err := n.store.Get(ctx, v.Profile)
@@ -162,6 +169,16 @@ func (n *Node) carryProfile(ctx context.Context, community protocol.ID) {
 			newest, at = p, e.Record.Header.Created
 		}
 	}
+	return newest
+}
+
+// carryProfile publishes, in a community just created or joined, the
+// member's newest profile from their other communities, or else a profile
+// with the display name of the config file: people expect to be known by
+// name wherever they go, not by a key until they run `kith profile set`
+// again.
+func (n *Node) carryProfile(ctx context.Context, community protocol.ID) {
+	newest := n.newestProfile(ctx, community)
 	if newest == nil {
 		if n.displayName == "" {
 			return

@@ -17,23 +17,50 @@ import (
 
 func (c *cli) profileCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "profile", Short: "Say who you are to your communities"}
-	set := &cobra.Command{Use: "set", Short: "Publish your profile in every community you are a member of", Args: noArgs}
-	var req api.ProfileRequest
+	cmd.AddCommand(c.profileSetCmd(), c.profileShowCmd())
+	return cmd
+}
+
+// profileSetCmd publishes the profile: the flags given over the current
+// profile, so that changing one field keeps the others.
+func (c *cli) profileSetCmd() *cobra.Command {
+	set := &cobra.Command{Use: "set", Short: "Publish your profile in every community you are a member of (fields not given are kept)", Args: noArgs}
+	var given api.ProfileRequest
 	var expertise string
-	set.Flags().StringVar(&req.Name, "name", "", "your display `name` (required)")
-	set.Flags().StringVar(&req.Org, "org", "", "your `organisation`")
+	set.Flags().StringVar(&given.Name, "name", "", "your display `name` (needed the first time)")
+	set.Flags().StringVar(&given.Org, "org", "", "your `organisation`")
 	set.Flags().StringVar(&expertise, "expertise", "", "what you know about, as comma-separated `tags`")
-	set.Flags().StringVar(&req.Bio, "bio", "", "a few words about you (Markdown); - reads standard input")
-	set.MarkFlagRequired("name")
+	set.Flags().StringVar(&given.Bio, "bio", "", "a few words about you (Markdown); - reads standard input")
 	asJSON := addJSONFlag(set)
 	set.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
-		var err error
-		if req.Bio, err = c.readBody(req.Bio); err != nil {
+		req, err := cl.Profile(ctx)
+		if err != nil && !client.NotFound(err) {
 			return err
 		}
-		for _, t := range strings.Split(expertise, ",") {
-			if t = strings.TrimSpace(t); t != "" {
-				req.Expertise = append(req.Expertise, t)
+		changed := cmd.Flags().Changed
+		if !changed("name") && !changed("org") && !changed("expertise") && !changed("bio") {
+			return fmt.Errorf("give what to change: --name, --org, --expertise or --bio")
+		}
+		if changed("name") {
+			req.Name = given.Name
+		}
+		if req.Name == "" {
+			return fmt.Errorf("your first profile needs a --name")
+		}
+		if changed("org") {
+			req.Org = given.Org
+		}
+		if changed("expertise") {
+			req.Expertise = []string{}
+			for _, t := range strings.Split(expertise, ",") {
+				if t = strings.TrimSpace(t); t != "" {
+					req.Expertise = append(req.Expertise, t)
+				}
+			}
+		}
+		if changed("bio") {
+			if req.Bio, err = c.readBody(given.Bio); err != nil {
+				return err
 			}
 		}
 		ans, err := cl.SetProfile(ctx, req)
@@ -46,8 +73,28 @@ func (c *cli) profileCmd() *cobra.Command {
 		fmt.Fprintf(cmd.OutOrStdout(), "profile published in %s\n", count(len(ans.Communities), "community"))
 		return nil
 	})
-	cmd.AddCommand(set)
-	return cmd
+	return set
+}
+
+func (c *cli) profileShowCmd() *cobra.Command {
+	show := &cobra.Command{Use: "show", Short: "Show your current profile", Args: noArgs}
+	asJSON := addJSONFlag(show)
+	show.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
+		p, err := cl.Profile(ctx)
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if *asJSON {
+			return printJSON(out, p)
+		}
+		fmt.Fprintf(out, "name:         %s\norganisation: %s\nexpertise:    %s\n", p.Name, p.Org, strings.Join(p.Expertise, ", "))
+		if p.Bio != "" {
+			fmt.Fprintf(out, "\n%s\n", p.Bio)
+		}
+		return nil
+	})
+	return show
 }
 
 func (c *cli) membersCmd() *cobra.Command {

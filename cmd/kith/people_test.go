@@ -101,3 +101,34 @@ func TestAuthorsByName(t *testing.T) {
 		t.Errorf("note history does not name the author:\n%s", out)
 	}
 }
+
+// TestProfileKeepsFieldsNotGiven: profile set changes the fields given and
+// keeps the others; a field given empty is cleared; profile show prints
+// the current profile.
+func TestProfileKeepsFieldsNotGiven(t *testing.T) {
+	a := startDaemon(t)
+	a.createdID(t, "community", "create", "--name", "Profiles")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"profile", "show"}, "no profile yet"},
+		{[]string{"profile", "set", "--org", "Acme"}, "your first profile needs a --name"},
+		{[]string{"profile", "set"}, "give what to change"},
+	} {
+		if r := a.run(t, c.args...); r.code != 1 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("kith %q: exit %d, %q; want %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+	a.mustRun(t, "profile", "set", "--name", "Ada", "--org", "Acme", "--expertise", "tls, dns", "--bio", "Routers since 1999.")
+	a.mustRun(t, "profile", "set", "--name", "Ada L.")
+	var p api.ProfileRequest
+	must(t, json.Unmarshal([]byte(a.mustRun(t, "profile", "show", "--json")), &p))
+	if p.Name != "Ada L." || p.Org != "Acme" || strings.Join(p.Expertise, ",") != "tls,dns" || p.Bio != "Routers since 1999." {
+		t.Errorf("after changing the name alone: %+v", p)
+	}
+	a.mustRun(t, "profile", "set", "--org", "")
+	if out := a.mustRun(t, "profile", "show"); !strings.Contains(out, "name:         Ada L.\norganisation: \nexpertise:    tls, dns\n") {
+		t.Errorf("after clearing the organisation:\n%s", out)
+	}
+}

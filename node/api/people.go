@@ -15,6 +15,11 @@ func (s *Server) setProfile(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, ans, err)
 }
 
+func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
+	p, err := s.backend.Profile(r.Context())
+	s.reply(w, p, err)
+}
+
 func (s *Server) members(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r)
 	if !ok {

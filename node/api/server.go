@@ -44,6 +44,7 @@ type Backend interface {
 	NoteDiff(ctx context.Context, id, a, b protocol.ID) (NoteDiff, error)
 	React(ctx context.Context, target protocol.ID, req ReactRequest) (protocol.ID, error)
 	SetProfile(ctx context.Context, req ProfileRequest) (ProfileAnswer, error)
+	Profile(ctx context.Context) (ProfileRequest, error)
 	Members(ctx context.Context, community protocol.ID, cursor string, limit int) (Members, error)
 	Experts(ctx context.Context, community protocol.ID, tag string) ([]Expert, error)
 	NewEvent(ctx context.Context, community protocol.ID, req EventRequest) (protocol.ID, error)
@@ -131,6 +132,7 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"POST /api/notes/{id}/revisions", s.revise},
 		{"GET /api/notes/{id}/diff", s.noteDiff},
 		{"POST /api/records/{id}/reactions", s.react},
+		{"GET /api/profile", s.profile},
 		{"PUT /api/profile", s.setProfile},
 		{"GET /api/communities/{id}/members", s.members},
 		{"GET /api/communities/{id}/experts", s.experts},

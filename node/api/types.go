@@ -325,7 +325,8 @@ type DiffLine struct {
 }
 
 // ProfileRequest is PUT /api/profile: who the member is, published to
-// every community the member is in.
+// every community the member is in. GET /api/profile answers with the
+// current one, the newest published.
 type ProfileRequest struct {
 	Name      string   `json:"name"`
 	Org       string   `json:"org,omitempty"`

@@ -25,6 +25,23 @@ import (
 // ErrNoDaemon is returned when no daemon runs for the home directory.
 var ErrNoDaemon = errors.New("no daemon is running")
 
+// AnswerError is the daemon's answer to a request it refused: its HTTP
+// status (http.StatusNotFound: what was asked for does not exist) and its
+// message, which is the error's text.
+type AnswerError struct {
+	Status  int
+	Message string
+}
+
+func (e *AnswerError) Error() string { return e.Message }
+
+// NotFound reports whether err is the daemon saying that what was asked
+// for does not exist.
+func NotFound(err error) bool {
+	var a *AnswerError
+	return errors.As(err, &a) && a.Status == http.StatusNotFound
+}
+
 // Client calls one daemon's API.
 type Client struct {
 	base  string
@@ -299,9 +316,9 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		var e api.Error
 		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return nil, errors.New(e.Error)
+			return nil, &AnswerError{Status: resp.StatusCode, Message: e.Error}
 		}
-		return nil, fmt.Errorf("daemon answered %s", resp.Status)
+		return nil, &AnswerError{Status: resp.StatusCode, Message: "daemon answered " + resp.Status}
 	}
 	return resp, nil
 }

@@ -15,6 +15,11 @@ func (c *Client) SetProfile(ctx context.Context, req api.ProfileRequest) (ans ap
 	return ans, c.do(ctx, http.MethodPut, "/api/profile", req, &ans)
 }
 
+// Profile returns the member's current profile.
+func (c *Client) Profile(ctx context.Context) (p api.ProfileRequest, err error) {
+	return p, c.do(ctx, http.MethodGet, "/api/profile", nil, &p)
+}
+
 // Members lists a page of a community's members.
 func (c *Client) Members(ctx context.Context, community protocol.ID, cursor string, limit int) (ms api.Members, err error) {
 	q := url.Values{"limit": {fmt.Sprint(limit)}}

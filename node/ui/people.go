@@ -199,11 +199,6 @@ func (s *Server) memberInCommunity(r *http.Request, community protocol.ID, key p
 	return api.Member{}, false, nil
 }
 
-// hasPublishedProfile says whether a member has published a profile.
-func hasPublishedProfile(m api.Member) bool {
-	return m.Name != "" || m.Org != "" || m.Bio != "" || len(m.Expertise) > 0
-}
-
 type settingsPage struct {
 	Key protocol.PublicKey
 	// Profile is the current profile, empty when none was published yet.
@@ -235,18 +230,12 @@ func (s *Server) settings(r *http.Request) (string, any, error) {
 			p.Communities = append(p.Communities, c)
 		}
 	}
-	// The profile is published to every community at once: the first
-	// community that holds one holds the current one.
-	for _, c := range p.Communities {
-		m, found, err := s.memberInCommunity(r, c.ID, st.MemberKey)
-		if err != nil {
-			return "", nil, err
-		}
-		if found && hasPublishedProfile(m) {
-			p.Profile, p.HasProfile = m, true
-			p.Expertise = strings.Join(m.Expertise, ", ")
-			break
-		}
+	switch prof, err := s.backend.Profile(r.Context()); {
+	case err == nil:
+		p.Profile, p.HasProfile = api.Member{Name: prof.Name, Org: prof.Org, Expertise: prof.Expertise, Bio: prof.Bio}, true
+		p.Expertise = strings.Join(prof.Expertise, ", ")
+	case !errors.Is(err, api.ErrNotFound):
+		return "", nil, err
 	}
 	if published, ok := r.URL.Query()["published"]; ok {
 		p.Saved = true
