@@ -153,7 +153,8 @@ func (c *cli) noteShowCmd() *cobra.Command {
 			fmt.Fprintf(out, "promoted from thread %s\n", n.From)
 		}
 		if len(n.Heads) > 1 {
-			fmt.Fprintf(out, "\n%d heads: edits made apart; `kith note edit %s` merges them\n", len(n.Heads), n.ID)
+			fmt.Fprintf(out, "\n%d heads: edits made apart. Merge them with `kith note edit %s --body -` and the text that keeps what matters of each,\n"+
+				"or keep one as it is with `kith note revert %s REVISION`\n", len(n.Heads), short(n.ID), short(n.ID))
 		}
 		names := authorNames(ctx, cl, n.Community)
 		for i, h := range n.Heads {

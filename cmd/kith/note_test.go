@@ -63,10 +63,14 @@ func TestNotes(t *testing.T) {
 			t.Errorf("%d revisions, want 5", n.Revisions)
 		}
 	}
-	if out := a.mustRun(t, "note", "show", note); !strings.Contains(out, "2 heads") || !strings.Contains(out, "a's version") || !strings.Contains(out, "b's version") {
+	if out := a.mustRun(t, "note", "show", note); !strings.Contains(out, "2 heads") || !strings.Contains(out, "a's version") || !strings.Contains(out, "b's version") ||
+		!strings.Contains(out, "Merge them with `kith note edit "+note[:12]+" --body -`") {
 		t.Errorf("show with two heads:\n%s", out)
 	}
-	a.createdID(t, "note", "edit", note, "--body", "a's version\nb's version\n")
+	// The command show advises works as given, with the merged text.
+	if r := a.runIn(t, "a's version\nb's version\n", "note", "edit", note[:12], "--body", "-"); r.code != 0 {
+		t.Fatalf("merge as note show advises: exit %d, %q", r.code, r.stderr)
+	}
 	for _, d := range []*daemon{a, b} {
 		waitNote(t, d, note, "merged", func(n api.NoteDetail) bool {
 			return len(n.Heads) == 1 && n.Heads[0].Body == "a's version\nb's version\n" && len(n.Heads[0].Parents) == 2
