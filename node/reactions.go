@@ -27,12 +27,22 @@ func (n *Node) React(ctx context.Context, target protocol.ID, req api.ReactReque
 		return protocol.ID{}, err
 	}
 	h := e.Record.Header
-	id := e.Record.ID()
+	id, author := e.Record.ID(), h.Author
 	switch {
 	case h.Kind == protocol.KindNote && !h.Root.IsZero():
 		id = h.Root // a note is reacted to as a whole
+		root, err := n.store.Get(ctx, id)
+		if err != nil {
+			return protocol.ID{}, fmt.Errorf("the note's first revision: %w", err)
+		}
+		author = root.Record.Header.Author
 	case h.Kind != protocol.KindPost && h.Kind != protocol.KindReply && h.Kind != protocol.KindNote:
 		return protocol.ID{}, fmt.Errorf("%w: %s is %s: react to a post, reply or note", api.ErrBadRequest, target, aOrAn(h.Kind))
+	}
+	if author == n.id.MemberKey() {
+		// The community's rules do not count it: say so rather than
+		// write a record that changes nothing.
+		return protocol.ID{}, fmt.Errorf("%w: that is yours: a reaction counts only from other members", api.ErrBadRequest)
 	}
 	if _, err := n.member(e.Record.Community()); err != nil {
 		return protocol.ID{}, err

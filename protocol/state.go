@@ -283,7 +283,9 @@ func (e *evaluation) views(live []*Record) {
 			}
 			target := e.byID[h.Target]
 			key := reactKey{h.Target, h.Author, react.Reaction}
-			if target != nil && reactable(target.Header.Kind) && e.live(h.Target) && !reacted[key] {
+			// A member's reaction to their own record says nothing of it:
+			// not counted (it would be evidence for "who knows about X").
+			if target != nil && reactable(target.Header.Kind) && e.live(h.Target) && !reacted[key] && target.Header.Author != h.Author {
 				reacted[key] = true
 				counts := e.Reacts[h.Target]
 				counts.add(react.Reaction)

@@ -317,7 +317,8 @@ func TestEditsReactionsProfilesRSVPs(t *testing.T) {
 	for range 2 {
 		w.add(bob, Refs{Target: p.ID()}, &React{Reaction: ReactHelpful}) // counted once
 	}
-	w.add(alice, Refs{Target: p.ID()}, &React{Reaction: ReactHelpful})
+	w.add(alice, Refs{Target: p.ID()}, &React{Reaction: ReactHelpful})   // her own post: not counted
+	w.add(founder, Refs{Target: p.ID()}, &React{Reaction: ReactHelpful}) // counted
 	w.add(alice, Refs{}, &Profile{Name: "A"})
 	prof := w.add(alice, Refs{}, &Profile{Name: "Alice"})
 	ev := w.add(founder, Refs{}, &Event{Title: "Call", Start: testNow.Add(time.Hour).UnixMilli()})

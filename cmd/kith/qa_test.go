@@ -121,7 +121,8 @@ func TestQuestionsAndAnswers(t *testing.T) {
 
 // TestReactions: reactions to a post, a reply and a note are counted on
 // both daemons, a member's repeated reaction once; a reaction to a note's
-// later revision counts for the note; bad reactions are refused.
+// later revision counts for the note; bad reactions, and reactions to
+// one's own records, are refused.
 func TestReactions(t *testing.T) {
 	a, b := startDaemon(t), startDaemon(t)
 	community := a.createdID(t, "community", "create", "--name", "Reacting")
@@ -145,18 +146,19 @@ func TestReactions(t *testing.T) {
 		t.Errorf("show:\n%s", out)
 	}
 
-	note := a.createdID(t, "note", "new", community, "--title", "Linters", "--body", "vet")
-	waitNote(t, b, note, "the note on b", func(n api.NoteDetail) bool { return n.Title == "Linters" })
-	rev := b.createdID(t, "note", "edit", note, "--body", "vet, staticcheck")
-	waitNote(t, a, note, "b's revision on a", func(n api.NoteDetail) bool { return n.Revisions == 2 })
+	note := b.createdID(t, "note", "new", community, "--title", "Linters", "--body", "vet")
+	waitNote(t, a, note, "the note on a", func(n api.NoteDetail) bool { return n.Title == "Linters" })
+	rev := a.createdID(t, "note", "edit", note, "--body", "vet, staticcheck")
+	waitNote(t, b, note, "a's revision on b", func(n api.NoteDetail) bool { return n.Revisions == 2 })
 	b.stop(t) // b is away while a reacts
-	a.createdID(t, "react", rev, "helpful")
+	a.createdID(t, "react", rev, "helpful") // a's revision, but the reaction is to b's note
 	b = startDaemonAt(t, b.home)
 	waitNote(t, b, note, "the note's reaction on b, back", func(n api.NoteDetail) bool { return n.Reactions.Helpful == 1 })
 
 	for _, tc := range []struct{ id, reaction, want string }{
 		{q, "love", "want helpful, +1 or applied"},
 		{community, "helpful", "react to a post, reply or note"},
+		{q, "helpful", "that is yours: a reaction counts only from other members"},
 	} {
 		if r := a.run(t, "react", tc.id, tc.reaction); r.code == 0 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("react %s %s: exit %d, %q", tc.id, tc.reaction, r.code, r.stderr)

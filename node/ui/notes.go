@@ -86,6 +86,8 @@ type notePage struct {
 	// page offers for it.
 	History []noteRevision
 	Live    protocol.ID
+	// Me is this node's member key: no reactions to the member's own note.
+	Me protocol.PublicKey
 }
 
 // noteHead is a head of a note as pages show it.
@@ -128,7 +130,11 @@ func (s *Server) loadNote(r *http.Request) (notePage, error) {
 	if err != nil {
 		return notePage{}, err
 	}
-	p := notePage{Community: c, Note: d, Live: d.Community}
+	st, err := s.backend.Status(r.Context())
+	if err != nil {
+		return notePage{}, err
+	}
+	p := notePage{Community: c, Note: d, Live: d.Community, Me: st.MemberKey}
 	for i, h := range d.Heads {
 		v := noteHead{Head: h, Number: i + 1, TagText: strings.Join(h.Tags, ", ")}
 		if i == 0 {

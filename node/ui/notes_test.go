@@ -363,18 +363,35 @@ func TestNotePages(t *testing.T) {
 	if d.Title != "Soldering" || d.Heads[0].Body != "Tin the tip.\nClean it often." || !slices.Equal(d.Heads[0].Tags, []string{"tools", "heat"}) {
 		t.Errorf("stored note: %+v", d)
 	}
-	// A reaction from the note page counts for the note and returns there;
-	// a "back" off this site is not followed.
-	if code, loc, body := s.post("/r/"+first.String()+"/react", base, url.Values{"reaction": {"helpful"}, "back": {"/n/" + first.String()}}); code != http.StatusSeeOther || loc != "/n/"+first.String() {
+	// The member's own note shows its reactions without buttons, and a
+	// reaction sent anyway is refused: only other members' count.
+	_, _, page := s.get("/n/" + first.String())
+	if strings.Contains(page, `action="/r/`+first.String()+`/react"`) || !strings.Contains(page, "Helpful · 0") {
+		t.Errorf("the member's own note offers reactions:\n%s", page)
+	}
+	if code, _, body := s.post("/r/"+first.String()+"/react", base, url.Values{"reaction": {"helpful"}}); code != http.StatusBadRequest || !strings.Contains(body, "that is yours") {
+		t.Errorf("reaction to one's own note: %d %s", code, body)
+	}
+	// A reaction from the page of another member's note counts for the
+	// note and returns there; a "back" off this site is not followed.
+	b := startNode(t)
+	addMember(t, a, b, community)
+	theirs, err := b.NewNote(bg, community, api.NoteRequest{Title: "Flux", Body: "Rosin, not acid."})
+	must(t, err)
+	eventually(t, "b's note on a", func() bool { _, err := a.Note(bg, theirs); return err == nil })
+	if _, _, page := s.get("/n/" + theirs.String()); !strings.Contains(page, `action="/r/`+theirs.String()+`/react"`) {
+		t.Errorf("another member's note offers no reactions:\n%s", page)
+	}
+	if code, loc, body := s.post("/r/"+theirs.String()+"/react", base, url.Values{"reaction": {"helpful"}, "back": {"/n/" + theirs.String()}}); code != http.StatusSeeOther || loc != "/n/"+theirs.String() {
 		t.Errorf("reaction: %d %s %s", code, loc, body)
 	}
-	if code, loc, body := s.post("/r/"+first.String()+"/react", base, url.Values{"reaction": {"applied"}, "back": {"//evil.example/x"}}); code != http.StatusSeeOther || loc != "/" {
+	if code, loc, body := s.post("/r/"+theirs.String()+"/react", base, url.Values{"reaction": {"applied"}, "back": {"//evil.example/x"}}); code != http.StatusSeeOther || loc != "/" {
 		t.Errorf("reaction with a foreign back: %d %s %s", code, loc, body)
 	}
-	if code, _, _ := s.post("/r/"+first.String()+"/react", base, url.Values{"reaction": {"<script>"}}); code != http.StatusBadRequest {
+	if code, _, _ := s.post("/r/"+theirs.String()+"/react", base, url.Values{"reaction": {"<script>"}}); code != http.StatusBadRequest {
 		t.Errorf("unknown reaction: %d", code)
 	}
-	if d, err := a.Note(bg, first); err != nil || d.Reactions.Helpful != 1 || d.Reactions.Applied != 1 {
+	if d, err := a.Note(bg, theirs); err != nil || d.Reactions.Helpful != 1 || d.Reactions.Applied != 1 {
 		t.Errorf("note reactions: %+v %v", d.Reactions, err)
 	}
 	if code, _, body := s.post("/c/"+community.String()+"/notes", base, url.Values{"title": {"  "}}); code != http.StatusBadRequest || !strings.Contains(body, "needs a title") {
@@ -467,9 +484,9 @@ func TestNotePages(t *testing.T) {
 		t.Errorf("promoted with a title: %+v %v", n, err)
 	}
 
-	// Pagination: 60 notes in all (3 are written above), every one listed
-	// once over the pages.
-	for i := 3; i < 60; i++ {
+	// Pagination: 60 notes in all (4 are written above, b's among them),
+	// every one listed once over the pages.
+	for i := 4; i < 60; i++ {
 		_, err := a.NewNote(bg, community, api.NoteRequest{Title: "Note " + strings.Repeat("i", i%7+1), Body: "text"})
 		must(t, err)
 	}

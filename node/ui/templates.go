@@ -74,9 +74,10 @@ var funcs = template.FuncMap{
 		return moderation{Thread: thread, Target: target, Own: own, Moderates: moderates}
 	},
 	// reactions is what the "reactions" partial needs: counts and the
-	// forms that add one to target, returning to back.
-	"reactions": func(back string, target protocol.ID, r api.Reactions) reactionBar {
-		return reactionBar{Back: back, Target: target, Reactions: r}
+	// forms that add one to target, returning to back; none on the
+	// member's own record (own), whose reactions only others give.
+	"reactions": func(back string, target protocol.ID, r api.Reactions, own bool) reactionBar {
+		return reactionBar{Back: back, Target: target, Reactions: r, Own: own}
 	},
 	// files is what the "files" partial needs: a record's attachments,
 	// and the page to come back to after fetching one (files.go).
@@ -98,6 +99,7 @@ type reactionBar struct {
 	Back      string
 	Target    protocol.ID
 	Reactions api.Reactions
+	Own       bool
 }
 
 // communityNav is the data of the "community-nav" partial.
