@@ -150,7 +150,7 @@ func TestReactions(t *testing.T) {
 	waitNote(t, a, note, "the note on a", func(n api.NoteDetail) bool { return n.Title == "Linters" })
 	rev := a.createdID(t, "note", "edit", note, "--body", "vet, staticcheck")
 	waitNote(t, b, note, "a's revision on b", func(n api.NoteDetail) bool { return n.Revisions == 2 })
-	b.stop(t) // b is away while a reacts
+	b.stop(t)                               // b is away while a reacts
 	a.createdID(t, "react", rev, "helpful") // a's revision, but the reaction is to b's note
 	b = startDaemonAt(t, b.home)
 	waitNote(t, b, note, "the note's reaction on b, back", func(n api.NoteDetail) bool { return n.Reactions.Helpful == 1 })
