@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Body is the typed content of a record; each kind has one body type. A
@@ -389,7 +390,7 @@ func (b *Event) check(*Header) *Error {
 		return fail(RuleField, "event has no start time")
 	}
 	if b.End != 0 && b.End < b.Start {
-		return fail(RuleField, "event ends (%d) before it starts (%d)", b.End, b.Start)
+		return fail(RuleField, "event ends (%s) before it starts (%s)", utcMinute(b.End), utcMinute(b.Start))
 	}
 	if err := checkLine("place", b.Place, MaxLineRunes); err != nil {
 		return err
@@ -431,3 +432,7 @@ func (b *Device) check(*Header) *Error {
 	}
 	return checkLine("device name", b.Name, MaxNameRunes)
 }
+
+// utcMinute writes a unix-millisecond time for people, in UTC, as
+// validation messages show it.
+func utcMinute(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02 15:04 UTC") }

@@ -63,6 +63,9 @@ func (c *cli) communityInviteCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&req.Device, "device", false, "a code for another device of yours (after `kith init --import`): it admits no one new, so any member may make one")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		if req.Uses == 0 {
+			return fmt.Errorf("--uses must be at least 1")
+		}
 		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {
 			return err

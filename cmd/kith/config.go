@@ -34,7 +34,7 @@ type configView struct {
 func (c *cli) configShowCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show",
-		Short: "Print the configuration in effect: the file over the defaults, and where each value came from",
+		Short: "Print the configuration the daemon starts with: the file over the defaults, and where each value came from (flags given to `kith daemon` win over it)",
 		Long: "show prints the home's config.toml merged with the defaults, marking each\n" +
 			"setting with where its value came from (file or default). A flag given to\n" +
 			"`kith daemon` wins over these (--bootstrap adds to the list). A file with an\n" +

@@ -66,6 +66,8 @@ func TestEvents(t *testing.T) {
 		{[]string{"event", "rsvp", call, "perhaps"}, "want yes, no or maybe"},
 		{[]string{"event", "new", community, "--title", "x", "--start", "tomorrow"}, "want a time like"},
 		{[]string{"event", "edit", call, "--agenda", call}, "not a note of this community"},
+		{[]string{"event", "new", community, "--title", "Backwards", "--start", "2031-01-02T10:00:00Z", "--end", "2031-01-02T09:00:00Z"},
+			"event ends (2031-01-02 09:00 UTC) before it starts (2031-01-02 10:00 UTC)"},
 	} {
 		if r := a.run(t, tc.args...); r.code == 0 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%v: exit %d, %q", tc.args, r.code, r.stderr)
