@@ -187,5 +187,5 @@ func who(names map[protocol.PublicKey]string, k protocol.PublicKey) string {
 	if n := names[k]; n != "" {
 		return fmt.Sprintf("%s (%.8s…)", n, k)
 	}
-	return fmt.Sprintf("%.16s…", k)
+	return short(k) + "…"
 }

@@ -88,6 +88,8 @@ type notePage struct {
 	Live    protocol.ID
 	// Me is this node's member key: no reactions to the member's own note.
 	Me protocol.PublicKey
+	// Names are the display names of the community's members.
+	Names map[protocol.PublicKey]string
 }
 
 // noteHead is a head of a note as pages show it.
@@ -134,7 +136,11 @@ func (s *Server) loadNote(r *http.Request) (notePage, error) {
 	if err != nil {
 		return notePage{}, err
 	}
-	p := notePage{Community: c, Note: d, Live: d.Community, Me: st.MemberKey}
+	names, err := s.authorNames(r, d.Community)
+	if err != nil {
+		return notePage{}, err
+	}
+	p := notePage{Community: c, Note: d, Live: d.Community, Me: st.MemberKey, Names: names}
 	for i, h := range d.Heads {
 		v := noteHead{Head: h, Number: i + 1, TagText: strings.Join(h.Tags, ", ")}
 		if i == 0 {

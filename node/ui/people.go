@@ -178,6 +178,29 @@ func (s *Server) person(r *http.Request) (string, any, error) {
 	return "person", p, nil
 }
 
+// authorNames returns the display names of a community's members who
+// published a profile (at most memberScanPages pages of members), for
+// pages to show who wrote what by name.
+func (s *Server) authorNames(r *http.Request, community protocol.ID) (map[protocol.PublicKey]string, error) {
+	names := make(map[protocol.PublicKey]string)
+	cursor := ""
+	for range memberScanPages {
+		page, err := s.backend.Members(r.Context(), community, cursor, 500)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range page.Items {
+			if m.Name != "" {
+				names[m.Key] = m.Name
+			}
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	return names, nil
+}
+
 // memberInCommunity looks for one member of a community, reading at most
 // memberScanPages pages of members.
 func (s *Server) memberInCommunity(r *http.Request, community protocol.ID, key protocol.PublicKey) (api.Member, bool, error) {

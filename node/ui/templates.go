@@ -58,6 +58,15 @@ var funcs = template.FuncMap{
 	"maxTitle": func() int { return protocol.MaxTitleRunes },
 	"maxName":  func() int { return protocol.MaxNameRunes },
 	"maxLine":  func() int { return protocol.MaxLineRunes },
+	// who names an author for people: their display name with the start
+	// of their key (names are not unique, and anyone can take one), or
+	// the start of the key alone.
+	"who": func(names map[protocol.PublicKey]string, k protocol.PublicKey) string {
+		if n := names[k]; n != "" {
+			return n + " (" + k.String()[:8] + "…)"
+		}
+		return k.String()[:12] + "…"
+	},
 	// markdown renders Markdown from anyone as sanitised HTML.
 	"markdown": Markdown,
 	// nav is what the community navigation partial needs: the community

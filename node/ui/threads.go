@@ -73,6 +73,8 @@ type threadPage struct {
 	// Moderates: founders and moderators may accept, hide and delete.
 	Moderates bool
 	Live      protocol.ID
+	// Names are the display names of the community's members.
+	Names map[protocol.PublicKey]string
 }
 
 // Asker reports whether this member may accept an answer here.
@@ -97,7 +99,11 @@ func (s *Server) thread(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return "thread", threadPage{Thread: t, Community: c, Me: st.MemberKey, Live: t.Community,
+	names, err := s.authorNames(r, t.Community)
+	if err != nil {
+		return "", nil, err
+	}
+	return "thread", threadPage{Thread: t, Community: c, Me: st.MemberKey, Live: t.Community, Names: names,
 		Moderates: c.Standing == "founder" || c.Standing == "moderator"}, nil
 }
 
