@@ -29,7 +29,7 @@ func newLogRing() *logRing {
 // handler returns a handler that writes to inner and keeps a copy of every
 // record inner takes (at inner's level) in the ring.
 func (l *logRing) handler(inner slog.Handler) slog.Handler {
-	return teeHandler{inner: inner, ring: slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug})}
+	return teeHandler{inner: inner, ring: slog.NewJSONHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: durationText})}
 }
 
 // Write takes one line: slog's handlers write each record in one call.
@@ -148,4 +148,13 @@ func (n *Node) Logs(ctx context.Context, lines int, follow bool) ([][]byte, <-ch
 	}
 	recent, next := n.logs.follow(ctx, lines)
 	return recent, next, nil
+}
+
+// durationText writes durations as the text log does ("104.6ms"), not as
+// JSON's nanoseconds, for the people who read `kith logs`.
+func durationText(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }

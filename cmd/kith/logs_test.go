@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -72,6 +73,10 @@ wait:
 			}
 			if !strings.Contains(line, "INFO") || !strings.Contains(line, "community="+community) {
 				t.Errorf("followed line %q: want level INFO and community=%s", line, community)
+			}
+			// Durations read as durations, not nanoseconds.
+			if !regexp.MustCompile(`took=[0-9.]+(ns|µs|ms|s|m[0-9.]+s)( |$)`).MatchString(line) {
+				t.Errorf("followed line %q: want took= as a duration", line)
 			}
 			break wait
 		case <-tick.C:
