@@ -38,6 +38,11 @@ func (n *Node) NewNote(ctx context.Context, community protocol.ID, req api.NoteR
 		if err != nil {
 			return protocol.ID{}, err
 		}
+		if prev, err := n.promotedFrom(ctx, community, *req.From); err != nil {
+			return protocol.ID{}, err
+		} else if !prev.IsZero() {
+			return protocol.ID{}, fmt.Errorf("%w: this thread is already the note %s: edit that one", api.ErrBadRequest, prev)
+		}
 		refs.Target = *req.From
 		if body.Title == "" {
 			body.Title = d.View.Title
@@ -57,6 +62,25 @@ func (n *Node) NewNote(ctx context.Context, community protocol.ID, req api.NoteR
 		return protocol.ID{}, err
 	}
 	return r.ID(), nil
+}
+
+// promotedFrom returns the live note promoted from thread, if there is
+// one: promoting a thread twice would make two notes that drift apart.
+func (n *Node) promotedFrom(ctx context.Context, community, thread protocol.ID) (protocol.ID, error) {
+	var found protocol.ID
+	err := store.EachPage(func(cursor string, limit int) (store.Page[store.NoteView], error) {
+		return n.store.Notes(ctx, community, cursor, limit)
+	}, func(v store.NoteView) error {
+		if v.From == thread {
+			found = v.Root
+			return errFound
+		}
+		return nil
+	})
+	if errors.Is(err, errFound) {
+		err = nil
+	}
+	return found, err
 }
 
 // promotedText is a thread's post and accepted answer, as a note's text.

@@ -88,6 +88,10 @@ func TestNotes(t *testing.T) {
 	if n.From.String() != q || n.Title != "How long are certificates valid?" || !strings.Contains(n.Heads[0].Body, "90 days") || !strings.Contains(n.Heads[0].Body, "Asking for the audit.") {
 		t.Errorf("promoted note: %+v", n)
 	}
+	// Promoted once, on either node: a second promotion names the note.
+	if r := a.run(t, "note", "promote", q); r.code == 0 || !strings.Contains(r.stderr, "already the note "+promoted) {
+		t.Errorf("a second promotion: exit %d, %q", r.code, r.stderr)
+	}
 	var list []api.Note
 	if err := json.Unmarshal([]byte(a.mustRun(t, "note", "list", community, "--json")), &list); err != nil {
 		t.Fatal(err)

@@ -476,7 +476,13 @@ func TestNotePages(t *testing.T) {
 	if _, _, body := s.get(loc); !strings.Contains(body, `href="/t/`+thread.String()+`"`) {
 		t.Errorf("the promoted note does not link to its thread")
 	}
-	code, loc, body = s.post("/t/"+thread.String()+"/note", base, url.Values{"title": {"Iron temperature"}, "body": {"About 350 °C."}})
+	// Promoting it again is refused, naming the note to edit instead.
+	if code, _, body := s.post("/t/"+thread.String()+"/note", base, url.Values{}); code != http.StatusBadRequest || !strings.Contains(body, "already the note "+promoted.ID.String()) {
+		t.Errorf("a second promotion: %d %s", code, body)
+	}
+	other, err := a.Post(bg, community, api.PostRequest{Type: "question", Title: "Which tip?", Body: "For fine pitch."})
+	must(t, err)
+	code, loc, body = s.post("/t/"+other.String()+"/note", base, url.Values{"title": {"Iron temperature"}, "body": {"About 350 °C."}})
 	if code != http.StatusSeeOther {
 		t.Fatalf("promote with a title: %d %s", code, body)
 	}
