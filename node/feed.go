@@ -70,7 +70,9 @@ func (n *Node) refusedAside(out store.Outcome, via string) {
 // storedOne announces one record newly stored.
 func (n *Node) storedOne(r *protocol.Record, status protocol.Status, via string) {
 	n.metrics.stored(via, status)
-	if k := r.Header.Kind; k == protocol.KindRole || k == protocol.KindTombstone {
+	// A join too: it can take an invite's last use from a join that had
+	// it, which then admits no one.
+	if k := r.Header.Kind; k == protocol.KindRole || k == protocol.KindTombstone || k == protocol.KindJoin {
 		n.recheckPeers(r.Community())
 	}
 	n.filesStored(r, status)

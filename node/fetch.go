@@ -62,6 +62,10 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 	// Only a community this node holds: a stranger must not plant one.
 	if m := n.store.Membership(community); m == nil || m.Genesis == nil {
 		return fmt.Errorf("community %s is not held here", community)
+	} else if m.Standing(n.id.MemberKey()) == protocol.StandingRemoved {
+		// Peers cut a removed member's node off: its copy is stale by
+		// design, and no judge of who may join or what the history is.
+		return fmt.Errorf("this node's member was removed from community %s: its copy is stale", community)
 	}
 	count, err := binary.ReadUvarint(r)
 	if err != nil || count > maxSubmitted {

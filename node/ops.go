@@ -278,47 +278,46 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 		return protocol.ID{}, err
 	}
 	n.stored(given, outs, "invite")
+	// The member's join and this node's device record are signed here but
+	// stored only once a member's node has taken them and served the
+	// history: a join that no member's node accepted (the inviter
+	// offline, the invite used up) must leave no standing behind, or this
+	// node would see itself admitted on its own copy alone, write records
+	// no one takes, and serve that copy to the member's other devices.
+	me := n.id.MemberKey()
 	mine := []*protocol.Record{}
-	if !n.store.Membership(community).Standing(n.id.MemberKey()).Admitted() {
+	if m := n.store.Membership(community); !m.Standing(me).Admitted() {
 		join := &protocol.Join{}
 		refs := protocol.Refs{}
 		if inv.Invite != nil {
 			join.InviteKey = protocol.PublicKeyOf(inv.Key)
-			join.InviteProof = protocol.InviteProof(inv.Key, community, n.id.MemberKey())
+			join.InviteProof = protocol.InviteProof(inv.Key, community, me)
 			refs.Target = inv.Invite.ID()
 		}
 		r, err := protocol.Sign(n.id.Member, community, max(n.now(), inv.Genesis.Header.Created+1), refs, join)
 		if err != nil {
 			return protocol.ID{}, err
 		}
-		out, err := n.store.Put(ctx, r)
-		if err != nil {
-			return protocol.ID{}, err
-		}
-		n.stored([]*protocol.Record{r}, []store.Outcome{out}, "local")
 		mine = append(mine, r)
+	} else if admitted := m.AdmittedBy(me); !admitted.IsZero() && admitted != community {
+		// Already admitted here: hand over the join that did it again,
+		// for a member's node that has not seen it yet.
+		if e, err := n.store.Get(ctx, admitted); err == nil {
+			mine = append(mine, e.Record)
+		}
 	}
 	dev, err := protocol.Sign(n.id.Member, community, n.now(), protocol.Refs{}, &protocol.Device{PeerID: []byte(n.peerID)})
 	if err != nil {
 		return protocol.ID{}, err
 	}
-	out, err := n.store.Put(ctx, dev)
-	if err != nil {
-		return protocol.ID{}, err
-	}
-	n.stored([]*protocol.Record{dev}, []store.Outcome{out}, "local")
 	mine = append(mine, dev)
 	// Meet a member's node: hand over our records, fetch the history.
-	// First those this node is connected to directly and that are in the
-	// community's topic (an organisation's anchor, a neighbour on the
-	// LAN), then the inviter, then members found on the Kith DHT.
+	// First the inviter, whose copy admitted the invite, then those this
+	// node is connected to directly and that are in the community's topic
+	// (an organisation's anchor, a neighbour on the LAN), then members
+	// found on the Kith DHT.
 	submit := append(given, mine...)
 	var candidates []peer.AddrInfo
-	for _, p := range n.gossip.Peers(community) {
-		if !relayedOnly(n.host.Network().ConnsToPeer(p)) {
-			candidates = append(candidates, peer.AddrInfo{ID: p})
-		}
-	}
 	for _, a := range inv.Addrs { // one candidate per peer, with all its addresses
 		info, err := peer.AddrInfoFromP2pAddr(a)
 		if err != nil || info.ID == n.peerID {
@@ -330,6 +329,11 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 			candidates = append(candidates, *info)
 		}
 	}
+	for _, p := range n.gossip.Peers(community) {
+		if !relayedOnly(n.host.Network().ConnsToPeer(p)) && !slices.ContainsFunc(candidates, func(c peer.AddrInfo) bool { return c.ID == p }) {
+			candidates = append(candidates, peer.AddrInfo{ID: p})
+		}
+	}
 	reached, lastErr := n.meet(ctx, slices.Values(candidates), community, submit)
 	if !reached {
 		var err error
@@ -337,16 +341,28 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 			lastErr = err
 		}
 	}
-	if err := n.gossip.Join(community); err != nil {
-		return protocol.ID{}, err
-	}
 	if !reached {
-		return protocol.ID{}, fmt.Errorf("your join is saved, but no member's node shared the community "+
-			"(the inviter is offline and no other member was found, or it refused: the invite may be used up or expired): %v", lastErr)
+		return protocol.ID{}, fmt.Errorf("no member's node took your join, so you are not a member yet: the inviter's node is offline "+
+			"and no other member's was found, or it refused (the invite may be used up or expired); try again later, or ask for a new code: %v", lastErr)
 	}
-	if n.store.Membership(community).Standing(n.id.MemberKey()) == protocol.StandingRemoved {
+	// The history served holds them; put them here durably as the member's own.
+	for _, r := range mine {
+		out, err := n.store.Put(ctx, r)
+		if err != nil {
+			return protocol.ID{}, err
+		}
+		n.stored([]*protocol.Record{r}, []store.Outcome{out}, "local")
+	}
+	switch st := n.store.Membership(community).Standing(me); {
+	case st == protocol.StandingRemoved:
 		// The history came, and with it the removal: the join changed nothing.
 		return protocol.ID{}, fmt.Errorf("%w: %s", api.ErrForbidden, removedMessage)
+	case !st.Admitted():
+		return protocol.ID{}, fmt.Errorf("%w: a member's node shared the community, but by its records your join does not admit you "+
+			"(the invite may be used up): ask for a new code", api.ErrForbidden)
+	}
+	if err := n.gossip.Join(community); err != nil {
+		return protocol.ID{}, err
 	}
 	// Publish our records live too, once the topic has peers.
 	n.waitTopicPeers(ctx, community, 5*time.Second)

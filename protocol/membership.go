@@ -348,6 +348,15 @@ func (m *Membership) Status(r *Record) Status {
 	return StatusPending
 }
 
+// AdmittedBy returns the join that admitted k (the genesis for the
+// founder); zero if none did, or a role did.
+func (m *Membership) AdmittedBy(k PublicKey) ID {
+	if k == m.Founder && !m.Founder.IsZero() {
+		return m.Community
+	}
+	return m.admittedBy[k]
+}
+
 // Members lists every key with a standing other than none, founder first,
 // then by key.
 func (m *Membership) Members() []Member {
@@ -362,7 +371,7 @@ func (m *Membership) Members() []Member {
 	slices.SortFunc(keys, PublicKey.Compare)
 	for _, k := range keys {
 		if s := m.Standing(k); s != StandingNone {
-			out = append(out, Member{Key: k, Standing: s, AdmittedBy: m.admittedBy[k]})
+			out = append(out, Member{Key: k, Standing: s, AdmittedBy: m.AdmittedBy(k)})
 		}
 	}
 	return out
