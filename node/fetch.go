@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -264,7 +265,51 @@ func (n *Node) recheckPeers(community protocol.ID) {
 	if m == nil || m.Genesis == nil || m.Genesis.Policy != protocol.JoinInvite || n.gossip == nil {
 		return
 	}
-	n.tasks.Go(func() { n.gossip.Recheck(community) })
+	if !n.rechecks.schedule(community) {
+		return // one is waiting, and will see this record too
+	}
+	n.tasks.Go(func() {
+		// A catch-up sync stores control records by the hundred: let the
+		// burst land, then check the peers once for all of it.
+		select {
+		case <-time.After(recheckDelay):
+		case <-n.ctx.Done():
+			return
+		}
+		n.rechecks.start(community)
+		n.gossip.Recheck(community)
+	})
+}
+
+// recheckDelay is how long a peer re-check waits for more control records.
+const recheckDelay = 100 * time.Millisecond
+
+// rechecks are the communities whose peers wait for a re-check.
+type rechecks struct {
+	mu  sync.Mutex
+	due map[protocol.ID]bool
+}
+
+// schedule marks a community's re-check due, and reports whether none was.
+func (r *rechecks) schedule(c protocol.ID) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.due[c] {
+		return false
+	}
+	if r.due == nil {
+		r.due = make(map[protocol.ID]bool)
+	}
+	r.due[c] = true
+	return true
+}
+
+// start clears a community's mark as its re-check starts: a record
+// stored from now on schedules another.
+func (r *rechecks) start(c protocol.ID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.due, c)
 }
 
 // allowPeer says whether a peer may receive a community's records: any

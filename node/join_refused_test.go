@@ -3,7 +3,10 @@ package node
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/home"
@@ -81,5 +84,86 @@ func TestJoinRetriedOnceInviterIsBack(t *testing.T) {
 	}
 	if s := standingOn(a, board, g); !s.Admitted() {
 		t.Errorf("the founder's node sees g %s", s)
+	}
+}
+
+// TestJoinAgainSaysWhy: a join run again by a member says what stands:
+// a removed member of an invite-only community is told of the removal
+// (members' nodes refuse theirs, so no new code helps), and an admitted
+// member whose inviter is offline is told they stay a member.
+func TestJoinAgainSaysWhy(t *testing.T) {
+	ctx := context.Background()
+	aHome := home.Home{Dir: t.TempDir()}
+	a, err := Start(ctx, Config{Home: aHome, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	b, c := startTestNode(t), startTestNode(t)
+	board, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Board", InviteOnly: true})
+	must(t, err)
+	for _, n := range []*Node{b, c} {
+		code, err := a.Invite(ctx, board, api.InviteRequest{Uses: 1})
+		must(t, err)
+		_, err = n.Join(ctx, code.Code)
+		must(t, err)
+	}
+	_, err = a.SetRole(ctx, board, api.RoleRequest{Member: b.id.MemberKey(), Action: "remove"})
+	must(t, err)
+	waitFor(t, "b's node learns of the removal", 10*time.Second, func() bool { return standingOn(b, board, b) == protocol.StandingRemoved })
+	code, err := a.Invite(ctx, board, api.InviteRequest{Uses: 1})
+	must(t, err)
+	if _, err := b.Join(ctx, code.Code); err == nil || !strings.Contains(err.Error(), removedMessage) {
+		t.Errorf("a removed member joins again: %v", err)
+	}
+
+	must(t, a.Close())
+	if _, err := c.Join(ctx, code.Code); err == nil || !strings.Contains(err.Error(), "you are a member already, and stay one") {
+		t.Errorf("a member joins again with the inviter offline: %v", err)
+	}
+	if s := standingOn(c, board, c); !s.Admitted() {
+		t.Errorf("c, a member, is %s after a join no one answered", s)
+	}
+}
+
+// TestPromoteOnceAtATime: promotions of one thread sent at once (a double
+// click) make one note; the others are refused.
+func TestPromoteOnceAtATime(t *testing.T) {
+	ctx := context.Background()
+	a := startTestNode(t)
+	c, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Notes"})
+	must(t, err)
+	thread, err := a.Post(ctx, c, api.PostRequest{Title: "Solder temperature", Body: "350 °C."})
+	must(t, err)
+	var wg sync.WaitGroup
+	var made atomic.Int32
+	for range 8 {
+		wg.Go(func() {
+			if _, err := a.NewNote(ctx, c, api.NoteRequest{From: &thread}); err == nil {
+				made.Add(1)
+			} else if !strings.Contains(err.Error(), "already the note") {
+				t.Errorf("promotion: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if made.Load() != 1 {
+		t.Errorf("%d notes made of one thread", made.Load())
+	}
+}
+
+// TestRechecksCoalesce: control records stored in a burst (a catch-up
+// sync brings joins by the hundred) schedule one peer re-check for their
+// community, not one each; a record stored once it started schedules
+// another.
+func TestRechecksCoalesce(t *testing.T) {
+	var r rechecks
+	c, d := protocol.ID{1}, protocol.ID{2}
+	if !r.schedule(c) || r.schedule(c) || r.schedule(c) {
+		t.Error("a second re-check was scheduled while one was due")
+	}
+	if !r.schedule(d) {
+		t.Error("another community's re-check waits on the first's")
+	}
+	r.start(c)
+	if !r.schedule(c) {
+		t.Error("a record stored after the re-check started scheduled none")
 	}
 }

@@ -96,6 +96,9 @@ type Node struct {
 	syncs   syncState
 	backoff backoff
 
+	rechecks  rechecks   // peer re-checks waiting to run, one per community
+	promoteMu sync.Mutex // one promotion at a time: a thread is promoted once
+
 	tasks     taskGroup // background work and stream handlers, waited for by Close
 	closeOnce sync.Once
 	closeErr  error

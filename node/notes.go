@@ -38,6 +38,10 @@ func (n *Node) NewNote(ctx context.Context, community protocol.ID, req api.NoteR
 		if err != nil {
 			return protocol.ID{}, err
 		}
+		// Held until the note is stored, so that two promotions at once
+		// (a double click) do not both find none.
+		n.promoteMu.Lock()
+		defer n.promoteMu.Unlock()
 		if prev, err := n.promotedFrom(ctx, community, *req.From); err != nil {
 			return protocol.ID{}, err
 		} else if !prev.IsZero() {

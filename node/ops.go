@@ -286,7 +286,9 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 	// no one takes, and serve that copy to the member's other devices.
 	me := n.id.MemberKey()
 	mine := []*protocol.Record{}
-	if m := n.store.Membership(community); !m.Standing(me).Admitted() {
+	m := n.store.Membership(community)
+	before := m.Standing(me)
+	if !before.Admitted() {
 		join := &protocol.Join{}
 		refs := protocol.Refs{}
 		if inv.Invite != nil {
@@ -342,8 +344,19 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 		}
 	}
 	if !reached {
+		why := ""
+		if lastErr != nil {
+			why = ": " + lastErr.Error()
+		}
+		switch {
+		case before == protocol.StandingRemoved:
+			// Members' nodes refuse a removed member's: no new code helps.
+			return protocol.ID{}, fmt.Errorf("%w: %s", api.ErrForbidden, removedMessage)
+		case before.Admitted():
+			return protocol.ID{}, fmt.Errorf("you are a member already, and stay one; this node could not reach a member's node to announce itself%s", why)
+		}
 		return protocol.ID{}, fmt.Errorf("no member's node took your join, so you are not a member yet: the inviter's node is offline "+
-			"and no other member's was found, or it refused (the invite may be used up or expired); try again later, or ask for a new code: %v", lastErr)
+			"and no other member's was found, or it refused (the invite may be used up or expired); try again later, or ask for a new code%s", why)
 	}
 	// The history served holds them; put them here durably as the member's own.
 	for _, r := range mine {

@@ -42,6 +42,9 @@ func (c *cli) profileSetCmd() *cobra.Command {
 			return fmt.Errorf("give what to change: --name, --org, --expertise or --bio")
 		}
 		if changed("name") {
+			if strings.TrimSpace(given.Name) == "" {
+				return fmt.Errorf("a profile needs a name: --name cannot be empty")
+			}
 			req.Name = given.Name
 		}
 		if req.Name == "" {

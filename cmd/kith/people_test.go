@@ -127,6 +127,9 @@ func TestProfileKeepsFieldsNotGiven(t *testing.T) {
 	if p.Name != "Ada L." || p.Org != "Acme" || strings.Join(p.Expertise, ",") != "tls,dns" || p.Bio != "Routers since 1999." {
 		t.Errorf("after changing the name alone: %+v", p)
 	}
+	if r := a.run(t, "profile", "set", "--name", " "); r.code != 1 || !strings.Contains(r.stderr, "--name cannot be empty") {
+		t.Errorf("an empty name: exit %d, %q", r.code, r.stderr)
+	}
 	a.mustRun(t, "profile", "set", "--org", "")
 	if out := a.mustRun(t, "profile", "show"); !strings.Contains(out, "name:         Ada L.\norganisation: \nexpertise:    tls, dns\n") {
 		t.Errorf("after clearing the organisation:\n%s", out)

@@ -21,15 +21,11 @@ func (c *Client) Feed(ctx context.Context, fn func(api.FeedItem) error) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
+	resp, err := c.send(req)
 	if err != nil {
-		return fmt.Errorf("%w for %s: %v", ErrNoDaemon, c.dir, err)
+		return fmt.Errorf("feed: %w", err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("feed: daemon answered %s", resp.Status)
-	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), maxEventLine)
 	for sc.Scan() {
