@@ -287,6 +287,9 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 	me := n.id.MemberKey()
 	mine := []*protocol.Record{}
 	m := n.store.Membership(community)
+	if m == nil {
+		return protocol.ID{}, fmt.Errorf("%w: the code's community record was not stored", api.ErrBadRequest)
+	}
 	before := m.Standing(me)
 	if !before.Admitted() {
 		join := &protocol.Join{}
