@@ -178,48 +178,52 @@ func (s *Server) person(r *http.Request) (string, any, error) {
 	return "person", p, nil
 }
 
-// authorNames returns the display names of a community's members who
-// published a profile (at most memberScanPages pages of members), for
-// pages to show who wrote what by name.
-func (s *Server) authorNames(r *http.Request, community protocol.ID) (map[protocol.PublicKey]string, error) {
-	names := make(map[protocol.PublicKey]string)
+// eachMember calls fn for the members of a community, page after page,
+// reading at most memberScanPages pages, until fn returns false.
+func (s *Server) eachMember(r *http.Request, community protocol.ID, fn func(api.Member) bool) error {
 	cursor := ""
 	for range memberScanPages {
 		page, err := s.backend.Members(r.Context(), community, cursor, 500)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, m := range page.Items {
-			if m.Name != "" {
-				names[m.Key] = m.Name
+			if !fn(m) {
+				return nil
 			}
 		}
 		if cursor = page.Next; cursor == "" {
 			break
 		}
 	}
-	return names, nil
+	return nil
 }
 
-// memberInCommunity looks for one member of a community, reading at most
-// memberScanPages pages of members.
+// authorNames returns the display names of a community's members who
+// published a profile, for pages to show who wrote what by name.
+func (s *Server) authorNames(r *http.Request, community protocol.ID) (map[protocol.PublicKey]string, error) {
+	names := make(map[protocol.PublicKey]string)
+	err := s.eachMember(r, community, func(m api.Member) bool {
+		if m.Name != "" {
+			names[m.Key] = m.Name
+		}
+		return true
+	})
+	return names, err
+}
+
+// memberInCommunity looks for one member of a community.
 func (s *Server) memberInCommunity(r *http.Request, community protocol.ID, key protocol.PublicKey) (api.Member, bool, error) {
-	cursor := ""
-	for range memberScanPages {
-		page, err := s.backend.Members(r.Context(), community, cursor, 500)
-		if err != nil {
-			return api.Member{}, false, err
-		}
-		for _, m := range page.Items {
-			if m.Key == key {
-				return m, true, nil
-			}
-		}
-		if cursor = page.Next; cursor == "" {
-			break
-		}
+	var found api.Member
+	var ok bool
+	err := s.eachMember(r, community, func(m api.Member) bool {
+		found, ok = m, m.Key == key
+		return !ok
+	})
+	if err != nil || !ok {
+		return api.Member{}, false, err
 	}
-	return api.Member{}, false, nil
+	return found, true, nil
 }
 
 type settingsPage struct {

@@ -45,13 +45,7 @@ var funcs = template.FuncMap{
 		return time.UnixMilli(ms).Format("2006-01-02 15:04")
 	},
 	// short is the start of an id or key: enough to tell them apart.
-	"short": func(v fmt.Stringer) string {
-		t := v.String()
-		if len(t) > 12 {
-			return t[:12] + "…"
-		}
-		return t
-	},
+	"short": short,
 	// The protocol's limits, for the forms' patterns: a browser stops the
 	// member at the limit instead of the node refusing the form. Not
 	// maxlength, which counts UTF-16 units: an emoji would count twice.
@@ -65,7 +59,7 @@ var funcs = template.FuncMap{
 		if n := names[k]; n != "" {
 			return n + " (" + k.String()[:8] + "…)"
 		}
-		return k.String()[:12] + "…"
+		return short(k)
 	},
 	// markdown renders Markdown from anyone as sanitised HTML.
 	"markdown": Markdown,
@@ -94,6 +88,15 @@ var funcs = template.FuncMap{
 	"fileSize": api.ByteSize,
 	"percent":  percent,
 	"isImage":  isImage,
+}
+
+// short is the start of an id or key: enough to tell them apart.
+func short(v fmt.Stringer) string {
+	t := v.String()
+	if len(t) > 12 {
+		return t[:12] + "…"
+	}
+	return t
 }
 
 // moderation is the data of the "moderate" partial: delete for the
