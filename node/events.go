@@ -151,10 +151,20 @@ func (n *Node) EditEvent(ctx context.Context, id protocol.ID, req api.EventReque
 
 // Events implements api.Backend: events not over yet, soonest first.
 func (n *Node) Events(ctx context.Context, community protocol.ID, cursor string, limit int) (api.Events, error) {
+	return n.events(ctx, community, n.store.UpcomingEvents, cursor, limit)
+}
+
+// PastEvents implements api.Backend: events over, the latest first.
+func (n *Node) PastEvents(ctx context.Context, community protocol.ID, cursor string, limit int) (api.Events, error) {
+	return n.events(ctx, community, n.store.PastEvents, cursor, limit)
+}
+
+func (n *Node) events(ctx context.Context, community protocol.ID, list func(context.Context, protocol.ID, int64, string, int) (store.Page[store.EventView], error),
+	cursor string, limit int) (api.Events, error) {
 	if _, err := n.community(community); err != nil {
 		return api.Events{}, err
 	}
-	page, err := n.store.UpcomingEvents(ctx, community, n.now(), cursor, limit)
+	page, err := list(ctx, community, n.now(), cursor, limit)
 	if errors.Is(err, store.ErrBadCursor) {
 		return api.Events{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -65,25 +66,48 @@ func (s *Store) read(ctx context.Context, fn func(txn *badger.Txn) error) error 
 // at limit items and returns the cursor of the next page only if another
 // item follows, so the last page has an empty Next.
 func paginate[T any](txn *badger.Txn, prefix []byte, cursor string, limit int, fn func(k, v []byte) (T, bool, error)) (Page[T], error) {
+	return walkPage(txn, prefix, cursor, limit, false, fn)
+}
+
+// paginateDesc is paginate walking the keys from the last down.
+func paginateDesc[T any](txn *badger.Txn, prefix []byte, cursor string, limit int, fn func(k, v []byte) (T, bool, error)) (Page[T], error) {
+	return walkPage(txn, prefix, cursor, limit, true, fn)
+}
+
+func walkPage[T any](txn *badger.Txn, prefix []byte, cursor string, limit int, reverse bool, fn func(k, v []byte) (T, bool, error)) (Page[T], error) {
 	if limit <= 0 || limit > MaxLimit {
 		limit = MaxLimit
 	}
+	var after []byte
 	start := prefix
+	if reverse {
+		// Past every key under prefix: keys are longer than the prefix,
+		// and none of ours starts with more than a few 0xff bytes.
+		start = append(slices.Clip(prefix), bytes.Repeat([]byte{0xff}, 64)...)
+	}
 	if cursor != "" {
-		after, err := base64.RawURLEncoding.DecodeString(cursor)
+		var err error
+		after, err = base64.RawURLEncoding.DecodeString(cursor)
 		if err != nil || len(after) == 0 {
 			return Page[T]{}, ErrBadCursor
 		}
-		// Seek just past the last key of the previous page.
-		start = append(append(slices.Clip(prefix), after...), 0)
+		after = append(slices.Clip(prefix), after...)
+		start = after
+		if !reverse {
+			// Seek just past the last key of the previous page.
+			start = append(after, 0)
+		}
 	}
 	var page Page[T]
 	var last []byte
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false, Reverse: reverse})
 	defer it.Close()
 	for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
 		item := it.Item()
 		k := item.KeyCopy(nil)
+		if reverse && after != nil && bytes.Equal(k, after) {
+			continue // the last key of the previous page
+		}
 		var v T
 		var ok bool
 		err := item.Value(func(val []byte) error {
@@ -226,11 +250,22 @@ func (s *Store) UpcomingEvents(ctx context.Context, community protocol.ID, now i
 		var err error
 		page, err = paginate(txn, key(tEvents, community[:]), cursor, limit, func(k, _ []byte) (EventView, bool, error) {
 			v, err := loadView[EventView](txn, community, protocol.Object{Type: protocol.ObjectEvent, ID: lastID(k)})
-			end := v.End
-			if end == 0 {
-				end = v.Start
-			}
-			return v, err == nil && end >= now, err
+			return v, err == nil && v.upcoming(now), err
+		})
+		return err
+	})
+	return page, err
+}
+
+// PastEvents lists a community's live events that have ended by now
+// (unix ms), the latest to start first.
+func (s *Store) PastEvents(ctx context.Context, community protocol.ID, now int64, cursor string, limit int) (Page[EventView], error) {
+	var page Page[EventView]
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		var err error
+		page, err = paginateDesc(txn, key(tEvents, community[:]), cursor, limit, func(k, _ []byte) (EventView, bool, error) {
+			v, err := loadView[EventView](txn, community, protocol.Object{Type: protocol.ObjectEvent, ID: lastID(k)})
+			return v, err == nil && !v.upcoming(now), err
 		})
 		return err
 	})

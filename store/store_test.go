@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -550,4 +551,49 @@ func TestThreadFiltersAndReplyEdits(t *testing.T) {
 		t.Errorf("accepted: %+v", d.Accepted)
 	}
 	checkClean(t, s)
+}
+
+func TestPastEventsNewestFirstInPages(t *testing.T) {
+	s, _ := openTest(t)
+	w, g := newWorld(t, protocol.JoinOpen)
+	day := 24 * time.Hour
+	var past []*protocol.Record
+	for i := 1; i <= 5; i++ {
+		past = append(past, w.rec(founder, protocol.Refs{}, &protocol.Event{Title: fmt.Sprintf("%d days ago", i), Start: prototest.Now.Add(-time.Duration(i) * day).UnixMilli()}))
+	}
+	running := w.rec(founder, protocol.Refs{}, &protocol.Event{Title: "Running", Start: prototest.Now.Add(-time.Hour).UnixMilli(), End: prototest.Now.Add(time.Hour).UnixMilli()})
+	soon := w.rec(founder, protocol.Refs{}, &protocol.Event{Title: "Soon", Start: prototest.Now.Add(day).UnixMilli()})
+	ingest(t, s, append([]*protocol.Record{g, running, soon}, past...)...)
+	ctx := context.Background()
+	now := prototest.Now.UnixMilli()
+	var got []protocol.ID
+	pages := 0
+	for cursor := ""; ; {
+		page, err := s.PastEvents(ctx, w.id, now, cursor, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, v := range page.Items {
+			got = append(got, v.Event)
+		}
+		if page.Next == "" {
+			break
+		}
+		cursor = page.Next
+	}
+	var want []protocol.ID
+	for _, r := range past { // 1 day ago first
+		want = append(want, r.ID())
+	}
+	if !slices.Equal(got, want) || pages != 3 {
+		t.Fatalf("past events in %d pages: %v, want %v", pages, got, want)
+	}
+	upcoming, err := s.UpcomingEvents(ctx, w.id, now, "", 10)
+	if err != nil || len(upcoming.Items) != 2 || upcoming.Items[0].Event != running.ID() || upcoming.Items[1].Event != soon.ID() {
+		t.Fatalf("upcoming: %+v %v", upcoming.Items, err)
+	}
+	if _, err := s.PastEvents(ctx, w.id, now, "!!", 2); !errors.Is(err, ErrBadCursor) {
+		t.Fatalf("bad cursor: %v", err)
+	}
 }

@@ -58,6 +58,16 @@ type EventView struct {
 	Files          []protocol.Attachment `cbor:",omitempty"` // of the version shown
 }
 
+// upcoming reports whether the event has not ended by now (unix ms); one
+// without an end is over once it has started.
+func (v EventView) upcoming(now int64) bool {
+	end := v.End
+	if end == 0 {
+		end = v.Start
+	}
+	return end >= now
+}
+
 // MemberView is a member's profile and devices in one community.
 type MemberView struct {
 	Key       protocol.PublicKey

@@ -105,15 +105,20 @@ func (c *cli) eventEditCmd() *cobra.Command {
 }
 
 func (c *cli) eventListCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List events not over yet, soonest first", Args: exactArgs(1)}
+	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List events not over yet, soonest first (--past: those over, latest first)", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
+	past := cmd.Flags().Bool("past", false, "list the events that are over, the latest first")
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
 		items, err := collect(func(cursor string, limit int) ([]api.Event, string, error) {
-			page, err := cl.Events(ctx, ids[0], cursor, limit)
+			list := cl.Events
+			if *past {
+				list = cl.PastEvents
+			}
+			page, err := list(ctx, ids[0], cursor, limit)
 			return page.Items, page.Next, err
 		})
 		if err != nil {

@@ -15,7 +15,7 @@ func waitEvents(t *testing.T, d *daemon, community, what string, cond func([]api
 }
 
 // TestEvents: meetings announced on one daemon are listed soonest first on
-// the other, past ones not at all; answers are counted (a later one
+// the other, past ones only with --past; answers are counted (a later one
 // replaces an earlier one); the author links the agenda note, then the
 // minutes; only the author may change the event.
 func TestEvents(t *testing.T) {
@@ -37,6 +37,13 @@ func TestEvents(t *testing.T) {
 	}
 	if es[0].Agenda == nil || es[0].Agenda.String() != agenda {
 		t.Errorf("agenda link: %v", es[0].Agenda)
+	}
+	over := waitJSON(t, b, "the past event on b", func(es []api.Event) bool { return len(es) == 1 }, "event", "list", "--past", community)
+	if over[0].Title != "Last month" {
+		t.Errorf("past events: %+v", over)
+	}
+	if out := b.mustRun(t, "event", "list", "--past", community); !strings.Contains(out, "Last month") || strings.Contains(out, "Workshop") {
+		t.Errorf("past events as a table:\n%s", out)
 	}
 
 	a.stop(t) // a is away while b answers

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 )
 
@@ -15,7 +16,16 @@ func (s *Server) eventList(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	es, err := s.backend.Events(r.Context(), id, r.URL.Query().Get("cursor"), limit)
+	list := s.backend.Events
+	switch past := r.URL.Query().Get("past"); past {
+	case "", "false", "0":
+	case "true", "1":
+		list = s.backend.PastEvents
+	default:
+		writeError(w, http.StatusBadRequest, fmt.Errorf("past=%q: want true or false", past))
+		return
+	}
+	es, err := list(r.Context(), id, r.URL.Query().Get("cursor"), limit)
 	s.reply(w, es, err)
 }
 

@@ -50,6 +50,7 @@ type Backend interface {
 	NewEvent(ctx context.Context, community protocol.ID, req EventRequest) (protocol.ID, error)
 	EditEvent(ctx context.Context, id protocol.ID, req EventRequest) (protocol.ID, error)
 	Events(ctx context.Context, community protocol.ID, cursor string, limit int) (Events, error)
+	PastEvents(ctx context.Context, community protocol.ID, cursor string, limit int) (Events, error)
 	RSVP(ctx context.Context, event protocol.ID, req RSVPRequest) (protocol.ID, error)
 	SetRole(ctx context.Context, community protocol.ID, req RoleRequest) (protocol.ID, error)
 	RevokeInvite(ctx context.Context, community, invite protocol.ID) (protocol.ID, error)

@@ -23,10 +23,23 @@ func (c *Client) EditEvent(ctx context.Context, id protocol.ID, req api.EventReq
 }
 
 // Events lists a page of a community's upcoming events, soonest first.
-func (c *Client) Events(ctx context.Context, community protocol.ID, cursor string, limit int) (es api.Events, err error) {
+func (c *Client) Events(ctx context.Context, community protocol.ID, cursor string, limit int) (api.Events, error) {
+	return c.events(ctx, community, false, cursor, limit)
+}
+
+// PastEvents lists a page of a community's events that are over, the
+// latest first.
+func (c *Client) PastEvents(ctx context.Context, community protocol.ID, cursor string, limit int) (api.Events, error) {
+	return c.events(ctx, community, true, cursor, limit)
+}
+
+func (c *Client) events(ctx context.Context, community protocol.ID, past bool, cursor string, limit int) (es api.Events, err error) {
 	q := url.Values{"limit": {fmt.Sprint(limit)}}
 	if cursor != "" {
 		q.Set("cursor", cursor)
+	}
+	if past {
+		q.Set("past", "true")
 	}
 	return es, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/events?"+q.Encode(), nil, &es)
 }

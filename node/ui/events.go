@@ -38,10 +38,13 @@ type eventsPage struct {
 	// read and the events' times shown.
 	Zone string
 	Live protocol.ID
+	// Past lists the events that are over, the latest first, instead.
+	Past bool
 }
 
 // events lists a community's events that have not ended yet, soonest
-// first, with a form to announce one.
+// first, with a form to announce one; with ?past=1, those that are over,
+// the latest first.
 func (s *Server) events(r *http.Request) (string, any, error) {
 	c, err := s.pathCommunity(r)
 	if err != nil {
@@ -49,11 +52,16 @@ func (s *Server) events(r *http.Request) (string, any, error) {
 	}
 	id := c.ID
 	cursor := r.URL.Query().Get("cursor")
-	page, err := s.backend.Events(r.Context(), id, cursor, eventsPageSize)
+	past := r.URL.Query().Get("past") == "1"
+	list := s.backend.Events
+	if past {
+		list = s.backend.PastEvents
+	}
+	page, err := list(r.Context(), id, cursor, eventsPageSize)
 	if err != nil {
 		return "", nil, err
 	}
-	p := eventsPage{Community: c, Cursor: cursor, Next: page.Next, Zone: localZoneName(time.Now()), Live: id}
+	p := eventsPage{Community: c, Cursor: cursor, Next: page.Next, Zone: localZoneName(time.Now()), Live: id, Past: past}
 	for _, e := range page.Items {
 		p.Events = append(p.Events, eventView(e))
 	}

@@ -17,7 +17,7 @@ import (
 // (datetime-local fields read in this machine's time zone), sees it
 // listed with its time, link, Markdown description and no answers, says
 // yes with its button and sees the count and their answer, then changes
-// it to maybe.
+// it to maybe. Events that are over are listed on their own page.
 func TestEventsFormAndRSVP(t *testing.T) {
 	ctx := browser(t)
 	a := startNode(t)
@@ -87,6 +87,17 @@ func TestEventsFormAndRSVP(t *testing.T) {
 	if len(evs.Items) != 1 || evs.Items[0].Start != start.UnixMilli() || evs.Items[0].End != end.UnixMilli() ||
 		evs.Items[0].Mine != "maybe" || strings.Join(evs.Items[0].Tags, ",") != "tls,meetup" {
 		t.Errorf("the node holds %+v", evs.Items)
+	}
+
+	// Events that are over are on a page of their own, without answers.
+	_, err = a.NewEvent(bg, community, api.EventRequest{Title: "Last week's clinic", Start: time.Now().Add(-7 * 24 * time.Hour).Format(time.RFC3339)})
+	must(t, err)
+	do(t, ctx, "open past events", chromedp.Click(`a[href$="events?past=1"]`), chromedp.WaitVisible(`#events li.event`))
+	if got := text(t, ctx, `#events`); !strings.Contains(got, "Last week's clinic") || strings.Contains(got, "Certificate clinic") {
+		t.Errorf("past events: %q", got)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#events form.event-rsvp, form.event-form').length`); n != 0 {
+		t.Errorf("the past events page has %d answer or announce forms", n)
 	}
 }
 
