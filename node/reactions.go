@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kith-network/kith/node/api"
@@ -16,7 +17,7 @@ var reactionNames = map[string]protocol.Reaction{
 
 // React implements api.Backend: a reaction to a post, reply or note (to
 // the note as a whole: its first revision). A member's second identical
-// reaction counts once, on every node.
+// reaction would count once, on every node, so it is refused.
 func (n *Node) React(ctx context.Context, target protocol.ID, req api.ReactRequest) (protocol.ID, error) {
 	reaction, ok := reactionNames[strings.ToLower(req.Reaction)]
 	if !ok {
@@ -46,6 +47,15 @@ func (n *Node) React(ctx context.Context, target protocol.ID, req api.ReactReque
 	}
 	if _, err := n.member(e.Record.Community()); err != nil {
 		return protocol.ID{}, err
+	}
+	given, err := n.store.ReactionsBy(ctx, e.Record.Community(), e.Meta.Object, id, n.id.MemberKey())
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	if slices.Contains(given, reaction) {
+		// It would count once all the same: say so rather than write a
+		// record every member's node keeps for nothing.
+		return protocol.ID{}, fmt.Errorf("%w: you already reacted %q to that", api.ErrBadRequest, strings.ToLower(req.Reaction))
 	}
 	r, err := n.publish(ctx, e.Record.Community(), protocol.Refs{Target: id}, &protocol.React{Reaction: reaction})
 	if err != nil {

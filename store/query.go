@@ -355,6 +355,33 @@ func (s *Store) Thread(ctx context.Context, community, post protocol.ID, cursor 
 	return d, err
 }
 
+// ReactionsBy returns the reactions that author gave target, a record of
+// obj, and that stand (not undone, hidden or set aside): the node asks
+// before writing one, as the same reaction twice counts once.
+func (s *Store) ReactionsBy(ctx context.Context, community protocol.ID, obj protocol.Object, target protocol.ID, author protocol.PublicKey) ([]protocol.Reaction, error) {
+	var out []protocol.Reaction
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		return scan(txn, objectKey(tObject, community, obj), func(_, v []byte) error {
+			e, err := decodeHome(v)
+			if err != nil {
+				return err
+			}
+			h := e.Record.Header
+			if h.Kind != protocol.KindReact || h.Author != author || h.Target != target || !e.Meta.Live() {
+				return nil
+			}
+			if react, ok := e.Record.Content().(*protocol.React); ok {
+				out = append(out, react.Reaction)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reactions to %s: %w", target, err)
+	}
+	return out, nil
+}
+
 // liveOfKind decodes a record's home and says whether it is a live
 // original (not an edit) of kind.
 func liveOfKind(home []byte, kind protocol.Kind) (Entry, bool, error) {

@@ -120,9 +120,9 @@ func TestQuestionsAndAnswers(t *testing.T) {
 }
 
 // TestReactions: reactions to a post, a reply and a note are counted on
-// both daemons, a member's repeated reaction once; a reaction to a note's
-// later revision counts for the note; bad reactions, and reactions to
-// one's own records, are refused.
+// both daemons; a reaction to a note's later revision counts for the
+// note; a member's repeated reaction (it would count once), bad
+// reactions, and reactions to one's own records are refused.
 func TestReactions(t *testing.T) {
 	a, b := startDaemon(t), startDaemon(t)
 	community := a.createdID(t, "community", "create", "--name", "Reacting")
@@ -131,7 +131,9 @@ func TestReactions(t *testing.T) {
 	q := a.createdID(t, "post", "new", community, "--question", "--title", "Which linter?", "--body", "For Go.")
 	waitThreads(t, b, community, "Which linter?")
 	b.createdID(t, "react", q, "helpful")
-	b.createdID(t, "react", q, "helpful") // once is enough
+	if r := b.run(t, "react", q, "Helpful"); r.code == 0 || !strings.Contains(r.stderr, `you already reacted "helpful" to that`) {
+		t.Errorf("the same reaction again: exit %d, %q", r.code, r.stderr)
+	}
 	b.createdID(t, "react", q, "+1")
 	r := b.createdID(t, "post", "reply", q, "--body", "go vet and staticcheck.")
 	waitThread(t, a, q, "the reply on a", func(td api.ThreadDetail) bool { return len(td.Replies) == 1 })
@@ -154,6 +156,9 @@ func TestReactions(t *testing.T) {
 	a.createdID(t, "react", rev, "helpful") // a's revision, but the reaction is to b's note
 	b = startDaemonAt(t, b.home)
 	waitNote(t, b, note, "the note's reaction on b, back", func(n api.NoteDetail) bool { return n.Reactions.Helpful == 1 })
+	if r := a.run(t, "react", note, "helpful"); r.code == 0 || !strings.Contains(r.stderr, "you already reacted") {
+		t.Errorf("the same reaction to the note through its first revision: exit %d, %q", r.code, r.stderr)
+	}
 
 	for _, tc := range []struct{ id, reaction, want string }{
 		{q, "love", "want helpful, +1 or applied"},
