@@ -597,3 +597,34 @@ func TestPastEventsNewestFirstInPages(t *testing.T) {
 		t.Fatalf("bad cursor: %v", err)
 	}
 }
+
+// TestReactionsBy: the reactions a member gave a record that stand: not
+// another member's, not to another record, not one undone by its author.
+func TestReactionsBy(t *testing.T) {
+	s, _ := openTest(t)
+	w, g := newWorld(t, protocol.JoinOpen)
+	ja := w.join(alice)
+	p := w.post(founder, "Target")
+	reply := w.rec(founder, protocol.Refs{Root: p.ID()}, &protocol.Reply{Text: "a reply"})
+	helpful := w.rec(alice, protocol.Refs{Target: p.ID()}, &protocol.React{Reaction: protocol.ReactHelpful})
+	plusOne := w.rec(alice, protocol.Refs{Target: p.ID()}, &protocol.React{Reaction: protocol.ReactPlusOne})
+	undo := w.rec(alice, protocol.Refs{Target: plusOne.ID()}, &protocol.Tombstone{})
+	toReply := w.rec(alice, protocol.Refs{Target: reply.ID()}, &protocol.React{Reaction: protocol.ReactApplied})
+	ingest(t, s, g, ja, p, reply, helpful, plusOne, undo, toReply)
+	ctx := context.Background()
+	thread := protocol.Object{Type: protocol.ObjectThread, ID: p.ID()}
+	for _, tc := range []struct {
+		target protocol.ID
+		author ed25519.PrivateKey
+		want   []protocol.Reaction
+	}{
+		{p.ID(), alice, []protocol.Reaction{protocol.ReactHelpful}},
+		{reply.ID(), alice, []protocol.Reaction{protocol.ReactApplied}},
+		{p.ID(), founder, nil},
+	} {
+		got, err := s.ReactionsBy(ctx, w.id, thread, tc.target, protocol.PublicKeyOf(tc.author))
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("reactions to %s: %v %v, want %v", tc.target, got, err, tc.want)
+		}
+	}
+}
