@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -109,7 +108,7 @@ func (c *cli) attachmentListCmd() *cobra.Command {
 			fmt.Fprintln(out, "No files in this community.")
 			return nil
 		}
-		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		tw := newTable(out)
 		fmt.Fprintln(tw, "HASH\tSIZE\tHERE\tNAME\tIN")
 		for _, f := range all {
 			here := "no"

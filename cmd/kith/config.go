@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
@@ -70,7 +69,7 @@ func (v configView) print(w io.Writer) error {
 	}
 	fmt.Fprintln(w, "# flags given to `kith daemon` win over these settings (--bootstrap adds to its list)")
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	tw := &table{out: w, padding: 1}
 	for _, s := range v.Config.Settings() {
 		line, err := toml.Marshal(map[string]any{s.Key: s.Value})
 		if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -127,7 +126,7 @@ func (c *cli) eventListCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), items)
 		}
-		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		tw := newTable(cmd.OutOrStdout())
 		fmt.Fprintln(tw, "EVENT\tSTARTS\tYES/NO/MAYBE\tYOU\tTITLE\tWHERE")
 		for _, e := range items {
 			where := e.Place

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -185,7 +184,7 @@ func (c *cli) noteHistoryCmd() *cobra.Command {
 			return printJSON(cmd.OutOrStdout(), n.History)
 		}
 		names := authorNames(ctx, cl, n.Community)
-		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		tw := newTable(cmd.OutOrStdout())
 		fmt.Fprintln(tw, "REVISION\tWHEN\tAUTHOR\tFOLLOWS\tTITLE")
 		for _, r := range n.History {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", short(r.ID), time.UnixMilli(r.Created).Format("2006-01-02 15:04"), who(names, r.Author), len(r.Parents), r.Title)
@@ -238,7 +237,7 @@ func (c *cli) noteListCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), items)
 		}
-		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		tw := newTable(cmd.OutOrStdout())
 		fmt.Fprintln(tw, "NOTE\tUPDATED\tREVISIONS\tHEADS\tTITLE")
 		for _, n := range items {
 			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", short(n.ID), time.UnixMilli(n.Updated).Format("2006-01-02 15:04"), n.Revisions, n.Heads, n.Title)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -115,7 +114,7 @@ func (c *cli) membersCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), items)
 		}
-		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		tw := newTable(cmd.OutOrStdout())
 		fmt.Fprintln(tw, "MEMBER\tROLE\tNAME\tORGANISATION\tEXPERTISE")
 		for _, m := range items {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", short(m.Key), m.Standing, m.Name, m.Org, strings.Join(m.Expertise, ", "))
@@ -145,7 +144,7 @@ func (c *cli) expertsCmd() *cobra.Command {
 			fmt.Fprintf(out, "nobody has shown knowing about %q yet\n", args[1])
 			return nil
 		}
-		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		tw := newTable(out)
 		fmt.Fprintln(tw, "SCORE\tNAME\tMEMBER\tACCEPTED\tHELPFUL\tDECLARED")
 		for _, e := range es {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%v\n", e.Score, e.Name, short(e.Key), e.Accepted, e.Helpful, e.Declared)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/kith-network/kith/node/api"
@@ -129,7 +128,7 @@ func (c *cli) postListCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), items)
 		}
-		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+		tw := newTable(cmd.OutOrStdout())
 		fmt.Fprintln(tw, "POST\tWHEN\tTYPE\tREPLIES\tTITLE")
 		for _, t := range items {
 			typ := t.Type

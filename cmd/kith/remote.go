@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -67,7 +66,7 @@ func printCommunities(out io.Writer, cs []api.Community) {
 		fmt.Fprintln(out, "no communities yet: create one with `kith community create` or join with `kith community join CODE`")
 		return
 	}
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	tw := newTable(out)
 	fmt.Fprintln(tw, "COMMUNITY\tNAME\tPOLICY\tMEMBERS\tRECORDS\tYOU\tSYNC")
 	for _, c := range cs {
 		policy := "open"
