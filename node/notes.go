@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -211,23 +212,83 @@ func (n *Node) Revise(ctx context.Context, id protocol.ID, req api.RevisionReque
 			parents = append(parents, h.Record.ID())
 		}
 	}
+	parents = slices.Clone(parents)
+	slices.SortFunc(parents, protocol.ID.Compare)
+	parents = slices.Compact(parents)
+	var followed []*protocol.Note
 	for _, p := range parents {
-		if _, ok := byID[p]; !ok {
+		e, ok := byID[p]
+		if !ok {
 			return protocol.ID{}, fmt.Errorf("%w: %s is not a live revision of this note", api.ErrBadRequest, p)
 		}
+		body, ok := e.Record.Content().(*protocol.Note)
+		if !ok {
+			return protocol.ID{}, fmt.Errorf("%w: revision %s has no text left to start from", api.ErrBadRequest, p)
+		}
+		followed = append(followed, body)
 	}
-	base, _ := d.Heads[0].Record.Content().(*protocol.Note)
+	var next protocol.Note
 	if req.Revert != nil {
+		if req.Title != "" || req.Body != "" || req.Tags != nil {
+			return protocol.ID{}, fmt.Errorf("%w: give a revision to revert to, or a new title, text or tags, not both", api.ErrBadRequest)
+		}
 		old, ok := byID[*req.Revert]
 		if !ok {
 			return protocol.ID{}, fmt.Errorf("%w: %s is not a live revision of this note", api.ErrBadRequest, *req.Revert)
 		}
-		base, _ = old.Record.Content().(*protocol.Note)
+		body, ok := old.Record.Content().(*protocol.Note)
+		if !ok {
+			return protocol.ID{}, fmt.Errorf("%w: that revision has no text left to start from", api.ErrBadRequest)
+		}
+		next = *body
+	} else {
+		// What is not given comes from the revisions this one follows, and
+		// only where they agree: taking one head's text for a merge would
+		// drop the others' without anyone having chosen to.
+		var err error
+		if next, err = mergeNotes(followed, req); err != nil {
+			return protocol.ID{}, err
+		}
 	}
-	if base == nil {
-		return protocol.ID{}, fmt.Errorf("%w: that revision has no text left to start from", api.ErrBadRequest)
+	if len(followed) == 1 && sameNote(next, *followed[0]) {
+		return protocol.ID{}, fmt.Errorf("%w: that changes nothing: revision %s already has this title, text and tags", api.ErrBadRequest, parents[0])
 	}
-	next := *base
+	r, err := n.publish(ctx, community, protocol.Refs{Root: d.View.Root, Parents: parents}, &next)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return r.ID(), nil
+}
+
+// mergeNotes is the revision that follows heads with what req gives: each
+// of title, text and tags from req, or else from the heads if they all
+// agree on it; files are the heads' together.
+func mergeNotes(heads []*protocol.Note, req api.RevisionRequest) (protocol.Note, error) {
+	next := *heads[0]
+	next.Files = nil
+	var differ []string
+	for _, h := range heads[1:] {
+		if h.Title != next.Title && req.Title == "" && !slices.Contains(differ, "title (--title)") {
+			differ = append(differ, "title (--title)")
+		}
+		if h.Text != next.Text && req.Body == "" && !slices.Contains(differ, "text (--body)") {
+			differ = append(differ, "text (--body)")
+		}
+		if !slices.Equal(h.Tags, next.Tags) && req.Tags == nil && !slices.Contains(differ, "tags (--tag)") {
+			differ = append(differ, "tags (--tag)")
+		}
+	}
+	if len(differ) > 0 {
+		return protocol.Note{}, fmt.Errorf("%w: the %d revisions this one follows differ in their %s: give the merged one, "+
+			"or follow one revision only (--parent)", api.ErrBadRequest, len(heads), strings.Join(differ, " and "))
+	}
+	for _, h := range heads {
+		for _, f := range h.Files {
+			if !slices.ContainsFunc(next.Files, func(g protocol.Attachment) bool { return bytes.Equal(g.Hash, f.Hash) }) {
+				next.Files = append(next.Files, f)
+			}
+		}
+	}
 	if req.Title != "" {
 		next.Title = req.Title
 	}
@@ -237,13 +298,13 @@ func (n *Node) Revise(ctx context.Context, id protocol.ID, req api.RevisionReque
 	if req.Tags != nil {
 		next.Tags = normalizeTags(req.Tags)
 	}
-	slices.SortFunc(parents, protocol.ID.Compare)
-	parents = slices.Compact(parents)
-	r, err := n.publish(ctx, community, protocol.Refs{Root: d.View.Root, Parents: parents}, &next)
-	if err != nil {
-		return protocol.ID{}, err
-	}
-	return r.ID(), nil
+	return next, nil
+}
+
+// sameNote reports whether two revisions say the same.
+func sameNote(a, b protocol.Note) bool {
+	return a.Title == b.Title && a.Text == b.Text && slices.Equal(a.Tags, b.Tags) &&
+		slices.EqualFunc(a.Files, b.Files, func(x, y protocol.Attachment) bool { return bytes.Equal(x.Hash, y.Hash) && x.Name == y.Name })
 }
 
 // NoteDiff implements api.Backend: what revision b changed against a.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -152,8 +153,15 @@ func (c *cli) noteShowCmd() *cobra.Command {
 			fmt.Fprintf(out, "promoted from thread %s\n", n.From)
 		}
 		if len(n.Heads) > 1 {
-			fmt.Fprintf(out, "\n%d heads: edits made apart. Merge them with `kith note edit %s --body -` and the text that keeps what matters of each,\n"+
-				"or keep one as it is with `kith note revert %s REVISION`\n", len(n.Heads), short(n.ID), short(n.ID))
+			also := ""
+			if slices.ContainsFunc(n.Heads, func(h api.Head) bool { return h.Title != n.Heads[0].Title }) {
+				also += " --title TITLE"
+			}
+			if slices.ContainsFunc(n.Heads, func(h api.Head) bool { return !slices.Equal(h.Tags, n.Heads[0].Tags) }) {
+				also += " --tag TAG…"
+			}
+			fmt.Fprintf(out, "\n%d heads: edits made apart. Merge them with `kith note edit %s --body -%s` and the text that keeps what matters of each,\n"+
+				"or keep one as it is with `kith note revert %s REVISION`\n", len(n.Heads), short(n.ID), also, short(n.ID))
 		}
 		names := authorNames(ctx, cl, n.Community)
 		for i, h := range n.Heads {

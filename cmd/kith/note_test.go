@@ -49,6 +49,16 @@ func TestNotes(t *testing.T) {
 	if n.Heads[0].Body != "1. Renew.\n2. Deploy.\n" {
 		t.Errorf("after revert: %q", n.Heads[0].Body)
 	}
+	head := n.Heads[0].ID.String()
+	for _, args := range [][]string{
+		{"note", "revert", note, note}, // the text is that already
+		{"note", "edit", note, "--parent", head, "--parent", head},
+		{"note", "edit", note, "--tag", "tls"},
+	} {
+		if r := a.run(t, args...); r.code == 0 || !strings.Contains(r.stderr, "that changes nothing") {
+			t.Errorf("%v: exit %d, %q", args, r.code, r.stderr)
+		}
+	}
 
 	// Apart: each edits while the other is stopped.
 	b.stop(t)
@@ -67,8 +77,32 @@ func TestNotes(t *testing.T) {
 		!strings.Contains(out, "Merge them with `kith note edit "+note[:12]+" --body -`") {
 		t.Errorf("show with two heads:\n%s", out)
 	}
+	// A merge that does not say which text to keep is refused: taking
+	// one head's would drop the other's. Following one head takes its text.
+	if r := a.run(t, "note", "edit", note, "--title", "Rotation"); r.code == 0 || !strings.Contains(r.stderr, "the 2 revisions this one follows differ in their text (--body)") {
+		t.Errorf("a title-only merge of two texts: exit %d, %q", r.code, r.stderr)
+	}
+	var bHead string
+	for _, h := range n.Heads {
+		if h.Body == "b's version\n" {
+			bHead = h.ID.String()
+		}
+	}
+	retitled := a.createdID(t, "note", "edit", note, "--parent", bHead, "--title", "Rotation")
+	n = waitNote(t, a, note, "the retitled head", func(n api.NoteDetail) bool { return n.Revisions == 6 })
+	for _, h := range n.Heads {
+		if h.ID.String() == retitled && (h.Body != "b's version\n" || h.Title != "Rotation") {
+			t.Errorf("following b's head: %+v", h)
+		}
+	}
+	if len(n.Heads) != 2 {
+		t.Errorf("%d heads after following one of two, want 2", len(n.Heads))
+	}
+	if out := a.mustRun(t, "note", "show", note); !strings.Contains(out, "Merge them with `kith note edit "+note[:12]+" --body - --title TITLE`") {
+		t.Errorf("show with two heads of two titles:\n%s", out)
+	}
 	// The command show advises works as given, with the merged text.
-	if r := a.runIn(t, "a's version\nb's version\n", "note", "edit", note[:12], "--body", "-"); r.code != 0 {
+	if r := a.runIn(t, "a's version\nb's version\n", "note", "edit", note[:12], "--body", "-", "--title", "Rotation"); r.code != 0 {
 		t.Fatalf("merge as note show advises: exit %d, %q", r.code, r.stderr)
 	}
 	for _, d := range []*daemon{a, b} {
