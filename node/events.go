@@ -1,10 +1,13 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,9 +41,18 @@ func parseTime(what, s string) (int64, error) {
 	return 0, fmt.Errorf("%w: %s %q: want a time like 2026-12-03T15:00 or 2026-12-03T15:00:00+01:00", api.ErrBadRequest, what, s)
 }
 
-// applyEvent copies onto body what req sets, checking the notes it links.
+// applyEvent copies onto body what req sets, checking the notes it links
+// and adding the files it attaches.
 func (n *Node) applyEvent(ctx context.Context, community protocol.ID, body *protocol.Event, req api.EventRequest) error {
-	var err error
+	files, err := n.attachments(req.Files)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if !slices.ContainsFunc(body.Files, func(g protocol.Attachment) bool { return bytes.Equal(g.Hash, f.Hash) }) {
+			body.Files = append(body.Files, f)
+		}
+	}
 	if req.Title != "" {
 		body.Title = req.Title
 	}
@@ -139,8 +151,12 @@ func (n *Node) EditEvent(ctx context.Context, id protocol.ID, req api.EventReque
 	if !v.Minutes.IsZero() {
 		body.Minutes = v.Minutes[:]
 	}
+	before := *body
 	if err := n.applyEvent(ctx, community, body, req); err != nil {
 		return protocol.ID{}, err
+	}
+	if reflect.DeepEqual(before, *body) {
+		return protocol.ID{}, fmt.Errorf("%w: that changes nothing: give what changes (title, times, place, text, tags, agenda, minutes or files)", api.ErrBadRequest)
 	}
 	r, err := n.publish(ctx, community, protocol.Refs{Target: e.Record.ID()}, body)
 	if err != nil {

@@ -82,9 +82,10 @@ func (c *cli) eventNewCmd() *cobra.Command {
 }
 
 func (c *cli) eventEditCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "edit EVENT_ID", Short: "Change your event: move it, or link its agenda or minutes", Args: exactArgs(1)}
+	cmd := &cobra.Command{Use: "edit EVENT_ID", Short: "Change your event: move it, link its agenda or minutes, attach files", Args: exactArgs(1)}
 	var req api.EventRequest
 	finish := c.eventFlags(cmd, &req)
+	attach := addAttachFlag(cmd)
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
@@ -92,6 +93,9 @@ func (c *cli) eventEditCmd() *cobra.Command {
 			return err
 		}
 		if err := finish(ctx, cl); err != nil {
+			return err
+		}
+		if req.Files, err = uploadAll(ctx, cl, *attach); err != nil {
 			return err
 		}
 		id, err := cl.EditEvent(ctx, ids[0], req)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +30,11 @@ func TestEvents(t *testing.T) {
 	soon := time.Now().Add(48 * time.Hour).Format(time.RFC3339)
 	later := time.Now().Add(7 * 24 * time.Hour).Format("2006-01-02T15:04")
 	past := time.Now().Add(-48 * time.Hour).Format(time.RFC3339)
-	call := a.createdID(t, "event", "new", community, "--title", "December call", "--start", soon, "--where", "https://meet.example.org/guild", "--agenda", agenda)
+	dir := t.TempDir()
+	slides, handout := filepath.Join(dir, "slides.pdf"), filepath.Join(dir, "handout.txt")
+	must(t, os.WriteFile(slides, []byte("%PDF-1.4 slides"), 0o600))
+	must(t, os.WriteFile(handout, []byte("read this first"), 0o600))
+	call := a.createdID(t, "event", "new", community, "--title", "December call", "--start", soon, "--where", "https://meet.example.org/guild", "--agenda", agenda, "--attach", slides)
 	a.createdID(t, "event", "new", community, "--title", "Workshop", "--start", later, "--where", "Room 4")
 	a.createdID(t, "event", "new", community, "--title", "Last month", "--start", past)
 	es := waitEvents(t, b, community, "two upcoming events on b", func(es []api.Event) bool { return len(es) == 2 })
@@ -37,6 +43,17 @@ func TestEvents(t *testing.T) {
 	}
 	if es[0].Agenda == nil || es[0].Agenda.String() != agenda {
 		t.Errorf("agenda link: %v", es[0].Agenda)
+	}
+	if len(es[0].Files) != 1 || es[0].Files[0].Name != "slides.pdf" {
+		t.Errorf("the event's files: %+v", es[0].Files)
+	}
+	a.createdID(t, "event", "edit", call, "--attach", handout) // adds to the files it has
+	es = waitEvents(t, b, community, "the second file on b", func(es []api.Event) bool { return len(es[0].Files) == 2 })
+	if es[0].Files[0].Name != "slides.pdf" || es[0].Files[1].Name != "handout.txt" {
+		t.Errorf("the event's files after the edit: %+v", es[0].Files)
+	}
+	if r := a.run(t, "event", "edit", call, "--where", "https://meet.example.org/guild"); r.code == 0 || !strings.Contains(r.stderr, "that changes nothing") {
+		t.Errorf("an edit that changes nothing: exit %d, %q", r.code, r.stderr)
 	}
 	over := waitJSON(t, b, "the past event on b", func(es []api.Event) bool { return len(es) == 1 }, "event", "list", "--past", community)
 	if over[0].Title != "Last month" {
