@@ -58,6 +58,13 @@ func (n *Node) NewNote(ctx context.Context, community protocol.ID, req api.NoteR
 		if body.Text == "" {
 			body.Text = promotedText(d)
 		}
+		// The thread's files come along: the note is what stays, and a
+		// file no live record names is purged.
+		for _, f := range promotedFiles(d) {
+			if !slices.ContainsFunc(body.Files, func(g protocol.Attachment) bool { return bytes.Equal(g.Hash, f.Hash) }) {
+				body.Files = append(body.Files, f)
+			}
+		}
 	}
 	if strings.TrimSpace(body.Title) == "" {
 		return protocol.ID{}, fmt.Errorf("%w: a note needs a title", api.ErrBadRequest)
@@ -94,16 +101,35 @@ func promotedText(d store.ThreadDetail) string {
 	if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
 		b.WriteString(p.Text)
 	}
-	if d.Accepted != nil {
-		shown := *d.Accepted
-		if v, ok := d.Versions[shown.Record.ID()]; ok {
-			shown = v
-		}
-		if r, ok := shown.Record.Content().(*protocol.Reply); ok {
-			b.WriteString("\n\n## Answer\n\n" + r.Text)
-		}
+	if r := acceptedShown(d); r != nil {
+		b.WriteString("\n\n## Answer\n\n" + r.Text)
 	}
 	return b.String()
+}
+
+// promotedFiles are the files of a thread's post and accepted answer.
+func promotedFiles(d store.ThreadDetail) []protocol.Attachment {
+	var files []protocol.Attachment
+	if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
+		files = append(files, p.Files...)
+	}
+	if r := acceptedShown(d); r != nil {
+		files = append(files, r.Files...)
+	}
+	return files
+}
+
+// acceptedShown is the version shown of a thread's accepted answer, or nil.
+func acceptedShown(d store.ThreadDetail) *protocol.Reply {
+	if d.Accepted == nil {
+		return nil
+	}
+	shown := *d.Accepted
+	if v, ok := d.Versions[shown.Record.ID()]; ok {
+		shown = v
+	}
+	r, _ := shown.Record.Content().(*protocol.Reply)
+	return r
 }
 
 // Notes implements api.Backend: a community's notes, most recently

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -114,13 +116,18 @@ func TestNotes(t *testing.T) {
 	// Promote an answered question.
 	q := b.createdID(t, "post", "new", community, "--question", "--title", "How long are certificates valid?", "--body", "Asking for the audit.", "--tag", "tls")
 	waitThreads(t, a, community, "How long are certificates valid?")
-	r := a.createdID(t, "post", "reply", q, "--body", "90 days with our CA.")
+	policy := filepath.Join(t.TempDir(), "ca-policy.txt")
+	must(t, os.WriteFile(policy, []byte("certificates: 90 days"), 0o600))
+	r := a.createdID(t, "post", "reply", q, "--body", "90 days with our CA.", "--attach", policy)
 	waitThread(t, b, q, "the reply on b", func(td api.ThreadDetail) bool { return len(td.Replies) == 1 })
 	b.createdID(t, "post", "accept", r)
 	promoted := b.createdID(t, "note", "promote", q)
 	n = waitNote(t, a, promoted, "the promoted note on a", func(n api.NoteDetail) bool { return n.From != nil })
 	if n.From.String() != q || n.Title != "How long are certificates valid?" || !strings.Contains(n.Heads[0].Body, "90 days") || !strings.Contains(n.Heads[0].Body, "Asking for the audit.") {
 		t.Errorf("promoted note: %+v", n)
+	}
+	if len(n.Heads[0].Files) != 1 || n.Heads[0].Files[0].Name != "ca-policy.txt" {
+		t.Errorf("the promoted note's files (the accepted answer's): %+v", n.Heads[0].Files)
 	}
 	// Promoted once, on either node: a second promotion names the note.
 	if r := a.run(t, "note", "promote", q); r.code == 0 || !strings.Contains(r.stderr, "already the note "+promoted) {
