@@ -111,6 +111,9 @@ func (n *Node) Hide(ctx context.Context, id protocol.ID, req api.ModerationReque
 	if kind := e.Record.Header.Kind; kind.Control() || kind == protocol.KindTombstone || kind == protocol.KindHide {
 		return protocol.ID{}, fmt.Errorf("%w: a %s cannot be hidden", api.ErrBadRequest, kind)
 	}
+	if e.Meta.Hidden {
+		return protocol.ID{}, fmt.Errorf("%w: %s is hidden already", api.ErrBadRequest, id)
+	}
 	r, err := n.publish(ctx, community, protocol.Refs{Target: e.Record.ID()}, &protocol.Hide{Reason: req.Reason})
 	if err != nil {
 		return protocol.ID{}, err

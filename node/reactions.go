@@ -2,12 +2,14 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
 )
 
 // reactionNames are the reactions by the names the API and CLI use.
@@ -46,6 +48,15 @@ func (n *Node) React(ctx context.Context, target protocol.ID, req api.ReactReque
 		return protocol.ID{}, fmt.Errorf("%w: that is yours: a reaction counts only from other members", api.ErrBadRequest)
 	}
 	if _, err := n.member(e.Record.Community()); err != nil {
+		return protocol.ID{}, err
+	}
+	if h.Kind == protocol.KindNote {
+		if _, err := n.store.Note(ctx, e.Record.Community(), id); errors.Is(err, store.ErrNotFound) {
+			return protocol.ID{}, fmt.Errorf("%w: note %s is not shown (deleted, hidden, or its author not yet admitted)", api.ErrNotFound, id)
+		} else if err != nil {
+			return protocol.ID{}, err
+		}
+	} else if _, err := n.shownThread(ctx, e); err != nil {
 		return protocol.ID{}, err
 	}
 	given, err := n.store.ReactionsBy(ctx, e.Record.Community(), e.Meta.Object, id, n.id.MemberKey())

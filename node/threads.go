@@ -201,11 +201,30 @@ func (n *Node) original(ctx context.Context, id protocol.ID, what string) (store
 	return e, nil
 }
 
+// shownThread returns the thread of a post or reply (its original), after
+// checking that both are shown: a reply, accept or reaction to a hidden
+// or deleted one would be stored and never seen.
+func (n *Node) shownThread(ctx context.Context, e store.Entry) (store.ThreadDetail, error) {
+	id := e.Record.ID()
+	if !e.Meta.Live() {
+		return store.ThreadDetail{}, fmt.Errorf("%w: %s is not shown (deleted, hidden, or its author not yet admitted)", api.ErrNotFound, id)
+	}
+	root := id
+	if e.Record.Header.Kind == protocol.KindReply {
+		root = e.Record.Header.Root
+	}
+	d, err := n.store.Thread(ctx, e.Record.Community(), root, "", 1)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.ThreadDetail{}, fmt.Errorf("%w: the thread of %s is not shown (deleted, hidden, or its author not yet admitted)", api.ErrNotFound, id)
+	}
+	return d, err
+}
+
 // Reply implements api.Backend: a reply to a thread, or to a reply (it
 // then joins the same thread, under that reply).
 func (n *Node) Reply(ctx context.Context, to protocol.ID, req api.ReplyRequest) (protocol.ID, error) {
-	if strings.TrimSpace(req.Body) == "" {
-		return protocol.ID{}, fmt.Errorf("%w: a reply needs a body", api.ErrBadRequest)
+	if strings.TrimSpace(req.Body) == "" && len(req.Files) == 0 {
+		return protocol.ID{}, fmt.Errorf("%w: a reply needs a body or files", api.ErrBadRequest)
 	}
 	e, err := n.original(ctx, to, "post")
 	if err != nil {
@@ -213,6 +232,9 @@ func (n *Node) Reply(ctx context.Context, to protocol.ID, req api.ReplyRequest) 
 	}
 	community := e.Record.Community()
 	if _, err := n.member(community); err != nil {
+		return protocol.ID{}, err
+	}
+	if _, err := n.shownThread(ctx, e); err != nil {
 		return protocol.ID{}, err
 	}
 	refs := protocol.Refs{Root: to}
@@ -251,9 +273,12 @@ func (n *Node) Accept(ctx context.Context, reply protocol.ID) (protocol.ID, erro
 	if err != nil {
 		return protocol.ID{}, err
 	}
-	d, err := n.store.Thread(ctx, community, root, "", 1)
+	d, err := n.shownThread(ctx, e)
 	if err != nil {
-		return protocol.ID{}, fmt.Errorf("%w: the thread of reply %s is not shown here", api.ErrNotFound, reply)
+		return protocol.ID{}, err
+	}
+	if d.View.Accepted == e.Record.ID() {
+		return protocol.ID{}, fmt.Errorf("%w: that reply is the accepted answer already", api.ErrBadRequest)
 	}
 	if d.View.Type != protocol.PostQuestion {
 		return protocol.ID{}, fmt.Errorf("%w: the thread is %s: only a question has an accepted answer", api.ErrBadRequest, aOrAn(postTypeName(d.View.Type)))

@@ -118,6 +118,19 @@ func TestModeration(t *testing.T) {
 	for _, d := range []*daemon{a, b, c} {
 		waitTitles(t, d, community, "the hidden post gone", func(ts []string) bool { return len(ts) == 0 })
 	}
+	// What is not shown takes no replies or reactions, which would be
+	// stored and never seen; nor a second hide.
+	for _, args := range [][]string{
+		{"post", "reply", announcement, "--body", "into the void"},
+		{"react", announcement, "helpful"},
+	} {
+		if r := c.run(t, args...); r.code == 0 || !strings.Contains(r.stderr, "is not shown (deleted, hidden") {
+			t.Errorf("%v: exit %d, %q", args, r.code, r.stderr)
+		}
+	}
+	if r := b.run(t, "post", "hide", announcement); r.code == 0 || !strings.Contains(r.stderr, "hidden already") {
+		t.Errorf("a second hide: exit %d, %q", r.code, r.stderr)
+	}
 
 	b.createdID(t, "member", "remove", community, cKey, "--reason", "leaked a password")
 	deadline = time.Now().Add(15 * time.Second)

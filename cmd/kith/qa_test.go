@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -67,6 +69,13 @@ func TestQuestionsAndAnswers(t *testing.T) {
 	if td.Accepted == nil || td.Accepted.String() != r1 {
 		t.Errorf("thread's accepted field: %v", td.Accepted)
 	}
+	if r := a.run(t, "post", "accept", r1); r.code == 0 || !strings.Contains(r.stderr, "the accepted answer already") {
+		t.Errorf("accept twice: exit %d, %q", r.code, r.stderr)
+	}
+	// A reply may be files alone.
+	sheet := filepath.Join(t.TempDir(), "rotation.csv")
+	must(t, os.WriteFile(sheet, []byte("host,expires\n"), 0o600))
+	filesOnly := b.createdID(t, "post", "reply", q, "--attach", sheet)
 
 	if r := a.run(t, "post", "edit", r1, "--body", "Not my words."); r.code == 0 || !strings.Contains(r.stderr, "only its author") {
 		t.Errorf("edit of someone else's reply: exit %d, %q", r.code, r.stderr)
@@ -74,8 +83,11 @@ func TestQuestionsAndAnswers(t *testing.T) {
 	b.createdID(t, "post", "edit", r1, "--body", "Automate it with certbot.")
 	a.createdID(t, "post", "edit", q, "--title", "How do we rotate TLS certificates?")
 	td = waitThread(t, b, q, "both edits on b", func(td api.ThreadDetail) bool {
-		return td.Title == "How do we rotate TLS certificates?" && len(td.Replies) == 2 && td.Replies[0].Body == "Automate it with certbot."
+		return td.Title == "How do we rotate TLS certificates?" && len(td.Replies) == 3 && td.Replies[0].Body == "Automate it with certbot."
 	})
+	if td.Replies[2].ID.String() != filesOnly || len(td.Replies[2].Files) != 1 || td.Replies[2].Body != "" {
+		t.Errorf("a reply of files alone: %+v", td.Replies[2])
+	}
 	if td.Replies[0].ID.String() != r1 || td.Replies[0].Edited == 0 || td.Edited == 0 || td.Body != "By hand today." {
 		t.Errorf("edited thread as shown: %+v", td)
 	}
