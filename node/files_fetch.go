@@ -12,6 +12,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/blobs"
 	"github.com/kith-network/kith/protocol"
 )
@@ -23,7 +24,7 @@ const (
 )
 
 // errNoFilePeer is returned when no connected peer could give a file.
-var errNoFilePeer = errors.New("no connected peer has this file")
+var errNoFilePeer = fmt.Errorf("%w: no connected peer has this file; try again once a member who holds it is online", api.ErrUnavailable)
 
 // fetchFile gets the bytes of attachment a of community from the peers
 // that have them, in chunks, each checked as it arrives, from several

@@ -7,8 +7,11 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -384,4 +387,18 @@ func FuzzReadChunkList(f *testing.F) {
 			t.Errorf("accepted size %d and a list of %d bytes that are not the file's", size, len(got))
 		}
 	})
+}
+
+// TestNoFilePeerIsUnavailable: a fetch that no connected peer can serve is
+// a 503 that says to try later (it was a 500, logged as an error), also
+// when wrapped with the peer that failed.
+func TestNoFilePeerIsUnavailable(t *testing.T) {
+	for _, err := range []error{errNoFilePeer, fmt.Errorf("attachment %q: %w", "x.pdf", fmt.Errorf("12D3KooW…: %w", errNoFilePeer))} {
+		if got := api.StatusOf(err); got != http.StatusServiceUnavailable {
+			t.Errorf("%v: status %d, want 503", err, got)
+		}
+	}
+	if !strings.Contains(errNoFilePeer.Error(), "try again once a member who holds it is online") {
+		t.Errorf("message: %q", errNoFilePeer)
+	}
 }

@@ -90,7 +90,27 @@ var (
 	ErrBadRequest = errors.New("bad request")
 	ErrNotFound   = errors.New("not found")
 	ErrForbidden  = errors.New("not allowed")
+	// ErrUnavailable is for what cannot be done now but may work later,
+	// such as fetching a file no connected peer holds.
+	ErrUnavailable = errors.New("unavailable")
 )
+
+// StatusOf is the HTTP status an error from a Backend calls for.
+func StatusOf(err error) int {
+	switch {
+	case errors.Is(err, ErrBadRequest), errors.As(err, new(*protocol.Error)):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, ErrUnavailable):
+		return http.StatusServiceUnavailable
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusInternalServerError
+}
 
 // maxBody bounds a request body: the largest is a post of 64 KiB.
 const maxBody = 1 << 20
@@ -388,17 +408,7 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 // reply writes v as JSON, or err with the status its kind calls for.
 func (s *Server) reply(w http.ResponseWriter, v any, err error) {
 	if err != nil {
-		code := http.StatusInternalServerError
-		switch {
-		case errors.Is(err, ErrBadRequest), errors.As(err, new(*protocol.Error)):
-			code = http.StatusBadRequest
-		case errors.Is(err, ErrNotFound):
-			code = http.StatusNotFound
-		case errors.Is(err, ErrForbidden):
-			code = http.StatusForbidden
-		case errors.Is(err, context.DeadlineExceeded):
-			code = http.StatusGatewayTimeout
-		}
+		code := StatusOf(err)
 		if code == http.StatusInternalServerError {
 			s.log.Error("api", "err", err)
 		}

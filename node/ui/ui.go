@@ -295,17 +295,10 @@ func (s *Server) failWith(w http.ResponseWriter, err error, kept []keptField) {
 	if kept != nil {
 		w.Header().Set("Cache-Control", "no-store") // what the member wrote stays out of caches
 	}
-	code := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, api.ErrBadRequest):
-		code = http.StatusBadRequest
-	case errors.Is(err, api.ErrNotFound):
-		code = http.StatusNotFound
-	case errors.Is(err, api.ErrForbidden):
-		code = http.StatusForbidden
-	case errors.Is(err, context.Canceled):
+	if errors.Is(err, context.Canceled) {
 		return
 	}
+	code := api.StatusOf(err)
 	if code == http.StatusInternalServerError {
 		s.log.Error("ui", "err", err)
 	}
