@@ -2,11 +2,13 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
 )
 
 // Moderation and deletion: roles, removals, tombstones and hiding. Every
@@ -68,11 +70,20 @@ func (n *Node) RevokeInvite(ctx context.Context, community, invite protocol.ID) 
 
 // Delete implements api.Backend: a tombstone for a record by its author or
 // a moderator. Every honest node then purges the record's body from its
-// disk; its header stays, so the deletion itself is verifiable.
+// disk; its header stays, so the deletion itself is verifiable. The id of
+// an edit deletes that version alone (the one before it is shown again),
+// as a note revision's does; a post's, reply's or event's own id deletes
+// it with every edit.
 func (n *Node) Delete(ctx context.Context, id protocol.ID, req api.ModerationRequest) (protocol.ID, error) {
-	e, err := n.original(ctx, id, "record")
+	e, err := n.store.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return protocol.ID{}, fmt.Errorf("%w: no record %s on this node", api.ErrNotFound, id)
+	}
 	if err != nil {
 		return protocol.ID{}, err
+	}
+	if e.Meta.Deleted {
+		return protocol.ID{}, fmt.Errorf("%w: record %s was deleted", api.ErrNotFound, id)
 	}
 	community := e.Record.Community()
 	m, err := n.member(community)

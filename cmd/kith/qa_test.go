@@ -129,6 +129,13 @@ func TestQuestionsAndAnswers(t *testing.T) {
 	if got := listed(t, a, community, "--unanswered"); len(got) != 0 {
 		t.Errorf("unanswered after both accepts: %q", got)
 	}
+
+	// Deleting an edit by its id takes that version alone.
+	rota := a.createdID(t, "post", "new", community, "--title", "Rota", "--body", "first version")
+	edit := a.createdID(t, "post", "edit", rota, "--body", "second version")
+	waitThread(t, b, rota, "the edit on b", func(td api.ThreadDetail) bool { return td.Body == "second version" })
+	a.createdID(t, "post", "delete", edit)
+	waitThread(t, b, rota, "the version before the deleted edit on b", func(td api.ThreadDetail) bool { return td.Body == "first version" })
 }
 
 // TestReactions: reactions to a post, a reply and a note are counted on
