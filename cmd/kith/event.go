@@ -22,6 +22,18 @@ func (c *cli) eventCmd() *cobra.Command {
 
 // eventFlags adds the flags that describe an event, and returns a func
 // that completes the request once the flags are parsed.
+// withLocalZone gives a time written without a zone (2026-12-03T15:00 or
+// 2026-12-03 15:00) this machine's zone, as RFC 3339; anything else is
+// left for the daemon to read or refuse.
+func withLocalZone(s string) string {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t.Format(time.RFC3339)
+		}
+	}
+	return s
+}
+
 func (c *cli) eventFlags(cmd *cobra.Command, req *api.EventRequest) func(context.Context, *client.Client) error {
 	cmd.Flags().StringVar(&req.Title, "title", "", "the event's `title`")
 	cmd.Flags().StringVar(&req.Start, "start", "", "when it starts: `TIME` like 2026-12-03T15:00 (local) or with a zone, RFC 3339")
@@ -36,6 +48,9 @@ func (c *cli) eventFlags(cmd *cobra.Command, req *api.EventRequest) func(context
 		if req.Body, err = c.readBody(req.Body); err != nil {
 			return err
 		}
+		// A time without a zone is the caller's local time, not the
+		// daemon's (which may run in another zone, as a service in UTC).
+		req.Start, req.End = withLocalZone(req.Start), withLocalZone(req.End)
 		for _, l := range []struct {
 			s   string
 			dst **protocol.ID

@@ -98,3 +98,21 @@ func TestEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestWithLocalZone: a time typed without a zone is sent in the caller's
+// zone, whatever zone the daemon runs in.
+func TestWithLocalZone(t *testing.T) {
+	defer func(l *time.Location) { time.Local = l }(time.Local)
+	time.Local = time.FixedZone("EST", -5*3600)
+	for in, want := range map[string]string{
+		"2027-03-06T10:00":          "2027-03-06T10:00:00-05:00",
+		"2027-03-06 10:00":          "2027-03-06T10:00:00-05:00",
+		"2027-03-06T10:00:00+01:00": "2027-03-06T10:00:00+01:00",
+		"tomorrow":                  "tomorrow",
+		"":                          "",
+	} {
+		if got := withLocalZone(in); got != want {
+			t.Errorf("withLocalZone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
