@@ -105,6 +105,14 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 	if err != nil {
 		return api.ThreadDetail{}, err
 	}
+	switch h := e.Record.Header; {
+	case h.Kind == protocol.KindPost && !h.Target.IsZero():
+		post = h.Target // an edit's id shows its post
+	case h.Kind == protocol.KindReply:
+		return api.ThreadDetail{}, fmt.Errorf("%w: %s is a reply in thread %s: show that one", api.ErrBadRequest, post, h.Root)
+	case h.Kind != protocol.KindPost:
+		return api.ThreadDetail{}, fmt.Errorf("%w: %s is %s, not a post", api.ErrBadRequest, post, aOrAn(h.Kind))
+	}
 	community := e.Record.Community()
 	d, err := n.store.Thread(ctx, community, post, "", store.MaxLimit)
 	if errors.Is(err, store.ErrNotFound) {

@@ -134,6 +134,12 @@ func TestQuestionsAndAnswers(t *testing.T) {
 	rota := a.createdID(t, "post", "new", community, "--title", "Rota", "--body", "first version")
 	edit := a.createdID(t, "post", "edit", rota, "--body", "second version")
 	waitThread(t, b, rota, "the edit on b", func(td api.ThreadDetail) bool { return td.Body == "second version" })
+	if out := b.mustRun(t, "post", "show", edit); !strings.Contains(out, "Rota") || !strings.Contains(out, "second version") {
+		t.Errorf("post show with an edit's id:\n%s", out)
+	}
+	if r := b.run(t, "post", "show", r1); r.code == 0 || !strings.Contains(r.stderr, "is a reply in thread "+q) {
+		t.Errorf("post show with a reply's id: exit %d, %q", r.code, r.stderr)
+	}
 	a.createdID(t, "post", "delete", edit)
 	waitThread(t, b, rota, "the version before the deleted edit on b", func(td api.ThreadDetail) bool { return td.Body == "first version" })
 }
