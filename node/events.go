@@ -1,13 +1,11 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
@@ -48,11 +46,7 @@ func (n *Node) applyEvent(ctx context.Context, community protocol.ID, body *prot
 	if err != nil {
 		return err
 	}
-	for _, f := range files {
-		if !slices.ContainsFunc(body.Files, func(g protocol.Attachment) bool { return bytes.Equal(g.Hash, f.Hash) }) {
-			body.Files = append(body.Files, f)
-		}
-	}
+	body.Files = addFiles(body.Files, files)
 	if req.Title != "" {
 		body.Title = req.Title
 	}

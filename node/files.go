@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -216,6 +218,16 @@ func (n *Node) attachments(files []api.File) ([]protocol.Attachment, error) {
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// addFiles appends to have the files of more it does not name yet.
+func addFiles(have, more []protocol.Attachment) []protocol.Attachment {
+	for _, f := range more {
+		if !slices.ContainsFunc(have, func(g protocol.Attachment) bool { return bytes.Equal(g.Hash, f.Hash) }) {
+			have = append(have, f)
+		}
+	}
+	return have
 }
 
 // AddFile implements api.Backend: it keeps an uploaded file, to be named

@@ -60,11 +60,7 @@ func (n *Node) NewNote(ctx context.Context, community protocol.ID, req api.NoteR
 		}
 		// The thread's files come along: the note is what stays, and a
 		// file no live record names is purged.
-		for _, f := range promotedFiles(d) {
-			if !slices.ContainsFunc(body.Files, func(g protocol.Attachment) bool { return bytes.Equal(g.Hash, f.Hash) }) {
-				body.Files = append(body.Files, f)
-			}
-		}
+		body.Files = addFiles(body.Files, promotedFiles(d))
 	}
 	if strings.TrimSpace(body.Title) == "" {
 		return protocol.ID{}, fmt.Errorf("%w: a note needs a title", api.ErrBadRequest)
@@ -309,11 +305,7 @@ func mergeNotes(heads []*protocol.Note, req api.RevisionRequest) (protocol.Note,
 			"or follow one revision only (--parent)", api.ErrBadRequest, len(heads), strings.Join(differ, " and "))
 	}
 	for _, h := range heads {
-		for _, f := range h.Files {
-			if !slices.ContainsFunc(next.Files, func(g protocol.Attachment) bool { return bytes.Equal(g.Hash, f.Hash) }) {
-				next.Files = append(next.Files, f)
-			}
-		}
+		next.Files = addFiles(next.Files, h.Files)
 	}
 	if req.Title != "" {
 		next.Title = req.Title
