@@ -2,13 +2,11 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
-	"github.com/kith-network/kith/store"
 )
 
 // Moderation and deletion: roles, removals, tombstones and hiding. Every
@@ -75,10 +73,7 @@ func (n *Node) RevokeInvite(ctx context.Context, community, invite protocol.ID) 
 // as a note revision's does; a post's, reply's or event's own id deletes
 // it with every edit.
 func (n *Node) Delete(ctx context.Context, id protocol.ID, req api.ModerationRequest) (protocol.ID, error) {
-	e, err := n.store.Get(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return protocol.ID{}, fmt.Errorf("%w: no record %s on this node", api.ErrNotFound, id)
-	}
+	e, err := n.record(ctx, id, "record")
 	if err != nil {
 		return protocol.ID{}, err
 	}

@@ -191,12 +191,19 @@ func normalizeTags(in []string) []string {
 	return tags
 }
 
-// original returns the record that id names, or the original it edits.
-func (n *Node) original(ctx context.Context, id protocol.ID, what string) (store.Entry, error) {
+// record returns the record that id names, saying it is not here as a
+// what (post, record…) when it is not.
+func (n *Node) record(ctx context.Context, id protocol.ID, what string) (store.Entry, error) {
 	e, err := n.store.Get(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Entry{}, fmt.Errorf("%w: no %s %s on this node", api.ErrNotFound, what, id)
 	}
+	return e, err
+}
+
+// original returns the record that id names, or the original it edits.
+func (n *Node) original(ctx context.Context, id protocol.ID, what string) (store.Entry, error) {
+	e, err := n.record(ctx, id, what)
 	if err != nil {
 		return store.Entry{}, err
 	}

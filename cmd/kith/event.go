@@ -20,8 +20,6 @@ func (c *cli) eventCmd() *cobra.Command {
 	return cmd
 }
 
-// eventFlags adds the flags that describe an event, and returns a func
-// that completes the request once the flags are parsed.
 // withLocalZone gives a time written without a zone (2026-12-03T15:00 or
 // 2026-12-03 15:00) this machine's zone, as RFC 3339; anything else is
 // left for the daemon to read or refuse.
@@ -34,6 +32,8 @@ func withLocalZone(s string) string {
 	return s
 }
 
+// eventFlags adds the flags that describe an event, and returns a func
+// that completes the request once the flags are parsed.
 func (c *cli) eventFlags(cmd *cobra.Command, req *api.EventRequest) func(context.Context, *client.Client) error {
 	cmd.Flags().StringVar(&req.Title, "title", "", "the event's `title`")
 	cmd.Flags().StringVar(&req.Start, "start", "", "when it starts: `TIME` like 2026-12-03T15:00 (local) or with a zone, RFC 3339")
