@@ -160,10 +160,7 @@ func noteJSON(community protocol.ID, v store.NoteView) api.Note {
 
 // note finds the note a revision id belongs to.
 func (n *Node) note(ctx context.Context, id protocol.ID) (store.NoteDetail, error) {
-	e, err := n.store.Get(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.NoteDetail{}, fmt.Errorf("%w: no note %s on this node", api.ErrNotFound, id)
-	}
+	e, err := n.record(ctx, id, "note")
 	if err != nil {
 		return store.NoteDetail{}, err
 	}

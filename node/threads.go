@@ -98,10 +98,7 @@ func threadJSON(community protocol.ID, v store.ThreadView) api.Thread {
 
 // Thread implements api.Backend.
 func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, error) {
-	e, err := n.store.Get(ctx, post)
-	if errors.Is(err, store.ErrNotFound) {
-		return api.ThreadDetail{}, fmt.Errorf("%w: no post %s on this node", api.ErrNotFound, post)
-	}
+	e, err := n.record(ctx, post, "post")
 	if err != nil {
 		return api.ThreadDetail{}, err
 	}
