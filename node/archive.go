@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/kith-network/kith/node/api"
@@ -19,8 +20,9 @@ const (
 	importBatch = 1000
 )
 
-// Export implements api.Backend: every accepted record of a community, in
-// community order, as an archive (protocol.ArchiveWriter) written to w.
+// Export implements api.Backend: every accepted record of a community, the
+// genesis first and the rest in community order, as an archive
+// (protocol.ArchiveWriter) written to w.
 func (n *Node) Export(ctx context.Context, community protocol.ID, w io.Writer) error {
 	if _, err := n.community(community); err != nil {
 		return err
@@ -35,6 +37,13 @@ func (n *Node) Export(ctx context.Context, community protocol.ID, w io.Writer) e
 		return true
 	})
 	digest := acc.Fingerprint()
+	// The genesis first, whatever its date: a node importing the archive
+	// without the community learns it before the records it governs.
+	if i := slices.IndexFunc(positions, func(p protocol.Position) bool { return p.ID == community }); i > 0 {
+		g := positions[i]
+		copy(positions[1:i+1], positions[:i])
+		positions[0] = g
+	}
 	aw, err := protocol.NewArchiveWriter(w, protocol.ArchiveHeader{Community: community, Records: uint64(len(positions)),
 		Digest: digest.String(), Exported: time.Now().UnixMilli()})
 	if err != nil {
@@ -62,11 +71,14 @@ func (n *Node) Export(ctx context.Context, community protocol.ID, w io.Writer) e
 }
 
 // Import implements api.Backend: the records of an archive, each
-// validated as if it came from the network, stored through the store's
-// one path; the node then follows the community. An archive with a record
-// that fails is refused at that record, saying which and why; records
-// before it in the same batch are not stored (earlier batches, valid and
-// signed, are).
+// validated as if it came from the network and the set checked against
+// the header (protocol.ArchiveCheck), stored through the store's one path;
+// the node then follows the community. An archive with a record that
+// fails is refused at that record, saying which and why; records before
+// it in the same batch are not stored (earlier batches, valid and signed,
+// are). A node that does not hold the community takes an archive only if
+// it starts with the genesis, so that a bad archive leaves no community
+// behind without one.
 func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error) {
 	ar, err := protocol.NewArchiveReader(r)
 	if err != nil {
@@ -74,6 +86,9 @@ func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error
 	}
 	c := ar.Header.Community
 	res := api.ImportResult{Community: c, Announced: ar.Header.Records, AnnouncedDigest: ar.Header.Digest}
+	set := protocol.NewArchiveCheck(ar.Header)
+	m := n.store.Membership(c)
+	needGenesis := m == nil || m.Genesis == nil
 	var raw [][]byte
 	flush := func() error {
 		if len(raw) == 0 {
@@ -84,11 +99,15 @@ func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error
 			first := ar.Read() - uint64(len(raw)) + 1
 			return fmt.Errorf("%w: record %d of the archive is refused: %w", api.ErrBadRequest, first+uint64(bad), err)
 		}
-		for i, rec := range recs {
-			if rec.Community() != c { // a genesis's community is itself
-				n.metrics.refuse("import", gossip.RefusedOtherCommunity)
-				return fmt.Errorf("%w: record %d of the archive (%s) belongs to community %s, not %s", api.ErrBadRequest,
-					ar.Read()-uint64(len(raw))+uint64(i)+1, rec.ID(), rec.Community(), c)
+		if needGenesis && res.Records == 0 && recs[0].ID() != c {
+			return fmt.Errorf("%w: this node does not hold community %s and the archive does not start with its genesis record", api.ErrBadRequest, c)
+		}
+		for _, rec := range recs {
+			if err := set.Add(rec); err != nil {
+				if rec.Community() != c {
+					n.metrics.refuse("import", gossip.RefusedOtherCommunity)
+				}
+				return fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 			}
 		}
 		outs, err := n.store.Ingest(ctx, recs)
@@ -132,6 +151,11 @@ func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error
 		if err := n.gossip.Join(c); err != nil {
 			return res, err
 		}
+	}
+	if err := set.Close(); err != nil {
+		// The records stored are valid and signed, as if synced; the
+		// archive as a whole is not what it claims.
+		return res, fmt.Errorf("%w: %d records stored, each valid, but %w", api.ErrBadRequest, res.Records, err)
 	}
 	d, count := n.store.Fingerprint(c, protocol.Position{}, protocol.MaxPosition)
 	res.Digest, res.Held = d.String(), count

@@ -8,11 +8,14 @@ import (
 	"testing"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol/prototest"
 )
 
 // TestImportRefusesTampering: the daemon validates an archive itself
 // (not only the CLI): a record changed on the way is refused by its
-// number, and a valid archive gives the exporter's digest.
+// number, an archive without its genesis is refused whole, a header that
+// announces another set is reported, and a valid archive gives the
+// exporter's digest.
 func TestImportRefusesTampering(t *testing.T) {
 	ctx := context.Background()
 	a := startSearchNode(t, t.TempDir())
@@ -32,6 +35,23 @@ func TestImportRefusesTampering(t *testing.T) {
 	}
 	if _, err := b.Import(ctx, bytes.NewReader(archive.Bytes()[:archive.Len()-10])); !errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), "cut short") {
 		t.Errorf("truncated archive: %v", err)
+	}
+	// Valid records without their genesis: refused before any is stored.
+	_, recs := prototest.ArchiveRecords(t, archive.Bytes())
+	if recs[0].ID() != c {
+		t.Errorf("the export does not start with the genesis")
+	}
+	if _, err := b.Import(ctx, bytes.NewReader(prototest.Archive(t, c, recs[1:]))); !errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), "does not start with its genesis") {
+		t.Errorf("archive without its genesis: %v", err)
+	}
+	if list, _ := b.Communities(ctx); len(list) != 0 {
+		t.Errorf("an archive without its genesis left %+v", list)
+	}
+	// A header announcing another set: the records are stored (each is
+	// valid, as if synced) and the import says the archive is not whole.
+	otherSet := bytes.Replace(prototest.Archive(t, c, recs[:1]), []byte(`"records":1,"digest":"`), []byte(`"records":1,"digest":"00`), 1)
+	if _, err := b.Import(ctx, bytes.NewReader(otherSet)); !errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), "its header announces") {
+		t.Errorf("archive with another digest: %v", err)
 	}
 	res, err := b.Import(ctx, bytes.NewReader(archive.Bytes()))
 	must(t, err)

@@ -144,3 +144,57 @@ func (a *ArchiveReader) Next() ([]byte, error) {
 
 // Read is how many records Next has returned.
 func (a *ArchiveReader) Read() uint64 { return a.read }
+
+// ArchiveCheck checks an archive's records as a set against its header,
+// one validated record at a time: each belongs to the header's community,
+// none comes twice, they come in community order (the genesis may come
+// first, as Kith writes it, so that a node new to the community knows it
+// before the rest), and at the end the genesis was there and the ids'
+// digest is the one the header announces. A record can be valid alone
+// and the archive still not be what its exporter wrote.
+type ArchiveCheck struct {
+	header  ArchiveHeader
+	acc     Accumulator
+	last    Position
+	n       uint64
+	genesis bool
+}
+
+// NewArchiveCheck starts checking the records of an archive with header h.
+func NewArchiveCheck(h ArchiveHeader) *ArchiveCheck { return &ArchiveCheck{header: h} }
+
+// Add checks the archive's next record, r, already validated.
+func (c *ArchiveCheck) Add(r *Record) error {
+	c.n++
+	if r.Community() != c.header.Community { // a genesis's community is itself
+		return fmt.Errorf("record %d (%s) belongs to another community (%s)", c.n, r.ID(), r.Community())
+	}
+	isGenesis := r.ID() == c.header.Community
+	switch pos := PositionOf(r); {
+	case isGenesis && c.genesis:
+		return fmt.Errorf("record %d (%s) is the community's genesis again", c.n, r.ID())
+	case isGenesis && c.n == 1:
+		// First, ahead of the order: the next record is not compared
+		// with it.
+	case c.n > 1 && pos.Compare(c.last) == 0:
+		return fmt.Errorf("record %d (%s) is in the archive twice", c.n, r.ID())
+	case c.n > 1 && pos.Compare(c.last) < 0:
+		return fmt.Errorf("record %d (%s) is out of community order: an archive lists its records by time", c.n, r.ID())
+	default:
+		c.last = pos
+	}
+	c.genesis = c.genesis || isGenesis
+	c.acc.Add(r.ID())
+	return nil
+}
+
+// Close checks the archive as a whole, once every record was added.
+func (c *ArchiveCheck) Close() error {
+	if !c.genesis {
+		return fmt.Errorf("the archive lacks its community's genesis record %s: no node could place its records", c.header.Community)
+	}
+	if d := c.acc.Fingerprint().String(); d != c.header.Digest {
+		return fmt.Errorf("the archive's records have digest %s, its header announces %s: it is not what its exporter wrote", d, c.header.Digest)
+	}
+	return nil
+}

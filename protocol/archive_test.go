@@ -3,11 +3,14 @@ package protocol_test
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/protocol/prototest"
@@ -102,6 +105,7 @@ func FuzzArchiveReader(f *testing.F) {
 		if err != nil {
 			return
 		}
+		check := protocol.NewArchiveCheck(a.Header)
 		for range 10_000 {
 			b, err := a.Next()
 			if err != nil {
@@ -110,6 +114,80 @@ func FuzzArchiveReader(f *testing.F) {
 			if len(b) > protocol.MaxRecordBytes {
 				t.Fatalf("a record of %d bytes", len(b))
 			}
+			if r, err := protocol.Validate(b, prototest.Now); err == nil {
+				_ = check.Add(r)
+			}
 		}
+		_ = check.Close()
 	})
+}
+
+// checkSet reads an archive through ArchiveCheck.
+func checkSet(data []byte) error {
+	a, err := protocol.NewArchiveReader(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	check := protocol.NewArchiveCheck(a.Header)
+	for {
+		b, err := a.Next()
+		if errors.Is(err, io.EOF) {
+			return check.Close()
+		}
+		if err != nil {
+			return err
+		}
+		r, err := protocol.Validate(b, prototest.Now)
+		if err != nil {
+			return err
+		}
+		if err := check.Add(r); err != nil {
+			return err
+		}
+	}
+}
+
+// TestArchiveCheck: an archive in community order, or with its genesis
+// first, passes; one with a record twice, out of order, without its
+// genesis, with a record of another community, or whose header announces
+// another digest, fails saying which.
+func TestArchiveCheck(t *testing.T) {
+	community, recs := prototest.BusyCommunity(t, prototest.Key("founder"), 30)
+	_, others := prototest.BusyCommunity(t, prototest.Key("other founder"), 3)
+	// A member whose clock was behind signs a record dated before the
+	// genesis: community order puts it first, Kith's exporter after the
+	// genesis.
+	early := prototest.Sign(t, prototest.Key("founder"), community, time.UnixMilli(recs[0].Header.Created).Add(-time.Hour), protocol.Refs{},
+		&protocol.Post{Type: protocol.PostQuestion, Title: "Early", Text: "Clock behind"})
+	swapped := slices.Clone(recs)
+	swapped[5], swapped[6] = swapped[6], swapped[5]
+	genesisLast := append(slices.Clone(recs[1:]), recs[0])
+	withDigest := func(data []byte, digest string) []byte {
+		a, _ := protocol.NewArchiveReader(bytes.NewReader(data))
+		old, _ := json.Marshal(a.Header)
+		a.Header.Digest = digest
+		fresh, _ := json.Marshal(a.Header)
+		return bytes.Replace(data, old, fresh, 1)
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string // "" for none
+	}{
+		{"in order", prototest.Archive(t, community, recs), ""},
+		{"genesis first, rest in order", prototest.Archive(t, community, append([]*protocol.Record{recs[0], early}, recs[1:]...)), ""},
+		{"in order, genesis second", prototest.Archive(t, community, append([]*protocol.Record{early}, recs...)), ""},
+		{"a record twice", prototest.Archive(t, community, append(slices.Clone(recs), recs[29])), "twice"},
+		{"genesis twice", prototest.Archive(t, community, append(slices.Clone(recs), recs[0])), "genesis again"},
+		{"out of order", prototest.Archive(t, community, swapped), "out of community order"},
+		{"genesis out of order", prototest.Archive(t, community, genesisLast), "out of community order"},
+		{"no genesis", prototest.Archive(t, community, recs[1:]), "lacks its community's genesis"},
+		{"another community's record", prototest.Archive(t, community, append(slices.Clone(recs), others[2])), "another community"},
+		{"another digest", withDigest(prototest.Archive(t, community, recs), "00"), "announces 00"},
+	} {
+		err := checkSet(c.data)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: %v, want an error saying %q", c.name, err, c.want)
+		}
+	}
 }

@@ -82,7 +82,7 @@ func (c *cli) importCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "%s: %d records of community %s, every signature and rule checked; digest announced %s\n",
+		fmt.Fprintf(cmd.OutOrStdout(), "%s: %d records of community %s, every signature and rule checked; digest %s as announced\n",
 			args[0], n, h.Community, h.Digest)
 		if *check {
 			return nil
@@ -114,7 +114,8 @@ func (c *cli) importCmd() *cobra.Command {
 }
 
 // checkArchive reads an archive and validates every record as a node
-// would, reporting progress; it names the first record that fails.
+// would, and the records as a set against the header (protocol.ArchiveCheck),
+// reporting progress; it names the first record that fails.
 func checkArchive(name, path string, progress func(n, total uint64)) (protocol.ArchiveHeader, uint64, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -126,9 +127,13 @@ func checkArchive(name, path string, progress func(n, total uint64)) (protocol.A
 		return protocol.ArchiveHeader{}, 0, fmt.Errorf("%s: %w", name, err)
 	}
 	now := time.Now()
+	set := protocol.NewArchiveCheck(ar.Header)
 	for {
 		b, err := ar.Next()
 		if errors.Is(err, io.EOF) {
+			if err := set.Close(); err != nil {
+				return ar.Header, ar.Read(), fmt.Errorf("%s: %w", name, err)
+			}
 			return ar.Header, ar.Read(), nil
 		}
 		if err != nil {
@@ -138,8 +143,8 @@ func checkArchive(name, path string, progress func(n, total uint64)) (protocol.A
 		if err != nil {
 			return ar.Header, ar.Read(), fmt.Errorf("%s: record %d is refused: %w", name, ar.Read(), err)
 		}
-		if r.Community() != ar.Header.Community { // a genesis's community is itself
-			return ar.Header, ar.Read(), fmt.Errorf("%s: record %d (%s) belongs to another community (%s)", name, ar.Read(), r.ID(), r.Community())
+		if err := set.Add(r); err != nil {
+			return ar.Header, ar.Read(), fmt.Errorf("%s: %w", name, err)
 		}
 		if progress != nil && (ar.Read()%5000 == 0 || ar.Read() == ar.Header.Records) {
 			progress(ar.Read(), ar.Header.Records)

@@ -6,12 +6,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/protocol/prototest"
 )
 
 // TestExportImport: a community exported on one node and imported into a
 // fresh one, never connected to it, gives the identical set (digest); a
 // tampered archive is refused, naming the record that failed, and
-// nothing of it is stored.
+// nothing of it is stored; `import --check` refuses an archive whose
+// records are valid but not the set its header describes.
 func TestExportImport(t *testing.T) {
 	a := startDaemon(t)
 	community := a.createdID(t, "community", "create", "--name", "Portable", "--domain", "knowledge that moves")
@@ -41,6 +45,7 @@ func TestExportImport(t *testing.T) {
 	// One letter changed in a post's text: refused, by record.
 	data, err := os.ReadFile(file)
 	must(t, err)
+	data0 := bytes.Clone(data)
 	at := bytes.Index(data, []byte("In a file."))
 	if at < 0 {
 		t.Fatal("the post's text is not in the archive")
@@ -59,6 +64,18 @@ func TestExportImport(t *testing.T) {
 	// Checking needs no daemon.
 	if r := kith(t, nil, "import", "--check", file); r.code != 0 || !strings.Contains(r.stdout, "every signature and rule checked") {
 		t.Errorf("import --check: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	// Records valid alone, but not the set the exporter wrote: refused.
+	_, recs := prototest.ArchiveRecords(t, data0)
+	for name, set := range map[string][]*protocol.Record{
+		"lacks its community's genesis": recs[1:],
+		"is in the archive twice":       append(recs, recs[len(recs)-1]),
+	} {
+		f := filepath.Join(t.TempDir(), "set.archive")
+		must(t, os.WriteFile(f, prototest.Archive(t, recs[0].ID(), set), 0o600))
+		if r := kith(t, nil, "import", "--check", f); r.code == 0 || !strings.Contains(r.stderr, name) {
+			t.Errorf("import --check of an archive that %s: exit %d, %s", name, r.code, r.stderr)
+		}
 	}
 	other := filepath.Join(t.TempDir(), "notes.txt")
 	must(t, os.WriteFile(other, []byte("just some notes\n"), 0o600))
