@@ -132,7 +132,10 @@ func leanOptions(dir string, log *slog.Logger) badger.Options {
 		WithCompression(options.Snappy).
 		WithMetricsEnabled(false).
 		WithDetectConflicts(false). // one writer at a time, under Store.mu
-		WithCompactL0OnClose(true)
+		WithCompactL0OnClose(true).
+		// A damaged block is then an error for the read that meets it,
+		// where unchecked it could be garbage or a panic in a compaction.
+		WithChecksumVerificationMode(options.OnBlockRead)
 }
 
 // Open opens (creating if need be) the store in dir.
@@ -144,10 +147,16 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	if err := checkUnlocked(dir); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
 	db, err := badger.Open(leanOptions(dir, log))
 	if err != nil {
 		if strings.Contains(err.Error(), "Another process is using this Badger database") {
 			return nil, fmt.Errorf("open store %s: %w", dir, ErrInUse)
+		}
+		if damagedBadger(err) {
+			return nil, fmt.Errorf("open store %s: %w: %v", dir, ErrDamaged, err)
 		}
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}

@@ -431,8 +431,9 @@ func TestStoppedMemberCatchesUp(t *testing.T) {
 	}
 }
 
-// TestCheck: `kith check` refuses while the daemon runs, and once it has
-// stopped reports the records the daemon stored, with no problems.
+// TestCheck: `kith check` refuses while the daemon runs, once it has
+// stopped reports the records the daemon stored, with no problems, and
+// reports a damaged store with what to do.
 func TestCheck(t *testing.T) {
 	d := startDaemon(t)
 	community := d.createdID(t, "community", "create", "--name", "Checked")
@@ -451,6 +452,20 @@ func TestCheck(t *testing.T) {
 	}
 	if r := kith(t, nil, "--home", t.TempDir(), "check"); r.code != 1 || !strings.Contains(r.stderr, "no store") {
 		t.Errorf("check without a store: exit %d, %q", r.code, r.stderr)
+	}
+	// A table cut short (a full disk, a copy interrupted): an error that
+	// names it and says what to do, where Badger used to panic.
+	tables, _ := filepath.Glob(filepath.Join(d.home, "store", "*.sst"))
+	if len(tables) == 0 {
+		t.Fatal("the store has no table file to damage")
+	}
+	fi, err := os.Stat(tables[0])
+	must(t, err)
+	must(t, os.Truncate(tables[0], fi.Size()/2))
+	r := d.run(t, "check")
+	if r.code != 1 || !strings.Contains(r.stderr, "store is damaged: table file "+filepath.Base(tables[0])) ||
+		!strings.Contains(r.stderr, "Move the store directory named above aside") || strings.Contains(r.stderr, "panic") {
+		t.Errorf("check of a store with a table cut short: exit %d, %q", r.code, r.stderr)
 	}
 }
 

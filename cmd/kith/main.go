@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/store"
 )
 
 func main() {
@@ -43,6 +44,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	fmt.Fprintf(stderr, "kith: %v\n", err)
+	if errors.Is(err, store.ErrDamaged) {
+		fmt.Fprintln(stderr, store.DamagedAdvice)
+	}
 	if c.typed != "" {
 		c.saveDraft(stderr)
 	}

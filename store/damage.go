@@ -1,0 +1,190 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4/fb"
+	"github.com/dgraph-io/badger/v4/pb"
+	"github.com/dgraph-io/badger/v4/y"
+	"github.com/klauspost/compress/snappy"
+	"google.golang.org/protobuf/proto"
+)
+
+// ErrDamaged is returned by Open when a file of the store is damaged
+// (truncated by a full disk or a partial copy, or overwritten): the store
+// cannot be read until it is moved aside.
+var ErrDamaged = errors.New("store is damaged")
+
+// checkTables verifies every table file in dir the way Badger would read
+// it, and returns ErrDamaged naming the first one that is not whole.
+//
+// Badger cannot be trusted with a damaged table: it opens tables in
+// goroutines of its own, and it parses a block's layout before it checks
+// the block's checksum, so a table cut short or a block garbled in its
+// last bytes makes it panic where no caller can recover, at open or later
+// in a compaction. Tables never change once written, so reading each one
+// through here, with every length checked before it is used, finds such
+// damage while it can still be an error.
+func checkTables(dir string) error {
+	names, err := filepath.Glob(filepath.Join(dir, "*.sst"))
+	if err != nil {
+		return fmt.Errorf("list table files: %w", err)
+	}
+	var buf tableBuffers
+	for _, name := range names {
+		err := buf.checkTable(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed by a compaction of an earlier run's close
+		}
+		if err != nil {
+			return fmt.Errorf("%w: table file %s %v", ErrDamaged, filepath.Base(name), err)
+		}
+	}
+	return nil
+}
+
+// tableBuffers are reused from block to block and table to table.
+type tableBuffers struct{ raw, plain []byte }
+
+// checkTable checks one table. A table is its blocks, each Snappy
+// compressed and ending in its checksum and the checksum's length (4
+// bytes), then its index, the index's length (4 bytes), the index's
+// checksum, and the checksum's length (4 bytes).
+func (buf *tableBuffers) checkTable(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	size := fi.Size()
+	read := func(off, n int64) ([]byte, error) {
+		if off < 0 || n < 0 || off+n > size {
+			return nil, fmt.Errorf("is truncated (%d bytes)", size)
+		}
+		buf.raw = slices.Grow(buf.raw[:0], int(n))[:n]
+		if _, err := f.ReadAt(buf.raw, off); err != nil {
+			return nil, fmt.Errorf("cannot be read: %w", err)
+		}
+		return buf.raw, nil
+	}
+	u32At := func(off int64) (int64, error) {
+		b, err := read(off, 4)
+		if err != nil {
+			return 0, err
+		}
+		return int64(binary.BigEndian.Uint32(b)), nil
+	}
+	pos := size - 4
+	checksumLen, err := u32At(pos)
+	if err != nil {
+		return err
+	}
+	pos -= checksumLen
+	sumBytes, err := read(pos, checksumLen)
+	if err != nil {
+		return err
+	}
+	sum := &pb.Checksum{}
+	if err := proto.Unmarshal(sumBytes, sum); err != nil {
+		return fmt.Errorf("has a damaged index checksum: %v", err)
+	}
+	pos -= 4
+	indexLen, err := u32At(pos)
+	if err != nil {
+		return err
+	}
+	pos -= indexLen
+	indexStart := pos
+	index, err := read(pos, indexLen)
+	if err != nil {
+		return err
+	}
+	if err := y.VerifyChecksum(index, sum); err != nil {
+		return fmt.Errorf("has a damaged index: %v", err)
+	}
+	index = slices.Clone(index) // buf.raw is reused for the blocks
+	ti := fb.GetRootAsTableIndex(index, 0)
+	var bo fb.BlockOffset
+	for i := range ti.OffsetsLength() {
+		if !ti.Offsets(&bo, i) {
+			return fmt.Errorf("has a damaged index: block %d has no offset", i)
+		}
+		off, n := int64(bo.Offset()), int64(bo.Len())
+		if off+n > indexStart {
+			return fmt.Errorf("is truncated (%d bytes, block %d ends at %d)", size, i, off+n)
+		}
+		block, err := read(off, n)
+		if err != nil {
+			return err
+		}
+		if err := buf.checkBlock(block); err != nil {
+			return fmt.Errorf("has a damaged block %d at offset %d: %v", i, off, err)
+		}
+	}
+	return nil
+}
+
+// checkBlock decompresses one block and verifies its checksum, which
+// covers everything before it.
+func (buf *tableBuffers) checkBlock(compressed []byte) error {
+	n, err := snappy.DecodedLen(compressed)
+	if err != nil {
+		return err
+	}
+	buf.plain = slices.Grow(buf.plain[:0], n)[:n]
+	plain, err := snappy.Decode(buf.plain, compressed)
+	if err != nil {
+		return err
+	}
+	if len(plain) < 4 {
+		return fmt.Errorf("%d bytes", len(plain))
+	}
+	end := len(plain) - 4
+	checksumLen := int(binary.BigEndian.Uint32(plain[end:]))
+	if checksumLen > end {
+		return fmt.Errorf("a checksum of %d bytes in %d", checksumLen, end)
+	}
+	sum := &pb.Checksum{}
+	if err := proto.Unmarshal(plain[end-checksumLen:end], sum); err != nil {
+		return err
+	}
+	return y.VerifyChecksum(plain[:end-checksumLen], sum)
+}
+
+// DamagedAdvice is what a person can do about ErrDamaged: the records
+// live on at the communities' other members.
+const DamagedAdvice = "Move the store directory named above aside (keep it: records you wrote that no member holds yet are only there),\n" +
+	"start the daemon again, which creates an empty store, and join your communities again with an invite code\n" +
+	"from a member: sync brings back every record they hold."
+
+// badgerDamage lists what Badger's errors say when one of its files is
+// damaged. Badger has no error values for these.
+var badgerDamage = []string{
+	"manifest", "Manifest", "checksum", "does not exist for table", "corrupt", "Invalid datakey id", "vlog",
+}
+
+// damagedBadger reports whether err, from badger.Open, says that a file
+// of the store is damaged rather than, say, unreadable for lack of rights.
+func damagedBadger(err error) bool {
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) && !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	for _, s := range badgerDamage {
+		if strings.Contains(err.Error(), s) {
+			return true
+		}
+	}
+	return false
+}
