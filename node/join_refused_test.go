@@ -24,8 +24,8 @@ func standingOn(n *Node, c protocol.ID, who *Node) protocol.Standing {
 
 // TestRefusedJoinLeavesNoStanding: the second use of a one-use invite is
 // refused by the founder's node, and the refused node keeps no standing
-// of its own: it does not see itself a member, cannot write, and no
-// member's node sees it admitted. (It saw itself a member on its own
+// of its own: it does not see itself a member, cannot write, does not
+// list the community, and no member's node sees it admitted. (It saw itself a member on its own
 // copy, wrote posts no one took, and served that copy to the member's
 // other devices.)
 func TestRefusedJoinLeavesNoStanding(t *testing.T) {
@@ -43,6 +43,9 @@ func TestRefusedJoinLeavesNoStanding(t *testing.T) {
 	}
 	if s := standingOn(g, board, g); s != protocol.StandingNone {
 		t.Errorf("g sees itself %s after a refused join", s)
+	}
+	if cs, _ := g.Communities(ctx); len(cs) != 0 {
+		t.Errorf("a refused join leaves %+v listed", cs)
 	}
 	if _, err := g.Post(ctx, board, api.PostRequest{Title: "Ghost"}); err == nil {
 		t.Error("g posts in a community whose members refused it")
@@ -75,6 +78,9 @@ func TestJoinRetriedOnceInviterIsBack(t *testing.T) {
 	}
 	if s := standingOn(g, board, g); s != protocol.StandingNone {
 		t.Errorf("g sees itself %s after a join no one took", s)
+	}
+	if cs, _ := g.Communities(ctx); len(cs) != 0 {
+		t.Errorf("a join no one took leaves %+v listed", cs)
 	}
 	a, err = Start(ctx, Config{Home: aHome, Loopback: true, API: "127.0.0.1:0"})
 	must(t, err)

@@ -273,11 +273,13 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 	if inv.Invite != nil {
 		given = append(given, inv.Invite)
 	}
-	outs, err := n.store.Ingest(ctx, given)
-	if err != nil {
-		return protocol.ID{}, err
+	// The code's records, too, are stored only once a member's node took
+	// the join: a join that fails leaves no community behind, listed with
+	// no standing and no history.
+	m := n.store.Membership(community)
+	if m == nil || m.Genesis == nil {
+		m = protocol.ResolveMembership(community, given)
 	}
-	n.stored(given, outs, "invite")
 	// The member's join and this node's device record are signed here but
 	// stored only once a member's node has taken them and served the
 	// history: a join that no member's node accepted (the inviter
@@ -286,10 +288,6 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 	// no one takes, and serve that copy to the member's other devices.
 	me := n.id.MemberKey()
 	mine := []*protocol.Record{}
-	m := n.store.Membership(community)
-	if m == nil {
-		return protocol.ID{}, fmt.Errorf("%w: the code's community record was not stored", api.ErrBadRequest)
-	}
 	before := m.Standing(me)
 	if !before.Admitted() {
 		join := &protocol.Join{}
@@ -361,7 +359,11 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 		return protocol.ID{}, fmt.Errorf("no member's node took your join, so you are not a member yet: the inviter's node is offline "+
 			"and no other member's was found, or it refused (the invite may be used up or expired); try again later, or ask for a new code%s", why)
 	}
-	// The history served holds them; put them here durably as the member's own.
+	// The history served holds them; put them here (the member's own
+	// durably) in case a peer's copy lacked any.
+	if err := n.ingest(ctx, given, "invite"); err != nil {
+		return protocol.ID{}, err
+	}
 	for _, r := range mine {
 		out, err := n.store.Put(ctx, r)
 		if err != nil {
