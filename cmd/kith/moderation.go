@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -11,7 +12,8 @@ import (
 	"github.com/kith-network/kith/protocol"
 )
 
-// The moderation commands: member roles, deleting and hiding records.
+// The moderation commands: member roles, deleting, hiding and showing
+// records again.
 
 func (c *cli) memberCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "member", Short: "Change members' roles (moderators)"}
@@ -63,6 +65,42 @@ func (c *cli) moderateCmd(use, short string, act func(*client.Client, context.Co
 			return err
 		}
 		return printCreated(cmd, *asJSON, id)
+	})
+	return cmd
+}
+
+// hiddenCmd is `kith post hidden COMMUNITY`: what moderators keep out of
+// view, by whom and why, with the ids `post unhide` takes.
+func (c *cli) hiddenCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "hidden COMMUNITY_ID", Short: "List what moderators hid, by whom and why (post unhide ID shows it again)", Args: exactArgs(1)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := resolveIDs(ctx, cl, args)
+		if err != nil {
+			return err
+		}
+		items, err := collect(func(cursor string, limit int) ([]api.HiddenRecord, string, error) {
+			page, err := cl.Hidden(ctx, ids[0], cursor, limit)
+			return page.Items, page.Next, err
+		})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), items)
+		}
+		if len(items) == 0 {
+			fmt.Fprintln(cmd.OutOrStdout(), "nothing is hidden")
+			return nil
+		}
+		names := authorNames(ctx, cl, ids[0])
+		tw := newTable(cmd.OutOrStdout())
+		fmt.Fprintln(tw, "ID\tKIND\tAUTHOR\tHIDDEN\tBY\tREASON\tTITLE")
+		for _, h := range items {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short(h.ID), h.Kind, who(names, h.Author),
+				time.UnixMilli(h.HiddenAt).Format("2006-01-02 15:04"), who(names, h.HiddenBy), h.Reason, h.Title)
+		}
+		return tw.Flush()
 	})
 	return cmd
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/kith-network/kith/protocol"
 )
 
-// The moderation routes: roles, deletion, hiding.
+// The moderation routes: roles, deletion, hiding and showing again.
 
 func (s *Server) setRole(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r)
@@ -40,6 +40,23 @@ func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) hideRecord(w http.ResponseWriter, r *http.Request) {
 	s.moderate(w, r, s.backend.Hide)
+}
+
+func (s *Server) unhideRecord(w http.ResponseWriter, r *http.Request) {
+	s.moderate(w, r, s.backend.Unhide)
+}
+
+func (s *Server) hidden(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	limit, ok := s.limit(w, r)
+	if !ok {
+		return
+	}
+	list, err := s.backend.Hidden(r.Context(), id, r.URL.Query().Get("cursor"), limit)
+	s.reply(w, list, err)
 }
 
 func (s *Server) moderate(w http.ResponseWriter, r *http.Request, act func(context.Context, protocol.ID, ModerationRequest) (protocol.ID, error)) {

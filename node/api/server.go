@@ -56,6 +56,9 @@ type Backend interface {
 	RevokeInvite(ctx context.Context, community, invite protocol.ID) (protocol.ID, error)
 	Delete(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
 	Hide(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
+	// Unhide shows a hidden record again; Hidden lists what is hidden.
+	Unhide(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
+	Hidden(ctx context.Context, community protocol.ID, cursor string, limit int) (HiddenRecords, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
 	Activity(ctx context.Context, community protocol.ID) (Activity, error)
 	Search(ctx context.Context, req SearchRequest) (SearchResults, error)
@@ -165,6 +168,8 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"POST /api/communities/{id}/invites/{invite}/revoke", s.revokeInvite},
 		{"POST /api/records/{id}/delete", s.deleteRecord},
 		{"POST /api/records/{id}/hide", s.hideRecord},
+		{"POST /api/records/{id}/unhide", s.unhideRecord},
+		{"GET /api/communities/{id}/hidden", s.hidden},
 		{"POST /api/communities/{id}/sync", s.sync},
 		{"GET /api/communities/{id}/activity", s.activity},
 		{"GET /api/search", s.search},

@@ -418,9 +418,30 @@ type RoleRequest struct {
 	Reason string             `json:"reason,omitempty"`
 }
 
-// ModerationRequest is POST /api/records/{id}/delete and .../hide.
+// ModerationRequest is POST /api/records/{id}/delete, .../hide and
+// .../unhide.
 type ModerationRequest struct {
 	Reason string `json:"reason,omitempty"`
+}
+
+// HiddenRecord is a record a moderator hid, and the hide: one item of
+// GET /api/communities/{id}/hidden.
+type HiddenRecord struct {
+	ID       protocol.ID        `json:"id"` // the hidden record
+	Kind     string             `json:"kind"`
+	Author   protocol.PublicKey `json:"author"`
+	Created  int64              `json:"created"`         // unix ms
+	Title    string             `json:"title,omitempty"` // its title, or the start of its text
+	Hide     protocol.ID        `json:"hide"`            // the hide record
+	HiddenBy protocol.PublicKey `json:"hidden_by"`
+	HiddenAt int64              `json:"hidden_at"` // unix ms
+	Reason   string             `json:"reason,omitempty"`
+}
+
+// HiddenRecords is a page of a community's hides in force, oldest first.
+type HiddenRecords struct {
+	Items []HiddenRecord `json:"items"`
+	Next  string         `json:"next,omitempty"`
 }
 
 // Error is the body of every error answer.

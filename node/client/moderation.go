@@ -2,7 +2,9 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
@@ -30,4 +32,20 @@ func (c *Client) Hide(ctx context.Context, id protocol.ID, reason string) (proto
 func (c *Client) RevokeInvite(ctx context.Context, community, invite protocol.ID) (protocol.ID, error) {
 	var out api.Created
 	return out.ID, c.do(ctx, http.MethodPost, "/api/communities/"+community.String()+"/invites/"+invite.String()+"/revoke", nil, &out)
+}
+
+// Unhide shows a record a moderator hid again (moderators only).
+func (c *Client) Unhide(ctx context.Context, id protocol.ID, reason string) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/records/"+id.String()+"/unhide", api.ModerationRequest{Reason: reason}, &out)
+}
+
+// Hidden lists a page of the records moderators hid in a community, and
+// the hides, oldest first.
+func (c *Client) Hidden(ctx context.Context, community protocol.ID, cursor string, limit int) (list api.HiddenRecords, err error) {
+	q := url.Values{"limit": {fmt.Sprint(limit)}}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	return list, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/hidden?"+q.Encode(), nil, &list)
 }

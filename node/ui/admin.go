@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,11 @@ type adminPage struct {
 	// one given is not an invite id.
 	Revoke    string
 	RevokeErr string
+	// Hidden are the records moderators hid (the first page), with the
+	// names of their authors and of who hid them.
+	Hidden     []api.HiddenRecord
+	MoreHidden bool
+	Names      map[protocol.PublicKey]string
 }
 
 // memberRow is a member with what a moderator may do to them.
@@ -77,11 +83,16 @@ var doneMessages = map[string]string{
 	"revoke":         "Done: they are no longer a moderator. Every member's node applies this as the record reaches it.",
 	"admit":          "Done: admitted. Every member's node accepts their records from then on.",
 	"remove":         "Done: removed. Every member's node refuses what they write from then on; what they wrote before stays.",
+	"unhidden":       "Done: shown again. Every member's node shows it as the record reaches it.",
 	"invite-revoked": "Done: the invite is revoked. Every member's node refuses joins made with it from then on; those who already joined stay members.",
 }
 
 // membersPerPage is how many members the moderation page lists at once.
 const membersPerPage = 100
+
+// hiddenPerPage is how many hidden records the moderation page lists;
+// `kith post hidden` lists them all.
+const hiddenPerPage = 100
 
 // maxModeratorScan bounds the members read to list the moderators.
 const maxModeratorScan = 5000
@@ -133,6 +144,16 @@ func (s *Server) admin(r *http.Request) (string, any, error) {
 		page.Members = append(page.Members, mr)
 	}
 	page.Next = ms.Next
+	hidden, err := s.backend.Hidden(r.Context(), id, "", hiddenPerPage)
+	if err != nil {
+		return "", nil, err
+	}
+	page.Hidden, page.MoreHidden = hidden.Items, hidden.Next != ""
+	if len(page.Hidden) > 0 {
+		if page.Names, err = s.authorNames(r, id); err != nil {
+			return "", nil, err
+		}
+	}
 	page.Done = doneMessages[q.Get("done")]
 	if v := strings.TrimSpace(q.Get("invite")); v != "" {
 		if inv, err := protocol.ParseID(v); err != nil {
@@ -208,13 +229,27 @@ func (s *Server) setRole(r *http.Request) (string, error) {
 		return "", fmt.Errorf("%w: that is not a member key (64 characters, 0-9 and a-f, shown on the member's Settings page): %v", api.ErrBadRequest, err)
 	}
 	action := r.PostForm.Get("action")
-	if _, ok := doneMessages[action]; !ok || action == "invite-revoked" {
+	if !slices.Contains([]string{"moderator", "revoke", "admit", "remove"}, action) {
 		return "", fmt.Errorf("%w: unknown action %q: choose make moderator, revoke moderator, admit or remove", api.ErrBadRequest, action)
 	}
 	if _, err := s.backend.SetRole(r.Context(), id, api.RoleRequest{Member: key, Action: action, Reason: moderationReason(r)}); err != nil {
 		return "", err
 	}
 	return "/c/" + id.String() + "/admin?done=" + action + "#m-" + key.String(), nil
+}
+
+// unhideRecord shows a hidden record again on every member's node, by
+// deleting the hides in force on it. The form has "reason" (optional)
+// and "back".
+func (s *Server) unhideRecord(r *http.Request) (string, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.backend.Unhide(r.Context(), id, api.ModerationRequest{Reason: moderationReason(r)}); err != nil {
+		return "", err
+	}
+	return backTo(r, "/"), nil
 }
 
 // moderationReason is a moderation form's reason: one line (records refuse line

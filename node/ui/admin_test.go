@@ -300,7 +300,9 @@ func admLogin(t *testing.T, n *node.Node) *session {
 // answer instead of redirecting, refuses a foreign Origin or none, like
 // every form; a member who is not a moderator is told the page is for
 // moderators and whom to ask; bad ids and keys give error pages; the
-// delete and hide forms go back where they came from, only on this site.
+// delete and hide forms go back where they came from, only on this site;
+// the moderation page lists what is hidden and shows it again, for a
+// moderator only.
 func TestInviteRefusals(t *testing.T) {
 	a, b := startNode(t), startNode(t)
 	bg := context.Background()
@@ -372,6 +374,7 @@ func TestInviteRefusals(t *testing.T) {
 		{"POST", cpath + "/roles", url.Values{"member": {memberKey(t, a).String()}, "action": {"remove"}}, http.StatusForbidden}, // the founder
 		{"POST", "/r/nothex/delete", url.Values{}, http.StatusBadRequest},
 		{"POST", "/r/" + other.String() + "/hide", url.Values{}, http.StatusNotFound},
+		{"POST", "/r/" + other.String() + "/unhide", url.Values{}, http.StatusNotFound},
 		{"POST", "/c/nothex/sync", url.Values{}, http.StatusBadRequest},
 		{"POST", "/c/" + other.String() + "/sync", url.Values{}, http.StatusNotFound},
 		{"POST", "/network/peers", url.Values{"address": {"not an address"}}, http.StatusBadRequest},
@@ -396,7 +399,7 @@ func TestInviteRefusals(t *testing.T) {
 	}
 	// Every form of these pages checks Origin.
 	for _, path := range []string{cpath + "/roles", cpath + "/invites/" + other.String() + "/revoke", "/r/" + other.String() + "/delete",
-		"/r/" + other.String() + "/hide", "/network/peers", cpath + "/sync"} {
+		"/r/" + other.String() + "/hide", "/r/" + other.String() + "/unhide", "/network/peers", cpath + "/sync"} {
 		if st, _, _ := ua.post(path, "http://evil.example", url.Values{}); st != http.StatusForbidden {
 			t.Errorf("%s from another origin: %d", path, st)
 		}
@@ -428,6 +431,29 @@ func TestInviteRefusals(t *testing.T) {
 	}
 	if _, err := a.Thread(bg, post); err == nil {
 		t.Error("the hidden post is still shown")
+	}
+
+	// The moderation page lists what is hidden, and shows it again.
+	if st, _, body := ua.get(cpath + "/admin"); st != http.StatusOK || !strings.Contains(body, `data-id="`+post.String()+`"`) ||
+		!strings.Contains(body, "To hide") || !strings.Contains(body, "“spam”") {
+		t.Errorf("the moderation page does not list the hidden post: %d", st)
+	}
+	eventually(t, "b has the hide", func() bool { _, err := b.Thread(bg, post); return err != nil })
+	if st, _, _ := ub.post("/r/"+post.String()+"/unhide", ub.base, url.Values{}); st != http.StatusForbidden {
+		t.Errorf("a member showing a hidden post: %d", st)
+	}
+	shown := cpath + "/admin?done=unhidden#hidden"
+	if st, loc, body := ua.post("/r/"+post.String()+"/unhide", origin, url.Values{"reason": {"fine after all"}, "back": {shown}}); st != http.StatusSeeOther || loc != shown {
+		t.Errorf("unhide: %d %s %s", st, loc, body)
+	}
+	if _, err := a.Thread(bg, post); err != nil {
+		t.Errorf("the post is not shown again: %v", err)
+	}
+	if st, _, body := ua.get(shown); st != http.StatusOK || !strings.Contains(body, "Done: shown again") || !strings.Contains(body, "Nothing is hidden.") {
+		t.Errorf("the moderation page after showing the post again: %d", st)
+	}
+	if st, _, _ := ua.post("/r/"+post.String()+"/unhide", origin, url.Values{"back": {shown}}); st != http.StatusBadRequest {
+		t.Errorf("showing a shown post again: %d", st)
 	}
 }
 

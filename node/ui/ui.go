@@ -120,6 +120,7 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		{"POST /r/{id}/react", s.form(s.react)},
 		{"POST /r/{id}/delete", s.form(s.deleteRecord)},
 		{"POST /r/{id}/hide", s.form(s.hideRecord)},
+		{"POST /r/{id}/unhide", s.form(s.unhideRecord)},
 
 		// Search (search.go)
 		{"GET /search", s.page(s.search)},

@@ -1,0 +1,135 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// Undoing a hide: a hide is undone by deleting it (the community rules
+// ignore a deleted hide), so that every node shows the record again and
+// the history keeps who hid it, who showed it again and why.
+
+// hidesPage is how many hide records one store read lists.
+const hidesPage = 200
+
+// liveHides calls fn with each hide in force in community (not deleted),
+// oldest first, until fn returns false.
+func (n *Node) liveHides(ctx context.Context, community protocol.ID, fn func(store.Entry) bool) error {
+	cursor := ""
+	for {
+		page, err := n.store.ByKind(ctx, community, protocol.KindHide, cursor, hidesPage)
+		if err != nil {
+			return fmt.Errorf("list hides: %w", err)
+		}
+		for _, e := range page.Items {
+			if !fn(e) {
+				return nil
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+		cursor = page.Next
+	}
+}
+
+// Unhide implements api.Backend: a moderator shows a hidden record again
+// by deleting every hide in force on it (were one left, it would take
+// effect). It returns the id of the last deletion.
+func (n *Node) Unhide(ctx context.Context, id protocol.ID, req api.ModerationRequest) (protocol.ID, error) {
+	e, err := n.original(ctx, id, "record")
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	community := e.Record.Community()
+	m, err := n.member(community)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	if !m.Standing(n.id.MemberKey()).Moderates() {
+		return protocol.ID{}, fmt.Errorf("%w: only a moderator may show a hidden record again", api.ErrForbidden)
+	}
+	if !e.Meta.Hidden {
+		return protocol.ID{}, fmt.Errorf("%w: %s is not hidden", api.ErrBadRequest, id)
+	}
+	target := e.Record.ID()
+	var hides []protocol.ID
+	err = n.liveHides(ctx, community, func(h store.Entry) bool {
+		if h.Record.Header.Target == target {
+			hides = append(hides, h.Record.ID())
+		}
+		return true
+	})
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	if len(hides) == 0 {
+		return protocol.ID{}, fmt.Errorf("%w: %s is hidden, but this node holds no hide of it in force", api.ErrNotFound, id)
+	}
+	var last protocol.ID
+	for _, h := range hides {
+		r, err := n.publish(ctx, community, protocol.Refs{Target: h}, &protocol.Tombstone{Reason: req.Reason})
+		if err != nil {
+			return protocol.ID{}, err
+		}
+		last = r.ID()
+	}
+	return last, nil
+}
+
+// Hidden implements api.Backend: a page of a community's hides in force,
+// oldest first, each with what it hides, so that members see what their
+// moderators keep out of view and moderators can undo it.
+func (n *Node) Hidden(ctx context.Context, community protocol.ID, cursor string, limit int) (api.HiddenRecords, error) {
+	if _, err := n.community(community); err != nil {
+		return api.HiddenRecords{}, err
+	}
+	page, err := n.store.ByKind(ctx, community, protocol.KindHide, cursor, limit)
+	if err != nil {
+		return api.HiddenRecords{}, fmt.Errorf("list hides: %w", err)
+	}
+	out := api.HiddenRecords{Items: []api.HiddenRecord{}, Next: page.Next}
+	for _, h := range page.Items {
+		t, err := n.store.Get(ctx, h.Record.Header.Target)
+		if err != nil || !t.Meta.Hidden || t.Meta.Deleted {
+			continue // a hide of a record deleted since, or one that never took effect
+		}
+		reason := ""
+		if b, ok := h.Record.Content().(*protocol.Hide); ok {
+			reason = b.Reason
+		}
+		out.Items = append(out.Items, api.HiddenRecord{
+			ID: t.Record.ID(), Kind: t.Record.Header.Kind.String(), Author: t.Record.Header.Author,
+			Created: t.Record.Header.Created, Title: hiddenTitle(t.Record),
+			Hide: h.Record.ID(), HiddenBy: h.Record.Header.Author, HiddenAt: h.Record.Header.Created, Reason: reason,
+		})
+	}
+	return out, nil
+}
+
+// hiddenTitle names a hidden record for a moderator deciding whether to
+// show it again: its title, or the start of its text.
+func hiddenTitle(r *protocol.Record) string {
+	if t := titleOf(r); t != "" {
+		return t
+	}
+	var text string
+	switch b := r.Content().(type) {
+	case *protocol.Reply:
+		text = b.Text
+	case *protocol.Post:
+		text = b.Text
+	case *protocol.Note:
+		text = b.Text
+	}
+	text = strings.Join(strings.Fields(text), " ")
+	if runes := []rune(text); len(runes) > 80 {
+		text = string(runes[:79]) + "…"
+	}
+	return text
+}
