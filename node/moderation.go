@@ -35,11 +35,35 @@ func (n *Node) SetRole(ctx context.Context, community protocol.ID, req api.RoleR
 	if req.Member == m.Founder {
 		return protocol.ID{}, fmt.Errorf("%w: the founder's role cannot be changed", api.ErrForbidden)
 	}
+	if why := roleChangesNothing(action, m.Standing(req.Member)); why != "" {
+		return protocol.ID{}, fmt.Errorf("%w: %s %s", api.ErrBadRequest, req.Member, why)
+	}
 	r, err := n.publish(ctx, community, protocol.Refs{}, &protocol.Role{Member: req.Member, Action: action, Reason: req.Reason})
 	if err != nil {
 		return protocol.ID{}, err
 	}
 	return r.ID(), nil
+}
+
+// roleChangesNothing says why a role action on someone of standing st
+// would be a mistake ("" if it is not): a record that changes nothing, or
+// a moderator's role for a key that never joined (a typo would make a
+// stranger's key a moderator). Removing a key never admitted is allowed:
+// it keeps that key out before it joins.
+func roleChangesNothing(action protocol.RoleAction, st protocol.Standing) string {
+	switch {
+	case action == protocol.RoleModerator && st == protocol.StandingModerator:
+		return "is a moderator already"
+	case action == protocol.RoleModerator && !st.Admitted():
+		return "is not a member (" + st.String() + "): admit them first (kith member admit), then make them a moderator"
+	case action == protocol.RoleRevoke && st != protocol.StandingModerator:
+		return "is not a moderator (" + st.String() + "): there is no role to revoke"
+	case action == protocol.RoleAdmit && st.Admitted():
+		return "is a member already (" + st.String() + ")"
+	case action == protocol.RoleRemove && st == protocol.StandingRemoved:
+		return "is removed already"
+	}
+	return ""
 }
 
 // RevokeInvite implements api.Backend: a moderator withdraws an invite;

@@ -1,0 +1,47 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/protocol/prototest"
+)
+
+// TestRoleChangesThatChangeNothing: a role record that would change
+// nothing, or make a key that never joined a moderator, is refused before
+// it is signed, saying why; removing a key before it joins is allowed.
+func TestRoleChangesThatChangeNothing(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	community := shareCommunity(t, a, "Roles", b)
+	bKey := b.id.MemberKey()
+	stranger := protocol.PublicKeyOf(prototest.Key("stranger"))
+	role := func(who protocol.PublicKey, action string) error {
+		_, err := a.SetRole(ctx, community, api.RoleRequest{Member: who, Action: action})
+		return err
+	}
+	for _, c := range []struct {
+		who    protocol.PublicKey
+		action string
+		want   string // "" when it is done
+	}{
+		{bKey, "revoke", "is not a moderator (member)"},
+		{bKey, "admit", "is a member already"},
+		{stranger, "moderator", "is not a member (none): admit them first"},
+		{bKey, "moderator", ""},
+		{bKey, "moderator", "is a moderator already"},
+		{bKey, "revoke", ""},
+		{stranger, "remove", ""},
+		{stranger, "remove", "is removed already"},
+		{stranger, "admit", ""},
+	} {
+		err := role(c.who, c.action)
+		if c.want == "" && err != nil || c.want != "" && (!errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s %x…: %v, want %q", c.action, c.who[:4], err, c.want)
+		}
+	}
+}
