@@ -253,16 +253,24 @@ func (n *Node) Invite(ctx context.Context, community protocol.ID, req api.Invite
 		inv.Invite, inv.Key = r, key
 		out.Invite, out.Expires = r.ID(), expires
 	}
+	if inv.Invite == nil && (req.Uses != 0 || req.Expires != "") {
+		// Silently ignored, they would promise a limit no node enforces.
+		if req.Device {
+			return api.InviteCode{}, fmt.Errorf("%w: a device code admits no one new, so it has no limit of uses or time", api.ErrBadRequest)
+		}
+		return api.InviteCode{}, fmt.Errorf("%w: community %s is open: anyone with a code may join, so a code has no limit of uses or time "+
+			"(limits apply to invite-only communities)", api.ErrBadRequest, m.Genesis.Name)
+	}
 	if out.Code, err = EncodeInvite(inv); err != nil {
 		return api.InviteCode{}, err
 	}
 	return out, nil
 }
 
-// Join implements api.Backend: it stores the code's records, signs the
-// member's join (with the invite's proof), connects to the inviter, hands
-// it the join and this node's device record, fetches the community's
-// history, and subscribes.
+// Join implements api.Backend: it signs the member's join (with the
+// invite's proof), connects to the inviter, hands it the join and this
+// node's device record, fetches the community's history, stores the
+// code's records with it, and subscribes.
 func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 	inv, err := ParseInvite(code, time.Now())
 	if err != nil {

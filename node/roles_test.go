@@ -45,3 +45,31 @@ func TestRoleChangesThatChangeNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestInviteLimitsOnlyWhereEnforced: uses and expiry are refused for a
+// code of an open community and for a device code, where no node would
+// enforce them; they make an invite record in an invite-only one.
+func TestInviteLimitsOnlyWhereEnforced(t *testing.T) {
+	ctx := context.Background()
+	a := startTestNode(t)
+	open, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Open"})
+	must(t, err)
+	closed, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Closed", InviteOnly: true})
+	must(t, err)
+	for _, c := range []struct {
+		community protocol.ID
+		req       api.InviteRequest
+		want      string
+	}{
+		{open, api.InviteRequest{Uses: 3}, "is open"},
+		{open, api.InviteRequest{Expires: "24h"}, "is open"},
+		{closed, api.InviteRequest{Device: true, Uses: 2}, "a device code admits no one new"},
+		{open, api.InviteRequest{}, ""},
+		{closed, api.InviteRequest{Uses: 3, Expires: "24h"}, ""},
+	} {
+		code, err := a.Invite(ctx, c.community, c.req)
+		if c.want == "" && (err != nil || code.Code == "") || c.want != "" && (!errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("invite %+v: %v, want %q", c.req, err, c.want)
+		}
+	}
+}

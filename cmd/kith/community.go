@@ -58,13 +58,22 @@ func (c *cli) communityListCmd() *cobra.Command {
 func (c *cli) communityInviteCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "invite COMMUNITY_ID", Short: "Make an invite code for a newcomer", Args: exactArgs(1)}
 	var req api.InviteRequest
-	cmd.Flags().Uint32Var(&req.Uses, "uses", 1, "how many people the code admits (invite-only communities)")
-	cmd.Flags().StringVar(&req.Expires, "expires", "168h", "how long the code is valid (invite-only communities)")
-	cmd.Flags().BoolVar(&req.Device, "device", false, "a code for another device of yours (after `kith init --import`): it admits no one new, so any member may make one")
+	uses := cmd.Flags().Uint32("uses", 1, "how many people the code admits (invite-only communities)")
+	expires := cmd.Flags().String("expires", "168h", "how long the code is valid (invite-only communities)")
+	cmd.Flags().BoolVar(&req.Device, "device", false, "a code for another device of yours (after 'kith init --import'): it admits no one new, so any member may make one")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		if req.Uses == 0 {
-			return fmt.Errorf("--uses must be at least 1")
+		// Sent only when given: the daemon refuses limits where no node
+		// would enforce them (an open community, a device code), and
+		// has the same defaults.
+		if cmd.Flags().Changed("uses") {
+			if *uses == 0 {
+				return fmt.Errorf("--uses must be at least 1")
+			}
+			req.Uses = *uses
+		}
+		if cmd.Flags().Changed("expires") {
+			req.Expires = *expires
 		}
 		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {
