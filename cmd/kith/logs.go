@@ -27,7 +27,8 @@ func (c *cli) logsCmd() *cobra.Command {
 		Short: "Show the running daemon's recent log; -f follows it",
 		Long: "logs shows the running daemon's recent log (it keeps the last 2000 lines in\n" +
 			"memory, at the level it runs with: `kith daemon --log-level debug` for more).\n" +
-			"-f goes on showing lines as they are logged, until Ctrl-C.",
+			"-f goes on showing lines as they are logged, until Ctrl-C (status 0) or until\n" +
+			"the daemon stops (a message, and status 1).",
 		Args: noArgs,
 	}
 	follow := cmd.Flags().BoolP("follow", "f", false, "go on showing lines as the daemon logs them")
@@ -49,20 +50,38 @@ func (c *cli) logsCmd() *cobra.Command {
 			defer cancel()
 		}
 		out := cmd.OutOrStdout()
+		var failed error // writing a line out, not reading the stream
 		err = cl.Logs(ctx, *lines, *follow, func(line []byte) error {
 			if *asJSON {
-				_, err := fmt.Fprintf(out, "%s\n", line)
-				return err
+				_, failed = fmt.Fprintf(out, "%s\n", line)
+			} else {
+				_, failed = io.WriteString(out, formatLogLine(line)+"\n")
 			}
-			_, err := io.WriteString(out, formatLogLine(line)+"\n")
-			return err
+			return failed
 		})
-		if *follow && errors.Is(err, context.Canceled) {
-			return nil // Ctrl-C
+		if !*follow || failed != nil {
+			return err
 		}
-		return err
+		return followEnded(ctx, err)
 	}
 	return cmd
+}
+
+// followEnded says why `kith logs -f` stopped following, err being what
+// the stream's reader returned. Only the user ends a follow (Ctrl-C
+// cancels ctx): the stream ending otherwise means the daemon stopped, or
+// died, which a script or a person watching must not mistake for success.
+func followEnded(ctx context.Context, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return nil // Ctrl-C: quietly, as asked
+	case err == nil:
+		// The daemon ends its followers' streams as it shuts down.
+		return errors.New("the daemon stopped: its log ended")
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+		return fmt.Errorf("the daemon stopped abruptly (crashed or killed?): %w", err)
+	}
+	return fmt.Errorf("following the log: %w", err)
 }
 
 // formatLogLine turns one of the daemon's JSON log lines into a line for

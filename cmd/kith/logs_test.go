@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
@@ -39,6 +41,8 @@ func TestLogs(t *testing.T) {
 
 	follow := exec.Command(kithBin, "--home", d.home, "logs", "-f", "-n", "0")
 	follow.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+	var stderr strings.Builder
+	follow.Stderr = &stderr
 	out, err := follow.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -90,11 +94,63 @@ wait:
 	go func() { done <- follow.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Errorf("kith logs -f after Ctrl-C: %v", err)
+		if err != nil || stderr.Len() > 0 {
+			t.Errorf("kith logs -f after Ctrl-C: %v, %q; want status 0 and nothing said", err, stderr.String())
 		}
 	case <-time.After(10 * time.Second):
 		t.Error("kith logs -f did not stop on Ctrl-C")
+	}
+}
+
+// TestLogsFollowDaemonStops: when the daemon stops while `kith logs -f`
+// follows it, whether it shuts down or is killed, the follower says so
+// and exits with status 1, unlike after Ctrl-C: a script waiting on it,
+// or a person watching, must not take the end for a clean one.
+func TestLogsFollowDaemonStops(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		stop       func(t *testing.T, d *daemon)
+	}{
+		{"shut down", "the daemon stopped: its log ended", func(t *testing.T, d *daemon) { d.stop(t) }},
+		{"killed", "the daemon stopped abruptly", func(t *testing.T, d *daemon) {
+			d.cmd.Process.Kill()
+			d.cmd.Wait() // a killed daemon is not stopped again at cleanup
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := startDaemon(t)
+			follow := exec.Command(kithBin, "--home", d.home, "logs", "-f", "-n", "1")
+			follow.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+			var stderr strings.Builder
+			follow.Stderr = &stderr
+			out, err := follow.StdoutPipe()
+			must(t, err)
+			must(t, follow.Start())
+			defer follow.Process.Kill()
+			// The first line comes once the follower is connected; the
+			// rest is read until the follower exits, and only then Wait.
+			connected, done := make(chan error, 1), make(chan error, 1)
+			go func() {
+				r := bufio.NewReader(out)
+				_, err := r.ReadString('\n')
+				connected <- err
+				io.Copy(io.Discard, r)
+				done <- follow.Wait()
+			}()
+			if err := <-connected; err != nil {
+				t.Fatalf("kith logs -f showed no line: %v, %v, %q", err, <-done, stderr.String())
+			}
+			tc.stop(t, d)
+			select {
+			case err := <-done:
+				var exit *exec.ExitError
+				if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(stderr.String(), tc.want) {
+					t.Errorf("kith logs -f after the daemon stopped: %v, %q; want status 1 and %q", err, stderr.String(), tc.want)
+				}
+			case <-time.After(15 * time.Second):
+				t.Error("kith logs -f went on after the daemon stopped")
+			}
+		})
 	}
 }
 
