@@ -2,11 +2,18 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/protocol/prototest"
 )
@@ -84,6 +91,95 @@ func TestExportImport(t *testing.T) {
 	}
 }
 
+// TestExportMarkdownDirectory: a Markdown export writes only into a new
+// or empty directory, or one that an earlier export of the same community
+// wrote, which it brings up to date (the file of a thread deleted since
+// goes); it never overwrites or removes a file it did not write.
+func TestExportMarkdownDirectory(t *testing.T) {
+	a := startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Refreshed")
+	other := a.createdID(t, "community", "create", "--name", "Other")
+	a.createdID(t, "post", "new", community, "--title", "Kept", "--body", "kept-text")
+	gone := a.createdID(t, "post", "new", community, "--title", "Gone later", "--body", "gone-text")
+	a.createdID(t, "note", "new", community, "--title", "Kept note", "--body", "noted")
+	refused := func(community, dir, want string) {
+		t.Helper()
+		before := tree(t, dir)
+		if r := a.run(t, "export", community, "--markdown", dir); r.code != 1 || !strings.Contains(r.stderr, want) {
+			t.Errorf("export to %s: exit %d, %q; want %q", dir, r.code, r.stderr, want)
+		}
+		if after := tree(t, dir); !maps.Equal(before, after) {
+			t.Errorf("a refused export changed %s, which now holds %q", dir, slices.Sorted(maps.Keys(after)))
+		}
+	}
+
+	// Someone's directory: refused, saying what to do, and left as it was.
+	mine := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(mine, "README.md"), []byte("my own readme\n"), 0o644))
+	refused(community, mine, "is not empty and holds no earlier Markdown export (no .kith-export file): name a new or empty directory")
+
+	dir := filepath.Join(t.TempDir(), "export")
+	if out := a.mustRun(t, "export", community, "--markdown", dir); !strings.Contains(out, "2 threads and 1 note") {
+		t.Errorf("first export said %q", out)
+	}
+	// The user's files beside the export's, in and out of threads/.
+	must(t, os.WriteFile(filepath.Join(dir, "extra.txt"), []byte("mine\n"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "threads", "my-notes.md"), []byte("mine too\n"), 0o644))
+	a.createdID(t, "post", "delete", gone)
+	if out := a.mustRun(t, "export", community, "--markdown", dir); !strings.Contains(out, "1 thread and 1 note") {
+		t.Errorf("second export said %q", out)
+	}
+	files := tree(t, dir)
+	var names []string
+	for name, text := range files {
+		names = append(names, name)
+		if strings.Contains(text, "gone-text") {
+			t.Errorf("%s is the deleted thread's", name)
+		}
+	}
+	if len(files) != 6 || files["extra.txt"] != "mine\n" || files["threads/my-notes.md"] != "mine too\n" ||
+		!strings.Contains(strings.Join(names, " "), "-kept-") {
+		t.Errorf("after the refresh: %q", names)
+	}
+
+	// A file of the user's where a new thread's would go: refused.
+	var d api.ThreadDetail
+	newer := a.createdID(t, "post", "new", community, "--title", "Newer", "--body", "newer-text")
+	must(t, json.Unmarshal([]byte(a.mustRun(t, "post", "show", newer, "--json")), &d))
+	must(t, os.WriteFile(filepath.Join(dir, "threads", fileName(time.UnixMilli(d.Created), d.Title, d.ID)), []byte("mine\n"), 0o644))
+	refused(community, dir, "was not written by an earlier export, and the export would overwrite it: move it away")
+
+	// Another community's export, or a marker naming a file elsewhere.
+	refused(other, dir, "holds a Markdown export of another community")
+	outside := filepath.Join(filepath.Dir(dir), "outside.md")
+	must(t, os.WriteFile(outside, []byte("outside\n"), 0o644))
+	marker, err := os.OpenFile(filepath.Join(dir, exportMarker), os.O_APPEND|os.O_WRONLY, 0)
+	must(t, err)
+	_, err = marker.WriteString("../outside.md\n")
+	must(t, errors.Join(err, marker.Close()))
+	refused(community, dir, `"../outside.md" is no file a Markdown export writes`)
+	if data, err := os.ReadFile(outside); err != nil || string(data) != "outside\n" {
+		t.Errorf("the file outside: %q, %v", data, err)
+	}
+}
+
+// tree returns the files under dir by slash-separated path, with their
+// content.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	must(t, filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = string(data)
+		return err
+	}))
+	return files
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -92,8 +188,9 @@ func must(t *testing.T, err error) {
 }
 
 // TestExportMarkdown: a community as Markdown files: a README, each
-// thread with its replies and each note, with front matter; hostile
-// titles make safe file names inside the directory.
+// thread with its replies and each note, with front matter, and nothing
+// deleted or hidden; hostile titles make safe file names inside the
+// directory.
 func TestExportMarkdown(t *testing.T) {
 	a := startDaemon(t)
 	community := a.createdID(t, "community", "create", "--name", "Readable", "--charter", "We write things down.")
@@ -101,6 +198,18 @@ func TestExportMarkdown(t *testing.T) {
 	reply := a.createdID(t, "post", "reply", post, "--body", "Yes: names are slugs.")
 	a.mustRun(t, "post", "accept", reply)
 	a.createdID(t, "note", "new", community, "--title", "How we \"quote\" things", "--body", "With care.")
+	// What moderators hid or authors deleted is not shown to members, so
+	// it is not exported either.
+	gone := a.createdID(t, "post", "new", community, "--title", "Deleted thread", "--body", "deleted-text")
+	a.createdID(t, "post", "delete", gone)
+	hidden := a.createdID(t, "post", "new", community, "--title", "Hidden thread", "--body", "hidden-text")
+	a.createdID(t, "post", "hide", hidden)
+	note := a.createdID(t, "note", "new", community, "--title", "Deleted note", "--body", "deleted-note-text")
+	a.createdID(t, "post", "delete", note)
+	note = a.createdID(t, "note", "new", community, "--title", "Hidden note", "--body", "hidden-note-text")
+	a.createdID(t, "post", "hide", note)
+	hiddenReply := a.createdID(t, "post", "reply", post, "--body", "hidden-reply-text")
+	a.createdID(t, "post", "hide", hiddenReply)
 	dir := t.TempDir()
 	out := a.mustRun(t, "export", community, "--markdown", dir)
 	if !strings.Contains(out, "1 thread and 1 note") {
@@ -114,7 +223,7 @@ func TestExportMarkdown(t *testing.T) {
 		}
 		return err
 	}))
-	if len(files) != 3 {
+	if len(files) != 4 {
 		t.Fatalf("files: %q", files)
 	}
 	for _, f := range files {
@@ -122,6 +231,10 @@ func TestExportMarkdown(t *testing.T) {
 		must(t, err)
 		text := string(data)
 		switch {
+		case f == exportMarker:
+			if !strings.Contains(text, "community "+community+"\n") || strings.Count(text, ".md\n") != 3 {
+				t.Errorf("%s:\n%s", f, text)
+			}
 		case f == "README.md":
 			if !strings.Contains(text, "# Readable") || !strings.Contains(text, "We write things down.") {
 				t.Errorf("README.md:\n%s", text)
@@ -139,6 +252,11 @@ func TestExportMarkdown(t *testing.T) {
 			}
 		default:
 			t.Errorf("unexpected file %s", f)
+		}
+		for _, secret := range []string{"deleted-text", "hidden-text", "deleted-note-text", "hidden-note-text", "hidden-reply-text"} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s holds %q, which members are not shown", f, secret)
+			}
 		}
 	}
 	if r := a.run(t, "export", community); r.code == 0 || !strings.Contains(r.stderr, "say where") {
