@@ -22,7 +22,7 @@ func (c *cli) exportCmd() *cobra.Command {
 		Short: "Write a community to an archive anyone can verify and import, or to Markdown files for people",
 		Args:  exactArgs(1)}
 	out := cmd.Flags().StringP("output", "o", "", "the archive to write")
-	md := cmd.Flags().String("markdown", "", "write a readable tree instead: README.md, threads/ and notes/ as Markdown with front matter")
+	md := cmd.Flags().String("markdown", "", "write a readable tree instead: README.md, threads/ and notes/ as Markdown with front matter, into a new or empty directory or an earlier Markdown export of the community")
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
