@@ -75,20 +75,11 @@ func (n *Node) NewNote(ctx context.Context, community protocol.ID, req api.NoteR
 // promotedFrom returns the live note promoted from thread, if there is
 // one: promoting a thread twice would make two notes that drift apart.
 func (n *Node) promotedFrom(ctx context.Context, community, thread protocol.ID) (protocol.ID, error) {
-	var found protocol.ID
-	err := store.EachPage(func(cursor string, limit int) (store.Page[store.NoteView], error) {
-		return n.store.Notes(ctx, community, cursor, limit)
-	}, func(v store.NoteView) error {
-		if v.From == thread {
-			found = v.Root
-			return errFound
-		}
-		return nil
-	})
-	if errors.Is(err, errFound) {
-		err = nil
+	note, err := n.store.PromotedNote(ctx, community, thread)
+	if errors.Is(err, store.ErrNotFound) {
+		return protocol.ID{}, nil
 	}
-	return found, err
+	return note, err
 }
 
 // promotedText is a thread's post and accepted answer, as a note's text.

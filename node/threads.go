@@ -140,6 +140,12 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 	for _, r := range out.Replies {
 		n.markFiles(r.Files)
 	}
+	switch note, err := n.store.PromotedNote(ctx, community, d.View.Post); {
+	case err == nil:
+		out.Note = &note
+	case !errors.Is(err, store.ErrNotFound):
+		return api.ThreadDetail{}, err
+	}
 	return out, nil
 }
 

@@ -80,7 +80,7 @@ func (s *Store) Check(ctx context.Context) (Report, error) {
 		}
 		// Lists: each entry has its view.
 		for t, typ := range map[byte]protocol.ObjectType{tThreads: protocol.ObjectThread, tActive: protocol.ObjectThread,
-			tNotes: protocol.ObjectNote, tEvents: protocol.ObjectEvent} {
+			tNotes: protocol.ObjectNote, tEvents: protocol.ObjectEvent, tPromoted: protocol.ObjectNote} {
 			err := scanKeys(txn, []byte{t}, func(k []byte) error {
 				rep.Entries++
 				c := protocol.ID(k[1 : 1+idLen])

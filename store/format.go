@@ -6,16 +6,42 @@ import (
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/kith-network/kith/protocol"
 )
 
 // FormatVersion is the layout of keys and values this code reads and
 // writes. A store written by an older version is migrated on Open; one
 // written by a newer version is refused rather than misread.
-const FormatVersion = 1
+const FormatVersion = 2
 
-// migrations[v] upgrades a store from format v to v+1. None yet: this is
-// where they go, each a function of one transaction-sized step.
-var migrations = map[uint32]func(*badger.DB) error{}
+// migrations[v] upgrades a store from format v to v+1.
+var migrations = map[uint32]func(*badger.DB) error{
+	// 2: notes promoted from a thread are listed by thread ('P').
+	1: refreshAll(protocol.ObjectNote),
+}
+
+// refreshAll returns a migration that marks every stored view of type typ
+// dirty, so that the refresh after Open writes what a new format derives
+// from them. Views are derived data: recomputing them is always safe.
+func refreshAll(typ protocol.ObjectType) func(*badger.DB) error {
+	return func(db *badger.DB) error {
+		wb := db.NewWriteBatch()
+		defer wb.Cancel()
+		err := db.View(func(txn *badger.Txn) error {
+			return scanKeys(txn, []byte{tView}, func(k []byte) error {
+				if len(k) != 1+idLen+1+idLen || protocol.ObjectType(k[1+idLen]) != typ {
+					return nil
+				}
+				return wb.Set(append([]byte{tDirty}, k[1:]...), nil)
+			})
+		})
+		if err != nil {
+			return err
+		}
+		return wb.Flush()
+	}
+}
 
 // migrate stamps a new store with FormatVersion, upgrades an older one, and
 // refuses a newer one.

@@ -30,6 +30,7 @@ import (
 //	'A' community ^activity postID     live threads, most recently active first
 //	'N' community ^updated noteID      live notes, most recently updated first
 //	'E' community start eventID        live events by start time
+//	'P' community threadID noteID      live notes promoted from a thread (format 2)
 const (
 	tFormat    = 'F'
 	tCommunity = 'g'
@@ -47,6 +48,7 @@ const (
 	tActive    = 'A'
 	tNotes     = 'N'
 	tEvents    = 'E'
+	tPromoted  = 'P'
 	tScrub     = 0xff // a marker written and dropped at once, to flush the memtables
 	tScrubDue  = 0xfe // present from a purge until the scrub after it: a crash between them scrubs at the next start
 )

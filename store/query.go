@@ -514,6 +514,25 @@ func (s *Store) liveRecords(ctx context.Context, prefix []byte, cursor string, l
 	return page, err
 }
 
+// PromotedNote returns the live note promoted from thread, or ErrNotFound:
+// a thread is made a note once, and its page links to the note.
+func (s *Store) PromotedNote(ctx context.Context, community, thread protocol.ID) (protocol.ID, error) {
+	var note protocol.ID
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		return scanKeys(txn, key(tPromoted, community[:], thread[:]), func(k []byte) error {
+			note = lastID(k)
+			return errFound
+		})
+	})
+	if errors.Is(err, errFound) {
+		return note, nil
+	}
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	return protocol.ID{}, ErrNotFound
+}
+
 // Records returns the accepted records of community with the given ids, in
 // that order, skipping any the store does not hold, holds in another
 // community, or holds as pending or removed (those are never forwarded).

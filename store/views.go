@@ -187,7 +187,11 @@ func threadKeys(c protocol.ID, v *ThreadView) [][]byte {
 }
 
 func noteKeys(c protocol.ID, v *NoteView) [][]byte {
-	return [][]byte{key(tNotes, c[:], encodeDesc(v.Updated), v.Root[:])}
+	keys := [][]byte{key(tNotes, c[:], encodeDesc(v.Updated), v.Root[:])}
+	if !v.From.IsZero() {
+		keys = append(keys, key(tPromoted, c[:], v.From[:], v.Root[:]))
+	}
+	return keys
 }
 
 func eventKeys(c protocol.ID, v *EventView) [][]byte {

@@ -129,6 +129,9 @@ func TestNotes(t *testing.T) {
 	if len(n.Heads[0].Files) != 1 || n.Heads[0].Files[0].Name != "ca-policy.txt" {
 		t.Errorf("the promoted note's files (the accepted answer's): %+v", n.Heads[0].Files)
 	}
+	if out := a.mustRun(t, "post", "show", q); !strings.Contains(out, "made into the note "+promoted) {
+		t.Errorf("the promoted thread does not name its note:\n%s", out)
+	}
 	// Promoted once, on either node: a second promotion names the note.
 	if r := a.run(t, "note", "promote", q); r.code == 0 || !strings.Contains(r.stderr, "already the note "+promoted) {
 		t.Errorf("a second promotion: exit %d, %q", r.code, r.stderr)

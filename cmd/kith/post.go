@@ -174,6 +174,9 @@ func (c *cli) postShowCmd() *cobra.Command {
 		names := authorNames(ctx, cl, t.Community)
 		fmt.Fprintf(out, "%s\n%s · %s · by %s%s%s\n\n%s\n", t.Title, t.Type, time.UnixMilli(t.Created).Format(time.RFC1123), who(names, t.Author), edited, reactionsText(t.Reactions), t.Body)
 		printFiles(out, t.Files)
+		if t.Note != nil {
+			fmt.Fprintf(out, "\nmade into the note %s (kith note show %s)\n", t.Note, short(t.Note))
+		}
 		for _, r := range t.Replies {
 			var marks []string
 			if t.AcceptedReply != nil && t.AcceptedReply.ID == r.ID {

@@ -238,6 +238,8 @@ type ThreadDetail struct {
 	Edited        int64     `json:"edited,omitempty"`
 	Replies       []Message `json:"replies"`
 	AcceptedReply *Message  `json:"accepted_reply,omitempty"`
+	// Note is the knowledge note the thread was made into, if it was.
+	Note *protocol.ID `json:"note,omitempty"`
 }
 
 // NoteRequest is POST /api/communities/{id}/notes: a new note, or, with

@@ -476,6 +476,10 @@ func TestNotePages(t *testing.T) {
 	if _, _, body := s.get(loc); !strings.Contains(body, `href="/t/`+thread.String()+`"`) {
 		t.Errorf("the promoted note does not link to its thread")
 	}
+	// The thread links to its note, and offers no second promotion.
+	if _, _, body := s.get("/t/" + thread.String()); !strings.Contains(body, `href="/n/`+promoted.ID.String()+`"`) || strings.Contains(body, "Make a note of it") {
+		t.Errorf("the promoted thread does not link to its note, or offers to make another")
+	}
 	// Promoting it again is refused, naming the note to edit instead.
 	if code, _, body := s.post("/t/"+thread.String()+"/note", base, url.Values{}); code != http.StatusBadRequest || !strings.Contains(body, "already the note "+promoted.ID.String()) {
 		t.Errorf("a second promotion: %d %s", code, body)

@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// TestMigrateFormat1: a store written in format 1 (no list of notes by
+// the thread they were promoted from) is migrated on Open: the list is
+// built, the check is clean, and the format is stamped 2.
+func TestMigrateFormat1(t *testing.T) {
+	ctx := context.Background()
+	w, g := newWorld(t, protocol.JoinOpen)
+	thread := w.post(founder, "How do we rotate keys?")
+	other := w.post(founder, "Unrelated")
+	note := w.rec(founder, protocol.Refs{Target: thread.ID()}, &protocol.Note{Title: "Rotating keys", Text: "Monthly."})
+	s, dir := openTest(t)
+	ingest(t, s, g, thread, other, note)
+	checkClean(t, s)
+	if got, err := s.PromotedNote(ctx, w.id, thread.ID()); err != nil || got != note.ID() {
+		t.Fatalf("promoted note of the thread: %v %v", got, err)
+	}
+	if _, err := s.PromotedNote(ctx, w.id, other.ID()); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("promoted note of a thread never promoted: %v", err)
+	}
+
+	// Back to format 1: the list did not exist.
+	err := s.db.Update(func(txn *badger.Txn) error {
+		return scanKeys(txn, []byte{tPromoted}, func(k []byte) error { return txn.Delete(k) })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.writeFormat(1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, err := s.PromotedNote(ctx, w.id, thread.ID()); err != nil || got != note.ID() {
+		t.Errorf("after the migration, the promoted note of the thread: %v %v", got, err)
+	}
+	checkClean(t, s)
+	if v, _, err := s.readFormat(); err != nil || v != FormatVersion || FormatVersion != 2 {
+		t.Errorf("format after the migration: %d %v", v, err)
+	}
+}
