@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/kith-network/kith/node/api"
@@ -234,6 +235,9 @@ type noteDiffPage struct {
 	// note's first revision, shown whole as added.
 	A, B  noteRevision
 	First bool
+	// ParentGone is set when the revisions B followed were deleted, and
+	// it is compared by default with the newest earlier one still shown.
+	ParentGone bool
 }
 
 // noteDiff shows what revision b changed against revision a: by default
@@ -267,8 +271,16 @@ func (s *Server) noteDiff(r *http.Request) (string, any, error) {
 		return "", nil, err
 	}
 	var parent protocol.ID
-	if len(d.B.Parents) > 0 {
-		parent = d.B.Parents[0]
+	switch {
+	case len(d.B.Against) > 0:
+		parent = d.B.Against[0].ID
+	case len(d.B.Parents) > 0:
+		// Every revision it followed was deleted: compare with the
+		// newest earlier revision still shown, and say so.
+		d.ParentGone = r.URL.Query().Get("a") == ""
+		if i := slices.IndexFunc(p.History, func(rev noteRevision) bool { return rev.ID == d.B.ID }); i >= 0 && i+1 < len(p.History) {
+			parent = p.History[i+1].ID
+		}
 	}
 	if r.URL.Query().Get("a") == "" && parent.IsZero() {
 		// The first revision: everything in it is new.

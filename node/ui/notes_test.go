@@ -527,3 +527,29 @@ func TestNotePages(t *testing.T) {
 		t.Errorf("%d notes listed over %d pages, want 60 over 2", len(seen), pages)
 	}
 }
+
+// TestNoteDiffParentDeleted: the default diff of a revision whose parent
+// was deleted compares it with the newest earlier revision still shown,
+// and says so (it was a 404).
+func TestNoteDiffParentDeleted(t *testing.T) {
+	a := startNode(t)
+	bg := context.Background()
+	community := noteCommunity(t, a, "Pruned history")
+	s := newSession(t, a)
+	root, err := a.NewNote(bg, community, api.NoteRequest{Title: "Pruning", Body: "Prune in winter."})
+	must(t, err)
+	second, err := a.Revise(bg, root, api.RevisionRequest{Body: "Prune in late winter, call 555-0100 first."})
+	must(t, err)
+	third, err := a.Revise(bg, root, api.RevisionRequest{Body: "Prune in late winter."})
+	must(t, err)
+	_, err = a.Delete(bg, second, api.ModerationRequest{Reason: "a phone number"})
+	must(t, err)
+	code, _, body := s.get("/n/" + root.String() + "/diff")
+	if code != http.StatusOK || !strings.Contains(body, `id="parent-gone"`) || !strings.Contains(body, "compared with the newest earlier revision") ||
+		!strings.Contains(body, "<del>Prune in winter.</del>") || !strings.Contains(body, "<ins>Prune in late winter.</ins>") {
+		t.Errorf("diff of %s, whose parent was deleted: %d %s", third, code, body)
+	}
+	if strings.Contains(body, "555-0100") {
+		t.Error("the deleted revision's text is shown")
+	}
+}
