@@ -71,7 +71,9 @@ func (n *Node) applyEvent(ctx context.Context, community protocol.ID, body *prot
 		body.Text = req.Body
 	}
 	if req.Tags != nil {
-		body.Tags = normalizeTags(req.Tags)
+		if body.Tags, err = normalizeTags(req.Tags); err != nil {
+			return err
+		}
 	}
 	for _, link := range []struct {
 		id   *protocol.ID

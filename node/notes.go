@@ -27,7 +27,11 @@ func (n *Node) NewNote(ctx context.Context, community protocol.ID, req api.NoteR
 	if err != nil {
 		return protocol.ID{}, err
 	}
-	body := &protocol.Note{Title: req.Title, Text: req.Body, Tags: normalizeTags(req.Tags), Files: files}
+	tags, err := normalizeTags(req.Tags)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	body := &protocol.Note{Title: req.Title, Text: req.Body, Tags: tags, Files: files}
 	refs := protocol.Refs{}
 	if req.From != nil {
 		// Promoted from a thread: the question and its accepted answer,
@@ -302,7 +306,10 @@ func mergeNotes(heads []*protocol.Note, req api.RevisionRequest) (protocol.Note,
 		next.Text = req.Body
 	}
 	if req.Tags != nil {
-		next.Tags = normalizeTags(req.Tags)
+		var err error
+		if next.Tags, err = normalizeTags(req.Tags); err != nil {
+			return protocol.Note{}, err
+		}
 	}
 	return next, nil
 }

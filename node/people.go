@@ -17,7 +17,11 @@ import (
 // SetProfile implements api.Backend: the member's profile, published in
 // every community where the member is admitted.
 func (n *Node) SetProfile(ctx context.Context, req api.ProfileRequest) (api.ProfileAnswer, error) {
-	body := &protocol.Profile{Name: req.Name, Org: req.Org, Expertise: normalizeTags(req.Expertise), Bio: req.Bio}
+	expertise, err := normalizeTags(req.Expertise)
+	if err != nil {
+		return api.ProfileAnswer{}, err
+	}
+	body := &protocol.Profile{Name: req.Name, Org: req.Org, Expertise: expertise, Bio: req.Bio}
 	out := api.ProfileAnswer{Communities: []protocol.ID{}}
 	for _, c := range n.store.Communities() {
 		if _, err := n.member(c); err != nil {

@@ -27,7 +27,11 @@ func (n *Node) Post(ctx context.Context, community protocol.ID, req api.PostRequ
 	if err != nil {
 		return protocol.ID{}, err
 	}
-	r, err := n.publish(ctx, community, protocol.Refs{}, &protocol.Post{Type: typ, Title: req.Title, Text: req.Body, Tags: normalizeTags(req.Tags), Files: files})
+	tags, err := normalizeTags(req.Tags)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	r, err := n.publish(ctx, community, protocol.Refs{}, &protocol.Post{Type: typ, Title: req.Title, Text: req.Body, Tags: tags, Files: files})
 	if err != nil {
 		return protocol.ID{}, err
 	}
@@ -184,14 +188,21 @@ func (n *Node) member(community protocol.ID) (*protocol.Membership, error) {
 const removedMessage = "a moderator removed you from this community: your records are refused; " +
 	"joining again does not change that, a moderator can admit you again (kith member admit)"
 
-func normalizeTags(in []string) []string {
+// normalizeTags returns tags in the form records carry them, once each. A
+// tag with no letter or digit is refused, not dropped: a member who typed
+// one would otherwise find it silently missing.
+func normalizeTags(in []string) ([]string, error) {
 	var tags []string
 	for _, t := range in {
-		if nt := protocol.NormalizeTag(t); nt != "" && !slices.Contains(tags, nt) {
+		nt := protocol.NormalizeTag(t)
+		if nt == "" {
+			return nil, fmt.Errorf("%w: tag %q has no letter or digit", api.ErrBadRequest, t)
+		}
+		if !slices.Contains(tags, nt) {
 			tags = append(tags, nt)
 		}
 	}
-	return tags
+	return tags, nil
 }
 
 // record returns the record that id names, saying it is not here as a
@@ -344,7 +355,9 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 			next.Text = req.Body
 		}
 		if req.Tags != nil {
-			next.Tags = normalizeTags(req.Tags)
+			if next.Tags, err = normalizeTags(req.Tags); err != nil {
+				return protocol.ID{}, err
+			}
 		}
 		r, err := n.publish(ctx, community, protocol.Refs{Target: orig}, &next)
 		if err != nil {

@@ -98,3 +98,16 @@ func onlyMissingFlag(cmd *cobra.Command) *pflag.Flag {
 	}
 	return missing[0]
 }
+
+// refuseEmpty refuses the named flags when given empty: an edit keeps what
+// a flag leaves out, so an empty value is a mistake (a script's variable
+// left unset) that would otherwise be read as "nothing to change".
+func refuseEmpty(cmd *cobra.Command, what string, names ...string) error {
+	for _, name := range names {
+		f := cmd.Flags().Lookup(name)
+		if f != nil && f.Changed && strings.TrimSpace(f.Value.String()) == "" {
+			return fmt.Errorf("--%s is empty: leave it out to keep the %s's current one", name, what)
+		}
+	}
+	return nil
+}

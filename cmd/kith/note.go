@@ -111,6 +111,9 @@ func (c *cli) noteEditCmd() *cobra.Command {
 	cmd.Flags().StringArrayVar(&parents, "parent", nil, "the `revision` this one follows (repeatable; default: every current head)")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := refuseEmpty(cmd, "note", "title", "body"); err != nil {
+			return err
+		}
 		if tmpl.Title == "" && tmpl.Body == "" && tmpl.Tags == nil && len(parents) < 2 {
 			return fmt.Errorf("nothing to change: give --title, --body or --tag (or several --parent to merge)")
 		}

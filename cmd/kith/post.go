@@ -261,6 +261,9 @@ func (c *cli) postEditCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
+		if err := refuseEmpty(cmd, "post or reply", "title", "body"); err != nil {
+			return err
+		}
 		if req.Title == "" && req.Body == "" && req.Tags == nil {
 			return fmt.Errorf("nothing to change: give --title, --body or --tag")
 		}

@@ -80,6 +80,21 @@ func TestQuestionsAndAnswers(t *testing.T) {
 	if r := a.run(t, "post", "edit", r1, "--body", "Not my words."); r.code == 0 || !strings.Contains(r.stderr, "only its author") {
 		t.Errorf("edit of someone else's reply: exit %d, %q", r.code, r.stderr)
 	}
+	// An empty flag is a mistake, not "nothing to change"; a tag of no
+	// letter or digit is refused, not dropped.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"post", "edit", q, "--title", " "}, "--title is empty: leave it out"},
+		{[]string{"post", "edit", q, "--body", ""}, "--body is empty: leave it out"},
+		{[]string{"post", "edit", q, "--tag", "!!!"}, `tag "!!!" has no letter or digit`},
+		{[]string{"post", "new", community, "--title", "Tagged", "--tag", "ok", "--tag", " "}, `tag " " has no letter or digit`},
+	} {
+		if r := a.run(t, c.args...); r.code == 0 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%v: exit %d, %q; want %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
 	b.createdID(t, "post", "edit", r1, "--body", "Automate it with certbot.")
 	a.createdID(t, "post", "edit", q, "--title", "How do we rotate TLS certificates?")
 	td = waitThread(t, b, q, "both edits on b", func(td api.ThreadDetail) bool {

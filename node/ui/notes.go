@@ -309,12 +309,4 @@ func noteText(r *http.Request, name string) string {
 }
 
 // noteTags reads the comma-separated "tags" field; nil when empty.
-func noteTags(r *http.Request) []string {
-	var tags []string
-	for _, t := range strings.Split(r.PostForm.Get("tags"), ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			tags = append(tags, t)
-		}
-	}
-	return tags
-}
+func noteTags(r *http.Request) []string { return splitComma(r.PostForm.Get("tags")) }
