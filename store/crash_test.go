@@ -3,7 +3,9 @@ package store
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -39,8 +41,13 @@ func TestCrashRecovery(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Kill it at a random moment once it is writing.
-		time.Sleep(time.Duration(300+rng.IntN(700)) * time.Millisecond)
+		// Kill it at a random moment once it is writing: after its first
+		// acknowledged write of this round (opening a grown store takes a
+		// while under the race detector on a busy machine), up to 700 ms on.
+		for deadline := time.Now().Add(time.Minute); len(readAcked(t, ackFile)) <= acked && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(rng.IntN(700)) * time.Millisecond)
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -80,6 +87,9 @@ func TestCrashRecovery(t *testing.T) {
 // kill came mid-write) is ignored.
 func readAcked(t *testing.T, path string) []protocol.ID {
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // the first child has not written yet
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
