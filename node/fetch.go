@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -24,7 +26,9 @@ import (
 // history) and its own new records (a joiner's join and device record, so
 // that an invite-only community's members can tell it is one of theirs),
 // and receives every accepted record of the community since then, in
-// order.
+// order. A peer that refuses sends one frame instead, fetchRefusal then
+// why in words, so that the person joining learns the reason rather than
+// "stream reset".
 //
 // A newcomer uses it once, to hand its inviter the records that admit it
 // and take the whole history; after that, catch-up sync (syncProtocol)
@@ -36,7 +40,19 @@ const (
 	fetchDeadline = 2 * time.Minute // for a whole fetch
 	fetchBatch    = 256             // records read from the store, or ingested, at a time
 	maxFrame      = protocol.MaxRecordBytes
+	// fetchRefusal starts a frame that carries a refusal, not a record: a
+	// record is CBOR and never starts with 0x00.
+	fetchRefusal = 0x00
+	// maxRefusal bounds the reason a peer may send, in bytes.
+	maxRefusal = 300
 )
+
+// refusal is an error answerFetch sends to the peer as the reason for a
+// refusal, in words for the person behind that node; other errors (the
+// peer's stream failing, the store) reset the stream without a word.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
 
 // serveFetch answers a fetch request from a peer.
 func (n *Node) serveFetch(s network.Stream) {
@@ -48,7 +64,15 @@ func (n *Node) serveFetch(s network.Stream) {
 	remote := s.Conn().RemotePeer()
 	if err := n.answerFetch(ctx, s, remote); err != nil {
 		n.log.Info("fetch request refused or failed", "peer", remote, "err", err)
-		s.Reset()
+		var why refusal
+		if !errors.As(err, &why) {
+			s.Reset()
+			return
+		}
+		w := bufio.NewWriter(s)
+		if writeFrame(w, append([]byte{fetchRefusal}, why[:min(len(why), maxRefusal)]...)) != nil || w.Flush() != nil {
+			s.Reset()
+		}
 	}
 }
 
@@ -62,11 +86,11 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 	since := int64(binary.BigEndian.Uint64(head[idLenBytes:]))
 	// Only a community this node holds: a stranger must not plant one.
 	if m := n.store.Membership(community); m == nil || m.Genesis == nil {
-		return fmt.Errorf("community %s is not held here", community)
+		return refusal(fmt.Sprintf("this node holds no community %s", community))
 	} else if m.Standing(n.id.MemberKey()) == protocol.StandingRemoved {
 		// Peers cut a removed member's node off: its copy is stale by
 		// design, and no judge of who may join or what the history is.
-		return fmt.Errorf("this node's member was removed from community %s: its copy is stale", community)
+		return refusal(fmt.Sprintf("this node's member was removed from community %s: it serves no copy of it", community))
 	}
 	count, err := binary.ReadUvarint(r)
 	if err != nil || count > maxSubmitted {
@@ -88,7 +112,7 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 		}
 		if why := submittable(rec, remote); why != "" {
 			n.metrics.refuse("fetch", "not-submittable")
-			return fmt.Errorf("submitted record %s refused: %s", rec.ID(), why)
+			return refusal(fmt.Sprintf("your record %s is refused: %s", rec.ID(), why))
 		}
 		submitted = append(submitted, rec)
 	}
@@ -101,7 +125,8 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 		}
 	}
 	if !n.allowPeer(community, remote) {
-		return fmt.Errorf("peer %s is not a member's node in community %s", remote, community)
+		return refusal(fmt.Sprintf("by this node's records, your node is not a member's node of community %s: "+
+			"the join does not admit you (an invite used up, expired or revoked?)", community))
 	}
 	w := bufio.NewWriter(s)
 	lower := protocol.Position{Created: since}
@@ -205,6 +230,9 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 		}
 		if data == nil {
 			break
+		}
+		if data[0] == fetchRefusal {
+			return fmt.Errorf("%s refused: %s", p, refusalText(data[1:]))
 		}
 		rec, err := n.validate(data, "fetch")
 		if err != nil {
@@ -345,4 +373,17 @@ func (n *Node) allowPeer(community protocol.ID, p peer.ID) bool {
 			return false
 		}
 	}
+}
+
+// refusalText is a peer's refusal made safe to show: valid UTF-8 without
+// control characters (a terminal escape from a stranger is not shown),
+// at most maxRefusal bytes.
+func refusalText(b []byte) string {
+	s := strings.ToValidUTF8(string(b[:min(len(b), maxRefusal)]), "?")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return -1
+		}
+		return r
+	}, s)
 }

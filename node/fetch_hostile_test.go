@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -8,6 +9,8 @@ import (
 	"io"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -21,7 +24,8 @@ import (
 // TestFetchRefusesPlantedRecords: the fetch protocol takes from a
 // stranger only what a joiner brings. A community the node does not hold,
 // a post handed over with the request, and a device record for another
-// node are refused, and none of them is stored.
+// node are refused, with a reason and no record, and none of them is
+// stored.
 func TestFetchRefusesPlantedRecords(t *testing.T) {
 	ctx := context.Background()
 	honest := startTestNode(t)
@@ -66,8 +70,14 @@ func TestFetchRefusesPlantedRecords(t *testing.T) {
 		"a post with the request":      {held, []*protocol.Record{join, post}, post.ID()},
 		"another node's device record": {held, []*protocol.Record{otherDevice}, otherDevice.ID()},
 	} {
-		if out := request(tc.community, tc.recs...); len(out) != 0 {
-			t.Errorf("%s: the node answered %d bytes", name, len(out))
+		// One frame saying why, and no record.
+		out := request(tc.community, tc.recs...)
+		r := bufio.NewReader(bytes.NewReader(out))
+		frame, err := readFrame(r)
+		if err != nil || len(frame) == 0 || frame[0] != fetchRefusal {
+			t.Errorf("%s: the node answered %d bytes, not a refusal", name, len(out))
+		} else if _, err := r.ReadByte(); err != io.EOF {
+			t.Errorf("%s: the node answered more than its refusal (%q)", name, frame)
 		}
 		if _, err := honest.store.Get(ctx, tc.gone); err == nil {
 			t.Errorf("%s: the node stored it", name)
@@ -85,4 +95,22 @@ func TestFetchRefusesPlantedRecords(t *testing.T) {
 	if _, err := honest.store.Get(ctx, join.ID()); err != nil {
 		t.Errorf("the joiner's join was not stored: %v", err)
 	}
+}
+
+// FuzzRefusalText: whatever a peer sends as the reason for a refusal, what
+// is shown is valid UTF-8, without control characters, and bounded.
+func FuzzRefusalText(f *testing.F) {
+	f.Add([]byte("the invite is used up"))
+	f.Add([]byte("\x1b[31mred\x1b[0m \xff\xfe \u202e"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s := refusalText(b)
+		if !utf8.ValidString(s) || len(s) > maxRefusal {
+			t.Fatalf("%q: %q", b, s)
+		}
+		for _, r := range s {
+			if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+				t.Fatalf("%q: %q keeps %U", b, s, r)
+			}
+		}
+	})
 }

@@ -27,7 +27,7 @@ func standingOn(n *Node, c protocol.ID, who *Node) protocol.Standing {
 // of its own: it does not see itself a member, cannot write, does not
 // list the community, and no member's node sees it admitted. (It saw itself a member on its own
 // copy, wrote posts no one took, and served that copy to the member's
-// other devices.)
+// other devices.) The refusal says why, in the refusing node's words.
 func TestRefusedJoinLeavesNoStanding(t *testing.T) {
 	ctx := context.Background()
 	a, f, g := startTestNode(t), startTestNode(t), startTestNode(t)
@@ -40,6 +40,11 @@ func TestRefusedJoinLeavesNoStanding(t *testing.T) {
 	_, err = g.Join(ctx, code.Code)
 	if err == nil || !strings.Contains(err.Error(), "not a member yet") {
 		t.Fatalf("the second use of a one-use invite: %v", err)
+	}
+	// Why, in the founder's node's words, not "stream reset".
+	if !strings.Contains(err.Error(), a.PeerID().String()+" refused: by this node's records, your node is not a member's node") ||
+		strings.Contains(err.Error(), "stream reset") {
+		t.Errorf("the refusal does not say why: %v", err)
 	}
 	if s := standingOn(g, board, g); s != protocol.StandingNone {
 		t.Errorf("g sees itself %s after a refused join", s)
