@@ -108,6 +108,10 @@ func noteDocs(ctx context.Context, s *store.Store, c, root protocol.ID) (map[str
 	return docs, nil
 }
 
+// eventDocs reads one event. Its time is when it was announced (its first
+// version's creation), not when it takes place: searches filter every
+// kind by when it was written (docs/search.md), and the events pages are
+// where events are found by their dates.
 func eventDocs(ctx context.Context, s *store.Store, c, event protocol.ID) (map[string]*search.Doc, error) {
 	v, err := s.Event(ctx, c, event)
 	if err != nil {
@@ -115,7 +119,7 @@ func eventDocs(ctx context.Context, s *store.Store, c, event protocol.ID) (map[s
 	}
 	body := strings.TrimSpace(v.Text + "\n" + v.Place)
 	return map[string]*search.Doc{"event/" + event.String(): {Community: c.String(), Kind: search.KindEvent, Thread: event.String(),
-		Record: event.String(), Title: v.Title, Body: body, Tags: v.Tags, Author: v.Author.String(), Created: ms(v.Start), Current: true}}, nil
+		Record: event.String(), Title: v.Title, Body: body, Tags: v.Tags, Author: v.Author.String(), Created: ms(v.Created), Current: true}}, nil
 }
 
 // profileDocs reads one member's profile: members are listed in key

@@ -23,7 +23,8 @@ import (
 // Catching up: the index keeps, per community, the store's digest of
 // the records it reflects. At start, a community whose digest differs
 // (records stored while the index was not told: a crash, an index deleted
-// or written by an older version) is indexed whole, in the background;
+// or written by a version that derived documents otherwise, docsVersion)
+// is indexed whole, in the background;
 // search answers meanwhile from what is indexed and says how far behind
 // it is.
 
@@ -91,11 +92,18 @@ func openIndexer(h home.Home, s *store.Store, busy func() bool, log *slog.Logger
 
 func digestKey(c protocol.ID) string { return "digest/" + c.String() }
 
+// docsVersion names how documents are derived from the store (indexdocs.go).
+// It is part of each community's digest in the index, so that a change
+// in what a document holds (version 2: an event's time is when it was
+// announced, not when it starts) reindexes, once, the communities of an
+// index written before it; the digest alone would not differ.
+const docsVersion = 2
+
 // digest is the store's fingerprint of a community's records, as the
-// index keeps it.
+// index keeps it, with the version of the documents derived from them.
 func (x *indexer) digest(c protocol.ID) string {
 	d, n := x.store.Fingerprint(c, protocol.Position{}, protocol.MaxPosition)
-	return fmt.Sprintf("%s/%d", d, n)
+	return fmt.Sprintf("v%d/%s/%d", docsVersion, d, n)
 }
 
 // stored notes a record the store just stored.

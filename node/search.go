@@ -9,6 +9,7 @@ import (
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/search"
+	"github.com/kith-network/kith/store"
 )
 
 // Search implements api.Backend: full-text search over the communities
@@ -42,10 +43,10 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 		return api.SearchResults{}, fmt.Errorf("%w: kind %q: want post, reply, note, profile or event", api.ErrBadRequest, req.Kind)
 	}
 	var err error
-	if q.From, err = parseWhen("from", req.From); err != nil {
+	if q.From, err = parseWhen("from", req.From, false); err != nil {
 		return api.SearchResults{}, err
 	}
-	if q.To, err = parseWhen("to", req.To); err != nil {
+	if q.To, err = parseWhen("to", req.To, true); err != nil {
 		return api.SearchResults{}, err
 	}
 	res, err := n.index.index().Search(ctx, q)
@@ -61,6 +62,7 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 	if lastErr != nil {
 		out.Lag.Error = lastErr.Error()
 	}
+	now := time.Now().UnixMilli()
 	for _, h := range res.Hits {
 		hit := api.SearchHit{Kind: h.Kind, Title: h.Title, Snippet: h.Snippet,
 			Accepted: h.Accepted, Current: h.Current, Score: h.Score}
@@ -77,7 +79,15 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 		case search.KindNote:
 			hit.Link = "/n/" + h.Record
 		case search.KindEvent:
-			hit.Link = "/c/" + h.Community + "/events#e-" + h.Record
+			over, err := n.eventOver(ctx, hit.Community, h.Record, now)
+			if err != nil {
+				return api.SearchResults{}, fmt.Errorf("search: event %s: %w", h.Record, err)
+			}
+			page := "/events"
+			if over {
+				page = "/events?past=1" // the upcoming page does not list it
+			}
+			hit.Link = "/c/" + h.Community + page + "#e-" + h.Record
 		case search.KindProfile:
 			hit.Link = "/c/" + h.Community + "/people/" + h.Record
 		}
@@ -86,13 +96,42 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 	return out, nil
 }
 
-// parseWhen reads a date (2006-01-02, UTC) or an RFC 3339 time; empty is
-// the zero time.
-func parseWhen(name, s string) (time.Time, error) {
+// eventOver reports whether an event has ended by now (unix ms), by the
+// rule the store lists upcoming and past events with (one without an end
+// is over once it has started), so that a hit links to the events page
+// that shows it. Whether it is over changes with the clock, not with any
+// record, so it is decided when searching rather than kept in the index.
+// An event gone since it was indexed is not over: its link stays the
+// plain events page.
+func (n *Node) eventOver(ctx context.Context, community protocol.ID, record string, now int64) (bool, error) {
+	id, err := protocol.ParseID(record)
+	if err != nil {
+		return false, fmt.Errorf("indexed event id %q: %w", record, err)
+	}
+	v, err := n.store.Event(ctx, community, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !v.Upcoming(now), nil
+}
+
+// parseWhen reads a date (2006-01-02, a day in UTC: the daemon cannot
+// know the caller's zone; the CLI sends its local days as times) or an
+// RFC 3339 time; empty is the zero time. The range is [from, to), so a
+// date given as the end (end is true) stands for the end of that day:
+// from=D&to=D is the whole of day D, as a person means it, not an empty
+// range.
+func parseWhen(name, s string, end bool) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		if end {
+			t = t.AddDate(0, 0, 1)
+		}
 		return t, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)

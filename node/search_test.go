@@ -3,14 +3,17 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/search"
 )
 
 func startSearchNode(t *testing.T, dir string) *Node {
@@ -36,6 +39,28 @@ func searchTitles(t *testing.T, n *Node, req api.SearchRequest, want string) {
 		for _, h := range res.Hits {
 			parts = append(parts, h.Kind+": "+h.Title)
 		}
+		if got = strings.Join(parts, "|"); got == want && res.Lag.Records == 0 && res.Lag.Communities == 0 {
+			return
+		}
+	}
+	t.Fatalf("search %+v: %q, want %q", req, got, want)
+}
+
+// searchTitleSet is searchTitles for hits whose order does not matter
+// (equal scores): want lists their titles sorted.
+func searchTitleSet(t *testing.T, n *Node, req api.SearchRequest, want string) {
+	t.Helper()
+	got := ""
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		res, err := n.Search(context.Background(), req)
+		if err != nil {
+			t.Fatalf("search %+v: %v", req, err)
+		}
+		var parts []string
+		for _, h := range res.Hits {
+			parts = append(parts, h.Kind+": "+h.Title)
+		}
+		slices.Sort(parts)
 		if got = strings.Join(parts, "|"); got == want && res.Lag.Records == 0 && res.Lag.Communities == 0 {
 			return
 		}
@@ -160,6 +185,99 @@ func TestSearchCatchesUpAfterACrash(t *testing.T) {
 	defer n.Close()
 	searchTitles(t, n, api.SearchRequest{Query: "lost"}, "post: Lost in the crash")
 	searchTitles(t, n, api.SearchRequest{Query: "alpha"}, "post: Before the crash")
+}
+
+// TestSearchEventsByCreation: --from/--to filter events, like every
+// other kind, by when they were written (announced), not by when they
+// take place; a date given as the end of the range includes that whole
+// day (from=D&to=D is day D, not an empty range); an event that is over
+// links to the past events page, one still to come to the upcoming one.
+func TestSearchEventsByCreation(t *testing.T) {
+	n := startSearchNode(t, t.TempDir())
+	defer n.Close()
+	ctx := context.Background()
+	c, err := n.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Meetups"})
+	must(t, err)
+	before := time.Now()
+	lastYear := before.AddDate(-1, 0, 0).UTC()
+	past, err := n.NewEvent(ctx, c, api.EventRequest{Title: "Router meetup", Start: lastYear.Format(time.RFC3339)})
+	must(t, err)
+	soon := before.AddDate(0, 0, 30).UTC()
+	coming, err := n.NewEvent(ctx, c, api.EventRequest{Title: "Router summit", Start: soon.Format(time.RFC3339),
+		End: soon.Add(2 * time.Hour).Format(time.RFC3339)})
+	must(t, err)
+	after := time.Now()
+	searchTitleSet(t, n, api.SearchRequest{Query: "router", Kind: "event"}, "event: Router meetup|event: Router summit")
+
+	res, err := n.Search(ctx, api.SearchRequest{Query: "router", Kind: "event"})
+	must(t, err)
+	links := make(map[string]string)
+	for _, h := range res.Hits {
+		// (The index gives times to the second.)
+		if h.Created < before.Truncate(time.Second).UnixMilli() || h.Created > after.UnixMilli() {
+			t.Errorf("%s: created %s, want when it was announced (%s)", h.Title, time.UnixMilli(h.Created).UTC(), before.UTC())
+		}
+		links[h.Title] = h.Link
+	}
+	if want := "/c/" + c.String() + "/events?past=1#e-" + past.String(); links["Router meetup"] != want {
+		t.Errorf("the event that is over links to %q, want %q", links["Router meetup"], want)
+	}
+	if want := "/c/" + c.String() + "/events#e-" + coming.String(); links["Router summit"] != want {
+		t.Errorf("the event to come links to %q, want %q", links["Router summit"], want)
+	}
+
+	// The day they were announced (in UTC, as the API reads a date),
+	// from and to the same day: both. The day the first takes place, or
+	// the day before the announcement: neither.
+	day := time.UnixMilli(res.Hits[0].Created).UTC().Format(time.DateOnly)
+	searchTitleSet(t, n, api.SearchRequest{Query: "router", Kind: "event", From: day, To: day}, "event: Router meetup|event: Router summit")
+	searchTitleSet(t, n, api.SearchRequest{Query: "router", Kind: "event", To: day}, "event: Router meetup|event: Router summit")
+	startDay := lastYear.Format(time.DateOnly)
+	searchTitleSet(t, n, api.SearchRequest{Query: "router", Kind: "event", From: startDay, To: startDay}, "")
+	dayBefore := time.UnixMilli(res.Hits[0].Created).UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	searchTitleSet(t, n, api.SearchRequest{Query: "router", Kind: "event", To: dayBefore}, "")
+	// A time as the end stays exclusive: up to the announcement's
+	// millisecond is before it.
+	searchTitleSet(t, n, api.SearchRequest{Query: "router", Kind: "event", To: before.Add(-time.Second).UTC().Format(time.RFC3339)}, "")
+	if _, err := n.Search(ctx, api.SearchRequest{Query: "router", From: day, To: dayBefore}); !errors.Is(err, api.ErrBadRequest) {
+		t.Errorf("a range that ends before it starts: %v, want a bad request", err)
+	}
+}
+
+// TestSearchReindexesOlderDocuments: an index whose documents were
+// derived otherwise by an older version (events kept under their start,
+// and a digest without the documents' version) is indexed again at
+// start, though the store's digest is the same.
+func TestSearchReindexesOlderDocuments(t *testing.T) {
+	dir := t.TempDir()
+	n := startSearchNode(t, dir)
+	ctx := context.Background()
+	c, err := n.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Upgrades"})
+	must(t, err)
+	start := time.Now().AddDate(-1, 0, 0).UTC()
+	ev, err := n.NewEvent(ctx, c, api.EventRequest{Title: "Firmware meetup", Start: start.Format(time.RFC3339)})
+	must(t, err)
+	searchTitles(t, n, api.SearchRequest{Query: "firmware"}, "event: Firmware meetup")
+	res, err := n.Search(ctx, api.SearchRequest{Query: "firmware"})
+	must(t, err)
+	day := time.UnixMilli(res.Hits[0].Created).UTC().Format(time.DateOnly)
+	must(t, n.Close())
+
+	// What an older version left: the event under its start, and the
+	// store's digest alone.
+	idx, err := search.Open(filepath.Join(dir, SearchDir))
+	must(t, err)
+	digest, err := idx.Meta(digestKey(c))
+	must(t, err)
+	old := strings.TrimPrefix(string(digest), fmt.Sprintf("v%d/", docsVersion))
+	doc := map[string]*search.Doc{"event/" + ev.String(): {Community: c.String(), Kind: search.KindEvent, Thread: ev.String(),
+		Record: ev.String(), Title: "Firmware meetup", Author: res.Hits[0].Author.String(), Created: start, Current: true}}
+	must(t, idx.Apply(ctx, doc, nil, map[string][]byte{digestKey(c): []byte(old)}))
+	must(t, idx.Close())
+
+	n = startSearchNode(t, dir)
+	defer n.Close()
+	searchTitles(t, n, api.SearchRequest{Query: "firmware", From: day, To: day}, "event: Firmware meetup")
 }
 
 func must(t *testing.T, err error) {

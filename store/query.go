@@ -250,7 +250,7 @@ func (s *Store) UpcomingEvents(ctx context.Context, community protocol.ID, now i
 		var err error
 		page, err = paginate(txn, key(tEvents, community[:]), cursor, limit, func(k, _ []byte) (EventView, bool, error) {
 			v, err := loadView[EventView](txn, community, protocol.Object{Type: protocol.ObjectEvent, ID: lastID(k)})
-			return v, err == nil && v.upcoming(now), err
+			return v, err == nil && v.Upcoming(now), err
 		})
 		return err
 	})
@@ -265,7 +265,7 @@ func (s *Store) PastEvents(ctx context.Context, community protocol.ID, now int64
 		var err error
 		page, err = paginateDesc(txn, key(tEvents, community[:]), cursor, limit, func(k, _ []byte) (EventView, bool, error) {
 			v, err := loadView[EventView](txn, community, protocol.Object{Type: protocol.ObjectEvent, ID: lastID(k)})
-			return v, err == nil && !v.upcoming(now), err
+			return v, err == nil && !v.Upcoming(now), err
 		})
 		return err
 	})

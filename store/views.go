@@ -58,9 +58,10 @@ type EventView struct {
 	Files          []protocol.Attachment `cbor:",omitempty"` // of the version shown
 }
 
-// upcoming reports whether the event has not ended by now (unix ms); one
-// without an end is over once it has started.
-func (v EventView) upcoming(now int64) bool {
+// Upcoming reports whether the event has not ended by now (unix ms); one
+// without an end is over once it has started. The events lists, and the
+// links to them, split events by it.
+func (v EventView) Upcoming(now int64) bool {
 	end := v.End
 	if end == 0 {
 		end = v.Start

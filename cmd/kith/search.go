@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/client"
+	"github.com/kith-network/kith/protocol"
 )
 
 // searchCmd is `kith search QUERY`: full-text search over the communities
@@ -26,18 +28,25 @@ func (c *cli) searchCmd() *cobra.Command {
 -word excludes; word* matches words that start so (3 letters at least).
 Accepted answers, current versions of notes and helpful posts come first.
 
+--community and --author take an id or key whole or its first digits (at
+least 4); --author without --community looks among the members of every
+community this node holds. --from and --to are dates in this computer's
+time zone (or times, 2006-01-02T15:04) of when something was written
+(for an event, when it was announced); --to's day is included, so
+--from 2026-03-02 --to 2026-03-02 is that whole day.
+
   kith search vpn router mtu
   kith search '"drops packets"' --kind post --answered yes
   kith search --reindex        rebuild the index from the store`,
 		Args: cobra.ArbitraryArgs,
 	}
 	var req api.SearchRequest
-	cmd.Flags().StringVar(&req.Community, "community", "", "only this community (id)")
+	cmd.Flags().StringVar(&req.Community, "community", "", "only this community (its `ID`, or its first digits)")
 	cmd.Flags().StringVar(&req.Kind, "kind", "", "only post, reply, note, profile or event")
 	cmd.Flags().StringVar(&req.Tag, "tag", "", "only documents with this tag")
-	cmd.Flags().StringVar(&req.Author, "author", "", "only by this member (key)")
-	cmd.Flags().StringVar(&req.From, "from", "", "written on or after this date (2006-01-02)")
-	cmd.Flags().StringVar(&req.To, "to", "", "written before this date")
+	cmd.Flags().StringVar(&req.Author, "author", "", "only by this member (their `KEY`, or its first digits)")
+	cmd.Flags().StringVar(&req.From, "from", "", "written on or after this `DATE` (2006-01-02, local) or time (2006-01-02T15:04)")
+	cmd.Flags().StringVar(&req.To, "to", "", "written on or before this `DATE` (the whole day), or before this time")
 	cmd.Flags().StringVar(&req.Answered, "answered", "", "yes: answered questions and accepted answers; no: the rest")
 	cmd.Flags().IntVar(&req.Limit, "limit", 20, "results to show (at most 100)")
 	reindex := cmd.Flags().Bool("reindex", false, "drop the search index and rebuild it from the store")
@@ -58,6 +67,9 @@ Accepted answers, current versions of notes and helpful posts come first.
 			return fmt.Errorf("say what to search for, e.g. kith search vpn router")
 		}
 		req.Query = strings.Join(args, " ")
+		if err := resolveSearchFilters(ctx, cl, &req); err != nil {
+			return err
+		}
 		res, err := cl.Search(ctx, req)
 		if err != nil {
 			return err
@@ -69,6 +81,129 @@ Accepted answers, current versions of notes and helpful posts come first.
 		return nil
 	})
 	return cmd
+}
+
+// resolveSearchFilters turns the filters as a person gives them into
+// what the daemon takes: the first digits of a community's id or of a
+// member's key into the whole (as every other command takes them), and
+// dates into times in this computer's zone (the daemon may run in
+// another, and reads a bare date as a day in UTC).
+func resolveSearchFilters(ctx context.Context, cl *client.Client, req *api.SearchRequest) error {
+	var community protocol.ID
+	if req.Community != "" {
+		var err error
+		if community, err = searchCommunity(ctx, cl, req.Community); err != nil {
+			return fmt.Errorf("--community: %w", err)
+		}
+		req.Community = community.String()
+	}
+	if req.Author != "" {
+		var key protocol.PublicKey
+		var err error
+		if community.IsZero() {
+			key, err = anyMember(ctx, cl, req.Author)
+		} else {
+			key, err = resolveMember(ctx, cl, community, req.Author)
+		}
+		if err != nil {
+			return fmt.Errorf("--author: %w", err)
+		}
+		req.Author = key.String()
+	}
+	req.From, req.To = searchTime(req.From, false), searchTime(req.To, true)
+	return nil
+}
+
+// searchCommunity resolves --community: the id of a record on the node
+// (resolveID), which must be a community's, since a search filtered on
+// any other id would find nothing and not say why.
+func searchCommunity(ctx context.Context, cl *client.Client, arg string) (protocol.ID, error) {
+	id, err := resolveID(ctx, cl, arg)
+	if err != nil {
+		return protocol.ID{}, err
+	}
+	cs, err := cl.Communities(ctx)
+	if err != nil {
+		return protocol.ID{}, fmt.Errorf("list communities: %w", err)
+	}
+	for _, c := range cs {
+		if c.ID == id {
+			return id, nil
+		}
+	}
+	return protocol.ID{}, fmt.Errorf("%s is not a community this node holds (kith community list shows them)", id)
+}
+
+// anyMember resolves --author when no community narrows it: the key of a
+// member of any community this node holds, whole or its first digits (at
+// least 4) if only one key among all their members starts with them (the
+// same member in several communities is one key). As with resolveMember,
+// a whole key names anyone, even someone never seen here.
+func anyMember(ctx context.Context, cl *client.Client, arg string) (protocol.PublicKey, error) {
+	if err := checkDigits(arg, "member key"); err != nil {
+		return protocol.PublicKey{}, err
+	}
+	if len(arg) == 2*len(protocol.PublicKey{}) {
+		return protocol.ParsePublicKey(arg)
+	}
+	if len(arg) < 4 {
+		return protocol.PublicKey{}, fmt.Errorf("%q is too short: give at least 4 digits of a member's key", arg)
+	}
+	cs, err := cl.Communities(ctx)
+	if err != nil {
+		return protocol.PublicKey{}, fmt.Errorf("list communities: %w", err)
+	}
+	prefix := strings.ToLower(arg)
+	var keys []protocol.PublicKey
+	names := make(map[protocol.PublicKey]string)
+	for _, c := range cs {
+		members, err := allMembers(ctx, cl, c.ID)
+		if err != nil {
+			return protocol.PublicKey{}, fmt.Errorf("members of community %s: %w", short(c.ID), err)
+		}
+		for _, m := range members {
+			if !strings.HasPrefix(m.Key.String(), prefix) {
+				continue
+			}
+			if _, seen := names[m.Key]; !seen {
+				keys = append(keys, m.Key)
+			}
+			if names[m.Key] == "" { // a name from any community that has one
+				names[m.Key] = m.Name
+			}
+		}
+	}
+	switch len(keys) {
+	case 0:
+		return protocol.PublicKey{}, fmt.Errorf("no member of the communities on this node has a key starting with %s", arg)
+	case 1:
+		return keys[0], nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is ambiguous: %d members' keys start with it; give more digits:", arg, len(keys))
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\n  %s", k)
+		if names[k] != "" {
+			fmt.Fprintf(&b, "  %s", oneLine(names[k]))
+		}
+	}
+	return protocol.PublicKey{}, errors.New(b.String())
+}
+
+// searchTime reads --from or --to as the rest of the CLI reads dates and
+// times: in this computer's zone. A date given as the end (end is true)
+// is the start of the next day, since the daemon's range excludes its
+// end and a person who says "to March 2" means all of March 2. Anything
+// else is left for the daemon to read or refuse, with its message.
+func searchTime(s string, end bool) string {
+	d, err := time.ParseInLocation(time.DateOnly, s, time.Local)
+	if err != nil {
+		return withLocalZone(s)
+	}
+	if end {
+		d = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, time.Local)
+	}
+	return d.Format(time.RFC3339)
 }
 
 var markup = regexp.MustCompile(`</?mark>`)

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -61,5 +62,47 @@ func TestSearchPage(t *testing.T) {
 	do(t, ctx, "a filtered search", chromedp.Navigate(a.APIURL()+"/search?q=router&kind=note"), chromedp.WaitVisible(`main h1`))
 	if got := text(t, ctx, `main`); !strings.Contains(got, "Nothing found") {
 		t.Errorf("a note search found something: %q", got)
+	}
+}
+
+// TestSearchEventLinks: an event found links to the events page that
+// lists it, at its anchor: the past events page for one that is over
+// (the upcoming page does not show it), the upcoming page for one to
+// come; and that page has the anchor.
+func TestSearchEventLinks(t *testing.T) {
+	n := startNode(t)
+	bg := context.Background()
+	community, err := n.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Gatherings"})
+	must(t, err)
+	lastMonth := time.Now().AddDate(0, -1, 0)
+	over, err := n.NewEvent(bg, community, api.EventRequest{Title: "Soldering evening", Start: lastMonth.Format(time.RFC3339),
+		End: lastMonth.Add(3 * time.Hour).Format(time.RFC3339)})
+	must(t, err)
+	nextMonth := time.Now().AddDate(0, 1, 0)
+	coming, err := n.NewEvent(bg, community, api.EventRequest{Title: "Soldering workshop", Start: nextMonth.Format(time.RFC3339)})
+	must(t, err)
+	eventually(t, "both events indexed", func() bool {
+		res, err := n.Search(bg, api.SearchRequest{Query: "soldering", Kind: "event"})
+		return err == nil && len(res.Hits) == 2
+	})
+
+	s := newSession(t, n)
+	status, _, body := s.get("/search?q=soldering&kind=event")
+	if status != http.StatusOK {
+		t.Fatalf("search: %d\n%s", status, body)
+	}
+	pastLink := "/c/" + community.String() + "/events?past=1#e-" + over.String()
+	comingLink := "/c/" + community.String() + "/events#e-" + coming.String()
+	for _, want := range []string{`href="` + pastLink + `"`, `href="` + comingLink + `"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the results have no %s:\n%s", want, body)
+		}
+	}
+	for link, id := range map[string]string{pastLink: over.String(), comingLink: coming.String()} {
+		page, _, _ := strings.Cut(link, "#")
+		status, _, body := s.get(page)
+		if status != http.StatusOK || !strings.Contains(body, `id="e-`+id+`"`) {
+			t.Errorf("%s: %d, without the event's anchor:\n%s", page, status, body)
+		}
 	}
 }
