@@ -161,6 +161,15 @@ func (n *Node) EditEvent(ctx context.Context, id protocol.ID, req api.EventReque
 	return r.ID(), nil
 }
 
+// Event implements api.Backend: one event as lists show it.
+func (n *Node) Event(ctx context.Context, id protocol.ID) (api.Event, error) {
+	e, v, err := n.event(ctx, id)
+	if err != nil {
+		return api.Event{}, err
+	}
+	return n.eventJSON(e.Record.Community(), v), nil
+}
+
 // Events implements api.Backend: events not over yet, soonest first.
 func (n *Node) Events(ctx context.Context, community protocol.ID, cursor string, limit int) (api.Events, error) {
 	return n.events(ctx, community, n.store.UpcomingEvents, cursor, limit)
@@ -193,7 +202,7 @@ func (n *Node) events(ctx context.Context, community protocol.ID, list func(cont
 func (n *Node) eventJSON(community protocol.ID, v store.EventView) api.Event {
 	ev := api.Event{ID: v.Event, Community: community, Author: v.Author, Title: v.Title, Start: v.Start, End: v.End,
 		Place: v.Place, Link: v.Link, Body: v.Text, Tags: v.Tags, Yes: v.Yes, No: v.No, Maybe: v.Maybe,
-		Mine: answerName(v.RSVPs[n.id.MemberKey()]), Files: filesOf(v.Files)}
+		Mine: answerName(v.RSVPs[n.id.MemberKey()]), Files: filesOf(v.Files), Over: !v.Upcoming(n.now())}
 	n.markFiles(ev.Files)
 	if !v.Agenda.IsZero() {
 		a := v.Agenda

@@ -49,6 +49,7 @@ type Backend interface {
 	Experts(ctx context.Context, community protocol.ID, tag string) ([]Expert, error)
 	NewEvent(ctx context.Context, community protocol.ID, req EventRequest) (protocol.ID, error)
 	EditEvent(ctx context.Context, id protocol.ID, req EventRequest) (protocol.ID, error)
+	Event(ctx context.Context, id protocol.ID) (Event, error)
 	Events(ctx context.Context, community protocol.ID, cursor string, limit int) (Events, error)
 	PastEvents(ctx context.Context, community protocol.ID, cursor string, limit int) (Events, error)
 	RSVP(ctx context.Context, event protocol.ID, req RSVPRequest) (protocol.ID, error)
@@ -162,6 +163,7 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"GET /api/communities/{id}/experts", s.experts},
 		{"GET /api/communities/{id}/events", s.eventList},
 		{"POST /api/communities/{id}/events", s.newEvent},
+		{"GET /api/events/{id}", s.event},
 		{"POST /api/events/{id}/edits", s.editEvent},
 		{"POST /api/events/{id}/rsvp", s.rsvp},
 		{"POST /api/communities/{id}/roles", s.setRole},

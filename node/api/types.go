@@ -400,6 +400,9 @@ type Event struct {
 	No        int                `json:"no"`
 	Maybe     int                `json:"maybe"`
 	Mine      string             `json:"mine,omitempty"` // this member's answer
+	// Over is set once the event has ended (one without an end, once it
+	// has started): it is listed with the past events.
+	Over bool `json:"over,omitempty"`
 }
 
 // Events is a page of events.
@@ -498,6 +501,13 @@ type File struct {
 	Here     bool   `json:"here"`
 	Fetching bool   `json:"fetching,omitempty"`
 	Received uint64 `json:"received,omitempty"`
+	// For a file not here: OverLimit is this node's max_file_mb, in
+	// bytes, when the file is larger (this node will not fetch it, so no
+	// one should be offered a fetch bound to fail); FetchError is why
+	// the last fetch of it failed, until one works (a fetch goes on
+	// after whoever asked for it stopped waiting).
+	OverLimit  uint64 `json:"over_limit,omitempty"`
+	FetchError string `json:"fetch_error,omitempty"`
 }
 
 // FileEntry is a file of a community, with the record that names it and

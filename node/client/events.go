@@ -22,6 +22,11 @@ func (c *Client) EditEvent(ctx context.Context, id protocol.ID, req api.EventReq
 	return out.ID, c.do(ctx, http.MethodPost, "/api/events/"+id.String()+"/edits", req, &out)
 }
 
+// Event returns one event.
+func (c *Client) Event(ctx context.Context, id protocol.ID) (ev api.Event, err error) {
+	return ev, c.do(ctx, http.MethodGet, "/api/events/"+id.String(), nil, &ev)
+}
+
 // Events lists a page of a community's upcoming events, soonest first.
 func (c *Client) Events(ctx context.Context, community protocol.ID, cursor string, limit int) (api.Events, error) {
 	return c.events(ctx, community, false, cursor, limit)

@@ -40,6 +40,8 @@ type eventsPage struct {
 	Live protocol.ID
 	// Past lists the events that are over, the latest first, instead.
 	Past bool
+	// Me is this node's member: the author of the events it may change.
+	Me protocol.PublicKey
 }
 
 // events lists a community's events that have not ended yet, soonest
@@ -61,7 +63,11 @@ func (s *Server) events(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	p := eventsPage{Community: c, Cursor: cursor, Next: page.Next, Zone: localZoneName(time.Now()), Live: id, Past: past}
+	st, err := s.backend.Status(r.Context())
+	if err != nil {
+		return "", nil, err
+	}
+	p := eventsPage{Community: c, Cursor: cursor, Next: page.Next, Zone: localZoneName(time.Now()), Live: id, Past: past, Me: st.MemberKey}
 	for _, e := range page.Items {
 		p.Events = append(p.Events, eventView(e))
 	}
@@ -111,40 +117,138 @@ func datetimeLocal(field, v string) (string, error) {
 	return "", fmt.Errorf("%w: the %s %q is not a date and time like 2026-12-03T15:00", api.ErrBadRequest, field, v)
 }
 
+// eventForm reads the event form (new or edit): its times in this
+// machine's zone; empty fields are left empty (an edit keeps them).
+func eventForm(r *http.Request) (api.EventRequest, error) {
+	f := r.PostForm
+	req := api.EventRequest{Title: strings.TrimSpace(f.Get("title")), Where: strings.TrimSpace(f.Get("where")),
+		Body: f.Get("body"), Tags: splitComma(f.Get("tags")), Files: uploaded(r)}
+	var err error
+	if strings.TrimSpace(f.Get("start")) != "" {
+		if req.Start, err = datetimeLocal("start", f.Get("start")); err != nil {
+			return req, err
+		}
+	}
+	if strings.TrimSpace(f.Get("end")) != "" {
+		if req.End, err = datetimeLocal("end", f.Get("end")); err != nil {
+			return req, err
+		}
+		start, _ := time.Parse(time.RFC3339, req.Start)
+		end, _ := time.Parse(time.RFC3339, req.End)
+		if req.Start != "" && end.Before(start) {
+			return req, fmt.Errorf("%w: the event ends (%s) before it starts (%s)", api.ErrBadRequest,
+				end.Format("2006-01-02 15:04"), start.Format("2006-01-02 15:04"))
+		}
+	}
+	for _, link := range []struct {
+		field string
+		to    **protocol.ID
+	}{{"agenda", &req.Agenda}, {"minutes", &req.Minutes}} {
+		if v := strings.TrimSpace(f.Get(link.field)); v != "" {
+			id, err := protocol.ParseID(v)
+			if err != nil {
+				return req, fmt.Errorf("%w: %s: %v", api.ErrBadRequest, link.field, err)
+			}
+			*link.to = &id
+		}
+	}
+	return req, nil
+}
+
 // newEvent announces an event from the form.
 func (s *Server) newEvent(r *http.Request) (string, error) {
 	community, err := pathID(r)
 	if err != nil {
 		return "", err
 	}
-	f := r.PostForm
-	req := api.EventRequest{Title: strings.TrimSpace(f.Get("title")), Where: strings.TrimSpace(f.Get("where")),
-		Body: f.Get("body"), Tags: splitComma(f.Get("tags")), Files: uploaded(r)}
+	req, err := eventForm(r)
+	if err != nil {
+		return "", err
+	}
 	if req.Title == "" {
 		return "", fmt.Errorf("%w: an event needs a title", api.ErrBadRequest)
 	}
-	if strings.TrimSpace(f.Get("start")) == "" {
+	if req.Start == "" {
 		return "", fmt.Errorf("%w: an event needs a start time", api.ErrBadRequest)
-	}
-	if req.Start, err = datetimeLocal("start", f.Get("start")); err != nil {
-		return "", err
-	}
-	if strings.TrimSpace(f.Get("end")) != "" {
-		if req.End, err = datetimeLocal("end", f.Get("end")); err != nil {
-			return "", err
-		}
-		start, _ := time.Parse(time.RFC3339, req.Start)
-		end, _ := time.Parse(time.RFC3339, req.End)
-		if end.Before(start) {
-			return "", fmt.Errorf("%w: the event ends (%s) before it starts (%s)", api.ErrBadRequest,
-				end.Format("2006-01-02 15:04"), start.Format("2006-01-02 15:04"))
-		}
 	}
 	id, err := s.backend.NewEvent(r.Context(), community, req)
 	if err != nil {
 		return "", err
 	}
 	return "/c/" + community.String() + "/events#e-" + id.String(), nil
+}
+
+// eventEditPage is the form that changes one's own event, filled with
+// its current version.
+type eventEditPage struct {
+	Community  api.Community
+	Event      eventRow
+	Start, End string // for <input type="datetime-local">, in this machine's zone
+	Where      string
+	Zone       string
+	// Notes are the community's most recently updated notes, to link as
+	// the agenda or the minutes.
+	Notes []api.Note
+}
+
+// eventEditNotes is how many notes the edit form offers as agenda or
+// minutes.
+const eventEditNotes = 100
+
+func (s *Server) eventEdit(r *http.Request) (string, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", nil, err
+	}
+	ev, err := s.backend.Event(r.Context(), id)
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := s.findCommunity(r, ev.Community)
+	if err != nil {
+		return "", nil, err
+	}
+	notes, err := s.backend.Notes(r.Context(), ev.Community, "", eventEditNotes)
+	if err != nil {
+		return "", nil, err
+	}
+	local := func(ms int64) string {
+		if ms == 0 {
+			return ""
+		}
+		return time.UnixMilli(ms).Local().Format("2006-01-02T15:04")
+	}
+	p := eventEditPage{Community: c, Event: eventView(ev), Start: local(ev.Start), End: local(ev.End), Where: ev.Place,
+		Zone: localZoneName(time.Now()), Notes: notes.Items}
+	if ev.Link != "" {
+		p.Where = ev.Link
+	}
+	return "event_edit", p, nil
+}
+
+// editEvent writes a new version of one's own event from the edit form,
+// then shows it in its list.
+func (s *Server) editEvent(r *http.Request) (string, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	req, err := eventForm(r)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.backend.EditEvent(r.Context(), id, req); err != nil {
+		return "", err
+	}
+	ev, err := s.backend.Event(r.Context(), id)
+	if err != nil {
+		return "", err
+	}
+	page := "/events"
+	if ev.Over {
+		page = "/events?past=1"
+	}
+	return "/c/" + ev.Community.String() + page + "#e-" + id.String(), nil
 }
 
 // rsvp records this member's answer to an event, then goes back.

@@ -252,3 +252,56 @@ func TestHostilePeopleAndEvents(t *testing.T) {
 	}
 	screenshot(t, ctx, "events-hostile")
 }
+
+// TestEventEdit (plain HTTP): the author changes an event from the UI:
+// the form is filled with the current version, the change moves it and
+// links its agenda and minutes notes, which the events page then links;
+// another member sees no "Change" link and may not change it.
+func TestEventEdit(t *testing.T) {
+	a, b := startNode(t), startNode(t)
+	bg := context.Background()
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Clinic"})
+	start := time.Now().Add(48 * time.Hour).Truncate(time.Minute)
+	event, err := a.NewEvent(bg, community, api.EventRequest{Title: "Repair clinic", Start: start.Format(time.RFC3339), Where: "Hall B", Tags: []string{"repair"}})
+	must(t, err)
+	agenda, err := a.NewNote(bg, community, api.NoteRequest{Title: "Clinic agenda", Body: "1. Kettles"})
+	must(t, err)
+	minutes, err := a.NewNote(bg, community, api.NoteRequest{Title: "Clinic minutes", Body: "Fixed 3 kettles."})
+	must(t, err)
+	s := newSession(t, a)
+	edit := "/e/" + event.String() + "/edit"
+	code, _, page := s.get(edit)
+	if code != http.StatusOK || !strings.Contains(page, `value="Repair clinic"`) || !strings.Contains(page, `value="`+start.Local().Format("2006-01-02T15:04")+`"`) ||
+		!strings.Contains(page, `value="Hall B"`) || !strings.Contains(page, "Clinic agenda") {
+		t.Fatalf("the edit form: %d %.500s", code, page)
+	}
+	moved := start.Add(time.Hour).Local().Format("2006-01-02T15:04")
+	code, loc, page := s.post(edit, s.base, url.Values{"title": {"Repair clinic"}, "start": {moved}, "where": {"Hall B"}, "tags": {"repair"},
+		"agenda": {agenda.String()}, "minutes": {minutes.String()}})
+	if code != http.StatusSeeOther || loc != "/c/"+community.String()+"/events#e-"+event.String() {
+		t.Fatalf("the edit: %d %s %.300s", code, loc, page)
+	}
+	ev, err := a.Event(bg, event)
+	must(t, err)
+	if !time.UnixMilli(ev.Start).Equal(start.Add(time.Hour)) || ev.Agenda == nil || *ev.Agenda != agenda || ev.Minutes == nil || *ev.Minutes != minutes {
+		t.Errorf("the event after the edit: %+v", ev)
+	}
+	_, _, list := s.get("/c/" + community.String() + "/events")
+	if !strings.Contains(list, `href="/n/`+agenda.String()+`">Agenda</a>`) || !strings.Contains(list, `href="/n/`+minutes.String()+`">Minutes</a>`) ||
+		!strings.Contains(list, `href="`+edit+`"`) {
+		t.Errorf("the events page does not link the agenda, the minutes and the change form")
+	}
+	// Nothing changed: said so.
+	if code, _, page := s.post(edit, s.base, url.Values{"title": {"Repair clinic"}}); code != http.StatusBadRequest || !strings.Contains(page, "changes nothing") {
+		t.Errorf("an edit that changes nothing: %d %.300s", code, page)
+	}
+	// Another member: no link, and refused.
+	eventually(t, "b has the event", func() bool { _, err := b.Event(bg, event); return err == nil })
+	sb := newSession(t, b)
+	if _, _, list := sb.get("/c/" + community.String() + "/events"); strings.Contains(list, `href="`+edit+`"`) {
+		t.Error("another member is offered to change the event")
+	}
+	if code, _, _ := sb.post(edit, sb.base, url.Values{"title": {"Mine now"}}); code != http.StatusForbidden {
+		t.Errorf("another member changing the event: %d", code)
+	}
+}

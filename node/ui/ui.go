@@ -111,6 +111,8 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		{"GET /c/{id}/events", s.page(s.events)},
 		{"POST /c/{id}/events", s.form(s.newEvent)},
 		{"POST /e/{id}/rsvp", s.form(s.rsvp)},
+		{"GET /e/{id}/edit", s.page(s.eventEdit)},
+		{"POST /e/{id}/edit", s.form(s.editEvent)},
 
 		// Reactions (actions.go), moderation and invites (admin.go)
 		{"GET /c/{id}/admin", s.page(s.admin)},
