@@ -36,6 +36,11 @@ const (
 	pinFor        = time.Hour        // how long an uploaded file waits for its record
 	purgeDelay    = 2 * time.Second  // after a deletion, so that a burst of them is one purge
 	retryFetch    = 10 * time.Minute // before a failed automatic fetch is tried again
+
+	// maxFileSetting names what sets MaxFileBytes, for the messages of
+	// what it refuses: a limit is of use to people only with what
+	// changes it.
+	maxFileSetting = "max_file_mb in config.toml, or kith daemon --max-file-mb"
 )
 
 // fileJob is a file to fetch automatically.
@@ -138,7 +143,8 @@ func (n *Node) autoFetch(ctx context.Context, job fileJob) {
 	defer n.filesMu.Unlock()
 	if err != nil && ctx.Err() == nil {
 		n.failed[h] = time.Now()
-		n.log.Info("automatic attachment fetch failed; will try again", "name", job.file.Name, "community", job.community, "err", err)
+		// fetchFile logged why.
+		n.log.Debug("automatic attachment fetch will be tried again", "name", job.file.Name, "after", retryFetch)
 		return
 	}
 	delete(n.failed, h)
@@ -195,6 +201,33 @@ func (n *Node) purgeFiles(ctx context.Context) error {
 			n.log.Info("attachment purged: no record names it any more", "hash", h)
 		}
 	}
+	return n.forgetFailedFetches(ctx)
+}
+
+// forgetFailedFetches drops the failed fetches (kept to say why: fetchFile)
+// of files that no record that is not deleted names any more.
+func (n *Node) forgetFailedFetches(ctx context.Context) error {
+	n.filesMu.Lock()
+	var failed []protocol.ID
+	for h, f := range n.fetching {
+		if f.ended() {
+			failed = append(failed, h)
+		}
+	}
+	n.filesMu.Unlock()
+	for _, h := range failed {
+		named, err := n.store.FileReferenced(ctx, h)
+		if err != nil {
+			return err
+		}
+		if !named {
+			n.filesMu.Lock()
+			if f := n.fetching[h]; f != nil && f.ended() {
+				delete(n.fetching, h)
+			}
+			n.filesMu.Unlock()
+		}
+	}
 	return nil
 }
 
@@ -239,7 +272,11 @@ func (n *Node) AddFile(ctx context.Context, r io.Reader, name, mediaType string)
 	mediaType = normalizeMediaType(mediaType, name)
 	a, err := n.blobs.Add(ctx, r, name, mediaType, n.cfg.MaxFileBytes)
 	if errors.Is(err, blobs.ErrTooLarge) {
-		return api.File{}, fmt.Errorf("%w: %w (max_file_mb)", api.ErrBadRequest, err)
+		// The store's message counts bytes; people think in MiB, and
+		// need the setting that moves the limit. The caller names the
+		// file (the UI and the CLI say "attach NAME: ...").
+		return api.File{}, fmt.Errorf("%w: the file is larger than this node's limit of %s (%s)",
+			api.ErrBadRequest, api.ByteSize(uint64(n.cfg.MaxFileBytes)), maxFileSetting)
 	}
 	if err != nil {
 		return api.File{}, err
@@ -250,11 +287,15 @@ func (n *Node) AddFile(ctx context.Context, r io.Reader, name, mediaType string)
 	}
 	n.filesMu.Lock()
 	n.pinned[a.HashID()] = time.Now()
+	if f := n.fetching[a.HashID()]; f != nil && f.ended() {
+		delete(n.fetching, a.HashID()) // a failed fetch of it: moot now
+	}
 	n.filesMu.Unlock()
 	return fileOf(a), nil
 }
 
-// markFiles says of each file whether it is here, or how far its fetch is.
+// markFiles says of each file whether it is here, or how far its fetch
+// is, or why it cannot be fetched here or its last fetch failed.
 func (n *Node) markFiles(fs []api.File) {
 	for i := range fs {
 		n.markFile(&fs[i])
@@ -266,10 +307,19 @@ func (n *Node) markFile(f *api.File) {
 	if f.Here {
 		return
 	}
+	if f.Size > uint64(n.cfg.MaxFileBytes) {
+		f.OverLimit = uint64(n.cfg.MaxFileBytes)
+	}
 	n.filesMu.Lock()
 	ff := n.fetching[f.Hash]
 	n.filesMu.Unlock()
-	if ff != nil {
+	switch {
+	case ff == nil:
+	case ff.ended(): // a failed fetch: its err was set before done closed
+		if ff.err != nil {
+			f.FetchError = ff.err.Error()
+		}
+	default:
 		f.Fetching, f.Received = true, ff.got()
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,7 +25,11 @@ const (
 )
 
 // errNoFilePeer is returned when no connected peer could give a file.
-var errNoFilePeer = fmt.Errorf("%w: no connected peer has this file; try again once a member who holds it is online", api.ErrUnavailable)
+var errNoFilePeer = fmt.Errorf("%w: no connected peer could give this file; try again once a member who holds it is online", api.ErrUnavailable)
+
+// errPeerLacks is a peer's answer that it does not have a file, or will
+// not give it (the file protocol answers both alike).
+var errPeerLacks = errors.New("it does not have this file")
 
 // fetchFile gets the bytes of attachment a of community from the peers
 // that have them, in chunks, each checked as it arrives, from several
@@ -32,27 +37,41 @@ var errNoFilePeer = fmt.Errorf("%w: no connected peer has this file; try again o
 // (by the size its hash proves, whatever its record claims) is refused.
 // progress, if set, is told the bytes here after each chunk. Callers
 // fetching one file at once share the work (and the first one's limit).
+//
+// The fetch goes on in the node when ctx ends (the UI waits 2 seconds):
+// so that its end is not lost, a failed fetch is logged, and stays in
+// n.fetching, done, until the next fetch of the file starts or no record
+// names it any more; markFile shows its error.
 func (n *Node) fetchFile(ctx context.Context, community protocol.ID, a protocol.Attachment, limit int64, progress func(got uint64)) error {
 	h := a.HashID()
 	if n.blobs.Has(h) {
 		return nil
 	}
 	if a.Size > uint64(limit) {
-		return fmt.Errorf("%w: %q is %d bytes, this node fetches files up to %d here (max_file_mb, auto_fetch_mb)", blobs.ErrTooLarge, a.Name, a.Size, limit)
+		return fmt.Errorf("%w: %q is %s, and this node fetches files up to %s (%s)", blobs.ErrTooLarge, a.Name,
+			api.ByteSize(a.Size), api.ByteSize(uint64(limit)), n.limitSetting(limit))
 	}
 	n.filesMu.Lock()
 	f := n.fetching[h]
-	if f == nil {
+	if f == nil || f.ended() {
 		f = &fileFetch{done: make(chan struct{})}
 		n.fetching[h] = f
 		go func() { // owned by the node: runFetch runs in its task group
-			defer close(f.done)
-			if !n.tasks.Run(func() { f.err = n.runFetch(n.ctx, community, a, limit, f) }) {
-				f.err = errors.New("the node is stopping")
+			var err error
+			if !n.tasks.Run(func() { err = n.runFetch(n.ctx, community, a, limit, f) }) {
+				err = errors.New("the node is stopping")
+			}
+			stopping := n.ctx.Err() != nil
+			if err != nil && !stopping {
+				n.log.Info("attachment fetch failed", "name", a.Name, "hash", h, "community", community, "err", err)
 			}
 			n.filesMu.Lock()
-			delete(n.fetching, h)
+			f.err = err
+			if (err == nil || stopping) && n.fetching[h] == f {
+				delete(n.fetching, h)
+			}
 			n.filesMu.Unlock()
+			close(f.done)
 		}()
 	}
 	n.filesMu.Unlock()
@@ -75,10 +94,19 @@ func (n *Node) fetchFile(ctx context.Context, community protocol.ID, a protocol.
 	}
 }
 
-// fileFetch is one file being fetched, shared by everyone waiting for it.
+// limitSetting names the setting that sets a fetch's limit.
+func (n *Node) limitSetting(limit int64) string {
+	if limit == n.cfg.MaxFileBytes {
+		return maxFileSetting
+	}
+	return "auto_fetch_mb in config.toml, or kith daemon --auto-fetch-mb"
+}
+
+// fileFetch is one file being fetched, shared by everyone waiting for it;
+// or, once done, one whose fetch failed.
 type fileFetch struct {
 	done    chan struct{}
-	err     error
+	err     error // set before done is closed: read it once done is
 	mu      sync.Mutex
 	partial *blobs.Partial
 }
@@ -92,11 +120,21 @@ func (f *fileFetch) got() uint64 {
 	return f.partial.Received()
 }
 
+// ended reports whether the fetch is over.
+func (f *fileFetch) ended() bool {
+	select {
+	case <-f.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // runFetch does the work of one fetch, owned by the node's context.
 func (n *Node) runFetch(ctx context.Context, community protocol.ID, a protocol.Attachment, limit int64, f *fileFetch) error {
 	peers := n.filePeers(community)
 	if len(peers) == 0 {
-		return errNoFilePeer
+		return fmt.Errorf("attachment %q: %w", a.Name, errNoFilePeer)
 	}
 	p, err := n.blobs.Resume(a, limit)
 	if errors.Is(err, blobs.ErrNotFound) {
@@ -149,17 +187,26 @@ func (n *Node) filePeers(community protocol.ID) []peer.ID {
 }
 
 // chunkList asks peers in turn for a file's size and chunk list, and
-// returns the first that its hash proves.
+// returns the first that its hash proves. If none gives it, the error
+// says what each peer answered: the last one's answer alone hid why the
+// others failed.
 func (n *Node) chunkList(ctx context.Context, community protocol.ID, a protocol.Attachment, peers []peer.ID) (uint64, []byte, error) {
-	var lastErr error = errNoFilePeer
+	var answers peerAnswers
 	for _, p := range peers {
+		if answers.asked(p) {
+			continue
+		}
 		size, list, err := n.askChunkList(ctx, community, a, p)
 		if err == nil {
 			return size, list, nil
 		}
-		lastErr = err
+		answers.add(p, err)
 	}
-	return 0, nil, fmt.Errorf("chunk list of %q: %w", a.Name, lastErr)
+	if answers.count() == 0 {
+		return 0, nil, fmt.Errorf("attachment %q: %w", a.Name, errNoFilePeer)
+	}
+	// However each failed, none could give the file now: try later.
+	return 0, nil, fmt.Errorf("attachment %q: %w (asked %s: %w)", a.Name, errNoFilePeer, peerCount(answers.count()), &answers)
 }
 
 func (n *Node) askChunkList(ctx context.Context, community protocol.ID, a protocol.Attachment, p peer.ID) (uint64, []byte, error) {
@@ -178,9 +225,9 @@ func (n *Node) askChunkList(ctx context.Context, community protocol.ID, a protoc
 	status, size, list, err := readChunkList(bufio.NewReader(s), a.HashID())
 	switch {
 	case err != nil:
-		return 0, nil, fmt.Errorf("%s: %w", p, err)
+		return 0, nil, err
 	case status != statusOK:
-		return 0, nil, fmt.Errorf("%s: %w", p, errNoFilePeer)
+		return 0, nil, errPeerLacks
 	}
 	return size, list, nil
 }
@@ -189,7 +236,9 @@ func (n *Node) askChunkList(ctx context.Context, community protocol.ID, a protoc
 // once. Each peer takes batches from a shared queue, so a fast peer takes
 // more; when the queue is empty, idle peers also ask for chunks still in
 // flight elsewhere, so one slow peer cannot hold up the end. A peer that
-// sends a chunk that does not match its hash is used no more.
+// sends a chunk that does not match its hash is used no more. If chunks
+// are still missing, the error names each peer asked once, with what it
+// answered.
 func (n *Node) fetchChunks(ctx context.Context, community protocol.ID, a protocol.Attachment, p *blobs.Partial, peers []peer.ID) error {
 	missing := p.Missing()
 	if len(missing) == 0 {
@@ -219,12 +268,98 @@ func (n *Node) fetchChunks(ctx context.Context, community protocol.ID, a protoco
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return fmt.Errorf("attachment %q: %d chunks missing after asking %d peers: %w", a.Name, q.left(), len(errs), errors.Join(errs...))
+	// Each peer is asked on several streams: it counts once, and says
+	// each different thing it answered once.
+	var answers peerAnswers
+	for k, err := range errs {
+		answers.add(peers[k%len(peers)], err)
+	}
+	return fmt.Errorf("attachment %q: %d of %d chunks missing after asking %s: %w", a.Name, q.left(), q.total,
+		peerCount(answers.count()), &answers)
+}
+
+// peerAnswers gathers what the peers asked for a file answered: each peer
+// once, in the order first asked, with each different error it gave once.
+// Its message names every peer with its answers; it unwraps to them all,
+// so that errors.Is sees what any peer answered.
+type peerAnswers struct {
+	order []peer.ID
+	errs  map[peer.ID][]error
+}
+
+// add records one answer of p (nil: it failed in nothing).
+func (pa *peerAnswers) add(p peer.ID, err error) {
+	if pa.errs == nil {
+		pa.errs = make(map[peer.ID][]error)
+	}
+	if !pa.asked(p) {
+		pa.order = append(pa.order, p)
+		pa.errs[p] = nil
+	}
+	if err == nil {
+		return
+	}
+	for _, e := range pa.errs[p] {
+		if e.Error() == err.Error() {
+			return
+		}
+	}
+	pa.errs[p] = append(pa.errs[p], err)
+}
+
+func (pa *peerAnswers) asked(p peer.ID) bool {
+	_, ok := pa.errs[p]
+	return ok
+}
+
+// count is the number of different peers asked.
+func (pa *peerAnswers) count() int { return len(pa.order) }
+
+func (pa *peerAnswers) Error() string {
+	var b strings.Builder
+	for i, p := range pa.order {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(p.String())
+		b.WriteString(": ")
+		errs := pa.errs[p]
+		if len(errs) == 0 {
+			// Its streams ended without an error, as when the
+			// others stopped the fetch or a bad chunk dropped it.
+			b.WriteString("stopped without an error")
+		}
+		for k, err := range errs {
+			if k > 0 {
+				b.WriteString(", and ")
+			}
+			b.WriteString(err.Error())
+		}
+	}
+	return b.String()
+}
+
+func (pa *peerAnswers) Unwrap() []error {
+	var out []error
+	for _, p := range pa.order {
+		out = append(out, pa.errs[p]...)
+	}
+	return out
+}
+
+// peerCount says how many peers: "1 peer", "3 peers".
+func peerCount(n int) string {
+	if n == 1 {
+		return "1 peer"
+	}
+	return fmt.Sprintf("%d peers", n)
 }
 
 // fetchFrom fetches batches of chunks from one peer until the queue is
 // done, the peer fails, or it sends a bad chunk. One goroutine receives
 // while this one checks and writes, so the peer never waits for the disk.
+// Its errors do not name the peer: fetchChunks does, once for all its
+// streams.
 func (n *Node) fetchFrom(ctx context.Context, community protocol.ID, a protocol.Attachment, p *blobs.Partial, pid peer.ID, q *chunkQueue) error {
 	s, err := n.newStream(ctx, pid, fileProtocol)
 	if err != nil {
@@ -253,7 +388,7 @@ func (n *Node) fetchFrom(ctx context.Context, community protocol.ID, a protocol.
 				n.log.Warn("a peer sent a corrupted attachment chunk; fetching from others", "peer", pid, "name", a.Name, "chunk", pc.i)
 				n.metrics.refuse("file", "chunk-hash")
 			}
-			putErr = fmt.Errorf("%s: %w", pid, err)
+			putErr = err
 			cancel() // stop receiving from this peer
 			continue
 		}
@@ -298,14 +433,14 @@ func (n *Node) receiveChunks(ctx context.Context, s network.Stream, community pr
 			}
 			if err := ask(asked); err != nil {
 				q.giveBack(pid, asked)
-				return fmt.Errorf("%s: %w", pid, err)
+				return err
 			}
 		}
 		next := q.tryTake(pid, fileBatch)
 		if len(next) > 0 {
 			if err := ask(next); err != nil {
 				q.giveBack(pid, append(asked, next...))
-				return fmt.Errorf("%s: %w", pid, err)
+				return err
 			}
 		}
 		for k, i := range asked {
@@ -316,7 +451,7 @@ func (n *Node) receiveChunks(ctx context.Context, s network.Stream, community pr
 			}
 			if err != nil {
 				q.giveBack(pid, append(asked[k:], next...))
-				return fmt.Errorf("%s: %w", pid, err)
+				return err
 			}
 			n.metrics.fileBytes("in", len(data))
 			select {

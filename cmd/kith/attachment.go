@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"net/http"
 	"os"
@@ -125,8 +127,12 @@ func (c *cli) attachmentListCmd() *cobra.Command {
 }
 
 func (c *cli) attachmentGetCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "get HASH -o FILE", Short: "Fetch a file from members' nodes if need be, and save it", Args: exactArgs(1)}
-	outPath := cmd.Flags().StringP("output", "o", "", "where to save it (required; - for standard output)")
+	cmd := &cobra.Command{Use: "get HASH -o FILE|DIR", Short: "Fetch a file from members' nodes if need be, and save it",
+		Long: "Fetch a file from members' nodes if need be, and save it as FILE (replacing it), or into DIR, an existing\n" +
+			"directory, under the name it was attached with: there a file of that name is not replaced unless --force.",
+		Args: exactArgs(1)}
+	outPath := cmd.Flags().StringP("output", "o", "", "the `file` to save it as, or the directory to save it into (required; - for standard output)")
+	force := cmd.Flags().Bool("force", false, "with -o DIR, replace a file of the same name there")
 	cmd.MarkFlagRequired("output")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		cl, err := c.client()
@@ -137,6 +143,19 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 		h, err := resolveFile(ctx, cl, args[0])
 		if err != nil {
 			return fmt.Errorf("file hash: %w", err)
+		}
+		target, intoDir := *outPath, false
+		if target != "-" {
+			if fi, err := os.Stat(target); err == nil && fi.IsDir() {
+				// Known before the fetch, so that a refusal costs no
+				// download.
+				if target, err = savePathInDir(ctx, cl, h, target, *force); err != nil {
+					return err
+				}
+				intoDir = true
+			} else if strings.HasSuffix(target, "/") || strings.HasSuffix(target, string(filepath.Separator)) {
+				return fmt.Errorf("save: %s is not a directory here: create it first, or name a file with -o", target)
+			}
 		}
 		errOut := cmd.ErrOrStderr()
 		start, last := time.Now(), time.Time{}
@@ -154,9 +173,9 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 		}
 		var w io.Writer = cmd.OutOrStdout()
 		var tmp *os.File
-		if *outPath != "-" {
+		if target != "-" {
 			// A partial download never takes the name of the file.
-			if tmp, err = os.CreateTemp(filepath.Dir(*outPath), ".kith-download-*"); err != nil {
+			if tmp, err = os.CreateTemp(filepath.Dir(target), ".kith-download-*"); err != nil {
 				return fmt.Errorf("save: %w", err)
 			}
 			defer os.Remove(tmp.Name())
@@ -171,14 +190,77 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 			if err := tmp.Close(); err != nil {
 				return fmt.Errorf("save: %w", err)
 			}
-			if err := os.Rename(tmp.Name(), *outPath); err != nil {
+			if intoDir && !*force {
+				// Again: one may have come during the download.
+				if err := checkFree(target); err != nil {
+					return err
+				}
+			}
+			if err := os.Rename(tmp.Name(), target); err != nil {
 				return fmt.Errorf("save: %w", err)
 			}
-			fmt.Fprintf(errOut, "saved %s (%s) in %v\n", *outPath, api.ByteSize(uint64(n)), time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(errOut, "saved %s (%s) in %v\n", target, api.ByteSize(uint64(n)), time.Since(start).Round(time.Millisecond))
 		}
 		return nil
 	}
 	return cmd
+}
+
+// savePathInDir returns where file h goes in directory dir: under the name
+// it was attached with, which must not be that of something there already
+// unless force (and then a file: a directory is never replaced).
+func savePathInDir(ctx context.Context, cl *client.Client, h protocol.ID, dir string, force bool) (string, error) {
+	matches, err := cl.Resolve(ctx, h.String())
+	if err != nil {
+		return "", fmt.Errorf("the file's name: %w", err)
+	}
+	var name string
+	for _, m := range matches {
+		if m.What == "file" && m.ID == h {
+			name = m.Title
+		}
+	}
+	if name == "" {
+		return "", fmt.Errorf("no record in your communities names file %s", h)
+	}
+	target, err := savePathIn(dir, name)
+	if err != nil {
+		return "", err
+	}
+	if fi, err := os.Lstat(target); err == nil && fi.IsDir() {
+		return "", fmt.Errorf("save: %s is a directory: give a file name with -o", target)
+	}
+	if !force {
+		if err := checkFree(target); err != nil {
+			return "", err
+		}
+	}
+	return target, nil
+}
+
+// savePathIn joins a file's attached name to dir, refusing a name that is
+// not one plain path element: the name comes from the record's author,
+// and a file saved under it must land in dir and nowhere else. Valid
+// records hold no other names (protocol.CheckFileName), but the CLI does
+// not take the daemon's word for it.
+func savePathIn(dir, name string) (string, error) {
+	if reason := protocol.CheckFileName(name); reason != "" || !filepath.IsLocal(name) || filepath.Base(name) != name {
+		if reason == "" {
+			reason = "it is not a plain file name here"
+		}
+		return "", fmt.Errorf("save: the attached name %q cannot be used (%s): give a file name with -o", name, reason)
+	}
+	return filepath.Join(dir, name), nil
+}
+
+// checkFree refuses a path something is at already.
+func checkFree(target string) error {
+	if _, err := os.Lstat(target); err == nil {
+		return fmt.Errorf("save: %s exists: give --force to replace it, or a file name with -o", target)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("save: %w", err)
+	}
+	return nil
 }
 
 // printFiles lists a record's attachments under it, with what to run to

@@ -68,12 +68,31 @@ func (s *Server) readMultipart(r *http.Request) (*http.Request, error) {
 		}
 		f, err := s.backend.AddFile(r.Context(), part, part.FileName(), part.Header.Get("Content-Type"))
 		if err != nil {
-			return nil, fmt.Errorf("attach %q: %w", part.FileName(), err)
+			return nil, refusedFile{name: part.FileName(), err: err}
 		}
 		files = append(files, f)
 	}
 	return r.WithContext(context.WithValue(r.Context(), uploadsKey{}, files)), nil
 }
+
+// refusedFile is a file of a form that the node did not take. readForm
+// calls whatever fails in reading a form a bad request, adding the words
+// itself: the node's own "bad request: " is left out of the message,
+// which said it twice ("bad request: attach ...: bad request: ...").
+type refusedFile struct {
+	name string
+	err  error
+}
+
+func (e refusedFile) Error() string {
+	msg := e.err.Error()
+	if errors.Is(e.err, api.ErrBadRequest) {
+		msg = strings.TrimPrefix(msg, api.ErrBadRequest.Error()+": ")
+	}
+	return fmt.Sprintf("attach %q: %s", e.name, msg)
+}
+
+func (e refusedFile) Unwrap() error { return e.err }
 
 // file serves a file's bytes: images the page shows, inline; everything
 // else as a download, never rendered by the browser.
@@ -102,7 +121,10 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 }
 
 // fetchFile starts fetching a file from members' nodes and goes back to
-// the page, which shows the progress.
+// the page, which shows the progress. A fetch that fails while this waits
+// is an error page saying why; one that fails later, the node remembers,
+// and the page shows why next to the file (the "files" partial). Either
+// way the node's log says so.
 func (s *Server) fetchFile(r *http.Request) (string, error) {
 	h, err := protocol.ParseID(r.PathValue("hash"))
 	if err != nil {
@@ -112,7 +134,13 @@ func (s *Server) fetchFile(r *http.Request) (string, error) {
 	// here before the page comes back.
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if _, err := s.backend.FetchFile(ctx, h, nil); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	f, err := s.backend.FetchFile(ctx, h, nil)
+	// Only the end of the wait means "still going": a failure that wraps
+	// a peer's own timeout is a failure.
+	if err != nil && ctx.Err() == nil {
+		if api.StatusOf(err) != http.StatusInternalServerError { // failWith logs those
+			s.log.Info("fetching an attachment from the UI failed", "hash", h, "name", f.Name, "err", err)
+		}
 		return "", err
 	}
 	return backTo(r, "/"), nil

@@ -7,16 +7,22 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"log/slog"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/kith-network/kith/node"
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
 	"github.com/kith-network/kith/protocol"
 )
 
@@ -111,5 +117,146 @@ func TestAttachmentsInTheBrowser(t *testing.T) {
 	if !bytes.Equal(got, big) || resp.Header.Get("Content-Type") != "application/octet-stream" ||
 		!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("download: %d bytes, %q, %q", len(got), resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+	}
+}
+
+// logBuffer is an io.Writer for a node's log that tests may read while
+// the node writes.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// startSmallNode starts a node that keeps files up to maxMiB and fetches
+// none unasked, logging to log.
+func startSmallNode(t *testing.T, maxMiB int64, log *logBuffer) *node.Node {
+	t.Helper()
+	n, err := node.Start(context.Background(), node.Config{Home: home.Home{Dir: t.TempDir()}, Loopback: true, API: "127.0.0.1:0",
+		MaxFileBytes: maxMiB << 20, AutoFetchBytes: -1, Logger: slog.New(slog.NewTextHandler(log, nil))})
+	must(t, err)
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+// postFiles has n post a thread in community with files of the given
+// sizes, named by their keys, and returns the thread and the files.
+func postFiles(t *testing.T, n *node.Node, community protocol.ID, sizes map[string]int) (protocol.ID, map[string]api.File) {
+	t.Helper()
+	ctx := context.Background()
+	files := make(map[string]api.File)
+	var all []api.File
+	for name, size := range sizes {
+		f, err := n.AddFile(ctx, bytes.NewReader(bytes.Repeat([]byte(name[:1]), size)), name, "application/octet-stream")
+		must(t, err)
+		files[name] = f
+		all = append(all, f)
+	}
+	post, err := n.Post(ctx, community, api.PostRequest{Title: "Files", Files: all})
+	must(t, err)
+	return post, files
+}
+
+// TestFileOverTheLimitIsNotOffered: a file larger than this node keeps
+// (max_file_mb) has no Fetch button, which could only fail; the page
+// says why it cannot be fetched here, the limit and the setting that
+// changes it. A file within the limit keeps its button.
+func TestFileOverTheLimitIsNotOffered(t *testing.T) {
+	a, b := startNode(t), startSmallNode(t, 2, new(logBuffer))
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Recordings"})
+	thread, files := postFiles(t, a, community, map[string]int{"recording.bin": 3 << 20, "notes.txt": 100})
+	eventually(t, "the thread on b", func() bool {
+		d, err := b.Thread(context.Background(), thread)
+		return err == nil && len(d.Files) == 2
+	})
+	_, _, page := newSession(t, b).get("/t/" + thread.String())
+	if strings.Contains(page, "/files/"+files["recording.bin"].Hash.String()+"/fetch") {
+		t.Error("a Fetch button for a file over the node's limit")
+	}
+	for _, want := range []string{"cannot be fetched here", "2.0 MiB", "max_file_mb", "/files/" + files["notes.txt"].Hash.String() + "/fetch"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the thread page lacks %q", want)
+		}
+	}
+}
+
+// TestFailedFetchIsShownAndLogged: a fetch that fails (here: the only
+// node holding the file is gone) is an error page saying why, the node's
+// log says so, and the thread page then shows why beside the file and
+// its Fetch button.
+func TestFailedFetchIsShownAndLogged(t *testing.T) {
+	var log logBuffer
+	a, b := startNode(t), startSmallNode(t, 10, &log)
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Recordings"})
+	thread, files := postFiles(t, a, community, map[string]int{"minutes.txt": 100})
+	eventually(t, "the thread on b", func() bool {
+		d, err := b.Thread(context.Background(), thread)
+		return err == nil && len(d.Files) == 1
+	})
+	a.Close()
+	eventually(t, "a gone from b's peers", func() bool {
+		ps, err := b.Peers(context.Background())
+		return err == nil && len(ps) == 0
+	})
+	s := newSession(t, b)
+	back := "/t/" + thread.String()
+	status, _, page := s.post("/files/"+files["minutes.txt"].Hash.String()+"/fetch", s.base, url.Values{"back": {back}})
+	if status != http.StatusServiceUnavailable || !strings.Contains(page, "no connected peer") {
+		t.Errorf("fetch with no one to fetch from: %d; want 503 and why:\n%s", status, page)
+	}
+	if l := log.String(); !strings.Contains(l, "minutes.txt") || !strings.Contains(l, "no connected peer") {
+		t.Errorf("the failed fetch is not logged:\n%s", l)
+	}
+	_, _, page = s.get(back)
+	if !strings.Contains(page, "The last fetch failed") || !strings.Contains(page, "no connected peer") ||
+		!strings.Contains(page, "/files/"+files["minutes.txt"].Hash.String()+"/fetch") {
+		t.Errorf("the thread page after the failed fetch does not say why, with the button to try again:\n%s", page)
+	}
+}
+
+// TestUploadOverTheLimitSaysSoOnce: a form with a file over the node's
+// limit is refused in one message that names the file, the limit and the
+// setting (it said "bad request: attach ...: bad request: ...", and the
+// limit in bytes).
+func TestUploadOverTheLimitSaysSoOnce(t *testing.T) {
+	n := startSmallNode(t, 1, new(logBuffer))
+	community, err := n.CreateCommunity(context.Background(), api.CreateCommunityRequest{Name: "Uploads"})
+	must(t, err)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	must(t, mw.WriteField("title", "A big file"))
+	fw, err := mw.CreateFormFile("files", "big.bin")
+	must(t, err)
+	fw.Write(bytes.Repeat([]byte("x"), 2<<20))
+	must(t, mw.Close())
+	s := newSession(t, n)
+	req, err := http.NewRequest(http.MethodPost, s.base+"/c/"+community.String()+"/posts", &body)
+	must(t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", s.base)
+	status, _, page := s.send(req)
+	if status != http.StatusBadRequest {
+		t.Fatalf("a file over the limit: %d, want 400:\n%s", status, page)
+	}
+	msg := page[strings.Index(page, `<p class="error">`):]
+	msg = msg[:strings.Index(msg, "</p>")]
+	if strings.Count(strings.ToLower(msg), "bad request") != 1 {
+		t.Errorf("the message says bad request more than once: %s", msg)
+	}
+	for _, want := range []string{"big.bin", "1.0 MiB", "max_file_mb", "A big file"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q: %s", want, msg)
+		}
 	}
 }
