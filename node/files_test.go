@@ -209,6 +209,22 @@ func fileOnTwoNodes(t *testing.T, data []byte) (a, b *Node, community protocol.I
 // fakeFileServer starts a libp2p host, connected to n, that answers chunk
 // requests with chunk(i) and nothing else; it returns its peer id.
 func fakeFileServer(t *testing.T, n *Node, chunk func(i int) []byte) peer.ID {
+	return fileServer(t, n, func(w *bufio.Writer, q fileRequest) error {
+		for _, i := range q.chunks {
+			if err := writePiece(w, statusOK, chunk(i)); err != nil {
+				return err
+			}
+			if err := w.Flush(); err != nil { // each chunk as it is ready
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// fileServer starts a libp2p host, connected to n, that answers each file
+// request with answer; it returns its peer id.
+func fileServer(t *testing.T, n *Node, answer func(w *bufio.Writer, q fileRequest) error) peer.ID {
 	t.Helper()
 	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
 	h, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
@@ -219,13 +235,8 @@ func fakeFileServer(t *testing.T, n *Node, chunk func(i int) []byte) peer.ID {
 		r, w := bufio.NewReader(s), bufio.NewWriter(s)
 		for {
 			q, err := readFileRequest(r)
-			if err != nil {
+			if err != nil || answer(w, q) != nil || w.Flush() != nil {
 				return
-			}
-			for _, i := range q.chunks {
-				if writePiece(w, statusOK, chunk(i)) != nil || w.Flush() != nil {
-					return
-				}
 			}
 		}
 	})
@@ -409,32 +420,14 @@ func TestNoFilePeerIsUnavailable(t *testing.T) {
 // every file request as a peer that does not have the file (statusNo);
 // it returns its peer id.
 func lackingFileServer(t *testing.T, n *Node) peer.ID {
-	t.Helper()
-	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
-	h, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
-	must(t, err)
-	t.Cleanup(func() { h.Close() })
-	h.SetStreamHandler(fileProtocol, func(s network.Stream) {
-		defer s.Close()
-		r, w := bufio.NewReader(s), bufio.NewWriter(s)
-		for {
-			q, err := readFileRequest(r)
-			if err != nil {
-				return
-			}
-			answers := max(len(q.chunks), 1) // a chunk list request has one answer
-			for range answers {
-				if writePiece(w, statusNo, nil) != nil {
-					return
-				}
-			}
-			if w.Flush() != nil {
-				return
+	return fileServer(t, n, func(w *bufio.Writer, q fileRequest) error {
+		for range max(len(q.chunks), 1) { // a chunk list request has one answer
+			if err := writePiece(w, statusNo, nil); err != nil {
+				return err
 			}
 		}
+		return nil
 	})
-	must(t, n.host.Connect(context.Background(), peer.AddrInfo{ID: h.ID(), Addrs: h.Addrs()}))
-	return h.ID()
 }
 
 // TestFetchErrorNamesEachPeerOnce: a fetch that fails says how many

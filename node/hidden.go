@@ -42,18 +42,11 @@ func (n *Node) liveHides(ctx context.Context, community protocol.ID, fn func(sto
 // by deleting every hide in force on it (were one left, it would take
 // effect). It returns the id of the last deletion.
 func (n *Node) Unhide(ctx context.Context, id protocol.ID, req api.ModerationRequest) (protocol.ID, error) {
-	e, err := n.original(ctx, id, "record")
+	e, err := n.moderated(ctx, id, "show a hidden record again")
 	if err != nil {
 		return protocol.ID{}, err
 	}
 	community := e.Record.Community()
-	m, err := n.member(community)
-	if err != nil {
-		return protocol.ID{}, err
-	}
-	if !m.Standing(n.id.MemberKey()).Moderates() {
-		return protocol.ID{}, fmt.Errorf("%w: only a moderator may show a hidden record again", api.ErrForbidden)
-	}
 	if !e.Meta.Hidden {
 		return protocol.ID{}, fmt.Errorf("%w: %s is not hidden", api.ErrBadRequest, id)
 	}

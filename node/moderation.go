@@ -7,6 +7,7 @@ import (
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
 )
 
 // Moderation and deletion: roles, removals, tombstones and hiding. Every
@@ -123,21 +124,32 @@ func (n *Node) Delete(ctx context.Context, id protocol.ID, req api.ModerationReq
 	return r.ID(), nil
 }
 
+// moderated returns the record id names (the original of an edit) once
+// this node's member may moderate its community, for a moderator's
+// action ("hide a record") that its error names otherwise.
+func (n *Node) moderated(ctx context.Context, id protocol.ID, action string) (store.Entry, error) {
+	e, err := n.original(ctx, id, "record")
+	if err != nil {
+		return store.Entry{}, err
+	}
+	m, err := n.member(e.Record.Community())
+	if err != nil {
+		return store.Entry{}, err
+	}
+	if !m.Standing(n.id.MemberKey()).Moderates() {
+		return store.Entry{}, fmt.Errorf("%w: only a moderator may %s", api.ErrForbidden, action)
+	}
+	return e, nil
+}
+
 // Hide implements api.Backend: a moderator hides a record from view (it
 // stays on disk, unlike a deletion).
 func (n *Node) Hide(ctx context.Context, id protocol.ID, req api.ModerationRequest) (protocol.ID, error) {
-	e, err := n.original(ctx, id, "record")
+	e, err := n.moderated(ctx, id, "hide a record")
 	if err != nil {
 		return protocol.ID{}, err
 	}
 	community := e.Record.Community()
-	m, err := n.member(community)
-	if err != nil {
-		return protocol.ID{}, err
-	}
-	if !m.Standing(n.id.MemberKey()).Moderates() {
-		return protocol.ID{}, fmt.Errorf("%w: only a moderator may hide a record", api.ErrForbidden)
-	}
 	if kind := e.Record.Header.Kind; kind.Control() || kind == protocol.KindTombstone || kind == protocol.KindHide {
 		return protocol.ID{}, fmt.Errorf("%w: a %s cannot be hidden", api.ErrBadRequest, kind)
 	}

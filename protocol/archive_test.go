@@ -16,24 +16,6 @@ import (
 	"github.com/kith-network/kith/protocol/prototest"
 )
 
-func writeArchive(t *testing.T, recs []*protocol.Record, announce uint64) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	w, err := protocol.NewArchiveWriter(&b, protocol.ArchiveHeader{Community: recs[0].ID(), Records: announce, Digest: "d", Exported: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
-
 // handWritten is an archive whose header announces a count of its own.
 func handWritten(recs []*protocol.Record, announce uint64) []byte {
 	b := []byte(protocol.ArchiveMagic + fmt.Sprintf(`{"records":%d}`, announce) + "\n")
@@ -67,7 +49,7 @@ func readAll(data []byte) ([][]byte, error) {
 // and a file that is no archive are each told apart with a clear error.
 func TestArchive(t *testing.T) {
 	_, recs := prototest.BusyCommunity(t, prototest.Key("founder"), 50)
-	data := writeArchive(t, recs, uint64(len(recs)))
+	data := prototest.Archive(t, recs[0].ID(), recs)
 	got, err := readAll(data)
 	if err != nil || len(got) != len(recs) {
 		t.Fatalf("read %d records, %v", len(got), err)

@@ -97,19 +97,30 @@ func checkDigits(arg, what string) error {
 	return nil
 }
 
+// memberKeyArg checks an argument that names a member by key: done with
+// the key if the argument is a whole one, or with an error if it is no
+// key or too short a start of one; not done for digits to look up.
+func memberKeyArg(arg string) (key protocol.PublicKey, done bool, err error) {
+	if err := checkDigits(arg, "member key"); err != nil {
+		return key, true, err
+	}
+	if len(arg) == 2*len(protocol.PublicKey{}) {
+		key, err = protocol.ParsePublicKey(arg)
+		return key, true, err
+	}
+	if len(arg) < 4 {
+		return key, true, fmt.Errorf("%q is too short: give at least 4 digits of a member's key", arg)
+	}
+	return key, false, nil
+}
+
 // resolveMember reads an argument as the key of one of a community's
 // members (pending and removed ones included): whole, or its first digits
 // (at least 4) if only one member's key starts with them. Someone the
 // community has never seen is named by their whole key.
 func resolveMember(ctx context.Context, cl *client.Client, community protocol.ID, arg string) (protocol.PublicKey, error) {
-	if err := checkDigits(arg, "member key"); err != nil {
-		return protocol.PublicKey{}, err
-	}
-	if len(arg) == 2*len(protocol.PublicKey{}) {
-		return protocol.ParsePublicKey(arg)
-	}
-	if len(arg) < 4 {
-		return protocol.PublicKey{}, fmt.Errorf("%q is too short: give at least 4 digits of a member's key", arg)
+	if key, done, err := memberKeyArg(arg); done {
+		return key, err
 	}
 	members, err := allMembers(ctx, cl, community)
 	if err != nil {

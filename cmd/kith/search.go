@@ -140,14 +140,8 @@ func searchCommunity(ctx context.Context, cl *client.Client, arg string) (protoc
 // same member in several communities is one key). As with resolveMember,
 // a whole key names anyone, even someone never seen here.
 func anyMember(ctx context.Context, cl *client.Client, arg string) (protocol.PublicKey, error) {
-	if err := checkDigits(arg, "member key"); err != nil {
-		return protocol.PublicKey{}, err
-	}
-	if len(arg) == 2*len(protocol.PublicKey{}) {
-		return protocol.ParsePublicKey(arg)
-	}
-	if len(arg) < 4 {
-		return protocol.PublicKey{}, fmt.Errorf("%q is too short: give at least 4 digits of a member's key", arg)
+	if key, done, err := memberKeyArg(arg); done {
+		return key, err
 	}
 	cs, err := cl.Communities(ctx)
 	if err != nil {
