@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -117,6 +118,11 @@ func (n *Node) Delete(ctx context.Context, id protocol.ID, req api.ModerationReq
 	if e.Record.Header.Author != me && !m.Standing(me).Moderates() {
 		return protocol.ID{}, fmt.Errorf("%w: only its author or a moderator may delete it", api.ErrForbidden)
 	}
+	if h := e.Record.Header; h.Kind == protocol.KindNote && h.Root.IsZero() && !req.WholeNote {
+		if err := n.othersRevisions(ctx, e); err != nil {
+			return protocol.ID{}, err
+		}
+	}
 	r, err := n.publish(ctx, community, protocol.Refs{Target: e.Record.ID()}, &protocol.Tombstone{Reason: req.Reason})
 	if err != nil {
 		return protocol.ID{}, err
@@ -140,6 +146,33 @@ func (n *Node) moderated(ctx context.Context, id protocol.ID, action string) (st
 		return store.Entry{}, fmt.Errorf("%w: only a moderator may %s", api.ErrForbidden, action)
 	}
 	return e, nil
+}
+
+// othersRevisions refuses to delete a note's first revision, which every
+// node applies to the whole note, while other members wrote revisions of
+// it: a note is written by anyone, and its first author deleting "their
+// text" must not erase everyone's without saying so
+// (ModerationRequest.WholeNote confirms it).
+func (n *Node) othersRevisions(ctx context.Context, first store.Entry) error {
+	d, err := n.store.Note(ctx, first.Record.Community(), first.Record.ID())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // no revision shown: nothing of others' to lose
+	}
+	if err != nil {
+		return err
+	}
+	others := 0
+	for _, rev := range d.History {
+		if rev.Record.Header.Author != first.Record.Header.Author {
+			others++
+		}
+	}
+	if others == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s is the first revision of note %q, and deleting it deletes the whole note, of whose %d revisions others wrote %d: "+
+		"to delete the whole note, confirm it (kith post delete ID --whole-note); to take your text out, write a new revision (kith note edit)",
+		api.ErrBadRequest, first.Record.ID(), d.View.Title, len(d.History), others)
 }
 
 // Hide implements api.Backend: a moderator hides a record from view (it

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -50,17 +51,21 @@ func (c *cli) memberCmd() *cobra.Command {
 	return cmd
 }
 
-// moderateCmd is post delete and post hide.
-func (c *cli) moderateCmd(use, short string, act func(*client.Client, context.Context, protocol.ID, string) (protocol.ID, error)) *cobra.Command {
+// moderateCmd is post delete, hide and unhide.
+func (c *cli) moderateCmd(use, short string, act func(*client.Client, context.Context, protocol.ID, api.ModerationRequest) (protocol.ID, error)) *cobra.Command {
 	cmd := &cobra.Command{Use: use, Short: short, Args: exactArgs(1)}
-	reason := cmd.Flags().String("reason", "", "why, for the record")
+	var req api.ModerationRequest
+	cmd.Flags().StringVar(&req.Reason, "reason", "", "why, for the record")
+	if strings.HasPrefix(use, "delete") {
+		cmd.Flags().BoolVar(&req.WholeNote, "whole-note", false, "confirm deleting a note's first revision, which deletes the whole note with every member's revisions")
+	}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
-		id, err := act(cl, ctx, ids[0], *reason)
+		id, err := act(cl, ctx, ids[0], req)
 		if err != nil {
 			return err
 		}

@@ -427,6 +427,10 @@ type RoleRequest struct {
 // .../unhide.
 type ModerationRequest struct {
 	Reason string `json:"reason,omitempty"`
+	// WholeNote confirms deleting a note's first revision, which deletes
+	// the whole note with every member's revisions: without it, that is
+	// refused when others wrote revisions.
+	WholeNote bool `json:"whole_note,omitempty"`
 }
 
 // HiddenRecord is a record a moderator hid, and the hide: one item of

@@ -17,15 +17,15 @@ func (c *Client) SetRole(ctx context.Context, community protocol.ID, req api.Rol
 }
 
 // Delete deletes a record (its author or a moderator).
-func (c *Client) Delete(ctx context.Context, id protocol.ID, reason string) (protocol.ID, error) {
+func (c *Client) Delete(ctx context.Context, id protocol.ID, req api.ModerationRequest) (protocol.ID, error) {
 	var out api.Created
-	return out.ID, c.do(ctx, http.MethodPost, "/api/records/"+id.String()+"/delete", api.ModerationRequest{Reason: reason}, &out)
+	return out.ID, c.do(ctx, http.MethodPost, "/api/records/"+id.String()+"/delete", req, &out)
 }
 
 // Hide hides a record from view (a moderator).
-func (c *Client) Hide(ctx context.Context, id protocol.ID, reason string) (protocol.ID, error) {
+func (c *Client) Hide(ctx context.Context, id protocol.ID, req api.ModerationRequest) (protocol.ID, error) {
 	var out api.Created
-	return out.ID, c.do(ctx, http.MethodPost, "/api/records/"+id.String()+"/hide", api.ModerationRequest{Reason: reason}, &out)
+	return out.ID, c.do(ctx, http.MethodPost, "/api/records/"+id.String()+"/hide", req, &out)
 }
 
 // RevokeInvite withdraws an invite of a community.
@@ -35,9 +35,9 @@ func (c *Client) RevokeInvite(ctx context.Context, community, invite protocol.ID
 }
 
 // Unhide shows a record a moderator hid again (moderators only).
-func (c *Client) Unhide(ctx context.Context, id protocol.ID, reason string) (protocol.ID, error) {
+func (c *Client) Unhide(ctx context.Context, id protocol.ID, req api.ModerationRequest) (protocol.ID, error) {
 	var out api.Created
-	return out.ID, c.do(ctx, http.MethodPost, "/api/records/"+id.String()+"/unhide", api.ModerationRequest{Reason: reason}, &out)
+	return out.ID, c.do(ctx, http.MethodPost, "/api/records/"+id.String()+"/unhide", req, &out)
 }
 
 // Hidden lists a page of the records moderators hid in a community, and
