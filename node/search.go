@@ -98,7 +98,7 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 
 // eventOver reports whether an event has ended by now (unix ms), by the
 // rule the store lists upcoming and past events with (one without an end
-// is over once it has started), so that a hit links to the events page
+// lasts store.OpenEndedLength), so that a hit links to the events page
 // that shows it. Whether it is over changes with the clock, not with any
 // record, so it is decided when searching rather than kept in the index.
 // An event gone since it was indexed is not over: its link stays the

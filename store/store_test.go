@@ -563,7 +563,11 @@ func TestPastEventsNewestFirstInPages(t *testing.T) {
 	}
 	running := w.rec(founder, protocol.Refs{}, &protocol.Event{Title: "Running", Start: prototest.Now.Add(-time.Hour).UnixMilli(), End: prototest.Now.Add(time.Hour).UnixMilli()})
 	soon := w.rec(founder, protocol.Refs{}, &protocol.Event{Title: "Soon", Start: prototest.Now.Add(day).UnixMilli()})
-	ingest(t, s, append([]*protocol.Record{g, running, soon}, past...)...)
+	// Without an end, an event lasts OpenEndedLength: one that started
+	// ten minutes ago is not over, one that started two hours ago is.
+	justStarted := w.rec(founder, protocol.Refs{}, &protocol.Event{Title: "Just started", Start: prototest.Now.Add(-10 * time.Minute).UnixMilli()})
+	earlier := w.rec(founder, protocol.Refs{}, &protocol.Event{Title: "Two hours ago", Start: prototest.Now.Add(-2 * time.Hour).UnixMilli()})
+	ingest(t, s, append([]*protocol.Record{g, running, soon, justStarted, earlier}, past...)...)
 	ctx := context.Background()
 	now := prototest.Now.UnixMilli()
 	var got []protocol.ID
@@ -582,7 +586,7 @@ func TestPastEventsNewestFirstInPages(t *testing.T) {
 		}
 		cursor = page.Next
 	}
-	var want []protocol.ID
+	want := []protocol.ID{earlier.ID()}
 	for _, r := range past { // 1 day ago first
 		want = append(want, r.ID())
 	}
@@ -590,7 +594,7 @@ func TestPastEventsNewestFirstInPages(t *testing.T) {
 		t.Fatalf("past events in %d pages: %v, want %v", pages, got, want)
 	}
 	upcoming, err := s.UpcomingEvents(ctx, w.id, now, "", 10)
-	if err != nil || len(upcoming.Items) != 2 || upcoming.Items[0].Event != running.ID() || upcoming.Items[1].Event != soon.ID() {
+	if err != nil || len(upcoming.Items) != 3 || upcoming.Items[0].Event != running.ID() || upcoming.Items[1].Event != justStarted.ID() || upcoming.Items[2].Event != soon.ID() {
 		t.Fatalf("upcoming: %+v %v", upcoming.Items, err)
 	}
 	if _, err := s.PastEvents(ctx, w.id, now, "!!", 2); !errors.Is(err, ErrBadCursor) {

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"time"
+
 	"github.com/kith-network/kith/protocol"
 )
 
@@ -58,13 +60,17 @@ type EventView struct {
 	Files          []protocol.Attachment `cbor:",omitempty"` // of the version shown
 }
 
+// OpenEndedLength is how long an event without an end counts as lasting:
+// a meeting that started a minute ago is not over yet.
+const OpenEndedLength = time.Hour
+
 // Upcoming reports whether the event has not ended by now (unix ms); one
-// without an end is over once it has started. The events lists, and the
-// links to them, split events by it.
+// without an end ends OpenEndedLength after it starts. The events lists,
+// and the links to them, split events by it.
 func (v EventView) Upcoming(now int64) bool {
 	end := v.End
 	if end == 0 {
-		end = v.Start
+		end = v.Start + OpenEndedLength.Milliseconds()
 	}
 	return end >= now
 }

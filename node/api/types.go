@@ -400,8 +400,8 @@ type Event struct {
 	No        int                `json:"no"`
 	Maybe     int                `json:"maybe"`
 	Mine      string             `json:"mine,omitempty"` // this member's answer
-	// Over is set once the event has ended (one without an end, once it
-	// has started): it is listed with the past events.
+	// Over is set once the event has ended (one without an end, an hour
+	// after it started): it is listed with the past events.
 	Over bool `json:"over,omitempty"`
 }
 
