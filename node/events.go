@@ -88,6 +88,35 @@ func (n *Node) applyEvent(ctx context.Context, community protocol.ID, body *prot
 		}
 		*link.dst = link.id[:]
 	}
+	return clearEvent(body, req)
+}
+
+// clearEvent empties the fields req.Clear names: an edit keeps what it
+// leaves empty, so emptying one must be said.
+func clearEvent(body *protocol.Event, req api.EventRequest) error {
+	given := map[string]bool{"end": req.End != "", "where": req.Where != "", "body": req.Body != "", "tags": len(req.Tags) > 0,
+		"agenda": req.Agenda != nil, "minutes": req.Minutes != nil}
+	for _, name := range req.Clear {
+		if given[name] {
+			return fmt.Errorf("%w: %s is both given and cleared", api.ErrBadRequest, name)
+		}
+		switch name {
+		case "end":
+			body.End = 0
+		case "where":
+			body.Place, body.Link = "", ""
+		case "body":
+			body.Text = ""
+		case "tags":
+			body.Tags = nil
+		case "agenda":
+			body.Agenda = nil
+		case "minutes":
+			body.Minutes = nil
+		default:
+			return fmt.Errorf("%w: cannot clear %q: only end, where, body, tags, agenda and minutes (an event keeps its title and start)", api.ErrBadRequest, name)
+		}
+	}
 	return nil
 }
 
@@ -167,7 +196,7 @@ func (n *Node) Event(ctx context.Context, id protocol.ID) (api.Event, error) {
 	if err != nil {
 		return api.Event{}, err
 	}
-	return n.eventJSON(e.Record.Community(), v), nil
+	return n.eventJSON(ctx, e.Record.Community(), v), nil
 }
 
 // Events implements api.Backend: events not over yet, soonest first.
@@ -194,23 +223,29 @@ func (n *Node) events(ctx context.Context, community protocol.ID, list func(cont
 	}
 	out := api.Events{Items: []api.Event{}, Next: page.Next}
 	for _, v := range page.Items {
-		out.Items = append(out.Items, n.eventJSON(community, v))
+		out.Items = append(out.Items, n.eventJSON(ctx, community, v))
 	}
 	return out, nil
 }
 
-func (n *Node) eventJSON(community protocol.ID, v store.EventView) api.Event {
+func (n *Node) eventJSON(ctx context.Context, community protocol.ID, v store.EventView) api.Event {
 	ev := api.Event{ID: v.Event, Community: community, Author: v.Author, Title: v.Title, Start: v.Start, End: v.End,
 		Place: v.Place, Link: v.Link, Body: v.Text, Tags: v.Tags, Yes: v.Yes, No: v.No, Maybe: v.Maybe,
 		Mine: answerName(v.RSVPs[n.id.MemberKey()]), Files: filesOf(v.Files), Over: !v.Upcoming(n.now())}
 	n.markFiles(ev.Files)
-	if !v.Agenda.IsZero() {
-		a := v.Agenda
-		ev.Agenda = &a
-	}
-	if !v.Minutes.IsZero() {
-		m := v.Minutes
-		ev.Minutes = &m
+	// A note deleted or hidden since is not linked: its link would lead
+	// nowhere.
+	for _, l := range []struct {
+		id  protocol.ID
+		dst **protocol.ID
+	}{{v.Agenda, &ev.Agenda}, {v.Minutes, &ev.Minutes}} {
+		if l.id.IsZero() {
+			continue
+		}
+		if _, err := n.store.Note(ctx, community, l.id); err == nil {
+			id := l.id
+			*l.dst = &id
+		}
 	}
 	return ev
 }

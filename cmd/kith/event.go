@@ -100,6 +100,7 @@ func (c *cli) eventEditCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "edit EVENT_ID", Short: "Change your event: move it, link its agenda or minutes, attach files", Args: exactArgs(1)}
 	var req api.EventRequest
 	finish := c.eventFlags(cmd, &req)
+	cmd.Flags().StringArrayVar(&req.Clear, "clear", nil, "empty a `FIELD`: end, where, body, tags, agenda or minutes (repeatable)")
 	attach := addAttachFlag(cmd)
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {

@@ -55,6 +55,24 @@ func TestEvents(t *testing.T) {
 	if r := a.run(t, "event", "edit", call, "--where", "https://meet.example.org/guild"); r.code == 0 || !strings.Contains(r.stderr, "that changes nothing") {
 		t.Errorf("an edit that changes nothing: exit %d, %q", r.code, r.stderr)
 	}
+	// Emptying a field is said with --clear; a field given and cleared, or
+	// one that cannot be emptied, is refused.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--clear", "where", "--where", "Room 2"}, "where is both given and cleared"},
+		{[]string{"--clear", "title"}, `cannot clear "title"`},
+	} {
+		if r := a.run(t, append([]string{"event", "edit", call}, c.args...)...); r.code == 0 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("event edit %v: exit %d, %q", c.args, r.code, r.stderr)
+		}
+	}
+	a.createdID(t, "event", "edit", call, "--clear", "where", "--clear", "tags")
+	waitEvents(t, b, community, "the place and tags emptied on b", func(es []api.Event) bool {
+		return len(es) > 0 && es[0].Link == "" && es[0].Place == "" && len(es[0].Tags) == 0
+	})
+	a.createdID(t, "event", "edit", call, "--where", "https://meet.example.org/guild")
 	over := waitJSON(t, b, "the past event on b", func(es []api.Event) bool { return len(es) == 1 }, "event", "list", "--past", community)
 	if over[0].Title != "Last month" {
 		t.Errorf("past events: %+v", over)

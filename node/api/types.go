@@ -379,6 +379,9 @@ type EventRequest struct {
 	Agenda  *protocol.ID `json:"agenda,omitempty"`  // a note
 	Minutes *protocol.ID `json:"minutes,omitempty"` // a note
 	Files   []File       `json:"files,omitempty"`
+	// Clear names fields an edit empties (end, where, body, tags, agenda,
+	// minutes): an edit keeps the fields it leaves empty.
+	Clear []string `json:"clear,omitempty"`
 }
 
 // Event is an event as lists show it.

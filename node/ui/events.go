@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -220,6 +221,13 @@ func (s *Server) eventEdit(r *http.Request) (string, any, error) {
 	}
 	p := eventEditPage{Community: c, Event: eventView(ev), Start: local(ev.Start), End: local(ev.End), Where: ev.Place,
 		Zone: localZoneName(time.Now()), Notes: notes.Items}
+	// The notes linked now are offered even when older than the list, or
+	// saving would unlink them.
+	for _, linked := range []*protocol.ID{ev.Agenda, ev.Minutes} {
+		if linked != nil && !slices.ContainsFunc(p.Notes, func(n api.Note) bool { return n.ID == *linked }) {
+			p.Notes = append(p.Notes, api.Note{ID: *linked, Title: "(the note linked now)"})
+		}
+	}
 	if ev.Link != "" {
 		p.Where = ev.Link
 	}
@@ -236,6 +244,12 @@ func (s *Server) editEvent(r *http.Request) (string, error) {
 	req, err := eventForm(r)
 	if err != nil {
 		return "", err
+	}
+	// The form shows every field: one left empty is one to empty.
+	for _, name := range []string{"end", "where", "body", "tags", "agenda", "minutes"} {
+		if strings.TrimSpace(r.PostForm.Get(name)) == "" {
+			req.Clear = append(req.Clear, name)
+		}
 	}
 	if _, err := s.backend.EditEvent(r.Context(), id, req); err != nil {
 		return "", err

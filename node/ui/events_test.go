@@ -292,8 +292,23 @@ func TestEventEdit(t *testing.T) {
 		t.Errorf("the events page does not link the agenda, the minutes and the change form")
 	}
 	// Nothing changed: said so.
-	if code, _, page := s.post(edit, s.base, url.Values{"title": {"Repair clinic"}}); code != http.StatusBadRequest || !strings.Contains(page, "changes nothing") {
+	same := url.Values{"title": {"Repair clinic"}, "start": {moved}, "where": {"Hall B"}, "tags": {"repair"}, "agenda": {agenda.String()}, "minutes": {minutes.String()}}
+	if code, _, page := s.post(edit, s.base, same); code != http.StatusBadRequest || !strings.Contains(page, "changes nothing") {
 		t.Errorf("an edit that changes nothing: %d %.300s", code, page)
+	}
+	// A note deleted since is not linked; fields emptied in the form are
+	// emptied.
+	_, err = a.Delete(bg, minutes, api.ModerationRequest{})
+	must(t, err)
+	if _, _, list := s.get("/c/" + community.String() + "/events"); strings.Contains(list, `href="/n/`+minutes.String()+`"`) {
+		t.Error("the events page links the deleted minutes")
+	}
+	code, _, page = s.post(edit, s.base, url.Values{"title": {"Repair clinic"}, "start": {moved}, "where": {""}, "tags": {""}, "agenda": {""}, "minutes": {""}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("emptying fields: %d %.300s", code, page)
+	}
+	if ev, err := a.Event(bg, event); err != nil || ev.Place != "" || len(ev.Tags) != 0 || ev.Agenda != nil || ev.Minutes != nil {
+		t.Errorf("the event after emptying its fields: %+v %v", ev, err)
 	}
 	// Another member: no link, and refused.
 	eventually(t, "b has the event", func() bool { _, err := b.Event(bg, event); return err == nil })
