@@ -125,8 +125,7 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 		}
 	}
 	if !n.allowPeer(community, remote) {
-		return refusal(fmt.Sprintf("by this node's records, your node is not a member's node of community %s: "+
-			"the join does not admit you (an invite used up, expired or revoked?)", community))
+		return refusal(joinRefusal(n.store.Membership(community), submitted))
 	}
 	w := bufio.NewWriter(s)
 	lower := protocol.Position{Created: since}
@@ -232,7 +231,7 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 			break
 		}
 		if data[0] == fetchRefusal {
-			return fmt.Errorf("%s refused: %s", p, refusalText(data[1:]))
+			return &peerRefusal{peer: p, why: refusalText(data[1:])}
 		}
 		rec, err := n.validate(data, "fetch")
 		if err != nil {
@@ -374,6 +373,14 @@ func (n *Node) allowPeer(community protocol.ID, p peer.ID) bool {
 		}
 	}
 }
+
+// peerRefusal is a peer's answer that it refused a fetch, and why.
+type peerRefusal struct {
+	peer peer.ID
+	why  string
+}
+
+func (r *peerRefusal) Error() string { return fmt.Sprintf("%s refused: %s", r.peer, r.why) }
 
 // refusalText is a peer's refusal made safe to show: valid UTF-8 without
 // control characters (a terminal escape from a stranger is not shown),

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"crypto/ed25519"
 	"strings"
 	"testing"
 	"time"
@@ -61,4 +62,46 @@ func FuzzParseInvite(f *testing.F) {
 			t.Fatal("accepted an incomplete invite")
 		}
 	})
+}
+
+// TestJoinRefusal: a refused joiner is told the invite's actual state,
+// as the refusing node's records have it.
+func TestJoinRefusal(t *testing.T) {
+	founder := prototest.Key("founder")
+	at := prototest.Now
+	g := prototest.Sign(t, founder, protocol.ID{}, at, protocol.Refs{}, &protocol.Community{Name: "Board", Policy: protocol.JoinInvite})
+	c := g.ID()
+	invite := func(key ed25519.PrivateKey, uses uint32, expires time.Time) *protocol.Record {
+		return prototest.Sign(t, founder, c, at.Add(time.Minute), protocol.Refs{}, &protocol.Invite{Key: protocol.PublicKeyOf(key), MaxUses: uses, Expires: expires.UnixMilli()})
+	}
+	join := func(who string, inv *protocol.Record, key ed25519.PrivateKey, created time.Time) *protocol.Record {
+		member := prototest.Key(who)
+		return prototest.Sign(t, member, c, created, protocol.Refs{Target: inv.ID()},
+			&protocol.Join{InviteKey: protocol.PublicKeyOf(key), InviteProof: protocol.InviteProof(key, c, protocol.PublicKeyOf(member))})
+	}
+	k1 := prototest.Key("one use")
+	used := invite(k1, 1, at.Add(time.Hour))
+	first := join("first", used, k1, at.Add(2*time.Minute))
+	second := join("second", used, k1, at.Add(3*time.Minute))
+	k2 := prototest.Key("short")
+	short := invite(k2, 5, at.Add(2*time.Minute))
+	late := join("late", short, k2, at.Add(10*time.Minute))
+	k3 := prototest.Key("revoked")
+	revoked := invite(k3, 5, at.Add(time.Hour))
+	revoke := prototest.Sign(t, founder, c, at.Add(4*time.Minute), protocol.Refs{Target: revoked.ID()}, &protocol.Role{Action: protocol.RoleRevokeInvite})
+	withdrawn := join("withdrawn", revoked, k3, at.Add(5*time.Minute))
+	m := protocol.ResolveMembership(c, []*protocol.Record{g, used, first, second, short, late, revoked, revoke, withdrawn})
+	for _, tc := range []struct {
+		submitted []*protocol.Record
+		want      string
+	}{
+		{[]*protocol.Record{g, used, second}, "used up (1 of 1 joins)"},
+		{[]*protocol.Record{g, short, late}, "expired on"},
+		{[]*protocol.Record{g, revoked, withdrawn}, "revoked the invite"},
+		{[]*protocol.Record{g}, "brought no join: a device code lets in only the devices of members"},
+	} {
+		if got := joinRefusal(m, tc.submitted); !strings.Contains(got, tc.want) {
+			t.Errorf("refusal of %d records: %q, want %q", len(tc.submitted), got, tc.want)
+		}
+	}
 }

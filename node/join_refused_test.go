@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,9 +42,10 @@ func TestRefusedJoinLeavesNoStanding(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not a member yet") {
 		t.Fatalf("the second use of a one-use invite: %v", err)
 	}
-	// Why, in the founder's node's words, not "stream reset".
-	if !strings.Contains(err.Error(), a.PeerID().String()+" refused: by this node's records, your node is not a member's node") ||
-		strings.Contains(err.Error(), "stream reset") {
+	// Why, in the founder's node's words, not "stream reset" nor a guess;
+	// forbidden, not an internal error.
+	if !strings.Contains(err.Error(), "the member's node "+a.PeerID().String()+" refused your join: the invite of your code is used up (1 of 1 joins)") ||
+		strings.Contains(err.Error(), "stream reset") || !errors.Is(err, api.ErrForbidden) {
 		t.Errorf("the refusal does not say why: %v", err)
 	}
 	if s := standingOn(g, board, g); s != protocol.StandingNone {

@@ -348,8 +348,9 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 	reached, lastErr := n.meet(ctx, slices.Values(candidates), community, submit)
 	if !reached {
 		var err error
-		if reached, err = n.meet(ctx, n.findMembers(ctx, community), community, submit); err != nil {
-			lastErr = err
+		var refused *peerRefusal
+		if reached, err = n.meet(ctx, n.findMembers(ctx, community), community, submit); err != nil && !errors.As(lastErr, &refused) {
+			lastErr = err // a refusal found first says more than a peer not reached
 		}
 	}
 	if !reached {
@@ -357,15 +358,18 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 		if lastErr != nil {
 			why = ": " + lastErr.Error()
 		}
+		var refused *peerRefusal
 		switch {
 		case before == protocol.StandingRemoved:
 			// Members' nodes refuse a removed member's: no new code helps.
 			return protocol.ID{}, fmt.Errorf("%w: %s", api.ErrForbidden, removedMessage)
 		case before.Admitted():
-			return protocol.ID{}, fmt.Errorf("you are a member already, and stay one; this node could not reach a member's node to announce itself%s", why)
+			return protocol.ID{}, fmt.Errorf("%w: you are a member already, and stay one; this node could not reach a member's node to announce itself%s", api.ErrUnavailable, why)
+		case errors.As(lastErr, &refused):
+			return protocol.ID{}, fmt.Errorf("%w: you are not a member yet: the member's node %s refused your join: %s", api.ErrForbidden, refused.peer, refused.why)
 		}
-		return protocol.ID{}, fmt.Errorf("no member's node took your join, so you are not a member yet: the inviter's node is offline "+
-			"and no other member's was found, or it refused (the invite may be used up or expired); try again later, or ask for a new code%s", why)
+		return protocol.ID{}, fmt.Errorf("%w: you are not a member yet: no member's node could be reached (the inviter's node is offline, "+
+			"and no other member's was found); try again later%s", api.ErrUnavailable, why)
 	}
 	// The history served holds them; put them here (the member's own
 	// durably) in case a peer's copy lacked any.
@@ -407,21 +411,30 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 }
 
 // meet connects to the first of peers that answers, hands it our records
-// and fetches the community's history from it.
+// and fetches the community's history from it. If none does, the error is
+// the first refusal (the inviter is asked first: its reason is the one
+// to read), else the last failure.
 func (n *Node) meet(ctx context.Context, peers iter.Seq[peer.AddrInfo], community protocol.ID, submit []*protocol.Record) (bool, error) {
-	var lastErr error
+	var lastErr, refusal error
 	for p := range peers {
 		if err := n.host.Connect(ctx, p); err != nil {
 			lastErr = err
 			continue
 		}
 		if err := n.fetch(ctx, p.ID, community, 0, submit); err != nil {
+			var r *peerRefusal
+			if errors.As(err, &r) && refusal == nil {
+				refusal = err
+			}
 			lastErr = err
 			continue
 		}
 		// The whole history came: as good as a sync, and to say so.
 		n.syncs.update(community, func(st *SyncStatus) { st.LastSync, st.LastPeer, st.LastError = time.Now(), p.ID, "" })
 		return true, nil
+	}
+	if refusal != nil {
+		return false, refusal
 	}
 	return false, lastErr
 }
