@@ -257,12 +257,15 @@ func (n *Node) RSVP(ctx context.Context, event protocol.ID, req api.RSVPRequest)
 	if !ok {
 		return protocol.ID{}, fmt.Errorf("%w: answer %q: want yes, no or maybe", api.ErrBadRequest, req.Answer)
 	}
-	e, _, err := n.event(ctx, event)
+	e, v, err := n.event(ctx, event)
 	if err != nil {
 		return protocol.ID{}, err
 	}
 	if _, err := n.member(e.Record.Community()); err != nil {
 		return protocol.ID{}, err
+	}
+	if v.RSVPs[n.id.MemberKey()] == answer {
+		return protocol.ID{}, fmt.Errorf("%w: your answer is %s already", api.ErrBadRequest, answerName(answer))
 	}
 	r, err := n.publish(ctx, e.Record.Community(), protocol.Refs{Target: e.Record.ID()}, &protocol.RSVP{Answer: answer})
 	if err != nil {

@@ -37,6 +37,11 @@ func (n *Node) SetRole(ctx context.Context, community protocol.ID, req api.RoleR
 	if req.Member == m.Founder {
 		return protocol.ID{}, fmt.Errorf("%w: the founder's role cannot be changed", api.ErrForbidden)
 	}
+	if req.Member == n.id.MemberKey() && action == protocol.RoleRemove {
+		// Only another moderator could undo it; a key prefix that
+		// happens to be one's own makes it an easy slip.
+		return protocol.ID{}, fmt.Errorf("%w: that is you: a moderator cannot remove themselves (to step down as a moderator: kith member revoke)", api.ErrBadRequest)
+	}
 	if why := roleChangesNothing(action, m.Standing(req.Member)); why != "" {
 		return protocol.ID{}, fmt.Errorf("%w: %s %s", api.ErrBadRequest, req.Member, why)
 	}

@@ -47,3 +47,38 @@ func TestDeletingANotesFirstRevision(t *testing.T) {
 		t.Errorf("deleting a note only its author wrote: %v", err)
 	}
 }
+
+// TestHideAnEditHidesItsOriginal: hiding by an edit's id hides what it
+// edits, for an event as for a post (an event's edit id hid that version
+// alone, and the list of hidden records could not tell).
+func TestHideAnEditHidesItsOriginal(t *testing.T) {
+	ctx := context.Background()
+	a := startTestNode(t)
+	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Hiding"})
+	must(t, err)
+	event, err := a.NewEvent(ctx, community, api.EventRequest{Title: "Meetup", Start: time.Now().Add(time.Hour).Format(time.RFC3339)})
+	must(t, err)
+	edit, err := a.EditEvent(ctx, event, api.EventRequest{Where: "Room 2"})
+	must(t, err)
+	if got, err := a.Event(ctx, edit); err != nil || got.ID != event {
+		t.Errorf("an event by its edit's id: %+v %v", got, err)
+	}
+	_, err = a.Hide(ctx, edit, api.ModerationRequest{Reason: "spam"})
+	must(t, err)
+	if es, err := a.Events(ctx, community, "", 10); err != nil || len(es.Items) != 0 {
+		t.Errorf("the event is still listed after hiding its edit: %+v %v", es.Items, err)
+	}
+	// An answer given already is not given again.
+	other, err := a.NewEvent(ctx, community, api.EventRequest{Title: "Other", Start: time.Now().Add(time.Hour).Format(time.RFC3339)})
+	must(t, err)
+	_, err = a.RSVP(ctx, other, api.RSVPRequest{Answer: "yes"})
+	must(t, err)
+	if _, err := a.RSVP(ctx, other, api.RSVPRequest{Answer: "YES"}); !errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), "your answer is yes already") {
+		t.Errorf("the same answer twice: %v", err)
+	}
+	hidden, err := a.Hidden(ctx, community, "", 10)
+	must(t, err)
+	if len(hidden.Items) != 1 || hidden.Items[0].ID != event || hidden.Items[0].Kind != "event" {
+		t.Errorf("hidden: %+v", hidden.Items)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
@@ -43,6 +44,15 @@ func TestRoleChangesThatChangeNothing(t *testing.T) {
 		if c.want == "" && err != nil || c.want != "" && (!errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("%s %x…: %v, want %q", c.action, c.who[:4], err, c.want)
 		}
+	}
+	// A moderator removing themselves (a prefix of one's own key is an
+	// easy slip, and only another moderator could undo it).
+	must(t, role(bKey, "moderator"))
+	waitFor(t, "b a moderator on b", 10*time.Second, func() bool {
+		return b.store.Membership(community).Standing(bKey) == protocol.StandingModerator
+	})
+	if _, err := b.SetRole(ctx, community, api.RoleRequest{Member: bKey, Action: "remove"}); !errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), "that is you") {
+		t.Errorf("a moderator removing themselves: %v", err)
 	}
 }
 

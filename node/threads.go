@@ -215,13 +215,16 @@ func (n *Node) record(ctx context.Context, id protocol.ID, what string) (store.E
 	return e, err
 }
 
-// original returns the record that id names, or the original it edits.
+// original returns the record that id names, or the original it edits
+// (a post, reply or event: an edit restates it; a note's revisions are
+// each their own).
 func (n *Node) original(ctx context.Context, id protocol.ID, what string) (store.Entry, error) {
 	e, err := n.record(ctx, id, what)
 	if err != nil {
 		return store.Entry{}, err
 	}
-	if t := e.Record.Header.Target; !t.IsZero() && (e.Record.Header.Kind == protocol.KindPost || e.Record.Header.Kind == protocol.KindReply) {
+	switch t, k := e.Record.Header.Target, e.Record.Header.Kind; {
+	case !t.IsZero() && (k == protocol.KindPost || k == protocol.KindReply || k == protocol.KindEvent):
 		return n.original(ctx, t, what)
 	}
 	if e.Meta.Deleted {

@@ -205,6 +205,13 @@ func (s *Server) eventEdit(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	st, err := s.backend.Status(r.Context())
+	if err != nil {
+		return "", nil, err
+	}
+	if ev.Author != st.MemberKey {
+		return "", nil, fmt.Errorf("%w: only its author may change an event", api.ErrForbidden)
+	}
 	c, err := s.findCommunity(r, ev.Community)
 	if err != nil {
 		return "", nil, err

@@ -319,4 +319,7 @@ func TestEventEdit(t *testing.T) {
 	if code, _, _ := sb.post(edit, sb.base, url.Values{"title": {"Mine now"}}); code != http.StatusForbidden {
 		t.Errorf("another member changing the event: %d", code)
 	}
+	if code, _, page := sb.get(edit); code != http.StatusForbidden || !strings.Contains(page, "only its author") {
+		t.Errorf("another member opening the change form: %d", code)
+	}
 }
