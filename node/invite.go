@@ -1,16 +1,20 @@
 package node
 
 import (
+	"cmp"
+	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/multiformats/go-multiaddr"
 
+	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
 )
 
@@ -151,4 +155,37 @@ func joinRefusal(m *protocol.Membership, submitted []*protocol.Record) string {
 		return fmt.Sprintf("the invite of your code is used up (%d of %d joins): ask for a new one", len(inv.Used), inv.Invite.MaxUses)
 	}
 	return "your join does not admit you by this node's records: ask a moderator for a new code"
+}
+
+// Invites implements api.Backend: a community's invites, newest first,
+// with their state by the records this node holds, so that a moderator
+// finds the id to revoke (shown once, when the invite was made) and sees
+// which are still open.
+func (n *Node) Invites(ctx context.Context, community protocol.ID) ([]api.InviteInfo, error) {
+	m, err := n.member(community)
+	if err != nil {
+		return nil, err
+	}
+	now := n.now()
+	out := []api.InviteInfo{}
+	for _, inv := range m.Invites {
+		info := api.InviteInfo{ID: inv.ID, Author: inv.Author, Created: inv.Created, Expires: inv.Invite.Expires,
+			Uses: len(inv.Used), MaxUses: inv.Invite.MaxUses, Label: inv.Invite.Label, State: "open"}
+		switch {
+		case inv.Revoked != nil:
+			info.Revoked, info.State = inv.Revoked.Created, "revoked"
+		case inv.Invite.MaxUses != 0 && len(inv.Used) >= int(inv.Invite.MaxUses):
+			info.State = "used up"
+		case inv.Invite.Expires != 0 && now > inv.Invite.Expires:
+			info.State = "expired"
+		}
+		out = append(out, info)
+	}
+	slices.SortFunc(out, func(a, b api.InviteInfo) int {
+		if c := cmp.Compare(b.Created, a.Created); c != 0 {
+			return c
+		}
+		return a.ID.Compare(b.ID)
+	})
+	return out, nil
 }

@@ -15,7 +15,7 @@ import (
 
 func (c *cli) communityCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "community", Short: "Create, list, invite to and join communities"}
-	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityRevokeCmd(), c.communityJoinCmd(), c.communitySyncCmd())
+	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityInvitesCmd(), c.communityRevokeCmd(), c.communityJoinCmd(), c.communitySyncCmd())
 	return cmd
 }
 
@@ -91,6 +91,48 @@ func (c *cli) communityInviteCmd() *cobra.Command {
 		}
 		_, err = fmt.Fprintln(cmd.OutOrStdout(), code.Code)
 		return err
+	})
+	return cmd
+}
+
+// communityInvitesCmd is `kith community invites ID`: the invites of an
+// invite-only community with their state, and the ids revoke takes.
+func (c *cli) communityInvitesCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "invites COMMUNITY_ID", Short: "List a community's invites: uses, expiry, whether still open (the ids revoke takes)", Args: exactArgs(1)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		id, err := resolveID(ctx, cl, args[0])
+		if err != nil {
+			return err
+		}
+		list, err := cl.Invites(ctx, id)
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if *asJSON {
+			return printJSON(out, list)
+		}
+		if len(list) == 0 {
+			fmt.Fprintln(out, "no invites (an open community needs none: any code lets one in)")
+			return nil
+		}
+		names := authorNames(ctx, cl, id)
+		tw := newTable(out)
+		fmt.Fprintln(tw, "INVITE\tMADE\tBY\tUSES\tEXPIRES\tSTATE\tLABEL")
+		for _, inv := range list {
+			uses := fmt.Sprint(inv.Uses)
+			if inv.MaxUses != 0 {
+				uses += fmt.Sprintf("/%d", inv.MaxUses)
+			}
+			expires := ""
+			if inv.Expires != 0 {
+				expires = time.UnixMilli(inv.Expires).Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", inv.ID, time.UnixMilli(inv.Created).Format("2006-01-02 15:04"),
+				who(names, inv.Author), uses, expires, inv.State, inv.Label)
+		}
+		return tw.Flush()
 	})
 	return cmd
 }

@@ -206,6 +206,15 @@ func TestRevokedInvite(t *testing.T) {
 	if r := b.run(t, "community", "revoke", community, code.Invite.String()); r.code == 0 || !strings.Contains(r.stderr, "only a moderator") {
 		t.Errorf("revoke by a member: exit %d, %q", r.code, r.stderr)
 	}
+	// The invites and their state, with the ids revoke takes.
+	var invites []api.InviteInfo
+	must(t, json.Unmarshal([]byte(a.mustRun(t, "community", "invites", community, "--json")), &invites))
+	if len(invites) != 1 || invites[0].ID != code.Invite || invites[0].State != "revoked" || invites[0].Uses != 1 || invites[0].MaxUses != 5 {
+		t.Errorf("invites: %+v", invites)
+	}
+	if out := a.mustRun(t, "community", "invites", community); !strings.Contains(out, code.Invite.String()) || !strings.Contains(out, "1/5") {
+		t.Errorf("invites as a table:\n%s", out)
+	}
 	a.createdID(t, "post", "new", community, "--title", "After the revocation")
 	waitThreads(t, b, community, "After the revocation")
 	if r := x.run(t, "community", "join", code.Code); r.code == 0 {

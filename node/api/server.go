@@ -55,6 +55,8 @@ type Backend interface {
 	RSVP(ctx context.Context, event protocol.ID, req RSVPRequest) (protocol.ID, error)
 	SetRole(ctx context.Context, community protocol.ID, req RoleRequest) (protocol.ID, error)
 	RevokeInvite(ctx context.Context, community, invite protocol.ID) (protocol.ID, error)
+	// Invites lists a community's invites, newest first.
+	Invites(ctx context.Context, community protocol.ID) ([]InviteInfo, error)
 	Delete(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
 	Hide(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
 	// Unhide shows a hidden record again; Hidden lists what is hidden.
@@ -143,6 +145,7 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"POST /api/peers", s.connect},
 		{"GET /api/communities", s.communities},
 		{"POST /api/communities", s.createCommunity},
+		{"GET /api/communities/{id}/invites", s.invites},
 		{"POST /api/communities/{id}/invites", s.invite},
 		{"POST /api/join", s.join},
 		{"GET /api/communities/{id}/posts", s.threads},

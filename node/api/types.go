@@ -426,6 +426,22 @@ type RoleRequest struct {
 	Reason string             `json:"reason,omitempty"`
 }
 
+// InviteInfo is an invite of an invite-only community, as its records
+// have it: one item of GET /api/communities/{id}/invites.
+type InviteInfo struct {
+	ID      protocol.ID        `json:"id"`
+	Author  protocol.PublicKey `json:"author"`
+	Created int64              `json:"created"`           // unix ms
+	Expires int64              `json:"expires,omitempty"` // unix ms
+	Uses    int                `json:"uses"`              // joins admitted with it
+	MaxUses uint32             `json:"max_uses,omitempty"`
+	Label   string             `json:"label,omitempty"`
+	Revoked int64              `json:"revoked,omitempty"` // unix ms of the revocation
+	// State is "open" (joins may still use it), "used up", "expired" or
+	// "revoked".
+	State string `json:"state"`
+}
+
 // ModerationRequest is POST /api/records/{id}/delete, .../hide and
 // .../unhide.
 type ModerationRequest struct {

@@ -28,6 +28,11 @@ func (c *Client) Hide(ctx context.Context, id protocol.ID, req api.ModerationReq
 	return out.ID, c.do(ctx, http.MethodPost, "/api/records/"+id.String()+"/hide", req, &out)
 }
 
+// Invites lists a community's invites, newest first.
+func (c *Client) Invites(ctx context.Context, community protocol.ID) (list []api.InviteInfo, err error) {
+	return list, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/invites", nil, &list)
+}
+
 // RevokeInvite withdraws an invite of a community.
 func (c *Client) RevokeInvite(ctx context.Context, community, invite protocol.ID) (protocol.ID, error) {
 	var out api.Created

@@ -34,6 +34,9 @@ type adminPage struct {
 	Hidden     []api.HiddenRecord
 	MoreHidden bool
 	Names      map[protocol.PublicKey]string
+	// Invites are the community's invites, newest first (invite-only
+	// communities).
+	Invites []api.InviteInfo
 }
 
 // memberRow is a member with what a moderator may do to them.
@@ -149,7 +152,12 @@ func (s *Server) admin(r *http.Request) (string, any, error) {
 		return "", nil, err
 	}
 	page.Hidden, page.MoreHidden = hidden.Items, hidden.Next != ""
-	if len(page.Hidden) > 0 {
+	if c.InviteOnly {
+		if page.Invites, err = s.backend.Invites(r.Context(), id); err != nil {
+			return "", nil, err
+		}
+	}
+	if len(page.Hidden) > 0 || len(page.Invites) > 0 {
 		if page.Names, err = s.authorNames(r, id); err != nil {
 			return "", nil, err
 		}

@@ -325,6 +325,16 @@ func TestInviteRefusals(t *testing.T) {
 	}
 	code := body[strings.Index(body, "kith:"):]
 	code = code[:strings.Index(code, "<")]
+	// The moderation page lists it, open, with the way to revoke it.
+	invites, err := a.Invites(bg, community)
+	must(t, err)
+	if len(invites) != 1 {
+		t.Fatalf("invites: %+v", invites)
+	}
+	if st, _, page := ua.get(cpath + "/admin"); st != http.StatusOK || !strings.Contains(page, `id="i-`+invites[0].ID.String()+`"`) ||
+		!strings.Contains(page, "0 of 2") || !strings.Contains(page, "?invite="+invites[0].ID.String()) {
+		t.Errorf("the moderation page does not list the invite: %d", st)
+	}
 	for _, bad := range []url.Values{{"uses": {"0"}}, {"uses": {"many"}}, {"uses": {"-1"}}, {"expires": {"forever"}}, {"expires": {"-5h"}}} {
 		if st, _, body := ua.post(cpath+"/invites", origin, bad); st != http.StatusBadRequest || strings.Contains(body, "kith:") {
 			t.Errorf("invite form %v: %d", bad, st)
