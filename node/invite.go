@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -188,4 +189,17 @@ func (n *Node) Invites(ctx context.Context, community protocol.ID) ([]api.Invite
 		return a.ID.Compare(b.ID)
 	})
 	return out, nil
+}
+
+// parseValidity reads how long an invite is valid: a Go duration (72h,
+// 90m) or whole days (3d), as people count an invite's life.
+func parseValidity(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n > 3650 {
+			return 0, fmt.Errorf("%q: want whole days, at most 3650", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }

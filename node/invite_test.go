@@ -105,3 +105,28 @@ func TestJoinRefusal(t *testing.T) {
 		}
 	}
 }
+
+func TestParseValidity(t *testing.T) {
+	for in, want := range map[string]time.Duration{"72h": 72 * time.Hour, "3d": 72 * time.Hour, "90m": 90 * time.Minute, "0d": 0} {
+		if got, err := parseValidity(in); err != nil || got != want {
+			t.Errorf("parseValidity(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"d", "1.5d", "-d", "99999d", "3 days", ""} {
+		if _, err := parseValidity(bad); err == nil {
+			t.Errorf("parseValidity(%q) accepted", bad)
+		}
+	}
+}
+
+// FuzzParseValidity: no input makes it panic, and days never overflow.
+func FuzzParseValidity(f *testing.F) {
+	f.Add("3d")
+	f.Add("72h")
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := parseValidity(s)
+		if err == nil && strings.HasSuffix(s, "d") && d > 3650*24*time.Hour {
+			t.Fatalf("%q: %v", s, d)
+		}
+	})
+}

@@ -59,7 +59,7 @@ func (c *cli) communityInviteCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "invite COMMUNITY_ID", Short: "Make an invite code for a newcomer", Args: exactArgs(1)}
 	var req api.InviteRequest
 	uses := cmd.Flags().Uint32("uses", 1, "how many people the code admits (invite-only communities)")
-	expires := cmd.Flags().String("expires", "168h", "how long the code is valid (invite-only communities)")
+	expires := cmd.Flags().String("expires", "168h", "how long the code is valid, like 72h or 3d (invite-only communities)")
 	cmd.Flags().BoolVar(&req.Device, "device", false, "a code for another device of yours (after 'kith init --import'): it admits no one new, so any member may make one")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
