@@ -28,15 +28,36 @@ func answerName(a protocol.Answer) string {
 	return ""
 }
 
-// parseTime reads an RFC 3339 time (or a date and time without zone, in
-// local time) as unix ms.
+// timeLayouts are the forms an event's times are read in: RFC 3339, the
+// same without seconds, and a date and time without zone (local time).
+var timeLayouts = []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04", "2006-01-02 15:04"}
+
+// parseTime reads an event time as unix ms.
 func parseTime(what, s string) (int64, error) {
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02 15:04"} {
+	if t, ok := readTime(s); ok {
+		return t.UnixMilli(), nil
+	}
+	return 0, fmt.Errorf("%w: %s %q: want a time like 2026-12-03T15:00 or 2026-12-03T15:00+01:00", api.ErrBadRequest, what, s)
+}
+
+func readTime(s string) (time.Time, bool) {
+	for _, layout := range timeLayouts {
 		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
-			return t.UnixMilli(), nil
+			return t, true
 		}
 	}
-	return 0, fmt.Errorf("%w: %s %q: want a time like 2026-12-03T15:00 or 2026-12-03T15:00:00+01:00", api.ErrBadRequest, what, s)
+	return time.Time{}, false
+}
+
+// zoneOf is the zone the caller gave its times in (the end's, else the
+// start's), so that an error shows them as typed; this machine's if none.
+func zoneOf(times ...string) *time.Location {
+	for _, s := range times {
+		if t, ok := readTime(s); ok {
+			return t.Location()
+		}
+	}
+	return time.Local
 }
 
 // applyEvent copies onto body what req sets, checking the notes it links
@@ -88,7 +109,15 @@ func (n *Node) applyEvent(ctx context.Context, community protocol.ID, body *prot
 		}
 		*link.dst = link.id[:]
 	}
-	return clearEvent(body, req)
+	if err := clearEvent(body, req); err != nil {
+		return err
+	}
+	if body.End != 0 && body.End < body.Start {
+		loc := zoneOf(req.End, req.Start)
+		return fmt.Errorf("%w: the event ends (%s) before it starts (%s)", api.ErrBadRequest,
+			time.UnixMilli(body.End).In(loc).Format("2006-01-02 15:04 -07:00"), time.UnixMilli(body.Start).In(loc).Format("2006-01-02 15:04 -07:00"))
+	}
+	return nil
 }
 
 // clearEvent empties the fields req.Clear names: an edit keeps what it

@@ -109,7 +109,10 @@ func TestEvents(t *testing.T) {
 		{[]string{"event", "new", community, "--title", "x", "--start", "tomorrow"}, "want a time like"},
 		{[]string{"event", "edit", call, "--agenda", call}, "not a note of this community"},
 		{[]string{"event", "new", community, "--title", "Backwards", "--start", "2031-01-02T10:00:00Z", "--end", "2031-01-02T09:00:00Z"},
-			"event ends (2031-01-02 09:00 UTC) before it starts (2031-01-02 10:00 UTC)"},
+			"event ends (2031-01-02 09:00 +00:00) before it starts (2031-01-02 10:00 +00:00)"},
+		// In the zone the times were given in, seconds or not.
+		{[]string{"event", "new", community, "--title", "Backwards", "--start", "2031-01-02T10:00+09:00", "--end", "2031-01-02T09:00+09:00"},
+			"event ends (2031-01-02 09:00 +09:00) before it starts (2031-01-02 10:00 +09:00)"},
 	} {
 		if r := a.run(t, tc.args...); r.code == 0 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%v: exit %d, %q", tc.args, r.code, r.stderr)
