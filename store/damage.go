@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4/fb"
@@ -21,6 +23,44 @@ import (
 // (truncated by a full disk or a partial copy, or overwritten): the store
 // cannot be read until it is moved aside.
 var ErrDamaged = errors.New("store is damaged")
+
+// logHeaderSize is the header every value log and memtable log starts
+// with (Badger's vlogHeaderSize).
+const logHeaderSize = 20
+
+// checkFiles finds the damage Badger would not report as such, before it
+// opens dir: a manifest missing beside tables (Badger starts an empty one
+// and deletes every table it does not list: the whole store), a log file
+// emptied (Badger takes it for a new file, fails, and opens the next time
+// without what it held), and damaged tables (checkTables).
+func checkFiles(dir string) error {
+	tables, err := filepath.Glob(filepath.Join(dir, "*.sst"))
+	if err != nil {
+		return fmt.Errorf("list table files: %w", err)
+	}
+	if len(tables) > 0 {
+		if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%w: its MANIFEST file is missing, which says where each of its %d table files belongs "+
+				"(restore it from a backup, or move the store aside; opening it without would delete them)", ErrDamaged, len(tables))
+		}
+	}
+	var logs []string
+	for _, pattern := range []string{"*.mem", "*.vlog"} {
+		names, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return fmt.Errorf("list log files: %w", err)
+		}
+		logs = append(logs, names...)
+	}
+	for _, name := range logs {
+		if fi, err := os.Stat(name); err == nil && fi.Size() < logHeaderSize {
+			return fmt.Errorf("%w: log file %s is cut short (%d bytes): what it held is lost; moving that file aside "+
+				"(to %s.damaged) opens the store without it, and sync brings back what members hold", ErrDamaged,
+				filepath.Base(name), fi.Size(), filepath.Base(name))
+		}
+	}
+	return checkTables(dir)
+}
 
 // checkTables verifies every table file in dir the way Badger would read
 // it, and returns ErrDamaged naming the first one that is not whole.
@@ -172,6 +212,20 @@ const DamagedAdvice = "Move the store directory named above aside (keep it: reco
 // damaged. Badger has no error values for these.
 var badgerDamage = []string{
 	"manifest", "Manifest", "checksum", "does not exist for table", "corrupt", "Invalid datakey id", "vlog",
+	"key registry", "sanity text", "Encryption key mismatch",
+}
+
+// missingTable is what Badger says when a table its manifest lists is
+// gone.
+var missingTable = regexp.MustCompile(`file does not exist for table (\d+)`)
+
+// damageText is Badger's damage error in words that name the file.
+func damageText(err error) string {
+	if m := missingTable.FindStringSubmatch(err.Error()); m != nil {
+		id, _ := strconv.Atoi(m[1])
+		return fmt.Sprintf("table file %06d.sst is missing (removed, or the MANIFEST that lists it is damaged)", id)
+	}
+	return err.Error()
 }
 
 // damagedBadger reports whether err, from badger.Open, says that a file

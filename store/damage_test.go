@@ -6,42 +6,67 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kith-network/kith/protocol/prototest"
 )
 
-// TestDamagedFilesGiveErrors damages each kind of file of a closed store
-// in several ways (truncated, emptied, bytes overwritten) and opens it:
-// Open fails with ErrDamaged (always, for a table: Open reads them all),
-// or opens a store whose check reports the damage; nothing may panic (Badger opens tables in goroutines of its own,
-// where a panic ends the process).
+// TestDamagedFilesGiveErrors damages each kind of file of a store in
+// several ways (removed, truncated, emptied, bytes overwritten) and opens
+// it: Open fails with ErrDamaged (always, for a table: Open reads them
+// all) and deletes nothing, or opens a store whose check reports the
+// damage; nothing may panic (Badger opens tables in goroutines of its
+// own, where a panic ends the process). The memtable log comes from a
+// copy of a store taken while open, as a crash leaves it.
 func TestDamagedFilesGiveErrors(t *testing.T) {
+	ctx := context.Background()
 	community, records := prototest.BusyCommunity(t, founder, 12_000)
-	src := t.TempDir()
-	s, err := Open(src, Options{})
+	closed, crashed := t.TempDir(), t.TempDir()
+	s, err := Open(closed, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Ingest(context.Background(), records); err != nil {
+	if _, err := s.Ingest(ctx, records[:11_000]); err != nil {
 		t.Fatal(err)
+	}
+	for _, r := range records[11_000:11_050] {
+		if _, err := s.Put(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A copy of it open, with its last writes in a memtable log; taken
+	// once the compactions the ingest started have settled (a table they
+	// remove mid-copy makes a copy no crash would leave).
+	for try := 0; ; try++ {
+		time.Sleep(500 * time.Millisecond)
+		os.RemoveAll(crashed)
+		if err := tryCopyDir(closed, crashed); err == nil {
+			break
+		} else if try == 20 {
+			t.Fatal(err)
+		}
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	var targets []string
-	for _, pattern := range []string{"*.sst", "MANIFEST", "*.vlog", "*.mem"} {
-		names, _ := filepath.Glob(filepath.Join(src, pattern))
-		if len(names) > 2 {
-			names = names[:2]
+	type target struct{ src, name string }
+	var targets []target
+	for _, pattern := range []string{"*.sst", "MANIFEST", "*.vlog", "*.mem", "KEYREGISTRY"} {
+		for _, src := range []string{closed, crashed} {
+			names, _ := filepath.Glob(filepath.Join(src, pattern))
+			for _, name := range names[:min(len(names), 2)] {
+				targets = append(targets, target{src, filepath.Base(name)})
+			}
 		}
-		targets = append(targets, names...)
 	}
-	if !slicesHasSuffix(targets, ".sst") {
-		t.Fatalf("no table files to damage among %v", targets)
+	if !slices.ContainsFunc(targets, func(tg target) bool { return strings.HasSuffix(tg.name, ".mem") }) {
+		t.Fatalf("no memtable log to damage among %v", targets)
 	}
 	damages := map[string]func(data []byte) []byte{
+		"removed":        nil,
 		"emptied":        func([]byte) []byte { return nil },
 		"cut in half":    func(d []byte) []byte { return d[:len(d)/2] },
 		"last byte cut":  func(d []byte) []byte { return d[:max(0, len(d)-1)] },
@@ -50,37 +75,54 @@ func TestDamagedFilesGiveErrors(t *testing.T) {
 		"header garbled": func(d []byte) []byte { return garble(d, 0, 16) },
 	}
 	var opened, refused int
-	for _, target := range targets {
+	for _, tg := range targets {
 		for name, damage := range damages {
-			t.Run(filepath.Base(target)+" "+name, func(t *testing.T) {
+			t.Run(filepath.Base(tg.src)+" "+tg.name+" "+name, func(t *testing.T) {
 				dir := t.TempDir()
-				copyDir(t, src, dir)
-				path := filepath.Join(dir, filepath.Base(target))
-				data, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatal(err)
+				copyDir(t, tg.src, dir)
+				path := filepath.Join(dir, tg.name)
+				if damage == nil {
+					if err := os.Remove(path); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					data, err := os.ReadFile(path)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(path, damage(data), 0o600); err != nil {
+						t.Fatal(err)
+					}
 				}
-				if err := os.WriteFile(path, damage(data), 0o600); err != nil {
-					t.Fatal(err)
-				}
+				tables, _ := filepath.Glob(filepath.Join(dir, "*.sst"))
 				s, err := Open(dir, Options{})
-				if err == nil && strings.HasSuffix(target, ".sst") {
-					t.Errorf("a damaged table opens")
+				isTable := strings.HasSuffix(tg.name, ".sst")
+				if err == nil && (isTable || tg.name == "MANIFEST") {
+					t.Errorf("a damaged %s opens", tg.name)
 				}
 				if err != nil {
 					refused++
 					if !errors.Is(err, ErrDamaged) {
 						t.Errorf("Open gives %v, want ErrDamaged", err)
 					}
+					if damage == nil && isTable && !strings.Contains(err.Error(), "table file "+tg.name+" is missing") {
+						t.Errorf("a removed table: %v", err)
+					}
+					// A refusal deletes nothing: every table is still there.
+					for _, table := range tables {
+						if _, err := os.Stat(table); err != nil {
+							t.Errorf("a refused Open lost %s: %v", filepath.Base(table), err)
+						}
+					}
 					return
 				}
 				opened++
 				// Reading may fail; it may not panic.
-				rep, cerr := s.Check(context.Background())
-				if strings.HasSuffix(target, ".sst") && cerr == nil && len(rep.Problems) == 0 {
-					t.Errorf("a garbled table passes the check")
+				rep, cerr := s.Check(ctx)
+				if isTable && cerr == nil && len(rep.Problems) == 0 {
+					t.Errorf("a damaged table passes the check")
 				}
-				_, _ = s.Threads(context.Background(), community, Newest, ThreadFilter{}, "", 50)
+				_, _ = s.Threads(ctx, community, Newest, ThreadFilter{}, "", 50)
 				_ = s.Close()
 			})
 		}
@@ -108,23 +150,38 @@ func garble(d []byte, off, n int) []byte {
 
 func copyDir(t *testing.T, src, dst string) {
 	t.Helper()
+	if err := tryCopyDir(src, dst); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tryCopyDir copies the files of src into dst (created if need be).
+func tryCopyDir(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return err
+	}
 	entries, err := os.ReadDir(src)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for _, e := range entries {
 		in, err := os.Open(filepath.Join(src, e.Name()))
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		out, err := os.Create(filepath.Join(dst, e.Name()))
 		if err != nil {
-			t.Fatal(err)
+			in.Close()
+			return err
 		}
-		if _, err := io.Copy(out, in); err != nil {
-			t.Fatal(err)
-		}
+		_, err = io.Copy(out, in)
 		in.Close()
-		out.Close()
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
 	}
+	return nil
 }

@@ -156,7 +156,7 @@ func Open(dir string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open store %s: %w", dir, ErrInUse)
 		}
 		if damagedBadger(err) {
-			return nil, fmt.Errorf("open store %s: %w: %v", dir, ErrDamaged, err)
+			return nil, fmt.Errorf("open store %s: %w: %s", dir, ErrDamaged, damageText(err))
 		}
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
