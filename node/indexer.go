@@ -69,13 +69,30 @@ func openIndexer(h home.Home, s *store.Store, busy func() bool, log *slog.Logger
 	idx, err := search.Open(x.dir)
 	if errors.Is(err, search.ErrCorrupt) {
 		log.Warn("search index unreadable: rebuilding it from the store", "err", err)
-		if err := search.Remove(x.dir); err != nil {
-			return nil, err
-		}
-		idx, err = search.Open(x.dir)
+		idx, err = reopenEmpty(x.dir, nil)
 	}
 	if err != nil {
 		return nil, err
+	}
+	// An index made from another store (this one was moved aside after
+	// damage, or restored from a copy) would answer with records this
+	// store does not hold: it starts again.
+	owner, err := idx.Meta(storeKey)
+	if err != nil {
+		idx.Close()
+		return nil, err
+	}
+	if len(owner) > 0 && string(owner) != s.Identity() {
+		log.Warn("search index was made from another store: rebuilding it from this one")
+		if idx, err = reopenEmpty(x.dir, idx); err != nil {
+			return nil, err
+		}
+	}
+	if string(owner) != s.Identity() {
+		if err := idx.Apply(context.Background(), nil, nil, map[string][]byte{storeKey: []byte(s.Identity())}); err != nil {
+			idx.Close()
+			return nil, err
+		}
 	}
 	x.idx = idx
 	for _, c := range s.Communities() {
@@ -91,6 +108,24 @@ func openIndexer(h home.Home, s *store.Store, busy func() bool, log *slog.Logger
 }
 
 func digestKey(c protocol.ID) string { return "digest/" + c.String() }
+
+// storeKey is the index's meta entry naming the store it was made from
+// (store.Identity).
+const storeKey = "store"
+
+// reopenEmpty closes old (if any), removes the index in dir and opens a
+// new one there.
+func reopenEmpty(dir string, old *search.Index) (*search.Index, error) {
+	if old != nil {
+		if err := old.Close(); err != nil {
+			return nil, fmt.Errorf("close search index: %w", err)
+		}
+	}
+	if err := search.Remove(dir); err != nil {
+		return nil, err
+	}
+	return search.Open(dir)
+}
 
 // docsVersion names how documents are derived from the store (indexdocs.go).
 // It is part of each community's digest in the index, so that a change

@@ -187,6 +187,28 @@ func TestSearchCatchesUpAfterACrash(t *testing.T) {
 	searchTitles(t, n, api.SearchRequest{Query: "alpha"}, "post: Before the crash")
 }
 
+// TestSearchForgetsAReplacedStore: a store moved aside (after damage, as
+// kith's advice says) and started afresh leaves no search hit for the
+// records it held: the index was made from another store and starts
+// again.
+func TestSearchForgetsAReplacedStore(t *testing.T) {
+	dir := t.TempDir()
+	n := startSearchNode(t, dir)
+	ctx := context.Background()
+	c, err := n.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Moved"})
+	must(t, err)
+	_, err = n.Post(ctx, c, api.PostRequest{Title: "Calibrate the probe", Body: "buffers"})
+	must(t, err)
+	searchTitles(t, n, api.SearchRequest{Query: "calibrate"}, "post: Calibrate the probe")
+	must(t, n.Close())
+	must(t, os.Rename(filepath.Join(dir, home.StoreDir), filepath.Join(dir, "store.damaged")))
+	n = startSearchNode(t, dir)
+	defer n.Close()
+	if res, err := n.Search(ctx, api.SearchRequest{Query: "calibrate"}); err != nil || len(res.Hits) != 0 {
+		t.Errorf("a search answers from the store moved aside: %+v %v", res.Hits, err)
+	}
+}
+
 // TestSearchEventsByCreation: --from/--to filter events, like every
 // other kind, by when they were written (announced), not by when they
 // take place; a date given as the end of the range includes that whole

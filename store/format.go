@@ -1,7 +1,9 @@
 package store
 
 import (
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -124,4 +126,31 @@ func (s *Store) isEmpty() (bool, error) {
 		return nil
 	})
 	return empty, err
+}
+
+// Identity names this store: random, made the first time it opens. What
+// is derived from a store outside it (the search index) records it, to
+// notice a store replaced (moved aside after damage, restored from an
+// older copy) and start again rather than answer from another's records.
+func (s *Store) Identity() string { return s.identity }
+
+func (s *Store) readIdentity() (string, error) {
+	var id []byte
+	err := s.db.Update(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte{tIdentity})
+		if err == nil {
+			id, err = item.ValueCopy(nil)
+			return err
+		}
+		if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		id = make([]byte, 16)
+		rand.Read(id)
+		return txn.Set([]byte{tIdentity}, id)
+	})
+	if err != nil {
+		return "", fmt.Errorf("store identity: %w", err)
+	}
+	return hex.EncodeToString(id), nil
 }

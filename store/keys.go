@@ -13,6 +13,7 @@ import (
 // endian) and the 32-byte ID.
 //
 //	'F'                                format version (uint32)
+//	'I'                                this store's identity (16 random bytes, made with it)
 //	'g' community                      a community this store holds records of
 //	'r' id                             where the record lives: the key of its home
 //	'o' community type objID pos       home of a record of an object (thread, note, event, member,
@@ -33,6 +34,7 @@ import (
 //	'P' community threadID noteID      live notes promoted from a thread (format 2)
 const (
 	tFormat    = 'F'
+	tIdentity  = 'I'
 	tCommunity = 'g'
 	tRecord    = 'r'
 	tOrder     = 'c'

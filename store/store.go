@@ -82,6 +82,7 @@ type Store struct {
 	stop       chan struct{}
 	done       chan struct{}
 	closeOnce  sync.Once
+	identity   string // see Identity
 }
 
 // community is what the store keeps in memory about one community: its
@@ -182,6 +183,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	if err := s.load(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	if s.identity, err = s.readIdentity(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
