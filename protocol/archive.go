@@ -126,6 +126,9 @@ func (a *ArchiveReader) Next() ([]byte, error) {
 		if a.read != a.Header.Records {
 			return nil, fmt.Errorf("archive holds %d records, its header says %d", a.read, a.Header.Records)
 		}
+		if _, err := a.r.ReadByte(); err != io.EOF {
+			return nil, errors.New("archive has bytes after its end: it was not written whole by one export")
+		}
 		return nil, io.EOF
 	}
 	if n > MaxRecordBytes {
@@ -167,7 +170,7 @@ func NewArchiveCheck(h ArchiveHeader) *ArchiveCheck { return &ArchiveCheck{heade
 func (c *ArchiveCheck) Add(r *Record) error {
 	c.n++
 	if r.Community() != c.header.Community { // a genesis's community is itself
-		return fmt.Errorf("record %d (%s) belongs to another community (%s)", c.n, r.ID(), r.Community())
+		return fmt.Errorf("record %d (%s) belongs to community %s, not to the archive's %s", c.n, r.ID(), r.Community(), c.header.Community)
 	}
 	isGenesis := r.ID() == c.header.Community
 	switch pos := PositionOf(r); {

@@ -66,6 +66,7 @@ func TestArchive(t *testing.T) {
 	}{
 		{"truncated", data[:len(data)-300], "cut short"},
 		{"no end marker", data[:len(data)-1], "cut short"},
+		{"bytes after the end", append(slices.Clone(data), "more"...), "bytes after its end"},
 		{"not an archive", []byte("hello\n"), "not a Kith archive"},
 		{"empty", nil, "not a Kith archive"},
 		{"bad header", []byte(protocol.ArchiveMagic + "{nope\n"), "header"},
@@ -164,7 +165,7 @@ func TestArchiveCheck(t *testing.T) {
 		{"out of order", prototest.Archive(t, community, swapped), "out of community order"},
 		{"genesis out of order", prototest.Archive(t, community, genesisLast), "out of community order"},
 		{"no genesis", prototest.Archive(t, community, recs[1:]), "lacks its community's genesis"},
-		{"another community's record", prototest.Archive(t, community, append(slices.Clone(recs), others[2])), "another community"},
+		{"another community's record", prototest.Archive(t, community, append(slices.Clone(recs), others[2])), "not to the archive's " + community.String()},
 		{"another digest", withDigest(prototest.Archive(t, community, recs), "00"), "announces 00"},
 	} {
 		err := checkSet(c.data)
