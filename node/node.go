@@ -284,6 +284,10 @@ func writePrivate(path, content string) error {
 	return os.Rename(tmp, path)
 }
 
+// Logger is the node's logger: what it logs goes where Config.Logger
+// writes, and to the recent log `kith logs` shows.
+func (n *Node) Logger() *slog.Logger { return n.log }
+
 // APIURL is where the local API listens, e.g. http://127.0.0.1:7732.
 func (n *Node) APIURL() string { return n.apiURL }
 

@@ -71,12 +71,17 @@ func (c *cli) newDaemonCmd() (*cobra.Command, *daemonSettings) {
 		log := newLogger(cmd.ErrOrStderr(), run.level, run.format)
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
+		run.node.Home, run.node.Logger = h, log
+		n, err := node.Start(ctx, run.node)
+		if err == nil {
+			// From here on through the node's logger, which keeps the
+			// lines for `kith logs` too.
+			log = n.Logger()
+		}
 		for _, w := range run.warnings {
 			log.Warn(w)
 		}
 		log.Info("config", "file", file.Path, "exists", file.Exists)
-		run.node.Home, run.node.Logger = h, log
-		n, err := node.Start(ctx, run.node)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -26,11 +27,17 @@ func TestLogs(t *testing.T) {
 	if len(lines) < 2 {
 		t.Fatalf("kith logs --json gave %d lines:\n%s", len(lines), raw)
 	}
+	msgs := map[string]bool{}
 	for _, l := range lines {
 		var rec map[string]any
 		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec["msg"] == nil || rec["level"] == nil || rec["time"] == nil {
 			t.Fatalf("not a log record: %q (%v)", l, err)
 		}
+		msgs[fmt.Sprint(rec["msg"])] = true
+	}
+	// The daemon's own lines too, not only the node's.
+	if !msgs["config"] || !msgs["started"] {
+		t.Errorf("the recent log lacks the daemon's config and started lines: %v", msgs)
 	}
 	if got := strings.Count(strings.TrimSpace(d.mustRun(t, "logs", "-n", "1")), "\n"); got != 0 {
 		t.Errorf("kith logs -n 1 gave %d lines", got+1)
