@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kith-network/kith/node/api"
@@ -51,7 +52,8 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 	}
 	res, err := n.index.index().Search(ctx, q)
 	if errors.Is(err, search.ErrBadQuery) {
-		return api.SearchResults{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
+		// One "bad request", not "bad request: bad search".
+		return api.SearchResults{}, fmt.Errorf("%w: %s", api.ErrBadRequest, strings.TrimPrefix(err.Error(), search.ErrBadQuery.Error()+": "))
 	}
 	if err != nil {
 		return api.SearchResults{}, err

@@ -261,8 +261,13 @@ func TestSearchEventsByCreation(t *testing.T) {
 	// A time as the end stays exclusive: up to the announcement's
 	// millisecond is before it.
 	searchTitleSet(t, n, api.SearchRequest{Query: "router", Kind: "event", To: before.Add(-time.Second).UTC().Format(time.RFC3339)}, "")
-	if _, err := n.Search(ctx, api.SearchRequest{Query: "router", From: day, To: dayBefore}); !errors.Is(err, api.ErrBadRequest) {
-		t.Errorf("a range that ends before it starts: %v, want a bad request", err)
+	if _, err := n.Search(ctx, api.SearchRequest{Query: "router", From: day, To: dayBefore}); !errors.Is(err, api.ErrBadRequest) ||
+		!strings.Contains(err.Error(), "ends before it starts") || strings.Count(err.Error(), "bad ") != 1 {
+		t.Errorf("a range that ends before it starts: %v, want one bad request", err)
+	}
+	at := before.UTC().Format(time.RFC3339)
+	if _, err := n.Search(ctx, api.SearchRequest{Query: "router", From: at, To: at}); !errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), "the date range is empty") {
+		t.Errorf("a range that ends where it starts: %v", err)
 	}
 }
 

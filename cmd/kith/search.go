@@ -25,7 +25,8 @@ func (c *cli) searchCmd() *cobra.Command {
 		Short: "Search what your communities know (posts, replies, notes, profiles, events)",
 		Long: `Search what your communities know. Every word must match (in any form:
 "configuring" finds "configured"); "quoted words" match as a phrase;
--word excludes; word* matches words that start so (3 letters at least).
+-word excludes (after --, so that it is not read as a flag: kith search mtu -- -vpn);
+word* matches words that start so (3 letters at least).
 Accepted answers, current versions of notes and helpful posts come first.
 
 --community and --author take an id or key whole or its first digits (at
