@@ -188,12 +188,9 @@ func build(q Query, analyze func(string) bool) (query.Query, error) {
 		return nil, fmt.Errorf("%w: answered is yes or no, not %q", ErrBadQuery, q.Answered)
 	}
 	if !q.From.IsZero() || !q.To.IsZero() {
-		switch {
-		case q.From.IsZero() || q.To.IsZero() || q.From.Before(q.To):
-		case q.From.Equal(q.To):
-			return nil, fmt.Errorf("%w: the date range is empty: it ends where it starts (a time given as its end is excluded; a date, its whole day)", ErrBadQuery)
-		default:
-			return nil, fmt.Errorf("%w: the date range ends before it starts", ErrBadQuery)
+		if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+			// Equal bounds are empty too: the end is excluded.
+			return nil, fmt.Errorf("%w: the date range ends before it starts, or where it starts (a time given as the end is excluded, a date is its whole day)", ErrBadQuery)
 		}
 		dr := bleve.NewDateRangeQuery(q.From, q.To)
 		dr.SetField("created")
