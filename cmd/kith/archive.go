@@ -74,11 +74,11 @@ func (c *cli) importCmd() *cobra.Command {
 		Args: exactArgs(1)}
 	check := cmd.Flags().Bool("check", false, "only verify the archive (no daemon needed)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		out := cmd.ErrOrStderr()
+		progress := newProgressLine(cmd.ErrOrStderr())
 		h, n, err := checkArchive(args[0], args[0], func(n, total uint64) {
-			fmt.Fprintf(out, "\rverified %d of %d records", n, total)
+			progress.show(fmt.Sprintf("verified %d of %d records", n, total))
 		})
-		fmt.Fprintln(out)
+		progress.end(err == nil)
 		if err != nil {
 			return err
 		}

@@ -157,17 +157,15 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 				return fmt.Errorf("save: %s is not a directory here: create it first, or name a file with -o", target)
 			}
 		}
-		errOut := cmd.ErrOrStderr()
+		progress := newProgressLine(cmd.ErrOrStderr())
 		start, last := time.Now(), time.Time{}
 		err = cl.FetchFile(ctx, h, func(p api.FileProgress) {
 			if time.Since(last) > time.Second || p.Done {
 				last = time.Now()
-				fmt.Fprintf(errOut, "\rfetching: %s of %s", api.ByteSize(p.Received), api.ByteSize(p.Size))
+				progress.show(fmt.Sprintf("fetching: %s of %s", api.ByteSize(p.Received), api.ByteSize(p.Size)))
 			}
 		})
-		if !last.IsZero() {
-			fmt.Fprintln(errOut)
-		}
+		progress.end(true)
 		if err != nil {
 			return err
 		}
@@ -199,7 +197,7 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 			if err := os.Rename(tmp.Name(), target); err != nil {
 				return fmt.Errorf("save: %w", err)
 			}
-			fmt.Fprintf(errOut, "saved %s (%s) in %v\n", target, api.ByteSize(uint64(n)), time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(cmd.ErrOrStderr(), "saved %s (%s) in %v\n", target, api.ByteSize(uint64(n)), time.Since(start).Round(time.Millisecond))
 		}
 		return nil
 	}

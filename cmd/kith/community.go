@@ -200,13 +200,11 @@ func (c *cli) communitySyncCmd() *cobra.Command {
 		}()
 		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
-		progress := cmd.ErrOrStderr()
+		progress := newProgressLine(cmd.ErrOrStderr())
 		for {
 			select {
 			case r := <-done:
-				if !*asJSON {
-					fmt.Fprint(progress, "\r\033[K")
-				}
+				progress.end(false)
 				if r.err != nil {
 					return r.err
 				}
@@ -231,7 +229,7 @@ func (c *cli) communitySyncCmd() *cobra.Command {
 				}
 				for _, co := range cs {
 					if co.ID == id && co.Sync.InProgress {
-						fmt.Fprintf(progress, "\r\033[K%s", progressBar(co.Sync.Fetched, co.Sync.Missing))
+						progress.show(progressBar(co.Sync.Fetched, co.Sync.Missing))
 					}
 				}
 			}
