@@ -29,26 +29,17 @@ func startSearchNode(t *testing.T, dir string) *Node {
 // of its hits joined by "|" (kind: title), and fails otherwise.
 func searchTitles(t *testing.T, n *Node, req api.SearchRequest, want string) {
 	t.Helper()
-	got := ""
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		res, err := n.Search(context.Background(), req)
-		if err != nil {
-			t.Fatalf("search %+v: %v", req, err)
-		}
-		var parts []string
-		for _, h := range res.Hits {
-			parts = append(parts, h.Kind+": "+h.Title)
-		}
-		if got = strings.Join(parts, "|"); got == want && res.Lag.Records == 0 && res.Lag.Communities == 0 {
-			return
-		}
-	}
-	t.Fatalf("search %+v: %q, want %q", req, got, want)
+	waitSearch(t, n, req, want, false)
 }
 
 // searchTitleSet is searchTitles for hits whose order does not matter
 // (equal scores): want lists their titles sorted.
 func searchTitleSet(t *testing.T, n *Node, req api.SearchRequest, want string) {
+	t.Helper()
+	waitSearch(t, n, req, want, true)
+}
+
+func waitSearch(t *testing.T, n *Node, req api.SearchRequest, want string, sorted bool) {
 	t.Helper()
 	got := ""
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
@@ -60,7 +51,9 @@ func searchTitleSet(t *testing.T, n *Node, req api.SearchRequest, want string) {
 		for _, h := range res.Hits {
 			parts = append(parts, h.Kind+": "+h.Title)
 		}
-		slices.Sort(parts)
+		if sorted {
+			slices.Sort(parts)
+		}
 		if got = strings.Join(parts, "|"); got == want && res.Lag.Records == 0 && res.Lag.Communities == 0 {
 			return
 		}

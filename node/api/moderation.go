@@ -56,16 +56,7 @@ func (s *Server) unhideRecord(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) hidden(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
-	limit, ok := s.limit(w, r)
-	if !ok {
-		return
-	}
-	list, err := s.backend.Hidden(r.Context(), id, r.URL.Query().Get("cursor"), limit)
-	s.reply(w, list, err)
+	communityPage(s, w, r, s.backend.Hidden)
 }
 
 func (s *Server) moderate(w http.ResponseWriter, r *http.Request, act func(context.Context, protocol.ID, ModerationRequest) (protocol.ID, error)) {

@@ -10,16 +10,7 @@ import (
 // The notes routes: the community's knowledge base.
 
 func (s *Server) notes(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
-	limit, ok := s.limit(w, r)
-	if !ok {
-		return
-	}
-	ns, err := s.backend.Notes(r.Context(), id, r.URL.Query().Get("cursor"), limit)
-	s.reply(w, ns, err)
+	communityPage(s, w, r, s.backend.Notes)
 }
 
 func (s *Server) newNote(w http.ResponseWriter, r *http.Request) {

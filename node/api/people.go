@@ -21,16 +21,7 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) members(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
-	limit, ok := s.limit(w, r)
-	if !ok {
-		return
-	}
-	ms, err := s.backend.Members(r.Context(), id, r.URL.Query().Get("cursor"), limit)
-	s.reply(w, ms, err)
+	communityPage(s, w, r, s.backend.Members)
 }
 
 func (s *Server) experts(w http.ResponseWriter, r *http.Request) {

@@ -392,6 +392,21 @@ func (s *Server) pathID(w http.ResponseWriter, r *http.Request) (protocol.ID, bo
 	return id, true
 }
 
+// communityPage answers a route that lists a page of a community's
+// things: the community from the path, cursor and limit from the query.
+func communityPage[T any](s *Server, w http.ResponseWriter, r *http.Request, list func(context.Context, protocol.ID, string, int) (T, error)) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	limit, ok := s.limit(w, r)
+	if !ok {
+		return
+	}
+	page, err := list(r.Context(), id, r.URL.Query().Get("cursor"), limit)
+	s.reply(w, page, err)
+}
+
 // limit reads the limit query parameter: 50 if absent.
 func (s *Server) limit(w http.ResponseWriter, r *http.Request) (int, bool) {
 	limit := 50

@@ -322,3 +322,13 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
+
+// pageQuery is the query of a page of a list: its limit, and the cursor
+// of the page (none for the first).
+func pageQuery(cursor string, limit int) url.Values {
+	q := url.Values{"limit": {fmt.Sprint(limit)}}
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	return q
+}

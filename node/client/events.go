@@ -2,9 +2,7 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
@@ -39,10 +37,7 @@ func (c *Client) PastEvents(ctx context.Context, community protocol.ID, cursor s
 }
 
 func (c *Client) events(ctx context.Context, community protocol.ID, past bool, cursor string, limit int) (es api.Events, err error) {
-	q := url.Values{"limit": {fmt.Sprint(limit)}}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
+	q := pageQuery(cursor, limit)
 	if past {
 		q.Set("past", "true")
 	}

@@ -2,9 +2,7 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
@@ -48,9 +46,6 @@ func (c *Client) Unhide(ctx context.Context, id protocol.ID, req api.ModerationR
 // Hidden lists a page of the records moderators hid in a community, and
 // the hides, oldest first.
 func (c *Client) Hidden(ctx context.Context, community protocol.ID, cursor string, limit int) (list api.HiddenRecords, err error) {
-	q := url.Values{"limit": {fmt.Sprint(limit)}}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
+	q := pageQuery(cursor, limit)
 	return list, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/hidden?"+q.Encode(), nil, &list)
 }

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 
@@ -18,10 +17,7 @@ func (c *Client) NewNote(ctx context.Context, community protocol.ID, req api.Not
 
 // Notes lists a page of a community's notes, most recently updated first.
 func (c *Client) Notes(ctx context.Context, community protocol.ID, cursor string, limit int) (ns api.Notes, err error) {
-	q := url.Values{"limit": {fmt.Sprint(limit)}}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
+	q := pageQuery(cursor, limit)
 	return ns, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/notes?"+q.Encode(), nil, &ns)
 }
 

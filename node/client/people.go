@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 
@@ -22,10 +21,7 @@ func (c *Client) Profile(ctx context.Context) (p api.ProfileRequest, err error) 
 
 // Members lists a page of a community's members.
 func (c *Client) Members(ctx context.Context, community protocol.ID, cursor string, limit int) (ms api.Members, err error) {
-	q := url.Values{"limit": {fmt.Sprint(limit)}}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
+	q := pageQuery(cursor, limit)
 	return ms, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/members?"+q.Encode(), nil, &ms)
 }
 
