@@ -2,6 +2,6 @@
 
 package store
 
-// checkUnlocked runs checkTables. Without flock it cannot tell whether a
+// checkUnlocked runs checkFiles. Without flock it cannot tell whether a
 // daemon holds the store; Badger's own lock reports that right after.
-func checkUnlocked(dir string) error { return checkTables(dir) }
+func checkUnlocked(dir string) error { return checkFiles(dir) }

@@ -8,7 +8,7 @@ import (
 	"syscall"
 )
 
-// checkUnlocked runs checkTables while holding a shared lock on dir, the
+// checkUnlocked runs checkFiles while holding a shared lock on dir, the
 // directory Badger locks exclusively while it has the store open: tables
 // are checked only when no process is writing them (a table being written
 // would look damaged), and a running daemon is reported as ErrInUse.
@@ -25,5 +25,5 @@ func checkUnlocked(dir string) error {
 		return fmt.Errorf("lock directory: %w", err)
 	}
 	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return checkTables(dir)
+	return checkFiles(dir)
 }
