@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/fb"
 	"github.com/dgraph-io/badger/v4/pb"
 	"github.com/dgraph-io/badger/v4/y"
@@ -72,22 +75,48 @@ func checkFiles(dir string) error {
 // in a compaction. Tables never change once written, so reading each one
 // through here, with every length checked before it is used, finds such
 // damage while it can still be an error.
+//
+// Only the tables the manifest lists are read: a crash while a table was
+// being written leaves one the manifest does not list yet (full size,
+// zero-filled), which Badger deletes at open.
 func checkTables(dir string) error {
-	names, err := filepath.Glob(filepath.Join(dir, "*.sst"))
-	if err != nil {
-		return fmt.Errorf("list table files: %w", err)
+	ids, err := manifestTables(dir)
+	if err != nil || ids == nil {
+		return nil // no manifest, or one Badger reports itself
 	}
 	var buf tableBuffers
-	for _, name := range names {
+	for _, id := range ids {
+		name := filepath.Join(dir, fmt.Sprintf("%06d.sst", id))
 		err := buf.checkTable(name)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // removed by a compaction of an earlier run's close
-		}
-		if err != nil {
+		var pathErr *fs.PathError
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("%w: table file %s is missing (removed, or the MANIFEST that lists it is damaged)", ErrDamaged, filepath.Base(name))
+		case errors.As(err, &pathErr):
+			// Not damage: rights, too many open files. Nothing to move aside.
+			return fmt.Errorf("read table file %s: %w", filepath.Base(name), err)
+		case err != nil:
 			return fmt.Errorf("%w: table file %s %v", ErrDamaged, filepath.Base(name), err)
 		}
 	}
 	return nil
+}
+
+// manifestTables returns the ids of the tables dir's manifest lists, in
+// order; nil if it has no manifest or one Badger cannot read (Badger then
+// says so itself, as damage).
+func manifestTables(dir string) ([]uint64, error) {
+	f, err := os.Open(filepath.Join(dir, "MANIFEST"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	opts := leanOptions(dir, slog.New(slog.DiscardHandler))
+	m, _, err := badger.ReplayManifestFile(f, opts.ExternalMagicVersion, opts)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Sorted(maps.Keys(m.Tables)), nil
 }
 
 // tableBuffers are reused from block to block and table to table.
@@ -153,14 +182,12 @@ func (buf *tableBuffers) checkTable(name string) error {
 	if err := y.VerifyChecksum(index, sum); err != nil {
 		return fmt.Errorf("has a damaged index: %v", err)
 	}
-	index = slices.Clone(index) // buf.raw is reused for the blocks
-	ti := fb.GetRootAsTableIndex(index, 0)
-	var bo fb.BlockOffset
-	for i := range ti.OffsetsLength() {
-		if !ti.Offsets(&bo, i) {
-			return fmt.Errorf("has a damaged index: block %d has no offset", i)
-		}
-		off, n := int64(bo.Offset()), int64(bo.Len())
+	offsets, err := blockOffsets(slices.Clone(index)) // buf.raw is reused for the blocks
+	if err != nil {
+		return err
+	}
+	for i, bo := range offsets {
+		off, n := bo[0], bo[1]
 		if off+n > indexStart {
 			return fmt.Errorf("is truncated (%d bytes, block %d ends at %d)", size, i, off+n)
 		}
@@ -175,12 +202,40 @@ func (buf *tableBuffers) checkTable(name string) error {
 	return nil
 }
 
+// blockOffsets reads a table's index (its checksum verified): each
+// block's offset and length. A flatbuffer walk over bytes that are not
+// one panics; a checksum that matched by chance (an index of zeros has
+// the checksum 0) must give an error, not end the process.
+func blockOffsets(index []byte) (offsets [][2]int64, err error) {
+	if len(index) < 8 {
+		return nil, fmt.Errorf("has a damaged index (%d bytes)", len(index))
+	}
+	defer func() {
+		if recover() != nil {
+			offsets, err = nil, errors.New("has a damaged index")
+		}
+	}()
+	ti := fb.GetRootAsTableIndex(index, 0)
+	var bo fb.BlockOffset
+	for i := range ti.OffsetsLength() {
+		if !ti.Offsets(&bo, i) {
+			return nil, fmt.Errorf("has a damaged index: block %d has no offset", i)
+		}
+		offsets = append(offsets, [2]int64{int64(bo.Offset()), int64(bo.Len())})
+	}
+	return offsets, nil
+}
+
 // checkBlock decompresses one block and verifies its checksum, which
 // covers everything before it.
 func (buf *tableBuffers) checkBlock(compressed []byte) error {
 	n, err := snappy.DecodedLen(compressed)
 	if err != nil {
 		return err
+	}
+	if n > 64*len(compressed)+1024 {
+		// Snappy expands far less: a garbled length, not one to allocate.
+		return fmt.Errorf("claims %d bytes from %d compressed", n, len(compressed))
 	}
 	buf.plain = slices.Grow(buf.plain[:0], n)[:n]
 	plain, err := snappy.Decode(buf.plain, compressed)
