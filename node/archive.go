@@ -77,8 +77,8 @@ func (n *Node) Export(ctx context.Context, community protocol.ID, w io.Writer) e
 // fails is refused at that record, saying which and why; records before
 // it in the same batch are not stored (earlier batches, valid and signed,
 // are). A node that does not hold the community takes an archive only if
-// it starts with the genesis, so that a bad archive leaves no community
-// behind without one.
+// its first batch holds the genesis, so that a bad archive leaves no
+// community behind without one.
 func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error) {
 	ar, err := protocol.NewArchiveReader(r)
 	if err != nil {
@@ -99,8 +99,10 @@ func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error
 			first := ar.Read() - uint64(len(raw)) + 1
 			return fmt.Errorf("%w: record %d of the archive is refused: %w", api.ErrBadRequest, first+uint64(bad), err)
 		}
-		if needGenesis && res.Records == 0 && recs[0].ID() != c {
-			return fmt.Errorf("%w: this node does not hold community %s and the archive does not start with its genesis record", api.ErrBadRequest, c)
+		// The genesis leads (or, in an archive written before exports put
+		// it first, follows the records its members dated before it).
+		if needGenesis && res.Records == 0 && !slices.ContainsFunc(recs, func(r *protocol.Record) bool { return r.ID() == c }) {
+			return fmt.Errorf("%w: this node does not hold community %s and the archive's first %d records do not include its genesis", api.ErrBadRequest, c, len(recs))
 		}
 		for _, rec := range recs {
 			if err := set.Add(rec); err != nil {

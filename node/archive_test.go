@@ -41,7 +41,7 @@ func TestImportRefusesTampering(t *testing.T) {
 	if recs[0].ID() != c {
 		t.Errorf("the export does not start with the genesis")
 	}
-	if _, err := b.Import(ctx, bytes.NewReader(prototest.Archive(t, c, recs[1:]))); !errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), "does not start with its genesis") {
+	if _, err := b.Import(ctx, bytes.NewReader(prototest.Archive(t, c, recs[1:]))); !errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), "do not include its genesis") {
 		t.Errorf("archive without its genesis: %v", err)
 	}
 	if list, _ := b.Communities(ctx); len(list) != 0 {

@@ -46,6 +46,13 @@ func (n *Node) Unhide(ctx context.Context, id protocol.ID, req api.ModerationReq
 	if err != nil {
 		return protocol.ID{}, err
 	}
+	if !e.Meta.Hidden {
+		// A hide of an event's edit alone, made before an edit's id stood
+		// for its original: what `post hidden` lists is that edit.
+		if own, err := n.record(ctx, id, "record"); err == nil && own.Meta.Hidden {
+			e = own
+		}
+	}
 	community := e.Record.Community()
 	if !e.Meta.Hidden {
 		return protocol.ID{}, fmt.Errorf("%w: %s is not hidden", api.ErrBadRequest, id)

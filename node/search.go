@@ -64,7 +64,7 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 	if lastErr != nil {
 		out.Lag.Error = lastErr.Error()
 	}
-	now := time.Now().UnixMilli()
+	now := n.now()
 	for _, h := range res.Hits {
 		hit := api.SearchHit{Kind: h.Kind, Title: h.Title, Snippet: h.Snippet,
 			Accepted: h.Accepted, Current: h.Current, Score: h.Score}
@@ -83,7 +83,8 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 		case search.KindEvent:
 			over, err := n.eventOver(ctx, hit.Community, h.Record, now)
 			if err != nil {
-				return api.SearchResults{}, fmt.Errorf("search: event %s: %w", h.Record, err)
+				// The hit stays, linked to the upcoming page.
+				n.log.Warn("search: is the event over", "event", h.Record, "err", err)
 			}
 			page := "/events"
 			if over {

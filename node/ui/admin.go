@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
@@ -200,12 +199,7 @@ func (s *Server) invite(r *http.Request) (string, any, error) {
 		}
 		req.Uses, page.Uses = uint32(n), n
 	}
-	if req.Expires != "" {
-		if d, err := time.ParseDuration(req.Expires); err != nil || d <= 0 {
-			return "", nil, fmt.Errorf("%w: how long the invite is valid must be a duration such as 24h or 168h, not %q",
-				api.ErrBadRequest, req.Expires)
-		}
-	}
+	// How long it is valid, the node reads and refuses (72h, 3d).
 	if page.Code, err = s.backend.Invite(r.Context(), id, req); err != nil {
 		return "", nil, err
 	}
