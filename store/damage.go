@@ -120,7 +120,7 @@ func manifestTables(dir string) ([]uint64, error) {
 }
 
 // tableBuffers are reused from block to block and table to table.
-type tableBuffers struct{ raw, plain []byte }
+type tableBuffers struct{ raw, index, plain []byte }
 
 // checkTable checks one table. A table is its blocks, each Snappy
 // compressed and ending in its checksum and the checksum's length (4
@@ -182,7 +182,8 @@ func (buf *tableBuffers) checkTable(name string) error {
 	if err := y.VerifyChecksum(index, sum); err != nil {
 		return fmt.Errorf("has a damaged index: %v", err)
 	}
-	offsets, err := blockOffsets(slices.Clone(index)) // buf.raw is reused for the blocks
+	buf.index = append(buf.index[:0], index...) // buf.raw is reused for the blocks
+	offsets, err := blockOffsets(buf.index)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -151,6 +152,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := checkUnlocked(dir); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
+	// The check read every table through buffers now garbage: give the
+	// memory back at once, or the process keeps it resident for minutes.
+	debug.FreeOSMemory()
 	db, err := badger.Open(leanOptions(dir, log))
 	if err != nil {
 		if strings.Contains(err.Error(), "Another process is using this Badger database") {
