@@ -40,19 +40,28 @@ const (
 	fetchDeadline = 2 * time.Minute // for a whole fetch
 	fetchBatch    = 256             // records read from the store, or ingested, at a time
 	maxFrame      = protocol.MaxRecordBytes
-	// fetchRefusal starts a frame that carries a refusal, not a record: a
-	// record is CBOR and never starts with 0x00.
+	// fetchRefusal starts a frame that carries a refusal, not a record,
+	// and fetchRetry one for now only (the same request may work in a
+	// moment): a record is CBOR and never starts with 0x00 or 0x01.
 	fetchRefusal = 0x00
+	fetchRetry   = 0x01
 	// maxRefusal bounds the reason a peer may send, in bytes.
 	maxRefusal = 300
 )
 
 // refusal is an error answerFetch sends to the peer as the reason for a
-// refusal, in words for the person behind that node; other errors (the
-// peer's stream failing, the store) reset the stream without a word.
-type refusal string
+// refusal, in words for the person behind that node, and whether trying
+// again soon may work; other errors (the peer's stream failing, the
+// store) reset the stream without a word.
+type refusal struct {
+	why   string
+	retry bool
+}
 
-func (r refusal) Error() string { return string(r) }
+func (r refusal) Error() string { return r.why }
+
+// refused is a final refusal, saying why.
+func refused(format string, args ...any) refusal { return refusal{why: fmt.Sprintf(format, args...)} }
 
 // serveFetch answers a fetch request from a peer.
 func (n *Node) serveFetch(s network.Stream) {
@@ -70,7 +79,11 @@ func (n *Node) serveFetch(s network.Stream) {
 			return
 		}
 		w := bufio.NewWriter(s)
-		if writeFrame(w, append([]byte{fetchRefusal}, why[:min(len(why), maxRefusal)]...)) != nil || w.Flush() != nil {
+		marker := byte(fetchRefusal)
+		if why.retry {
+			marker = fetchRetry
+		}
+		if writeFrame(w, append([]byte{marker}, why.why[:min(len(why.why), maxRefusal)]...)) != nil || w.Flush() != nil {
 			s.Reset()
 		}
 	}
@@ -86,11 +99,11 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 	since := int64(binary.BigEndian.Uint64(head[idLenBytes:]))
 	// Only a community this node holds: a stranger must not plant one.
 	if m := n.store.Membership(community); m == nil || m.Genesis == nil {
-		return refusal(fmt.Sprintf("this node holds no community %s", community))
+		return refused("this node holds no community %s", community)
 	} else if m.Standing(n.id.MemberKey()) == protocol.StandingRemoved {
 		// Peers cut a removed member's node off: its copy is stale by
 		// design, and no judge of who may join or what the history is.
-		return refusal(fmt.Sprintf("this node's member was removed from community %s: it serves no copy of it", community))
+		return refused("this node's member was removed from community %s: it serves no copy of it", community)
 	}
 	count, err := binary.ReadUvarint(r)
 	if err != nil || count > maxSubmitted {
@@ -112,7 +125,7 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 		}
 		if why := submittable(rec, remote); why != "" {
 			n.metrics.refuse("fetch", "not-submittable")
-			return refusal(fmt.Sprintf("your record %s is refused: %s", rec.ID(), why))
+			return refused("your record %s is refused: %s", rec.ID(), why)
 		}
 		submitted = append(submitted, rec)
 	}
@@ -230,8 +243,8 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 		if data == nil {
 			break
 		}
-		if data[0] == fetchRefusal {
-			return &peerRefusal{peer: p, why: refusalText(data[1:])}
+		if data[0] == fetchRefusal || data[0] == fetchRetry {
+			return &peerRefusal{peer: p, why: refusalText(data[1:]), retry: data[0] == fetchRetry}
 		}
 		rec, err := n.validate(data, "fetch")
 		if err != nil {
@@ -376,8 +389,9 @@ func (n *Node) allowPeer(community protocol.ID, p peer.ID) bool {
 
 // peerRefusal is a peer's answer that it refused a fetch, and why.
 type peerRefusal struct {
-	peer peer.ID
-	why  string
+	peer  peer.ID
+	why   string
+	retry bool // for now only: the same request may work in a moment
 }
 
 func (r *peerRefusal) Error() string { return fmt.Sprintf("%s refused: %s", r.peer, r.why) }

@@ -127,7 +127,7 @@ func ParseInvite(code string, now time.Time) (*Invite, error) {
 // joinRefusal says why, by this node's records, a peer that handed over
 // submitted is not a member's node of m's community: the person joining
 // reads it, and the node knows the invite's state better than a guess.
-func joinRefusal(m *protocol.Membership, submitted []*protocol.Record) string {
+func joinRefusal(m *protocol.Membership, submitted []*protocol.Record) refusal {
 	var join *protocol.Record
 	for _, r := range submitted {
 		if r.Header.Kind == protocol.KindJoin {
@@ -135,27 +135,27 @@ func joinRefusal(m *protocol.Membership, submitted []*protocol.Record) string {
 		}
 	}
 	if join == nil {
-		return "your node is not a member's node of this invite-only community, and it brought no join: " +
-			"a device code lets in only the devices of members; ask a moderator for an invite"
+		return refused("your node is not a member's node of this invite-only community, and it brought no join: " +
+			"a device code lets in only the devices of members; ask a moderator for an invite")
 	}
 	switch st := m.Standing(join.Header.Author); {
 	case st == protocol.StandingRemoved:
-		return "a moderator removed you from this community; joining again does not change that"
+		return refused("a moderator removed you from this community; joining again does not change that")
 	case st.Admitted():
-		return "you are a member, but this node holds no device record for your node yet: try again in a moment"
+		return refusal{why: "you are a member, but this node holds no device record for your node yet: try again in a moment", retry: true}
 	}
 	inv := m.Invites[join.Header.Target]
 	switch {
 	case join.Header.Target.IsZero() || inv == nil:
-		return "your join names no invite this node knows: ask a moderator for a new code"
+		return refused("your join names no invite this node knows: ask a moderator for a new code")
 	case inv.Revoked != nil:
-		return "a moderator revoked the invite of your code: ask for a new one"
+		return refused("a moderator revoked the invite of your code: ask for a new one")
 	case inv.Invite.Expires != 0 && join.Header.Created > inv.Invite.Expires:
-		return fmt.Sprintf("the invite of your code expired on %s: ask for a new one", time.UnixMilli(inv.Invite.Expires).UTC().Format(time.RFC1123))
+		return refused("the invite of your code expired on %s: ask for a new one", time.UnixMilli(inv.Invite.Expires).UTC().Format(time.RFC1123))
 	case inv.Invite.MaxUses != 0 && len(inv.Used) >= int(inv.Invite.MaxUses):
-		return fmt.Sprintf("the invite of your code is used up (%d of %d joins): ask for a new one", len(inv.Used), inv.Invite.MaxUses)
+		return refused("the invite of your code is used up (%d of %d joins): ask for a new one", len(inv.Used), inv.Invite.MaxUses)
 	}
-	return "your join does not admit you by this node's records: ask a moderator for a new code"
+	return refused("your join does not admit you by this node's records: ask a moderator for a new code")
 }
 
 // Invites implements api.Backend: a community's invites, newest first,

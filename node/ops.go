@@ -365,6 +365,8 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 			return protocol.ID{}, fmt.Errorf("%w: %s", api.ErrForbidden, removedMessage)
 		case before.Admitted():
 			return protocol.ID{}, fmt.Errorf("%w: you are a member already, and stay one; this node could not reach a member's node to announce itself%s", api.ErrUnavailable, why)
+		case errors.As(lastErr, &refused) && refused.retry:
+			return protocol.ID{}, fmt.Errorf("%w: the member's node %s cannot take your join yet: %s", api.ErrUnavailable, refused.peer, refused.why)
 		case errors.As(lastErr, &refused):
 			return protocol.ID{}, fmt.Errorf("%w: you are not a member yet: the member's node %s refused your join: %s", api.ErrForbidden, refused.peer, refused.why)
 		}
