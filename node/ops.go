@@ -472,6 +472,16 @@ func (n *Node) SyncCommunity(ctx context.Context, community protocol.ID, wait bo
 	run := func(ctx context.Context) {
 		for _, p := range peers {
 			res, err := n.syncWith(ctx, p, community)
+			for errors.Is(err, errSyncBusy) && ctx.Err() == nil {
+				// A session with this peer is running (the node's own
+				// catch-up, or one the peer started): the member asked
+				// for one now, so it runs once that one ends.
+				select {
+				case <-ctx.Done():
+				case <-time.After(100 * time.Millisecond):
+				}
+				res, err = n.syncWith(ctx, p, community)
+			}
 			r := api.SyncResult{Peer: p.String()}
 			for _, x := range res {
 				r.Fetched, r.Sent, r.Rounds, r.Bytes = x.Fetched, x.Sent, x.Rounds, x.Bytes

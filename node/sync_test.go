@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -134,4 +135,23 @@ func TestPartitionHeals(t *testing.T) {
 		}
 	}
 	t.Logf("identical sets on all 4 nodes %v after healing", time.Since(start).Round(time.Millisecond))
+}
+
+// TestSyncNowWaitsForARunningSession: a sync the member asks for while a
+// session with the same peer is running (the node's own catch-up) runs
+// once that one ends, instead of failing with "already running".
+func TestSyncNowWaitsForARunningSession(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	community := shareCommunity(t, a, "Busy", b)
+	waitFor(t, "a in b's topic", 10*time.Second, func() bool { return slices.Contains(b.gossip.Peers(community), a.PeerID()) })
+	for !b.syncs.begin(a.PeerID()) { // as if b's catch-up were running
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.AfterFunc(300*time.Millisecond, func() { b.syncs.end(a.PeerID()) })
+	ans, err := b.SyncCommunity(ctx, community, true)
+	must(t, err)
+	if len(ans.Results) != 1 || ans.Results[0].Error != "" {
+		t.Errorf("sync while a session ran: %+v", ans.Results)
+	}
 }
