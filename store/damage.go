@@ -33,10 +33,12 @@ const logHeaderSize = 20
 
 // checkFiles finds the damage Badger would not report as such, before it
 // opens dir: a manifest missing beside tables (Badger starts an empty one
-// and deletes every table it does not list: the whole store), a log file
-// emptied (Badger takes it for a new file, fails, and opens the next time
-// without what it held), and damaged tables (checkTables).
-func checkFiles(dir string) error {
+// and deletes every table it does not list: the whole store), and damaged
+// tables (checkTables). A log file shorter than its header holds no entry:
+// a SIGKILL between its creation and its first write leaves one, which
+// Badger takes for a new file and fails to open once; it is removed, and
+// said in log.
+func checkFiles(dir string, log *slog.Logger) error {
 	tables, err := filepath.Glob(filepath.Join(dir, "*.sst"))
 	if err != nil {
 		return fmt.Errorf("list table files: %w", err)
@@ -57,9 +59,11 @@ func checkFiles(dir string) error {
 	}
 	for _, name := range logs {
 		if fi, err := os.Stat(name); err == nil && fi.Size() < logHeaderSize {
-			return fmt.Errorf("%w: log file %s is cut short (%d bytes): what it held is lost; moving that file aside "+
-				"(to %s.damaged) opens the store without it, and sync brings back what members hold", ErrDamaged,
-				filepath.Base(name), fi.Size(), filepath.Base(name))
+			if err := os.Remove(name); err != nil {
+				return fmt.Errorf("remove empty log file: %w", err)
+			}
+			log.Warn("store: removed a log file with no entry (a crash as it was made, or damage: anything it held is gone)",
+				"file", filepath.Base(name), "bytes", fi.Size())
 		}
 	}
 	return checkTables(dir)

@@ -4,6 +4,7 @@ package store
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"syscall"
 )
@@ -12,7 +13,7 @@ import (
 // directory Badger locks exclusively while it has the store open: tables
 // are checked only when no process is writing them (a table being written
 // would look damaged), and a running daemon is reported as ErrInUse.
-func checkUnlocked(dir string) error {
+func checkUnlocked(dir string, log *slog.Logger) error {
 	f, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("open directory: %w", err)
@@ -25,5 +26,5 @@ func checkUnlocked(dir string) error {
 		return fmt.Errorf("lock directory: %w", err)
 	}
 	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return checkFiles(dir)
+	return checkFiles(dir, log)
 }

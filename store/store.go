@@ -149,7 +149,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if err := checkUnlocked(dir); err != nil {
+	if err := checkUnlocked(dir, log); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	// The check read every table through buffers now garbage: give the
