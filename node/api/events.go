@@ -8,14 +8,6 @@ import (
 // The events routes: a community's meetings and who comes.
 
 func (s *Server) eventList(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
-	limit, ok := s.limit(w, r)
-	if !ok {
-		return
-	}
 	list := s.backend.Events
 	switch past := r.URL.Query().Get("past"); past {
 	case "", "false", "0":
@@ -25,8 +17,7 @@ func (s *Server) eventList(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("past=%q: want true or false", past))
 		return
 	}
-	es, err := list(r.Context(), id, r.URL.Query().Get("cursor"), limit)
-	s.reply(w, es, err)
+	communityPage(s, w, r, list)
 }
 
 func (s *Server) newEvent(w http.ResponseWriter, r *http.Request) {
