@@ -29,24 +29,30 @@ func converged(t *testing.T, nodes []*Kith, community string, records uint64, ti
 	t.Helper()
 	start := time.Now()
 	var last string
+	var behind []*Kith
 	defer func() {
 		if t.Failed() {
 			t.Logf("last seen: %s", last)
+			// The lagging nodes' own words on their sessions are what
+			// tells why they stayed behind.
+			for _, k := range behind {
+				t.Logf("--- last lines of %s's log:\n%s", k.Host.Name(), tail(k.Logs(), 80))
+			}
 		}
 	}()
 	Eventually(t, timeout, "every node holds the same records", func() bool {
 		var states []string
-		same := true
+		behind = behind[:0]
+		digests := make(map[string]bool)
 		for _, k := range nodes {
 			c, _ := k.Community(community)
 			states = append(states, fmt.Sprintf("%s:%d(%.6s)", k.Host.Name(), c.Records, c.Digest))
+			digests[c.Digest] = true
 			if c.Records != records {
-				same = false
-			}
-			if first, _ := nodes[0].Community(community); c.Digest != first.Digest {
-				same = false
+				behind = append(behind, k)
 			}
 		}
+		same := len(behind) == 0 && len(digests) == 1
 		last = strings.Join(states, " ")
 		return same
 	})
