@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"fmt"
+	"html/template"
+	"maps"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMarkdown(t *testing.T) {
@@ -51,4 +55,145 @@ func FuzzMarkdown(f *testing.F) {
 			}
 		}
 	})
+}
+
+// hostileMarkdown are texts of a record's size on which goldmark's time
+// grows with the square of the length (markdown_cost.go).
+func hostileMarkdown() map[string]string {
+	fill := func(unit string) string { return strings.Repeat(unit, 60000/len(unit)) }
+	return map[string]string{
+		"nested quotes":      fill(">"),
+		"nested lists":       fill("- "),
+		"lists in quotes":    fill("- > "),
+		"ordered lists":      fill("1. "),
+		"emphasis":           fill("_a*"),
+		"emphasis per line":  fill("_a*\n"),
+		"links":              fill("[a]("),
+		"images":             fill("![a]("),
+		"angle destinations": strings.Repeat("[a](<", 2000) + strings.Repeat("lorem ipsum ", 4000),
+		"open brackets":      fill("[\n") + fill("]\n"),
+		"parentheses":        fill("[a](b("),
+	}
+}
+
+// ordinaryMarkdown is long, rich writing of a record's size.
+func ordinaryMarkdown() map[string]string {
+	var links strings.Builder
+	for i := 0; links.Len() < 60000; i++ {
+		fmt.Fprintf(&links, "- [resource %d](https://example.org/%d) _checked_\n", i, i)
+	}
+	var nested strings.Builder
+	for nested.Len() < 60000 {
+		for d := range 8 {
+			nested.WriteString(strings.Repeat("  ", d) + "- **item** with `code` and *emphasis*\n")
+		}
+		nested.WriteString("\n> a quote\n> > inside a quote\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n")
+	}
+	return map[string]string{"link list": links.String(), "nested writing": nested.String()}
+}
+
+// TestCostlyMarkdownShownAsText: text that would take goldmark seconds is
+// shown as escaped plain text, and long ordinary writing is still
+// rendered.
+func TestCostlyMarkdownShownAsText(t *testing.T) {
+	for name, text := range hostileMarkdown() {
+		if !costlyMarkdown(text) {
+			t.Errorf("%s: not found costly", name)
+		}
+		if got := string(Markdown(text)); !strings.HasPrefix(got, `<pre class="as-text">`) {
+			t.Errorf("%s: rendered as Markdown: %.80q", name, got)
+		}
+	}
+	for name, text := range edgeMarkdown() {
+		if costlyMarkdown(text) {
+			t.Errorf("%s: found costly", name)
+		}
+	}
+	for name, text := range ordinaryMarkdown() {
+		if costlyMarkdown(text) {
+			t.Errorf("%s: found costly", name)
+		}
+		if got := string(Markdown(text)); !strings.Contains(got, "<li>") || strings.Contains(got, "as-text") {
+			t.Errorf("%s: not rendered as Markdown: %.80q", name, got)
+		}
+	}
+	if got := string(Markdown("<b>&amp;</b>\n" + strings.Repeat(">", 100))); !strings.Contains(got, "&lt;b&gt;&amp;amp;") {
+		t.Errorf("plain text not escaped: %.80q", got)
+	}
+}
+
+func TestRenderCache(t *testing.T) {
+	c := newRenderCache(1000)
+	c.put("a", "<p>a</p>")
+	if h, ok := c.get("a"); !ok || h != "<p>a</p>" {
+		t.Fatalf("get a = %q, %v", h, ok)
+	}
+	c.put("huge", template.HTML(strings.Repeat("x", 200)))
+	if _, ok := c.get("huge"); ok {
+		t.Error("an entry over an eighth of the budget was kept")
+	}
+	for i := range 100 {
+		c.put(fmt.Sprint(i), template.HTML(strings.Repeat("y", 50)))
+	}
+	if c.size > c.budget || c.order.Len() != len(c.byInput) {
+		t.Errorf("size %d of %d, %d in order, %d in map", c.size, c.budget, c.order.Len(), len(c.byInput))
+	}
+	if _, ok := c.get("a"); ok {
+		t.Error("the least recently used entry was kept")
+	}
+	if _, ok := c.get("99"); !ok {
+		t.Error("the most recent entry was dropped")
+	}
+}
+
+// edgeMarkdown are texts of a record's size just inside what
+// costlyMarkdown lets through: the most a record can cost to render.
+func edgeMarkdown() map[string]string {
+	pad := func(s string) string { return s + strings.Repeat("lorem ipsum ", (60000-len(s))/12) }
+	return map[string]string{
+		"emphasis, inside the budget":   pad(strings.Repeat("_a*", 2450)),
+		"brackets, inside the budget":   pad(strings.Repeat("[\n", 2000)),
+		"angle, inside the budget":      strings.Repeat("[a](<", 80) + strings.Repeat("lorem ipsum ", 4900),
+		"quotes, deepest allowed":       strings.Repeat(strings.Repeat("> ", maxNesting)+"a\n", 60000/(2*maxNesting+2)),
+		"lists, deepest allowed":        strings.Repeat(strings.Repeat("- ", maxNesting)+"a\n", 60000/(2*maxNesting+2)),
+		"lists by indent, deepest fits": indentedList(),
+	}
+}
+
+// indentedList nests list items by indentation as deep as 60,000 bytes
+// allow (about 245 levels).
+func indentedList() string {
+	var b strings.Builder
+	for i := 0; b.Len() < 60000; i++ {
+		b.WriteString(strings.Repeat("  ", i) + "- a\n")
+	}
+	return b.String()
+}
+
+// BenchmarkMarkdown renders long ordinary writing, then the hostile texts
+// and those just inside the guard (each time anew, past the cache), and
+// reports the slowest one's time over the ordinary one's: rendering should
+// cost about what the text is long, whatever it holds.
+func BenchmarkMarkdown(b *testing.B) {
+	ordinary := ordinaryMarkdown()["nested writing"]
+	var plain, worst time.Duration
+	var worstName string
+	hostile := hostileMarkdown()
+	maps.Copy(hostile, edgeMarkdown())
+	for b.Loop() {
+		start := time.Now()
+		renderMarkdown(ordinary)
+		plain += time.Since(start)
+		for name, text := range hostile {
+			start := time.Now()
+			renderMarkdown(text)
+			if d := time.Since(start); d > worst {
+				worst, worstName = d, name
+			}
+		}
+	}
+	b.ReportMetric(float64(plain.Microseconds())/float64(b.N), "ordinary-µs")
+	b.ReportMetric(float64(worst.Microseconds()), "worst-µs")
+	b.ReportMetric(float64(worst)/(float64(plain)/float64(b.N)), "worst-ratio")
+	b.Logf("slowest: %s", worstName)
 }
