@@ -70,12 +70,14 @@ func (b *backoff) result(p peer.ID, err error) {
 func (n *Node) antiEntropy(ctx context.Context) {
 	t := time.NewTicker(syncEvery)
 	defer t.Stop()
+	var lost map[peer.ID]bool
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		lost = n.reviveGossip(lost)
 		var candidates []peer.ID
 		seen := make(map[peer.ID]bool)
 		for _, c := range n.store.Communities() {
@@ -90,6 +92,33 @@ func (n *Node) antiEntropy(ctx context.Context) {
 			n.syncWith(ctx, candidates[rand.IntN(len(candidates))], protocol.ID{})
 		}
 	}
+}
+
+// reviveGossip closes and redials the connection to each peer that gossip
+// lost (gossip.Lost) at this tick and the one before, and returns the
+// peers lost now: pubsub takes a peer up again only on a new connection,
+// and until then neither gossip nor catch-up reaches it (both go by the
+// topic's peers). One tick's grace spares a connection pubsub has not
+// taken up yet.
+func (n *Node) reviveGossip(before map[peer.ID]bool) map[peer.ID]bool {
+	now := make(map[peer.ID]bool)
+	for _, p := range n.gossip.Lost() {
+		if !before[p] {
+			now[p] = true
+			continue
+		}
+		n.log.Warn("gossip stopped exchanging with a connected peer; reconnecting to it (if this repeats, two nodes may be running with one node key: a copied home directory; a second device needs its own, see kith community invite --device)", "peer", p)
+		addrs := n.host.Peerstore().Addrs(p)
+		n.host.Network().ClosePeer(p)
+		n.tasks.Go(func() {
+			ctx, cancel := context.WithTimeout(n.ctx, 30*time.Second)
+			defer cancel()
+			if err := n.host.Connect(ctx, peer.AddrInfo{ID: p, Addrs: addrs}); err != nil && n.ctx.Err() == nil {
+				n.log.Info("reconnect to a peer gossip had lost", "peer", p, "err", err)
+			}
+		})
+	}
+	return now
 }
 
 // syncWith runs a session and records its outcome for back-off.

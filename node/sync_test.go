@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,4 +155,39 @@ func TestSyncNowWaitsForARunningSession(t *testing.T) {
 	if len(ans.Results) != 1 || ans.Results[0].Error != "" {
 		t.Errorf("sync while a session ran: %+v", ans.Results)
 	}
+}
+
+// TestGossipLostPeerRevived: when pubsub gives up on a peer whose
+// connection stays open (its streams failed again and again, as when a
+// peer restarts before its old connection is noticed as gone, or a copied
+// home runs beside the original), the node notices, reconnects, and
+// records flow live again.
+func TestGossipLostPeerRevived(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	community := shareCommunity(t, a, "Lost", b)
+	inTopic := func() bool { return slices.Contains(a.gossip.Peers(community), b.PeerID()) }
+	waitFor(t, "b in a's topic", 10*time.Second, inTopic)
+	deadline := time.Now().Add(20 * time.Second)
+	for inTopic() || len(a.gossip.Lost()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("pubsub never gave up on b")
+		}
+		for _, c := range b.host.Network().ConnsToPeer(a.PeerID()) {
+			for _, s := range c.GetStreams() {
+				if strings.Contains(string(s.Protocol()), "meshsub") {
+					s.Reset()
+				}
+			}
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	start := time.Now()
+	waitFor(t, "b back in a's topic", 3*syncEvery, inTopic)
+	t.Logf("b back in a's topic %v after pubsub gave up", time.Since(start).Round(time.Millisecond))
+	before := countThreads(t, a, community)
+	if _, err := b.Post(ctx, community, api.PostRequest{Title: "after the revival", Body: "live"}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "b's post on a", 3*time.Second, func() bool { return countThreads(t, a, community) == before+1 })
 }
