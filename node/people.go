@@ -119,7 +119,9 @@ func (n *Node) Experts(ctx context.Context, community protocol.ID, tag string) (
 					e.Helpful += v.ReplyReactions[r.Record.ID()].Helpful
 				}
 			}
-			if d.Accepted != nil {
+			// An asker accepting their own answer says nothing of their
+			// expertise, as reactions to one's own records do not.
+			if d.Accepted != nil && d.Accepted.Record.Header.Author != v.Author {
 				if e := experts[d.Accepted.Record.Header.Author]; e != nil {
 					e.Accepted++
 				}
@@ -147,7 +149,7 @@ func (n *Node) Experts(ctx context.Context, community protocol.ID, tag string) (
 // Profile implements api.Backend: the member's current profile, the
 // newest they published in any community (ErrNotFound if none).
 func (n *Node) Profile(ctx context.Context) (api.ProfileRequest, error) {
-	p := n.newestProfile(ctx, protocol.ID{})
+	p, _ := n.newestProfile(ctx, protocol.ID{})
 	if p == nil {
 		return api.ProfileRequest{}, fmt.Errorf("%w: you have published no profile yet (kith profile set)", api.ErrNotFound)
 	}
@@ -155,34 +157,53 @@ func (n *Node) Profile(ctx context.Context) (api.ProfileRequest, error) {
 }
 
 // newestProfile returns the newest profile the member published in any
-// community but except, or nil.
-func (n *Node) newestProfile(ctx context.Context, except protocol.ID) *protocol.Profile {
-	me := n.id.MemberKey()
+// community but except, and when it was made, or nil.
+func (n *Node) newestProfile(ctx context.Context, except protocol.ID) (*protocol.Profile, int64) {
 	var newest *protocol.Profile
 	var at int64
 	for _, c := range n.store.Communities() {
-		v, err := n.store.Member(ctx, c, me)
-		if c == except || err != nil || v.Profile.IsZero() {
+		if c == except {
 			continue
 		}
-		e, err := n.store.Get(ctx, v.Profile)
-		if err != nil {
-			continue
-		}
-		if p, ok := e.Record.Content().(*protocol.Profile); ok && e.Record.Header.Created > at {
-			newest, at = p, e.Record.Header.Created
+		if p, created := n.profileIn(ctx, c); p != nil && created > at {
+			newest, at = p, created
 		}
 	}
-	return newest
+	return newest, at
+}
+
+// profileIn returns the member's profile in force in community and when
+// it was made, or nil.
+func (n *Node) profileIn(ctx context.Context, community protocol.ID) (*protocol.Profile, int64) {
+	v, err := n.store.Member(ctx, community, n.id.MemberKey())
+	if err != nil || v.Profile.IsZero() {
+		return nil, 0
+	}
+	e, err := n.store.Get(ctx, v.Profile)
+	if err != nil {
+		return nil, 0
+	}
+	p, ok := e.Record.Content().(*protocol.Profile)
+	if !ok {
+		return nil, 0
+	}
+	return p, e.Record.Header.Created
 }
 
 // carryProfile publishes, in a community just created or joined, the
 // member's newest profile from their other communities, or else a profile
 // with the display name of the config file: people expect to be known by
 // name wherever they go, not by a key until they run `kith profile set`
-// again.
+// again. A profile the member already has there (joined before, from
+// another device) is kept unless one elsewhere is newer: a new device
+// must not wipe or roll back what the member wrote.
 func (n *Node) carryProfile(ctx context.Context, community protocol.ID) {
-	newest := n.newestProfile(ctx, community)
+	newest, at := n.newestProfile(ctx, community)
+	if _, here := n.profileIn(ctx, community); here != 0 {
+		if newest == nil || at <= here {
+			return
+		}
+	}
 	if newest == nil {
 		if n.displayName == "" {
 			return

@@ -60,3 +60,53 @@ func TestProfileFollowsTheMember(t *testing.T) {
 		t.Errorf("right after joining, b's community says it never synced: %+v", cs)
 	}
 }
+
+// TestNewDeviceKeepsTheProfile: a member's second device joining their
+// communities leaves the profile they have there as it is: it neither
+// wipes it with the config's name nor rolls it back to an older one from
+// another community.
+func TestNewDeviceKeepsTheProfile(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	older := shareCommunity(t, a, "Older", b)
+	_, err := b.SetProfile(ctx, api.ProfileRequest{Name: "Bo", Org: "Old org", Expertise: []string{"soil"}})
+	must(t, err)
+	newer := shareCommunity(t, a, "Newer", b)
+	_, err = b.publish(ctx, newer, protocol.Refs{}, &protocol.Profile{Name: "Bo", Org: "New org", Expertise: []string{"soil", "compost"}})
+	must(t, err)
+	orgOn := func(n *Node, c protocol.ID) string {
+		ms, err := n.Members(ctx, c, "", 50)
+		must(t, err)
+		for _, m := range ms.Items {
+			if m.Key == b.id.MemberKey() {
+				return m.Org
+			}
+		}
+		return ""
+	}
+	waitFor(t, "b's new profile on a", 10*time.Second, func() bool { return orgOn(a, newer) == "New org" })
+
+	dir := t.TempDir()
+	_, err = (home.Home{Dir: dir}).Init(home.InitOptions{Member: b.id.Member, Name: "config name"})
+	must(t, err)
+	b2, err := Start(ctx, Config{Home: home.Home{Dir: dir}, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	defer b2.Close()
+	for _, c := range []protocol.ID{older, newer} {
+		code, err := b.Invite(ctx, c, api.InviteRequest{Device: true})
+		must(t, err)
+		_, err = b2.Join(ctx, code.Code)
+		must(t, err)
+	}
+	must(t, b2.store.Flush(ctx))
+	if got := orgOn(b2, older); got != "Old org" {
+		t.Errorf("in the first community joined, the second device made the org %q, want the member's own %q", got, "Old org")
+	}
+	if got := orgOn(b2, newer); got != "New org" {
+		t.Errorf("in the second community joined, the second device rolled the org back to %q", got)
+	}
+	time.Sleep(time.Second) // anything b2 published has reached a by now
+	if got := orgOn(a, newer); got != "New org" {
+		t.Errorf("a sees b's org as %q, want %q", got, "New org")
+	}
+}

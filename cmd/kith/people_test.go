@@ -57,6 +57,9 @@ func TestPeople(t *testing.T) {
 	a.createdID(t, "post", "accept", rc)
 	a.createdID(t, "react", rc, "helpful")
 	a.createdID(t, "react", rb, "helpful")
+	// Answering and accepting one's own question shows no expertise.
+	q2 := b.createdID(t, "post", "new", community, "--question", "--title", "Rotating keys?", "--tag", "tls")
+	b.createdID(t, "post", "accept", b.createdID(t, "post", "reply", q2, "--body", "Found it myself."))
 	var experts []api.Expert
 	deadline = time.Now().Add(15 * time.Second)
 	for {
