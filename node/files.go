@@ -291,7 +291,9 @@ func (n *Node) AddFile(ctx context.Context, r io.Reader, name, mediaType string)
 		delete(n.fetching, a.HashID()) // a failed fetch of it: moot now
 	}
 	n.filesMu.Unlock()
-	return fileOf(a), nil
+	f := fileOf(a)
+	n.markFile(&f)
+	return f, nil
 }
 
 // markFiles says of each file whether it is here, or how far its fetch

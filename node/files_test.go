@@ -72,6 +72,9 @@ func TestAttachmentsReplicateAndPurge(t *testing.T) {
 	data := fileBytes(3*protocol.ChunkSize+12345, 1)
 	f, err := a.AddFile(ctx, bytes.NewReader(data), "whiteboard.jpg", "image/jpeg")
 	must(t, err)
+	if !f.Here {
+		t.Error("a file just added is said not to be here")
+	}
 	if _, err := a.Post(ctx, community, api.PostRequest{Title: "missing file", Files: []api.File{{Hash: protocol.ID{9}, Name: "x", Type: "text/plain"}}}); err == nil {
 		t.Error("a post named a file never uploaded")
 	}

@@ -18,10 +18,11 @@ import (
 // exportCmd is `kith export ID -o FILE`: a community's records in one
 // file, signatures intact (protocol.ArchiveWriter describes the format).
 func (c *cli) exportCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "export COMMUNITY_ID (-o FILE | --markdown DIR)",
+	cmd := &cobra.Command{Use: "export COMMUNITY_ID (-o FILE [--force] | --markdown DIR)",
 		Short: "Write a community to an archive anyone can verify and import, or to Markdown files for people",
 		Args:  exactArgs(1)}
 	out := cmd.Flags().StringP("output", "o", "", "the archive to write")
+	force := cmd.Flags().Bool("force", false, "with -o, replace a file already there")
 	md := cmd.Flags().String("markdown", "", "write a readable tree instead: README.md, threads/ and notes/ as Markdown with front matter, into a new or empty directory or an earlier Markdown export of the community")
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
@@ -38,6 +39,12 @@ func (c *cli) exportCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s and %s as Markdown\n", *md, count(threads, "thread"), count(notes, "note"))
 			return nil
+		}
+		if st, err := os.Lstat(*out); err == nil && (!*force || !st.Mode().IsRegular()) {
+			if !st.Mode().IsRegular() {
+				return fmt.Errorf("export: %s exists and is not a file", *out)
+			}
+			return fmt.Errorf("export: %s exists: choose another name, or --force to replace it", *out)
 		}
 		// Written beside the target and renamed once complete: an
 		// interrupted export leaves no half archive under its name.

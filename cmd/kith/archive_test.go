@@ -35,6 +35,16 @@ func TestExportImport(t *testing.T) {
 		t.Errorf("export said %q", out)
 	}
 	exported := strings.TrimSpace(out[strings.LastIndex(out, "digest ")+len("digest "):])
+	// An archive is not written over a file already there, unless --force.
+	if r := a.run(t, "export", community, "-o", file); r.code != 1 || !strings.Contains(r.stderr, "exists: choose another name, or --force") {
+		t.Errorf("export over an existing file: exit %d, %q", r.code, r.stderr)
+	}
+	if r := a.run(t, "export", community, "-o", filepath.Dir(file), "--force"); r.code != 1 || !strings.Contains(r.stderr, "is not a file") {
+		t.Errorf("export over a directory: exit %d, %q", r.code, r.stderr)
+	}
+	if out := a.mustRun(t, "export", community, "-o", file, "--force"); !strings.Contains(out, "digest "+exported) {
+		t.Errorf("export --force said %q", out)
+	}
 
 	b := startDaemon(t)
 	out = b.mustRun(t, "import", file)

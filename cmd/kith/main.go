@@ -77,7 +77,28 @@ func (c *cli) rootCmd() *cobra.Command {
 		"node home `directory`; $KITH_HOME sets the default")
 	root.AddCommand(c.attachmentCmd(), c.logsCmd(), c.searchCmd(), c.exportCmd(), c.importCmd(), c.initCmd(), c.idCmd(), versionCmd(), c.daemonCmd(), c.statusCmd(), c.peersCmd(), c.connectCmd(),
 		c.communityCmd(), c.postCmd(), c.noteCmd(), c.reactCmd(), c.profileCmd(), c.membersCmd(), c.expertsCmd(), c.eventCmd(), c.memberCmd(), c.identityCmd(), c.uiCmd(), c.benchCmd(), c.checkCmd(), c.demoCmd(), c.configCmd())
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes every group of commands (`kith post`)
+// fail on a word that names none of its commands (`kith post lsit`), as
+// the root does: cobra would print the group's help and exit 0, and a
+// script would go on as if the command had run.
+func refuseUnknownSubcommands(cmd *cobra.Command) {
+	for _, sub := range cmd.Commands() {
+		refuseUnknownSubcommands(sub)
+	}
+	if cmd.Parent() == nil || !cmd.HasSubCommands() || cmd.Runnable() {
+		return
+	}
+	cmd.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+		}
+		return nil
+	}
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 }
 
 // home returns the home directory chosen by --home, made absolute so that

@@ -219,7 +219,7 @@ func TestCompletion(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{"id", "extra"}, {"init", "--bogus"}, {"nosuchcommand"}} {
+	for _, args := range [][]string{{"id", "extra"}, {"init", "--bogus"}, {"nosuchcommand"}, {"post", "lsit"}, {"community", "bogus", "x"}, {"identity", "nope"}} {
 		r := kith(t, nil, args...)
 		if r.code != 1 || !strings.HasPrefix(r.stderr, "kith: ") || !strings.Contains(r.stderr, "--help' for usage") {
 			t.Errorf("kith %v: exit %d, stderr %q; want 1, an error and a usage hint", args, r.code, r.stderr)
@@ -227,6 +227,10 @@ func TestUsageErrors(t *testing.T) {
 		if r.stdout != "" {
 			t.Errorf("kith %v wrote to stdout: %q", args, r.stdout)
 		}
+	}
+	// A group alone still shows its commands.
+	if out := kith(t, nil, "post").ok(t); !strings.Contains(out, "Available Commands") {
+		t.Errorf("kith post: %q", out)
 	}
 }
 

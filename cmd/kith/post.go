@@ -131,13 +131,21 @@ func (c *cli) postListCmd() *cobra.Command {
 			return printJSON(cmd.OutOrStdout(), items)
 		}
 		tw := newTable(cmd.OutOrStdout())
-		fmt.Fprintln(tw, "POST\tWHEN\tTYPE\tREPLIES\tTITLE")
+		header := "POST\tWHEN\tTYPE\tREPLIES\tTITLE"
+		if q.Active {
+			header = "POST\tACTIVE\tTYPE\tREPLIES\tTITLE"
+		}
+		fmt.Fprintln(tw, header)
 		for _, t := range items {
 			typ := t.Type
 			if t.Accepted != nil {
 				typ += " ✓"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", short(t.ID), time.UnixMilli(t.Created).Format("2006-01-02 15:04"), typ, t.Replies, t.Title)
+			when := t.Created
+			if q.Active { // the order is by latest activity: show it
+				when = t.LastActivity
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", short(t.ID), time.UnixMilli(when).Format("2006-01-02 15:04"), typ, t.Replies, t.Title)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

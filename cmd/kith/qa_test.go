@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kith-network/kith/node/api"
 )
@@ -127,6 +128,16 @@ func TestQuestionsAndAnswers(t *testing.T) {
 		if got := listed(t, a, community, tc.flags...); !sameSet(got, tc.want) {
 			t.Errorf("post list %v: %q, want %q", tc.flags, got, tc.want)
 		}
+	}
+	// By activity, the time shown is the activity's: the thread created
+	// first but replied to last comes first, with its reply's time.
+	var byActivity []api.Thread
+	if err := json.Unmarshal([]byte(a.mustRun(t, "post", "list", community, "--active", "--json")), &byActivity); err != nil {
+		t.Fatal(err)
+	}
+	if active := a.mustRun(t, "post", "list", community, "--active"); !strings.Contains(active, "ACTIVE") ||
+		!strings.Contains(active, time.UnixMilli(byActivity[0].LastActivity).Format("2006-01-02 15:04")) {
+		t.Errorf("post list --active: %q", active)
 	}
 	if r := a.run(t, "post", "list", community, "--type", "poll"); r.code == 0 || !strings.Contains(r.stderr, "want discussion, question or announcement") {
 		t.Errorf("unknown type: exit %d, %q", r.code, r.stderr)

@@ -314,7 +314,8 @@ func TestInviteRefusals(t *testing.T) {
 	cpath := "/c/" + community.String()
 	origin := ua.base
 
-	for _, o := range []string{"http://evil.example", "null", ""} {
+	host := strings.TrimPrefix(origin, "http://")
+	for _, o := range []string{"http://evil.example", "null", "", "https://" + host, "http://evil@" + host, origin + "/x", origin + "/"} {
 		if st, _, body := ua.post(cpath+"/invites", o, url.Values{"uses": {"1"}}); st != http.StatusForbidden || strings.Contains(body, "kith:") {
 			t.Errorf("invite form from Origin %q: %d", o, st)
 		}

@@ -21,7 +21,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/kith-network/kith/node/api"
@@ -250,8 +249,9 @@ func sameOrigin(r *http.Request) bool {
 	if o == "" {
 		return false
 	}
-	u, err := url.Parse(o)
-	return err == nil && u.Host == r.Host && api.LoopbackHost(u.Host)
+	// Exactly what a browser sends for a page of this UI: scheme and
+	// host, nothing more.
+	return o == "http://"+r.Host && api.LoopbackHost(r.Host)
 }
 
 type errorPage struct {
@@ -317,13 +317,21 @@ func (s *Server) render(w http.ResponseWriter, code int, name string, data any) 
 }
 
 // backTo returns the form's "back" field when it is a path on this site
-// (a form sent from a page returns there), else fallback.
+// (a form sent from a page returns there), else fallback. Browsers drop
+// tabs and newlines from a Location and read a backslash as a slash, so
+// any control character or backslash could make "/\t/evil.example" a
+// link off the site: such a value is refused.
 func backTo(r *http.Request, fallback string) string {
 	b := r.PostForm.Get("back")
-	if strings.HasPrefix(b, "/") && !strings.HasPrefix(b, "//") && !strings.ContainsAny(b, "\\\r\n") {
-		return b
+	if !strings.HasPrefix(b, "/") || strings.HasPrefix(b, "//") || strings.ContainsRune(b, '\\') {
+		return fallback
 	}
-	return fallback
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			return fallback
+		}
+	}
+	return b
 }
 
 // pathID reads the {id} of a route.
