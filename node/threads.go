@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -115,14 +116,14 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 		return api.ThreadDetail{}, fmt.Errorf("%w: %s is %s, not a post", api.ErrBadRequest, post, aOrAn(h.Kind))
 	}
 	community := e.Record.Community()
-	d, err := n.store.Thread(ctx, community, post, "", store.MaxLimit)
+	d, err := n.threadReplies(ctx, community, post)
 	if errors.Is(err, store.ErrNotFound) {
 		return api.ThreadDetail{}, fmt.Errorf("%w: post %s is not shown (deleted, hidden, or its author not yet admitted)", api.ErrNotFound, post)
 	}
 	if err != nil {
 		return api.ThreadDetail{}, err
 	}
-	out := api.ThreadDetail{Thread: threadJSON(community, d.View), Replies: []api.Message{}}
+	out := api.ThreadDetail{Thread: threadJSON(community, d.View), Replies: []api.Message{}, RepliesCut: d.cut}
 	if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
 		out.Body, out.Files = p.Text, filesOf(p.Files)
 	}
@@ -153,6 +154,43 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 	return out, nil
 }
 
+// shownReplies is api.MaxShownReplies, a variable for tests.
+var shownReplies = api.MaxShownReplies
+
+// shownThread is a thread with its first shownReplies replies.
+type shownThread struct {
+	store.ThreadDetail
+	cut bool // there are more
+}
+
+// threadReplies reads a thread with up to shownReplies replies,
+// a store page at a time.
+func (n *Node) threadReplies(ctx context.Context, community, post protocol.ID) (shownThread, error) {
+	var out shownThread
+	for cursor := ""; ; {
+		d, err := n.store.Thread(ctx, community, post, cursor, min(store.MaxLimit, shownReplies-len(out.Replies)))
+		if err != nil {
+			return shownThread{}, err
+		}
+		if cursor == "" {
+			out.ThreadDetail = d
+		} else {
+			out.Replies = append(out.Replies, d.Replies...)
+			if out.Versions == nil {
+				out.Versions = make(map[protocol.ID]store.Entry)
+			}
+			maps.Copy(out.Versions, d.Versions)
+		}
+		if cursor = d.Next; cursor == "" {
+			return out, nil
+		}
+		if len(out.Replies) >= shownReplies {
+			out.cut = true
+			return out, nil
+		}
+	}
+}
+
 // message is a reply as first written (its id, author and time), with
 // the text of the version shown.
 func message(e store.Entry, versions map[protocol.ID]store.Entry) api.Message {
@@ -163,6 +201,9 @@ func message(e store.Entry, versions map[protocol.ID]store.Entry) api.Message {
 	}
 	if r, ok := shown.Record.Content().(*protocol.Reply); ok {
 		m.Body, m.Files = r.Text, filesOf(r.Files)
+	}
+	if ps := e.Record.Header.Parents; len(ps) > 0 {
+		m.ReplyTo = &ps[0]
 	}
 	return m
 }

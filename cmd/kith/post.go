@@ -185,8 +185,25 @@ func (c *cli) postShowCmd() *cobra.Command {
 		if t.Note != nil {
 			fmt.Fprintf(out, "\nmade into the note %s (kith note show %s)\n", t.Note, short(t.Note))
 		}
+		authors := make(map[protocol.ID]protocol.PublicKey, len(t.Replies))
+		listed := false
+		for _, r := range t.Replies {
+			authors[r.ID] = r.Author
+			listed = listed || t.AcceptedReply != nil && t.AcceptedReply.ID == r.ID
+		}
+		if a := t.AcceptedReply; a != nil && !listed { // past the replies shown
+			fmt.Fprintf(out, "\n— accepted answer %s by %s at %s\n%s\n", a.ID, who(names, a.Author), time.UnixMilli(a.Created).Format("2006-01-02 15:04"), a.Body)
+			printFiles(out, a.Files)
+		}
 		for _, r := range t.Replies {
 			var marks []string
+			if r.ReplyTo != nil {
+				to := "an earlier reply"
+				if a, ok := authors[*r.ReplyTo]; ok {
+					to = who(names, a)
+				}
+				marks = append(marks, fmt.Sprintf("in reply to %s, %s", short(*r.ReplyTo), to))
+			}
 			if t.AcceptedReply != nil && t.AcceptedReply.ID == r.ID {
 				marks = append(marks, "accepted answer")
 			}
@@ -205,6 +222,9 @@ func (c *cli) postShowCmd() *cobra.Command {
 			}
 			fmt.Fprintf(out, "\n— %s by %s at %s%s\n%s\n", r.ID, who(names, r.Author), time.UnixMilli(r.Created).Format("2006-01-02 15:04"), mark, r.Body)
 			printFiles(out, r.Files)
+		}
+		if t.RepliesCut {
+			fmt.Fprintf(out, "\n(only the first %d replies are shown; the thread has %d)\n", len(t.Replies), t.Thread.Replies)
 		}
 		return nil
 	})

@@ -70,6 +70,13 @@ func TestQuestionsAndAnswers(t *testing.T) {
 	if td.Accepted == nil || td.Accepted.String() != r1 {
 		t.Errorf("thread's accepted field: %v", td.Accepted)
 	}
+	// The reply to a reply says which one it answers.
+	if td.Replies[1].ReplyTo == nil || td.Replies[1].ReplyTo.String() != r1 || td.Replies[1].ID.String() != r2 {
+		t.Errorf("reply to a reply: %+v", td.Replies[1])
+	}
+	if out := b.mustRun(t, "post", "show", q); !strings.Contains(out, "in reply to "+r1[:8]) {
+		t.Errorf("post show does not say what the reply answers: %q", out)
+	}
 	if r := a.run(t, "post", "accept", r1); r.code == 0 || !strings.Contains(r.stderr, "the accepted answer already") {
 		t.Errorf("accept twice: exit %d, %q", r.code, r.stderr)
 	}

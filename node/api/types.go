@@ -227,7 +227,14 @@ type Message struct {
 	Edited    int64     `json:"edited,omitempty"`
 	Reactions Reactions `json:"reactions"`
 	Files     []File    `json:"files,omitempty"`
+	// ReplyTo is the reply this one answers, when it answers a reply in
+	// the thread rather than the post.
+	ReplyTo *protocol.ID `json:"reply_to,omitempty"`
 }
+
+// MaxShownReplies bounds the replies a ThreadDetail lists, so that one
+// thread cannot make a page or an answer of unbounded size.
+const MaxShownReplies = 5000
 
 // ThreadDetail is GET /api/posts/{id}.
 type ThreadDetail struct {
@@ -235,9 +242,12 @@ type ThreadDetail struct {
 	Body  string `json:"body"`
 	Files []File `json:"files,omitempty"` // the post's attachments
 	// Edited is when the version shown was written, if it is an edit.
-	Edited        int64     `json:"edited,omitempty"`
-	Replies       []Message `json:"replies"`
-	AcceptedReply *Message  `json:"accepted_reply,omitempty"`
+	Edited  int64     `json:"edited,omitempty"`
+	Replies []Message `json:"replies"`
+	// RepliesCut says that Replies holds only the thread's first
+	// MaxShownReplies replies, oldest first.
+	RepliesCut    bool     `json:"replies_cut,omitempty"`
+	AcceptedReply *Message `json:"accepted_reply,omitempty"`
 	// Note is the knowledge note the thread was made into, if it was.
 	Note *protocol.ID `json:"note,omitempty"`
 }

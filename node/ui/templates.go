@@ -52,15 +52,7 @@ var funcs = template.FuncMap{
 	"maxTitle": func() int { return protocol.MaxTitleRunes },
 	"maxName":  func() int { return protocol.MaxNameRunes },
 	"maxLine":  func() int { return protocol.MaxLineRunes },
-	// who names an author for people: their display name with the start
-	// of their key (names are not unique, and anyone can take one), or
-	// the start of the key alone.
-	"who": func(names map[protocol.PublicKey]string, k protocol.PublicKey) string {
-		if n := names[k]; n != "" {
-			return n + " (" + k.String()[:8] + "…)"
-		}
-		return short(k)
-	},
+	"who": who,
 	// markdown renders Markdown from anyone as sanitised HTML.
 	"markdown": Markdown,
 	// nav is what the community navigation partial needs: the community
@@ -118,4 +110,14 @@ type reactionBar struct {
 type communityNav struct {
 	Community api.Community
 	Tab       string
+}
+
+// who names an author for people: their display name with the start of
+// their key (names are not unique, and anyone can take one), or the
+// start of the key alone.
+func who(names map[protocol.PublicKey]string, k protocol.PublicKey) string {
+	if n := names[k]; n != "" {
+		return n + " (" + k.String()[:8] + "…)"
+	}
+	return short(k)
 }

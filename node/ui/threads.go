@@ -82,6 +82,17 @@ func (p threadPage) Asker() bool {
 	return p.Thread.Type == "question" && (p.Thread.Author == p.Me || p.Moderates)
 }
 
+// ReplyAuthor names the author of a reply of the thread, for a reply
+// that answers it.
+func (p threadPage) ReplyAuthor(id protocol.ID) string {
+	for _, r := range p.Thread.Replies {
+		if r.ID == id {
+			return who(p.Names, r.Author)
+		}
+	}
+	return "an earlier reply"
+}
+
 func (s *Server) thread(r *http.Request) (string, any, error) {
 	id, err := pathID(r)
 	if err != nil {

@@ -1,0 +1,61 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+)
+
+// TestThreadRepliesShown: a thread lists its replies up to a bound and
+// says when it cut the list; the accepted answer is given even when it is
+// past the cut; a reply to a reply names the reply it answers.
+func TestThreadRepliesShown(t *testing.T) {
+	ctx := context.Background()
+	n := startTestNode(t)
+	community, err := n.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Long threads"})
+	must(t, err)
+	q, err := n.Post(ctx, community, api.PostRequest{Type: "question", Title: "Which soil?", Body: "?"})
+	must(t, err)
+	var replies []protocol.ID
+	for i := range 5 {
+		to := q
+		if i == 1 {
+			to = replies[0] // the second reply answers the first
+		}
+		r, err := n.Reply(ctx, to, api.ReplyRequest{Body: fmt.Sprintf("reply %d", i)})
+		must(t, err)
+		replies = append(replies, r)
+	}
+	_, err = n.Accept(ctx, replies[4])
+	must(t, err)
+
+	all, err := n.Thread(ctx, q)
+	must(t, err)
+	if len(all.Replies) != 5 || all.RepliesCut {
+		t.Fatalf("whole thread: %d replies, cut %v", len(all.Replies), all.RepliesCut)
+	}
+	if to := all.Replies[1].ReplyTo; to == nil || *to != replies[0] {
+		t.Errorf("the reply to a reply answers %v, want %s", to, replies[0])
+	}
+	if all.Replies[0].ReplyTo != nil {
+		t.Errorf("a reply to the post names a reply: %v", all.Replies[0].ReplyTo)
+	}
+
+	defer func(was int) { shownReplies = was }(shownReplies)
+	shownReplies = 3
+	cut, err := n.Thread(ctx, q)
+	must(t, err)
+	if len(cut.Replies) != 3 || !cut.RepliesCut || cut.Thread.Replies != 5 {
+		t.Fatalf("cut thread: %d replies listed, cut %v, count %d", len(cut.Replies), cut.RepliesCut, cut.Thread.Replies)
+	}
+	if cut.AcceptedReply == nil || cut.AcceptedReply.ID != replies[4] {
+		t.Errorf("the accepted answer past the cut: %+v", cut.AcceptedReply)
+	}
+	shownReplies = 5
+	if exact, err := n.Thread(ctx, q); err != nil || len(exact.Replies) != 5 || exact.RepliesCut {
+		t.Errorf("a thread of exactly the bound: %d replies, cut %v, %v", len(exact.Replies), exact.RepliesCut, err)
+	}
+}

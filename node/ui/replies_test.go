@@ -1,0 +1,36 @@
+package ui_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kith-network/kith/node/api"
+)
+
+// TestReplyToReplyShown (plain HTTP): a reply that answers another reply
+// says so on the thread's page, naming that reply's author and linking
+// to it.
+func TestReplyToReplyShown(t *testing.T) {
+	bg := context.Background()
+	n := startNode(t)
+	community, err := n.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Conversations"})
+	must(t, err)
+	_, err = n.SetProfile(bg, api.ProfileRequest{Name: "Ines Duarte"})
+	must(t, err)
+	q, err := n.Post(bg, community, api.PostRequest{Type: "question", Title: "Cover crops?", Body: "Which?"})
+	must(t, err)
+	first, err := n.Reply(bg, q, api.ReplyRequest{Body: "Clover."})
+	must(t, err)
+	_, err = n.Reply(bg, first, api.ReplyRequest{Body: "Which clover?"})
+	must(t, err)
+	st, _, body := newSession(t, n).get("/t/" + q.String())
+	if st != http.StatusOK {
+		t.Fatalf("thread page: %d", st)
+	}
+	want := `in reply to <a href="#r-` + first.String() + `">Ines Duarte`
+	if strings.Count(body, "in reply to") != 1 || !strings.Contains(body, want) {
+		t.Errorf("the reply to a reply is not marked as such (want %q) in:\n%s", want, body)
+	}
+}
