@@ -52,7 +52,7 @@ var funcs = template.FuncMap{
 	"maxTitle": func() int { return protocol.MaxTitleRunes },
 	"maxName":  func() int { return protocol.MaxNameRunes },
 	"maxLine":  func() int { return protocol.MaxLineRunes },
-	"who": who,
+	"who":      who,
 	// markdown renders Markdown from anyone as sanitised HTML.
 	"markdown": Markdown,
 	// nav is what the community navigation partial needs: the community
