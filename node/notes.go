@@ -60,7 +60,10 @@ func (n *Node) NewNote(ctx context.Context, community protocol.ID, req api.NoteR
 			body.Tags = d.View.Tags
 		}
 		if body.Text == "" {
-			body.Text = promotedText(d)
+			if d.View.Type == protocol.PostQuestion && d.Accepted == nil {
+				return protocol.ID{}, fmt.Errorf("%w: the question %s has no accepted answer yet: accept one first (kith post accept), or write the note's text yourself", api.ErrBadRequest, *req.From)
+			}
+			body.Text = promotedText(d, n.nameIn(ctx, community))
 		}
 		// The thread's files come along: the note is what stays, and a
 		// file no live record names is purged.
@@ -86,16 +89,30 @@ func (n *Node) promotedFrom(ctx context.Context, community, thread protocol.ID) 
 	return note, err
 }
 
-// promotedText is a thread's post and accepted answer, as a note's text.
-func promotedText(d store.ThreadDetail) string {
+// promotedText is a thread's post and accepted answer, as a note's text,
+// crediting the answer's author by name: the note's author is whoever
+// promoted it.
+func promotedText(d store.ThreadDetail, name func(protocol.PublicKey) string) string {
 	var b strings.Builder
 	if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
 		b.WriteString(p.Text)
 	}
 	if r := acceptedShown(d); r != nil {
-		b.WriteString("\n\n## Answer\n\n" + r.Text)
+		fmt.Fprintf(&b, "\n\n## Answer\n\n%s\n\n*Answered by %s.*", r.Text, name(d.Accepted.Record.Header.Author))
 	}
 	return b.String()
+}
+
+// nameIn returns a function naming members of community for people: their
+// profile's name and the start of their key, or the start of the key.
+func (n *Node) nameIn(ctx context.Context, community protocol.ID) func(protocol.PublicKey) string {
+	return func(k protocol.PublicKey) string {
+		short := k.String()[:8]
+		if v, err := n.store.Member(ctx, community, k); err == nil && v.Name != "" {
+			return v.Name + " (" + short + "…)"
+		}
+		return short + "…"
+	}
 }
 
 // promotedFiles are the files of a thread's post and accepted answer.

@@ -126,6 +126,9 @@ func TestNotes(t *testing.T) {
 	if n.From.String() != q || n.Title != "How long are certificates valid?" || !strings.Contains(n.Heads[0].Body, "90 days") || !strings.Contains(n.Heads[0].Body, "Asking for the audit.") {
 		t.Errorf("promoted note: %+v", n)
 	}
+	if !strings.Contains(n.Heads[0].Body, "*Answered by ") {
+		t.Errorf("the promoted note does not credit the answer's author: %q", n.Heads[0].Body)
+	}
 	if len(n.Heads[0].Files) != 1 || n.Heads[0].Files[0].Name != "ca-policy.txt" {
 		t.Errorf("the promoted note's files (the accepted answer's): %+v", n.Heads[0].Files)
 	}
@@ -135,6 +138,11 @@ func TestNotes(t *testing.T) {
 	// Promoted once, on either node: a second promotion names the note.
 	if r := a.run(t, "note", "promote", q); r.code == 0 || !strings.Contains(r.stderr, "already the note "+promoted) {
 		t.Errorf("a second promotion: exit %d, %q", r.code, r.stderr)
+	}
+	// A question without an accepted answer is not knowledge yet.
+	open := b.createdID(t, "post", "new", community, "--question", "--title", "Who renews them?", "--body", "Nobody knows.")
+	if r := b.run(t, "note", "promote", open); r.code == 0 || !strings.Contains(r.stderr, "has no accepted answer yet") {
+		t.Errorf("promoting an unanswered question: exit %d, %q", r.code, r.stderr)
 	}
 	var list []api.Note
 	if err := json.Unmarshal([]byte(a.mustRun(t, "note", "list", community, "--json")), &list); err != nil {

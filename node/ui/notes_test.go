@@ -462,6 +462,21 @@ func TestNotePages(t *testing.T) {
 		t.Errorf("GET pages changed the note: %+v %v", d, err)
 	}
 
+	// A question is made a note once it has an accepted answer: until
+	// then the page does not offer it, and the form is refused.
+	if _, _, body := s.get("/t/" + thread.String()); strings.Contains(body, "Make a note of it") {
+		t.Error("an unanswered question offers to be made a note")
+	}
+	if code, _, body := s.post("/t/"+thread.String()+"/note", base, url.Values{}); code != http.StatusBadRequest || !strings.Contains(body, "no accepted answer yet") {
+		t.Errorf("promote an unanswered question: %d", code)
+	}
+	answer, err := a.Reply(bg, thread, api.ReplyRequest{Body: "350 °C."})
+	must(t, err)
+	_, err = a.Accept(bg, answer)
+	must(t, err)
+	if _, _, body := s.get("/t/" + thread.String()); !strings.Contains(body, "Make a note of it") {
+		t.Error("an answered question does not offer to be made a note")
+	}
 	// A thread promoted to a note: its title, text and tags by default.
 	code, loc, body = s.post("/t/"+thread.String()+"/note", base, url.Values{})
 	if code != http.StatusSeeOther {
