@@ -155,6 +155,9 @@ func (c *cli) noteShowCmd() *cobra.Command {
 		if n.From != nil {
 			fmt.Fprintf(out, "promoted from thread %s\n", n.From)
 		}
+		if len(n.Heads) == 1 {
+			printTags(out, n.Heads[0].Tags)
+		}
 		if len(n.Heads) > 1 {
 			also := ""
 			if slices.ContainsFunc(n.Heads, func(h api.Head) bool { return h.Title != n.Heads[0].Title }) {
@@ -169,7 +172,9 @@ func (c *cli) noteShowCmd() *cobra.Command {
 		names := authorNames(ctx, cl, n.Community)
 		for i, h := range n.Heads {
 			if len(n.Heads) > 1 {
-				fmt.Fprintf(out, "\n=== head %d: %s by %s at %s\n", i+1, h.ID, who(names, h.Author), time.UnixMilli(h.Created).Format("2006-01-02 15:04"))
+				// Heads may differ in title and tags as well as text.
+				fmt.Fprintf(out, "\n=== head %d: %s by %s at %s\n%s\n", i+1, h.ID, who(names, h.Author), time.UnixMilli(h.Created).Format("2006-01-02 15:04"), h.Title)
+				printTags(out, h.Tags)
 			}
 			fmt.Fprintf(out, "\n%s\n", h.Body)
 			printFiles(out, h.Files)
@@ -196,9 +201,13 @@ func (c *cli) noteHistoryCmd() *cobra.Command {
 		}
 		names := authorNames(ctx, cl, n.Community)
 		tw := newTable(cmd.OutOrStdout())
-		fmt.Fprintln(tw, "REVISION\tWHEN\tAUTHOR\tFOLLOWS\tTITLE")
+		fmt.Fprintln(tw, "REVISION\tWHEN\tAUTHOR\tFOLLOWS\tHEAD\tTITLE")
 		for _, r := range n.History {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", short(r.ID), time.UnixMilli(r.Created).Format("2006-01-02 15:04"), who(names, r.Author), len(r.Parents), r.Title)
+			head := ""
+			if slices.ContainsFunc(n.Heads, func(h api.Head) bool { return h.ID == r.ID }) {
+				head = "yes"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", short(r.ID), time.UnixMilli(r.Created).Format("2006-01-02 15:04"), who(names, r.Author), len(r.Parents), head, r.Title)
 		}
 		return tw.Flush()
 	})

@@ -100,8 +100,12 @@ func TestNotes(t *testing.T) {
 	if len(n.Heads) != 2 {
 		t.Errorf("%d heads after following one of two, want 2", len(n.Heads))
 	}
-	if out := a.mustRun(t, "note", "show", note); !strings.Contains(out, "Merge them with `kith note edit "+note[:12]+" --body - --title TITLE`") {
-		t.Errorf("show with two heads of two titles:\n%s", out)
+	if out := a.mustRun(t, "note", "show", note); !strings.Contains(out, "Merge them with `kith note edit "+note[:12]+" --body - --title TITLE`") ||
+		!strings.Contains(out, "\nRotation\n") {
+		t.Errorf("show with two heads of two titles (each head's title shown):\n%s", out)
+	}
+	if hist := a.mustRun(t, "note", "history", note); strings.Count(hist, " yes ") != 2 {
+		t.Errorf("history does not mark the 2 heads:\n%s", hist)
 	}
 	// The command show advises works as given, with the merged text.
 	if r := a.runIn(t, "a's version\nb's version\n", "note", "edit", note[:12], "--body", "-", "--title", "Rotation"); r.code != 0 {

@@ -181,6 +181,7 @@ func (c *cli) postShowCmd() *cobra.Command {
 		}
 		names := authorNames(ctx, cl, t.Community)
 		fmt.Fprintf(out, "%s\n%s · %s · by %s%s%s\n\n%s\n", t.Title, t.Type, time.UnixMilli(t.Created).Format(time.RFC1123), who(names, t.Author), edited, reactionsText(t.Reactions), t.Body)
+		printTags(out, t.Tags)
 		printFiles(out, t.Files)
 		if t.Note != nil {
 			fmt.Fprintf(out, "\nmade into the note %s (kith note show %s)\n", t.Note, short(t.Note))
@@ -322,4 +323,11 @@ func reactionsText(r api.Reactions) string {
 		return ""
 	}
 	return " · " + strings.Join(parts, ", ")
+}
+
+// printTags prints a record's tags on a line of their own, if it has any.
+func printTags(out io.Writer, tags []string) {
+	if len(tags) > 0 {
+		fmt.Fprintf(out, "tags: %s\n", strings.Join(tags, ", "))
+	}
 }

@@ -74,7 +74,7 @@ func TestQuestionsAndAnswers(t *testing.T) {
 	if td.Replies[1].ReplyTo == nil || td.Replies[1].ReplyTo.String() != r1 || td.Replies[1].ID.String() != r2 {
 		t.Errorf("reply to a reply: %+v", td.Replies[1])
 	}
-	if out := b.mustRun(t, "post", "show", q); !strings.Contains(out, "in reply to "+r1[:8]) {
+	if out := b.mustRun(t, "post", "show", q); !strings.Contains(out, "in reply to "+r1[:8]) || !strings.Contains(out, "tags: tls\n") {
 		t.Errorf("post show does not say what the reply answers: %q", out)
 	}
 	if r := a.run(t, "post", "accept", r1); r.code == 0 || !strings.Contains(r.stderr, "the accepted answer already") {
