@@ -196,6 +196,10 @@ func (n *Node) Communities(context.Context) ([]api.Community, error) {
 func (n *Node) community(id protocol.ID) (*protocol.Membership, error) {
 	m := n.store.Membership(id)
 	if m == nil || m.Genesis == nil {
+		// An id of something else, given where a community's belongs.
+		if e, err := n.store.Get(n.ctx, id); err == nil && e.Record.Header.Kind != protocol.KindCommunity {
+			return nil, fmt.Errorf("%w: %s is %s in community %s, not a community", api.ErrBadRequest, id, aOrAn(e.Record.Header.Kind), e.Record.Community())
+		}
 		return nil, fmt.Errorf("%w: this node holds no community %s", api.ErrNotFound, id)
 	}
 	return m, nil

@@ -269,7 +269,7 @@ func (n *Node) original(ctx context.Context, id protocol.ID, what string) (store
 		return n.original(ctx, t, what)
 	}
 	if e.Meta.Deleted {
-		return store.Entry{}, fmt.Errorf("%w: %s %s was deleted", api.ErrNotFound, what, id)
+		return store.Entry{}, fmt.Errorf("%w: %s %s was deleted", api.ErrNotFound, e.Record.Header.Kind, id)
 	}
 	return e, nil
 }

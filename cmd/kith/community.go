@@ -60,7 +60,7 @@ func (c *cli) communityInviteCmd() *cobra.Command {
 	var req api.InviteRequest
 	uses := cmd.Flags().Uint32("uses", 1, "how many people the code admits (invite-only communities)")
 	expires := cmd.Flags().String("expires", "168h", "how long the code is valid, like 72h or 3d (invite-only communities)")
-	cmd.Flags().BoolVar(&req.Device, "device", false, "a code for another device of yours (after 'kith init --import'): it admits no one new, so any member may make one")
+	cmd.Flags().BoolVar(&req.Device, "device", false, "a code for another device of yours (after 'kith init --import'): it admits no one new to an invite-only community, so any member may make one (an open community admits anyone anyway)")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		// Sent only when given: the daemon refuses limits where no node

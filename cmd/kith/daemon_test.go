@@ -388,6 +388,12 @@ func TestBootstrapAndConnect(t *testing.T) {
 			t.Fatalf("a --loopback daemon advertises %s", addr)
 		}
 	}
+	if r := a.run(t, "peers"); r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "no peer is connected") {
+		t.Errorf("peers of a lone daemon: exit %d, %q, %q", r.code, r.stdout, r.stderr)
+	}
+	if r := a.run(t, "post", "list", a.createdID(t, "community", "create", "--name", "Empty")); r.code != 0 || !strings.Contains(r.stderr, "no thread to list") {
+		t.Errorf("an empty list: exit %d, %q", r.code, r.stderr)
+	}
 	b := startDaemon(t, "--bootstrap", st.Addresses[0])
 	var peers []api.Peer
 	if err := json.Unmarshal([]byte(b.mustRun(t, "peers", "--json")), &peers); err != nil || len(peers) != 1 || peers[0].PeerID != st.PeerID {

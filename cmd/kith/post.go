@@ -150,9 +150,12 @@ func (c *cli) postListCmd() *cobra.Command {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+		// Notes on standard error, so that what a script reads stays the table.
+		if len(items) == 0 {
+			fmt.Fprintln(cmd.ErrOrStderr(), "no thread to list")
+		}
 		if cursor != "" {
-			// On standard error, so that what a script reads stays the table.
-			fmt.Fprintf(cmd.ErrOrStderr(), "the first %d threads: more with --limit N or --all\n", len(items))
+			fmt.Fprintf(cmd.ErrOrStderr(), "the first %s: more with --limit N or --all\n", count(len(items), "thread"))
 		}
 		return nil
 	})

@@ -146,6 +146,9 @@ func TestQuestionsAndAnswers(t *testing.T) {
 		!strings.Contains(active, time.UnixMilli(byActivity[0].LastActivity).Format("2006-01-02 15:04")) {
 		t.Errorf("post list --active: %q", active)
 	}
+	if r := a.run(t, "post", "list", q); r.code == 0 || !strings.Contains(r.stderr, q+" is a post in community "+community+", not a community") {
+		t.Errorf("post list of a post's id: exit %d, %q", r.code, r.stderr)
+	}
 	if r := a.run(t, "post", "list", community, "--type", "poll"); r.code == 0 || !strings.Contains(r.stderr, "want discussion, question or announcement") {
 		t.Errorf("unknown type: exit %d, %q", r.code, r.stderr)
 	}

@@ -102,6 +102,9 @@ func (c *cli) peersCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), ps)
 		}
+		if len(ps) == 0 {
+			fmt.Fprintln(cmd.ErrOrStderr(), "no peer is connected (kith connect ADDRESS dials one; invite codes carry addresses)")
+		}
 		for _, p := range ps {
 			var notes []string
 			if p.Relayed {
