@@ -14,17 +14,18 @@ import (
 // ignore a deleted hide), so that every node shows the record again and
 // the history keeps who hid it, who showed it again and why.
 
-// hidesPage is how many hide records one store read lists.
-const hidesPage = 200
+// kindPage is how many records of a kind one store read lists.
+const kindPage = 200
 
-// liveHides calls fn with each hide in force in community (not deleted),
-// oldest first, until fn returns false.
-func (n *Node) liveHides(ctx context.Context, community protocol.ID, fn func(store.Entry) bool) error {
+// liveOfKind calls fn with each live record of kind in community (for a
+// hide or an accept: each one in force), oldest first, until fn returns
+// false.
+func (n *Node) liveOfKind(ctx context.Context, community protocol.ID, kind protocol.Kind, fn func(store.Entry) bool) error {
 	cursor := ""
 	for {
-		page, err := n.store.ByKind(ctx, community, protocol.KindHide, cursor, hidesPage)
+		page, err := n.store.ByKind(ctx, community, kind, cursor, kindPage)
 		if err != nil {
-			return fmt.Errorf("list hides: %w", err)
+			return fmt.Errorf("list %s records: %w", kind, err)
 		}
 		for _, e := range page.Items {
 			if !fn(e) {
@@ -59,7 +60,7 @@ func (n *Node) Unhide(ctx context.Context, id protocol.ID, req api.ModerationReq
 	}
 	target := e.Record.ID()
 	var hides []protocol.ID
-	err = n.liveHides(ctx, community, func(h store.Entry) bool {
+	err = n.liveOfKind(ctx, community, protocol.KindHide, func(h store.Entry) bool {
 		if h.Record.Header.Target == target {
 			hides = append(hides, h.Record.ID())
 		}

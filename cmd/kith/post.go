@@ -18,7 +18,7 @@ import (
 
 func (c *cli) postCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "post", Short: "Start, list, read and answer threads"}
-	cmd.AddCommand(c.postNewCmd(), c.postListCmd(), c.postShowCmd(), c.postReplyCmd(), c.postAcceptCmd(), c.postEditCmd(),
+	cmd.AddCommand(c.postNewCmd(), c.postListCmd(), c.postShowCmd(), c.postReplyCmd(), c.postAcceptCmd(), c.postUnacceptCmd(), c.postEditCmd(),
 		c.moderateCmd("delete ID", "Delete a post, reply, note or event with its edits, or one edit or note revision by its id (its author or a moderator): the text is purged from every member's disk; a note's first revision deletes the whole note (--whole-note confirms it when others wrote revisions)", (*client.Client).Delete),
 		c.moderateCmd("hide ID", "Hide a post, reply, note or event from view (moderators)", (*client.Client).Hide),
 		c.moderateCmd("unhide ID", "Show a hidden post, reply, note or event again (moderators)", (*client.Client).Unhide),
@@ -277,6 +277,23 @@ func (c *cli) postAcceptCmd() *cobra.Command {
 			return err
 		}
 		return printCreated(cmd, *asJSON, aid)
+	})
+	return cmd
+}
+
+func (c *cli) postUnacceptCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "unaccept POST_ID", Short: "Withdraw a question's accepted answer, so that it has none (the asker or a moderator)", Args: exactArgs(1)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		id, err := resolveID(ctx, cl, args[0])
+		if err != nil {
+			return err
+		}
+		tid, err := cl.Unaccept(ctx, id)
+		if err != nil {
+			return err
+		}
+		return printCreated(cmd, *asJSON, tid)
 	})
 	return cmd
 }

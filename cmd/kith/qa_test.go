@@ -80,6 +80,14 @@ func TestQuestionsAndAnswers(t *testing.T) {
 	if r := a.run(t, "post", "accept", r1); r.code == 0 || !strings.Contains(r.stderr, "the accepted answer already") {
 		t.Errorf("accept twice: exit %d, %q", r.code, r.stderr)
 	}
+	// Withdrawn, the question has no accepted answer again; accepted anew.
+	if r := b.run(t, "post", "unaccept", q); r.code == 0 || !strings.Contains(r.stderr, "only the asker or a moderator") {
+		t.Errorf("unaccept by a non-asker: exit %d, %q", r.code, r.stderr)
+	}
+	a.createdID(t, "post", "unaccept", q)
+	waitThread(t, b, q, "no accepted answer on b", func(td api.ThreadDetail) bool { return td.AcceptedReply == nil })
+	a.createdID(t, "post", "accept", r1)
+	waitThread(t, b, q, "the accepted answer on b again", func(td api.ThreadDetail) bool { return td.AcceptedReply != nil })
 	// A reply may be files alone.
 	sheet := filepath.Join(t.TempDir(), "rotation.csv")
 	must(t, os.WriteFile(sheet, []byte("host,expires\n"), 0o600))

@@ -36,6 +36,9 @@ type Backend interface {
 	Thread(ctx context.Context, post protocol.ID) (ThreadDetail, error)
 	Reply(ctx context.Context, to protocol.ID, req ReplyRequest) (protocol.ID, error)
 	Accept(ctx context.Context, reply protocol.ID) (protocol.ID, error)
+	// Unaccept withdraws the accepted answer of the thread of a post or
+	// reply, so that it has none.
+	Unaccept(ctx context.Context, id protocol.ID) (protocol.ID, error)
 	Edit(ctx context.Context, id protocol.ID, req EditRequest) (protocol.ID, error)
 	NewNote(ctx context.Context, community protocol.ID, req NoteRequest) (protocol.ID, error)
 	Notes(ctx context.Context, community protocol.ID, cursor string, limit int) (Notes, error)
@@ -154,6 +157,7 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"POST /api/posts/{id}/replies", s.newReply},
 		{"POST /api/posts/{id}/edits", s.newEdit},
 		{"POST /api/replies/{id}/accept", s.accept},
+		{"POST /api/posts/{id}/unaccept", s.unaccept},
 		{"GET /api/communities/{id}/notes", s.notes},
 		{"POST /api/communities/{id}/notes", s.newNote},
 		{"GET /api/notes/{id}", s.note},
@@ -362,6 +366,15 @@ func (s *Server) accept(w http.ResponseWriter, r *http.Request) {
 	}
 	aid, err := s.backend.Accept(r.Context(), id)
 	s.reply(w, Created{ID: aid}, err)
+}
+
+func (s *Server) unaccept(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	tid, err := s.backend.Unaccept(r.Context(), id)
+	s.reply(w, Created{ID: tid}, err)
 }
 
 func (s *Server) thread(w http.ResponseWriter, r *http.Request) {

@@ -179,6 +179,13 @@ func (c *Client) Reply(ctx context.Context, to protocol.ID, req api.ReplyRequest
 	return out.ID, c.do(ctx, http.MethodPost, "/api/posts/"+to.String()+"/replies", req, &out)
 }
 
+// Unaccept withdraws the accepted answer of a post's thread (or a
+// reply's), so that it has none.
+func (c *Client) Unaccept(ctx context.Context, id protocol.ID) (protocol.ID, error) {
+	var out api.Created
+	return out.ID, c.do(ctx, http.MethodPost, "/api/posts/"+id.String()+"/unaccept", nil, &out)
+}
+
 // Accept marks a reply as its question's accepted answer.
 func (c *Client) Accept(ctx context.Context, reply protocol.ID) (protocol.ID, error) {
 	var out api.Created

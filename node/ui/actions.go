@@ -47,6 +47,18 @@ func (s *Server) accept(r *http.Request) (string, error) {
 	return "/t/" + thread.String() + "#r-" + reply.String(), nil
 }
 
+// unaccept withdraws the thread's accepted answer.
+func (s *Server) unaccept(r *http.Request) (string, error) {
+	thread, err := pathID(r)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.backend.Unaccept(r.Context(), thread); err != nil {
+		return "", err
+	}
+	return "/t/" + thread.String(), nil
+}
+
 // react adds the member's reaction to a post, reply or note (the path's
 // id) and returns to the page the form was on.
 func (s *Server) react(r *http.Request) (string, error) {

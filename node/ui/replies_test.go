@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -32,5 +33,33 @@ func TestReplyToReplyShown(t *testing.T) {
 	want := `in reply to <a href="#r-` + first.String() + `">Ines Duarte`
 	if strings.Count(body, "in reply to") != 1 || !strings.Contains(body, want) {
 		t.Errorf("the reply to a reply is not marked as such (want %q) in:\n%s", want, body)
+	}
+}
+
+// TestUnacceptForm (plain HTTP): the asker sees the accepted answer with
+// a way to withdraw it, and after the form the question has none.
+func TestUnacceptForm(t *testing.T) {
+	bg := context.Background()
+	n := startNode(t)
+	community, err := n.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Withdrawals"})
+	must(t, err)
+	q, err := n.Post(bg, community, api.PostRequest{Type: "question", Title: "Mulch depth?", Body: "?"})
+	must(t, err)
+	answer, err := n.Reply(bg, q, api.ReplyRequest{Body: "5 cm."})
+	must(t, err)
+	_, err = n.Accept(bg, answer)
+	must(t, err)
+	s := newSession(t, n)
+	if _, _, body := s.get("/t/" + q.String()); !strings.Contains(body, `action="/t/`+q.String()+`/unaccept"`) {
+		t.Fatal("the asker is not offered to withdraw the accepted answer")
+	}
+	if code, loc, body := s.post("/t/"+q.String()+"/unaccept", s.base, url.Values{}); code != http.StatusSeeOther || loc != "/t/"+q.String() {
+		t.Fatalf("withdraw: %d %s %s", code, loc, body)
+	}
+	if th, err := n.Thread(bg, q); err != nil || th.Accepted != nil {
+		t.Errorf("after withdrawing: accepted %v, %v", th.Accepted, err)
+	}
+	if _, _, body := s.get("/t/" + q.String()); strings.Contains(body, "/unaccept") {
+		t.Error("withdrawal offered with no accepted answer")
 	}
 }

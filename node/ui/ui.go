@@ -90,6 +90,7 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		{"GET /t/{id}", s.page(s.thread)},
 		{"POST /t/{id}/replies", s.form(s.newReply)},
 		{"POST /t/{id}/accept", s.form(s.accept)},
+		{"POST /t/{id}/unaccept", s.form(s.unaccept)},
 		{"GET /t/{id}/edit", s.page(s.editForm)},
 		{"POST /t/{id}/edit", s.form(s.edit)},
 
