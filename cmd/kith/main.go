@@ -76,7 +76,7 @@ func (c *cli) rootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&c.homeDir, "home", def,
 		"node home `directory`; $KITH_HOME sets the default")
 	root.AddCommand(c.attachmentCmd(), c.logsCmd(), c.searchCmd(), c.exportCmd(), c.importCmd(), c.initCmd(), c.idCmd(), versionCmd(), c.daemonCmd(), c.statusCmd(), c.peersCmd(), c.connectCmd(),
-		c.communityCmd(), c.postCmd(), c.noteCmd(), c.reactCmd(), c.profileCmd(), c.membersCmd(), c.expertsCmd(), c.eventCmd(), c.memberCmd(), c.identityCmd(), c.uiCmd(), c.benchCmd(), c.checkCmd(), c.demoCmd(), c.configCmd())
+		c.communityCmd(), c.postCmd(), c.noteCmd(), c.reactCmd(), c.profileCmd(), c.membersCmd(), c.expertsCmd(), c.eventCmd(), c.memberCmd(), c.deviceCmd(), c.identityCmd(), c.uiCmd(), c.benchCmd(), c.checkCmd(), c.demoCmd(), c.configCmd())
 	refuseUnknownSubcommands(root)
 	return root
 }

@@ -39,6 +39,10 @@ type Backend interface {
 	// Unaccept withdraws the accepted answer of the thread of a post or
 	// reply, so that it has none.
 	Unaccept(ctx context.Context, id protocol.ID) (protocol.ID, error)
+	// Devices lists the member's nodes; RemoveDevice stops vouching for
+	// one (a peer id) in every community held here.
+	Devices(ctx context.Context) ([]Device, error)
+	RemoveDevice(ctx context.Context, peerID string) (int, error)
 	Edit(ctx context.Context, id protocol.ID, req EditRequest) (protocol.ID, error)
 	NewNote(ctx context.Context, community protocol.ID, req NoteRequest) (protocol.ID, error)
 	Notes(ctx context.Context, community protocol.ID, cursor string, limit int) (Notes, error)
@@ -146,6 +150,8 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"GET /api/status", s.status},
 		{"GET /api/peers", s.peers},
 		{"POST /api/peers", s.connect},
+		{"GET /api/devices", s.devices},
+		{"DELETE /api/devices/{peer}", s.removeDevice},
 		{"GET /api/communities", s.communities},
 		{"POST /api/communities", s.createCommunity},
 		{"GET /api/communities/{id}/invites", s.invites},
@@ -239,6 +245,16 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 func (s *Server) peers(w http.ResponseWriter, r *http.Request) {
 	ps, err := s.backend.Peers(r.Context())
 	s.reply(w, ps, err)
+}
+
+func (s *Server) devices(w http.ResponseWriter, r *http.Request) {
+	ds, err := s.backend.Devices(r.Context())
+	s.reply(w, ds, err)
+}
+
+func (s *Server) removeDevice(w http.ResponseWriter, r *http.Request) {
+	n, err := s.backend.RemoveDevice(r.Context(), r.PathValue("peer"))
+	s.reply(w, DeviceRemoved{Communities: n}, err)
 }
 
 func (s *Server) connect(w http.ResponseWriter, r *http.Request) {

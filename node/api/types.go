@@ -232,6 +232,22 @@ type Message struct {
 	ReplyTo *protocol.ID `json:"reply_to,omitempty"`
 }
 
+// Device is one of the member's nodes, as GET /api/devices lists them.
+type Device struct {
+	PeerID string `json:"peer_id"`
+	Name   string `json:"name,omitempty"`
+	// This is set for the node answering.
+	This bool `json:"this,omitempty"`
+	// Communities are those held here that the member vouches for it in.
+	Communities []protocol.ID `json:"communities"`
+	Since       int64         `json:"since"` // unix ms of the newest vouching
+}
+
+// DeviceRemoved is DELETE /api/devices/{peer}'s answer.
+type DeviceRemoved struct {
+	Communities int `json:"communities"` // the device was vouched for in this many
+}
+
 // MaxShownReplies bounds the replies a ThreadDetail lists, so that one
 // thread cannot make a page or an answer of unbounded size.
 const MaxShownReplies = 5000

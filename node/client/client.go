@@ -114,6 +114,18 @@ func (c *Client) Peers(ctx context.Context) (ps []api.Peer, err error) {
 	return ps, c.do(ctx, http.MethodGet, "/api/peers", nil, &ps)
 }
 
+// Devices lists the member's nodes.
+func (c *Client) Devices(ctx context.Context) (ds []api.Device, err error) {
+	return ds, c.do(ctx, http.MethodGet, "/api/devices", nil, &ds)
+}
+
+// RemoveDevice stops vouching for one of the member's nodes, and returns
+// in how many communities it was vouched for.
+func (c *Client) RemoveDevice(ctx context.Context, peerID string) (int, error) {
+	var out api.DeviceRemoved
+	return out.Communities, c.do(ctx, http.MethodDelete, "/api/devices/"+url.PathEscape(peerID), nil, &out)
+}
+
 // Connect dials a peer by multiaddr.
 func (c *Client) Connect(ctx context.Context, addr string) (p api.Peer, err error) {
 	return p, c.do(ctx, http.MethodPost, "/api/peers", api.ConnectRequest{Address: addr}, &p)

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kith-network/kith/node/client"
+)
+
+// deviceCmd is `kith device`: the member's nodes, and retiring one.
+func (c *cli) deviceCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "device", Short: "List your devices (your nodes), or stop vouching for one"}
+	list := &cobra.Command{Use: "list", Short: "List the nodes you vouch for, and in which communities", Args: noArgs}
+	asJSON := addJSONFlag(list)
+	list.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
+		ds, err := cl.Devices(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), ds)
+		}
+		tw := newTable(cmd.OutOrStdout())
+		fmt.Fprintln(tw, "PEER ID\tNAME\tSINCE\tCOMMUNITIES")
+		for _, d := range ds {
+			name := d.Name
+			if d.This {
+				name += " (this node)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", d.PeerID, name, time.UnixMilli(d.Since).Format("2006-01-02 15:04"), len(d.Communities))
+		}
+		return tw.Flush()
+	})
+	remove := &cobra.Command{Use: "remove PEER_ID", Short: "Stop vouching for one of your nodes (a retired or lost device) in every community held here", Args: exactArgs(1)}
+	remove.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		n, err := cl.RemoveDevice(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "no longer vouched for in %s: members' nodes exchange invite-only communities with it no more\n", count(n, "community"))
+		fmt.Fprintln(cmd.ErrOrStderr(), "(the device still holds your member key: if it was lost or stolen, that key can still sign as you; see docs/security.md)")
+		return nil
+	})
+	cmd.AddCommand(list, remove)
+	return cmd
+}

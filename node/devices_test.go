@@ -1,0 +1,75 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
+)
+
+// TestDevices: a member lists their nodes (this one first, with the
+// communities each is vouched for in) and stops vouching for another;
+// this node, an unknown peer and a malformed id are refused. Members'
+// nodes then take nothing from the removed one in an invite-only
+// community.
+func TestDevices(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Closed", InviteOnly: true})
+	must(t, err)
+	code, err := a.Invite(ctx, community, api.InviteRequest{})
+	must(t, err)
+	_, err = b.Join(ctx, code.Code)
+	must(t, err)
+	device, err := b.Invite(ctx, community, api.InviteRequest{Device: true})
+	must(t, err)
+	dir := t.TempDir()
+	_, err = (home.Home{Dir: dir}).Init(home.InitOptions{Member: b.id.Member})
+	must(t, err)
+	b2, err := Start(ctx, Config{Home: home.Home{Dir: dir}, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	defer b2.Close()
+	_, err = b2.Join(ctx, device.Code)
+	must(t, err)
+	waitFor(t, "b2's device record on b", 10*time.Second, func() bool {
+		ds, err := b.Devices(ctx)
+		return err == nil && len(ds) == 2
+	})
+	ds, err := b.Devices(ctx)
+	must(t, err)
+	if !ds[0].This || ds[0].PeerID != b.PeerID().String() || ds[1].This || ds[1].PeerID != b2.PeerID().String() ||
+		len(ds[1].Communities) != 1 || ds[1].Communities[0] != community || ds[1].Since == 0 {
+		t.Fatalf("b's devices: %+v", ds)
+	}
+	for _, c := range []struct {
+		peer string
+		want error
+	}{
+		{b.PeerID().String(), api.ErrBadRequest},
+		{a.PeerID().String(), api.ErrNotFound},
+		{"not-a-peer", api.ErrBadRequest},
+	} {
+		if _, err := b.RemoveDevice(ctx, c.peer); !errors.Is(err, c.want) {
+			t.Errorf("remove %s: %v, want %v", c.peer, err, c.want)
+		}
+	}
+	n, err := b.RemoveDevice(ctx, b2.PeerID().String())
+	must(t, err)
+	if n != 1 {
+		t.Errorf("removed from %d communities, want 1", n)
+	}
+	if ds, _ := b.Devices(ctx); len(ds) != 1 || !ds[0].This {
+		t.Errorf("b's devices after removing b2: %+v", ds)
+	}
+	waitFor(t, "a no longer allowing b2", 10*time.Second, func() bool { return !a.allowPeer(community, b2.PeerID()) })
+	// What b2 writes there now reaches no member.
+	p, err := b2.Post(ctx, community, api.PostRequest{Title: "from the retired laptop"})
+	must(t, err)
+	time.Sleep(2 * time.Second)
+	if _, err := a.store.Get(ctx, p); err == nil {
+		t.Error("a took a post from a removed device")
+	}
+}
