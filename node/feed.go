@@ -75,6 +75,12 @@ func (n *Node) storedOne(r *protocol.Record, status protocol.Status, via string)
 	if k := r.Header.Kind; k == protocol.KindRole || k == protocol.KindTombstone || k == protocol.KindJoin {
 		n.recheckPeers(r.Community())
 	}
+	if r.Header.Kind == protocol.KindProfile && r.Header.Author == n.id.MemberKey() && via != "local" {
+		select { // one spread pending is enough: it reads the newest
+		case n.profileCame <- struct{}{}:
+		default:
+		}
+	}
 	n.filesStored(r, status)
 	if n.index != nil {
 		n.index.stored(r)

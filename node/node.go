@@ -98,6 +98,9 @@ type Node struct {
 
 	rechecks  rechecks   // peer re-checks waiting to run, one per community
 	promoteMu sync.Mutex // one promotion at a time: a thread is promoted once
+	// profileCame is signalled when a profile of the member's arrives
+	// from another device (spreadProfiles).
+	profileCame chan struct{}
 
 	tasks     taskGroup // background work and stream handlers, waited for by Close
 	closeOnce sync.Once
@@ -141,8 +144,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	nctx, cancel := context.WithCancel(context.Background())
 	n := &Node{cfg: cfg, log: log, logs: logs, id: id, ctx: nctx, cancel: cancel, displayName: conf.Name, firstRun: firstRun,
-		syncs:   syncState{last: make(map[protocol.ID]SyncStatus), peers: make(map[peer.ID]bool)},
-		backoff: backoff{until: make(map[peer.ID]time.Time), wait: make(map[peer.ID]time.Duration)}}
+		syncs:       syncState{last: make(map[protocol.ID]SyncStatus), peers: make(map[peer.ID]bool)},
+		backoff:     backoff{until: make(map[peer.ID]time.Time), wait: make(map[peer.ID]time.Duration)},
+		profileCame: make(chan struct{}, 1)}
 	if err := n.start(ctx); err != nil {
 		n.Close()
 		return nil, err
@@ -211,6 +215,7 @@ func (n *Node) start(ctx context.Context) error {
 		}
 	}
 	n.tasks.Go(func() { n.antiEntropy(n.ctx) })
+	n.tasks.Go(func() { n.spreadProfiles(n.ctx) })
 	n.host.Network().Notify(connectSync{n})
 	n.reconnect()
 	n.keepPeerBook()

@@ -214,3 +214,38 @@ func (n *Node) carryProfile(ctx context.Context, community protocol.ID) {
 		n.log.Warn("carry the profile into a community", "community", community, "err", err)
 	}
 }
+
+// spreadProfiles runs until ctx ends: when a profile of the member's
+// arrives from another of their devices (set there, in the communities
+// that device holds), it publishes it in the communities held here whose
+// profile differs, so that one profile follows the member everywhere.
+// A community already showing the same profile gets nothing, so two
+// devices spreading at once settle at once.
+func (n *Node) spreadProfiles(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-n.profileCame:
+		}
+		newest, _ := n.newestProfile(ctx, protocol.ID{})
+		if newest == nil {
+			continue
+		}
+		for _, c := range n.store.Communities() {
+			if _, err := n.member(c); err != nil {
+				continue
+			}
+			if p, _ := n.profileIn(ctx, c); p != nil && sameProfile(p, newest) {
+				continue
+			}
+			if _, err := n.publish(ctx, c, protocol.Refs{}, newest); err != nil && ctx.Err() == nil {
+				n.log.Warn("spread the profile to a community", "community", c, "err", err)
+			}
+		}
+	}
+}
+
+func sameProfile(a, b *protocol.Profile) bool {
+	return a.Name == b.Name && a.Org == b.Org && a.Bio == b.Bio && slices.Equal(a.Expertise, b.Expertise)
+}

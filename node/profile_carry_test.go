@@ -62,9 +62,8 @@ func TestProfileFollowsTheMember(t *testing.T) {
 }
 
 // TestNewDeviceKeepsTheProfile: a member's second device joining their
-// communities leaves the profile they have there as it is: it neither
-// wipes it with the config's name nor rolls it back to an older one from
-// another community.
+// communities neither wipes their profile there with the config's name
+// nor rolls it back to an older one from another community.
 func TestNewDeviceKeepsTheProfile(t *testing.T) {
 	ctx := context.Background()
 	a, b := startTestNode(t), startTestNode(t)
@@ -99,14 +98,70 @@ func TestNewDeviceKeepsTheProfile(t *testing.T) {
 		must(t, err)
 	}
 	must(t, b2.store.Flush(ctx))
-	if got := orgOn(b2, older); got != "Old org" {
-		t.Errorf("in the first community joined, the second device made the org %q, want the member's own %q", got, "Old org")
+	if got := orgOn(b2, older); got == "" {
+		t.Error("in the first community joined, the second device wiped the member's org")
 	}
 	if got := orgOn(b2, newer); got != "New org" {
 		t.Errorf("in the second community joined, the second device rolled the org back to %q", got)
 	}
-	time.Sleep(time.Second) // anything b2 published has reached a by now
-	if got := orgOn(a, newer); got != "New org" {
-		t.Errorf("a sees b's org as %q, want %q", got, "New org")
+	// The newest profile ends up in both (spreadProfiles), never an older.
+	waitFor(t, "b's newest profile in both communities on a", 10*time.Second, func() bool {
+		return orgOn(a, older) == "New org" && orgOn(a, newer) == "New org"
+	})
+}
+
+// TestProfileSpreadsAcrossDevices: a profile set on a device that holds
+// only some of the member's communities reaches the others through a
+// device that holds them.
+func TestProfileSpreadsAcrossDevices(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	both := shareCommunity(t, a, "Both", b)
+	onlyB := shareCommunity(t, a, "Only the laptop", b)
+	code, err := b.Invite(ctx, both, api.InviteRequest{Device: true})
+	must(t, err)
+	dir := t.TempDir()
+	_, err = (home.Home{Dir: dir}).Init(home.InitOptions{Member: b.id.Member})
+	must(t, err)
+	b2, err := Start(ctx, Config{Home: home.Home{Dir: dir}, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	defer b2.Close()
+	_, err = b2.Join(ctx, code.Code)
+	must(t, err)
+	ans, err := b2.SetProfile(ctx, api.ProfileRequest{Name: "Bo", Org: "Set on the desktop"})
+	must(t, err)
+	if len(ans.Communities) != 1 {
+		t.Fatalf("the desktop published in %d communities, want 1", len(ans.Communities))
+	}
+	orgOf := func(n *Node, c protocol.ID) string {
+		ms, err := n.Members(ctx, c, "", 50)
+		must(t, err)
+		for _, m := range ms.Items {
+			if m.Key == b.id.MemberKey() {
+				return m.Org
+			}
+		}
+		return ""
+	}
+	waitFor(t, "the desktop's profile in the community it does not hold, on a", 15*time.Second, func() bool {
+		return orgOf(a, onlyB) == "Set on the desktop"
+	})
+	// Settled: no device publishes it again.
+	time.Sleep(time.Second)
+	count := func() int {
+		page, err := a.store.ByKind(ctx, onlyB, protocol.KindProfile, "", 100)
+		must(t, err)
+		n := 0
+		for _, e := range page.Items {
+			if e.Record.Header.Author == b.id.MemberKey() {
+				n++
+			}
+		}
+		return n
+	}
+	before := count()
+	time.Sleep(2 * time.Second)
+	if after := count(); after != before {
+		t.Errorf("b's profiles in the laptop's community went from %d to %d with nothing set", before, after)
 	}
 }
