@@ -240,12 +240,18 @@ func savePathInDir(ctx context.Context, cl *client.Client, h protocol.ID, dir st
 // not one plain path element: the name comes from the record's author,
 // and a file saved under it must land in dir and nowhere else. Valid
 // records hold no other names (protocol.CheckFileName), but the CLI does
-// not take the daemon's word for it.
+// not take the daemon's word for it. A hidden name (".bashrc") is refused
+// too: saved into a home directory, a file of someone else's naming could
+// be run by the next shell, and unseen by ls.
 func savePathIn(dir, name string) (string, error) {
-	if reason := protocol.CheckFileName(name); reason != "" || !filepath.IsLocal(name) || filepath.Base(name) != name {
-		if reason == "" {
-			reason = "it is not a plain file name here"
-		}
+	reason := protocol.CheckFileName(name)
+	switch {
+	case reason == "" && (!filepath.IsLocal(name) || filepath.Base(name) != name):
+		reason = "it is not a plain file name here"
+	case reason == "" && strings.HasPrefix(name, "."):
+		reason = "it names a hidden file"
+	}
+	if reason != "" {
 		return "", fmt.Errorf("save: the attached name %q cannot be used (%s): give a file name with -o", name, reason)
 	}
 	return filepath.Join(dir, name), nil

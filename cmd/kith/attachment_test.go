@@ -274,7 +274,7 @@ func TestAttachmentGetIntoADirectory(t *testing.T) {
 // says) never makes a path outside the directory.
 func TestSavePathStaysInTheDirectory(t *testing.T) {
 	dir := t.TempDir()
-	for _, name := range []string{"", ".", "..", "../evil", "a/b", `a\b`, "/etc/passwd", "bad\x1bname", " lead"} {
+	for _, name := range []string{"", ".", "..", "../evil", "a/b", `a\b`, "/etc/passwd", "bad\x1bname", " lead", ".bash_profile", ".env"} {
 		if p, err := savePathIn(dir, name); err == nil {
 			t.Errorf("name %q: saved as %s", name, p)
 		}
