@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/kith-network/kith/node/api"
-	"github.com/kith-network/kith/node/home"
 )
 
 // TestSecondDeviceJoinsWithADeviceCode: a plain member of an invite-only
@@ -33,12 +32,7 @@ func TestSecondDeviceJoinsWithADeviceCode(t *testing.T) {
 	}
 
 	// b's second device: the same member key, a new node.
-	dir := t.TempDir()
-	_, err = (home.Home{Dir: dir}).Init(home.InitOptions{Member: b.id.Member})
-	must(t, err)
-	b2, err := Start(ctx, Config{Home: home.Home{Dir: dir}, Loopback: true, API: "127.0.0.1:0"})
-	must(t, err)
-	defer b2.Close()
+	b2 := startSecondDevice(t, b, "")
 	got, err := b2.Join(ctx, device.Code)
 	must(t, err)
 	if got != community {

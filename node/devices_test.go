@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kith-network/kith/node/api"
-	"github.com/kith-network/kith/node/home"
 )
 
 // TestDevices: a member lists their nodes (this one first, with the
@@ -26,12 +25,7 @@ func TestDevices(t *testing.T) {
 	must(t, err)
 	device, err := b.Invite(ctx, community, api.InviteRequest{Device: true})
 	must(t, err)
-	dir := t.TempDir()
-	_, err = (home.Home{Dir: dir}).Init(home.InitOptions{Member: b.id.Member})
-	must(t, err)
-	b2, err := Start(ctx, Config{Home: home.Home{Dir: dir}, Loopback: true, API: "127.0.0.1:0"})
-	must(t, err)
-	defer b2.Close()
+	b2 := startSecondDevice(t, b, "")
 	_, err = b2.Join(ctx, device.Code)
 	must(t, err)
 	waitFor(t, "b2's device record on b", 10*time.Second, func() bool {

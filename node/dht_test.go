@@ -23,6 +23,22 @@ func startTestNode(t *testing.T) *Node {
 	return n
 }
 
+// startSecondDevice starts a new node for n's member, as `kith init
+// --import` would make one (name: the config's display name, if any).
+func startSecondDevice(t *testing.T, n *Node, name string) *Node {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := (home.Home{Dir: dir}).Init(home.InitOptions{Member: n.id.Member, Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Start(context.Background(), Config{Home: home.Home{Dir: dir}, Loopback: true, API: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
 // shareCommunity has founder create an open community and every joiner
 // join it with an invite code.
 func shareCommunity(t testing.TB, founder *Node, name string, joiners ...*Node) protocol.ID {

@@ -73,24 +73,10 @@ func TestNewDeviceKeepsTheProfile(t *testing.T) {
 	newer := shareCommunity(t, a, "Newer", b)
 	_, err = b.publish(ctx, newer, protocol.Refs{}, &protocol.Profile{Name: "Bo", Org: "New org", Expertise: []string{"soil", "compost"}})
 	must(t, err)
-	orgOn := func(n *Node, c protocol.ID) string {
-		ms, err := n.Members(ctx, c, "", 50)
-		must(t, err)
-		for _, m := range ms.Items {
-			if m.Key == b.id.MemberKey() {
-				return m.Org
-			}
-		}
-		return ""
-	}
+	orgOn := func(n *Node, c protocol.ID) string { return orgOf(t, n, c, b.id.MemberKey()) }
 	waitFor(t, "b's new profile on a", 10*time.Second, func() bool { return orgOn(a, newer) == "New org" })
 
-	dir := t.TempDir()
-	_, err = (home.Home{Dir: dir}).Init(home.InitOptions{Member: b.id.Member, Name: "config name"})
-	must(t, err)
-	b2, err := Start(ctx, Config{Home: home.Home{Dir: dir}, Loopback: true, API: "127.0.0.1:0"})
-	must(t, err)
-	defer b2.Close()
+	b2 := startSecondDevice(t, b, "config name")
 	for _, c := range []protocol.ID{older, newer} {
 		code, err := b.Invite(ctx, c, api.InviteRequest{Device: true})
 		must(t, err)
@@ -120,12 +106,7 @@ func TestProfileSpreadsAcrossDevices(t *testing.T) {
 	onlyB := shareCommunity(t, a, "Only the laptop", b)
 	code, err := b.Invite(ctx, both, api.InviteRequest{Device: true})
 	must(t, err)
-	dir := t.TempDir()
-	_, err = (home.Home{Dir: dir}).Init(home.InitOptions{Member: b.id.Member})
-	must(t, err)
-	b2, err := Start(ctx, Config{Home: home.Home{Dir: dir}, Loopback: true, API: "127.0.0.1:0"})
-	must(t, err)
-	defer b2.Close()
+	b2 := startSecondDevice(t, b, "")
 	_, err = b2.Join(ctx, code.Code)
 	must(t, err)
 	ans, err := b2.SetProfile(ctx, api.ProfileRequest{Name: "Bo", Org: "Set on the desktop"})
@@ -133,18 +114,8 @@ func TestProfileSpreadsAcrossDevices(t *testing.T) {
 	if len(ans.Communities) != 1 {
 		t.Fatalf("the desktop published in %d communities, want 1", len(ans.Communities))
 	}
-	orgOf := func(n *Node, c protocol.ID) string {
-		ms, err := n.Members(ctx, c, "", 50)
-		must(t, err)
-		for _, m := range ms.Items {
-			if m.Key == b.id.MemberKey() {
-				return m.Org
-			}
-		}
-		return ""
-	}
 	waitFor(t, "the desktop's profile in the community it does not hold, on a", 15*time.Second, func() bool {
-		return orgOf(a, onlyB) == "Set on the desktop"
+		return orgOf(t, a, onlyB, b.id.MemberKey()) == "Set on the desktop"
 	})
 	// Settled: no device publishes it again.
 	time.Sleep(time.Second)
@@ -164,4 +135,17 @@ func TestProfileSpreadsAcrossDevices(t *testing.T) {
 	if after := count(); after != before {
 		t.Errorf("b's profiles in the laptop's community went from %d to %d with nothing set", before, after)
 	}
+}
+
+// orgOf is the organisation n shows for member in community.
+func orgOf(t *testing.T, n *Node, community protocol.ID, member protocol.PublicKey) string {
+	t.Helper()
+	ms, err := n.Members(context.Background(), community, "", 50)
+	must(t, err)
+	for _, m := range ms.Items {
+		if m.Key == member {
+			return m.Org
+		}
+	}
+	return ""
 }
