@@ -15,7 +15,7 @@ import (
 
 func (c *cli) communityCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "community", Short: "Create, list, invite to and join communities"}
-	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityInvitesCmd(), c.communityRevokeCmd(), c.communityJoinCmd(), c.communitySyncCmd())
+	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityInvitesCmd(), c.communityRevokeCmd(), c.communityJoinCmd(), c.communitySyncCmd(), c.moderationLogCmd())
 	return cmd
 }
 

@@ -109,3 +109,47 @@ func (c *cli) hiddenCmd() *cobra.Command {
 	})
 	return cmd
 }
+
+// moderationLogCmd is `kith community log ID`: what the moderators did,
+// newest first, with the reasons they gave.
+func (c *cli) moderationLogCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "log COMMUNITY_ID", Short: "What the moderators did (roles, hides, deletions), newest first, with their reasons", Args: exactArgs(1)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := resolveIDs(ctx, cl, args)
+		if err != nil {
+			return err
+		}
+		items, err := collect(func(cursor string, limit int) ([]api.ModerationEntry, string, error) {
+			page, err := cl.ModerationLog(ctx, ids[0], cursor, limit)
+			return page.Items, page.Next, err
+		})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), items)
+		}
+		if len(items) == 0 {
+			fmt.Fprintln(cmd.OutOrStdout(), "the moderators have done nothing yet")
+			return nil
+		}
+		names := authorNames(ctx, cl, ids[0])
+		tw := newTable(cmd.OutOrStdout())
+		fmt.Fprintln(tw, "WHEN\tBY\tACTION\tON\tREASON")
+		for _, e := range items {
+			on := e.Title
+			switch {
+			case e.Member != nil:
+				on = who(names, *e.Member)
+			case e.Target != nil && on == "":
+				on = short(*e.Target)
+			case e.Target != nil:
+				on = short(*e.Target) + " " + on
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", time.UnixMilli(e.At).Format("2006-01-02 15:04"), who(names, e.By), e.Action, on, e.Reason)
+		}
+		return tw.Flush()
+	})
+	return cmd
+}

@@ -135,6 +135,24 @@ func TestModeration(t *testing.T) {
 	// Every member can see what is hidden, by whom and why (the post a
 	// hid and b deleted is gone, not hidden); only a moderator shows it
 	// again, on every node.
+	// The moderation log shows every member what moderators did: b's
+	// deletion of c's post (with its reason, not its text), both hides.
+	actions := func(es []api.ModerationEntry) string {
+		var as []string
+		for _, e := range es {
+			as = append(as, e.Action)
+		}
+		return strings.Join(as, " ")
+	}
+	entries := waitJSON(t, c, "the moderation log on c", func(es []api.ModerationEntry) bool {
+		return strings.HasPrefix(actions(es), "hide delete hide")
+	}, "community", "log", community)
+	if entries[1].Reason != "a password" || entries[1].By.String() != bKey || entries[1].Title != "a post" {
+		t.Errorf("the deletion in the log: %+v", entries[1])
+	}
+	if out := c.mustRun(t, "community", "log", community); !strings.Contains(out, "a password") || strings.Contains(out, secret) || strings.Contains(out, "Oops") {
+		t.Errorf("community log:\n%s", out)
+	}
 	var hidden []api.HiddenRecord
 	must(t, json.Unmarshal([]byte(c.mustRun(t, "post", "hidden", community, "--json")), &hidden))
 	if len(hidden) != 1 || hidden[0].ID.String() != announcement || hidden[0].HiddenBy.String() != bKey || hidden[0].Title != "Welcome" {

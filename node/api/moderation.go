@@ -59,6 +59,10 @@ func (s *Server) hidden(w http.ResponseWriter, r *http.Request) {
 	communityPage(s, w, r, s.backend.Hidden)
 }
 
+func (s *Server) moderationLog(w http.ResponseWriter, r *http.Request) {
+	communityPage(s, w, r, s.backend.ModerationLog)
+}
+
 func (s *Server) moderate(w http.ResponseWriter, r *http.Request, act func(context.Context, protocol.ID, ModerationRequest) (protocol.ID, error)) {
 	id, ok := s.pathID(w, r)
 	var req ModerationRequest

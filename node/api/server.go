@@ -42,6 +42,9 @@ type Backend interface {
 	// Devices lists the member's nodes; RemoveDevice stops vouching for
 	// one (a peer id) in every community held here.
 	Devices(ctx context.Context) ([]Device, error)
+	// ModerationLog lists what a community's moderators did, newest
+	// first.
+	ModerationLog(ctx context.Context, community protocol.ID, cursor string, limit int) (ModerationLog, error)
 	RemoveDevice(ctx context.Context, peerID string) (int, error)
 	Edit(ctx context.Context, id protocol.ID, req EditRequest) (protocol.ID, error)
 	NewNote(ctx context.Context, community protocol.ID, req NoteRequest) (protocol.ID, error)
@@ -185,6 +188,7 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"POST /api/records/{id}/hide", s.hideRecord},
 		{"POST /api/records/{id}/unhide", s.unhideRecord},
 		{"GET /api/communities/{id}/hidden", s.hidden},
+		{"GET /api/communities/{id}/moderation", s.moderationLog},
 		{"POST /api/communities/{id}/sync", s.sync},
 		{"GET /api/communities/{id}/activity", s.activity},
 		{"GET /api/search", s.search},

@@ -232,6 +232,30 @@ type Message struct {
 	ReplyTo *protocol.ID `json:"reply_to,omitempty"`
 }
 
+// ModerationEntry is one moderator action, as the moderation log lists it.
+type ModerationEntry struct {
+	ID protocol.ID        `json:"id"` // the record of the action
+	By protocol.PublicKey `json:"by"`
+	At int64              `json:"at"` // unix ms
+	// Action is a role change (moderator, revoke, admit, remove,
+	// revoke-invite), hide, unhide (a record shown again) or delete (of
+	// another member's record).
+	Action string              `json:"action"`
+	Member *protocol.PublicKey `json:"member,omitempty"` // whose role changed
+	// Target is the record hidden, shown again or deleted, or the invite
+	// revoked; Title says what it was, for people.
+	Target *protocol.ID `json:"target,omitempty"`
+	Title  string       `json:"title,omitempty"`
+	Reason string       `json:"reason,omitempty"`
+}
+
+// ModerationLog is GET /api/communities/{id}/moderation: a page of it,
+// newest first.
+type ModerationLog struct {
+	Items []ModerationEntry `json:"items"`
+	Next  string            `json:"next,omitempty"`
+}
+
 // Device is one of the member's nodes, as GET /api/devices lists them.
 type Device struct {
 	PeerID string `json:"peer_id"`

@@ -49,3 +49,10 @@ func (c *Client) Hidden(ctx context.Context, community protocol.ID, cursor strin
 	q := pageQuery(cursor, limit)
 	return list, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/hidden?"+q.Encode(), nil, &list)
 }
+
+// ModerationLog lists a page of what a community's moderators did,
+// newest first.
+func (c *Client) ModerationLog(ctx context.Context, community protocol.ID, cursor string, limit int) (log api.ModerationLog, err error) {
+	q := pageQuery(cursor, limit)
+	return log, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/moderation?"+q.Encode(), nil, &log)
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kith-network/kith/internal/chart"
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
 )
 
 // The about page: what the community is for, and pictures of how it
@@ -19,7 +20,16 @@ type aboutPage struct {
 	PeopleChart   template.HTML
 	// Recent sums the activity of the participation window.
 	Recent api.WeekActivity
+	// Moderation is the newest of what the moderators did, for every
+	// member to see; Names names the members in it.
+	Moderation     []api.ModerationEntry
+	MoreModeration bool
+	Names          map[protocol.PublicKey]string
 }
+
+// moderationShown is how many entries of the moderation log the about
+// page shows; `kith community log` lists them all.
+const moderationShown = 20
 
 func (s *Server) about(r *http.Request) (string, any, error) {
 	c, err := s.pathCommunity(r)
@@ -39,6 +49,14 @@ func (s *Server) about(r *http.Request) (string, any, error) {
 		page.Recent.Other += w.Other
 	}
 	page.ActivityChart, page.PeopleChart = activityCharts(a)
+	log, err := s.backend.ModerationLog(r.Context(), id, "", moderationShown)
+	if err != nil {
+		return "", nil, err
+	}
+	page.Moderation, page.MoreModeration = log.Items, log.Next != ""
+	if page.Names, err = s.authorNames(r, id); err != nil {
+		return "", nil, err
+	}
 	return "about", page, nil
 }
 

@@ -63,3 +63,24 @@ func TestUnacceptForm(t *testing.T) {
 		t.Error("withdrawal offered with no accepted answer")
 	}
 }
+
+// TestModerationOnAboutPage (plain HTTP): the about page shows every
+// member what the moderators did, with the reasons.
+func TestModerationOnAboutPage(t *testing.T) {
+	bg := context.Background()
+	n := startNode(t)
+	community, err := n.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Open book"})
+	must(t, err)
+	s := newSession(t, n)
+	if _, _, body := s.get("/c/" + community.String() + "/about"); !strings.Contains(body, "have not changed a role, hidden or deleted anything yet") {
+		t.Error("an empty moderation log is not said so")
+	}
+	p, err := n.Post(bg, community, api.PostRequest{Title: "Cheap watches", Body: "spam"})
+	must(t, err)
+	_, err = n.Hide(bg, p, api.ModerationRequest{Reason: "advertising <b>"})
+	must(t, err)
+	_, _, body := s.get("/c/" + community.String() + "/about")
+	if !strings.Contains(body, `id="moderation-log"`) || !strings.Contains(body, "<td>hide</td><td>Cheap watches</td><td>advertising &lt;b&gt;</td>") {
+		t.Errorf("the hide is not in the about page's log:\n%s", body)
+	}
+}

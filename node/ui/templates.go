@@ -65,6 +65,12 @@ var funcs = template.FuncMap{
 		}
 		return *id
 	},
+	"derefKey": func(k *protocol.PublicKey) protocol.PublicKey {
+		if k == nil {
+			return protocol.PublicKey{}
+		}
+		return *k
+	},
 	"moderate": func(thread, target protocol.ID, own, moderates bool) moderation {
 		return moderation{Thread: thread, Target: target, Own: own, Moderates: moderates}
 	},

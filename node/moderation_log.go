@@ -1,0 +1,127 @@
+package node
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// roleNames names role actions in the moderation log, as `kith member`
+// takes them.
+var roleNames = map[protocol.RoleAction]string{
+	protocol.RoleModerator: "moderator", protocol.RoleRevoke: "revoke", protocol.RoleAdmit: "admit",
+	protocol.RoleRemove: "remove", protocol.RoleRevokeInvite: "revoke-invite",
+}
+
+// ModerationLog implements api.Backend: a page of what the community's
+// moderators did, newest first: role changes, hides, records shown again,
+// and deletions of other members' records, each with its reason. It is
+// the moderators' accountability to members: every entry is a signed
+// record every node holds. The cursor is an offset into the log as it is
+// when read (entries are few; a new one shifts a page by one).
+func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor string, limit int) (api.ModerationLog, error) {
+	m, err := n.community(community)
+	if err != nil {
+		return api.ModerationLog{}, err
+	}
+	from := 0
+	if cursor != "" {
+		v, err := strconv.Atoi(cursor)
+		if err != nil || v < 0 {
+			return api.ModerationLog{}, fmt.Errorf("%w: cursor %q is not one this list gave", api.ErrBadRequest, cursor)
+		}
+		from = v
+	}
+	moderates := func(k protocol.PublicKey) bool { return k == m.Founder || m.Standing(k).Moderates() }
+	items := []api.ModerationEntry{}
+	// add appends an entry for record e and returns it, to be completed
+	// before the next add.
+	add := func(e store.Entry, action, reason string) *api.ModerationEntry {
+		h := e.Record.Header
+		items = append(items, api.ModerationEntry{ID: e.Record.ID(), By: h.Author, At: h.Created, Action: action, Reason: reason})
+		return &items[len(items)-1]
+	}
+	// on sets what an entry acted on: the record, and what it was for
+	// people (its title or the start of its text, else its kind: a
+	// deleted record keeps only its header).
+	on := func(it *api.ModerationEntry, id protocol.ID) {
+		it.Target = &id
+		if t, err := n.store.Get(ctx, id); err == nil {
+			if it.Title = hiddenTitle(t.Record); it.Title == "" {
+				it.Title = aOrAn(t.Record.Header.Kind)
+			}
+		}
+	}
+	err = n.liveOfKind(ctx, community, protocol.KindRole, func(e store.Entry) bool {
+		b, ok := e.Record.Content().(*protocol.Role)
+		if !ok || !moderates(e.Record.Header.Author) {
+			return true // without effect: the rules take roles from moderators only
+		}
+		it := add(e, roleNames[b.Action], b.Reason)
+		if b.Action == protocol.RoleRevokeInvite {
+			target := e.Record.Header.Target
+			it.Target = &target
+		} else {
+			member := b.Member
+			it.Member = &member
+		}
+		return true
+	})
+	if err != nil {
+		return api.ModerationLog{}, err
+	}
+	err = n.liveOfKind(ctx, community, protocol.KindHide, func(e store.Entry) bool {
+		b, _ := e.Record.Content().(*protocol.Hide)
+		reason := ""
+		if b != nil {
+			reason = b.Reason
+		}
+		on(add(e, "hide", reason), e.Record.Header.Target)
+		return true
+	})
+	if err != nil {
+		return api.ModerationLog{}, err
+	}
+	err = n.liveOfKind(ctx, community, protocol.KindTombstone, func(e store.Entry) bool {
+		target := e.Record.Header.Target
+		t, err := n.store.Get(ctx, target)
+		if err != nil {
+			return true
+		}
+		b, _ := e.Record.Content().(*protocol.Tombstone)
+		reason := ""
+		if b != nil {
+			reason = b.Reason
+		}
+		switch {
+		case t.Record.Header.Kind == protocol.KindHide:
+			// A hide deleted: the record shown again. The hide is no
+			// longer live, so it is listed from here, by its header (its
+			// reason went with its body).
+			on(add(e, "unhide", reason), t.Record.Header.Target)
+			if moderates(t.Record.Header.Author) {
+				on(add(t, "hide", ""), t.Record.Header.Target)
+			}
+		case t.Record.Header.Author != e.Record.Header.Author && moderates(e.Record.Header.Author):
+			// A deleted record's title went with its body: only its kind
+			// is said.
+			on(add(e, "delete", reason), target)
+		}
+		return true
+	})
+	if err != nil {
+		return api.ModerationLog{}, err
+	}
+	slices.SortStableFunc(items, func(a, b api.ModerationEntry) int { return cmp.Compare(b.At, a.At) })
+	out := api.ModerationLog{Items: items[min(from, len(items)):min(from+limit, len(items))]}
+	if from+limit < len(items) {
+		out.Next = strconv.Itoa(from + limit)
+	}
+	return out, nil
+}
