@@ -31,8 +31,14 @@ func TestModerationLog(t *testing.T) {
 		},
 		func() error { _, err := a.Hide(ctx, spam, api.ModerationRequest{Reason: "spam"}); return err },
 		func() error { _, err := a.Unhide(ctx, spam, api.ModerationRequest{Reason: "a real offer"}); return err },
-		func() error { _, err := a.Delete(ctx, offTopic, api.ModerationRequest{Reason: "off-topic"}); return err },
-		func() error { _, err := c.Delete(ctx, mine, api.ModerationRequest{Reason: "changed my mind"}); return err },
+		func() error {
+			_, err := a.Delete(ctx, offTopic, api.ModerationRequest{Reason: "off-topic"})
+			return err
+		},
+		func() error {
+			_, err := c.Delete(ctx, mine, api.ModerationRequest{Reason: "changed my mind"})
+			return err
+		},
 	}
 	for _, step := range steps {
 		must(t, step())
