@@ -38,7 +38,12 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 		}
 		from = v
 	}
-	moderates := func(k protocol.PublicKey) bool { return k == m.Founder || m.Standing(k).Moderates() }
+	// Whether a record's author moderated when making it, as the rules
+	// judge it: a moderator demoted since stays accountable for what
+	// they did.
+	moderates := func(r *protocol.Record) bool {
+		return r.Header.Author == m.Founder || m.StandingAt(r.Header.Author, protocol.PositionOf(r)).Moderates()
+	}
 	items := []api.ModerationEntry{}
 	// add appends an entry for record e and returns it, to be completed
 	// before the next add.
@@ -60,7 +65,7 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 	}
 	err = n.liveOfKind(ctx, community, protocol.KindRole, func(e store.Entry) bool {
 		b, ok := e.Record.Content().(*protocol.Role)
-		if !ok || !moderates(e.Record.Header.Author) {
+		if !ok || !moderates(e.Record) {
 			return true // without effect: the rules take roles from moderators only
 		}
 		it := add(e, roleNames[b.Action], b.Reason)
@@ -105,10 +110,10 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 			// longer live, so it is listed from here, by its header (its
 			// reason went with its body).
 			on(add(e, "unhide", reason), t.Record.Header.Target)
-			if moderates(t.Record.Header.Author) {
+			if moderates(t.Record) {
 				on(add(t, "hide", ""), t.Record.Header.Target)
 			}
-		case t.Record.Header.Author != e.Record.Header.Author && moderates(e.Record.Header.Author):
+		case t.Record.Header.Author != e.Record.Header.Author && moderates(e.Record):
 			// A deleted record's title went with its body: only its kind
 			// is said.
 			on(add(e, "delete", reason), target)
@@ -119,9 +124,11 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 		return api.ModerationLog{}, err
 	}
 	slices.SortStableFunc(items, func(a, b api.ModerationEntry) int { return cmp.Compare(b.At, a.At) })
-	out := api.ModerationLog{Items: items[min(from, len(items)):min(from+limit, len(items))]}
-	if from+limit < len(items) {
-		out.Next = strconv.Itoa(from + limit)
+	from = min(from, len(items))
+	to := from + min(limit, len(items)-from) // no overflow, whatever the cursor and limit
+	out := api.ModerationLog{Items: items[from:to]}
+	if to < len(items) {
+		out.Next = strconv.Itoa(to)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ func TestModerationLog(t *testing.T) {
 		waitFor(t, title+" on a", 10*time.Second, func() bool { _, err := a.store.Get(ctx, id); return err == nil })
 		return id
 	}
-	spam, offTopic, mine := post(c, "Buy now"), post(c, "Off topic"), post(c, "Mine")
+	spam, offTopic, mine, dup := post(c, "Buy now"), post(c, "Off topic"), post(c, "Mine"), post(a, "Twice")
 	steps := []func() error{
 		func() error {
 			_, err := a.SetRole(ctx, community, api.RoleRequest{Member: c.id.MemberKey(), Action: "moderator", Reason: "helps a lot"})
@@ -37,6 +38,13 @@ func TestModerationLog(t *testing.T) {
 		},
 		func() error {
 			_, err := c.Delete(ctx, mine, api.ModerationRequest{Reason: "changed my mind"})
+			return err
+		},
+		// c, a moderator then, deletes a's post; demoted later, c stays
+		// accountable for it.
+		func() error { _, err := c.Delete(ctx, dup, api.ModerationRequest{Reason: "a duplicate"}); return err },
+		func() error {
+			_, err := a.SetRole(ctx, community, api.RoleRequest{Member: c.id.MemberKey(), Action: "revoke", Reason: "stepped down"})
 			return err
 		},
 	}
@@ -56,6 +64,8 @@ func TestModerationLog(t *testing.T) {
 	want := []struct {
 		action, reason, title string
 	}{
+		{"revoke", "stepped down", ""},
+		{"delete", "a duplicate", "a post"},
 		{"delete", "off-topic", "a post"}, // its title went with its body
 		{"unhide", "a real offer", "Buy now"},
 		{"hide", "", "Buy now"}, // its reason went with it when undone
@@ -75,24 +85,36 @@ func TestModerationLog(t *testing.T) {
 	})
 	for i, w := range want {
 		got := log.Items[i]
-		if got.Action != w.action || got.Reason != w.reason || got.Title != w.title || got.By != a.id.MemberKey() {
-			t.Errorf("entry %d: %+v, want %+v by a", i, got, w)
+		by := a.id.MemberKey()
+		if i == 1 {
+			by = c.id.MemberKey()
+		}
+		if got.Action != w.action || got.Reason != w.reason || got.Title != w.title || got.By != by {
+			t.Errorf("entry %d: %+v, want %+v by %s", i, got, w, by)
 		}
 	}
-	if m := log.Items[3].Member; m == nil || *m != c.id.MemberKey() {
+	if m := log.Items[5].Member; m == nil || *m != c.id.MemberKey() {
 		t.Errorf("the role entry names %v, want c", m)
 	}
-	if tg := log.Items[0].Target; tg == nil || *tg != offTopic {
+	if tg := log.Items[2].Target; tg == nil || *tg != offTopic {
 		t.Errorf("the deletion's target %v, want %s", tg, offTopic)
 	}
-	first, err := c.ModerationLog(ctx, community, "", 3)
+	first, err := c.ModerationLog(ctx, community, "", 4)
 	must(t, err)
-	rest, err := c.ModerationLog(ctx, community, first.Next, 3)
+	rest, err := c.ModerationLog(ctx, community, first.Next, 4)
 	must(t, err)
-	if len(first.Items) != 3 || first.Next == "" || len(rest.Items) != 1 || rest.Next != "" || rest.Items[0].Action != "moderator" {
+	if len(first.Items) != 4 || first.Next == "" || len(rest.Items) != 2 || rest.Next != "" || rest.Items[1].Action != "moderator" {
 		t.Errorf("pages: %d items, next %q; then %d, next %q", len(first.Items), first.Next, len(rest.Items), rest.Next)
 	}
 	if _, err := c.ModerationLog(ctx, community, "x", 3); err == nil {
 		t.Error("a bad cursor was taken")
+	}
+	for _, c := range []struct {
+		cursor string
+		limit  int
+	}{{"9223372036854775807", 3}, {"1", math.MaxInt}, {"9223372036854775807", math.MaxInt}} {
+		if page, err := a.ModerationLog(ctx, community, c.cursor, c.limit); err != nil || page.Next != "" {
+			t.Errorf("cursor %s, limit %d: %d items, next %q, %v", c.cursor, c.limit, len(page.Items), page.Next, err)
+		}
 	}
 }

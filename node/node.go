@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	dht "github.com/libp2p/go-libp2p-kad-dht"
@@ -96,8 +97,9 @@ type Node struct {
 	syncs   syncState
 	backoff backoff
 
-	rechecks  rechecks   // peer re-checks waiting to run, one per community
-	promoteMu sync.Mutex // one promotion at a time: a thread is promoted once
+	rechecks    rechecks     // peer re-checks waiting to run, one per community
+	promoteMu   sync.Mutex   // one promotion at a time: a thread is promoted once
+	lastCreated atomic.Int64 // the newest creation time now gave
 	// profileCame is signalled when a profile of the member's arrives
 	// from another device (spreadProfiles).
 	profileCame chan struct{}

@@ -22,7 +22,20 @@ import (
 // The operations behind the local API. Each record the member makes is
 // signed, stored durably (store.Put), then published.
 
-func (n *Node) now() int64 { return time.Now().UnixMilli() }
+// now is the creation time of a record the member makes: the clock in
+// milliseconds, but always later than the last one this node gave, so
+// that of two records made in one millisecond (an accept and another,
+// two edits) the second is the newer everywhere, rather than whichever
+// id sorts higher.
+func (n *Node) now() int64 {
+	for {
+		last := n.lastCreated.Load()
+		t := max(time.Now().UnixMilli(), last+1)
+		if n.lastCreated.CompareAndSwap(last, t) {
+			return t
+		}
+	}
+}
 
 // publish makes, stores and publishes a record of the member's.
 func (n *Node) publish(ctx context.Context, community protocol.ID, refs protocol.Refs, body protocol.Body) (*protocol.Record, error) {

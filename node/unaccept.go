@@ -53,8 +53,10 @@ func (n *Node) Unaccept(ctx context.Context, id protocol.ID) (protocol.ID, error
 		case a.Record.Header.Root != root:
 		case author == me || moderator:
 			mine = append(mine, a.Record.ID())
-		case m.Standing(author).Moderates():
-			others++ // in force, and not this member's to delete
+		case m.StandingAt(author, protocol.PositionOf(a.Record)).Moderates():
+			// In force (the rules take an accept from whoever moderated
+			// when making it), and not this member's to delete.
+			others++
 		}
 		return true
 	})
@@ -74,6 +76,11 @@ func (n *Node) Unaccept(ctx context.Context, id protocol.ID) (protocol.ID, error
 			return protocol.ID{}, err
 		}
 		last = r.ID()
+	}
+	// Said done only once the rules agree: an accept this node could not
+	// judge would otherwise leave an answer accepted.
+	if d, err := n.store.Thread(ctx, community, root, "", 1); err == nil && !d.View.Accepted.IsZero() {
+		return last, fmt.Errorf("withdrew %d accepts, but the thread still has an accepted answer (%s): see kith post show %s", len(mine), d.View.Accepted, root)
 	}
 	return last, nil
 }

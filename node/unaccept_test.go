@@ -55,6 +55,9 @@ func TestUnaccept(t *testing.T) {
 	_, err = b.Accept(ctx, x)
 	must(t, err)
 	waitFor(t, "b's thread on a", 10*time.Second, func() bool { return accepted(a) == x })
+	// Newest wins, by the creation times two nodes gave: b, which made
+	// many records within milliseconds, dated them a little ahead.
+	time.Sleep(100 * time.Millisecond)
 	_, err = a.Accept(ctx, y)
 	must(t, err)
 	waitFor(t, "a's accept on b", 10*time.Second, func() bool { return accepted(b) == y })
@@ -78,5 +81,25 @@ func TestUnaccept(t *testing.T) {
 	waitFor(t, "the accept on c", 10*time.Second, func() bool { return accepted(c) == x })
 	if _, err := c.Unaccept(ctx, q); !errors.Is(err, api.ErrForbidden) {
 		t.Errorf("a member who did not ask withdrawing: %v", err)
+	}
+
+	// An accept made by a moderator since demoted still stands (the rules
+	// judge it by its author's standing then): the asker cannot withdraw
+	// it, and is told so rather than told it is done.
+	_, err = a.SetRole(ctx, community, api.RoleRequest{Member: c.id.MemberKey(), Action: "moderator"})
+	must(t, err)
+	waitFor(t, "c a moderator on c", 10*time.Second, func() bool {
+		return c.store.Membership(community).Standing(c.id.MemberKey()).Moderates()
+	})
+	time.Sleep(100 * time.Millisecond)
+	_, err = c.Accept(ctx, y)
+	must(t, err)
+	_, err = a.SetRole(ctx, community, api.RoleRequest{Member: c.id.MemberKey(), Action: "revoke"})
+	must(t, err)
+	waitFor(t, "c's accept and demotion on b", 10*time.Second, func() bool {
+		return accepted(b) == y && !b.store.Membership(community).Standing(c.id.MemberKey()).Moderates()
+	})
+	if _, err := b.Unaccept(ctx, q); !errors.Is(err, api.ErrForbidden) {
+		t.Errorf("withdrawing past a demoted moderator's accept: %v (accepted now %s)", err, accepted(b))
 	}
 }
