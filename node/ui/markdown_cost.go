@@ -34,12 +34,26 @@ func costlyMarkdown(text string) bool {
 		cost += 2*runs*runs + 11*openers*openers
 		runs, openers = 0, 0
 	}
+	fenced := false
 	for line := range strings.Lines(text) {
+		trimmed := strings.TrimLeft(line, " \t")
+		if strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~") {
+			fenced = !fenced
+			endParagraph()
+			continue
+		}
+		if fenced {
+			continue // code: no blocks or inlines inside
+		}
 		if strings.TrimSpace(line) == "" {
 			endParagraph()
 			continue
 		}
-		if nesting(line) > maxNesting {
+		// A list nests under the line before it by indentation as well as
+		// by markers: a level takes at least two columns, so depth is at
+		// most indent/2 plus the markers. indent/4 keeps room for four
+		// columns a level, an ordinary way to write.
+		if markers := nesting(line); markers > 0 && indent(line)/4+markers > maxNesting {
 			return true
 		}
 		lineOpeners := strings.Count(line, "[")
@@ -52,6 +66,23 @@ func costlyMarkdown(text string) bool {
 	}
 	endParagraph()
 	return cost > markdownBudget
+}
+
+// indent is the column at which line's text starts, tabs stopping every
+// four columns.
+func indent(line string) int {
+	col := 0
+	for _, c := range line {
+		switch c {
+		case ' ':
+			col++
+		case '\t':
+			col += 4 - col%4
+		default:
+			return col
+		}
+	}
+	return col
 }
 
 // nesting counts the block quote and list markers that open a line.

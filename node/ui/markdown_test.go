@@ -73,7 +73,22 @@ func hostileMarkdown() map[string]string {
 		"angle destinations": strings.Repeat("[a](<", 2000) + strings.Repeat("lorem ipsum ", 4000),
 		"open brackets":      fill("[\n") + fill("]\n"),
 		"parentheses":        fill("[a](b("),
+		"nested by indent":   indentedMarkers("- "),
+		"quotes by indent":   indentedMarkers("> "),
+		"ordered by indent":  indentedMarkers("1. "),
+		"lists by indent":    indentedList(1000),
 	}
+}
+
+// indentedMarkers nests lists (or quotes) ever deeper by indentation, each
+// line reaching under the deepest item of the line before with the most
+// markers a line may open: over a thousand levels in 60,000 bytes.
+func indentedMarkers(marker string) string {
+	var b strings.Builder
+	for i := 0; b.Len() < 60000; i++ {
+		b.WriteString(strings.Repeat("\t", 4*i) + strings.Repeat(marker, maxNesting) + "a\n")
+	}
+	return b.String()
 }
 
 // ordinaryMarkdown is long, rich writing of a record's size.
@@ -89,7 +104,14 @@ func ordinaryMarkdown() map[string]string {
 		}
 		nested.WriteString("\n> a quote\n> > inside a quote\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n")
 	}
-	return map[string]string{"link list": links.String(), "nested writing": nested.String()}
+	var wide strings.Builder // four columns a level, and code with deep indentation
+	for wide.Len() < 60000 {
+		for d := range 8 {
+			wide.WriteString(strings.Repeat("    ", d) + "1. step\n")
+		}
+		wide.WriteString("\n```yaml\n" + strings.Repeat(" ", 40) + "- deep: yaml\n```\n\n")
+	}
+	return map[string]string{"link list": links.String(), "nested writing": nested.String(), "four columns a level": wide.String()}
 }
 
 // TestCostlyMarkdownShownAsText: text that would take goldmark seconds is
@@ -151,20 +173,21 @@ func TestRenderCache(t *testing.T) {
 func edgeMarkdown() map[string]string {
 	pad := func(s string) string { return s + strings.Repeat("lorem ipsum ", (60000-len(s))/12) }
 	return map[string]string{
-		"emphasis, inside the budget":   pad(strings.Repeat("_a*", 2450)),
-		"brackets, inside the budget":   pad(strings.Repeat("[\n", 2000)),
-		"angle, inside the budget":      strings.Repeat("[a](<", 80) + strings.Repeat("lorem ipsum ", 4900),
-		"quotes, deepest allowed":       strings.Repeat(strings.Repeat("> ", maxNesting)+"a\n", 60000/(2*maxNesting+2)),
-		"lists, deepest allowed":        strings.Repeat(strings.Repeat("- ", maxNesting)+"a\n", 60000/(2*maxNesting+2)),
-		"lists by indent, deepest fits": indentedList(),
+		"emphasis, inside the budget":      pad(strings.Repeat("_a*", 2450)),
+		"brackets, inside the budget":      pad(strings.Repeat("[\n", 2000)),
+		"angle, inside the budget":         strings.Repeat("[a](<", 80) + strings.Repeat("lorem ipsum ", 4900),
+		"quotes, deepest allowed":          strings.Repeat(strings.Repeat("> ", maxNesting)+"a\n", 60000/(2*maxNesting+2)),
+		"lists, deepest allowed":           strings.Repeat(strings.Repeat("- ", maxNesting)+"a\n", 60000/(2*maxNesting+2)),
+		"lists by indent, deepest allowed": indentedList(4*maxNesting/2 - 1),
 	}
 }
 
-// indentedList nests list items by indentation as deep as 60,000 bytes
-// allow (about 245 levels).
-func indentedList() string {
+// indentedList nests list items by two columns of indentation a level,
+// to depth levels, again and again to 60,000 bytes (as deep as that
+// allows, about 245 levels, for a large depth).
+func indentedList(depth int) string {
 	var b strings.Builder
-	for i := 0; b.Len() < 60000; i++ {
+	for i := 0; b.Len() < 60000; i = (i + 1) % depth {
 		b.WriteString(strings.Repeat("  ", i) + "- a\n")
 	}
 	return b.String()
