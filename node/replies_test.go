@@ -58,4 +58,15 @@ func TestThreadRepliesShown(t *testing.T) {
 	if exact, err := n.Thread(ctx, q); err != nil || len(exact.Replies) != 5 || exact.RepliesCut {
 		t.Errorf("a thread of exactly the bound: %d replies, cut %v, %v", len(exact.Replies), exact.RepliesCut, err)
 	}
+	// The bound on bytes cuts too: replies may be 64 KB each.
+	defer func(was int) { shownReplyBytes = was }(shownReplyBytes)
+	shownReplyBytes = 1
+	for _, r := range replies[:2] {
+		e, err := n.store.Get(ctx, r)
+		must(t, err)
+		shownReplyBytes += e.Record.Size()
+	}
+	if cut, err := n.Thread(ctx, q); err != nil || len(cut.Replies) != 2 || !cut.RepliesCut {
+		t.Errorf("cut by size: %d replies, cut %v, %v", len(cut.Replies), cut.RepliesCut, err)
+	}
 }

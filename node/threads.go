@@ -154,8 +154,12 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 	return out, nil
 }
 
-// shownReplies is api.MaxShownReplies, a variable for tests.
-var shownReplies = api.MaxShownReplies
+// shownReplies is api.MaxShownReplies, a variable for tests;
+// shownReplyBytes bounds the replies' size too, since each may be 64 KB.
+var (
+	shownReplies    = api.MaxShownReplies
+	shownReplyBytes = 8 << 20
+)
 
 // shownThread is a thread with its first shownReplies replies.
 type shownThread struct {
@@ -163,19 +167,28 @@ type shownThread struct {
 	cut bool // there are more
 }
 
-// threadReplies reads a thread with up to shownReplies replies,
-// a store page at a time.
+// threadReplies reads a thread with up to shownReplies replies (and
+// shownReplyBytes of them), a store page at a time.
 func (n *Node) threadReplies(ctx context.Context, community, post protocol.ID) (shownThread, error) {
 	var out shownThread
+	size := 0
 	for cursor := ""; ; {
 		d, err := n.store.Thread(ctx, community, post, cursor, min(store.MaxLimit, shownReplies-len(out.Replies)))
 		if err != nil {
 			return shownThread{}, err
 		}
+		replies := d.Replies
+		for i, r := range replies {
+			if size += r.Record.Size(); size > shownReplyBytes {
+				replies, d.Next, out.cut = replies[:i], "", true
+				break
+			}
+		}
 		if cursor == "" {
 			out.ThreadDetail = d
+			out.Replies = replies
 		} else {
-			out.Replies = append(out.Replies, d.Replies...)
+			out.Replies = append(out.Replies, replies...)
 			if out.Versions == nil {
 				out.Versions = make(map[protocol.ID]store.Entry)
 			}

@@ -75,6 +75,10 @@ func (r *Record) Content() Body {
 // Purged reports whether the body has been purged (after a tombstone).
 func (r *Record) Purged() bool { return r.body == nil }
 
+// Size is about the record's encoded size: its header, body (none once
+// purged) and signature, for budgets of what to send or show.
+func (r *Record) Size() int { return len(r.header) + len(r.body) + len(r.sig) }
+
 // Signature returns a copy of the author's signature.
 func (r *Record) Signature() []byte { return append([]byte(nil), r.sig...) }
 

@@ -2,12 +2,14 @@ package ui_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
 )
 
 // TestReplyToReplyShown (plain HTTP): a reply that answers another reply
@@ -82,5 +84,46 @@ func TestModerationOnAboutPage(t *testing.T) {
 	_, _, body := s.get("/c/" + community.String() + "/about")
 	if !strings.Contains(body, `id="moderation-log"`) || !strings.Contains(body, "<td>hide</td><td>Cheap watches</td><td>advertising &lt;b&gt;</td>") {
 		t.Errorf("the hide is not in the about page's log:\n%s", body)
+	}
+}
+
+// TestThreadReplyPages (plain HTTP): a long thread shows its replies a
+// page at a time, with links between pages; a bad page is refused.
+func TestThreadReplyPages(t *testing.T) {
+	bg := context.Background()
+	n := startNode(t)
+	community, err := n.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Long"})
+	must(t, err)
+	q, err := n.Post(bg, community, api.PostRequest{Title: "Roll call", Body: "Say hi"})
+	must(t, err)
+	var first protocol.ID
+	for i := range 205 {
+		r, err := n.Reply(bg, q, api.ReplyRequest{Body: fmt.Sprintf("hi %d", i)})
+		must(t, err)
+		if i == 0 {
+			first = r
+		}
+	}
+	_, err = n.Reply(bg, first, api.ReplyRequest{Body: "hi to the first"})
+	must(t, err)
+	s := newSession(t, n)
+	path := "/t/" + q.String()
+	_, _, body := s.get(path)
+	if strings.Count(body, `<li id="r-`) != 200 || !strings.Contains(body, `href="`+path+`?from=200">Later replies`) || strings.Contains(body, "Earlier replies") ||
+		!strings.Contains(body, "206 replies") {
+		t.Errorf("first page: %d replies listed", strings.Count(body, `<li id="r-`))
+	}
+	_, _, body = s.get(path + "?from=200")
+	if strings.Count(body, `<li id="r-`) != 6 || !strings.Contains(body, `href="`+path+`?from=0">Earlier replies`) || strings.Contains(body, "Later replies") {
+		t.Errorf("last page: %d replies listed", strings.Count(body, `<li id="r-`))
+	}
+	// A reply to a reply on an earlier page still names whom it answers.
+	if !strings.Contains(body, `in reply to <a href="#r-`+first.String()) {
+		t.Error("a reply to a reply on another page is not marked")
+	}
+	for _, bad := range []string{"206", "-1", "x"} {
+		if code, _, _ := s.get(path + "?from=" + bad); code != http.StatusBadRequest {
+			t.Errorf("from=%s: %d", bad, code)
+		}
 	}
 }

@@ -65,6 +65,7 @@ var funcs = template.FuncMap{
 		}
 		return *id
 	},
+	"add": func(a, b int) int { return a + b },
 	"derefKey": func(k *protocol.PublicKey) protocol.PublicKey {
 		if k == nil {
 			return protocol.PublicKey{}

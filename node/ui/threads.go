@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/kith-network/kith/node/api"
@@ -75,7 +76,16 @@ type threadPage struct {
 	Live      protocol.ID
 	// Names are the display names of the community's members.
 	Names map[protocol.PublicKey]string
+	// Thread.Replies holds one page of replies, from From; Earlier and
+	// Later are the starts of the pages around it (-1: none).
+	From, Earlier, Later int
+	// authors are the authors of every reply read, for replies to them.
+	authors map[protocol.ID]protocol.PublicKey
 }
+
+// repliesPerPage bounds the replies a thread's page renders: each is
+// Markdown of up to 64 KB.
+const repliesPerPage = 200
 
 // Asker reports whether this member may accept an answer here.
 func (p threadPage) Asker() bool {
@@ -85,10 +95,8 @@ func (p threadPage) Asker() bool {
 // ReplyAuthor names the author of a reply of the thread, for a reply
 // that answers it.
 func (p threadPage) ReplyAuthor(id protocol.ID) string {
-	for _, r := range p.Thread.Replies {
-		if r.ID == id {
-			return who(p.Names, r.Author)
-		}
+	if a, ok := p.authors[id]; ok {
+		return who(p.Names, a)
 	}
 	return "an earlier reply"
 }
@@ -114,8 +122,26 @@ func (s *Server) thread(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return "thread", threadPage{Thread: t, Community: c, Me: st.MemberKey, Live: t.Community, Names: names,
-		Moderates: c.Standing == "founder" || c.Standing == "moderator"}, nil
+	page := threadPage{Thread: t, Community: c, Me: st.MemberKey, Live: t.Community, Names: names,
+		Moderates: c.Standing == "founder" || c.Standing == "moderator", Earlier: -1, Later: -1,
+		authors: make(map[protocol.ID]protocol.PublicKey, len(t.Replies))}
+	for _, r := range t.Replies {
+		page.authors[r.ID] = r.Author
+	}
+	if f := r.URL.Query().Get("from"); f != "" {
+		if page.From, err = strconv.Atoi(f); err != nil || page.From < 0 || page.From >= max(len(t.Replies), 1) {
+			return "", nil, fmt.Errorf("%w: from=%q is not a reply of this thread", api.ErrBadRequest, f)
+		}
+	}
+	to := page.From + min(repliesPerPage, len(t.Replies)-page.From)
+	page.Thread.Replies = t.Replies[page.From:to]
+	if page.From > 0 {
+		page.Earlier = max(0, page.From-repliesPerPage)
+	}
+	if to < len(t.Replies) {
+		page.Later = to
+	}
+	return "thread", page, nil
 }
 
 func (s *Server) createCommunity(r *http.Request) (string, error) {
