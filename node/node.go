@@ -100,6 +100,10 @@ type Node struct {
 	rechecks    rechecks     // peer re-checks waiting to run, one per community
 	promoteMu   sync.Mutex   // one promotion at a time: a thread is promoted once
 	lastCreated atomic.Int64 // the newest creation time now gave
+	// profileMu serialises publishing the member's profile (profile set,
+	// carrying it into a community, spreading it), so that a copy of an
+	// older profile is never published after a newer one was set.
+	profileMu sync.Mutex
 	// profileCame is signalled when a profile of the member's arrives
 	// from another device (spreadProfiles).
 	profileCame chan struct{}

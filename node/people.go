@@ -23,6 +23,8 @@ func (n *Node) SetProfile(ctx context.Context, req api.ProfileRequest) (api.Prof
 	}
 	body := &protocol.Profile{Name: req.Name, Org: req.Org, Expertise: expertise, Bio: req.Bio}
 	out := api.ProfileAnswer{Communities: []protocol.ID{}}
+	n.profileMu.Lock()
+	defer n.profileMu.Unlock()
 	for _, c := range n.store.Communities() {
 		if _, err := n.member(c); err != nil {
 			continue
@@ -198,11 +200,11 @@ func (n *Node) profileIn(ctx context.Context, community protocol.ID) (*protocol.
 // another device) is kept unless one elsewhere is newer: a new device
 // must not wipe or roll back what the member wrote.
 func (n *Node) carryProfile(ctx context.Context, community protocol.ID) {
+	n.profileMu.Lock()
+	defer n.profileMu.Unlock()
 	newest, at := n.newestProfile(ctx, community)
-	if _, here := n.profileIn(ctx, community); here != 0 {
-		if newest == nil || at <= here {
-			return
-		}
+	if p, here := n.profileIn(ctx, community); p != nil && (newest == nil || at <= here) {
+		return // the member's own there, as new as any
 	}
 	if newest == nil {
 		if n.displayName == "" {
@@ -228,24 +230,33 @@ func (n *Node) spreadProfiles(ctx context.Context) {
 			return
 		case <-n.profileCame:
 		}
-		newest, _ := n.newestProfile(ctx, protocol.ID{})
-		if newest == nil {
+		n.spreadProfile(ctx)
+	}
+}
+
+// spreadProfile publishes the member's newest profile in each community
+// held here whose profile differs.
+func (n *Node) spreadProfile(ctx context.Context) {
+	n.profileMu.Lock()
+	defer n.profileMu.Unlock()
+	newest, _ := n.newestProfile(ctx, protocol.ID{})
+	if newest == nil {
+		return
+	}
+	for _, c := range n.store.Communities() {
+		if _, err := n.member(c); err != nil {
 			continue
 		}
-		for _, c := range n.store.Communities() {
-			if _, err := n.member(c); err != nil {
-				continue
-			}
-			if p, _ := n.profileIn(ctx, c); p != nil && sameProfile(p, newest) {
-				continue
-			}
-			if _, err := n.publish(ctx, c, protocol.Refs{}, newest); err != nil && ctx.Err() == nil {
-				n.log.Warn("spread the profile to a community", "community", c, "err", err)
-			}
+		if p, _ := n.profileIn(ctx, c); p != nil && sameProfile(p, newest) {
+			continue
+		}
+		if _, err := n.publish(ctx, c, protocol.Refs{}, newest); err != nil && ctx.Err() == nil {
+			n.log.Warn("spread the profile to a community", "community", c, "err", err)
 		}
 	}
 }
 
+// sameProfile reports whether two profiles say the same.
 func sameProfile(a, b *protocol.Profile) bool {
 	return a.Name == b.Name && a.Org == b.Org && a.Bio == b.Bio && slices.Equal(a.Expertise, b.Expertise)
 }
