@@ -70,14 +70,14 @@ func (b *backoff) result(p peer.ID, err error) {
 func (n *Node) antiEntropy(ctx context.Context) {
 	t := time.NewTicker(syncEvery)
 	defer t.Stop()
-	var lost map[peer.ID]bool
+	var rv reviver
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		lost = n.reviveGossip(lost)
+		rv.tick(n)
 		var candidates []peer.ID
 		seen := make(map[peer.ID]bool)
 		for _, c := range n.store.Communities() {
@@ -94,21 +94,44 @@ func (n *Node) antiEntropy(ctx context.Context) {
 	}
 }
 
-// reviveGossip closes and redials the connection to each peer that gossip
-// lost (gossip.Lost) at this tick and the one before, and returns the
-// peers lost now: pubsub takes a peer up again only on a new connection,
+// reviver closes and redials the connections to peers that gossip lost
+// (gossip.Lost): pubsub takes a peer up again only on a new connection,
 // and until then neither gossip nor catch-up reaches it (both go by the
-// topic's peers). One tick's grace spares a connection pubsub has not
-// taken up yet.
-func (n *Node) reviveGossip(before map[peer.ID]bool) map[peer.ID]bool {
+// topic's peers). It is used by the anti-entropy goroutine alone.
+type reviver struct {
+	lost map[peer.ID]bool          // lost at the last tick
+	next map[peer.ID]time.Time     // no revival of the peer before
+	wait map[peer.ID]time.Duration // between revivals of the peer
+}
+
+const (
+	reviveFirstWait = 30 * time.Second
+	reviveMaxWait   = 10 * time.Minute
+)
+
+// tick revives each peer lost at this tick and the one before (one
+// tick's grace spares a connection pubsub has not taken up yet), unless
+// it was revived lately: a peer lost again and again (two nodes started
+// from one copied home) is revived less and less often, so that what
+// else runs over the connection is not cut every few seconds.
+func (rv *reviver) tick(n *Node) {
+	if rv.next == nil {
+		rv.next, rv.wait = make(map[peer.ID]time.Time), make(map[peer.ID]time.Duration)
+	}
 	now := make(map[peer.ID]bool)
 	for _, p := range n.gossip.Lost() {
-		if !before[p] {
-			now[p] = true
+		now[p] = true
+		if !rv.lost[p] || time.Now().Before(rv.next[p]) {
 			continue
 		}
-		n.log.Warn("gossip stopped exchanging with a connected peer; reconnecting to it (if this repeats, two nodes may be running with one node key: a copied home directory; a second device needs its own, see kith community invite --device)", "peer", p)
 		addrs := n.host.Peerstore().Addrs(p)
+		if len(addrs) == 0 {
+			continue // nothing to redial: closing would only cut it off
+		}
+		w := min(max(2*rv.wait[p], reviveFirstWait), reviveMaxWait)
+		rv.wait[p], rv.next[p] = w, time.Now().Add(w)
+		n.log.Warn("gossip stopped exchanging with a connected peer; reconnecting to it (if this repeats, two nodes may be running with one node key: a copied home directory; a second device needs its own, see kith community invite --device)",
+			"peer", p, "next-at-the-earliest", w)
 		n.host.Network().ClosePeer(p)
 		n.tasks.Go(func() {
 			ctx, cancel := context.WithTimeout(n.ctx, 30*time.Second)
@@ -118,7 +141,13 @@ func (n *Node) reviveGossip(before map[peer.ID]bool) map[peer.ID]bool {
 			}
 		})
 	}
-	return now
+	for p, at := range rv.next { // forget peers quiet for a while
+		if time.Since(at) > reviveMaxWait {
+			delete(rv.next, p)
+			delete(rv.wait, p)
+		}
+	}
+	rv.lost = now
 }
 
 // syncWith runs a session and records its outcome for back-off.

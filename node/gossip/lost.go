@@ -11,11 +11,12 @@ import (
 // Kith's gossip protocol, but that pubsub no longer exchanges messages
 // with.
 //
-// Pubsub gives up on a peer whose streams fail four times within ten
-// minutes while a connection to it stays open (a peer killed and started
-// again before its old connection was noticed as gone, or two nodes
-// started from one copied home): it then sends that peer nothing, and
-// lists it in no topic, until a new connection is made. The caller
+// Pubsub gives up on a peer while a connection to it stays open when its
+// streams keep failing (after four retries within ten minutes: a peer
+// killed and started again before its old connection was noticed as
+// gone, or two nodes started from one copied home), or when it cannot
+// open a stream to it at all: it then sends that peer nothing, and lists
+// it in no topic, until a new connection is made. The caller
 // (the node) closes and redials such a connection.
 func (g *Gossip) Lost() []peer.ID {
 	peering := g.ps.ListPeers("")
