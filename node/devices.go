@@ -81,7 +81,7 @@ func (n *Node) RemoveDevice(ctx context.Context, peerID string) (int, error) {
 	communities := make(map[protocol.ID]bool)
 	for _, v := range vouches {
 		if _, err := n.publish(ctx, v.community, protocol.Refs{Target: v.record}, &protocol.Tombstone{Reason: "device removed"}); err != nil {
-			return 0, err
+			return len(communities), fmt.Errorf("removed from %d communities, then: %w", len(communities), err)
 		}
 		communities[v.community] = true
 	}

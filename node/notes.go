@@ -98,7 +98,20 @@ func promotedText(d store.ThreadDetail, name func(protocol.PublicKey) string) st
 		b.WriteString(p.Text)
 	}
 	if r := acceptedShown(d); r != nil {
-		fmt.Fprintf(&b, "\n\n## Answer\n\n%s\n\n*Answered by %s.*", r.Text, name(d.Accepted.Record.Header.Author))
+		fmt.Fprintf(&b, "\n\n## Answer\n\n%s\n\n*Answered by %s.*", r.Text, escapeMarkdown(name(d.Accepted.Record.Header.Author)))
+	}
+	return b.String()
+}
+
+// escapeMarkdown makes text read as itself in Markdown: a member's name
+// put in a note must not become a link or a picture there.
+func escapeMarkdown(text string) string {
+	var b strings.Builder
+	for _, c := range text {
+		if strings.ContainsRune("\\`*_{}[]()<>#+-.!|~", c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
 	}
 	return b.String()
 }

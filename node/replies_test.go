@@ -70,3 +70,18 @@ func TestThreadRepliesShown(t *testing.T) {
 		t.Errorf("cut by size: %d replies, cut %v, %v", len(cut.Replies), cut.RepliesCut, err)
 	}
 }
+
+// TestEscapeMarkdown: a name put in a note reads as itself, never as a
+// link or a picture.
+func TestEscapeMarkdown(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ada Lovelace (0a1b2c3d…)": `Ada Lovelace \(0a1b2c3d…\)`,
+		"[official](https://x.y)":  `\[official\]\(https://x\.y\)`,
+		"![p](https://x.y/t.png)":  `\!\[p\]\(https://x\.y/t\.png\)`,
+		`a\*b`:                     `a\\\*b`,
+	} {
+		if got := escapeMarkdown(in); got != want {
+			t.Errorf("escapeMarkdown(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

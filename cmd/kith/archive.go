@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -65,8 +66,8 @@ func (c *cli) exportCmd() *cobra.Command {
 		if err != nil {
 			return fmt.Errorf("the daemon's archive does not read back: %w", err)
 		}
-		if err := os.Rename(tmp.Name(), *out); err != nil {
-			return fmt.Errorf("export: %w", err)
+		if err := placeArchive(tmp.Name(), *out, *force); err != nil {
+			return err
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "%s: %d records of community %s, digest %s\n", *out, n, h.Community, h.Digest)
 		return nil
@@ -157,4 +158,27 @@ func checkArchive(name, path string, progress func(n, total uint64)) (protocol.A
 			progress(ar.Read(), ar.Header.Records)
 		}
 	}
+}
+
+// placeArchive puts the finished archive at out. With force, rename
+// replaces what is there; without, a hard link fails if a file appeared
+// at out since it was checked. Where links are not supported, the check
+// is made again just before the rename.
+func placeArchive(tmp, out string, force bool) error {
+	if !force {
+		err := os.Link(tmp, out)
+		if err == nil {
+			return nil
+		}
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("export: %s exists: choose another name, or --force to replace it", out)
+		}
+		if _, serr := os.Lstat(out); serr == nil {
+			return fmt.Errorf("export: %s exists: choose another name, or --force to replace it", out)
+		}
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
 }

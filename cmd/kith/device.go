@@ -24,7 +24,7 @@ func (c *cli) deviceCmd() *cobra.Command {
 			return printJSON(cmd.OutOrStdout(), ds)
 		}
 		tw := newTable(cmd.OutOrStdout())
-		fmt.Fprintln(tw, "PEER ID\tNAME\tSINCE\tCOMMUNITIES")
+		fmt.Fprintln(tw, "PEER ID\tNAME\tLAST VOUCHED\tCOMMUNITIES")
 		for _, d := range ds {
 			name := d.Name
 			if d.This {
@@ -40,7 +40,7 @@ func (c *cli) deviceCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "no longer vouched for in %s: members' nodes exchange invite-only communities with it no more\n", count(n, "community"))
+		fmt.Fprintf(cmd.OutOrStdout(), "no longer vouched for in %s: members' nodes send it nothing of invite-only communities any more\n", count(n, "community"))
 		fmt.Fprintln(cmd.ErrOrStderr(), "(the device still holds your member key: if it was lost or stolen, that key can still sign as you; see docs/security.md)")
 		return nil
 	})

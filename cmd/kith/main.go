@@ -77,6 +77,7 @@ func (c *cli) rootCmd() *cobra.Command {
 		"node home `directory`; $KITH_HOME sets the default")
 	root.AddCommand(c.attachmentCmd(), c.logsCmd(), c.searchCmd(), c.exportCmd(), c.importCmd(), c.initCmd(), c.idCmd(), versionCmd(), c.daemonCmd(), c.statusCmd(), c.peersCmd(), c.connectCmd(),
 		c.communityCmd(), c.postCmd(), c.noteCmd(), c.reactCmd(), c.profileCmd(), c.membersCmd(), c.expertsCmd(), c.eventCmd(), c.memberCmd(), c.deviceCmd(), c.identityCmd(), c.uiCmd(), c.benchCmd(), c.checkCmd(), c.demoCmd(), c.configCmd())
+	root.InitDefaultCompletionCmd() // cobra adds it at Execute otherwise, after the check below
 	refuseUnknownSubcommands(root)
 	return root
 }

@@ -219,7 +219,7 @@ func TestCompletion(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{{"id", "extra"}, {"init", "--bogus"}, {"nosuchcommand"}, {"post", "lsit"}, {"community", "bogus", "x"}, {"identity", "nope"}} {
+	for _, args := range [][]string{{"id", "extra"}, {"init", "--bogus"}, {"nosuchcommand"}, {"post", "lsit"}, {"community", "bogus", "x"}, {"identity", "nope"}, {"completion", "bogus"}} {
 		r := kith(t, nil, args...)
 		if r.code != 1 || !strings.HasPrefix(r.stderr, "kith: ") || !strings.Contains(r.stderr, "--help' for usage") {
 			t.Errorf("kith %v: exit %d, stderr %q; want 1, an error and a usage hint", args, r.code, r.stderr)

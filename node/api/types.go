@@ -264,7 +264,7 @@ type Device struct {
 	This bool `json:"this,omitempty"`
 	// Communities are those held here that the member vouches for it in.
 	Communities []protocol.ID `json:"communities"`
-	Since       int64         `json:"since"` // unix ms of the newest vouching
+	Since       int64         `json:"since"` // unix ms of the newest vouching for it
 }
 
 // DeviceRemoved is DELETE /api/devices/{peer}'s answer.
