@@ -120,11 +120,11 @@ func escapeMarkdown(text string) string {
 // profile's name and the start of their key, or the start of the key.
 func (n *Node) nameIn(ctx context.Context, community protocol.ID) func(protocol.PublicKey) string {
 	return func(k protocol.PublicKey) string {
-		short := k.String()[:8]
-		if v, err := n.store.Member(ctx, community, k); err == nil && v.Name != "" {
-			return v.Name + " (" + short + "…)"
+		name := ""
+		if v, err := n.store.Member(ctx, community, k); err == nil {
+			name = v.Name
 		}
-		return short + "…"
+		return api.Who(name, k)
 	}
 }
 

@@ -161,21 +161,21 @@ var (
 	shownReplyBytes = 8 << 20
 )
 
-// shownThread is a thread with its first shownReplies replies.
-type shownThread struct {
+// threadRead is a thread with its first shownReplies replies.
+type threadRead struct {
 	store.ThreadDetail
 	cut bool // there are more
 }
 
 // threadReplies reads a thread with up to shownReplies replies (and
 // shownReplyBytes of them), a store page at a time.
-func (n *Node) threadReplies(ctx context.Context, community, post protocol.ID) (shownThread, error) {
-	var out shownThread
+func (n *Node) threadReplies(ctx context.Context, community, post protocol.ID) (threadRead, error) {
+	var out threadRead
 	size := 0
 	for cursor := ""; ; {
 		d, err := n.store.Thread(ctx, community, post, cursor, min(store.MaxLimit, shownReplies-len(out.Replies)))
 		if err != nil {
-			return shownThread{}, err
+			return threadRead{}, err
 		}
 		replies := d.Replies
 		for i, r := range replies {

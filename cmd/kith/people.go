@@ -183,11 +183,7 @@ func authorNames(ctx context.Context, cl *client.Client, community protocol.ID) 
 	}
 }
 
-// who writes an author for people: their name and the start of their key
-// (names are not unique), or the key alone.
+// who names an author for people (api.Who), by the names of a community.
 func who(names map[protocol.PublicKey]string, k protocol.PublicKey) string {
-	if n := names[k]; n != "" {
-		return fmt.Sprintf("%s (%.8s…)", n, k)
-	}
-	return short(k) + "…"
+	return api.Who(names[k], k)
 }

@@ -1,6 +1,10 @@
 package api
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/kith-network/kith/protocol"
+)
 
 // ByteSize writes a byte count for people: "26 B", "3.5 KiB", "50.0 MiB".
 func ByteSize(n uint64) string {
@@ -13,4 +17,14 @@ func ByteSize(n uint64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// Who names a member for people, the same in the CLI, the UI and text
+// Kith writes: their display name with the start of their key (names are
+// not unique, and anyone can take one), or the start of the key alone.
+func Who(name string, k protocol.PublicKey) string {
+	if name != "" {
+		return fmt.Sprintf("%s (%.8s…)", name, k)
+	}
+	return fmt.Sprintf("%.12s…", k)
 }

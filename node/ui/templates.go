@@ -119,12 +119,7 @@ type communityNav struct {
 	Tab       string
 }
 
-// who names an author for people: their display name with the start of
-// their key (names are not unique, and anyone can take one), or the
-// start of the key alone.
+// who names an author for people (api.Who), by the names of a community.
 func who(names map[protocol.PublicKey]string, k protocol.PublicKey) string {
-	if n := names[k]; n != "" {
-		return n + " (" + k.String()[:8] + "…)"
-	}
-	return short(k)
+	return api.Who(names[k], k)
 }
