@@ -116,6 +116,11 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 			return err
 		}
 		rec, err := n.validate(data, "fetch")
+		if errors.Is(err, protocol.ErrCreated) {
+			// Said to the joiner: "offline" would send them looking for
+			// the wrong fault.
+			return refused("your join is dated ahead of this node's clock (%v): is your computer's clock right?", err)
+		}
 		if err != nil {
 			return fmt.Errorf("submitted record: %w", err)
 		}

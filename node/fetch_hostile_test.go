@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"io"
+	"strings"
 	"testing"
 	"time"
 	"unicode"
@@ -43,6 +44,7 @@ func TestFetchRefusesPlantedRecords(t *testing.T) {
 	post := prototest.Sign(t, stranger, held, now, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "Spam"})
 	join := prototest.Sign(t, stranger, held, now, protocol.Refs{}, &protocol.Join{})
 	otherDevice := prototest.Sign(t, stranger, held, now, protocol.Refs{}, &protocol.Device{PeerID: []byte(honest.PeerID())})
+	futureJoin := prototest.Sign(t, prototest.Key("fast clock"), held, now.Add(time.Hour), protocol.Refs{}, &protocol.Join{})
 
 	request := func(community protocol.ID, recs ...*protocol.Record) []byte {
 		s, err := evil.NewStream(ctx, honest.PeerID(), fetchProtocol)
@@ -69,6 +71,7 @@ func TestFetchRefusesPlantedRecords(t *testing.T) {
 		"a community not held":         {planted.ID(), []*protocol.Record{planted}, planted.ID()},
 		"a post with the request":      {held, []*protocol.Record{join, post}, post.ID()},
 		"another node's device record": {held, []*protocol.Record{otherDevice}, otherDevice.ID()},
+		"a join dated an hour ahead":   {held, []*protocol.Record{futureJoin}, futureJoin.ID()},
 	} {
 		// One frame saying why, and no record.
 		out := request(tc.community, tc.recs...)
@@ -87,6 +90,10 @@ func TestFetchRefusesPlantedRecords(t *testing.T) {
 	must(t, err)
 	if len(cs) != 1 || cs[0].ID != held {
 		t.Errorf("communities after the attempts: %+v", cs)
+	}
+	// A joiner whose clock runs ahead is told so, not left to guess.
+	if frame, err := readFrame(bufio.NewReader(bytes.NewReader(request(held, futureJoin)))); err != nil || !strings.Contains(string(frame), "is your computer's clock right?") {
+		t.Errorf("the refusal of a join from the future: %q, %v", frame, err)
 	}
 	// What a joiner brings is still taken, and the history given.
 	if out := request(held, join); len(out) == 0 {

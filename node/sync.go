@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -113,7 +114,13 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results [
 			mine = append(mine, c)
 		}
 	}
-	mine = mine[:min(len(mine), maxSyncCommunities)]
+	if len(mine) > maxSyncCommunities {
+		// A session carries so many; a random choice each time reaches
+		// every community in turn, where the first by id would leave the
+		// rest never synced.
+		mrand.Shuffle(len(mine), func(i, j int) { mine[i], mine[j] = mine[j], mine[i] })
+		mine = mine[:maxSyncCommunities]
+	}
 	salt := make([]byte, 16)
 	rand.Read(salt)
 	hello := slices.Clone(salt)
@@ -278,15 +285,34 @@ func boolOrder(b bool) int {
 // and storing it.
 func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID) (int, error) {
 	var raw [][]byte
-	total := 0
+	total, early := 0, 0
+	defer func() {
+		if early > 0 {
+			n.log.Warn("sync: records dated ahead of this node's clock skipped; sync brings them once it is their time (if this node's clock is behind, set it right)",
+				"community", c, "records", early)
+		}
+	}()
+	refused := n.refuser("sync")
 	flush := func() error {
 		if len(raw) == 0 {
 			return nil
 		}
-		recs, _, err := validateAll(raw, time.Now(), n.refuser("sync"))
+		all, errs := validateEach(raw, time.Now())
 		raw = raw[:0]
-		if err != nil {
-			return fmt.Errorf("peer sent an invalid record: %w", err)
+		var recs []*protocol.Record
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				recs = append(recs, all[i])
+			case errors.Is(err, protocol.ErrCreated):
+				// Its author's clock runs ahead (or this node's behind):
+				// valid later, so the rest of the session goes on.
+				refused(err)
+				early++
+			default:
+				refused(err)
+				return fmt.Errorf("peer sent an invalid record: %w", err)
+			}
 		}
 		for _, r := range recs {
 			if r.Community() != c {
@@ -314,10 +340,9 @@ func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID) (in
 	}
 }
 
-// validateAll validates encoded records on every core, keeping their
-// order; it returns the index and error of the first that fails, after
-// calling refused (if not nil) for each that fails.
-func validateAll(raw [][]byte, now time.Time, refused func(error)) ([]*protocol.Record, int, error) {
+// validateEach validates encoded records on every core, giving each its
+// record or its error, in order.
+func validateEach(raw [][]byte, now time.Time) ([]*protocol.Record, []error) {
 	out := make([]*protocol.Record, len(raw))
 	errs := make([]error, len(raw))
 	var next atomic.Int64
@@ -330,6 +355,14 @@ func validateAll(raw [][]byte, now time.Time, refused func(error)) ([]*protocol.
 		})
 	}
 	wg.Wait()
+	return out, errs
+}
+
+// validateAll validates encoded records on every core, keeping their
+// order; it returns the index and error of the first that fails, after
+// calling refused (if not nil) for each that fails.
+func validateAll(raw [][]byte, now time.Time, refused func(error)) ([]*protocol.Record, int, error) {
+	out, errs := validateEach(raw, now)
 	first := -1
 	for i, err := range errs {
 		if err != nil {

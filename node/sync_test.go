@@ -191,3 +191,39 @@ func TestGossipLostPeerRevived(t *testing.T) {
 	}
 	waitFor(t, "b's post on a", 3*time.Second, func() bool { return countThreads(t, a, community) == before+1 })
 }
+
+// TestSyncSkipsRecordsFromTheFuture: a record dated past the clock limit
+// (its author's clock runs ahead) is skipped by sync, and the session
+// goes on with the valid records of the same batch, instead of failing
+// as a whole.
+func TestSyncSkipsRecordsFromTheFuture(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	community := shareCommunity(t, a, "Clocks", b)
+	waitFor(t, "a in b's topic", 10*time.Second, func() bool { return slices.Contains(b.gossip.Peers(community), a.PeerID()) })
+	// Stored on a without gossip, so that only sync carries them.
+	now := time.Now()
+	var records []*protocol.Record
+	for i := range 5 {
+		created := now
+		if i == 2 {
+			created = now.Add(time.Hour)
+		}
+		r, err := protocol.Sign(a.id.Member, community, created.UnixMilli(), protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: fmt.Sprintf("post %d", i)})
+		must(t, err)
+		records = append(records, r)
+	}
+	_, err := a.store.Ingest(ctx, records)
+	must(t, err)
+	ans, err := b.SyncCommunity(ctx, community, true)
+	must(t, err)
+	if len(ans.Results) != 1 || ans.Results[0].Error != "" {
+		t.Fatalf("sync: %+v", ans.Results)
+	}
+	for i, r := range records {
+		_, err := b.store.Get(ctx, r.ID())
+		if held := err == nil; held != (i != 2) {
+			t.Errorf("post %d held on b: %v", i, held)
+		}
+	}
+}

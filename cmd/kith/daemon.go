@@ -69,7 +69,9 @@ func (c *cli) newDaemonCmd() (*cobra.Command, *daemonSettings) {
 			return err
 		}
 		log := newLogger(cmd.ErrOrStderr(), run.level, run.format)
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		// SIGHUP too: a terminal closed or an SSH session dropped stops the
+		// daemon cleanly rather than killing it.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
 		run.node.Home, run.node.Logger = h, log
 		n, err := node.Start(ctx, run.node)

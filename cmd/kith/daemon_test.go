@@ -108,11 +108,15 @@ func startDaemonEnv(t *testing.T, homeDir string, env []string, flags ...string)
 	}
 }
 
-func (d *daemon) stop(t *testing.T) {
+func (d *daemon) stop(t *testing.T) { d.stopWith(t, syscall.SIGTERM) }
+
+// stopWith stops the daemon with sig, and fails the test unless it exits
+// cleanly (status 0, its API address file removed) within 15 s.
+func (d *daemon) stopWith(t *testing.T, sig syscall.Signal) {
 	if d.cmd.ProcessState != nil {
 		return
 	}
-	d.cmd.Process.Signal(syscall.SIGTERM)
+	d.cmd.Process.Signal(sig)
 	done := make(chan error, 1)
 	go func() { done <- d.cmd.Wait() }()
 	select {
@@ -125,7 +129,7 @@ func (d *daemon) stop(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		d.cmd.Process.Kill()
-		t.Errorf("daemon did not stop on SIGTERM:\n%s", d.logs())
+		t.Errorf("daemon did not stop on %v:\n%s", sig, d.logs())
 	}
 }
 
@@ -852,4 +856,11 @@ func TestDaemonFirstRunSaysBackUp(t *testing.T) {
 	if strings.Contains(again.logs(), "Back up") {
 		t.Errorf("a later start says to back up again:\n%s", again.logs())
 	}
+}
+
+// TestDaemonStopsCleanlyOnHangup: a terminal closed or an SSH session
+// dropped (SIGHUP) stops the daemon as SIGTERM does, not killed.
+func TestDaemonStopsCleanlyOnHangup(t *testing.T) {
+	d := startDaemon(t)
+	d.stopWith(t, syscall.SIGHUP)
 }

@@ -42,7 +42,7 @@ func (c *cli) demoCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
 		out := cmd.OutOrStdout()
 		err = runDemo(ctx, out, dir, *keep != "", log)
