@@ -251,9 +251,34 @@ func (x *indexer) step(ctx context.Context) bool {
 		if ctx.Err() == nil {
 			x.log.Warn("search indexing", "err", err)
 		}
+		if errors.Is(err, search.ErrWrite) {
+			x.reopen()
+		}
 		return false
 	}
 	return true
+}
+
+// reopen closes the index and opens it again from disk, after a write
+// failed (a full disk): its memory may be left inconsistent, and the next
+// write on it panic. An index that no longer opens is rebuilt.
+func (x *indexer) reopen() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.idx.Close() // its error is the failed write's, said already
+	idx, err := search.Open(x.dir)
+	if errors.Is(err, search.ErrCorrupt) {
+		x.log.Warn("search index unreadable after a failed write: rebuilding it from the store", "err", err)
+		idx, err = reopenEmpty(x.dir, nil)
+		for _, c := range x.store.Communities() {
+			x.whole[c] = true
+		}
+	}
+	if err != nil {
+		x.log.Error("reopen the search index", "err", err)
+		return
+	}
+	x.idx = idx
 }
 
 // indexRecords indexes the objects that newly stored records touched.

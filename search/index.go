@@ -65,6 +65,10 @@ type Index struct {
 // is not a readable index: the caller rebuilds it.
 var ErrCorrupt = errors.New("search index unreadable")
 
+// ErrWrite is wrapped by Apply's errors from writing the index: the index
+// must be opened again before the next write.
+var ErrWrite = errors.New("write search index")
+
 // Open opens the index in dir, creating it if there is none.
 func Open(dir string) (*Index, error) {
 	idx, err := bleve.Open(dir)
@@ -132,10 +136,21 @@ func indexMapping() *mapping.IndexMappingImpl {
 // Apply indexes docs (replacing documents of the same id) and removes
 // the documents of ids in gone, in one batch; meta entries are set in the
 // same batch (nil values delete them).
-func (x *Index) Apply(ctx context.Context, docs map[string]*Doc, gone []string, meta map[string][]byte) error {
+//
+// A write that failed (a full disk) leaves the index's memory in a state
+// its next write may panic on: after an error wrapping ErrWrite, Close
+// the index and Open it again before writing more. A panic in the
+// library is returned as such an error too, not passed on to crash the
+// node.
+func (x *Index) Apply(ctx context.Context, docs map[string]*Doc, gone []string, meta map[string][]byte) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrWrite, r)
+		}
+	}()
 	b := x.idx.NewBatch()
 	for id, d := range docs {
 		if err := b.Index(id, d); err != nil {
@@ -153,7 +168,7 @@ func (x *Index) Apply(ctx context.Context, docs map[string]*Doc, gone []string, 
 		}
 	}
 	if err := x.idx.Batch(b); err != nil {
-		return fmt.Errorf("write search index: %w", err)
+		return fmt.Errorf("%w: %w", ErrWrite, err)
 	}
 	return nil
 }
