@@ -44,6 +44,9 @@ func (n *Node) publish(ctx context.Context, community protocol.ID, refs protocol
 		return nil, fmt.Errorf("%w: %w", api.ErrBadRequest, memberFacing(err))
 	}
 	out, err := n.store.Put(ctx, r)
+	if errors.Is(err, store.ErrDiskFull) {
+		return nil, fmt.Errorf("%w: %w", api.ErrUnavailable, err) // nothing was written; the member can free space and retry
+	}
 	if err != nil {
 		return nil, err
 	}

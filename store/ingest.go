@@ -37,6 +37,9 @@ func aside(st protocol.Status) bool {
 // durable on disk, with the views it touches up to date, so that what the
 // user was told was saved survives a crash and shows at once.
 func (s *Store) Put(ctx context.Context, r *protocol.Record) (Outcome, error) {
+	if err := checkSpace(s.dir, s.minFree); err != nil {
+		return Outcome{}, fmt.Errorf("put record %s: %w", r.ID(), err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// The member's own records are never refused: the bound on records
@@ -60,6 +63,9 @@ func (s *Store) Put(ctx context.Context, r *protocol.Record) (Outcome, error) {
 // after in the background and before any query. Outcomes are in the order
 // of records. On error, the records already written stay written.
 func (s *Store) Ingest(ctx context.Context, records []*protocol.Record) ([]Outcome, error) {
+	if err := checkSpace(s.dir, s.minFree); err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
 	s.ingesting.Add(1)
 	defer s.ingesting.Add(-1)
 	s.mu.Lock()

@@ -56,6 +56,10 @@ type Options struct {
 	// again by sync once their author is admitted. Put, for the member's
 	// own records, is not bounded. 0 means DefaultMaxAside.
 	MaxAside int
+	// MinFree is how many bytes must stay free on the disk holding the
+	// store for Open, Put and Ingest to write (ErrDiskFull); 0 means
+	// DefaultMinFree.
+	MinFree int64
 }
 
 // DefaultMaxAside is Options.MaxAside's default: far more than records
@@ -65,8 +69,10 @@ const DefaultMaxAside = 1000
 
 // Store is a node's record store. Its methods are safe for concurrent use.
 type Store struct {
-	db  *badger.DB
-	log *slog.Logger
+	db      *badger.DB
+	log     *slog.Logger
+	dir     string
+	minFree int64 // Options.MinFree
 
 	// mu serializes writers (ingest and view refresh) and guards the
 	// in-memory state below, which is derived from the database at Open.
@@ -152,6 +158,14 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := checkUnlocked(dir, log); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
+	minFree := opts.MinFree
+	if minFree <= 0 {
+		minFree = DefaultMinFree
+	}
+	// Opening replays and flushes the memtable logs: a write too.
+	if err := checkSpace(dir, minFree); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	// The check read every table through buffers now garbage: give the
 	// memory back at once, or the process keeps it resident for minutes.
 	debug.FreeOSMemory()
@@ -172,6 +186,8 @@ func Open(dir string, opts Options) (*Store, error) {
 		dirty:       make(map[dirtyObject]struct{}),
 		flushDelay:  opts.FlushDelay,
 		maxAside:    opts.MaxAside,
+		dir:         dir,
+		minFree:     minFree,
 		kick:        make(chan struct{}, 1),
 		stop:        make(chan struct{}),
 		done:        make(chan struct{}),
