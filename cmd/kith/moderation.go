@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -78,34 +79,15 @@ func (c *cli) moderateCmd(use, short string, act func(*client.Client, context.Co
 // view, by whom and why, with the ids `post unhide` takes.
 func (c *cli) hiddenCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "hidden COMMUNITY_ID", Short: "List what moderators hid, by whom and why (post unhide ID shows it again)", Args: exactArgs(1)}
-	asJSON := addJSONFlag(cmd)
-	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := resolveIDs(ctx, cl, args)
-		if err != nil {
-			return err
-		}
-		items, err := collect(func(cursor string, limit int) ([]api.HiddenRecord, string, error) {
-			page, err := cl.Hidden(ctx, ids[0], cursor, limit)
-			return page.Items, page.Next, err
-		})
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return printJSON(cmd.OutOrStdout(), items)
-		}
-		if len(items) == 0 {
-			fmt.Fprintln(cmd.OutOrStdout(), "nothing is hidden")
-			return nil
-		}
-		names := authorNames(ctx, cl, ids[0])
-		tw := newTable(cmd.OutOrStdout())
+	communityList(c, cmd, func(ctx context.Context, cl *client.Client, id protocol.ID, cursor string, limit int) ([]api.HiddenRecord, string, error) {
+		page, err := cl.Hidden(ctx, id, cursor, limit)
+		return page.Items, page.Next, err
+	}, "nothing is hidden", func(tw io.Writer, names map[protocol.PublicKey]string, items []api.HiddenRecord) {
 		fmt.Fprintln(tw, "ID\tKIND\tAUTHOR\tHIDDEN\tBY\tREASON\tTITLE")
 		for _, h := range items {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short(h.ID), h.Kind, who(names, h.Author),
 				time.UnixMilli(h.HiddenAt).Format("2006-01-02 15:04"), who(names, h.HiddenBy), h.Reason, h.Title)
 		}
-		return tw.Flush()
 	})
 	return cmd
 }
@@ -114,28 +96,10 @@ func (c *cli) hiddenCmd() *cobra.Command {
 // newest first, with the reasons they gave.
 func (c *cli) moderationLogCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "log COMMUNITY_ID", Short: "What the moderators did (roles, hides, deletions), newest first, with their reasons", Args: exactArgs(1)}
-	asJSON := addJSONFlag(cmd)
-	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := resolveIDs(ctx, cl, args)
-		if err != nil {
-			return err
-		}
-		items, err := collect(func(cursor string, limit int) ([]api.ModerationEntry, string, error) {
-			page, err := cl.ModerationLog(ctx, ids[0], cursor, limit)
-			return page.Items, page.Next, err
-		})
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return printJSON(cmd.OutOrStdout(), items)
-		}
-		if len(items) == 0 {
-			fmt.Fprintln(cmd.OutOrStdout(), "the moderators have done nothing yet")
-			return nil
-		}
-		names := authorNames(ctx, cl, ids[0])
-		tw := newTable(cmd.OutOrStdout())
+	communityList(c, cmd, func(ctx context.Context, cl *client.Client, id protocol.ID, cursor string, limit int) ([]api.ModerationEntry, string, error) {
+		page, err := cl.ModerationLog(ctx, id, cursor, limit)
+		return page.Items, page.Next, err
+	}, "the moderators have done nothing yet", func(tw io.Writer, names map[protocol.PublicKey]string, items []api.ModerationEntry) {
 		fmt.Fprintln(tw, "WHEN\tBY\tACTION\tON\tREASON")
 		for _, e := range items {
 			on := e.Title
@@ -149,7 +113,34 @@ func (c *cli) moderationLogCmd() *cobra.Command {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", time.UnixMilli(e.At).Format("2006-01-02 15:04"), who(names, e.By), e.Action, on, e.Reason)
 		}
-		return tw.Flush()
 	})
 	return cmd
+}
+
+// communityList makes cmd list everything of one community a paged API
+// list holds: as JSON with --json, else a sentence if there is nothing,
+// or a table that table writes with the community's names.
+func communityList[T any](c *cli, cmd *cobra.Command, page func(ctx context.Context, cl *client.Client, community protocol.ID, cursor string, limit int) ([]T, string, error),
+	empty string, table func(tw io.Writer, names map[protocol.PublicKey]string, items []T)) {
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := resolveIDs(ctx, cl, args)
+		if err != nil {
+			return err
+		}
+		items, err := collect(func(cursor string, limit int) ([]T, string, error) { return page(ctx, cl, ids[0], cursor, limit) })
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), items)
+		}
+		if len(items) == 0 {
+			fmt.Fprintln(cmd.OutOrStdout(), empty)
+			return nil
+		}
+		tw := newTable(cmd.OutOrStdout())
+		table(tw, authorNames(ctx, cl, ids[0]), items)
+		return tw.Flush()
+	})
 }
