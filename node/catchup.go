@@ -174,6 +174,12 @@ func (cs connectSync) Connected(_ network.Network, c network.Conn) {
 	p := c.RemotePeer()
 	if !c.Stat().Limited {
 		n.backoff.forget(p)
+		if n.newPeer != nil {
+			select { // attachments no peer could give may be here now
+			case n.newPeer <- struct{}{}:
+			default:
+			}
+		}
 	}
 	// One side starts: the one with the lower peer id, so that the two do
 	// not start sessions that collide.

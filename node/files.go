@@ -36,6 +36,7 @@ const (
 	pinFor        = time.Hour        // how long an uploaded file waits for its record
 	purgeDelay    = 2 * time.Second  // after a deletion, so that a burst of them is one purge
 	retryFetch    = 10 * time.Minute // before a failed automatic fetch is tried again
+	newPeerSweep  = 2 * time.Second  // after a peer connected, before fetches no peer could serve are tried again
 
 	// maxFileSetting names what sets MaxFileBytes, for the messages of
 	// what it refuses: a limit is of use to people only with what
@@ -68,6 +69,8 @@ func (n *Node) openFiles() error {
 	n.fetching = make(map[protocol.ID]*fileFetch)
 	n.pinned = make(map[protocol.ID]time.Time)
 	n.failed = make(map[protocol.ID]time.Time)
+	n.noPeer = make(map[protocol.ID]bool)
+	n.newPeer = make(chan struct{}, 1)
 	n.fileQueue = make(chan fileJob, fileQueueSize)
 	n.purgeSoon = make(chan struct{}, 1)
 	n.closers = append(n.closers, n.blobs.Close)
@@ -90,6 +93,19 @@ func (n *Node) runFiles(ctx context.Context) {
 		case <-sweep.C:
 			n.sweepFiles(ctx)
 			sweep.Reset(fileSweep)
+		case <-n.newPeer:
+			// Fetches that failed for want of a peer are due again, not in
+			// retryFetch: soon, once the peer's protocols are known.
+			n.filesMu.Lock()
+			due := len(n.noPeer) > 0
+			for h := range n.noPeer {
+				delete(n.failed, h)
+			}
+			clear(n.noPeer)
+			n.filesMu.Unlock()
+			if due {
+				sweep.Reset(newPeerSweep)
+			}
 		case <-n.purgeSoon:
 			if purge == nil {
 				purge = time.After(purgeDelay)
@@ -143,11 +159,15 @@ func (n *Node) autoFetch(ctx context.Context, job fileJob) {
 	defer n.filesMu.Unlock()
 	if err != nil && ctx.Err() == nil {
 		n.failed[h] = time.Now()
+		if errors.Is(err, errNoFilePeer) {
+			n.noPeer[h] = true
+		}
 		// fetchFile logged why.
 		n.log.Debug("automatic attachment fetch will be tried again", "name", job.file.Name, "after", retryFetch)
 		return
 	}
 	delete(n.failed, h)
+	delete(n.noPeer, h)
 }
 
 // sweepFiles queues the files its communities' live records name that are

@@ -595,3 +595,32 @@ func TestFilesListSaysWhatIsHere(t *testing.T) {
 		t.Error("after a fetch the file is not here")
 	}
 }
+
+// TestAutoFetchWhenAPeerConnects: an attachment that no connected peer
+// could give (records imported while alone, or a restart before any peer
+// reconnected) is fetched as soon as a peer connects, not after the
+// 10-minute retry of failed fetches.
+func TestAutoFetchWhenAPeerConnects(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Alone"})
+	must(t, err)
+	f, err := a.AddFile(ctx, bytes.NewReader(fileBytes(100_000, 7)), "notes.pdf", "application/pdf")
+	must(t, err)
+	_, err = a.Post(ctx, community, api.PostRequest{Title: "With a file", Files: []api.File{f}})
+	must(t, err)
+	var archive bytes.Buffer
+	must(t, a.Export(ctx, community, &archive))
+	_, err = b.Import(ctx, &archive) // b is connected to no one
+	must(t, err)
+	waitFor(t, "b's fetch to fail for want of a peer", 10*time.Second, func() bool {
+		b.filesMu.Lock()
+		defer b.filesMu.Unlock()
+		return b.noPeer[f.Hash]
+	})
+	start := time.Now()
+	_, err = b.Connect(ctx, a.Addrs()[0])
+	must(t, err)
+	waitFor(t, "the file on b", 15*time.Second, func() bool { return b.blobs.Has(f.Hash) })
+	t.Logf("fetched %v after connecting", time.Since(start).Round(time.Millisecond))
+}

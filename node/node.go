@@ -85,6 +85,8 @@ type Node struct {
 	fetching  map[protocol.ID]*fileFetch // files being fetched
 	pinned    map[protocol.ID]time.Time  // files uploaded, waiting for their record
 	failed    map[protocol.ID]time.Time  // automatic fetches that failed lately
+	noPeer    map[protocol.ID]bool       // of those, the ones no connected peer could give
+	newPeer   chan struct{}              // a peer connected: those may be tried again
 	fileQueue chan fileJob               // files to fetch automatically
 	purgeSoon chan struct{}              // a deletion happened: purge files no record names
 
