@@ -17,13 +17,11 @@ import (
 // with the communities (held here) it is vouched for in, this node first.
 func (n *Node) Devices(ctx context.Context) ([]api.Device, error) {
 	byPeer := make(map[peer.ID]*api.Device)
-	var order []peer.ID
 	err := n.eachDeviceRecord(ctx, func(c protocol.ID, p peer.ID, e store.Entry) {
 		d := byPeer[p]
 		if d == nil {
 			d = &api.Device{PeerID: p.String(), This: p == n.peerID, Communities: []protocol.ID{}}
 			byPeer[p] = d
-			order = append(order, p)
 		}
 		if b, ok := e.Record.Content().(*protocol.Device); ok && b.Name != "" {
 			d.Name = b.Name
@@ -37,17 +35,17 @@ func (n *Node) Devices(ctx context.Context) ([]api.Device, error) {
 		return nil, err
 	}
 	out := []api.Device{}
-	for _, p := range order {
-		out = append(out, *byPeer[p])
+	for _, d := range byPeer {
+		out = append(out, *d)
 	}
-	slices.SortStableFunc(out, func(a, b api.Device) int {
+	slices.SortFunc(out, func(a, b api.Device) int {
 		if a.This != b.This {
 			if a.This {
 				return -1
 			}
 			return 1
 		}
-		return cmp.Compare(b.Since, a.Since) // newest first
+		return cmp.Or(cmp.Compare(b.Since, a.Since), cmp.Compare(a.PeerID, b.PeerID)) // newest first
 	})
 	return out, nil
 }

@@ -100,14 +100,10 @@ func (n *Node) Hidden(ctx context.Context, community protocol.ID, cursor string,
 		if err != nil || !t.Meta.Hidden || t.Meta.Deleted {
 			continue // a hide of a record deleted since, or one that never took effect
 		}
-		reason := ""
-		if b, ok := h.Record.Content().(*protocol.Hide); ok {
-			reason = b.Reason
-		}
 		out.Items = append(out.Items, api.HiddenRecord{
 			ID: t.Record.ID(), Kind: t.Record.Header.Kind.String(), Author: t.Record.Header.Author,
 			Created: t.Record.Header.Created, Title: hiddenTitle(t.Record),
-			Hide: h.Record.ID(), HiddenBy: h.Record.Header.Author, HiddenAt: h.Record.Header.Created, Reason: reason,
+			Hide: h.Record.ID(), HiddenBy: h.Record.Header.Author, HiddenAt: h.Record.Header.Created, Reason: reasonOf(h.Record),
 		})
 	}
 	return out, nil

@@ -45,11 +45,11 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 		return r.Header.Author == m.Founder || m.StandingAt(r.Header.Author, protocol.PositionOf(r)).Moderates()
 	}
 	items := []api.ModerationEntry{}
-	// add appends an entry for record e and returns it, to be completed
-	// before the next add.
-	add := func(e store.Entry, action, reason string) *api.ModerationEntry {
+	// add appends an entry for record e, with the reason it gives, and
+	// returns it, to be completed before the next add.
+	add := func(e store.Entry, action string) *api.ModerationEntry {
 		h := e.Record.Header
-		items = append(items, api.ModerationEntry{ID: e.Record.ID(), By: h.Author, At: h.Created, Action: action, Reason: reason})
+		items = append(items, api.ModerationEntry{ID: e.Record.ID(), By: h.Author, At: h.Created, Action: action, Reason: reasonOf(e.Record)})
 		return &items[len(items)-1]
 	}
 	// on sets what an entry acted on: the record, and what it was for
@@ -68,7 +68,7 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 		if !ok || !moderates(e.Record) {
 			return true // without effect: the rules take roles from moderators only
 		}
-		it := add(e, roleNames[b.Action], b.Reason)
+		it := add(e, roleNames[b.Action])
 		if b.Action == protocol.RoleRevokeInvite {
 			target := e.Record.Header.Target
 			it.Target = &target
@@ -82,12 +82,7 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 		return api.ModerationLog{}, err
 	}
 	err = n.liveOfKind(ctx, community, protocol.KindHide, func(e store.Entry) bool {
-		b, _ := e.Record.Content().(*protocol.Hide)
-		reason := ""
-		if b != nil {
-			reason = b.Reason
-		}
-		on(add(e, "hide", reason), e.Record.Header.Target)
+		on(add(e, "hide"), e.Record.Header.Target)
 		return true
 	})
 	if err != nil {
@@ -99,24 +94,19 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 		if err != nil {
 			return true
 		}
-		b, _ := e.Record.Content().(*protocol.Tombstone)
-		reason := ""
-		if b != nil {
-			reason = b.Reason
-		}
 		switch {
 		case t.Record.Header.Kind == protocol.KindHide:
 			// A hide deleted: the record shown again. The hide is no
 			// longer live, so it is listed from here, by its header (its
 			// reason went with its body).
-			on(add(e, "unhide", reason), t.Record.Header.Target)
+			on(add(e, "unhide"), t.Record.Header.Target)
 			if moderates(t.Record) {
-				on(add(t, "hide", ""), t.Record.Header.Target)
+				on(add(t, "hide"), t.Record.Header.Target)
 			}
 		case t.Record.Header.Author != e.Record.Header.Author && moderates(e.Record):
 			// A deleted record's title went with its body: only its kind
 			// is said.
-			on(add(e, "delete", reason), target)
+			on(add(e, "delete"), target)
 		}
 		return true
 	})
@@ -131,4 +121,18 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 		out.Next = strconv.Itoa(to)
 	}
 	return out, nil
+}
+
+// reasonOf is the reason a moderation record gives (a role change, a
+// hide, a deletion), or "" (none given, or its body purged).
+func reasonOf(r *protocol.Record) string {
+	switch b := r.Content().(type) {
+	case *protocol.Role:
+		return b.Reason
+	case *protocol.Hide:
+		return b.Reason
+	case *protocol.Tombstone:
+		return b.Reason
+	}
+	return ""
 }

@@ -45,7 +45,7 @@ func (c *cli) exportCmd() *cobra.Command {
 			if !st.Mode().IsRegular() {
 				return fmt.Errorf("export: %s exists and is not a file", *out)
 			}
-			return fmt.Errorf("export: %s exists: choose another name, or --force to replace it", *out)
+			return archiveExists(*out)
 		}
 		// Written beside the target and renamed once complete: an
 		// interrupted export leaves no half archive under its name.
@@ -170,15 +170,17 @@ func placeArchive(tmp, out string, force bool) error {
 		if err == nil {
 			return nil
 		}
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("export: %s exists: choose another name, or --force to replace it", out)
-		}
-		if _, serr := os.Lstat(out); serr == nil {
-			return fmt.Errorf("export: %s exists: choose another name, or --force to replace it", out)
+		if _, serr := os.Lstat(out); errors.Is(err, fs.ErrExist) || serr == nil {
+			return archiveExists(out)
 		}
 	}
 	if err := os.Rename(tmp, out); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	return nil
+}
+
+// archiveExists refuses to export over a file already at out.
+func archiveExists(out string) error {
+	return fmt.Errorf("export: %s exists: choose another name, or --force to replace it", out)
 }
