@@ -368,26 +368,37 @@ func (n *Node) allowPeer(community protocol.ID, p peer.ID) bool {
 	if m.Genesis.Policy == protocol.JoinOpen {
 		return true
 	}
+	_, st := n.peerMember(community, p)
+	return st.Admitted()
+}
+
+// peerMember returns the member whose device records in a community name
+// p, and their standing: the highest standing when several do (a device
+// record is only its author's claim), StandingNone when none does.
+func (n *Node) peerMember(community protocol.ID, p peer.ID) (protocol.PublicKey, protocol.Standing) {
 	ctx, cancel := context.WithTimeout(n.ctx, 10*time.Second)
 	defer cancel()
+	var who protocol.PublicKey
+	best := protocol.StandingNone
 	for cursor := ""; ; {
 		page, err := n.store.Members(ctx, community, cursor, store.MaxLimit)
 		if err != nil {
 			n.log.Warn("check peer membership", "err", err)
-			return false
+			return protocol.PublicKey{}, protocol.StandingNone
 		}
 		for _, mv := range page.Items {
-			if !mv.Standing.Admitted() {
+			if mv.Standing <= best {
 				continue
 			}
 			for _, d := range mv.Devices {
 				if peer.ID(d) == p {
-					return true
+					who, best = mv.Key, mv.Standing
+					break
 				}
 			}
 		}
 		if cursor = page.Next; cursor == "" {
-			return false
+			return who, best
 		}
 	}
 }

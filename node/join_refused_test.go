@@ -120,7 +120,9 @@ func TestJoinAgainSaysWhy(t *testing.T) {
 	}
 	_, err = a.SetRole(ctx, board, api.RoleRequest{Member: b.id.MemberKey(), Action: "remove"})
 	must(t, err)
-	waitFor(t, "b's node learns of the removal", 10*time.Second, func() bool { return standingOn(b, board, b) == protocol.StandingRemoved })
+	// By gossip if b's subscription reached a's node in time, else from
+	// the next sync, which a's node refuses with the removal's proof.
+	waitFor(t, "b's node learns of the removal", 20*time.Second, func() bool { return standingOn(b, board, b) == protocol.StandingRemoved })
 	code, err := a.Invite(ctx, board, api.InviteRequest{Uses: 1})
 	must(t, err)
 	if _, err := b.Join(ctx, code.Code); err == nil || !strings.Contains(err.Error(), removedMessage) {

@@ -3,10 +3,12 @@ package node
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
 	"github.com/kith-network/kith/protocol"
 )
 
@@ -64,5 +66,41 @@ func TestRemovedMemberGetsNoLiveGossip(t *testing.T) {
 		m := scrape(t, b)
 		t.Errorf("the removed member's node received a post made after the removal: gossip %v sync %v fetch %v",
 			m[`kith_records_ingested_total{status="accepted",via="gossip"}`], m[`kith_records_ingested_total{status="accepted",via="sync"}`], m[`kith_records_ingested_total{status="accepted",via="fetch"}`])
+	}
+}
+
+// TestRemovedWhileAwayLearnsOnReturn: a member's node that was offline
+// when a moderator removed the member learns of the removal when it comes
+// back, from the first member's node it syncs with (which refuses it the
+// community and sends the proof instead), and then says why it cannot
+// post rather than writing records no one takes.
+func TestRemovedWhileAwayLearnsOnReturn(t *testing.T) {
+	ctx := context.Background()
+	a := startTestNode(t)
+	bHome := home.Home{Dir: t.TempDir()}
+	b, err := Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	board, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Board", InviteOnly: true})
+	must(t, err)
+	code, err := a.Invite(ctx, board, api.InviteRequest{Uses: 1})
+	must(t, err)
+	_, err = b.Join(ctx, code.Code)
+	must(t, err)
+	must(t, b.Close())
+	_, err = a.SetRole(ctx, board, api.RoleRequest{Member: b.id.MemberKey(), Action: "remove"})
+	must(t, err)
+
+	b, err = Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	defer b.Close()
+	if s := standingOn(b, board, b); s != protocol.StandingMember {
+		t.Fatalf("b starts as %s, want member (it has not heard yet)", s)
+	}
+	waitFor(t, "b's node learns of the removal", 20*time.Second, func() bool { return standingOn(b, board, b) == protocol.StandingRemoved })
+	if _, err := b.Post(ctx, board, api.PostRequest{Title: "Still here?"}); err == nil || !strings.Contains(err.Error(), removedMessage) {
+		t.Errorf("b posts after learning of its removal: %v", err)
+	}
+	if s := standingOn(a, board, b); s != protocol.StandingRemoved {
+		t.Errorf("the founder's node sees b %s", s)
 	}
 }

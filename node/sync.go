@@ -46,6 +46,7 @@ const (
 	frameEnd       = 'E'
 	frameRequest   = 'Q'
 	frameRecord    = 'D'
+	frameRemoved   = 'X' // see removal_notice.go
 )
 
 const (
@@ -134,9 +135,20 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results [
 	if err := f.flush(); err != nil {
 		return nil, err
 	}
-	_, accept, err := f.recv(frameAccept)
-	if err != nil {
-		return nil, err
+	seen := make(map[byte]bool)
+	var accept []byte
+	for {
+		kind, data, err := f.recv(frameAccept, frameRemoved)
+		if err != nil {
+			return nil, err
+		}
+		if kind == frameAccept {
+			accept = data
+			break
+		}
+		if err := n.receiveRemoval(ctx, f, p, data, mine, seen); err != nil {
+			return nil, err
+		}
 	}
 	for _, i := range accept {
 		if int(i) >= len(mine) {
@@ -236,22 +248,21 @@ func (n *Node) syncClient(ctx context.Context, f *frames, p peer.ID, c protocol.
 		return res, err
 	}
 	// Give the peer what it lacks.
-	sent, err := n.sendRecords(ctx, f, c, rec.Have)
+	have := make([]protocol.ID, len(rec.Have))
+	for i, p := range rec.Have {
+		have[i] = p.ID
+	}
+	sent, err := n.sendRecords(ctx, f, c, have)
 	res.Sent = sent
 	return res, err
 }
 
-// sendRecords sends the accepted records of c at positions, then an end
+// sendRecords sends the accepted records of c among ids, then an end
 // frame.
-func (n *Node) sendRecords(ctx context.Context, f *frames, c protocol.ID, positions []protocol.Position) (int, error) {
+func (n *Node) sendRecords(ctx context.Context, f *frames, c protocol.ID, ids []protocol.ID) (int, error) {
 	sent := 0
-	for start := 0; start < len(positions); start += syncBatch {
-		batch := positions[start:min(len(positions), start+syncBatch)]
-		ids := make([]protocol.ID, len(batch))
-		for i, p := range batch {
-			ids[i] = p.ID
-		}
-		recs, err := n.store.Records(ctx, c, ids)
+	for start := 0; start < len(ids); start += syncBatch {
+		recs, err := n.store.Records(ctx, c, ids[start:min(len(ids), start+syncBatch)])
 		if err != nil {
 			return sent, err
 		}

@@ -128,3 +128,48 @@ func readAll(s network.Stream) {
 		}
 	}
 }
+
+// TestHostileRemovalNotice: a sync server's removal notices are checked
+// like any synced record: one naming a community not offered, one sent
+// twice, or one carrying a record of another community ends the session
+// with an error, and nothing of it is stored.
+func TestHostileRemovalNotice(t *testing.T) {
+	ctx := context.Background()
+	honest := startTestNode(t)
+	community, err := honest.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Under attack"})
+	must(t, err)
+	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
+	evil, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
+	must(t, err)
+	defer evil.Close()
+	frame := func(kind byte, payload []byte) []byte {
+		return append(binary.AppendUvarint([]byte{kind}, uint64(len(payload))), payload...)
+	}
+	other := prototest.Sign(t, prototest.Key("evil"), protocol.ID{}, time.Now(), protocol.Refs{}, &protocol.Community{Name: "Elsewhere", Policy: protocol.JoinOpen})
+	answers := map[string][]byte{
+		"a community not offered": frame(frameRemoved, []byte{7}),
+		"an empty notice":         frame(frameRemoved, nil),
+		"a notice sent twice": append(append(frame(frameRemoved, []byte{0}), frame(frameEnd, nil)...),
+			frame(frameRemoved, []byte{0})...),
+		"a record of another community": append(append(frame(frameRemoved, []byte{0}), frame(frameRecord, other.Encode())...),
+			frame(frameEnd, nil)...),
+	}
+	for name, answer := range answers {
+		evil.SetStreamHandler(syncProtocol, func(s network.Stream) {
+			defer s.Close()
+			f := newFrames(s, maxSessionBytes)
+			if _, _, err := f.recv(frameHello); err == nil {
+				s.Write(answer)
+			}
+		})
+		must(t, evil.Connect(ctx, peer.AddrInfo{ID: honest.PeerID(), Addrs: honest.host.Addrs()}))
+		if _, err := honest.Sync(ctx, evil.ID(), community); err == nil {
+			t.Errorf("%s: the session went on", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+	if _, err := honest.store.Get(ctx, other.ID()); err == nil {
+		t.Error("the honest node stored a record of another community from a removal notice")
+	}
+}

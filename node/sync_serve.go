@@ -53,12 +53,21 @@ func (n *Node) answerSync(ctx context.Context, f *frames, remote peer.ID) error 
 	}
 	var accept []byte
 	var shared []protocol.ID
+	refused := make(map[byte]protocol.ID)
 	for i := 0; i*32 < len(offered); i++ {
 		// Membership is checked only for the communities both hold.
-		if c, ok := ours[[32]byte(offered[i*32:(i+1)*32])]; ok && n.allowPeer(c, remote) {
+		c, ok := ours[[32]byte(offered[i*32:(i+1)*32])]
+		switch {
+		case !ok:
+		case n.allowPeer(c, remote):
 			accept = append(accept, byte(i))
 			shared = append(shared, c)
+		default:
+			refused[byte(i)] = c
 		}
+	}
+	if err := n.sendRemovals(ctx, f, remote, refused); err != nil {
+		return err
 	}
 	if err := f.send(frameAccept, accept); err != nil {
 		return err
@@ -136,11 +145,11 @@ func (n *Node) syncServer(ctx context.Context, f *frames, c protocol.ID) (int, e
 		if len(data)%32 != 0 || len(data)/32 > syncBatch {
 			return 0, errors.New("malformed request")
 		}
-		var positions []protocol.Position
+		var ids []protocol.ID
 		for i := 0; i < len(data); i += 32 {
-			positions = append(positions, protocol.Position{ID: protocol.ID(data[i : i+32])})
+			ids = append(ids, protocol.ID(data[i:i+32]))
 		}
-		if _, err := n.sendRecords(ctx, f, c, positions); err != nil {
+		if _, err := n.sendRecords(ctx, f, c, ids); err != nil {
 			return 0, err
 		}
 	}

@@ -62,6 +62,7 @@ type transition struct {
 	pos    Position
 	action RoleAction // a join is recorded as RoleAdmit
 	by     ID
+	author PublicKey // of the record by
 }
 
 // apply folds one transition into a standing. Moderator and Remove set the
@@ -209,7 +210,7 @@ func ResolveMembership(community ID, records []*Record) *Membership {
 		if role.Member == m.Founder {
 			continue
 		}
-		m.history(role.Member).add(transition{PositionOf(r), role.Action, r.id})
+		m.history(role.Member).add(transition{PositionOf(r), role.Action, r.id, r.Header.Author})
 		m.Effective[r.id] = true
 	}
 	for _, r := range invites {
@@ -241,7 +242,7 @@ func ResolveMembership(community ID, records []*Record) *Membership {
 			}
 			inv.Used = append(inv.Used, r.id)
 		}
-		m.history(author).add(transition{pos, RoleAdmit, r.id})
+		m.history(author).add(transition{pos, RoleAdmit, r.id, author})
 		m.admittedBy[author] = r.id
 		m.Effective[r.id] = true
 	}
@@ -355,6 +356,55 @@ func (m *Membership) AdmittedBy(k PublicKey) ID {
 		return m.Community
 	}
 	return m.admittedBy[k]
+}
+
+// Removal returns the records that prove k's removal: the role record
+// that removed k, then the one that made its author a moderator, and so
+// on back to a moderator the founder made. Given the genesis, they are
+// enough for any node to find k removed, whatever else it holds: a
+// removed member's node, which members' nodes no longer sync with, is
+// sent them so that it learns why. Nil unless k stands removed now.
+func (m *Membership) Removal(k PublicKey) []ID {
+	h := m.members[k]
+	if h == nil || h.latest() != StandingRemoved {
+		return nil
+	}
+	// The last removal: a revoke after it changes nothing.
+	i := len(h.steps) - 1
+	for h.steps[i].action != RoleRemove {
+		i--
+	}
+	last := h.steps[i]
+	proof := []ID{last.by}
+	// Positions fall strictly along the chain, so it ends; each author
+	// moderated just before their record, or it would have no effect.
+	for by, at := last.author, last.pos; by != m.Founder; {
+		g := m.members[by].grant(at)
+		if g == nil {
+			break // cannot be: the record took effect
+		}
+		proof = append(proof, g.by)
+		by, at = g.author, g.pos
+	}
+	return proof
+}
+
+// grant returns the transition that made the member a moderator in force
+// just before p, nil if they did not moderate then.
+func (h *history) grant(p Position) *transition {
+	if h == nil {
+		return nil
+	}
+	i := h.before(p)
+	if i == 0 || !h.states[i-1].Moderates() {
+		return nil
+	}
+	for j := i - 1; j >= 0; j-- {
+		if h.steps[j].action == RoleModerator {
+			return &h.steps[j]
+		}
+	}
+	return nil
 }
 
 // Members lists every key with a standing other than none, founder first,

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"crypto/ed25519"
+	"slices"
 	"testing"
 	"time"
 )
@@ -396,5 +397,44 @@ func TestDeletionTakesEdits(t *testing.T) {
 		if _, ok := s.Tombstoned[r.ID()]; ok {
 			t.Errorf("%s %s deleted with another record", r.Header.Kind, r.ID().String()[:8])
 		}
+	}
+}
+
+// TestRemovalProof: the records Removal names are enough on their own,
+// with the genesis, to find the member removed, through a chain of
+// moderators each made by the one before; a member not removed has none.
+func TestRemovalProof(t *testing.T) {
+	w := newWorld(t, founder, JoinInvite)
+	genesis := w.records[0]
+	inv, invKey := w.invite(founder, 5, time.Hour)
+	w.join(carol, inv, invKey)
+	makeAlice := w.role(founder, alice, RoleModerator)
+	makeBob := w.role(alice, bob, RoleModerator)
+	w.post(carol, "before")
+	removeCarol := w.role(bob, carol, RoleRemove)
+	w.role(bob, carol, RoleRevoke) // changes nothing: carol stays removed
+	w.role(founder, bob, RoleRevoke)
+	m := ResolveMembership(w.id, w.records)
+	proof := m.Removal(PublicKeyOf(carol))
+	if want := []ID{removeCarol.ID(), makeBob.ID(), makeAlice.ID()}; !slices.Equal(proof, want) {
+		t.Fatalf("proof %v, want the removal and the two grants %v", proof, want)
+	}
+	only := []*Record{genesis}
+	for _, r := range w.records {
+		if slices.Contains(proof, r.ID()) {
+			only = append(only, r)
+		}
+	}
+	if s := ResolveMembership(w.id, only).Standing(PublicKeyOf(carol)); s != StandingRemoved {
+		t.Errorf("from the proof alone carol is %s", s)
+	}
+	for _, k := range []ed25519.PrivateKey{alice, bob, founder, testKey("stranger")} {
+		if p := m.Removal(PublicKeyOf(k)); p != nil {
+			t.Errorf("a proof of removal for someone not removed: %v", p)
+		}
+	}
+	w.role(founder, carol, RoleAdmit)
+	if p := ResolveMembership(w.id, w.records).Removal(PublicKeyOf(carol)); p != nil {
+		t.Errorf("a proof of removal for someone admitted again: %v", p)
 	}
 }

@@ -1,0 +1,71 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// A member's node learns of its removal by gossip only if it is connected
+// when a moderator removes the member: members' nodes neither sync nor
+// gossip an invite-only community with a removed member's node after
+// that. A node that was away would go on seeing itself a member, writing
+// records that no one takes. So a sync server that refuses a community
+// because the client's member is removed says so, with the records that
+// prove it (protocol.Membership.Removal), before its accept frame:
+//
+//	server → X (index in the hello) D ... D E    for each such community
+//
+// The client stores them as it stores any synced record, after the same
+// validation; from then on its own copy shows the removal.
+
+// sendRemovals sends, for each community of the hello that the server
+// holds and refuses remote (refused maps its index in the hello to it),
+// the proof of remote's member's removal if that is why.
+func (n *Node) sendRemovals(ctx context.Context, f *frames, remote peer.ID, refused map[byte]protocol.ID) error {
+	for i, c := range refused {
+		m := n.store.Membership(c)
+		if m == nil || m.Genesis == nil || m.Genesis.Policy == protocol.JoinOpen {
+			continue
+		}
+		who, st := n.peerMember(c, remote)
+		if st != protocol.StandingRemoved {
+			continue
+		}
+		proof := m.Removal(who)
+		if len(proof) == 0 {
+			continue
+		}
+		if err := f.send(frameRemoved, []byte{i}); err != nil {
+			return err
+		}
+		if _, err := n.sendRecords(ctx, f, c, proof); err != nil {
+			return fmt.Errorf("community %s: send the removal of %s: %w", c, who, err)
+		}
+		n.log.Info("sync: told a removed member's node of the removal", "community", c, "peer", remote, "member", who)
+	}
+	return nil
+}
+
+// receiveRemoval stores the records a server sent to prove this node's
+// member removed from the community at index data[0] of the hello (mine),
+// and says so if they do.
+func (n *Node) receiveRemoval(ctx context.Context, f *frames, p peer.ID, data []byte, mine []protocol.ID, seen map[byte]bool) error {
+	if len(data) != 1 || int(data[0]) >= len(mine) || seen[data[0]] {
+		return errors.New("peer sent a malformed removal notice")
+	}
+	seen[data[0]] = true
+	c := mine[data[0]]
+	if _, err := n.receiveRecords(ctx, f, c); err != nil {
+		return fmt.Errorf("community %s: removal notice: %w", c, err)
+	}
+	if m := n.store.Membership(c); m != nil && m.Standing(n.id.MemberKey()) == protocol.StandingRemoved {
+		n.log.Warn("a moderator removed you from a community: members' nodes no longer take your records there",
+			"community", c, "told by", p)
+	}
+	return nil
+}
