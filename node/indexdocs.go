@@ -17,13 +17,19 @@ import (
 // profile), so that those it no longer has can be found and removed.
 
 // objectDocs returns the documents of one object, and the key they share;
-// none when the object is gone (deleted, hidden, or never live).
-func objectDocs(ctx context.Context, s *store.Store, c protocol.ID, obj protocol.Object) (string, map[string]*search.Doc, error) {
+// none when the object is gone (deleted, hidden, or never live). For a
+// thread, only (if not nil) names the records whose documents alone are
+// wanted: the post, or replies.
+func objectDocs(ctx context.Context, s *store.Store, c protocol.ID, obj protocol.Object, only map[protocol.ID]bool) (string, map[string]*search.Doc, error) {
 	var docs map[string]*search.Doc
 	var err error
 	key := obj.ID.String()
 	switch obj.Type {
 	case protocol.ObjectThread:
+		if only != nil {
+			docs, err = threadPartDocs(ctx, s, c, obj.ID, only)
+			break
+		}
 		docs, err = threadDocs(ctx, s, c, obj.ID)
 	case protocol.ObjectNote:
 		docs, err = noteDocs(ctx, s, c, obj.ID)
@@ -55,33 +61,57 @@ func threadDocs(ctx context.Context, s *store.Store, c, post protocol.ID) (map[s
 		if err != nil {
 			return nil, err
 		}
-		v := d.View
-		if cursor == "" {
-			doc := &search.Doc{Community: c.String(), Kind: search.KindPost, Thread: post.String(), Record: post.String(),
-				Title: v.Title, Tags: v.Tags, Author: v.Author.String(), Created: ms(v.Created),
-				Answered: !v.Accepted.IsZero(), Current: true, Helpful: float64(v.Reactions.Helpful)}
-			if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
-				doc.Body = p.Text
-			}
-			docs["post/"+post.String()] = doc
-		}
-		for _, r := range d.Replies {
-			id := r.Record.ID()
-			shown := r
-			if e, ok := d.Versions[id]; ok {
-				shown = e
-			}
-			doc := &search.Doc{Community: c.String(), Kind: search.KindReply, Thread: post.String(), Record: id.String(),
-				Title: v.Title, Author: r.Record.Header.Author.String(), Created: ms(r.Record.Header.Created),
-				Accepted: id == v.Accepted, Answered: id == v.Accepted, Current: true, Helpful: float64(v.ReplyReactions[id].Helpful)}
-			if b, ok := shown.Record.Content().(*protocol.Reply); ok {
-				doc.Body = b.Text
-			}
-			docs["reply/"+id.String()] = doc
-		}
+		addThreadDocs(docs, c, d, cursor == "")
 		if cursor = d.Next; cursor == "" {
 			return docs, nil
 		}
+	}
+}
+
+// threadPartDocs returns the documents of a thread's records in only: a
+// reply to a thread of thousands costs one document, not thousands.
+func threadPartDocs(ctx context.Context, s *store.Store, c, post protocol.ID, only map[protocol.ID]bool) (map[string]*search.Doc, error) {
+	replies := make([]protocol.ID, 0, len(only))
+	for id := range only {
+		if id != post {
+			replies = append(replies, id)
+		}
+	}
+	d, err := s.ThreadReplies(ctx, c, post, replies)
+	if err != nil {
+		return nil, err
+	}
+	docs := make(map[string]*search.Doc)
+	addThreadDocs(docs, c, d, only[post])
+	return docs, nil
+}
+
+// addThreadDocs adds the documents of d's replies to docs, and its post's
+// with withPost.
+func addThreadDocs(docs map[string]*search.Doc, c protocol.ID, d store.ThreadDetail, withPost bool) {
+	v, post := d.View, d.View.Post
+	if withPost {
+		doc := &search.Doc{Community: c.String(), Kind: search.KindPost, Thread: post.String(), Record: post.String(),
+			Title: v.Title, Tags: v.Tags, Author: v.Author.String(), Created: ms(v.Created),
+			Answered: !v.Accepted.IsZero(), Current: true, Helpful: float64(v.Reactions.Helpful)}
+		if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
+			doc.Body = p.Text
+		}
+		docs["post/"+post.String()] = doc
+	}
+	for _, r := range d.Replies {
+		id := r.Record.ID()
+		shown := r
+		if e, ok := d.Versions[id]; ok {
+			shown = e
+		}
+		doc := &search.Doc{Community: c.String(), Kind: search.KindReply, Thread: post.String(), Record: id.String(),
+			Title: v.Title, Author: r.Record.Header.Author.String(), Created: ms(r.Record.Header.Created),
+			Accepted: id == v.Accepted, Answered: id == v.Accepted, Current: true, Helpful: float64(v.ReplyReactions[id].Helpful)}
+		if b, ok := shown.Record.Content().(*protocol.Reply); ok {
+			doc.Body = b.Text
+		}
+		docs["reply/"+id.String()] = doc
 	}
 }
 

@@ -61,11 +61,17 @@ type indexer struct {
 	whole   map[protocol.ID]bool        // communities to index whole
 	wake    chan struct{}
 	lastErr error
+
+	// members is each community's membership as the indexer last saw
+	// it, to find whose standing changed since (membershipChanges). Used
+	// by the goroutine that runs the indexer only.
+	members map[protocol.ID]*protocol.Membership
 }
 
 func openIndexer(h home.Home, s *store.Store, busy func() bool, log *slog.Logger) (*indexer, error) {
 	x := &indexer{store: s, log: log, dir: filepath.Join(h.Dir, SearchDir), busy: busy,
-		pending: make(map[protocol.ID]protocol.ID), whole: make(map[protocol.ID]bool), wake: make(chan struct{}, 1)}
+		pending: make(map[protocol.ID]protocol.ID), whole: make(map[protocol.ID]bool), wake: make(chan struct{}, 1),
+		members: make(map[protocol.ID]*protocol.Membership)}
 	idx, err := search.Open(x.dir)
 	if errors.Is(err, search.ErrCorrupt) {
 		log.Warn("search index unreadable: rebuilding it from the store", "err", err)
@@ -96,6 +102,7 @@ func openIndexer(h home.Home, s *store.Store, busy func() bool, log *slog.Logger
 	}
 	x.idx = idx
 	for _, c := range s.Communities() {
+		x.members[c] = s.Membership(c)
 		v, err := idx.Meta(digestKey(c))
 		if err != nil {
 			return nil, err
@@ -281,16 +288,11 @@ func (x *indexer) reopen() {
 	x.idx = idx
 }
 
-// indexRecords indexes the objects that newly stored records touched.
+// indexRecords indexes the objects that newly stored records touched,
+// and those whose records a change of membership may have admitted or
+// refused.
 func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protocol.ID) error {
-	type object struct {
-		community protocol.ID
-		obj       protocol.Object
-	}
-	// Each object once, however many of the records touched it; and
-	// whether any of them may have taken documents away from it (only a
-	// deletion or a hide can, or an object that is gone altogether).
-	shrinks := make(map[object]bool)
+	touched := make(map[communityObject]*touch)
 	communities := make(map[protocol.ID]bool)
 	for id, c := range batch {
 		communities[c] = true
@@ -302,19 +304,24 @@ func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protoc
 			return err
 		}
 		if e.Meta.Object.Type != protocol.ObjectNone {
-			o := object{c, e.Meta.Object}
-			k := e.Record.Header.Kind
-			shrinks[o] = shrinks[o] || k == protocol.KindTombstone || k == protocol.KindHide
+			o := communityObject{c, e.Meta.Object}
+			if touched[o] == nil {
+				touched[o] = &touch{only: make(map[protocol.ID]bool)}
+			}
+			touched[o].add(e.Record)
 		}
+	}
+	if err := x.membershipChanges(ctx, communities, touched); err != nil {
+		return err
 	}
 	docs := make(map[string]*search.Doc)
 	var gone []string
-	for o, shrink := range shrinks {
-		key, fresh, err := objectDocs(ctx, x.store, o.community, o.obj)
+	for o, t := range touched {
+		key, fresh, err := objectDocs(ctx, x.store, o.community, o.obj, t.only)
 		if err != nil {
 			return err
 		}
-		if key != "" && (shrink || len(fresh) == 0) {
+		if key != "" && (t.shrink || len(fresh) == 0 && t.only == nil) {
 			had, err := x.index().IDs(ctx, "thread", key)
 			if err != nil {
 				return err
@@ -346,11 +353,87 @@ func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protoc
 	return x.index().Apply(ctx, docs, gone, meta)
 }
 
+// communityObject is an object of a community.
+type communityObject struct {
+	community protocol.ID
+	obj       protocol.Object
+}
+
+// touch is what new records changed of one object: whether they may have
+// taken documents away from it (a deletion or a hide can), and, while
+// they only added or changed replies or reactions of a thread, the
+// records whose documents changed (only); nil when all may have.
+type touch struct {
+	shrink bool
+	only   map[protocol.ID]bool
+}
+
+// add notes record r of the object.
+func (t *touch) add(r *protocol.Record) {
+	h := r.Header
+	switch {
+	case h.Kind == protocol.KindTombstone || h.Kind == protocol.KindHide:
+		t.shrink, t.only = true, nil
+	case t.only == nil:
+	case h.Kind == protocol.KindReply && h.Target.IsZero():
+		t.only[r.ID()] = true // a new reply: its own document
+	case h.Kind == protocol.KindReply || h.Kind == protocol.KindReact:
+		t.only[h.Target] = true // a reply's edit, or a reaction: its target's
+	default:
+		t.only = nil // a post's edit, an accept...: every document may change
+	}
+}
+
+// membershipChanges adds to touched, whole, the objects of the members
+// whose standing changed in the communities of a batch since the indexer
+// last looked: the store set aside, then admits, records of an author
+// whose join comes after them, and refuses those a removal dates after.
+// A change of genesis has the community indexed whole.
+func (x *indexer) membershipChanges(ctx context.Context, communities map[protocol.ID]bool, touched map[communityObject]*touch) error {
+	for c := range communities {
+		m := x.store.Membership(c)
+		old, seen := x.members[c]
+		x.members[c] = m
+		if !seen || m == old || m == nil {
+			// A community new to the indexer: its records are indexed
+			// as they come.
+			continue
+		}
+		all, authors := m.ChangedFrom(old)
+		if all {
+			x.mu.Lock()
+			x.whole[c] = true
+			x.mu.Unlock()
+			continue
+		}
+		for _, a := range authors {
+			objs, err := x.store.AuthorObjects(ctx, c, a)
+			if err != nil {
+				return err
+			}
+			// A first admission only adds documents: none of the
+			// author's records was accepted before it.
+			shrink := old.Standing(a) != protocol.StandingNone
+			for _, o := range objs {
+				co := communityObject{c, o}
+				t := touched[co]
+				if t == nil {
+					t = &touch{}
+					touched[co] = t
+				}
+				t.only, t.shrink = nil, t.shrink || shrink
+			}
+		}
+	}
+	return nil
+}
+
 // indexCommunity indexes every object of a community and removes the
 // documents of objects it no longer has.
 func (x *indexer) indexCommunity(ctx context.Context, c protocol.ID) error {
 	start := time.Now()
 	digest := x.digest(c) // before reading: records stored meanwhile are pending
+	x.members[c] = x.store.Membership(c)
 	keep := make(map[string]bool)
 	docs := make(map[string]*search.Doc)
 	flush := func(force bool) error {
@@ -365,7 +448,7 @@ func (x *indexer) indexCommunity(ctx context.Context, c protocol.ID) error {
 		return err
 	}
 	add := func(obj protocol.Object) error {
-		_, fresh, err := objectDocs(ctx, x.store, c, obj)
+		_, fresh, err := objectDocs(ctx, x.store, c, obj, nil)
 		if err != nil {
 			return err
 		}

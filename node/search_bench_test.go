@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/protocol/prototest"
 	"github.com/kith-network/kith/search"
 	"github.com/kith-network/kith/store"
@@ -148,4 +150,71 @@ func BenchmarkSyncWhileIndexing(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/without.Seconds(), "no-search-records/s")
 	b.ReportMetric(with.Seconds()/without.Seconds(), "slowdown")
 	b.ReportMetric(catchUp.Seconds()/float64(b.N), "index-behind-s")
+}
+
+// BenchmarkReplyToLongThread: one more reply to a thread that has many,
+// stored and then indexed as the indexer does after a node stores it.
+// Reports the store's and the indexer's time per reply, and, as the raw
+// cost of the indexer's part, writing that reply's one document to the
+// same index: a reply should cost about one document, not the thread.
+func BenchmarkReplyToLongThread(b *testing.B) {
+	for _, n := range []int{1000, 10_000} {
+		b.Run(fmt.Sprintf("replies=%d", n), func(b *testing.B) { benchReplyToLongThread(b, n) })
+	}
+}
+
+func benchReplyToLongThread(b *testing.B, n int) {
+	ctx := context.Background()
+	founder := prototest.Key("founder")
+	clock := time.Now().Add(-time.Duration(n+1) * time.Second)
+	g := prototest.Sign(b, founder, protocol.ID{}, clock, protocol.Refs{}, &protocol.Community{Name: "Long", Policy: protocol.JoinOpen})
+	c := g.ID()
+	post := prototest.Sign(b, founder, c, clock.Add(time.Millisecond), protocol.Refs{}, &protocol.Post{Type: protocol.PostQuestion, Title: "A long discussion", Text: "Where do we start?"})
+	recs := []*protocol.Record{g, post}
+	text := strings.Repeat("Practitioners compare notes on what broke and why. ", 20)[:1000]
+	for i := range n {
+		recs = append(recs, prototest.Sign(b, founder, c, clock.Add(time.Duration(i+2)*time.Millisecond), protocol.Refs{Root: post.ID()}, &protocol.Reply{Text: text}))
+	}
+	s, err := store.Open(b.TempDir(), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ingestAll(b, s, recs)
+	x, err := openIndexer(home.Home{Dir: b.TempDir()}, s, func() bool { return false }, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.close()
+	for x.step(ctx) {
+	}
+	var stored, indexed, raw time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		r := prototest.Sign(b, founder, c, time.Now(), protocol.Refs{Root: post.ID()}, &protocol.Reply{Text: fmt.Sprintf("reply %d: %s", i, text)})
+		start := time.Now()
+		if _, err := s.Ingest(ctx, []*protocol.Record{r}); err != nil {
+			b.Fatal(err)
+		}
+		stored += time.Since(start)
+		start = time.Now()
+		if err := x.indexRecords(ctx, map[protocol.ID]protocol.ID{r.ID(): c}); err != nil {
+			b.Fatal(err)
+		}
+		indexed += time.Since(start)
+		// The raw cost: the reply's one document, written again.
+		doc := &search.Doc{Community: c.String(), Kind: search.KindReply, Thread: post.ID().String(), Record: r.ID().String(),
+			Title: "A long discussion", Body: text, Author: protocol.PublicKeyOf(founder).String(), Created: time.Now(), Current: true}
+		start = time.Now()
+		if err := x.index().Apply(ctx, map[string]*search.Doc{"reply/" + r.ID().String(): doc}, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+		raw += time.Since(start)
+	}
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+	b.ReportMetric(per(stored), "store-ms/reply")
+	b.ReportMetric(per(indexed), "index-ms/reply")
+	b.ReportMetric(per(raw), "raw-index-ms/reply")
+	b.ReportMetric(float64(indexed)/float64(raw), "index/raw")
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/protocol/prototest"
 	"github.com/kith-network/kith/search"
 )
 
@@ -304,5 +306,91 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSearchFollowsMembership: records whose status a later control
+// record changes are found, or no longer found, accordingly: a post that
+// came before its author's join (held aside) is found once the join
+// arrives; a post that a removal dated before it makes refused, arriving
+// after the post, is no longer found.
+func TestSearchFollowsMembership(t *testing.T) {
+	ctx := context.Background()
+	n := startSearchNode(t, t.TempDir())
+	defer n.Close()
+	c, err := n.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Routers"})
+	must(t, err)
+	early, late := prototest.Key("early"), prototest.Key("late")
+	now := time.Now()
+	post := prototest.Sign(t, early, c, now.Add(-time.Minute), protocol.Refs{}, &protocol.Post{Type: protocol.PostQuestion, Title: "Firmware before joining"})
+	must(t, n.ingest(ctx, []*protocol.Record{post}, "gossip"))
+	searchTitles(t, n, api.SearchRequest{Query: "firmware"}, "")
+	join := prototest.Sign(t, early, c, now.Add(-2*time.Minute), protocol.Refs{}, &protocol.Join{})
+	must(t, n.ingest(ctx, []*protocol.Record{join}, "gossip"))
+	searchTitles(t, n, api.SearchRequest{Query: "firmware"}, "post: Firmware before joining")
+
+	must(t, n.ingest(ctx, []*protocol.Record{prototest.Sign(t, late, c, now.Add(-3*time.Minute), protocol.Refs{}, &protocol.Join{})}, "gossip"))
+	refused := prototest.Sign(t, late, c, now.Add(-time.Second), protocol.Refs{}, &protocol.Post{Type: protocol.PostQuestion, Title: "Cabling after removal"})
+	must(t, n.ingest(ctx, []*protocol.Record{refused}, "gossip"))
+	searchTitles(t, n, api.SearchRequest{Query: "cabling"}, "post: Cabling after removal")
+	removal := prototest.Sign(t, n.id.Member, c, now.Add(-30*time.Second), protocol.Refs{}, &protocol.Role{Member: protocol.PublicKeyOf(late), Action: protocol.RoleRemove})
+	must(t, n.ingest(ctx, []*protocol.Record{removal}, "gossip"))
+	searchTitles(t, n, api.SearchRequest{Query: "cabling"}, "")
+}
+
+// TestSearchThreadChangesMatchAReindex: a thread changed step by step
+// (replies, a reply's edit, reactions, the post's edit, an accept), each
+// step indexed as it comes (a new reply or a reaction indexes its own
+// document only), is found as a reindex from scratch finds it.
+func TestSearchThreadChangesMatchAReindex(t *testing.T) {
+	ctx := context.Background()
+	n, b := startTestNode(t), startTestNode(t)
+	c := shareCommunity(t, n, "Bench", b)
+	q, err := n.Post(ctx, c, api.PostRequest{Type: "question", Title: "Soldering iron tips", Body: "Mine go black in a week."})
+	must(t, err)
+	var replies []protocol.ID
+	for _, text := range []string{"Use brass wool on the tip.", "Tin the tip before storing the iron.", "Lower the iron temperature."} {
+		r, err := n.Reply(ctx, q, api.ReplyRequest{Body: text})
+		must(t, err)
+		replies = append(replies, r)
+	}
+	searchTitles(t, n, api.SearchRequest{Query: "brass"}, "reply: Soldering iron tips")
+	_, err = n.Edit(ctx, replies[0], api.EditRequest{Body: "Use brass wool, never a wet sponge."})
+	must(t, err)
+	searchTitles(t, n, api.SearchRequest{Query: "sponge"}, "reply: Soldering iron tips")
+	// b's reactions reach n by gossip: n has the records first.
+	waitFor(t, "b has the thread", 10*time.Second, func() bool { _, err := b.store.Get(ctx, replies[1]); return err == nil })
+	_, err = b.React(ctx, replies[1], api.ReactRequest{Reaction: "helpful"})
+	must(t, err)
+	r, err := b.React(ctx, q, api.ReactRequest{Reaction: "helpful"})
+	must(t, err)
+	waitFor(t, "n has b's reaction", 10*time.Second, func() bool { _, err := n.store.Get(ctx, r); return err == nil })
+	searchTitles(t, n, api.SearchRequest{Query: "week"}, "post: Soldering iron tips")
+	_, err = n.Edit(ctx, q, api.EditRequest{Title: "Soldering iron tips wear out", Body: "Mine go black in a week."})
+	must(t, err)
+	// Every reply carries the thread's title.
+	searchTitleSet(t, n, api.SearchRequest{Query: "wear", Kind: "reply"}, "reply: Soldering iron tips wear out|reply: Soldering iron tips wear out|reply: Soldering iron tips wear out")
+	_, err = n.Accept(ctx, replies[2])
+	must(t, err)
+	searchTitles(t, n, api.SearchRequest{Query: "temperature", Answered: "yes"}, "reply: Soldering iron tips wear out")
+
+	answers := func() string {
+		t.Helper()
+		var out []string
+		for _, word := range []string{"iron", "tip", "brass", "sponge", "week", "temperature"} {
+			res, err := n.Search(ctx, api.SearchRequest{Query: word})
+			must(t, err)
+			for _, h := range res.Hits {
+				out = append(out, fmt.Sprintf("%s %s %q accepted=%v %s", word, h.Link, h.Title, h.Accepted, h.Snippet))
+			}
+		}
+		slices.Sort(out)
+		return strings.Join(out, "\n")
+	}
+	before := answers()
+	must(t, n.Reindex(ctx))
+	searchTitles(t, n, api.SearchRequest{Query: "sponge"}, "reply: Soldering iron tips wear out")
+	if after := answers(); after != before {
+		t.Errorf("a reindex finds otherwise:\n%s\nthan the thread indexed step by step:\n%s", after, before)
 	}
 }

@@ -308,51 +308,91 @@ type ThreadDetail struct {
 // Thread returns a live thread and a page of its replies.
 func (s *Store) Thread(ctx context.Context, community, post protocol.ID, cursor string, limit int) (ThreadDetail, error) {
 	var d ThreadDetail
-	obj := protocol.Object{Type: protocol.ObjectThread, ID: post}
 	err := s.read(ctx, func(txn *badger.Txn) error {
-		v, err := loadView[ThreadView](txn, community, obj)
-		if err != nil {
-			return fmt.Errorf("thread %s: %w", post, ErrNotFound)
-		}
-		d.View = v
-		if d.Post, err = getEntry(txn, v.Current); err != nil {
-			return err
-		}
-		if !v.Accepted.IsZero() {
-			a, err := getEntry(txn, v.Accepted)
-			if err != nil {
-				return err
-			}
-			d.Accepted = &a
-		}
-		page, err := paginate(txn, objectKey(tObject, community, obj), cursor, limit, func(_, v []byte) (Entry, bool, error) {
-			return liveOfKind(v, protocol.KindReply)
+		var err error
+		d, err = readThread(txn, community, post, func(obj protocol.Object) ([]Entry, string, error) {
+			page, err := paginate(txn, objectKey(tObject, community, obj), cursor, limit, func(_, v []byte) (Entry, bool, error) {
+				return liveOfKind(v, protocol.KindReply)
+			})
+			return page.Items, page.Next, err
 		})
-		if err != nil {
-			return err
-		}
-		d.Replies, d.Next = page.Items, page.Next
-		shown := slices.Clone(d.Replies)
-		if d.Accepted != nil {
-			shown = append(shown, *d.Accepted)
-		}
-		for _, r := range shown {
-			cur, ok := v.Edited[r.Record.ID()]
-			if !ok {
-				continue
-			}
-			e, err := getEntry(txn, cur)
-			if err != nil {
-				return err
-			}
-			if d.Versions == nil {
-				d.Versions = make(map[protocol.ID]Entry)
-			}
-			d.Versions[r.Record.ID()] = e
-		}
-		return nil
+		return err
 	})
 	return d, err
+}
+
+// ThreadReplies returns a live thread as Thread does, with those of ids
+// that are its live replies (as first written, in the order of ids)
+// instead of a page: what changed when a few replies came, without
+// reading a long thread whole.
+func (s *Store) ThreadReplies(ctx context.Context, community, post protocol.ID, ids []protocol.ID) (ThreadDetail, error) {
+	var d ThreadDetail
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		var err error
+		d, err = readThread(txn, community, post, func(obj protocol.Object) ([]Entry, string, error) {
+			var out []Entry
+			for _, id := range ids {
+				e, err := getEntry(txn, id)
+				if errors.Is(err, ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return nil, "", err
+				}
+				h := e.Record.Header
+				if e.Meta.Object == obj && h.Kind == protocol.KindReply && h.Target.IsZero() && e.Meta.Live() {
+					out = append(out, e)
+				}
+			}
+			return out, "", nil
+		})
+		return err
+	})
+	return d, err
+}
+
+// readThread reads a live thread's view, post and accepted answer, the
+// replies that replies gives, and the versions shown of those replies.
+func readThread(txn *badger.Txn, community, post protocol.ID, replies func(protocol.Object) ([]Entry, string, error)) (ThreadDetail, error) {
+	var d ThreadDetail
+	obj := protocol.Object{Type: protocol.ObjectThread, ID: post}
+	v, err := loadView[ThreadView](txn, community, obj)
+	if err != nil {
+		return d, fmt.Errorf("thread %s: %w", post, ErrNotFound)
+	}
+	d.View = v
+	if d.Post, err = getEntry(txn, v.Current); err != nil {
+		return d, err
+	}
+	if !v.Accepted.IsZero() {
+		a, err := getEntry(txn, v.Accepted)
+		if err != nil {
+			return d, err
+		}
+		d.Accepted = &a
+	}
+	if d.Replies, d.Next, err = replies(obj); err != nil {
+		return d, err
+	}
+	shown := slices.Clone(d.Replies)
+	if d.Accepted != nil {
+		shown = append(shown, *d.Accepted)
+	}
+	for _, r := range shown {
+		cur, ok := v.Edited[r.Record.ID()]
+		if !ok {
+			continue
+		}
+		e, err := getEntry(txn, cur)
+		if err != nil {
+			return d, err
+		}
+		if d.Versions == nil {
+			d.Versions = make(map[protocol.ID]Entry)
+		}
+		d.Versions[r.Record.ID()] = e
+	}
+	return d, nil
 }
 
 // ReactionsBy returns the reactions that author gave target, a record of
@@ -499,6 +539,31 @@ func (s *Store) ByAuthor(ctx context.Context, community protocol.ID, author prot
 // ByKind lists a community's live records of kind, oldest first.
 func (s *Store) ByKind(ctx context.Context, community protocol.ID, kind protocol.Kind, cursor string, limit int) (Page[Entry], error) {
 	return s.liveRecords(ctx, key(tKind, community[:], []byte{byte(kind)}), cursor, limit)
+}
+
+// AuthorObjects lists the objects that author's records in a community
+// belong to, whatever the records' status: those whose views a change of
+// the author's standing may change.
+func (s *Store) AuthorObjects(ctx context.Context, community protocol.ID, author protocol.PublicKey) ([]protocol.Object, error) {
+	seen := make(map[protocol.Object]bool)
+	var out []protocol.Object
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		return scanKeys(txn, key(tAuthor, community[:], author[:]), func(k []byte) error {
+			e, err := getStored(txn, decodePos(k).ID)
+			if err != nil {
+				return err
+			}
+			if o := e.Meta.Object; o.Type != protocol.ObjectNone && !seen[o] {
+				seen[o] = true
+				out = append(out, o)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("objects of %s: %w", author, err)
+	}
+	return out, nil
 }
 
 func (s *Store) liveRecords(ctx context.Context, prefix []byte, cursor string, limit int) (Page[Entry], error) {
