@@ -17,7 +17,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
-	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 )
 
@@ -98,12 +97,16 @@ func options(cfg Config) ([]libp2p.Option, error) {
 	if err != nil {
 		return nil, err
 	}
+	quicT, err := quicTransport(time.Now())
+	if err != nil {
+		return nil, err
+	}
 	opts := []libp2p.Option{
 		libp2p.Identity(cfg.Key),
 		libp2p.ListenAddrs(listen...),
 		libp2p.Transport(tcp.NewTCPTransport),
-		libp2p.Transport(quic.NewTransport),
-		libp2p.DefaultSecurity,
+		quicT,
+		security, // clock.go
 		libp2p.DefaultMuxers,
 		libp2p.DialRanker(dialRanker),
 	}
