@@ -172,6 +172,9 @@ type connectSync struct{ n *Node }
 func (cs connectSync) Connected(_ network.Network, c network.Conn) {
 	n := cs.n
 	p := c.RemotePeer()
+	if !c.Stat().Limited && n.ctx.Err() == nil {
+		n.tasks.Go(func() { n.checkClock(n.ctx, p) })
+	}
 	if !c.Stat().Limited {
 		n.backoff.forget(p)
 		if n.newPeer != nil {

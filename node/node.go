@@ -56,7 +56,8 @@ type Config struct {
 	// delivery).
 	OnRecord func(r *protocol.Record, status protocol.Status)
 
-	relays []string // from the config file
+	relays    []string      // from the config file
+	clockSkew time.Duration // added to the clock this node tells peers: tests only (clock.go)
 }
 
 // Node is a running daemon.
@@ -102,6 +103,7 @@ type Node struct {
 	rechecks    rechecks     // peer re-checks waiting to run, one per community
 	promoteMu   sync.Mutex   // one promotion at a time: a thread is promoted once
 	lastCreated atomic.Int64 // the newest creation time now gave
+	clocks      clocks       // peers' clocks against ours (clock.go)
 	// profileMu serialises publishing the member's profile (profile set,
 	// carrying it into a community, spreading it), so that a copy of an
 	// older profile is never published after a newer one was set.
@@ -154,7 +156,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	n := &Node{cfg: cfg, log: log, logs: logs, id: id, ctx: nctx, cancel: cancel, displayName: conf.Name, firstRun: firstRun,
 		syncs:       syncState{last: make(map[protocol.ID]SyncStatus), peers: make(map[peer.ID]bool)},
 		backoff:     backoff{until: make(map[peer.ID]time.Time), wait: make(map[peer.ID]time.Duration)},
-		profileCame: make(chan struct{}, 1)}
+		profileCame: make(chan struct{}, 1), clocks: clocks{offsets: make(map[peer.ID]time.Duration)}}
 	if err := n.start(ctx); err != nil {
 		n.Close()
 		return nil, err
@@ -216,6 +218,7 @@ func (n *Node) start(ctx context.Context) error {
 	n.host.SetStreamHandler(fetchProtocol, n.handler(n.serveFetch))
 	n.host.SetStreamHandler(syncProtocol, n.handler(n.serveSync))
 	n.host.SetStreamHandler(fileProtocol, n.handler(n.serveFiles))
+	n.host.SetStreamHandler(clockProtocol, n.handler(n.serveClock))
 	n.tasks.Go(func() { n.runFiles(n.ctx) })
 	for _, c := range n.store.Communities() {
 		if err := n.gossip.Join(c); err != nil {

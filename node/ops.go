@@ -107,6 +107,7 @@ func (n *Node) Status(ctx context.Context) (api.Status, error) {
 		Addresses:   n.Addrs(),
 		Communities: cs,
 		Peers:       len(n.host.Network().Peers()),
+		Clock:       n.clockStatus(),
 		Runtime:     runtimeStats(),
 	}, err
 }

@@ -55,6 +55,9 @@ func (c *cli) statusCmd() *cobra.Command {
 		for _, a := range st.Addresses {
 			fmt.Fprintf(out, "address:    %s\n", a)
 		}
+		if st.Clock.Off {
+			fmt.Fprintf(out, "clock:      off (%d peers asked): %s\n", st.Clock.Peers, st.Clock.Advice)
+		}
 		printCommunities(out, st.Communities)
 		return nil
 	})

@@ -14,7 +14,18 @@ type Status struct {
 	Addresses   []string           `json:"addresses"`
 	Communities []Community        `json:"communities"`
 	Peers       int                `json:"peers"`
+	Clock       ClockStatus        `json:"clock"`
 	Runtime     Runtime            `json:"runtime"`
+}
+
+// ClockStatus compares this node's clock with its connected peers'
+// (asked when they connect): records dated more than protocol.MaxFuture
+// ahead of a node's clock are refused by it.
+type ClockStatus struct {
+	Peers    int    `json:"peers"`     // peers whose clocks were asked; 0: unknown
+	OffsetMS int64  `json:"offset_ms"` // their median clock minus ours
+	Off      bool   `json:"off"`       // far enough to warn of
+	Advice   string `json:"advice,omitempty"`
 }
 
 // Runtime is the daemon's own footprint.

@@ -1,0 +1,57 @@
+package node
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kith-network/kith/node/home"
+)
+
+// TestClockOffFromPeers: nodes ask the peers they connect to for the
+// time, and a node whose clock is three hours ahead of two peers is told
+// so, as are they: its status says how far and what it means; peers that
+// agree say nothing.
+func TestClockOffFromPeers(t *testing.T) {
+	ctx := context.Background()
+	a, c := startTestNode(t), startTestNode(t)
+	ahead, err := Start(ctx, Config{Home: home.Home{Dir: t.TempDir()}, Loopback: true, API: "127.0.0.1:0", clockSkew: 3 * time.Hour})
+	must(t, err)
+	defer ahead.Close()
+	for _, pair := range [][2]*Node{{a, ahead}, {c, ahead}, {a, c}} {
+		must(t, pair[0].host.Connect(ctx, peerInfo(pair[1])))
+	}
+	waitFor(t, "every node asked its peers the time", 10*time.Second, func() bool {
+		return a.clockStatus().Peers == 2 && c.clockStatus().Peers == 2 && ahead.clockStatus().Peers == 2
+	})
+	st, err := ahead.Status(ctx)
+	must(t, err)
+	if off := time.Duration(st.Clock.OffsetMS) * time.Millisecond; !st.Clock.Off || off > -3*time.Hour+time.Minute || off < -3*time.Hour-time.Minute ||
+		!strings.Contains(st.Clock.Advice, "3h0m0s ahead of its peers'") {
+		t.Errorf("the node three hours ahead: %+v", st.Clock)
+	}
+	// a and c each see one peer three hours ahead and one in step: theirs
+	// is not the clock to blame.
+	for _, n := range []*Node{a, c} {
+		if st := n.clockStatus(); st.Off || st.Advice != "" {
+			t.Errorf("a node among one peer in step and one ahead: %+v", st)
+		}
+	}
+	must(t, ahead.Close())
+	waitFor(t, "a forgets the peer gone", 10*time.Second, func() bool { return a.clockStatus().Peers == 1 })
+	if st := a.clockStatus(); st.Off || st.OffsetMS > time.Minute.Milliseconds() || st.OffsetMS < -time.Minute.Milliseconds() {
+		t.Errorf("a node with one peer in step: %+v", st)
+	}
+	// One peer is enough to be told: which clock is wrong, the member
+	// can tell by looking at theirs.
+	behind, err := Start(ctx, Config{Home: home.Home{Dir: t.TempDir()}, Loopback: true, API: "127.0.0.1:0", clockSkew: -time.Hour})
+	must(t, err)
+	defer behind.Close()
+	must(t, behind.host.Connect(ctx, peerInfo(a)))
+	// (It may meet c through a meanwhile: its clock is in step too.)
+	waitFor(t, "the node behind asked a", 10*time.Second, func() bool { return behind.clockStatus().Peers >= 1 })
+	if st := behind.clockStatus(); !st.Off || !strings.Contains(st.Advice, "1h0m0s behind its peers'") {
+		t.Errorf("a node an hour behind its peers: %+v", st)
+	}
+}
