@@ -93,6 +93,7 @@ type Node struct {
 
 	ctx       context.Context // lives until Close
 	cancel    context.CancelFunc
+	apiCancel context.CancelFunc // ends API requests' contexts (apistop.go)
 	dht       *dht.IpfsDHT
 	discovery *drouting.RoutingDiscovery
 
@@ -274,10 +275,12 @@ func (n *Node) startAPI() error {
 	mux.Handle("/", pages)
 	n.token = token
 	n.ui = pages
+	apiCtx, apiCancel := context.WithCancel(n.ctx)
+	n.apiCancel = apiCancel
 	n.api = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return n.ctx },
+		BaseContext:       func(net.Listener) context.Context { return apiCtx },
 	}
 	go func() {
 		if err := n.api.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -341,9 +344,7 @@ func (n *Node) close() error {
 	n.logs.stop()
 	if n.api != nil {
 		os.Remove(filepath.Join(n.cfg.Home.Dir, home.APIAddrFile))
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		errs = append(errs, n.api.Shutdown(ctx))
-		cancel()
+		errs = append(errs, stopAPI(n.api, n.apiCancel, n.log))
 	}
 	if n.host != nil {
 		n.host.Network().StopNotify(connectSync{n})
