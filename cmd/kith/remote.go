@@ -79,13 +79,23 @@ func printCommunities(out io.Writer, cs []api.Community) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", short(c.ID), c.Name, policy, c.Members, c.Records, c.Standing, syncWords(c.Sync))
 	}
 	tw.Flush()
+	for _, c := range cs {
+		if c.Standing == protocol.StandingNone.String() {
+			fmt.Fprintf(out, "you are not a member of %s (%s) yet: your join was not taken, or was interrupted; "+
+				"run `kith community join` again with the code (or a new one from a moderator)\n", c.Name, short(c.ID))
+		}
+	}
 }
 
 // syncWords says where sync stands, in words.
 func syncWords(s api.SyncState) string {
 	switch {
-	case s.InProgress:
+	case s.InProgress && s.Missing > 0:
 		return fmt.Sprintf("syncing: %d of %d missing records fetched", s.Fetched, s.Missing)
+	case s.InProgress && s.Fetched > 0:
+		return fmt.Sprintf("syncing: %d records fetched", s.Fetched)
+	case s.InProgress:
+		return "syncing: comparing records with a member's node"
 	case s.LastError != "":
 		return "last sync failed: " + s.LastError
 	case s.LastSync == 0:

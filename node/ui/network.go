@@ -215,7 +215,8 @@ func explainSync(c api.Community, peers []api.Peer, now time.Time) syncExplanati
 	case c.InviteOnly && c.Standing == "none":
 		return syncExplanation{State: "refused", Headline: "Not synced",
 			Detail: "you are not admitted. Members' nodes share an invite-only community only with members' nodes, and your join has not been accepted: " +
-				"the invite may be used up, expired or revoked, or no member's node has received your join yet. Ask a moderator for a new invite."}
+				"the invite may be used up, expired or revoked, or no member's node has received your join yet (or the join was interrupted). " +
+				"Run the join again with the same code, or ask a moderator for a new invite."}
 	case st.LastError != "":
 		return syncExplanation{State: "failed", Headline: "Last sync failed",
 			Detail: sentences(syncErrorWords(st.LastError)+". It will be tried again by itself, less often while it keeps failing.", lastGoodSync(st, now)),

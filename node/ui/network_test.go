@@ -71,7 +71,7 @@ func TestNetworkSyncWords(t *testing.T) {
 		{"removed from an invite-only community", inviteOnly("removed", api.SyncState{LastSync: before(time.Hour), LastPeer: peerID}), direct,
 			"refused", "Not synced", []string{"Not synced: a moderator removed you", "Last synced 1 hour ago"}, false},
 		{"not admitted to an invite-only community", inviteOnly("none", api.SyncState{}), direct, "refused", "Not synced",
-			[]string{"Not synced: you are not admitted", "used up, expired or revoked", "Ask a moderator for a new invite"}, false},
+			[]string{"Not synced: you are not admitted", "used up, expired or revoked", "Run the join again with the same code"}, false},
 		{"removed from an open community still syncs", api.Community{Standing: "removed", Sync: api.SyncState{LastSync: before(time.Minute), LastPeer: peerID}},
 			direct, "ok", "Up to date", nil, false},
 		{"syncing wins over standing", inviteOnly("removed", api.SyncState{InProgress: true}), direct, "syncing", "Syncing now", nil, false},
