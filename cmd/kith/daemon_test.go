@@ -864,3 +864,23 @@ func TestDaemonStopsCleanlyOnHangup(t *testing.T) {
 	d := startDaemon(t)
 	d.stopWith(t, syscall.SIGHUP)
 }
+
+// TestDaemonListenPortTaken: a daemon whose listen port another program
+// holds says so and what to do, exits 1, and prints none of libp2p's own
+// log lines (GOLOG_LOG_LEVEL brings them back).
+func TestDaemonListenPortTaken(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	listen := fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", l.Addr().(*net.TCPAddr).Port)
+	r := kith(t, nil, "daemon", "--home", t.TempDir(), "--loopback", "--api", "127.0.0.1:0", "--listen", listen)
+	if r.code != 1 || !strings.Contains(r.stderr, "the listen port is taken by another program") || strings.Contains(r.stderr, "system=fx") {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	r = kith(t, []string{"GOLOG_LOG_LEVEL=error"}, "daemon", "--home", t.TempDir(), "--loopback", "--api", "127.0.0.1:0", "--listen", listen)
+	if r.code != 1 || !strings.Contains(r.stderr, "system=fx") {
+		t.Errorf("with GOLOG_LOG_LEVEL=error, libp2p's lines are missing: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}

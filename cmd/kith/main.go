@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 
+	"github.com/libp2p/go-libp2p/gologshim"
 	"github.com/spf13/cobra"
 
 	"github.com/kith-network/kith/node/home"
@@ -19,7 +21,18 @@ import (
 )
 
 func main() {
+	quietLibp2p()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// quietLibp2p drops go-libp2p's own log lines (a format of their own on
+// stderr, and for failures the node reports itself, with context: three
+// lines of its dependency injection's errors before "the listen port is
+// taken"), unless GOLOG_LOG_LEVEL asks for them, as libp2p documents.
+func quietLibp2p() {
+	if os.Getenv("GOLOG_LOG_LEVEL") == "" {
+		gologshim.SetDefaultHandler(slog.DiscardHandler)
+	}
 }
 
 // cli holds the state shared by the commands of one run.

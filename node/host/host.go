@@ -8,6 +8,7 @@ package host
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p"
@@ -79,10 +80,19 @@ func New(cfg Config) (p2phost.Host, error) {
 		// Close methods tolerate a second call.
 		cm.Close()
 		rm.Close()
-		return nil, fmt.Errorf("start libp2p host: %w", err)
+		if strings.Contains(err.Error(), "address already in use") {
+			// libp2p formats its listen errors with %s: no errors.Is.
+			return nil, fmt.Errorf("%w (%v)", ErrListenTaken, err)
+		}
+		return nil, err
 	}
 	return h, nil
 }
+
+// ErrListenTaken says that no listen address could be had: another
+// program holds the port.
+var ErrListenTaken = errors.New("the listen port is taken by another program (another Kith daemon?): " +
+	"stop it, or choose another address with --listen")
 
 // options turns cfg into libp2p options, all but the resource and
 // connection managers (which New creates once cfg is known to be valid).

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,20 @@ func TestListenAddressErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("listen %q: error %v, want it to mention %q", tc.listen, err, tc.want)
 		}
+	}
+}
+
+// TestListenPortTaken: a listen port another program holds is said as
+// such, with what to do.
+func TestListenPortTaken(t *testing.T) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, err = New(Config{Key: newKey(t), Listen: []string{"/ip4/127.0.0.1/tcp/" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)}, Loopback: true})
+	if !errors.Is(err, ErrListenTaken) || !strings.Contains(err.Error(), "--listen") {
+		t.Errorf("a taken port: %v", err)
 	}
 }
 
