@@ -884,3 +884,26 @@ func TestDaemonListenPortTaken(t *testing.T) {
 		t.Errorf("with GOLOG_LOG_LEVEL=error, libp2p's lines are missing: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 }
+
+// TestStaleAddressOfAnotherDaemon: a home whose address file is stale,
+// naming a port another home's daemon now holds, is told that its own
+// daemon is not running, not that its token is wrong.
+func TestStaleAddressOfAnotherDaemon(t *testing.T) {
+	other := startDaemon(t)
+	stale := t.TempDir()
+	kith(t, nil, "init", "--home", stale).ok(t)
+	addr, err := os.ReadFile(filepath.Join(other.home, "api.addr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"api.addr": string(addr), "api.token": "a token from a daemon long gone\n"} {
+		if err := os.WriteFile(filepath.Join(stale, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := kith(t, nil, "--home", stale, "status")
+	if r.code != 1 || !strings.Contains(r.stderr, "no daemon is running") || !strings.Contains(r.stderr, "another home's daemon") ||
+		!strings.Contains(r.stderr, "kith daemon --home "+stale) {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}

@@ -330,6 +330,14 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 		// (its body failed to read): not a daemon that is gone.
 		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		// A daemon writes a fresh token at every start, then its address:
+		// one that refuses the token this home holds is not this home's
+		// daemon, but one that took the port of a daemon that is gone.
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w for %s: the daemon at %s refused this home's API token, so it is another home's daemon "+
+			"(this home's address file is stale); start this one with `kith daemon --home %s`", ErrNoDaemon, c.dir, req.URL.Host, c.dir)
+	}
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
