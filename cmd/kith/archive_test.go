@@ -204,10 +204,11 @@ func must(t *testing.T, err error) {
 func TestExportMarkdown(t *testing.T) {
 	a := startDaemon(t)
 	community := a.createdID(t, "community", "create", "--name", "Readable", "--charter", "We write things down.")
-	post := a.createdID(t, "post", "new", community, "--question", "--title", "../../etc/passwd <script>", "--body", "Is this safe?")
+	post := a.createdID(t, "post", "new", community, "--question", "--title", "../../etc/passwd <script>", "--body", "Is this safe?",
+		"--tag", "security", "--tag", "paths")
 	reply := a.createdID(t, "post", "reply", post, "--body", "Yes: names are slugs.")
 	a.mustRun(t, "post", "accept", reply)
-	a.createdID(t, "note", "new", community, "--title", "How we \"quote\" things", "--body", "With care.")
+	a.createdID(t, "note", "new", community, "--title", "How we \"quote\" things", "--body", "With care.", "--tag", "style")
 	// What moderators hid or authors deleted is not shown to members, so
 	// it is not exported either.
 	gone := a.createdID(t, "post", "new", community, "--title", "Deleted thread", "--body", "deleted-text")
@@ -252,11 +253,13 @@ func TestExportMarkdown(t *testing.T) {
 		case strings.HasPrefix(f, "threads/"):
 			if !strings.Contains(f, "etc-passwd-script-") || strings.Count(f, "/") != 1 ||
 				!strings.Contains(text, "# ../../etc/passwd <script>") || !strings.Contains(text, "(accepted answer)") ||
-				!strings.Contains(text, "Yes: names are slugs.") || !strings.HasPrefix(text, "---\nid: \"") {
+				!strings.Contains(text, "Yes: names are slugs.") || !strings.HasPrefix(text, "---\nid: \"") ||
+				!strings.Contains(text, "\ntags: [\"security\", \"paths\"]\n") {
 				t.Errorf("%s:\n%s", f, text)
 			}
 		case strings.HasPrefix(f, "notes/"):
 			if !strings.HasPrefix(f, "notes/how-we-quote-things-") || !strings.Contains(text, `title: "How we \"quote\" things"`) ||
+				!strings.Contains(text, "\ntags: [\"style\"]\n") ||
 				!strings.Contains(text, "With care.") {
 				t.Errorf("%s:\n%s", f, text)
 			}

@@ -260,7 +260,7 @@ func threadMarkdown(d api.ThreadDetail) string {
 		accepted = d.Accepted.String()
 	}
 	frontMatter(&b, "id", d.ID.String(), "type", d.Type, "author", d.Author.String(), "created", ms3339(d.Created),
-		"tags", strings.Join(d.Tags, ", "), "accepted", accepted)
+		"tags", d.Tags, "accepted", accepted)
 	fmt.Fprintf(&b, "# %s\n\n%s\n", oneLine(d.Title), d.Body)
 	for _, r := range d.Replies {
 		mark := ""
@@ -281,7 +281,7 @@ func noteMarkdown(d api.NoteDetail) string {
 	var b strings.Builder
 	head := d.Heads[0] // a live note has one at least
 	frontMatter(&b, "id", d.ID.String(), "title", d.Title, "author", d.Author.String(), "created", ms3339(d.Created),
-		"updated", ms3339(d.Updated), "revisions", strconv.Itoa(d.Revisions), "tags", strings.Join(head.Tags, ", "),
+		"updated", ms3339(d.Updated), "revisions", strconv.Itoa(d.Revisions), "tags", head.Tags,
 		"versions", strconv.Itoa(len(d.Heads)))
 	fmt.Fprintf(&b, "# %s\n\n%s\n", oneLine(d.Title), head.Body)
 	for i, h := range d.Heads[1:] {
@@ -292,12 +292,28 @@ func noteMarkdown(d api.NoteDetail) string {
 
 // frontMatter writes YAML front matter; values are double-quoted with Go
 // escapes, which YAML reads the same.
-func frontMatter(b *strings.Builder, kv ...string) {
+func frontMatter(b *strings.Builder, kv ...any) {
 	b.WriteString("---\n")
 	for i := 0; i+1 < len(kv); i += 2 {
-		fmt.Fprintf(b, "%s: %s\n", kv[i], strconv.Quote(kv[i+1]))
+		fmt.Fprintf(b, "%s: %s\n", kv[i], yamlValue(kv[i+1]))
 	}
 	b.WriteString("---\n\n")
+}
+
+// yamlValue writes a string quoted and a list of strings as a flow
+// sequence of quoted strings (tags: ["soil", "ph"]), so that tools
+// reading the front matter get a list, not one string of commas.
+func yamlValue(v any) string {
+	switch v := v.(type) {
+	case []string:
+		q := make([]string, len(v))
+		for i, s := range v {
+			q[i] = strconv.Quote(s)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	default:
+		return strconv.Quote(fmt.Sprint(v))
+	}
 }
 
 func ms3339(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339) }
