@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/kith-network/kith/node/api"
@@ -40,6 +41,9 @@ func TestThreadRepliesShown(t *testing.T) {
 	if to := all.Replies[1].ReplyTo; to == nil || *to != replies[0] {
 		t.Errorf("the reply to a reply answers %v, want %s", to, replies[0])
 	}
+	if a := all.Replies[1].ReplyToAuthor; a == nil || *a != n.id.MemberKey() {
+		t.Errorf("the reply to a reply names %v as the author it answers", a)
+	}
 	if all.Replies[0].ReplyTo != nil {
 		t.Errorf("a reply to the post names a reply: %v", all.Replies[0].ReplyTo)
 	}
@@ -54,6 +58,7 @@ func TestThreadRepliesShown(t *testing.T) {
 	if cut.AcceptedReply == nil || cut.AcceptedReply.ID != replies[4] {
 		t.Errorf("the accepted answer past the cut: %+v", cut.AcceptedReply)
 	}
+
 	shownReplies = 5
 	if exact, err := n.Thread(ctx, q); err != nil || len(exact.Replies) != 5 || exact.RepliesCut {
 		t.Errorf("a thread of exactly the bound: %d replies, cut %v, %v", len(exact.Replies), exact.RepliesCut, err)
@@ -68,6 +73,19 @@ func TestThreadRepliesShown(t *testing.T) {
 	}
 	if cut, err := n.Thread(ctx, q); err != nil || len(cut.Replies) != 2 || !cut.RepliesCut {
 		t.Errorf("cut by size: %d replies, cut %v, %v", len(cut.Replies), cut.RepliesCut, err)
+	}
+	// A reply whose parent is not listed (hidden) still names its author.
+	shownReplyBytes = 8 << 20
+	_, err = n.Hide(ctx, replies[0], api.ModerationRequest{Reason: "off topic"})
+	must(t, err)
+	hid, err := n.Thread(ctx, q)
+	must(t, err)
+	i := slices.IndexFunc(hid.Replies, func(m api.Message) bool { return m.ID == replies[1] })
+	if i < 0 || slices.ContainsFunc(hid.Replies, func(m api.Message) bool { return m.ID == replies[0] }) {
+		t.Fatalf("replies with the first hidden: %+v", hid.Replies)
+	}
+	if a := hid.Replies[i].ReplyToAuthor; a == nil || *a != n.id.MemberKey() {
+		t.Errorf("the reply to a hidden reply names %v as the author it answers", a)
 	}
 }
 

@@ -145,6 +145,7 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 	for _, r := range out.Replies {
 		n.markFiles(r.Files)
 	}
+	n.replyToAuthors(ctx, d.Replies, out.Replies)
 	switch note, err := n.store.PromotedNote(ctx, community, d.View.Post); {
 	case err == nil:
 		out.Note = &note
@@ -219,6 +220,31 @@ func message(e store.Entry, versions map[protocol.ID]store.Entry) api.Message {
 		m.ReplyTo = &ps[0]
 	}
 	return m
+}
+
+// replyToAuthors names who wrote the reply each of msgs (made from
+// replies) answers: from replies where it is among them, else from the
+// store (a reply past those shown).
+func (n *Node) replyToAuthors(ctx context.Context, replies []store.Entry, msgs []api.Message) {
+	authors := make(map[protocol.ID]protocol.PublicKey, len(replies))
+	for _, r := range replies {
+		authors[r.Record.ID()] = r.Record.Header.Author
+	}
+	for i := range msgs {
+		to := msgs[i].ReplyTo
+		if to == nil {
+			continue
+		}
+		a, ok := authors[*to]
+		if !ok {
+			e, err := n.store.Get(ctx, *to)
+			if err != nil {
+				continue
+			}
+			a, authors[*to] = e.Record.Header.Author, e.Record.Header.Author
+		}
+		msgs[i].ReplyToAuthor = &a
+	}
 }
 
 // member returns a community's membership if this node's member is

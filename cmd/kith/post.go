@@ -189,10 +189,8 @@ func (c *cli) postShowCmd() *cobra.Command {
 		if t.Note != nil {
 			fmt.Fprintf(out, "\nmade into the note %s (kith note show %s)\n", t.Note, short(t.Note))
 		}
-		authors := make(map[protocol.ID]protocol.PublicKey, len(t.Replies))
 		listed := false
 		for _, r := range t.Replies {
-			authors[r.ID] = r.Author
 			listed = listed || t.AcceptedReply != nil && t.AcceptedReply.ID == r.ID
 		}
 		if a := t.AcceptedReply; a != nil && !listed { // past the replies shown
@@ -203,8 +201,8 @@ func (c *cli) postShowCmd() *cobra.Command {
 			var marks []string
 			if r.ReplyTo != nil {
 				to := "an earlier reply"
-				if a, ok := authors[*r.ReplyTo]; ok {
-					to = who(names, a)
+				if a := r.ReplyToAuthor; a != nil {
+					to = who(names, *a)
 				}
 				marks = append(marks, fmt.Sprintf("in reply to %s, %s", short(*r.ReplyTo), to))
 			}

@@ -241,6 +241,8 @@ type Message struct {
 	// ReplyTo is the reply this one answers, when it answers a reply in
 	// the thread rather than the post.
 	ReplyTo *protocol.ID `json:"reply_to,omitempty"`
+	// ReplyToAuthor is who wrote that reply, if this node holds it.
+	ReplyToAuthor *protocol.PublicKey `json:"reply_to_author,omitempty"`
 }
 
 // ModerationEntry is one moderator action, as the moderation log lists it.

@@ -79,8 +79,6 @@ type threadPage struct {
 	// Thread.Replies holds one page of replies, from From; Earlier and
 	// Later are the starts of the pages around it (-1: none).
 	From, Earlier, Later int
-	// authors are the authors of every reply read, for replies to them.
-	authors map[protocol.ID]protocol.PublicKey
 }
 
 // repliesPerPage bounds the replies a thread's page renders: each is
@@ -92,11 +90,10 @@ func (p threadPage) Asker() bool {
 	return p.Thread.Type == "question" && (p.Thread.Author == p.Me || p.Moderates)
 }
 
-// ReplyAuthor names the author of a reply of the thread, for a reply
-// that answers it.
-func (p threadPage) ReplyAuthor(id protocol.ID) string {
-	if a, ok := p.authors[id]; ok {
-		return who(p.Names, a)
+// ReplyAuthor names the author of the reply m answers.
+func (p threadPage) ReplyAuthor(m api.Message) string {
+	if m.ReplyToAuthor != nil {
+		return who(p.Names, *m.ReplyToAuthor)
 	}
 	return "an earlier reply"
 }
@@ -123,11 +120,7 @@ func (s *Server) thread(r *http.Request) (string, any, error) {
 		return "", nil, err
 	}
 	page := threadPage{Thread: t, Community: c, Me: st.MemberKey, Live: t.Community, Names: names,
-		Moderates: c.Standing == "founder" || c.Standing == "moderator", Earlier: -1, Later: -1,
-		authors: make(map[protocol.ID]protocol.PublicKey, len(t.Replies))}
-	for _, r := range t.Replies {
-		page.authors[r.ID] = r.Author
-	}
+		Moderates: c.Standing == "founder" || c.Standing == "moderator", Earlier: -1, Later: -1}
 	if f := r.URL.Query().Get("from"); f != "" {
 		if page.From, err = strconv.Atoi(f); err != nil || page.From < 0 || page.From >= max(len(t.Replies), 1) {
 			return "", nil, fmt.Errorf("%w: from=%q is not a reply of this thread", api.ErrBadRequest, f)
