@@ -13,7 +13,6 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/kith-network/kith/internal/syncbuf"
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/blobs"
 	"github.com/kith-network/kith/node/home"
@@ -478,22 +478,7 @@ func TestFetchErrorNamesEachPeerOnce(t *testing.T) {
 
 // logBuffer is an io.Writer for a node's log that tests may read while
 // the node writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type logBuffer = syncbuf.Buffer
 
 // TestFilesSayWhyTheyAreNotHere: a file over this node's max_file_mb is
 // marked so, with the limit (the UI offers no fetch bound to fail); an

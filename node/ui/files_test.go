@@ -14,12 +14,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/kith-network/kith/internal/syncbuf"
 	"github.com/kith-network/kith/node"
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/home"
@@ -122,22 +122,7 @@ func TestAttachmentsInTheBrowser(t *testing.T) {
 
 // logBuffer is an io.Writer for a node's log that tests may read while
 // the node writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type logBuffer = syncbuf.Buffer
 
 // startSmallNode starts a node that keeps files up to maxMiB and fetches
 // none unasked, logging to log.
