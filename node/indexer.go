@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"sync"
 	"time"
@@ -311,7 +312,8 @@ func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protoc
 			touched[o].add(e.Record)
 		}
 	}
-	if err := x.membershipChanges(ctx, communities, touched); err != nil {
+	seen, err := x.membershipChanges(ctx, communities, touched)
+	if err != nil {
 		return err
 	}
 	docs := make(map[string]*search.Doc)
@@ -350,7 +352,11 @@ func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protoc
 		}
 	}
 	x.mu.Unlock()
-	return x.index().Apply(ctx, docs, gone, meta)
+	if err := x.index().Apply(ctx, docs, gone, meta); err != nil {
+		return err // the batch is tried again, with the changes it saw
+	}
+	maps.Copy(x.members, seen)
+	return nil
 }
 
 // communityObject is an object of a community.
@@ -388,12 +394,14 @@ func (t *touch) add(r *protocol.Record) {
 // whose standing changed in the communities of a batch since the indexer
 // last looked: the store set aside, then admits, records of an author
 // whose join comes after them, and refuses those a removal dates after.
-// A change of genesis has the community indexed whole.
-func (x *indexer) membershipChanges(ctx context.Context, communities map[protocol.ID]bool, touched map[communityObject]*touch) error {
+// A change of genesis has the community indexed whole. It returns the
+// memberships it compared with, for x.members once the batch is indexed.
+func (x *indexer) membershipChanges(ctx context.Context, communities map[protocol.ID]bool, touched map[communityObject]*touch) (map[protocol.ID]*protocol.Membership, error) {
+	now := make(map[protocol.ID]*protocol.Membership, len(communities))
 	for c := range communities {
 		m := x.store.Membership(c)
 		old, seen := x.members[c]
-		x.members[c] = m
+		now[c] = m
 		if !seen || m == old || m == nil {
 			// A community new to the indexer: its records are indexed
 			// as they come.
@@ -409,7 +417,7 @@ func (x *indexer) membershipChanges(ctx context.Context, communities map[protoco
 		for _, a := range authors {
 			objs, err := x.store.AuthorObjects(ctx, c, a)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			// A first admission only adds documents: none of the
 			// author's records was accepted before it.
@@ -425,7 +433,7 @@ func (x *indexer) membershipChanges(ctx context.Context, communities map[protoco
 			}
 		}
 	}
-	return nil
+	return now, nil
 }
 
 // indexCommunity indexes every object of a community and removes the
