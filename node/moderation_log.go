@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
@@ -38,6 +39,23 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 		}
 		from = v
 	}
+	items, err := n.modLog.get(n.store, community, func() ([]api.ModerationEntry, error) { return n.moderationEntries(ctx, community, m) })
+	if err != nil {
+		return api.ModerationLog{}, err
+	}
+	from = min(from, len(items))
+	to := from + min(limit, len(items)-from) // no overflow, whatever the cursor and limit
+	out := api.ModerationLog{Items: items[from:to]}
+	if to < len(items) {
+		out.Next = strconv.Itoa(to)
+	}
+	return out, nil
+}
+
+// moderationEntries reads the whole moderation log of a community, newest
+// first: every live role, hide and tombstone of it, with a read of each
+// tombstone's target.
+func (n *Node) moderationEntries(ctx context.Context, community protocol.ID, m *protocol.Membership) ([]api.ModerationEntry, error) {
 	// Whether a record's author moderated when making it, as the rules
 	// judge it: a moderator demoted since stays accountable for what
 	// they did.
@@ -63,7 +81,7 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 			}
 		}
 	}
-	err = n.liveOfKind(ctx, community, protocol.KindRole, func(e store.Entry) bool {
+	err := n.liveOfKind(ctx, community, protocol.KindRole, func(e store.Entry) bool {
 		b, ok := e.Record.Content().(*protocol.Role)
 		if !ok || !moderates(e.Record) {
 			return true // without effect: the rules take roles from moderators only
@@ -79,14 +97,14 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 		return true
 	})
 	if err != nil {
-		return api.ModerationLog{}, err
+		return nil, err
 	}
 	err = n.liveOfKind(ctx, community, protocol.KindHide, func(e store.Entry) bool {
 		on(add(e, "hide"), e.Record.Header.Target)
 		return true
 	})
 	if err != nil {
-		return api.ModerationLog{}, err
+		return nil, err
 	}
 	err = n.liveOfKind(ctx, community, protocol.KindTombstone, func(e store.Entry) bool {
 		target := e.Record.Header.Target
@@ -111,16 +129,57 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 		return true
 	})
 	if err != nil {
-		return api.ModerationLog{}, err
+		return nil, err
 	}
 	slices.SortStableFunc(items, func(a, b api.ModerationEntry) int { return cmp.Compare(b.At, a.At) })
-	from = min(from, len(items))
-	to := from + min(limit, len(items)-from) // no overflow, whatever the cursor and limit
-	out := api.ModerationLog{Items: items[from:to]}
-	if to < len(items) {
-		out.Next = strconv.Itoa(to)
+	return items, nil
+}
+
+// moderationLogs keeps the moderation log last read of a few communities
+// with the store's digest of the community then: the about page shows
+// it at every view and live refresh, and reading it scans every
+// deletion of the community. Any new record changes the digest.
+type moderationLogs struct {
+	mu   sync.Mutex
+	logs map[protocol.ID]moderationLogAt
+}
+
+type moderationLogAt struct {
+	digest string
+	items  []api.ModerationEntry
+}
+
+// moderationLogsKept bounds the communities whose log is kept.
+const moderationLogsKept = 16
+
+// get returns the log of community from the cache if its digest has not
+// changed, else from read, and keeps it.
+func (l *moderationLogs) get(s *store.Store, community protocol.ID, read func() ([]api.ModerationEntry, error)) ([]api.ModerationEntry, error) {
+	fp, count := s.Fingerprint(community, protocol.Position{}, protocol.MaxPosition)
+	digest := fmt.Sprint(fp, count)
+	l.mu.Lock()
+	kept, ok := l.logs[community]
+	l.mu.Unlock()
+	if ok && kept.digest == digest {
+		return kept.items, nil
 	}
-	return out, nil
+	items, err := read()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.logs == nil {
+		l.logs = make(map[protocol.ID]moderationLogAt)
+	}
+	if len(l.logs) >= moderationLogsKept {
+		for c := range l.logs { // any one: the map is small
+			delete(l.logs, c)
+			break
+		}
+	}
+	l.logs[community] = moderationLogAt{digest, items}
+	return items, nil
 }
 
 // reasonOf is the reason a moderation record gives (a role change, a

@@ -109,6 +109,18 @@ func TestModerationLog(t *testing.T) {
 	if _, err := c.ModerationLog(ctx, community, "x", 3); err == nil {
 		t.Error("a bad cursor was taken")
 	}
+	// The log is kept between reads, and read again once a record came.
+	before, err := a.ModerationLog(ctx, community, "", 50)
+	must(t, err)
+	again, err := a.ModerationLog(ctx, community, "", 50)
+	must(t, err)
+	_, err = a.Hide(ctx, post(a, "Late"), api.ModerationRequest{Reason: "late"})
+	must(t, err)
+	after, err := a.ModerationLog(ctx, community, "", 50)
+	must(t, err)
+	if len(again.Items) != len(before.Items) || len(after.Items) != len(before.Items)+1 || after.Items[0].Reason != "late" {
+		t.Errorf("log read %d, %d, then after a hide %d entries (newest %+v)", len(before.Items), len(again.Items), len(after.Items), after.Items[0])
+	}
 	for _, c := range []struct {
 		cursor string
 		limit  int

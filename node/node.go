@@ -105,6 +105,7 @@ type Node struct {
 	promoteMu   sync.Mutex   // one promotion at a time: a thread is promoted once
 	lastCreated atomic.Int64 // the newest creation time now gave
 	clocks      clocks       // peers' clocks against ours (clock.go)
+	modLog      moderationLogs
 	// profileMu serialises publishing the member's profile (profile set,
 	// carrying it into a community, spreading it), so that a copy of an
 	// older profile is never published after a newer one was set.
