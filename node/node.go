@@ -106,6 +106,9 @@ type Node struct {
 	lastCreated atomic.Int64 // the newest creation time now gave
 	clocks      clocks       // peers' clocks against ours (clock.go)
 	modLog      moderationLogs
+	// removedOffers spaces out offering communities this node's member
+	// was removed from (removal_notice.go).
+	removedOffers removedOffers
 	// profileMu serialises publishing the member's profile (profile set,
 	// carrying it into a community, spreading it), so that a copy of an
 	// older profile is never published after a newer one was set.
@@ -158,7 +161,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	n := &Node{cfg: cfg, log: log, logs: logs, id: id, ctx: nctx, cancel: cancel, displayName: conf.Name, firstRun: firstRun,
 		syncs:       syncState{last: make(map[protocol.ID]SyncStatus), peers: make(map[peer.ID]bool)},
 		backoff:     backoff{until: make(map[peer.ID]time.Time), wait: make(map[peer.ID]time.Duration)},
-		profileCame: make(chan struct{}, 1), clocks: clocks{offsets: make(map[peer.ID]time.Duration)}}
+		profileCame: make(chan struct{}, 1), clocks: clocks{told: make(map[peer.ID]peerClock)}}
 	if err := n.start(ctx); err != nil {
 		n.Close()
 		return nil, err
@@ -219,6 +222,7 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	n.host.SetStreamHandler(fetchProtocol, n.handler(n.serveFetch))
 	n.host.SetStreamHandler(syncProtocol, n.handler(n.serveSync))
+	n.host.SetStreamHandler(syncProtocolV1, n.handler(n.serveSync))
 	n.host.SetStreamHandler(fileProtocol, n.handler(n.serveFiles))
 	n.host.SetStreamHandler(clockProtocol, n.handler(n.serveClock))
 	n.tasks.Go(func() { n.runFiles(n.ctx) })

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -76,4 +78,31 @@ func (n *Node) receiveRemoval(ctx context.Context, f *frames, p peer.ID, data []
 			"community", c, "told by", p)
 	}
 	return nil
+}
+
+// removedOffers spaces out the sessions in which a node offers a
+// community its member was removed from: each brings the removal's proof
+// again (every role record of the community), and is needed only to learn
+// of a re-admission, which is rare.
+type removedOffers struct {
+	mu   sync.Mutex
+	last map[protocol.ID]time.Time
+}
+
+// removedOfferEvery is how often a node offers such a community, unless
+// the member asks for a sync of it.
+const removedOfferEvery = 10 * time.Minute
+
+// due reports whether community c may be offered now, and if so notes it.
+func (o *removedOffers) due(c protocol.ID) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if t, ok := o.last[c]; ok && time.Since(t) < removedOfferEvery {
+		return false
+	}
+	if o.last == nil {
+		o.last = make(map[protocol.ID]time.Time)
+	}
+	o.last[c] = time.Now()
+	return true
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/home"
 	"github.com/kith-network/kith/protocol"
+	libp2pprotocol "github.com/libp2p/go-libp2p/core/protocol"
 )
 
 // TestRemovedMemberGetsNoLiveGossip: once a moderator removes a member of
@@ -102,5 +103,36 @@ func TestRemovedWhileAwayLearnsOnReturn(t *testing.T) {
 	}
 	if s := standingOn(a, board, b); s != protocol.StandingRemoved {
 		t.Errorf("the founder's node sees b %s", s)
+	}
+}
+
+// TestRemovalNoticeOnlyInSync11: a removed member's node that speaks
+// sync 1.0.0 (an older version) gets the accept frame it expects, no
+// removal notice; in 1.1.0 the notice comes first.
+func TestRemovalNoticeOnlyInSync11(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	board, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Board", InviteOnly: true})
+	must(t, err)
+	code, err := a.Invite(ctx, board, api.InviteRequest{Uses: 1})
+	must(t, err)
+	_, err = b.Join(ctx, code.Code)
+	must(t, err)
+	_, err = a.SetRole(ctx, board, api.RoleRequest{Member: b.id.MemberKey(), Action: "remove"})
+	must(t, err)
+	salt := make([]byte, 16)
+	h := salted(salt, board)
+	hello := append(slices.Clone(salt), h[:]...)
+	for proto, want := range map[libp2pprotocol.ID]byte{syncProtocolV1: frameAccept, syncProtocol: frameRemoved} {
+		s, err := b.host.NewStream(ctx, a.PeerID(), proto)
+		must(t, err)
+		f := newFrames(s, maxSessionBytes)
+		must(t, f.send(frameHello, hello))
+		must(t, f.flush())
+		kind, _, err := f.recv(frameAccept, frameRemoved)
+		s.Reset()
+		if err != nil || kind != want {
+			t.Errorf("%s: first frame %q (%v), want %q", proto, kind, err, want)
+		}
 	}
 }

@@ -20,13 +20,16 @@ const directWait = 10 * time.Second
 // go-libp2p's NewStream would wait for a direct connection until ctx ends,
 // minutes for a sync; here that wait is directWait, so that a join or a
 // catch-up moves on to a member it can reach.
-func (n *Node) newStream(ctx context.Context, p peer.ID, proto libp2pprotocol.ID) (network.Stream, error) {
+//
+// Given several versions of a protocol, newest first, the peer picks the
+// first it speaks (the stream's Protocol says which).
+func (n *Node) newStream(ctx context.Context, p peer.ID, protos ...libp2pprotocol.ID) (network.Stream, error) {
 	if !relayedOnly(n.host.Network().ConnsToPeer(p)) {
-		return n.host.NewStream(ctx, p, proto)
+		return n.host.NewStream(ctx, p, protos...)
 	}
 	wctx, cancel := context.WithTimeout(ctx, directWait)
 	defer cancel()
-	s, err := n.host.NewStream(wctx, p, proto)
+	s, err := n.host.NewStream(wctx, p, protos...)
 	if err != nil {
 		return nil, fmt.Errorf("%s is reachable only through a relay, and no direct connection came within %v: %w", p, directWait, err)
 	}

@@ -36,7 +36,13 @@ import (
 // Salting means a server learns nothing of the client's other communities,
 // and the client nothing of the server's. Every record received goes
 // through protocol.Validate and the store's ingest.
-const syncProtocol = "/kith/sync/1.0.0"
+//
+// Version 1.1.0 adds removal notices (removal_notice.go); a node speaks
+// 1.0.0 too, without them, to nodes that know only it.
+const (
+	syncProtocol   = "/kith/sync/1.1.0"
+	syncProtocolV1 = "/kith/sync/1.0.0"
+)
 
 // Frame kinds.
 const (
@@ -98,7 +104,7 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results [
 	}()
 	ctx, cancel := context.WithTimeout(ctx, syncDeadline)
 	defer cancel()
-	s, err := n.newStream(ctx, p, syncProtocol)
+	s, err := n.newStream(ctx, p, syncProtocol, syncProtocolV1)
 	if err != nil {
 		return nil, fmt.Errorf("open sync stream to %s: %w", p, err)
 	}
@@ -111,9 +117,14 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results [
 	for _, c := range n.store.Communities() {
 		// Offered only where the peer may have the community: a session
 		// sends records both ways, so the client checks the server too.
-		if m := n.store.Membership(c); m != nil && m.Genesis != nil && (only.IsZero() || c == only) && n.allowPeer(c, p) {
-			mine = append(mine, c)
+		m := n.store.Membership(c)
+		if m == nil || m.Genesis == nil || !(only.IsZero() || c == only) || !n.allowPeer(c, p) {
+			continue
 		}
+		if only.IsZero() && m.Standing(n.id.MemberKey()) == protocol.StandingRemoved && !n.removedOffers.due(c) {
+			continue // removal_notice.go
+		}
+		mine = append(mine, c)
 	}
 	if len(mine) > maxSyncCommunities {
 		// A session carries so many; a random choice each time reaches
@@ -145,6 +156,9 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results [
 		if kind == frameAccept {
 			accept = data
 			break
+		}
+		if s.Protocol() != syncProtocol {
+			return nil, fmt.Errorf("peer sent a removal notice in %s, which has none", s.Protocol())
 		}
 		if err := n.receiveRemoval(ctx, f, p, data, mine, seen); err != nil {
 			return nil, err

@@ -2,15 +2,18 @@ package node
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	libp2pprotocol "github.com/libp2p/go-libp2p/core/protocol"
 
 	"github.com/kith-network/kith/node/api"
 	kithhost "github.com/kith-network/kith/node/host"
@@ -130,43 +133,50 @@ func readAll(s network.Stream) {
 }
 
 // TestHostileRemovalNotice: a sync server's removal notices are checked
-// like any synced record: one naming a community not offered, one sent
-// twice, or one carrying a record of another community ends the session
-// with an error, and nothing of it is stored.
+// like any synced record: one naming a community not offered, an empty
+// one, one sent twice, one carrying a record of another community, or one
+// in sync 1.0.0 (which has none) ends the session with an error saying
+// so, and nothing of it is stored.
 func TestHostileRemovalNotice(t *testing.T) {
 	ctx := context.Background()
 	honest := startTestNode(t)
 	community, err := honest.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Under attack"})
 	must(t, err)
-	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
-	evil, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
-	must(t, err)
-	defer evil.Close()
 	frame := func(kind byte, payload []byte) []byte {
 		return append(binary.AppendUvarint([]byte{kind}, uint64(len(payload))), payload...)
 	}
+	join := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 	other := prototest.Sign(t, prototest.Key("evil"), protocol.ID{}, time.Now(), protocol.Refs{}, &protocol.Community{Name: "Elsewhere", Policy: protocol.JoinOpen})
-	answers := map[string][]byte{
-		"a community not offered": frame(frameRemoved, []byte{7}),
-		"an empty notice":         frame(frameRemoved, nil),
-		"a notice sent twice": append(append(frame(frameRemoved, []byte{0}), frame(frameEnd, nil)...),
-			frame(frameRemoved, []byte{0})...),
-		"a record of another community": append(append(frame(frameRemoved, []byte{0}), frame(frameRecord, other.Encode())...),
-			frame(frameEnd, nil)...),
-	}
-	for name, answer := range answers {
-		evil.SetStreamHandler(syncProtocol, func(s network.Stream) {
+	accept := frame(frameAccept, nil)
+	for _, tc := range []struct {
+		name   string
+		proto  libp2pprotocol.ID
+		answer []byte
+		want   string
+	}{
+		{"a community not offered", syncProtocol, join(frame(frameRemoved, []byte{7}), frame(frameEnd, nil), accept), "malformed removal notice"},
+		{"an empty notice", syncProtocol, join(frame(frameRemoved, nil), frame(frameEnd, nil), accept), "malformed removal notice"},
+		{"a notice sent twice", syncProtocol, join(frame(frameRemoved, []byte{0}), frame(frameEnd, nil), frame(frameRemoved, []byte{0}), frame(frameEnd, nil), accept),
+			"malformed removal notice"},
+		{"a record of another community", syncProtocol, join(frame(frameRemoved, []byte{0}), frame(frameRecord, other.Encode()), frame(frameEnd, nil), accept),
+			"record of another community"},
+		{"a notice in sync 1.0.0", syncProtocolV1, join(frame(frameRemoved, []byte{0}), frame(frameEnd, nil), accept), "which has none"},
+	} {
+		key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
+		evil, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
+		must(t, err)
+		defer evil.Close()
+		evil.SetStreamHandler(tc.proto, func(s network.Stream) {
 			defer s.Close()
 			f := newFrames(s, maxSessionBytes)
 			if _, _, err := f.recv(frameHello); err == nil {
-				s.Write(answer)
+				s.Write(tc.answer)
 			}
+			readAll(s) // until the client gives up
 		})
 		must(t, evil.Connect(ctx, peer.AddrInfo{ID: honest.PeerID(), Addrs: honest.host.Addrs()}))
-		if _, err := honest.Sync(ctx, evil.ID(), community); err == nil {
-			t.Errorf("%s: the session went on", name)
-		} else {
-			t.Logf("%s: %v", name, err)
+		if _, err := honest.Sync(ctx, evil.ID(), community); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error saying %q", tc.name, err, tc.want)
 		}
 	}
 	if _, err := honest.store.Get(ctx, other.ID()); err == nil {

@@ -30,7 +30,7 @@ func (n *Node) serveSync(s network.Stream) {
 	ctx, cancel := context.WithTimeout(n.ctx, syncDeadline)
 	defer cancel()
 	f := newFrames(s, maxSessionBytes)
-	err := n.answerSync(ctx, f, remote)
+	err := n.answerSync(ctx, f, remote, s.Protocol() == syncProtocol)
 	n.metrics.session("server", err, f.in.n, f.out.n)
 	if err != nil {
 		n.log.Debug("sync session ended", "peer", remote, "err", err)
@@ -38,7 +38,9 @@ func (n *Node) serveSync(s network.Stream) {
 	}
 }
 
-func (n *Node) answerSync(ctx context.Context, f *frames, remote peer.ID) error {
+// answerSync answers a session; notices says whether the client takes
+// removal notices (sync 1.1.0).
+func (n *Node) answerSync(ctx context.Context, f *frames, remote peer.ID, notices bool) error {
 	_, hello, err := f.recv(frameHello)
 	if err != nil {
 		return err
@@ -54,20 +56,25 @@ func (n *Node) answerSync(ctx context.Context, f *frames, remote peer.ID) error 
 	var accept []byte
 	var shared []protocol.ID
 	refused := make(map[byte]protocol.ID)
+	seen := make(map[protocol.ID]bool)
 	for i := 0; i*32 < len(offered); i++ {
 		// Membership is checked only for the communities both hold.
 		c, ok := ours[[32]byte(offered[i*32:(i+1)*32])]
 		switch {
-		case !ok:
+		case !ok || seen[c]: // a community offered twice is served once
 		case n.allowPeer(c, remote):
+			seen[c] = true
 			accept = append(accept, byte(i))
 			shared = append(shared, c)
 		default:
+			seen[c] = true
 			refused[byte(i)] = c
 		}
 	}
-	if err := n.sendRemovals(ctx, f, remote, refused); err != nil {
-		return err
+	if notices {
+		if err := n.sendRemovals(ctx, f, remote, refused); err != nil {
+			return err
+		}
 	}
 	if err := f.send(frameAccept, accept); err != nil {
 		return err

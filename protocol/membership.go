@@ -63,6 +63,7 @@ type transition struct {
 	action RoleAction // a join is recorded as RoleAdmit
 	by     ID
 	author PublicKey // of the record by
+	join   bool      // by is a join, not a role record
 }
 
 // apply folds one transition into a standing. Moderator and Remove set the
@@ -210,7 +211,7 @@ func ResolveMembership(community ID, records []*Record) *Membership {
 		if role.Member == m.Founder {
 			continue
 		}
-		m.history(role.Member).add(transition{PositionOf(r), role.Action, r.id, r.Header.Author})
+		m.history(role.Member).add(transition{PositionOf(r), role.Action, r.id, r.Header.Author, false})
 		m.Effective[r.id] = true
 	}
 	for _, r := range invites {
@@ -242,7 +243,7 @@ func ResolveMembership(community ID, records []*Record) *Membership {
 			}
 			inv.Used = append(inv.Used, r.id)
 		}
-		m.history(author).add(transition{pos, RoleAdmit, r.id, author})
+		m.history(author).add(transition{pos, RoleAdmit, r.id, author, true})
 		m.admittedBy[author] = r.id
 		m.Effective[r.id] = true
 	}
@@ -360,10 +361,13 @@ func (m *Membership) AdmittedBy(k PublicKey) ID {
 
 // Removal returns the records that prove k's removal: the role record
 // that removed k, then the one that made its author a moderator, and so
-// on back to a moderator the founder made. Given the genesis, they are
-// enough for any node to find k removed, whatever else it holds: a
-// removed member's node, which members' nodes no longer sync with, is
-// sent them so that it learns why. Nil unless k stands removed now.
+// on back to a moderator the founder made; then every other role record
+// in effect here. The chain alone, with the genesis, makes any node find
+// k removed; the rest undoes what a node that missed some of them may
+// hold besides (a role record of a moderator removed since, which it
+// sees in effect). A removed member's node, which members' nodes no
+// longer sync with, is sent them so that it learns why. Nil unless k
+// stands removed now.
 func (m *Membership) Removal(k PublicKey) []ID {
 	h := m.members[k]
 	if h == nil || h.latest() != StandingRemoved {
@@ -385,6 +389,23 @@ func (m *Membership) Removal(k PublicKey) []ID {
 		}
 		proof = append(proof, g.by)
 		by, at = g.author, g.pos
+	}
+	in := make(map[ID]bool, len(proof))
+	for _, id := range proof {
+		in[id] = true
+	}
+	var rest []transition
+	for _, h := range m.members {
+		for _, t := range h.steps {
+			if !t.join && !in[t.by] {
+				in[t.by] = true
+				rest = append(rest, t)
+			}
+		}
+	}
+	slices.SortFunc(rest, func(a, b transition) int { return a.pos.Compare(b.pos) })
+	for _, t := range rest {
+		proof = append(proof, t.by)
 	}
 	return proof
 }
