@@ -19,7 +19,7 @@ import (
 // objectDocs returns the documents of one object, and the key they share;
 // none when the object is gone (deleted, hidden, or never live). For a
 // thread, only (if not nil) names the records whose documents alone are
-// wanted: the post, or replies.
+// wanted: the post, or replies (true: a reply new itself).
 func objectDocs(ctx context.Context, s *store.Store, c protocol.ID, obj protocol.Object, only map[protocol.ID]bool) (string, map[string]*search.Doc, error) {
 	var docs map[string]*search.Doc
 	var err error
@@ -70,6 +70,7 @@ func threadDocs(ctx context.Context, s *store.Store, c, post protocol.ID) (map[s
 
 // threadPartDocs returns the documents of a thread's records in only: a
 // reply to a thread of thousands costs one document, not thousands.
+// Unless the new reply is the accepted answer, come after its accept.
 func threadPartDocs(ctx context.Context, s *store.Store, c, post protocol.ID, only map[protocol.ID]bool) (map[string]*search.Doc, error) {
 	replies := make([]protocol.ID, 0, len(only))
 	for id := range only {
@@ -81,8 +82,15 @@ func threadPartDocs(ctx context.Context, s *store.Store, c, post protocol.ID, on
 	if err != nil {
 		return nil, err
 	}
+	if a := d.View.Accepted; !a.IsZero() && only[a] {
+		// The accepted answer came after the accept (which waits for
+		// it): the post is answered now, and an answer accepted before
+		// is not any more.
+		return threadDocs(ctx, s, c, post)
+	}
 	docs := make(map[string]*search.Doc)
-	addThreadDocs(docs, c, d, only[post])
+	_, withPost := only[post]
+	addThreadDocs(docs, c, d, withPost)
 	return docs, nil
 }
 

@@ -368,7 +368,8 @@ type communityObject struct {
 // touch is what new records changed of one object: whether they may have
 // taken documents away from it (a deletion or a hide can), and, while
 // they only added or changed replies or reactions of a thread, the
-// records whose documents changed (only); nil when all may have.
+// records whose documents changed (only: true for a reply new itself,
+// false for one edited or reacted to); nil when all may have.
 type touch struct {
 	shrink bool
 	only   map[protocol.ID]bool
@@ -384,7 +385,9 @@ func (t *touch) add(r *protocol.Record) {
 	case h.Kind == protocol.KindReply && h.Target.IsZero():
 		t.only[r.ID()] = true // a new reply: its own document
 	case h.Kind == protocol.KindReply || h.Kind == protocol.KindReact:
-		t.only[h.Target] = true // a reply's edit, or a reaction: its target's
+		if _, ok := t.only[h.Target]; !ok {
+			t.only[h.Target] = false // a reply's edit, or a reaction: its target's
+		}
 	default:
 		t.only = nil // a post's edit, an accept...: every document may change
 	}
@@ -415,13 +418,19 @@ func (x *indexer) membershipChanges(ctx context.Context, communities map[protoco
 			continue
 		}
 		for _, a := range authors {
-			objs, err := x.store.AuthorObjects(ctx, c, a)
+			// Only the objects of records whose status or effect
+			// changed: a history changed otherwise (a join dated
+			// earlier, again and again) costs a scan of the author's
+			// records, not a reindex of every thread they wrote in.
+			changed := func(r *protocol.Record) bool {
+				pos := protocol.PositionOf(r)
+				return old.Status(r) != m.Status(r) ||
+					old.StandingAt(a, pos).Moderates() != m.StandingAt(a, pos).Moderates()
+			}
+			objs, err := x.store.AuthorObjects(ctx, c, a, changed)
 			if err != nil {
 				return nil, err
 			}
-			// A first admission only adds documents: none of the
-			// author's records was accepted before it.
-			shrink := old.Standing(a) != protocol.StandingNone
 			for _, o := range objs {
 				co := communityObject{c, o}
 				t := touched[co]
@@ -429,7 +438,9 @@ func (x *indexer) membershipChanges(ctx context.Context, communities map[protoco
 					t = &touch{}
 					touched[co] = t
 				}
-				t.only, t.shrink = nil, t.shrink || shrink
+				// Records admitted may be hides of a moderator just
+				// made one; records refused take their documents away.
+				t.only, t.shrink = nil, true
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -309,11 +310,12 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// TestSearchFollowsMembership: records whose status a later control
-// record changes are found, or no longer found, accordingly: a post that
-// came before its author's join (held aside) is found once the join
-// arrives; a post that a removal dated before it makes refused, arriving
-// after the post, is no longer found.
+// TestSearchFollowsMembership: records whose status or effect a later
+// control record changes are found, or no longer found, accordingly: a
+// post that came before its author's join (held aside) is found once the
+// join arrives; a post that a removal dated before it makes refused,
+// arriving after the post, is no longer found; a hide that a late grant
+// of moderation makes effective hides.
 func TestSearchFollowsMembership(t *testing.T) {
 	ctx := context.Background()
 	n := startSearchNode(t, t.TempDir())
@@ -336,6 +338,22 @@ func TestSearchFollowsMembership(t *testing.T) {
 	removal := prototest.Sign(t, n.id.Member, c, now.Add(-30*time.Second), protocol.Refs{}, &protocol.Role{Member: protocol.PublicKeyOf(late), Action: protocol.RoleRemove})
 	must(t, n.ingest(ctx, []*protocol.Record{removal}, "gossip"))
 	searchTitles(t, n, api.SearchRequest{Query: "cabling"}, "")
+
+	// A hide by someone not admitted is held aside, until a role dated
+	// before it arrives that made its author a moderator (their first
+	// admission): then it hides.
+	mod := prototest.Key("moderator to be")
+	sauce, err := n.Post(ctx, c, api.PostRequest{Title: "Secret sauce", Body: "for the soil"})
+	must(t, err)
+	spam, err := n.Reply(ctx, sauce, api.ReplyRequest{Body: "Buy my bargain tonic"})
+	must(t, err)
+	hide := prototest.Sign(t, mod, c, time.Now(), protocol.Refs{Target: spam}, &protocol.Hide{Reason: "spam"})
+	must(t, n.ingest(ctx, []*protocol.Record{hide}, "gossip"))
+	searchTitles(t, n, api.SearchRequest{Query: "bargain"}, "reply: Secret sauce")
+	grant := prototest.Sign(t, n.id.Member, c, now.Add(-2*time.Minute), protocol.Refs{}, &protocol.Role{Member: protocol.PublicKeyOf(mod), Action: protocol.RoleModerator})
+	must(t, n.ingest(ctx, []*protocol.Record{grant}, "gossip"))
+	searchTitles(t, n, api.SearchRequest{Query: "bargain"}, "")
+	searchTitles(t, n, api.SearchRequest{Query: "sauce"}, "post: Secret sauce")
 }
 
 // TestSearchThreadChangesMatchAReindex: a thread changed step by step
@@ -392,5 +410,58 @@ func TestSearchThreadChangesMatchAReindex(t *testing.T) {
 	searchTitles(t, n, api.SearchRequest{Query: "sponge"}, "reply: Soldering iron tips wear out")
 	if after := answers(); after != before {
 		t.Errorf("a reindex finds otherwise:\n%s\nthan the thread indexed step by step:\n%s", after, before)
+	}
+}
+
+// TestSearchAnswerAfterItsAccept: an accept that arrives before its reply
+// takes effect when the reply comes; the question is then found as
+// answered and the reply as its accepted answer, though the reply alone
+// came (its own document would say nothing of the post).
+func TestSearchAnswerAfterItsAccept(t *testing.T) {
+	ctx := context.Background()
+	n := startSearchNode(t, t.TempDir())
+	defer n.Close()
+	c, err := n.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Order"})
+	must(t, err)
+	q, err := n.Post(ctx, c, api.PostRequest{Type: "question", Title: "Compost too wet", Body: "It smells."})
+	must(t, err)
+	now := time.Now()
+	reply := prototest.Sign(t, n.id.Member, c, now.Add(-2*time.Second), protocol.Refs{Root: q}, &protocol.Reply{Text: "Add dry leaves."})
+	accept := prototest.Sign(t, n.id.Member, c, now.Add(-time.Second), protocol.Refs{Root: q, Target: reply.ID()}, &protocol.Accept{})
+	must(t, n.ingest(ctx, []*protocol.Record{accept}, "gossip"))
+	searchTitles(t, n, api.SearchRequest{Query: "compost", Answered: "yes"}, "")
+	must(t, n.ingest(ctx, []*protocol.Record{reply}, "gossip"))
+	searchTitleSet(t, n, api.SearchRequest{Query: "compost", Answered: "yes"}, "post: Compost too wet|reply: Compost too wet")
+}
+
+// TestThreadPartDocs: the documents made for some records of a thread
+// are those records': the post's when it is named (a reaction to it), a
+// reply's when it is.
+func TestThreadPartDocs(t *testing.T) {
+	ctx := context.Background()
+	n := startTestNode(t)
+	c, err := n.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Parts"})
+	must(t, err)
+	q, err := n.Post(ctx, c, api.PostRequest{Type: "question", Title: "Parts", Body: "?"})
+	must(t, err)
+	r1, err := n.Reply(ctx, q, api.ReplyRequest{Body: "one"})
+	must(t, err)
+	_, err = n.Reply(ctx, q, api.ReplyRequest{Body: "two"})
+	must(t, err)
+	obj := protocol.Object{Type: protocol.ObjectThread, ID: q}
+	for _, tc := range []struct {
+		only map[protocol.ID]bool
+		want []string
+	}{
+		{map[protocol.ID]bool{q: false}, []string{"post/" + q.String()}},
+		{map[protocol.ID]bool{r1: true}, []string{"reply/" + r1.String()}},
+		{map[protocol.ID]bool{r1: false, q: false}, []string{"post/" + q.String(), "reply/" + r1.String()}},
+	} {
+		_, docs, err := objectDocs(ctx, n.store, c, obj, tc.only)
+		must(t, err)
+		got := slices.Sorted(maps.Keys(docs))
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("only %v: documents %v, want %v", tc.only, got, tc.want)
+		}
 	}
 }

@@ -542,9 +542,10 @@ func (s *Store) ByKind(ctx context.Context, community protocol.ID, kind protocol
 }
 
 // AuthorObjects lists the objects that author's records in a community
-// belong to, whatever the records' status: those whose views a change of
-// the author's standing may change.
-func (s *Store) AuthorObjects(ctx context.Context, community protocol.ID, author protocol.PublicKey) ([]protocol.Object, error) {
+// belong to, whatever the records' status, for the records where changed
+// (if not nil) says yes: those whose views a change of the author's
+// standing may change.
+func (s *Store) AuthorObjects(ctx context.Context, community protocol.ID, author protocol.PublicKey, changed func(*protocol.Record) bool) ([]protocol.Object, error) {
 	seen := make(map[protocol.Object]bool)
 	var out []protocol.Object
 	err := s.read(ctx, func(txn *badger.Txn) error {
@@ -553,7 +554,7 @@ func (s *Store) AuthorObjects(ctx context.Context, community protocol.ID, author
 			if err != nil {
 				return err
 			}
-			if o := e.Meta.Object; o.Type != protocol.ObjectNone && !seen[o] {
+			if o := e.Meta.Object; o.Type != protocol.ObjectNone && !seen[o] && (changed == nil || changed(e.Record)) {
 				seen[o] = true
 				out = append(out, o)
 			}
