@@ -39,11 +39,25 @@ const clockWarn = 2 * time.Minute
 // clockAsk bounds asking one peer for its time.
 const clockAsk = 10 * time.Second
 
-// clocks keeps the offsets of connected peers' clocks from ours.
+// clocks keeps what connected peers' clocks said.
 type clocks struct {
-	mu      sync.Mutex
-	offsets map[peer.ID]time.Duration // the peer's clock minus ours
-	warned  bool                      // the last evaluation warned
+	mu     sync.Mutex
+	told   map[peer.ID]peerClock
+	warned bool // the last evaluation warned
+}
+
+// peerClock is the time a peer told, and when, by this machine's
+// monotonic clock: the offset is worked out when it is read, so that
+// setting this machine's clock right shows at once, not at the peer's
+// next connection.
+type peerClock struct {
+	theirs time.Time // the peer's clock, halfway through the exchange
+	at     time.Time // time.Now() then, with its monotonic reading
+}
+
+// offset is the peer's clock minus ours, now.
+func (c peerClock) offset(ours time.Time) time.Duration {
+	return c.theirs.Add(time.Since(c.at)).Sub(ours)
 }
 
 // wallClock is this node's clock as it tells peers; tests shift it.
@@ -56,40 +70,38 @@ func (n *Node) serveClock(s network.Stream) {
 	s.Write(binary.BigEndian.AppendUint64(nil, uint64(n.wallClock().UnixMilli())))
 }
 
-// askClock asks p for its time and returns its offset from ours, taking
-// the answer to have been made halfway through the exchange.
-func (n *Node) askClock(ctx context.Context, p peer.ID) (time.Duration, error) {
+// askClock asks p for its time, taking the answer to have been made
+// halfway through the exchange.
+func (n *Node) askClock(ctx context.Context, p peer.ID) (peerClock, error) {
 	ctx, cancel := context.WithTimeout(ctx, clockAsk)
 	defer cancel()
-	start := n.wallClock()
+	start := time.Now()
 	s, err := n.newStream(ctx, p, clockProtocol)
 	if err != nil {
-		return 0, fmt.Errorf("ask %s the time: %w", p, err)
+		return peerClock{}, fmt.Errorf("ask %s the time: %w", p, err)
 	}
 	defer s.Close()
 	defer resetOnDone(ctx, s)()
 	var b [8]byte
 	if _, err := io.ReadFull(s, b[:]); err != nil {
-		return 0, fmt.Errorf("ask %s the time: %w", p, err)
+		return peerClock{}, fmt.Errorf("ask %s the time: %w", p, err)
 	}
-	end := n.wallClock()
-	theirs := time.UnixMilli(int64(binary.BigEndian.Uint64(b[:])))
-	return theirs.Sub(start.Add(end.Sub(start) / 2)), nil
+	return peerClock{theirs: time.UnixMilli(int64(binary.BigEndian.Uint64(b[:]))), at: start.Add(time.Since(start) / 2)}, nil
 }
 
 // checkClock asks a newly connected peer for its time, and says whether
 // this node's clock is off from its peers'.
 func (n *Node) checkClock(ctx context.Context, p peer.ID) {
-	off, err := n.askClock(ctx, p)
+	told, err := n.askClock(ctx, p)
 	if err != nil {
 		n.log.Debug("clock check", "peer", p, "err", err)
 		return
 	}
 	n.clocks.mu.Lock()
 	defer n.clocks.mu.Unlock()
-	n.clocks.offsets[p] = off
+	n.clocks.told[p] = told
 	st := n.clockStatusLocked()
-	off = time.Duration(st.OffsetMS) * time.Millisecond
+	off := time.Duration(st.OffsetMS) * time.Millisecond
 	switch {
 	case st.Off && !n.clocks.warned:
 		n.log.Warn("this node's clock is off from its peers': "+clockAdvice(off),
@@ -105,12 +117,13 @@ func (n *Node) checkClock(ctx context.Context, p peer.ID) {
 // is held. It forgets peers no longer connected.
 func (n *Node) clockStatusLocked() api.ClockStatus {
 	var offs []time.Duration
-	for p, off := range n.clocks.offsets {
+	ours := n.wallClock()
+	for p, c := range n.clocks.told {
 		if n.host.Network().Connectedness(p) != network.Connected {
-			delete(n.clocks.offsets, p)
+			delete(n.clocks.told, p)
 			continue
 		}
-		offs = append(offs, off)
+		offs = append(offs, c.offset(ours))
 	}
 	if len(offs) == 0 {
 		return api.ClockStatus{}

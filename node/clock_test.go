@@ -55,3 +55,19 @@ func TestClockOffFromPeers(t *testing.T) {
 		t.Errorf("a node an hour behind its peers: %+v", st)
 	}
 }
+
+// TestClockOffsetFollowsOurClock: what a peer told is kept with the
+// monotonic time it came, so that the offset read later follows this
+// machine's clock as it is then: setting it right clears the warning at
+// once, not at the peer's next connection.
+func TestClockOffsetFollowsOurClock(t *testing.T) {
+	now := time.Now()
+	told := peerClock{theirs: now.Add(-time.Hour), at: now} // the peer said: an hour behind us
+	if off := told.offset(time.Now()); off > -time.Hour+time.Second || off < -time.Hour-time.Second {
+		t.Errorf("offset %v, want about -1h", off)
+	}
+	// Our clock set back an hour, to the peer's: in step.
+	if off := told.offset(time.Now().Add(-time.Hour)); off.Abs() > time.Second {
+		t.Errorf("offset after setting our clock %v, want about 0", off)
+	}
+}

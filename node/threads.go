@@ -145,7 +145,7 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 	for _, r := range out.Replies {
 		n.markFiles(r.Files)
 	}
-	n.replyToAuthors(ctx, d.Replies, out.Replies)
+	n.replyToAuthors(ctx, community, post, d.Replies, out.Replies)
 	switch note, err := n.store.PromotedNote(ctx, community, d.View.Post); {
 	case err == nil:
 		out.Note = &note
@@ -224,8 +224,9 @@ func message(e store.Entry, versions map[protocol.ID]store.Entry) api.Message {
 
 // replyToAuthors names who wrote the reply each of msgs (made from
 // replies) answers: from replies where it is among them, else from the
-// store (a reply past those shown).
-func (n *Node) replyToAuthors(ctx context.Context, replies []store.Entry, msgs []api.Message) {
+// store (a reply not shown: hidden), if it is a reply of the same thread
+// (a record's parents are its author's claim).
+func (n *Node) replyToAuthors(ctx context.Context, community, post protocol.ID, replies []store.Entry, msgs []api.Message) {
 	authors := make(map[protocol.ID]protocol.PublicKey, len(replies))
 	for _, r := range replies {
 		authors[r.Record.ID()] = r.Record.Header.Author
@@ -238,7 +239,7 @@ func (n *Node) replyToAuthors(ctx context.Context, replies []store.Entry, msgs [
 		a, ok := authors[*to]
 		if !ok {
 			e, err := n.store.Get(ctx, *to)
-			if err != nil {
+			if h := e.Record; err != nil || h.Header.Kind != protocol.KindReply || h.Header.Root != post || h.Community() != community {
 				continue
 			}
 			a, authors[*to] = e.Record.Header.Author, e.Record.Header.Author

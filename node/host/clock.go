@@ -28,8 +28,11 @@ import (
 //   - over TCP, Noise, which checks no dates, is offered before TLS;
 //   - QUIC, which is TLS only, presents a certificate valid from 2000.
 //
-// Peers running older versions still prefer TLS; they get the old
-// behaviour only between themselves.
+// Only nodes of this version connect whatever their clocks. With an older
+// one: dialling over TCP, it picks TLS, where this node's certificate is
+// libp2p's (its TCP TLS takes no template), which the older peer refuses
+// when its clock is more than an hour behind; over QUIC this node, when
+// its clock is that far behind, refuses the older peer's certificate.
 
 // security is the host's security transports, Noise first.
 var security = libp2p.ChainOptions(

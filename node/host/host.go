@@ -80,8 +80,9 @@ func New(cfg Config) (p2phost.Host, error) {
 		// Close methods tolerate a second call.
 		cm.Close()
 		rm.Close()
-		if strings.Contains(err.Error(), "address already in use") {
-			// libp2p formats its listen errors with %s: no errors.Is.
+		if msg := err.Error(); strings.Contains(msg, "address already in use") || strings.Contains(msg, "Only one usage of each socket address") {
+			// libp2p formats its listen errors with %s: no errors.Is
+			// (EADDRINUSE; WSAEADDRINUSE on Windows).
 			return nil, fmt.Errorf("%w (%v)", ErrListenTaken, err)
 		}
 		return nil, err
