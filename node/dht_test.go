@@ -43,16 +43,32 @@ func startSecondDevice(t *testing.T, n *Node, name string) *Node {
 // join it with an invite code.
 func shareCommunity(t testing.TB, founder *Node, name string, joiners ...*Node) protocol.ID {
 	t.Helper()
+	return makeCommunity(t, founder, api.CreateCommunityRequest{Name: name}, joiners...)
+}
+
+// shareClosedCommunity has founder create an invite-only community and
+// every joiner join it with an invite code of its own.
+func shareClosedCommunity(t testing.TB, founder *Node, name string, joiners ...*Node) protocol.ID {
+	t.Helper()
+	return makeCommunity(t, founder, api.CreateCommunityRequest{Name: name, InviteOnly: true}, joiners...)
+}
+
+func makeCommunity(t testing.TB, founder *Node, req api.CreateCommunityRequest, joiners ...*Node) protocol.ID {
+	t.Helper()
 	ctx := context.Background()
-	community, err := founder.CreateCommunity(ctx, api.CreateCommunityRequest{Name: name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := founder.Invite(ctx, community, api.InviteRequest{})
+	community, err := founder.CreateCommunity(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, j := range joiners {
+		inv := api.InviteRequest{}
+		if req.InviteOnly {
+			inv.Uses = 1
+		}
+		code, err := founder.Invite(ctx, community, inv)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := j.Join(ctx, code.Code); err != nil {
 			t.Fatal(err)
 		}

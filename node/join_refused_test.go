@@ -110,14 +110,7 @@ func TestJoinAgainSaysWhy(t *testing.T) {
 	a, err := Start(ctx, Config{Home: aHome, Loopback: true, API: "127.0.0.1:0"})
 	must(t, err)
 	b, c := startTestNode(t), startTestNode(t)
-	board, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Board", InviteOnly: true})
-	must(t, err)
-	for _, n := range []*Node{b, c} {
-		code, err := a.Invite(ctx, board, api.InviteRequest{Uses: 1})
-		must(t, err)
-		_, err = n.Join(ctx, code.Code)
-		must(t, err)
-	}
+	board := shareClosedCommunity(t, a, "Board", b, c)
 	_, err = a.SetRole(ctx, board, api.RoleRequest{Member: b.id.MemberKey(), Action: "remove"})
 	must(t, err)
 	// By gossip if b's subscription reached a's node in time, else from

@@ -2,7 +2,6 @@ package netlab
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,10 +12,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kith-network/kith/internal/syncbuf"
 )
 
 // The user guide (docs/guide.md) is tested by running it: TestGuide makes
@@ -256,29 +256,11 @@ func TestGuideParses(t *testing.T) {
 	}
 }
 
-// guideBuffer collects a daemon's output while it runs.
-type guideBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (g *guideBuffer) Write(p []byte) (int, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.b.Write(p)
-}
-
-func (g *guideBuffer) String() string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.b.String()
-}
-
 // guideDaemon is a `kith daemon` a daemon block started.
 type guideDaemon struct {
 	step guideStep
 	cmd  *exec.Cmd
-	out  *guideBuffer
+	out  *syncbuf.Buffer
 	done chan struct{}
 	err  error // once done is closed
 
@@ -529,7 +511,7 @@ exec ` + strings.TrimSpace(s.text)
 	cmd := m.host.Command(context.Background(), "bash", "-euo", "pipefail", "-c", script)
 	cmd.Dir = g.work
 	cmd.Env = append(append([]string{}, g.env...), "HOME="+m.home, "GUIDE_STATE="+g.state)
-	d := &guideDaemon{step: s, cmd: cmd, out: &guideBuffer{}, done: make(chan struct{})}
+	d := &guideDaemon{step: s, cmd: cmd, out: new(syncbuf.Buffer), done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = d.out, d.out
 	if err := cmd.Start(); err != nil {
 		g.fail(s, "", err)

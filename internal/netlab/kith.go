@@ -17,6 +17,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/kith-network/kith/internal/syncbuf"
 	"github.com/kith-network/kith/node/api"
 )
 
@@ -51,9 +52,9 @@ type Kith struct {
 	Home string
 	bin  string
 
-	mu  sync.Mutex
+	mu  sync.Mutex // guards cmd
 	cmd *exec.Cmd
-	log bytes.Buffer
+	log syncbuf.Buffer
 }
 
 // StartKith sets up a home directory listening on the host's address and
@@ -88,15 +89,11 @@ func (h *Host) StartKith(t testing.TB, bin string, o KithOptions) *Kith {
 
 // Write collects the daemon's output.
 func (k *Kith) Write(p []byte) (int, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
 	return k.log.Write(p)
 }
 
 // Logs returns what the daemon printed so far, for failure messages.
 func (k *Kith) Logs() string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
 	return k.log.String()
 }
 
