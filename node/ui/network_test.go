@@ -1,6 +1,11 @@
 package ui
 
 import (
+	"html"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -145,6 +150,31 @@ func TestNetworkSyncBack(t *testing.T) {
 	} {
 		if got := syncBack(in); got != want {
 			t.Errorf("syncBack(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestNetworkPageSaysTheClockIsOff: the network page says, in the node's
+// words, that this machine's clock is off from its peers' when the
+// status says so, and nothing of the clock when it is in step.
+func TestNetworkPageSaysTheClockIsOff(t *testing.T) {
+	s := &Server{log: slog.New(slog.DiscardHandler), pages: make(map[string]*template.Template)}
+	if err := s.parse(); err != nil {
+		t.Fatal(err)
+	}
+	advice := "this machine's clock is 1h0m0s behind its peers'"
+	for _, tc := range []struct {
+		clock api.ClockStatus
+		want  bool
+	}{
+		{api.ClockStatus{Peers: 2, OffsetMS: 3_600_000, Off: true, Advice: advice}, true},
+		{api.ClockStatus{Peers: 2, OffsetMS: 300}, false},
+	} {
+		rec := httptest.NewRecorder()
+		s.render(rec, http.StatusOK, "network", networkPage{Status: api.Status{Clock: tc.clock}})
+		body := html.UnescapeString(rec.Body.String())
+		if got := strings.Contains(body, "Off from its peers'") && strings.Contains(body, advice); got != tc.want {
+			t.Errorf("clock %+v: said so %v, want %v:\n%s", tc.clock, got, tc.want, body)
 		}
 	}
 }
