@@ -78,6 +78,7 @@ func (n *Node) antiEntropy(ctx context.Context) {
 		case <-t.C:
 		}
 		rv.tick(n)
+		n.readmit()
 		var candidates []peer.ID
 		seen := make(map[peer.ID]bool)
 		for _, c := range n.store.Communities() {
@@ -91,6 +92,34 @@ func (n *Node) antiEntropy(ctx context.Context) {
 		if len(candidates) > 0 {
 			n.syncWith(ctx, candidates[rand.IntN(len(candidates))], protocol.ID{})
 		}
+	}
+}
+
+// redial closes the connection to p and dials it again at addrs, in the
+// background; why names the peer in a log line if the dial fails.
+func (n *Node) redial(p peer.ID, addrs []multiaddr.Multiaddr, why string) {
+	n.host.Network().ClosePeer(p)
+	n.tasks.Go(func() {
+		ctx, cancel := context.WithTimeout(n.ctx, 30*time.Second)
+		defer cancel()
+		if err := n.host.Connect(ctx, peer.AddrInfo{ID: p, Addrs: addrs}); err != nil && n.ctx.Err() == nil {
+			n.log.Info("reconnect to "+why, "peer", p, "err", err)
+		}
+	})
+}
+
+// readmit reconnects to the peers gossip refused in a community's topic
+// and now allows (gossip.Readmitted: a member admitted again): on the new
+// connection they announce their subscriptions again, and this time they
+// are taken, so that live records reach them.
+func (n *Node) readmit() {
+	for _, p := range n.gossip.Readmitted() {
+		addrs := n.host.Peerstore().Addrs(p)
+		if len(addrs) == 0 {
+			continue // it dialled us from nowhere we can dial: it reconnects when it will
+		}
+		n.log.Info("reconnecting to a peer now allowed in a community it was refused in, so that it gets live records", "peer", p)
+		n.redial(p, addrs, "a peer now allowed")
 	}
 }
 
@@ -132,14 +161,7 @@ func (rv *reviver) tick(n *Node) {
 		rv.wait[p], rv.next[p] = w, time.Now().Add(w)
 		n.log.Warn("gossip stopped exchanging with a connected peer; reconnecting to it (if this repeats, two nodes may be running with one node key: a copied home directory; a second device needs its own, see kith community invite --device)",
 			"peer", p, "next-at-the-earliest", w)
-		n.host.Network().ClosePeer(p)
-		n.tasks.Go(func() {
-			ctx, cancel := context.WithTimeout(n.ctx, 30*time.Second)
-			defer cancel()
-			if err := n.host.Connect(ctx, peer.AddrInfo{ID: p, Addrs: addrs}); err != nil && n.ctx.Err() == nil {
-				n.log.Info("reconnect to a peer gossip had lost", "peer", p, "err", err)
-			}
-		})
+		n.redial(p, addrs, "a peer gossip had lost")
 	}
 	for p, at := range rv.next { // forget peers quiet for a while
 		if time.Since(at) > reviveMaxWait {

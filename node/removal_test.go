@@ -126,3 +126,30 @@ func TestRemovalNoticeOnlyInSync11(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmittedMemberBackInTheTopic: a member's node that connected
+// while its member stood removed (its subscription to the community's
+// topic refused) is taken into the topic once the member is admitted
+// again, without reconnecting by itself: the founder's node redials it,
+// and its records go live to it again rather than by sync alone.
+func TestReadmittedMemberBackInTheTopic(t *testing.T) {
+	ctx := context.Background()
+	a := startTestNode(t)
+	bHome := home.Home{Dir: t.TempDir()}
+	b, err := Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	board := shareClosedCommunity(t, a, "Board", b)
+	must(t, b.Close())
+	_, err = a.SetRole(ctx, board, api.RoleRequest{Member: b.id.MemberKey(), Action: "remove"})
+	must(t, err)
+	b, err = Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	defer b.Close()
+	waitFor(t, "b's node learns of the removal", 20*time.Second, func() bool { return standingOn(b, board, b) == protocol.StandingRemoved })
+	if slices.Contains(a.gossip.Peers(board), b.PeerID()) {
+		t.Fatal("a removed member's node is in the topic")
+	}
+	_, err = a.SetRole(ctx, board, api.RoleRequest{Member: b.id.MemberKey(), Action: "admit"})
+	must(t, err)
+	waitFor(t, "b back in a's topic", 20*time.Second, func() bool { return slices.Contains(a.gossip.Peers(board), b.PeerID()) })
+}

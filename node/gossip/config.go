@@ -69,7 +69,7 @@ func (g *Gossip) config(log *slog.Logger) []pubsub.Option {
 		pubsub.WithMaxMessageSize(maxRPCSize),
 		pubsub.WithPeerScore(g.peerScoreParams(), peerScoreThresholds()),
 		pubsub.WithPeerScoreInspect(g.inspectScores, scoreInspectEvery),
-		pubsub.WithSubscriptionFilter(pubsub.WrapLimitSubscriptionFilter(subscriptionFilter{g.opts.AllowPeer, g.holds}, maxSubscriptions)),
+		pubsub.WithSubscriptionFilter(pubsub.WrapLimitSubscriptionFilter(subscriptionFilter{g.opts.AllowPeer, g.holds, &g.refusedSubs}, maxSubscriptions)),
 		pubsub.WithLogger(log),
 	)
 	if g.opts.Tracer != nil {
@@ -110,8 +110,9 @@ func communityOf(topic string) (protocol.ID, bool) {
 // otherwise never know they are in its topic, and its own records would
 // reach them only by sync. Join sorts out the ones recorded that way.
 type subscriptionFilter struct {
-	allow func(protocol.ID, peer.ID) bool
-	holds func(protocol.ID) bool
+	allow   func(protocol.ID, peer.ID) bool
+	holds   func(protocol.ID) bool
+	refused *refusedSubs // where refusals are noted (Readmitted)
 }
 
 // CanSubscribe allows this node to join Kith topics only.
@@ -123,10 +124,14 @@ func (f subscriptionFilter) CanSubscribe(topic string) bool {
 // FilterIncomingSubscriptions keeps a peer's subscriptions to Kith topics
 // that the peer is allowed in.
 func (f subscriptionFilter) FilterIncomingSubscriptions(from peer.ID, subs []*pb.RPC_SubOpts) ([]*pb.RPC_SubOpts, error) {
-	return pubsub.FilterSubscriptions(subs, func(topic string) bool {
+	kept := pubsub.FilterSubscriptions(subs, func(topic string) bool {
 		c, ok := communityOf(topic)
 		return ok && (f.allow == nil || !f.holds(c) || f.allow(c, from))
-	}), nil
+	})
+	if f.refused != nil {
+		f.refused.noteRefused(from, subs, kept)
+	}
+	return kept, nil
 }
 
 // loopback addresses are spared the IP colocation penalty: on one machine

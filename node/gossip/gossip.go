@@ -110,8 +110,9 @@ type Gossip struct {
 	// while it waits for that loop).
 	held sync.Map // protocol.ID -> struct{}
 
-	limits *limiter                            // rate limits, and the penalties of peers past them
-	scores atomic.Pointer[map[peer.ID]float64] // the latest peer scores, for Score
+	limits      *limiter                            // rate limits, and the penalties of peers past them
+	scores      atomic.Pointer[map[peer.ID]float64] // the latest peer scores, for Score
+	refusedSubs refusedSubs                         // subscriptions refused, for Readmitted
 }
 
 // joined is one community's topic, relayed: this node takes part in the

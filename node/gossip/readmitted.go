@@ -1,0 +1,81 @@
+package gossip
+
+import (
+	"sync"
+
+	pb "github.com/libp2p/go-libp2p-pubsub/pb"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// refusedSubs remembers the subscriptions the filter refused, by peer: a
+// peer announces its subscriptions once per connection, so a peer allowed
+// later (a member re-admitted, a device vouched for after it connected)
+// would get no live records of the community until it reconnects.
+type refusedSubs struct {
+	mu sync.Mutex
+	by map[peer.ID]map[protocol.ID]bool
+}
+
+// maxRefusedPerPeer bounds what is remembered of one peer.
+const maxRefusedPerPeer = 256
+
+// note records that p's subscription to community c was refused.
+func (r *refusedSubs) note(p peer.ID, c protocol.ID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.by == nil {
+		r.by = make(map[peer.ID]map[protocol.ID]bool)
+	}
+	cs := r.by[p]
+	if cs == nil {
+		cs = make(map[protocol.ID]bool)
+		r.by[p] = cs
+	}
+	if len(cs) < maxRefusedPerPeer {
+		cs[c] = true
+	}
+}
+
+// noteRefused records the subscriptions among subs that kept refused.
+func (r *refusedSubs) noteRefused(from peer.ID, subs, kept []*pb.RPC_SubOpts) {
+	if len(kept) == len(subs) {
+		return
+	}
+	ok := make(map[string]bool, len(kept))
+	for _, s := range kept {
+		ok[s.GetTopicid()] = true
+	}
+	for _, s := range subs {
+		if c, isKith := communityOf(s.GetTopicid()); isKith && s.GetSubscribe() && !ok[s.GetTopicid()] {
+			r.note(from, c)
+		}
+	}
+}
+
+// Readmitted lists the connected peers that subscribed, on their current
+// connection, to a community whose topic this node refused them then and
+// allows them now; each is listed once. The caller (the node) closes and
+// redials their connection, on which they announce their subscriptions
+// again. Peers no longer connected are forgotten.
+func (g *Gossip) Readmitted() []peer.ID {
+	g.refusedSubs.mu.Lock()
+	defer g.refusedSubs.mu.Unlock()
+	var out []peer.ID
+	for p, cs := range g.refusedSubs.by {
+		if g.h.Network().Connectedness(p) != network.Connected {
+			delete(g.refusedSubs.by, p)
+			continue
+		}
+		for c := range cs {
+			if g.holds(c) && g.opts.AllowPeer != nil && g.opts.AllowPeer(c, p) {
+				out = append(out, p)
+				delete(g.refusedSubs.by, p)
+				break
+			}
+		}
+	}
+	return out
+}
