@@ -40,22 +40,23 @@ func (n *Node) startHost(cfg kithhost.Config) (p2phost.Host, error) {
 	if data, err := os.ReadFile(n.portsPath()); err == nil {
 		json.Unmarshal(data, &last) // a damaged file only means fresh ports
 	}
+	var stickyErr error
 	if sticky := withPorts(configured, last); !slices.Equal(sticky, configured) {
 		cfg.Listen = sticky
 		h, err := kithhost.New(cfg)
-		if err == nil && len(h.Network().ListenAddresses()) >= len(sticky) {
+		if err == nil {
 			n.rememberPorts(h)
 			return h, nil
 		}
-		if err == nil {
-			h.Close() // libp2p dropped an address whose port was taken
-		}
-		n.log.Info("last ports taken, listening on fresh ones", "ports", last)
+		stickyErr = err
 	}
 	cfg.Listen = configured
 	h, err := kithhost.New(cfg)
 	if err != nil {
-		return nil, err
+		return nil, err // the configured addresses' own trouble, not the last ports'
+	}
+	if stickyErr != nil {
+		n.log.Info("last ports taken, listening on fresh ones", "ports", last, "err", stickyErr)
 	}
 	n.rememberPorts(h)
 	return h, nil

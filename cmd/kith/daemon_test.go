@@ -879,6 +879,12 @@ func TestDaemonListenPortTaken(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "the listen port is taken by another program") || strings.Contains(r.stderr, "system=fx") {
 		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
+	// Beside an address that works, as for an always-on node on tcp/4001
+	// and udp/4001: refused all the same.
+	r = kith(t, nil, "daemon", "--home", t.TempDir(), "--loopback", "--api", "127.0.0.1:0", "--listen", listen, "--listen", "/ip4/127.0.0.1/udp/0/quic-v1")
+	if r.code != 1 || !strings.Contains(r.stderr, "the listen port is taken by another program") || !strings.Contains(r.stderr, listen) {
+		t.Errorf("a taken port beside a free one: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
 	r = kith(t, []string{"GOLOG_LOG_LEVEL=error"}, "daemon", "--home", t.TempDir(), "--loopback", "--api", "127.0.0.1:0", "--listen", listen)
 	if r.code != 1 || !strings.Contains(r.stderr, "system=fx") {
 		t.Errorf("with GOLOG_LOG_LEVEL=error, libp2p's lines are missing: exit %d, stderr:\n%s", r.code, r.stderr)

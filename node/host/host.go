@@ -80,18 +80,38 @@ func New(cfg Config) (p2phost.Host, error) {
 		// Close methods tolerate a second call.
 		cm.Close()
 		rm.Close()
-		if msg := err.Error(); strings.Contains(msg, "address already in use") || strings.Contains(msg, "Only one usage of each socket address") {
-			// libp2p formats its listen errors with %s: no errors.Is
-			// (EADDRINUSE; WSAEADDRINUSE on Windows).
-			return nil, fmt.Errorf("%w (%v)", ErrListenTaken, err)
-		}
+		return nil, listenError(err)
+	}
+	// libp2p starts as long as one listen address works: the others
+	// asked for are an error here, said as such.
+	asked, err := listenAddrs(cfg.Listen, cfg.Loopback)
+	if err != nil {
+		h.Close()
 		return nil, err
+	}
+	if missing := unheard(asked, h.Network().ListenAddresses()); len(missing) > 0 {
+		h.Close()
+		why := whyNotListen(missing[0])
+		if why == nil {
+			why = errors.New("libp2p could not listen on it")
+		}
+		return nil, listenError(fmt.Errorf("listen on %s: %w", missing[0], why))
 	}
 	return h, nil
 }
 
-// ErrListenTaken says that no listen address could be had: another
-// program holds the port.
+// listenError says a taken port as such (ErrListenTaken).
+func listenError(err error) error {
+	if msg := err.Error(); strings.Contains(msg, "address already in use") || strings.Contains(msg, "Only one usage of each socket address") {
+		// libp2p formats its listen errors with %s: no errors.Is
+		// (EADDRINUSE; WSAEADDRINUSE on Windows).
+		return fmt.Errorf("%w (%v)", ErrListenTaken, err)
+	}
+	return err
+}
+
+// ErrListenTaken says that a listen address could not be had: another
+// program holds its port.
 var ErrListenTaken = errors.New("the listen port is taken by another program (another Kith daemon?): " +
 	"stop it, or choose another address with --listen")
 

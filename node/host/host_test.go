@@ -135,17 +135,29 @@ func TestListenAddressErrors(t *testing.T) {
 }
 
 // TestListenPortTaken: a listen port another program holds is said as
-// such, with what to do.
+// such, with what to do, also when another address asked for works.
 func TestListenPortTaken(t *testing.T) {
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	_, err = New(Config{Key: newKey(t), Listen: []string{"/ip4/127.0.0.1/tcp/" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)}, Loopback: true})
+	taken := "/ip4/127.0.0.1/tcp/" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	_, err = New(Config{Key: newKey(t), Listen: []string{taken}, Loopback: true})
 	if !errors.Is(err, ErrListenTaken) || !strings.Contains(err.Error(), "--listen") {
 		t.Errorf("a taken port: %v", err)
 	}
+	// libp2p starts when one address works: the taken one is an error
+	// all the same.
+	_, err = New(Config{Key: newKey(t), Listen: []string{taken, "/ip4/127.0.0.1/udp/0/quic-v1"}, Loopback: true})
+	if !errors.Is(err, ErrListenTaken) || !strings.Contains(err.Error(), taken) {
+		t.Errorf("a taken port beside a free one: %v", err)
+	}
+	h, err := New(Config{Key: newKey(t), Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}, Loopback: true})
+	if err != nil {
+		t.Fatalf("two free addresses: %v", err)
+	}
+	h.Close()
 }
 
 func TestConfigErrors(t *testing.T) {

@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"net"
 	"slices"
 
 	ma "github.com/multiformats/go-multiaddr"
@@ -64,6 +65,62 @@ func checkListen(a ma.Multiaddr) error {
 	case len(codes) == 3 && codes[1] == ma.P_UDP && codes[2] == ma.P_QUIC_V1:
 	default:
 		return fmt.Errorf("want /tcp/<port> or /udp/<port>/quic-v1 after the IP address")
+	}
+	return nil
+}
+
+// listenKey is what identifies a listen address: its IP, its transport
+// (tcp, or udp for QUIC) and its port.
+func listenKey(a ma.Multiaddr) (ip, transport, port string) {
+	if v, err := a.ValueForProtocol(ma.P_IP4); err == nil {
+		ip = v
+	} else if v, err := a.ValueForProtocol(ma.P_IP6); err == nil {
+		ip = v
+	}
+	if v, err := a.ValueForProtocol(ma.P_TCP); err == nil {
+		return ip, "tcp", v
+	}
+	if v, err := a.ValueForProtocol(ma.P_UDP); err == nil {
+		return ip, "udp", v
+	}
+	return ip, "", ""
+}
+
+// unheard returns the listen addresses asked for that the host got none
+// for: libp2p starts as long as one address works, dropping the others
+// without a word.
+func unheard(asked, got []ma.Multiaddr) []ma.Multiaddr {
+	var out []ma.Multiaddr
+	for _, a := range asked {
+		ip, tr, port := listenKey(a)
+		if !slices.ContainsFunc(got, func(g ma.Multiaddr) bool {
+			gip, gtr, gport := listenKey(g)
+			return gip == ip && gtr == tr && (port == "0" || gport == port)
+		}) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// whyNotListen finds out why a listen address failed, by trying it: the
+// error, or nil if it works now.
+func whyNotListen(a ma.Multiaddr) error {
+	ip, tr, port := listenKey(a)
+	hostPort := net.JoinHostPort(ip, port)
+	switch tr {
+	case "tcp":
+		l, err := net.Listen("tcp", hostPort)
+		if err != nil {
+			return err
+		}
+		return l.Close()
+	case "udp":
+		c, err := net.ListenPacket("udp", hostPort)
+		if err != nil {
+			return err
+		}
+		return c.Close()
 	}
 	return nil
 }
