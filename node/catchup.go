@@ -79,6 +79,7 @@ func (n *Node) antiEntropy(ctx context.Context) {
 		}
 		rv.tick(n)
 		n.readmit()
+		n.joinTopics()
 		var candidates []peer.ID
 		seen := make(map[peer.ID]bool)
 		for _, c := range n.store.Communities() {
@@ -120,6 +121,19 @@ func (n *Node) readmit() {
 		}
 		n.log.Info("reconnecting to a peer now allowed in a community it was refused in, so that it gets live records", "peer", p)
 		n.redial(p, addrs, "a peer now allowed")
+	}
+}
+
+// joinTopics joins the topic of every community the store holds, as the
+// node does at start: a join stopped halfway (the history fetched, the
+// topic not yet joined), or records of a community that came by sync
+// afterwards, would otherwise leave a community that syncs but gets and
+// sends nothing live until the node restarts.
+func (n *Node) joinTopics() {
+	for _, c := range n.store.Communities() {
+		if err := n.gossip.Join(c); err != nil && n.ctx.Err() == nil {
+			n.log.Warn("subscribe to community", "community", c, "err", err)
+		}
 	}
 }
 

@@ -1,10 +1,13 @@
 package node
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -36,4 +39,22 @@ func TestBackoff(t *testing.T) {
 	if !b.ready(p) {
 		t.Error("a success left the peer backed off")
 	}
+}
+
+// TestTopicsFollowTheStore: a community the store came to hold other than
+// by a whole join (a join stopped after the history came, records that
+// came by sync) has its topic joined within a tick, as at start, so that
+// its records go live.
+func TestTopicsFollowTheStore(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	c, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Half joined"})
+	must(t, err)
+	genesis, err := a.store.Get(ctx, c)
+	must(t, err)
+	must(t, b.ingest(ctx, []*protocol.Record{genesis.Record}, "sync"))
+	if b.gossip.Joined(c) {
+		t.Fatal("the topic joined on ingest: this test tests nothing")
+	}
+	waitFor(t, "b in the community's topic", 15*time.Second, func() bool { return b.gossip.Joined(c) })
 }

@@ -394,6 +394,11 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 		return protocol.ID{}, fmt.Errorf("%w: you are not a member yet: no member's node could be reached (the inviter's node is offline, "+
 			"and no other member's was found); try again later%s", api.ErrUnavailable, why)
 	}
+	// A member's node took the join: from here on, the rest is this
+	// node's own bookkeeping, done whole even if the member gives up
+	// waiting (a join stopped here left a member's node off the
+	// community's topic), until the node stops.
+	ctx = n.ctx
 	// The history served holds them; put them here (the member's own
 	// durably) in case a peer's copy lacked any.
 	if err := n.ingest(ctx, given, "invite"); err != nil {

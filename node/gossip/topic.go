@@ -51,6 +51,9 @@ func (g *Gossip) Recheck(community protocol.ID) {
 	}
 }
 
+// Joined reports whether this node has joined a community's topic.
+func (g *Gossip) Joined(community protocol.ID) bool { return g.holds(community) }
+
 // holds reports whether this node has joined a community's topic.
 func (g *Gossip) holds(community protocol.ID) bool {
 	_, ok := g.held.Load(community)
