@@ -109,6 +109,7 @@ type Node struct {
 	// removedOffers spaces out offering communities this node's member
 	// was removed from (removal_notice.go).
 	removedOffers removedOffers
+	introductions introductions // introduce.go
 	// profileMu serialises publishing the member's profile (profile set,
 	// carrying it into a community, spreading it), so that a copy of an
 	// older profile is never published after a newer one was set.

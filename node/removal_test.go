@@ -153,3 +153,36 @@ func TestReadmittedMemberBackInTheTopic(t *testing.T) {
 	must(t, err)
 	waitFor(t, "b back in a's topic", 20*time.Second, func() bool { return slices.Contains(a.gossip.Peers(board), b.PeerID()) })
 }
+
+// TestMembersWhoMissedEachOther: two members' nodes of an invite-only
+// community, one of which was away when the other joined, sync with each
+// other while the founder's node is away: the newcomer's node introduces
+// itself (its invite, join and device record) to the one that did not
+// know it, and from then on they sync both ways.
+func TestMembersWhoMissedEachOther(t *testing.T) {
+	ctx := context.Background()
+	aHome, bHome := home.Home{Dir: t.TempDir()}, home.Home{Dir: t.TempDir()}
+	a, err := Start(ctx, Config{Home: aHome, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	b, err := Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	board := shareClosedCommunity(t, a, "Board", b)
+	must(t, b.Close())
+	c := startTestNode(t)
+	code, err := a.Invite(ctx, board, api.InviteRequest{Uses: 1})
+	must(t, err)
+	_, err = c.Join(ctx, code.Code)
+	must(t, err)
+	must(t, a.Close())
+	b, err = Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	defer b.Close()
+	if standingOn(b, board, c).Admitted() {
+		t.Fatal("b knows c already: this test tests nothing")
+	}
+	must(t, c.host.Connect(ctx, peerInfo(b)))
+	waitFor(t, "b learns c is a member", 20*time.Second, func() bool { return standingOn(b, board, c).Admitted() })
+	post, err := c.Post(ctx, board, api.PostRequest{Title: "While the founder is away"})
+	must(t, err)
+	waitFor(t, "c's post on b", 20*time.Second, func() bool { _, err := b.store.Get(ctx, post); return err == nil })
+}

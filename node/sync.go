@@ -164,6 +164,9 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results [
 			return nil, err
 		}
 	}
+	if unshared := unsharedOf(mine, accept, seen); len(unshared) > 0 {
+		defer n.introduce(ctx, p, unshared) // introduce.go
+	}
 	for _, i := range accept {
 		if int(i) >= len(mine) {
 			return results, errors.New("peer accepted a community we did not offer")

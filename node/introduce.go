@@ -1,0 +1,131 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// A member's node that missed another member's join (it was away, and
+// the node that let that member in is away now) refuses the newcomer's
+// node a sync of an invite-only community: it does not know that node as
+// a member's. The newcomer's node knows both, so when a peer it takes for
+// a member's node leaves such a community out of its accept, it
+// introduces itself: it hands over, with the fetch protocol, the records
+// that admit it (the invite, its join, its device record), asking for
+// nothing older than now. From the next session, sync runs both ways.
+
+// unsharedOf returns the communities of mine (offered in a hello) that
+// the peer neither accepted nor sent a removal notice for.
+func unsharedOf(mine []protocol.ID, accept []byte, noticed map[byte]bool) []protocol.ID {
+	took := make(map[int]bool, len(accept))
+	for _, i := range accept {
+		took[int(i)] = true
+	}
+	var out []protocol.ID
+	for i, c := range mine {
+		if !took[i] && !noticed[byte(i)] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// introductions spaces out introductions to a peer: a peer may refuse
+// for other reasons (it was busy, it lost the community), and each costs
+// a round trip.
+type introductions struct {
+	mu   sync.Mutex
+	last map[introduction]time.Time
+}
+
+type introduction struct {
+	peer      peer.ID
+	community protocol.ID
+}
+
+// introduceEvery is how often this node introduces itself to one peer in
+// one community.
+const introduceEvery = 10 * time.Minute
+
+func (in *introductions) due(p peer.ID, c protocol.ID) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	k := introduction{p, c}
+	if t, ok := in.last[k]; ok && time.Since(t) < introduceEvery {
+		return false
+	}
+	if in.last == nil {
+		in.last = make(map[introduction]time.Time)
+	}
+	for k, t := range in.last { // forget old ones
+		if time.Since(t) >= introduceEvery {
+			delete(in.last, k)
+		}
+	}
+	in.last[k] = time.Now()
+	return true
+}
+
+// introduce hands p the records that admit this node's member, and
+// vouch for this node, in each invite-only community of communities
+// where the member was admitted by a join (a role record is no record a
+// fetch takes).
+func (n *Node) introduce(ctx context.Context, p peer.ID, communities []protocol.ID) {
+	for _, c := range communities {
+		m := n.store.Membership(c)
+		if m == nil || m.Genesis == nil || m.Genesis.Policy == protocol.JoinOpen || !m.Standing(n.id.MemberKey()).Admitted() {
+			continue
+		}
+		records := n.admission(ctx, c, m)
+		if len(records) == 0 || !n.introductions.due(p, c) {
+			continue
+		}
+		if err := n.fetch(ctx, p, c, time.Now().UnixMilli(), records); err != nil {
+			n.log.Debug("introduce this node to a member's node that did not share a community", "peer", p, "community", c, "err", err)
+			continue
+		}
+		n.log.Info("introduced this node to a member's node that did not know it", "peer", p, "community", c)
+	}
+}
+
+// admission returns the records that admit this node's member in
+// community c by a join (the invite it used, the join) and this node's
+// device record there; nil if a join did not admit the member.
+func (n *Node) admission(ctx context.Context, c protocol.ID, m *protocol.Membership) []*protocol.Record {
+	joinID := m.AdmittedBy(n.id.MemberKey())
+	if joinID.IsZero() || joinID == c {
+		return nil // admitted by a role record, or the founder
+	}
+	join, err := n.store.Get(ctx, joinID)
+	if err != nil {
+		return nil
+	}
+	var out []*protocol.Record
+	if inv := join.Record.Header.Target; !inv.IsZero() {
+		if e, err := n.store.Get(ctx, inv); err == nil {
+			out = append(out, e.Record)
+		}
+	}
+	out = append(out, join.Record)
+	devices := func(cursor string, limit int) (store.Page[store.Entry], error) {
+		return n.store.ByKind(ctx, c, protocol.KindDevice, cursor, limit)
+	}
+	err = store.EachPage(devices, func(e store.Entry) error {
+		if d, ok := e.Record.Content().(*protocol.Device); ok && e.Record.Header.Author == n.id.MemberKey() && peer.ID(d.PeerID) == n.peerID {
+			out = append(out, e.Record)
+			return errFound
+		}
+		return nil
+	})
+	if !errors.Is(err, errFound) {
+		return nil // no device record of this node: the peer would not take it
+	}
+	return out
+}
