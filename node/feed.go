@@ -75,6 +75,9 @@ func (n *Node) storedOne(r *protocol.Record, status protocol.Status, via string)
 	if k := r.Header.Kind; k == protocol.KindRole || k == protocol.KindTombstone || k == protocol.KindJoin {
 		n.recheckPeers(r.Community())
 	}
+	if role, ok := r.Content().(*protocol.Role); ok && role.Member == n.id.MemberKey() && via != "local" {
+		n.sayStanding(r, role)
+	}
 	if r.Header.Kind == protocol.KindProfile && r.Header.Author == n.id.MemberKey() && via != "local" {
 		select { // one spread pending is enough: it reads the newest
 		case n.profileCame <- struct{}{}:
@@ -151,4 +154,21 @@ func (n *Node) Feed(ctx context.Context) (<-chan api.FeedItem, error) {
 		}
 	})
 	return out, nil
+}
+
+// sayStanding logs a role record about this node's member that came from
+// the network (a moderator removed, admitted or promoted the member),
+// with the community's name, the standing it leaves, and the reason.
+func (n *Node) sayStanding(r *protocol.Record, role *protocol.Role) {
+	m := n.store.Membership(r.Community())
+	if m == nil || m.Genesis == nil {
+		return
+	}
+	st := m.Standing(n.id.MemberKey())
+	args := []any{"community", m.Genesis.Name, "id", r.Community(), "action", roleNames[role.Action], "standing", st, "reason", role.Reason}
+	if st == protocol.StandingRemoved {
+		n.log.Warn("a moderator removed you from a community: members' nodes no longer take your records there", args...)
+		return
+	}
+	n.log.Info("a moderator changed your standing in a community", args...)
 }

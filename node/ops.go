@@ -512,8 +512,13 @@ func (n *Node) SyncCommunity(ctx context.Context, community protocol.ID, wait bo
 			for _, x := range res {
 				r.Fetched, r.Sent, r.Rounds, r.Bytes = x.Fetched, x.Sent, x.Rounds, x.Bytes
 			}
-			if err != nil {
+			switch {
+			case err != nil:
 				r.Error = err.Error()
+			case len(res) == 0:
+				// The peer left the community out of its accept.
+				r.Error = "this peer does not share the community with this node: it does not hold it, " +
+					"or does not count this node as a member's (it may have missed your join, or your removal reached this node)"
 			}
 			ans.Results = append(ans.Results, r)
 		}

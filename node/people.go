@@ -38,6 +38,10 @@ func (n *Node) SetProfile(ctx context.Context, req api.ProfileRequest) (api.Prof
 		out.Communities = append(out.Communities, c)
 	}
 	if len(out.Communities) == 0 {
+		if held := len(n.store.Communities()); held > 0 {
+			return out, fmt.Errorf("%w: you are a member of none of the %d communities this node holds (not admitted yet, or removed): "+
+				"a profile is published in your communities", api.ErrBadRequest, held)
+		}
 		return out, fmt.Errorf("%w: you are a member of no community yet: a profile is published in your communities", api.ErrBadRequest)
 	}
 	return out, nil

@@ -55,28 +55,18 @@ func (n *Node) sendRemovals(ctx context.Context, f *frames, remote peer.ID, refu
 }
 
 // receiveRemoval stores the records a server sent to prove this node's
-// member removed from the community at index data[0] of the hello (mine),
-// and says so when they are news.
-func (n *Node) receiveRemoval(ctx context.Context, f *frames, p peer.ID, data []byte, mine []protocol.ID, seen map[byte]bool) error {
+// member removed from the community at index data[0] of the hello (mine).
+func (n *Node) receiveRemoval(ctx context.Context, f *frames, data []byte, mine []protocol.ID, seen map[byte]bool) error {
 	if len(data) != 1 || int(data[0]) >= len(mine) || seen[data[0]] {
 		return errors.New("peer sent a malformed removal notice")
 	}
 	seen[data[0]] = true
 	c := mine[data[0]]
-	standing := func() protocol.Standing {
-		if m := n.store.Membership(c); m != nil {
-			return m.Standing(n.id.MemberKey())
-		}
-		return protocol.StandingNone
-	}
-	before := standing()
 	if _, err := n.receiveRecords(ctx, f, c); err != nil {
 		return fmt.Errorf("community %s: removal notice: %w", c, err)
 	}
-	if before != protocol.StandingRemoved && standing() == protocol.StandingRemoved { // once, not at every session
-		n.log.Warn("a moderator removed you from a community: members' nodes no longer take your records there",
-			"community", c, "told by", p)
-	}
+	// The removal, once stored, is logged with the community's name and
+	// the reason (sayStanding).
 	return nil
 }
 

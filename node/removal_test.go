@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -83,21 +84,32 @@ func TestRemovedWhileAwayLearnsOnReturn(t *testing.T) {
 	must(t, err)
 	board := shareClosedCommunity(t, a, "Board", b)
 	must(t, b.Close())
-	_, err = a.SetRole(ctx, board, api.RoleRequest{Member: b.id.MemberKey(), Action: "remove"})
+	_, err = a.SetRole(ctx, board, api.RoleRequest{Member: b.id.MemberKey(), Action: "remove", Reason: "left the board"})
 	must(t, err)
 
-	b, err = Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
+	log := new(logBuffer)
+	b, err = Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(log, nil))})
 	must(t, err)
 	defer b.Close()
 	if s := standingOn(b, board, b); s != protocol.StandingMember {
 		t.Fatalf("b starts as %s, want member (it has not heard yet)", s)
 	}
 	waitFor(t, "b's node learns of the removal", 20*time.Second, func() bool { return standingOn(b, board, b) == protocol.StandingRemoved })
+	waitFor(t, "b's log says so, with the community's name and the reason", 5*time.Second, func() bool {
+		return strings.Contains(log.String(), "a moderator removed you from a community") && strings.Contains(log.String(), "community=Board") &&
+			strings.Contains(log.String(), "reason=\"left the board\"")
+	})
 	if _, err := b.Post(ctx, board, api.PostRequest{Title: "Still here?"}); err == nil || !strings.Contains(err.Error(), removedMessage) {
 		t.Errorf("b posts after learning of its removal: %v", err)
 	}
 	if s := standingOn(a, board, b); s != protocol.StandingRemoved {
 		t.Errorf("the founder's node sees b %s", s)
+	}
+	// A sync the member asks for says it was refused, not "fetched 0".
+	ans, err := b.SyncCommunity(ctx, board, true)
+	must(t, err)
+	if len(ans.Results) == 0 || !strings.Contains(ans.Results[0].Error, "does not share the community") {
+		t.Errorf("a refused sync: %+v", ans.Results)
 	}
 }
 

@@ -160,7 +160,7 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results [
 		if s.Protocol() != syncProtocol {
 			return nil, fmt.Errorf("peer sent a removal notice in %s, which has none", s.Protocol())
 		}
-		if err := n.receiveRemoval(ctx, f, p, data, mine, seen); err != nil {
+		if err := n.receiveRemoval(ctx, f, data, mine, seen); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -211,12 +212,17 @@ func (c *cli) communitySyncCmd() *cobra.Command {
 				if *asJSON {
 					return printJSON(out, r.ans)
 				}
+				failed := 0
 				for _, res := range r.ans.Results {
 					if res.Error != "" {
+						failed++
 						fmt.Fprintf(out, "%.16s…: failed: %s\n", res.Peer, res.Error)
 						continue
 					}
 					fmt.Fprintf(out, "%.16s…: fetched %d, sent %d records (%d rounds, %d bytes)\n", res.Peer, res.Fetched, res.Sent, res.Rounds, res.Bytes)
+				}
+				if failed > 0 && failed == len(r.ans.Results) {
+					return errors.New("no peer synced the community (above, why)")
 				}
 				return nil
 			case <-tick.C:

@@ -26,13 +26,15 @@ func TestSyncWords(t *testing.T) {
 }
 
 // TestCommunityListSaysToJoinAgain: a community listed with no standing
-// (a join interrupted, or not taken) comes with what to do; a member's
-// does not.
+// (a join interrupted, or not taken) comes with what to do, one the
+// member was removed from with what that means; a member's with nothing.
 func TestCommunityListSaysToJoinAgain(t *testing.T) {
 	var b strings.Builder
-	printCommunities(&b, []api.Community{{Name: "Soil", Standing: "member"}, {Name: "Board", Standing: "none", InviteOnly: true}})
+	printCommunities(&b, []api.Community{{Name: "Soil", Standing: "member"}, {Name: "Board", Standing: "none", InviteOnly: true},
+		{Name: "Club", Standing: "removed", InviteOnly: true}})
 	out := b.String()
-	if !strings.Contains(out, "you are not a member of Board") || !strings.Contains(out, "run `kith community join` again") || strings.Contains(out, "member of Soil") {
+	if !strings.Contains(out, "you are not a member of Board") || !strings.Contains(out, "run `kith community join` again") || strings.Contains(out, "Soil (") ||
+		!strings.Contains(out, "a moderator removed you from Club") {
 		t.Errorf("list:\n%s", out)
 	}
 }
