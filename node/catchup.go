@@ -213,6 +213,7 @@ func (cs connectSync) Connected(_ network.Network, c network.Conn) {
 	}
 	if !c.Stat().Limited {
 		n.backoff.forget(p)
+		n.removedOffers.reset()
 		if n.newPeer != nil {
 			select { // attachments no peer could give may be here now
 			case n.newPeer <- struct{}{}:

@@ -80,7 +80,8 @@ type removedOffers struct {
 }
 
 // removedOfferEvery is how often a node offers such a community, unless
-// the member asks for a sync of it.
+// the member asks for a sync of it or a new connection opens (a member's
+// node that admits the member again redials it: see Node.readmit).
 const removedOfferEvery = 10 * time.Minute
 
 // due reports whether community c may be offered now, and if so notes it.
@@ -95,4 +96,12 @@ func (o *removedOffers) due(c protocol.ID) bool {
 	}
 	o.last[c] = time.Now()
 	return true
+}
+
+// reset lets every such community be offered at the next session: a new
+// connection may be a member's node that admitted the member again.
+func (o *removedOffers) reset() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	clear(o.last)
 }

@@ -143,7 +143,8 @@ func TestRemovalNoticeOnlyInSync11(t *testing.T) {
 // while its member stood removed (its subscription to the community's
 // topic refused) is taken into the topic once the member is admitted
 // again, without reconnecting by itself: the founder's node redials it,
-// and its records go live to it again rather than by sync alone.
+// its records go live to it again rather than by sync alone, and it
+// learns of the re-admission at once.
 func TestReadmittedMemberBackInTheTopic(t *testing.T) {
 	ctx := context.Background()
 	a := startTestNode(t)
@@ -164,6 +165,9 @@ func TestReadmittedMemberBackInTheTopic(t *testing.T) {
 	_, err = a.SetRole(ctx, board, api.RoleRequest{Member: b.id.MemberKey(), Action: "admit"})
 	must(t, err)
 	waitFor(t, "b back in a's topic", 20*time.Second, func() bool { return slices.Contains(a.gossip.Peers(board), b.PeerID()) })
+	// And b hears of it at the new connection's sync, whichever side
+	// starts it, not at its next offer 10 minutes on.
+	waitFor(t, "b's node learns it is admitted again", 10*time.Second, func() bool { return standingOn(b, board, b).Admitted() })
 }
 
 // TestMembersWhoMissedEachOther: two members' nodes of an invite-only
