@@ -177,6 +177,18 @@ func (n *Node) device(ctx context.Context, community protocol.ID) (*protocol.Rec
 	return n.publish(ctx, community, protocol.Refs{}, &protocol.Device{PeerID: []byte(n.peerID)})
 }
 
+// admitted counts a community's members admitted now (the member list
+// shows the removed too, marked so; a count of members is of the others).
+func admitted(m *protocol.Membership) int {
+	k := 0
+	for _, mb := range m.Members() {
+		if mb.Standing.Admitted() {
+			k++
+		}
+	}
+	return k
+}
+
 // Communities implements api.Backend.
 func (n *Node) Communities(context.Context) ([]api.Community, error) {
 	out := []api.Community{}
@@ -192,7 +204,7 @@ func (n *Node) Communities(context.Context) ([]api.Community, error) {
 			Domain:     m.Genesis.Domain,
 			Charter:    m.Genesis.Charter,
 			InviteOnly: m.Genesis.Policy == protocol.JoinInvite,
-			Members:    len(m.Members()),
+			Members:    admitted(m),
 			Standing:   m.Standing(n.id.MemberKey()).String(),
 			Records:    count,
 			Digest:     digest.String(),

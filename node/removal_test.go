@@ -105,6 +105,9 @@ func TestRemovedWhileAwayLearnsOnReturn(t *testing.T) {
 	if s := standingOn(a, board, b); s != protocol.StandingRemoved {
 		t.Errorf("the founder's node sees b %s", s)
 	}
+	if cs, err := a.Communities(ctx); err != nil || len(cs) != 1 || cs[0].Members != 1 {
+		t.Errorf("the founder's node counts members %+v (%v), want 1: the removed member is not one", cs, err)
+	}
 	// A sync the member asks for says it was refused, not "fetched 0".
 	ans, err := b.SyncCommunity(ctx, board, true)
 	must(t, err)

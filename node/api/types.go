@@ -83,7 +83,7 @@ type Community struct {
 	Domain     string      `json:"domain,omitempty"`
 	Charter    string      `json:"charter,omitempty"`
 	InviteOnly bool        `json:"invite_only"`
-	Members    int         `json:"members"`
+	Members    int         `json:"members"`  // admitted now
 	Standing   string      `json:"standing"` // this node's member in it: founder, moderator, member, none, removed
 	Records    uint64      `json:"records"`  // accepted records held
 	// Digest is the fingerprint of the set of accepted records held (the
