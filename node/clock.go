@@ -153,9 +153,24 @@ func (n *Node) clockStatus() api.ClockStatus {
 // clockAdvice says what an offset of the peers' clocks from ours means
 // for the member.
 func clockAdvice(off time.Duration) string {
-	d := off.Abs().Round(time.Second)
+	d := roughly(off.Abs())
 	if off > 0 {
-		return fmt.Sprintf("this machine's clock is %s behind its peers': records they write more than %s ahead of it wait here until it is their time; set this machine's clock right", d, protocol.MaxFuture)
+		return fmt.Sprintf("this machine's clock is %s behind its peers': records they write more than %s ahead of it wait here until it is their time; set this machine's clock right", d, roughly(protocol.MaxFuture))
 	}
-	return fmt.Sprintf("this machine's clock is %s ahead of its peers': records written here more than %s ahead of theirs are refused until their time comes; set this machine's clock right", d, protocol.MaxFuture)
+	return fmt.Sprintf("this machine's clock is %s ahead of its peers': records written here more than %s ahead of theirs are refused until their time comes; set this machine's clock right", d, roughly(protocol.MaxFuture))
+}
+
+// roughly says a duration as people do: "3 h 5 min", "10 min", "45 s".
+func roughly(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, sec := int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second)
+	switch {
+	case h > 0 && m > 0:
+		return fmt.Sprintf("%d h %d min", h, m)
+	case h > 0:
+		return fmt.Sprintf("%d h", h)
+	case m > 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return fmt.Sprintf("%d s", sec)
 }

@@ -28,7 +28,7 @@ func TestClockOffFromPeers(t *testing.T) {
 	st, err := ahead.Status(ctx)
 	must(t, err)
 	if off := time.Duration(st.Clock.OffsetMS) * time.Millisecond; !st.Clock.Off || off > -3*time.Hour+time.Minute || off < -3*time.Hour-time.Minute ||
-		!strings.Contains(st.Clock.Advice, "3h0m0s ahead of its peers'") {
+		!strings.Contains(st.Clock.Advice, "3 h ahead of its peers'") {
 		t.Errorf("the node three hours ahead: %+v", st.Clock)
 	}
 	// a and c each see one peer three hours ahead and one in step: theirs
@@ -51,7 +51,7 @@ func TestClockOffFromPeers(t *testing.T) {
 	must(t, behind.host.Connect(ctx, peerInfo(a)))
 	// (It may meet c through a meanwhile: its clock is in step too.)
 	waitFor(t, "the node behind asked a", 10*time.Second, func() bool { return behind.clockStatus().Peers >= 1 })
-	if st := behind.clockStatus(); !st.Off || !strings.Contains(st.Advice, "1h0m0s behind its peers'") {
+	if st := behind.clockStatus(); !st.Off || !strings.Contains(st.Advice, "1 h behind its peers'") {
 		t.Errorf("a node an hour behind its peers: %+v", st)
 	}
 }
@@ -69,5 +69,15 @@ func TestClockOffsetFollowsOurClock(t *testing.T) {
 	// Our clock set back an hour, to the peer's: in step.
 	if off := told.offset(time.Now().Add(-time.Hour)); off.Abs() > time.Second {
 		t.Errorf("offset after setting our clock %v, want about 0", off)
+	}
+}
+
+func TestRoughly(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		3 * time.Hour: "3 h", 3*time.Hour + 5*time.Minute + 2*time.Second: "3 h 5 min", 10 * time.Minute: "10 min", 45 * time.Second: "45 s", 0: "0 s",
+	} {
+		if got := roughly(d); got != want {
+			t.Errorf("roughly(%v) = %q, want %q", d, got, want)
+		}
 	}
 }

@@ -200,11 +200,11 @@ func (c *cli) postShowCmd() *cobra.Command {
 		for _, r := range t.Replies {
 			var marks []string
 			if r.ReplyTo != nil {
-				to := "an earlier reply"
+				to := "in reply to " + short(*r.ReplyTo)
 				if a := r.ReplyToAuthor; a != nil {
-					to = who(names, *a)
+					to += " by " + who(names, *a)
 				}
-				marks = append(marks, fmt.Sprintf("in reply to %s, %s", short(*r.ReplyTo), to))
+				marks = append(marks, to)
 			}
 			if t.AcceptedReply != nil && t.AcceptedReply.ID == r.ID {
 				marks = append(marks, "accepted answer")
@@ -220,7 +220,7 @@ func (c *cli) postShowCmd() *cobra.Command {
 			}
 			mark := ""
 			if len(marks) > 0 {
-				mark = " (" + strings.Join(marks, ", ") + ")"
+				mark = " (" + strings.Join(marks, "; ") + ")" // a name may hold a comma
 			}
 			fmt.Fprintf(out, "\n— %s by %s at %s%s\n%s\n", r.ID, who(names, r.Author), time.UnixMilli(r.Created).Format("2006-01-02 15:04"), mark, r.Body)
 			printFiles(out, r.Files)

@@ -56,7 +56,7 @@ func (c *cli) statusCmd() *cobra.Command {
 			fmt.Fprintf(out, "address:    %s\n", a)
 		}
 		if st.Clock.Off {
-			fmt.Fprintf(out, "clock:      off (%d peers asked): %s\n", st.Clock.Peers, st.Clock.Advice)
+			fmt.Fprintf(out, "clock:      off (by %s): %s\n", plural(st.Clock.Peers, "peer"), st.Clock.Advice)
 		}
 		printCommunities(out, st.Communities)
 		return nil
