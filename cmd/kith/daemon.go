@@ -74,7 +74,15 @@ func (c *cli) newDaemonCmd() (*cobra.Command, *daemonSettings) {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 		defer stop()
 		run.node.Home, run.node.Logger = h, log
+		_, noIdentity := h.Open()
 		n, err := node.Start(ctx, run.node)
+		if err != nil && errors.Is(noIdentity, home.ErrNoIdentity) {
+			if _, now := h.Open(); now == nil {
+				// The identity was made, then the start failed (a port
+				// taken): the next start is no first run, so say it now.
+				defer fmt.Fprintln(cmd.ErrOrStderr(), backupAdvice(h))
+			}
+		}
 		if err == nil {
 			// From here on through the node's logger, which keeps the
 			// lines for `kith logs` too.
@@ -102,8 +110,7 @@ func (c *cli) newDaemonCmd() (*cobra.Command, *daemonSettings) {
 			fmt.Fprintf(out, "listen:  %s\n", a)
 		}
 		if n.FirstRun() {
-			fmt.Fprintf(out, "\nFirst run: your identity is new. Back up %s: it is your identity and cannot be recovered.\n",
-				filepath.Join(h.Dir, home.MemberKeyFile))
+			fmt.Fprintf(out, "\n%s\n", backupAdvice(h))
 		}
 		log.Info("started", "home", h.Dir, "api", n.APIURL(), "peer_id", n.PeerID().String(), "listen", n.Addrs())
 		<-ctx.Done()
@@ -223,4 +230,9 @@ func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
 // then told to run `kith ui` rather than shown a link: the safe mistake.
 func toJournal() bool {
 	return strings.Contains(os.Getenv("JOURNAL_STREAM"), ":")
+}
+
+// backupAdvice is said once, when a start made the member's identity.
+func backupAdvice(h home.Home) string {
+	return fmt.Sprintf("First run: your identity is new. Back up %s: it is your identity and cannot be recovered.", filepath.Join(h.Dir, home.MemberKeyFile))
 }

@@ -879,6 +879,11 @@ func TestDaemonListenPortTaken(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "the listen port is taken by another program") || strings.Contains(r.stderr, "system=fx") {
 		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
+	// The identity was made before the failure: the next start is no
+	// first run, so the advice to back it up comes now.
+	if !strings.Contains(r.stderr, "First run: your identity is new. Back up") {
+		t.Errorf("a first run that failed does not say to back up the identity:\n%s", r.stderr)
+	}
 	// Beside an address that works, as for an always-on node on tcp/4001
 	// and udp/4001: refused all the same.
 	r = kith(t, nil, "daemon", "--home", t.TempDir(), "--loopback", "--api", "127.0.0.1:0", "--listen", listen, "--listen", "/ip4/127.0.0.1/udp/0/quic-v1")
