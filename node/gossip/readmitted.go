@@ -61,21 +61,33 @@ func (r *refusedSubs) noteRefused(from peer.ID, subs, kept []*pb.RPC_SubOpts) {
 // redials their connection, on which they announce their subscriptions
 // again. Peers no longer connected are forgotten.
 func (g *Gossip) Readmitted() []peer.ID {
+	// AllowPeer may read the store: it is not called with the lock held,
+	// which the subscription filter takes in pubsub's event loop.
 	g.refusedSubs.mu.Lock()
-	defer g.refusedSubs.mu.Unlock()
-	var out []peer.ID
+	refused := make(map[peer.ID][]protocol.ID, len(g.refusedSubs.by))
 	for p, cs := range g.refusedSubs.by {
 		if g.h.Network().Connectedness(p) != network.Connected {
 			delete(g.refusedSubs.by, p)
 			continue
 		}
 		for c := range cs {
+			refused[p] = append(refused[p], c)
+		}
+	}
+	g.refusedSubs.mu.Unlock()
+	var out []peer.ID
+	for p, cs := range refused {
+		for _, c := range cs {
 			if g.holds(c) && g.opts.AllowPeer != nil && g.opts.AllowPeer(c, p) {
 				out = append(out, p)
-				delete(g.refusedSubs.by, p)
 				break
 			}
 		}
 	}
+	g.refusedSubs.mu.Lock()
+	for _, p := range out {
+		delete(g.refusedSubs.by, p)
+	}
+	g.refusedSubs.mu.Unlock()
 	return out
 }
