@@ -78,7 +78,7 @@ func (n *Node) antiEntropy(ctx context.Context) {
 		case <-t.C:
 		}
 		rv.tick(n)
-		n.readmit()
+		rv.readmit(n)
 		n.joinTopics()
 		var candidates []peer.ID
 		seen := make(map[peer.ID]bool)
@@ -112,13 +112,23 @@ func (n *Node) redial(p peer.ID, addrs []multiaddr.Multiaddr, why string) {
 // readmit reconnects to the peers gossip refused in a community's topic
 // and now allows (gossip.Readmitted: a member admitted again): on the new
 // connection they announce their subscriptions again, and this time they
-// are taken, so that live records reach them.
-func (n *Node) readmit() {
+// are taken, so that live records reach them. A peer at most every
+// reviveMaxWait: each costs it a new connection.
+func (rv *reviver) readmit(n *Node) {
+	if rv.readmitted == nil {
+		rv.readmitted = make(map[peer.ID]time.Time)
+	}
+	for p, at := range rv.readmitted {
+		if time.Since(at) > reviveMaxWait {
+			delete(rv.readmitted, p)
+		}
+	}
 	for _, p := range n.gossip.Readmitted() {
 		addrs := n.host.Peerstore().Addrs(p)
-		if len(addrs) == 0 {
-			continue // it dialled us from nowhere we can dial: it reconnects when it will
+		if _, lately := rv.readmitted[p]; lately || len(addrs) == 0 {
+			continue // it reconnects when it will
 		}
+		rv.readmitted[p] = time.Now()
 		n.log.Info("reconnecting to a peer now allowed in a community it was refused in, so that it gets live records", "peer", p)
 		n.redial(p, addrs, "a peer now allowed")
 	}
@@ -129,8 +139,16 @@ func (n *Node) readmit() {
 // topic not yet joined), or records of a community that came by sync
 // afterwards, would otherwise leave a community that syncs but gets and
 // sends nothing live until the node restarts.
+//
+// Only where the member stands admitted: a join in progress stores the
+// history batch by batch, and joining the topic of a half-fetched copy
+// would disconnect the inviter (whose device record may not have come
+// yet) in the middle of the fetch.
 func (n *Node) joinTopics() {
 	for _, c := range n.store.Communities() {
+		if m := n.store.Membership(c); m == nil || !m.Standing(n.id.MemberKey()).Admitted() || n.gossip.Joined(c) {
+			continue
+		}
 		if err := n.gossip.Join(c); err != nil && n.ctx.Err() == nil {
 			n.log.Warn("subscribe to community", "community", c, "err", err)
 		}
@@ -142,9 +160,10 @@ func (n *Node) joinTopics() {
 // and until then neither gossip nor catch-up reaches it (both go by the
 // topic's peers). It is used by the anti-entropy goroutine alone.
 type reviver struct {
-	lost map[peer.ID]bool          // lost at the last tick
-	next map[peer.ID]time.Time     // no revival of the peer before
-	wait map[peer.ID]time.Duration // between revivals of the peer
+	lost       map[peer.ID]bool          // lost at the last tick
+	next       map[peer.ID]time.Time     // no revival of the peer before
+	wait       map[peer.ID]time.Duration // between revivals of the peer
+	readmitted map[peer.ID]time.Time     // redialled lately by readmit
 }
 
 const (
@@ -209,11 +228,14 @@ func (cs connectSync) Connected(_ network.Network, c network.Conn) {
 	n := cs.n
 	p := c.RemotePeer()
 	if !c.Stat().Limited && n.ctx.Err() == nil {
-		n.tasks.Go(func() { n.checkClock(n.ctx, p) })
+		n.tasks.Go(func() {
+			// Before the sync this connection starts in a second.
+			n.removedOffers.resetFor(func(c protocol.ID) bool { return n.allowPeer(c, p) })
+			n.checkClock(n.ctx, p)
+		})
 	}
 	if !c.Stat().Limited {
 		n.backoff.forget(p)
-		n.removedOffers.reset()
 		if n.newPeer != nil {
 			select { // attachments no peer could give may be here now
 			case n.newPeer <- struct{}{}:

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/protocol/prototest"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -41,10 +42,10 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-// TestTopicsFollowTheStore: a community the store came to hold other than
-// by a whole join (a join stopped after the history came, records that
-// came by sync) has its topic joined within a tick, as at start, so that
-// its records go live.
+// TestTopicsFollowTheStore: a community the store came to hold, with the
+// member admitted, other than by a whole join (a join stopped after the
+// history came and the member's join came back by sync) has its topic
+// joined within a tick, as at start, so that its records go live.
 func TestTopicsFollowTheStore(t *testing.T) {
 	ctx := context.Background()
 	a, b := startTestNode(t), startTestNode(t)
@@ -52,7 +53,8 @@ func TestTopicsFollowTheStore(t *testing.T) {
 	must(t, err)
 	genesis, err := a.store.Get(ctx, c)
 	must(t, err)
-	must(t, b.ingest(ctx, []*protocol.Record{genesis.Record}, "sync"))
+	join := prototest.Sign(t, b.id.Member, c, time.Now(), protocol.Refs{}, &protocol.Join{})
+	must(t, b.ingest(ctx, []*protocol.Record{genesis.Record, join}, "sync"))
 	if b.gossip.Joined(c) {
 		t.Fatal("the topic joined on ingest: this test tests nothing")
 	}
