@@ -93,7 +93,8 @@ type Node struct {
 
 	ctx       context.Context // lives until Close
 	cancel    context.CancelFunc
-	apiCancel context.CancelFunc // ends API requests' contexts (apistop.go)
+	apiCtx    context.Context    // API requests' base context: ends when the node begins to stop
+	apiCancel context.CancelFunc // ends it (apistop.go)
 	dht       *dht.IpfsDHT
 	discovery *drouting.RoutingDiscovery
 
@@ -282,7 +283,7 @@ func (n *Node) startAPI() error {
 	n.token = token
 	n.ui = pages
 	apiCtx, apiCancel := context.WithCancel(n.ctx)
-	n.apiCancel = apiCancel
+	n.apiCtx, n.apiCancel = apiCtx, apiCancel
 	n.api = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -409,8 +409,29 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 	// A member's node took the join: from here on, the rest is this
 	// node's own bookkeeping, done whole even if the member gives up
 	// waiting (a join stopped here left a member's node off the
-	// community's topic), until the node stops.
-	ctx = n.ctx
+	// community's topic), until the node stops; as a task of the node,
+	// which Close waits for before it closes the store.
+	var id protocol.ID
+	var joinErr error
+	if !n.tasks.Run(func() { id, joinErr = n.finishJoin(n.stopping(), community, given, mine) }) {
+		return protocol.ID{}, fmt.Errorf("%w: the node is stopping", api.ErrUnavailable)
+	}
+	return id, joinErr
+}
+
+// stopping is a context that ends when the node begins to stop (its API
+// first), not when an API request's caller goes away.
+func (n *Node) stopping() context.Context {
+	if n.apiCtx != nil {
+		return n.apiCtx
+	}
+	return n.ctx
+}
+
+// finishJoin stores the code's records and this node's own once a
+// member's node took the join, and starts replicating the community.
+func (n *Node) finishJoin(ctx context.Context, community protocol.ID, given, mine []*protocol.Record) (protocol.ID, error) {
+	me := n.id.MemberKey()
 	// The history served holds them; put them here (the member's own
 	// durably) in case a peer's copy lacked any.
 	if err := n.ingest(ctx, given, "invite"); err != nil {
