@@ -72,10 +72,11 @@ func (n *Node) storedOne(r *protocol.Record, status protocol.Status, via string)
 	n.metrics.stored(via, status)
 	// A join too: it can take an invite's last use from a join that had
 	// it, which then admits no one.
-	if k := r.Header.Kind; k == protocol.KindRole || k == protocol.KindTombstone || k == protocol.KindJoin {
+	// A device record too: it may let a node in that connected before.
+	if k := r.Header.Kind; k == protocol.KindRole || k == protocol.KindTombstone || k == protocol.KindJoin || k == protocol.KindDevice {
 		n.recheckPeers(r.Community())
 	}
-	if role, ok := r.Content().(*protocol.Role); ok && role.Member == n.id.MemberKey() && via != "local" {
+	if role, ok := r.Content().(*protocol.Role); ok && role.Member == n.id.MemberKey() && via != "local" && via != "fetch" {
 		n.sayStanding(r, role)
 	}
 	if r.Header.Kind == protocol.KindProfile && r.Header.Author == n.id.MemberKey() && via != "local" {
@@ -157,12 +158,16 @@ func (n *Node) Feed(ctx context.Context) (<-chan api.FeedItem, error) {
 }
 
 // sayStanding logs a role record about this node's member that came from
-// the network (a moderator removed, admitted or promoted the member),
-// with the community's name, the standing it leaves, and the reason.
+// the network (a moderator removed, admitted or promoted the member), if
+// it is the one that sets the member's standing now, with the
+// community's name, that standing, and the reason.
 func (n *Node) sayStanding(r *protocol.Record, role *protocol.Role) {
 	m := n.store.Membership(r.Community())
 	if m == nil || m.Genesis == nil {
 		return
+	}
+	if m.LastChange(n.id.MemberKey()) != r.ID() {
+		return // a role record without effect (by someone who does not moderate), or older than the one in force
 	}
 	st := m.Standing(n.id.MemberKey())
 	args := []any{"community", m.Genesis.Name, "id", r.Community(), "action", roleNames[role.Action], "standing", st, "reason", role.Reason}

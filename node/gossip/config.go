@@ -124,14 +124,14 @@ func (f subscriptionFilter) CanSubscribe(topic string) bool {
 // FilterIncomingSubscriptions keeps a peer's subscriptions to Kith topics
 // that the peer is allowed in.
 func (f subscriptionFilter) FilterIncomingSubscriptions(from peer.ID, subs []*pb.RPC_SubOpts) ([]*pb.RPC_SubOpts, error) {
-	kept := pubsub.FilterSubscriptions(subs, func(topic string) bool {
+	return pubsub.FilterSubscriptions(subs, func(topic string) bool {
 		c, ok := communityOf(topic)
-		return ok && (f.allow == nil || !f.holds(c) || f.allow(c, from))
-	})
-	if f.refused != nil {
-		f.refused.noteRefused(from, subs, kept)
-	}
-	return kept, nil
+		allowed := ok && (f.allow == nil || !f.holds(c) || f.allow(c, from))
+		if ok && !allowed && f.refused != nil && subscribes(subs, topic) {
+			f.refused.note(from, c)
+		}
+		return allowed
+	}), nil
 }
 
 // loopback addresses are spared the IP colocation penalty: on one machine

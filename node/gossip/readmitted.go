@@ -15,12 +15,16 @@ import (
 // later (a member re-admitted, a device vouched for after it connected)
 // would get no live records of the community until it reconnects.
 type refusedSubs struct {
-	mu sync.Mutex
-	by map[peer.ID]map[protocol.ID]bool
+	mu    sync.Mutex
+	by    map[peer.ID]map[protocol.ID]bool
+	dirty map[protocol.ID]bool // communities whose membership changed since Readmitted looked
 }
 
-// maxRefusedPerPeer bounds what is remembered of one peer.
-const maxRefusedPerPeer = 256
+// Bounds on what is remembered: of one peer, and peers.
+const (
+	maxRefusedPerPeer = 256
+	maxRefusedPeers   = 1024
+)
 
 // note records that p's subscription to community c was refused.
 func (r *refusedSubs) note(p peer.ID, c protocol.ID) {
@@ -31,6 +35,9 @@ func (r *refusedSubs) note(p peer.ID, c protocol.ID) {
 	}
 	cs := r.by[p]
 	if cs == nil {
+		if len(r.by) >= maxRefusedPeers {
+			return
+		}
 		cs = make(map[protocol.ID]bool)
 		r.by[p] = cs
 	}
@@ -39,20 +46,26 @@ func (r *refusedSubs) note(p peer.ID, c protocol.ID) {
 	}
 }
 
-// noteRefused records the subscriptions among subs that kept refused.
-func (r *refusedSubs) noteRefused(from peer.ID, subs, kept []*pb.RPC_SubOpts) {
-	if len(kept) == len(subs) {
-		return
-	}
-	ok := make(map[string]bool, len(kept))
-	for _, s := range kept {
-		ok[s.GetTopicid()] = true
-	}
+// subscribes reports whether subs subscribe to topic (the filter is asked
+// about unsubscriptions too).
+func subscribes(subs []*pb.RPC_SubOpts, topic string) bool {
 	for _, s := range subs {
-		if c, isKith := communityOf(s.GetTopicid()); isKith && s.GetSubscribe() && !ok[s.GetTopicid()] {
-			r.note(from, c)
+		if s.GetTopicid() == topic && s.GetSubscribe() {
+			return true
 		}
 	}
+	return false
+}
+
+// changed notes that community c's membership changed: the refusals of
+// its subscriptions are worth asking AllowPeer about again.
+func (r *refusedSubs) changed(c protocol.ID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dirty == nil {
+		r.dirty = make(map[protocol.ID]bool)
+	}
+	r.dirty[c] = true
 }
 
 // Readmitted lists the connected peers that subscribed, on their current
@@ -61,17 +74,23 @@ func (r *refusedSubs) noteRefused(from peer.ID, subs, kept []*pb.RPC_SubOpts) {
 // redials their connection, on which they announce their subscriptions
 // again. Peers no longer connected are forgotten.
 func (g *Gossip) Readmitted() []peer.ID {
-	// AllowPeer may read the store: it is not called with the lock held,
-	// which the subscription filter takes in pubsub's event loop.
+	// Only refusals in communities whose membership changed since the
+	// last look (Recheck marks them) are asked about again: AllowPeer
+	// reads the member list. It is not called with the lock held, which
+	// the subscription filter takes in pubsub's event loop.
 	g.refusedSubs.mu.Lock()
-	refused := make(map[peer.ID][]protocol.ID, len(g.refusedSubs.by))
+	dirty := g.refusedSubs.dirty
+	g.refusedSubs.dirty = nil
+	refused := make(map[peer.ID][]protocol.ID)
 	for p, cs := range g.refusedSubs.by {
 		if g.h.Network().Connectedness(p) != network.Connected {
 			delete(g.refusedSubs.by, p)
 			continue
 		}
 		for c := range cs {
-			refused[p] = append(refused[p], c)
+			if dirty[c] {
+				refused[p] = append(refused[p], c)
+			}
 		}
 	}
 	g.refusedSubs.mu.Unlock()

@@ -43,6 +43,7 @@ func (g *Gossip) Join(community protocol.ID) error {
 // pubsub consults the peer filter only when it adds peers, and flood
 // publishing would go on sending them the community's new records.
 func (g *Gossip) Recheck(community protocol.ID) {
+	g.refusedSubs.changed(community) // and who may be allowed now (Readmitted)
 	g.mu.Lock()
 	j := g.topics[community]
 	g.mu.Unlock()
