@@ -83,8 +83,11 @@ func (n *Node) introduce(ctx context.Context, p peer.ID, communities []protocol.
 		if m == nil || m.Genesis == nil || m.Genesis.Policy == protocol.JoinOpen || !m.Standing(n.id.MemberKey()).Admitted() {
 			continue
 		}
+		if !n.introductions.due(p, c) {
+			continue
+		}
 		records := n.admission(ctx, c, m)
-		if len(records) == 0 || !n.introductions.due(p, c) {
+		if len(records) == 0 {
 			continue
 		}
 		if err := n.fetch(ctx, p, c, time.Now().UnixMilli(), records); err != nil {

@@ -98,10 +98,21 @@ func (o *removedOffers) due(c protocol.ID) bool {
 	return true
 }
 
-// reset lets every such community be offered at the next session: a new
-// connection may be a member's node that admitted the member again.
-func (o *removedOffers) reset() {
+// resetFor lets each such community that allowed says yes for be offered
+// at the next session: a new connection to a member's node of it may be
+// one that admitted the member again.
+func (o *removedOffers) resetFor(allowed func(protocol.ID) bool) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	clear(o.last)
+	cs := make([]protocol.ID, 0, len(o.last))
+	for c := range o.last {
+		cs = append(cs, c)
+	}
+	o.mu.Unlock()
+	for _, c := range cs { // allowed reads the store: not under the lock
+		if allowed(c) {
+			o.mu.Lock()
+			delete(o.last, c)
+			o.mu.Unlock()
+		}
+	}
 }

@@ -53,6 +53,7 @@ const (
 	frameRequest   = 'Q'
 	frameRecord    = 'D'
 	frameRemoved   = 'X' // see removal_notice.go
+	frameBusy      = 'B' // 1.1.0: the server is in a session with this peer already
 )
 
 const (
@@ -149,7 +150,7 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results [
 	seen := make(map[byte]bool)
 	var accept []byte
 	for {
-		kind, data, err := f.recv(frameAccept, frameRemoved)
+		kind, data, err := f.recv(frameAccept, frameRemoved, frameBusy)
 		if err != nil {
 			return nil, err
 		}
@@ -158,7 +159,10 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results [
 			break
 		}
 		if s.Protocol() != syncProtocol {
-			return nil, fmt.Errorf("peer sent a removal notice in %s, which has none", s.Protocol())
+			return nil, fmt.Errorf("peer sent a %q frame in %s, which has none", kind, s.Protocol())
+		}
+		if kind == frameBusy {
+			return nil, errSyncBusy
 		}
 		if err := n.receiveRemoval(ctx, f, data, mine, seen); err != nil {
 			return nil, err

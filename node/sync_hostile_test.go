@@ -6,6 +6,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -181,5 +183,40 @@ func TestHostileRemovalNotice(t *testing.T) {
 	}
 	if _, err := honest.store.Get(ctx, other.ID()); err == nil {
 		t.Error("the honest node stored a record of another community from a removal notice")
+	}
+}
+
+// TestSyncBusySaysSo: a node already in a session with a peer answers
+// another of that peer's sessions in 1.1.0 with "busy", which the client
+// takes as no failure (no introduction, no "does not share"); in 1.0.0
+// with the empty accept that version knows.
+func TestSyncBusySaysSo(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	c := shareCommunity(t, a, "Busy", b)
+	salt := make([]byte, 16)
+	h := salted(salt, c)
+	hello := append(slices.Clone(salt), h[:]...)
+	held, err := b.host.NewStream(ctx, a.PeerID(), syncProtocol)
+	must(t, err)
+	defer held.Reset()
+	f := newFrames(held, maxSessionBytes)
+	must(t, f.send(frameHello, hello))
+	must(t, f.flush())
+	if kind, _, err := f.recv(frameAccept); err != nil || kind != frameAccept {
+		t.Fatalf("the first session: %q %v", kind, err)
+	}
+	// a's node is now in a session with b's, waiting for its first message.
+	if _, err := b.Sync(ctx, a.PeerID(), c); !errors.Is(err, errSyncBusy) {
+		t.Errorf("a second session: %v, want busy", err)
+	}
+	old, err := b.host.NewStream(ctx, a.PeerID(), syncProtocolV1)
+	must(t, err)
+	defer old.Reset()
+	g := newFrames(old, maxSessionBytes)
+	must(t, g.send(frameHello, hello))
+	must(t, g.flush())
+	if kind, data, err := g.recv(frameAccept, frameBusy); err != nil || kind != frameAccept || len(data) != 0 {
+		t.Errorf("a second session in 1.0.0: %q %v %v, want an empty accept", kind, data, err)
 	}
 }

@@ -19,9 +19,14 @@ func (n *Node) serveSync(s network.Stream) {
 	remote := s.Conn().RemotePeer()
 	s.SetDeadline(time.Now().Add(syncDeadline))
 	if !n.syncs.begin(remote) {
-		// One session per peer at a time: this one shares nothing.
+		// One session per peer at a time: this one shares nothing, and
+		// says it is busy (1.0.0 has no word for it: an empty accept).
 		f := newFrames(s, maxSessionBytes)
-		if _, _, err := f.recv(frameHello); err == nil && f.send(frameAccept, nil) == nil {
+		answer := byte(frameAccept)
+		if s.Protocol() == syncProtocol {
+			answer = frameBusy
+		}
+		if _, _, err := f.recv(frameHello); err == nil && f.send(answer, nil) == nil {
 			f.flush()
 		}
 		return

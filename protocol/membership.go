@@ -410,6 +410,17 @@ func (m *Membership) Removal(k PublicKey) []ID {
 	return proof
 }
 
+// LastChange returns the record (a role record or a join) that made k's
+// standing what it is now; zero if none did (k never admitted, or the
+// founder).
+func (m *Membership) LastChange(k PublicKey) ID {
+	h := m.members[k]
+	if h == nil || len(h.steps) == 0 || k == m.Founder {
+		return ID{}
+	}
+	return h.steps[len(h.steps)-1].by
+}
+
 // grant returns the transition that made the member a moderator in force
 // just before p, nil if they did not moderate then.
 func (h *history) grant(p Position) *transition {

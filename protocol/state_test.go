@@ -469,3 +469,23 @@ func TestRemovalProofOverStaleRoles(t *testing.T) {
 		t.Errorf("carol is %s on her own node with the proof", s)
 	}
 }
+
+// TestLastChange: the record that set a standing last, whatever came
+// after without effect.
+func TestLastChange(t *testing.T) {
+	w := newWorld(t, founder, JoinInvite)
+	inv, invKey := w.invite(founder, 5, time.Hour)
+	join := w.join(carol, inv, invKey)
+	if got := ResolveMembership(w.id, w.records).LastChange(PublicKeyOf(carol)); got != join.ID() {
+		t.Errorf("after the join: %v", got)
+	}
+	remove := w.role(founder, carol, RoleRemove)
+	w.role(alice, carol, RoleAdmit) // alice does not moderate: no effect
+	m := ResolveMembership(w.id, w.records)
+	if got := m.LastChange(PublicKeyOf(carol)); got != remove.ID() {
+		t.Errorf("after the removal and a role without effect: %v, want the removal", got)
+	}
+	if got := m.LastChange(PublicKeyOf(founder)); !got.IsZero() {
+		t.Errorf("the founder's: %v", got)
+	}
+}

@@ -209,22 +209,30 @@ func (c *cli) communitySyncCmd() *cobra.Command {
 				if r.err != nil {
 					return r.err
 				}
-				if *asJSON {
-					return printJSON(out, r.ans)
-				}
 				failed := 0
 				for _, res := range r.ans.Results {
 					if res.Error != "" {
 						failed++
+					}
+				}
+				var noneSynced error
+				if failed > 0 && failed == len(r.ans.Results) {
+					noneSynced = errors.New("no peer synced the community (the results say why)")
+				}
+				if *asJSON {
+					if err := printJSON(out, r.ans); err != nil {
+						return err
+					}
+					return noneSynced
+				}
+				for _, res := range r.ans.Results {
+					if res.Error != "" {
 						fmt.Fprintf(out, "%.16s…: failed: %s\n", res.Peer, res.Error)
 						continue
 					}
 					fmt.Fprintf(out, "%.16s…: fetched %d, sent %d records (%d rounds, %d bytes)\n", res.Peer, res.Fetched, res.Sent, res.Rounds, res.Bytes)
 				}
-				if failed > 0 && failed == len(r.ans.Results) {
-					return errors.New("no peer synced the community (above, why)")
-				}
-				return nil
+				return noneSynced
 			case <-tick.C:
 				if *asJSON {
 					continue
