@@ -40,7 +40,14 @@ func TestRemovedMemberGetsNoLiveGossip(t *testing.T) {
 	}
 	_, err = a.SetRole(ctx, community, api.RoleRequest{Member: protocol.PublicKeyOf(b.id.Member), Action: "remove"})
 	must(t, err)
-	time.Sleep(time.Second) // the removal reaches gossip's peer check
+	waitFor(t, "every member's node drops b's", 10*time.Second, func() bool {
+		for _, n := range []*Node{a, c} {
+			if n.allowPeer(community, b.PeerID()) || slices.Contains(n.gossip.Peers(community), b.PeerID()) {
+				return false
+			}
+		}
+		return true
+	})
 	fctx, fcancel := context.WithCancel(ctx)
 	defer fcancel()
 	feed, _ := b.Feed(fctx)
