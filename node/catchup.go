@@ -115,20 +115,11 @@ func (n *Node) redial(p peer.ID, addrs []multiaddr.Multiaddr, why string) {
 // are taken, so that live records reach them. A peer at most every
 // reviveMaxWait: each costs it a new connection.
 func (rv *reviver) readmit(n *Node) {
-	if rv.readmitted == nil {
-		rv.readmitted = make(map[peer.ID]time.Time)
-	}
-	for p, at := range rv.readmitted {
-		if time.Since(at) > reviveMaxWait {
-			delete(rv.readmitted, p)
-		}
-	}
 	for _, p := range n.gossip.Readmitted() {
 		addrs := n.host.Peerstore().Addrs(p)
-		if _, lately := rv.readmitted[p]; lately || len(addrs) == 0 {
+		if len(addrs) == 0 || !rv.readmitted.due(p, reviveMaxWait) {
 			continue // it reconnects when it will
 		}
-		rv.readmitted[p] = time.Now()
 		n.log.Info("reconnecting to a peer now allowed in a community it was refused in, so that it gets live records", "peer", p)
 		n.redial(p, addrs, "a peer now allowed")
 	}
@@ -163,7 +154,7 @@ type reviver struct {
 	lost       map[peer.ID]bool          // lost at the last tick
 	next       map[peer.ID]time.Time     // no revival of the peer before
 	wait       map[peer.ID]time.Duration // between revivals of the peer
-	readmitted map[peer.ID]time.Time     // redialled lately by readmit
+	readmitted spacing[peer.ID]          // redialled lately by readmit
 }
 
 const (
@@ -230,7 +221,7 @@ func (cs connectSync) Connected(_ network.Network, c network.Conn) {
 	if !c.Stat().Limited && n.ctx.Err() == nil {
 		n.tasks.Go(func() {
 			// Before the sync this connection starts in a second.
-			n.removedOffers.resetFor(func(c protocol.ID) bool { return n.allowPeer(c, p) })
+			n.removedOffers.forgetIf(func(c protocol.ID) bool { return n.allowPeer(c, p) })
 			n.checkClock(n.ctx, p)
 		})
 	}

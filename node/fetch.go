@@ -361,15 +361,23 @@ func (r *rechecks) start(c protocol.ID) {
 // peer for an open community; for an invite-only one, only nodes that an
 // admitted member vouched for with a device record.
 func (n *Node) allowPeer(community protocol.ID, p peer.ID) bool {
+	_, _, ok := n.peerAccess(community, p)
+	return ok
+}
+
+// peerAccess is allowPeer, with the member p's device records name and
+// their standing when the community is invite-only (for a sync server to
+// tell a removed member's node why it is refused).
+func (n *Node) peerAccess(community protocol.ID, p peer.ID) (protocol.PublicKey, protocol.Standing, bool) {
 	m := n.store.Membership(community)
 	if m == nil || m.Genesis == nil {
-		return false
+		return protocol.PublicKey{}, protocol.StandingNone, false
 	}
 	if m.Genesis.Policy == protocol.JoinOpen {
-		return true
+		return protocol.PublicKey{}, protocol.StandingNone, true
 	}
-	_, st := n.peerMember(community, p)
-	return st.Admitted()
+	who, st := n.peerMember(community, p)
+	return who, st, st.Admitted()
 }
 
 // peerMember returns the member whose device records in a community name

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -37,14 +36,10 @@ func unsharedOf(mine []protocol.ID, accept []byte, noticed map[byte]bool) []prot
 	return out
 }
 
-// introductions spaces out introductions to a peer: a peer may refuse
-// for other reasons (it was busy, it lost the community), and each costs
-// a round trip.
-type introductions struct {
-	mu   sync.Mutex
-	last map[introduction]time.Time
-}
-
+// introduction is a peer and a community this node introduced itself to
+// (Node.introductions: at most every introduceEvery, as a peer may refuse
+// for other reasons, busy or without the community, and each costs a
+// round trip).
 type introduction struct {
 	peer      peer.ID
 	community protocol.ID
@@ -53,25 +48,6 @@ type introduction struct {
 // introduceEvery is how often this node introduces itself to one peer in
 // one community.
 const introduceEvery = 10 * time.Minute
-
-func (in *introductions) due(p peer.ID, c protocol.ID) bool {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	k := introduction{p, c}
-	if t, ok := in.last[k]; ok && time.Since(t) < introduceEvery {
-		return false
-	}
-	if in.last == nil {
-		in.last = make(map[introduction]time.Time)
-	}
-	for k, t := range in.last { // forget old ones
-		if time.Since(t) >= introduceEvery {
-			delete(in.last, k)
-		}
-	}
-	in.last[k] = time.Now()
-	return true
-}
 
 // introduce hands p the records that admit this node's member, and
 // vouch for this node, in each invite-only community of communities
@@ -83,7 +59,7 @@ func (n *Node) introduce(ctx context.Context, p peer.ID, communities []protocol.
 		if m == nil || m.Genesis == nil || m.Genesis.Policy == protocol.JoinOpen || !m.Standing(n.id.MemberKey()).Admitted() {
 			continue
 		}
-		if !n.introductions.due(p, c) {
+		if !n.introductions.due(introduction{p, c}, introduceEvery) {
 			continue
 		}
 		records := n.admission(ctx, c, m)

@@ -102,15 +102,13 @@ type Node struct {
 	syncs   syncState
 	backoff backoff
 
-	rechecks    rechecks     // peer re-checks waiting to run, one per community
-	promoteMu   sync.Mutex   // one promotion at a time: a thread is promoted once
-	lastCreated atomic.Int64 // the newest creation time now gave
-	clocks      clocks       // peers' clocks against ours (clock.go)
-	modLog      moderationLogs
-	// removedOffers spaces out offering communities this node's member
-	// was removed from (removal_notice.go).
-	removedOffers removedOffers
-	introductions introductions // introduce.go
+	rechecks      rechecks     // peer re-checks waiting to run, one per community
+	promoteMu     sync.Mutex   // one promotion at a time: a thread is promoted once
+	lastCreated   atomic.Int64 // the newest creation time now gave
+	clocks        clocks       // peers' clocks against ours (clock.go)
+	modLog        moderationLogs
+	removedOffers spacing[protocol.ID]  // offers of communities the member was removed from (removal_notice.go)
+	introductions spacing[introduction] // introduce.go
 	// profileMu serialises publishing the member's profile (profile set,
 	// carrying it into a community, spreading it), so that a copy of an
 	// older profile is never published after a newer one was set.

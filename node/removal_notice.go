@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -25,31 +24,34 @@ import (
 // The client stores them as it stores any synced record, after the same
 // validation; from then on its own copy shows the removal.
 
+// removedMember is a community a sync server refuses a peer, and the
+// removed member whose device record names the peer.
+type removedMember struct {
+	community protocol.ID
+	member    protocol.PublicKey
+}
+
 // sendRemovals sends, for each community of the hello that the server
-// holds and refuses remote (refused maps its index in the hello to it),
-// the proof of remote's member's removal if that is why.
-func (n *Node) sendRemovals(ctx context.Context, f *frames, remote peer.ID, refused map[byte]protocol.ID) error {
-	for i, c := range refused {
-		m := n.store.Membership(c)
-		if m == nil || m.Genesis == nil || m.Genesis.Policy == protocol.JoinOpen {
+// refuses remote because its member is removed (removed maps the
+// community's index in the hello to it), the proof of the removal.
+func (n *Node) sendRemovals(ctx context.Context, f *frames, remote peer.ID, removed map[byte]removedMember) error {
+	for i, r := range removed {
+		m := n.store.Membership(r.community)
+		if m == nil {
 			continue
 		}
-		who, st := n.peerMember(c, remote)
-		if st != protocol.StandingRemoved {
-			continue
-		}
-		proof := m.Removal(who)
+		proof := m.Removal(r.member)
 		if len(proof) == 0 {
 			continue
 		}
 		if err := f.send(frameRemoved, []byte{i}); err != nil {
 			return err
 		}
-		if _, err := n.sendRecords(ctx, f, c, proof); err != nil {
-			return fmt.Errorf("community %s: send the removal of %s: %w", c, who, err)
+		if _, err := n.sendRecords(ctx, f, r.community, proof); err != nil {
+			return fmt.Errorf("community %s: send the removal of %s: %w", r.community, r.member, err)
 		}
 		// Debug: the removed node hears it at each session it starts.
-		n.log.Debug("sync: told a removed member's node of the removal", "community", c, "peer", remote, "member", who)
+		n.log.Debug("sync: told a removed member's node of the removal", "community", r.community, "peer", remote, "member", r.member)
 	}
 	return nil
 }
@@ -70,49 +72,11 @@ func (n *Node) receiveRemoval(ctx context.Context, f *frames, data []byte, mine 
 	return nil
 }
 
-// removedOffers spaces out the sessions in which a node offers a
-// community its member was removed from: each brings the removal's proof
-// again (every role record of the community), and is needed only to learn
-// of a re-admission, which is rare.
-type removedOffers struct {
-	mu   sync.Mutex
-	last map[protocol.ID]time.Time
-}
-
-// removedOfferEvery is how often a node offers such a community, unless
-// the member asks for a sync of it or a new connection opens (a member's
-// node that admits the member again redials it: see Node.readmit).
+// removedOfferEvery is how often a node offers a community its member
+// was removed from (Node.removedOffers): each session brings the
+// removal's proof again (every role record of the community), and is
+// needed only to learn of a re-admission, which is rare. A new
+// connection to a member's node of the community lifts it (a member's
+// node that admits the member again redials it: see reviver.readmit),
+// as does the member asking for a sync of it.
 const removedOfferEvery = 10 * time.Minute
-
-// due reports whether community c may be offered now, and if so notes it.
-func (o *removedOffers) due(c protocol.ID) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if t, ok := o.last[c]; ok && time.Since(t) < removedOfferEvery {
-		return false
-	}
-	if o.last == nil {
-		o.last = make(map[protocol.ID]time.Time)
-	}
-	o.last[c] = time.Now()
-	return true
-}
-
-// resetFor lets each such community that allowed says yes for be offered
-// at the next session: a new connection to a member's node of it may be
-// one that admitted the member again.
-func (o *removedOffers) resetFor(allowed func(protocol.ID) bool) {
-	o.mu.Lock()
-	cs := make([]protocol.ID, 0, len(o.last))
-	for c := range o.last {
-		cs = append(cs, c)
-	}
-	o.mu.Unlock()
-	for _, c := range cs { // allowed reads the store: not under the lock
-		if allowed(c) {
-			o.mu.Lock()
-			delete(o.last, c)
-			o.mu.Unlock()
-		}
-	}
-}

@@ -122,7 +122,7 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results [
 		if m == nil || m.Genesis == nil || !(only.IsZero() || c == only) || !n.allowPeer(c, p) {
 			continue
 		}
-		if only.IsZero() && m.Standing(n.id.MemberKey()) == protocol.StandingRemoved && !n.removedOffers.due(c) {
+		if only.IsZero() && m.Standing(n.id.MemberKey()) == protocol.StandingRemoved && !n.removedOffers.due(c, removedOfferEvery) {
 			continue // removal_notice.go
 		}
 		mine = append(mine, c)

@@ -60,24 +60,25 @@ func (n *Node) answerSync(ctx context.Context, f *frames, remote peer.ID, notice
 	}
 	var accept []byte
 	var shared []protocol.ID
-	refused := make(map[byte]protocol.ID)
+	removed := make(map[byte]removedMember)
 	seen := make(map[protocol.ID]bool)
 	for i := 0; i*32 < len(offered); i++ {
 		// Membership is checked only for the communities both hold.
 		c, ok := ours[[32]byte(offered[i*32:(i+1)*32])]
-		switch {
-		case !ok || seen[c]: // a community offered twice is served once
-		case n.allowPeer(c, remote):
-			seen[c] = true
+		if !ok || seen[c] { // a community offered twice is served once
+			continue
+		}
+		seen[c] = true
+		switch who, st, allowed := n.peerAccess(c, remote); {
+		case allowed:
 			accept = append(accept, byte(i))
 			shared = append(shared, c)
-		default:
-			seen[c] = true
-			refused[byte(i)] = c
+		case st == protocol.StandingRemoved:
+			removed[byte(i)] = removedMember{c, who}
 		}
 	}
 	if notices {
-		if err := n.sendRemovals(ctx, f, remote, refused); err != nil {
+		if err := n.sendRemovals(ctx, f, remote, removed); err != nil {
 			return err
 		}
 	}
