@@ -142,6 +142,7 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record, bounded 
 		return e.Record
 	}
 	status := make(map[protocol.ID]protocol.Status, len(fresh))
+	views := make(map[dirtyObject]*ThreadView)
 	for i, r := range fresh {
 		if i%256 == 0 && ctx.Err() != nil {
 			break
@@ -160,7 +161,7 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record, bounded 
 		if !control && aside(st) {
 			c.aside++ // undone by recover if the write fails
 		}
-		entries, err := s.recordEntries(read, r, st, lookup, newDirty)
+		entries, err := s.recordEntries(read, r, st, lookup, newDirty, views)
 		if err != nil {
 			return out, fmt.Errorf("ingest %s: %w", r.ID(), err)
 		}
@@ -293,10 +294,11 @@ func (s *Store) community(id protocol.ID) *community {
 }
 
 // recordEntries returns every entry about a new record: its home (meta and
-// bytes) and pointer, its indexes, the dirty marker of its object, and the
+// bytes) and pointer, its indexes, the update of its object's view (a
+// reply, see appendReply) or else its object's dirty marker, and the
 // re-homing of records that were waiting for it.
 func (s *Store) recordEntries(txn *badger.Txn, r *protocol.Record, st protocol.Status, lookup func(protocol.ID) *protocol.Record,
-	dirty map[dirtyObject]struct{}) ([]entry, error) {
+	dirty map[dirtyObject]struct{}, views map[dirtyObject]*ThreadView) ([]entry, error) {
 	c := s.communities[r.Community()]
 	id := r.ID()
 	obj, waiting := protocol.ObjectOf(r, lookup)
@@ -322,7 +324,22 @@ func (s *Store) recordEntries(txn *badger.Txn, r *protocol.Record, st protocol.S
 		entries = append(entries, e)
 	}
 	if obj.Type != protocol.ObjectNone {
-		entries = markDirty(entries, dirty, dirtyObject{c.id, obj})
+		// A thread to be refreshed anyway (dirty, or made dirty by the
+		// records waiting for this one) is not worth updating first.
+		d := dirtyObject{c.id, obj}
+		_, marked := dirty[d]
+		_, stale := s.dirty[d]
+		applied := false
+		if !marked && !stale && len(c.waiting[id]) == 0 {
+			es, ok, err := appendReply(txn, d, r, st, views)
+			if err != nil {
+				return nil, err
+			}
+			entries, applied = append(entries, es...), ok
+		}
+		if !applied {
+			entries = markDirty(entries, dirty, d)
+		}
 	}
 	// Records that waited for this one may now know their object.
 	waiters := c.waiting[id]

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	"github.com/kith-network/kith/protocol"
@@ -14,11 +15,35 @@ import (
 // in random batches and random order, and checks that what the store
 // shows is exactly what protocol.Evaluate says of the whole set.
 func TestRandomCommunityMatchesRules(t *testing.T) {
+	t.Run("batches", func(t *testing.T) {
+		randomCommunityMatchesRules(t, 200, 3, func(rng *rand.Rand, records []*protocol.Record) {
+			rng.Shuffle(len(records), func(i, j int) { records[i], records[j] = records[j], records[i] })
+		})
+	})
+	// Small batches in nearly the order records were written, each
+	// followed by the views' refresh, as a node that is online sees them:
+	// most replies then find their thread's view current and are applied
+	// to it alone (appendReply), and some come after records naming them.
+	t.Run("live", func(t *testing.T) {
+		randomCommunityMatchesRules(t, 5, 1, func(rng *rand.Rand, records []*protocol.Record) {
+			for i := range records {
+				if j := i + rng.IntN(30); j < len(records) && rng.IntN(4) == 0 {
+					records[i], records[j] = records[j], records[i]
+				}
+			}
+		})
+	})
+}
+
+// randomCommunityMatchesRules ingests a random community in the order
+// reorder leaves it, in batches of 1 to maxBatch records, flushing the
+// views after one batch in flushEvery on average.
+func randomCommunityMatchesRules(t *testing.T, maxBatch, flushEvery int, reorder func(*rand.Rand, []*protocol.Record)) {
 	for seed := range uint64(2) {
 		rng := rand.New(rand.NewPCG(seed, 99))
 		community, records := prototest.RandomCommunity(t, rng, 1500)
 		want := protocol.Evaluate(community, records)
-		rng.Shuffle(len(records), func(i, j int) { records[i], records[j] = records[j], records[i] })
+		reorder(rng, records)
 		// Shuffled, a community's records can hold more aside at once
 		// than the default bound allows: this test is about the rules.
 		s, err := Open(t.TempDir(), Options{MaxAside: len(records)})
@@ -27,9 +52,9 @@ func TestRandomCommunityMatchesRules(t *testing.T) {
 		}
 		t.Cleanup(func() { s.Close() })
 		for rest := records; len(rest) > 0; {
-			n := min(len(rest), 1+rng.IntN(200))
+			n := min(len(rest), 1+rng.IntN(maxBatch))
 			ingest(t, s, rest[:n]...)
-			if rng.IntN(3) == 0 {
+			if rng.IntN(flushEvery) == 0 {
 				if err := s.Flush(context.Background()); err != nil {
 					t.Fatal(err)
 				}
@@ -73,10 +98,24 @@ func compareWithRules(t *testing.T, s *Store, community protocol.ID, records []*
 	if len(threads.Items) != len(want.Threads) {
 		t.Fatalf("%d threads listed, rules have %d", len(threads.Items), len(want.Threads))
 	}
+	byID := make(map[protocol.ID]*protocol.Record, len(records))
+	for _, r := range records {
+		byID[r.ID()] = r
+	}
 	for _, v := range threads.Items {
 		th := want.Threads[v.Post]
 		if th == nil || v.Replies != len(th.Replies) || v.Accepted != th.Accepted || v.Reactions != want.Reacts[v.Post] {
 			t.Fatalf("thread %s: store %+v, rules %+v", v.Post, v, th)
+		}
+		// Every field, as a refresh from the whole set would make it
+		// (which records are unresolved depends on the object's records
+		// alone, so it is left out).
+		built, _ := buildView(community, protocol.Object{Type: protocol.ObjectThread, ID: v.Post}, want, byID)
+		w := *built.(*ThreadView)
+		w.Unresolved, w.Tracked = nil, false
+		v.Unresolved, v.Tracked = nil, false
+		if !reflect.DeepEqual(v, w) {
+			t.Fatalf("thread %s:\nstore %+v\nrules %+v", v.Post, v, w)
 		}
 	}
 	notes, err := s.Notes(ctx, community, "", MaxLimit)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"time"
 
 	"github.com/kith-network/kith/protocol"
@@ -23,6 +24,13 @@ type ThreadView struct {
 	Edited map[protocol.ID]protocol.ID `cbor:",omitempty"`
 	// ReplyReactions counts the reactions to each reply that has some.
 	ReplyReactions map[protocol.ID]protocol.Reactions `cbor:",omitempty"`
+	// Unresolved lists the records that records of the thread (edits,
+	// accepts) name but the store does not hold, in ID order: a new reply
+	// that is one of them changes more than the reply count, so it is not
+	// applied to the view alone (see appendReply). Tracked says the list
+	// was made; views stored before it existed lack both.
+	Unresolved []protocol.ID `cbor:",omitempty"`
+	Tracked    bool          `cbor:",omitempty"`
 }
 
 // NoteView is a knowledge note as lists show it.
@@ -124,6 +132,7 @@ func buildView(c protocol.ID, obj protocol.Object, st *protocol.State, byID map[
 				v.LastActivity = max(v.LastActivity, byID[cur].Header.Created)
 			}
 		}
+		v.Tracked, v.Unresolved = true, unresolved(byID)
 		return v, threadKeys(c, v)
 	case protocol.ObjectNote:
 		n := st.Notes[obj.ID]
@@ -184,6 +193,19 @@ func buildView(c protocol.ID, obj protocol.Object, st *protocol.State, byID map[
 		return v, nil
 	}
 	return nil, nil
+}
+
+// unresolved returns, in ID order, the targets of records that are not
+// among them.
+func unresolved(byID map[protocol.ID]*protocol.Record) []protocol.ID {
+	var out []protocol.ID
+	for _, r := range byID {
+		if t := r.Header.Target; !t.IsZero() && byID[t] == nil && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, protocol.ID.Compare)
+	return out
 }
 
 func threadKeys(c protocol.ID, v *ThreadView) [][]byte {
