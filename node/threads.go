@@ -111,6 +111,9 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 	case h.Kind == protocol.KindPost && !h.Target.IsZero():
 		post = h.Target // an edit's id shows its post
 	case h.Kind == protocol.KindReply:
+		if _, err := n.store.ThreadReplies(ctx, e.Record.Community(), h.Root, nil); errors.Is(err, store.ErrNotFound) {
+			return api.ThreadDetail{}, fmt.Errorf("%w: %s is a reply in thread %s, which is not shown (deleted, hidden, or its author not admitted when writing it)", api.ErrNotFound, post, h.Root)
+		}
 		return api.ThreadDetail{}, fmt.Errorf("%w: %s is a reply in thread %s: show that one", api.ErrBadRequest, post, h.Root)
 	case h.Kind != protocol.KindPost:
 		return api.ThreadDetail{}, fmt.Errorf("%w: %s is %s, not a post", api.ErrBadRequest, post, aOrAn(h.Kind))

@@ -26,6 +26,13 @@ func (s *Store) Files(ctx context.Context, community protocol.ID, cursor string,
 			if err != nil || !e.Meta.Live() {
 				return FileRef{}, false, err
 			}
+			// Replies outlive their thread's post, but are not shown
+			// without it: neither are their files.
+			if obj := e.Meta.Object; obj.Type == protocol.ObjectThread {
+				if shown, err := has(txn, objectKey(tView, community, obj)); err != nil || !shown {
+					return FileRef{}, false, err
+				}
+			}
 			f, ok := fileIn(e.Record, k[1+idLen:1+2*idLen])
 			return FileRef{File: f, Entry: e}, ok, nil
 		})

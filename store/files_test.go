@@ -66,6 +66,14 @@ func TestFiles(t *testing.T) {
 	if _, ok, _ := s.FileNamed(w.id, slides.HashID()); ok {
 		t.Error("a deleted record's file is still served")
 	}
+	// The reply outlives the post, and peers may still fetch its file,
+	// but it is not shown without its thread: nor is its file listed.
+	if _, ok, _ := s.FileNamed(w.id, sheet.HashID()); !ok {
+		t.Error("the reply's file is no longer served")
+	}
+	if page, err := s.Files(ctx, w.id, "", 10); err != nil || len(page.Items) != 0 {
+		t.Errorf("Files after the thread's deletion: %d items (%v), want none", len(page.Items), err)
+	}
 	checkClean(t, s)
 	ingest(t, s, w.rec(alice, protocol.Refs{Target: reply.ID()}, &protocol.Tombstone{}))
 	if got, _ := s.FileReferenced(ctx, sheet.HashID()); got {

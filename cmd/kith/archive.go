@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/client"
 	"github.com/kith-network/kith/protocol"
 )
@@ -25,21 +26,30 @@ func (c *cli) exportCmd() *cobra.Command {
 	out := cmd.Flags().StringP("output", "o", "", "the archive to write")
 	force := cmd.Flags().Bool("force", false, "with -o, replace a file already there")
 	md := cmd.Flags().String("markdown", "", "write a readable tree instead: README.md, threads/ and notes/ as Markdown with front matter, into a new or empty directory or an earlier Markdown export of the community")
+	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
 		switch {
-		case (*out == "") == (*md == ""):
+		case *out == "" && *md == "":
 			return fmt.Errorf("say where: -o FILE for an archive, or --markdown DIR for Markdown files")
+		case *out != "" && *md != "":
+			return fmt.Errorf("one or the other: -o FILE for an archive, or --markdown DIR for Markdown files, not both")
 		case *md != "":
 			threads, notes, err := exportMarkdown(ctx, cl, ids[0], *md)
 			if err != nil {
 				return err
 			}
+			if *asJSON {
+				return printJSON(cmd.OutOrStdout(), markdownJSON{Dir: *md, Community: ids[0], Threads: threads, Notes: notes})
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s and %s as Markdown\n", *md, count(threads, "thread"), count(notes, "note"))
 			return nil
+		}
+		if err := dirExists(*out); err != nil {
+			return fmt.Errorf("export: %w", err)
 		}
 		if st, err := os.Lstat(*out); err == nil && (!*force || !st.Mode().IsRegular()) {
 			if !st.Mode().IsRegular() {
@@ -51,7 +61,7 @@ func (c *cli) exportCmd() *cobra.Command {
 		// interrupted export leaves no half archive under its name.
 		tmp, err := os.CreateTemp(filepath.Dir(*out), ".kith-export-*")
 		if err != nil {
-			return fmt.Errorf("export: %w", err)
+			return fmt.Errorf("export to %s: %w", *out, err)
 		}
 		defer os.Remove(tmp.Name())
 		if err := cl.Export(ctx, ids[0], tmp); err != nil {
@@ -69,10 +79,39 @@ func (c *cli) exportCmd() *cobra.Command {
 		if err := placeArchive(tmp.Name(), *out, *force); err != nil {
 			return err
 		}
+		if *asJSON {
+			return printJSON(cmd.OutOrStdout(), exportJSON{File: *out, Community: h.Community, Records: n, Digest: h.Digest})
+		}
 		fmt.Fprintf(cmd.OutOrStdout(), "%s: %d records of community %s, digest %s\n", *out, n, h.Community, h.Digest)
 		return nil
 	})
 	return cmd
+}
+
+// exportJSON is what `kith export -o FILE --json` prints.
+type exportJSON struct {
+	File      string      `json:"file"`
+	Community protocol.ID `json:"community"`
+	Records   uint64      `json:"records"`
+	Digest    string      `json:"digest"`
+}
+
+// markdownJSON is what `kith export --markdown DIR --json` prints.
+type markdownJSON struct {
+	Dir       string      `json:"dir"`
+	Community protocol.ID `json:"community"`
+	Threads   int         `json:"threads"`
+	Notes     int         `json:"notes"`
+}
+
+// importJSON is what `kith import --json` prints: the archive as checked
+// here, and, unless --check, what the daemon made of it.
+type importJSON struct {
+	File      string            `json:"file"`
+	Community protocol.ID       `json:"community"`
+	Records   uint64            `json:"records"` // checked here
+	Digest    string            `json:"digest"`  // announced by the archive, and matched by its records
+	Imported  *api.ImportResult `json:"imported,omitempty"`
 }
 
 // importCmd is `kith import FILE`: verify an archive here, offline, then
@@ -81,6 +120,7 @@ func (c *cli) importCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "import FILE", Short: "Verify an archive offline and import its records into the running daemon",
 		Args: exactArgs(1)}
 	check := cmd.Flags().Bool("check", false, "only verify the archive (no daemon needed)")
+	asJSON := addJSONFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		progress := newProgressLine(cmd.ErrOrStderr())
 		h, n, err := checkArchive(args[0], args[0], func(n, total uint64) {
@@ -90,9 +130,15 @@ func (c *cli) importCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "%s: %d records of community %s, every signature and rule checked; digest %s as announced\n",
-			args[0], n, h.Community, h.Digest)
+		checked := importJSON{File: args[0], Community: h.Community, Records: n, Digest: h.Digest}
+		if !*asJSON {
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d records of community %s, every signature and rule checked; digest %s as announced\n",
+				args[0], n, h.Community, h.Digest)
+		}
 		if *check {
+			if *asJSON {
+				return printJSON(cmd.OutOrStdout(), checked)
+			}
 			return nil
 		}
 		return c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
@@ -104,6 +150,10 @@ func (c *cli) importCmd() *cobra.Command {
 			res, err := cl.Import(ctx, f)
 			if err != nil {
 				return err
+			}
+			if *asJSON {
+				checked.Imported = &res
+				return printJSON(cmd.OutOrStdout(), checked)
 			}
 			same := "the same as the exporter's"
 			if res.Digest != res.AnnouncedDigest {

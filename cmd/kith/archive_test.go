@@ -54,9 +54,25 @@ func TestExportImport(t *testing.T) {
 	if list := b.mustRun(t, "post", "list", community); !strings.Contains(list, "How do we move our knowledge?") {
 		t.Errorf("b's threads after the import: %q", list)
 	}
-	// Importing again changes nothing.
-	if again := b.mustRun(t, "import", file); !strings.Contains(again, "(0 new)") {
-		t.Errorf("second import said %q", again)
+	// Importing again changes nothing; --json says so to a script.
+	var again importJSON
+	must(t, json.Unmarshal([]byte(b.mustRun(t, "import", file, "--json")), &again))
+	if again.Imported == nil || again.Imported.Added != 0 || again.Records != again.Imported.Records || again.Digest != exported || again.Imported.Digest != exported {
+		t.Errorf("second import --json: %+v (imported %+v), exported digest %s", again, again.Imported, exported)
+	}
+	var exp exportJSON
+	must(t, json.Unmarshal([]byte(a.mustRun(t, "export", community, "-o", file+".2", "--json")), &exp))
+	if exp.File != file+".2" || exp.Digest != exported || exp.Records != again.Records || exp.Community.String() != community {
+		t.Errorf("export --json: %+v, want digest %s, %d records", exp, exported, again.Records)
+	}
+	// Where the archive cannot go is said before the daemon writes it,
+	// naming the path given.
+	nowhere := filepath.Join(t.TempDir(), "missing", "x.archive")
+	if r := a.run(t, "export", community, "-o", nowhere); r.code != 1 || !strings.Contains(r.stderr, filepath.Dir(nowhere)+" does not exist") {
+		t.Errorf("export into a missing directory: exit %d, %q", r.code, r.stderr)
+	}
+	if r := a.run(t, "export", community, "-o", file, "--markdown", t.TempDir()); r.code != 1 || !strings.Contains(r.stderr, "not both") {
+		t.Errorf("export with both targets: exit %d, %q", r.code, r.stderr)
 	}
 
 	// One letter changed in a post's text: refused, by record.
@@ -81,6 +97,11 @@ func TestExportImport(t *testing.T) {
 	// Checking needs no daemon.
 	if r := kith(t, nil, "import", "--check", file); r.code != 0 || !strings.Contains(r.stdout, "every signature and rule checked") {
 		t.Errorf("import --check: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	var checked importJSON
+	if r := kith(t, nil, "import", "--check", file, "--json"); r.code != 0 || json.Unmarshal([]byte(r.stdout), &checked) != nil ||
+		checked.Digest != exported || checked.Imported != nil {
+		t.Errorf("import --check --json: exit %d, %s %s", r.code, r.stdout, r.stderr)
 	}
 	// Records valid alone, but not the set the exporter wrote: refused.
 	_, recs := prototest.ArchiveRecords(t, data0)

@@ -91,7 +91,7 @@ func (c *cli) attachmentListCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		var all []api.FileEntry
+		all := []api.FileEntry{}
 		for cursor := ""; ; {
 			page, err := cl.Files(ctx, id, cursor, 500)
 			if err != nil {
@@ -155,6 +155,8 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 				intoDir = true
 			} else if strings.HasSuffix(target, "/") || strings.HasSuffix(target, string(filepath.Separator)) {
 				return fmt.Errorf("save: %s is not a directory here: create it first, or name a file with -o", target)
+			} else if err := dirExists(target); err != nil {
+				return fmt.Errorf("save: %w", err)
 			}
 		}
 		progress := newProgressLine(cmd.ErrOrStderr())
@@ -174,7 +176,7 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 		if target != "-" {
 			// A partial download never takes the name of the file.
 			if tmp, err = os.CreateTemp(filepath.Dir(target), ".kith-download-*"); err != nil {
-				return fmt.Errorf("save: %w", err)
+				return fmt.Errorf("save %s: %w", target, err)
 			}
 			defer os.Remove(tmp.Name())
 			defer tmp.Close()
@@ -288,4 +290,20 @@ func modeName(m os.FileMode) string {
 		return "a socket"
 	}
 	return "a special file"
+}
+
+// dirExists checks, before any long work, that the directory a file is to
+// be written into is there.
+func dirExists(file string) error {
+	dir := filepath.Dir(file)
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("directory %s does not exist: create it first", dir)
+	case err != nil:
+		return err
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
 }

@@ -267,6 +267,17 @@ func TestAttachmentGetIntoADirectory(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("left in the directory: %v", entries)
 	}
+	// A directory that is not there is said before the fetch, by the
+	// name given.
+	nowhere := filepath.Join(dir, "missing", "slides.pdf")
+	if r := d.run(t, "attachment", "get", hash, "-o", nowhere); r.code != 1 || !strings.Contains(r.stderr, filepath.Dir(nowhere)+" does not exist") || strings.Contains(r.stderr, "fetching") {
+		t.Errorf("get into a missing directory: exit %d, %q", r.code, r.stderr)
+	}
+	// A community without files lists none, as JSON too.
+	empty := d.createdID(t, "community", "create", "--name", "No files")
+	if out := strings.TrimSpace(d.mustRun(t, "attachment", "list", empty, "--json")); out != "[]" {
+		t.Errorf("attachment list --json of a community without files: %q", out)
+	}
 }
 
 // TestSavePathStaysInTheDirectory: a name that is not one plain path

@@ -186,6 +186,14 @@ func TestQuestionsAndAnswers(t *testing.T) {
 	}
 	a.createdID(t, "post", "delete", edit)
 	waitThread(t, b, rota, "the version before the deleted edit on b", func(td api.ThreadDetail) bool { return td.Body == "first version" })
+
+	// A reply outlives its thread's deletion, but is not shown: its id
+	// does not send the user to the deleted thread.
+	a.createdID(t, "post", "delete", q)
+	b.poll(t, 15*time.Second, func() string { return "the question's deletion: not on b after 15s" }, func() bool { return b.run(t, "post", "show", q).code != 0 })
+	if r := b.run(t, "post", "show", r1); r.code == 0 || !strings.Contains(r.stderr, "which is not shown") {
+		t.Errorf("post show with a reply of a deleted thread: exit %d, %q", r.code, r.stderr)
+	}
 }
 
 // TestReactions: reactions to a post, a reply and a note are counted on
