@@ -227,9 +227,13 @@ func TestExportMarkdown(t *testing.T) {
 	community := a.createdID(t, "community", "create", "--name", "Readable", "--charter", "We write things down.")
 	post := a.createdID(t, "post", "new", community, "--question", "--title", "../../etc/passwd <script>", "--body", "Is this safe?",
 		"--tag", "security", "--tag", "paths")
-	reply := a.createdID(t, "post", "reply", post, "--body", "Yes: names are slugs.")
+	attached := filepath.Join(t.TempDir(), "slug rules.txt")
+	must(t, os.WriteFile(attached, []byte("lowercase, dashes"), 0o600))
+	reply := a.createdID(t, "post", "reply", post, "--body", "Yes: names are slugs.", "--attach", attached)
 	a.mustRun(t, "post", "accept", reply)
-	a.createdID(t, "note", "new", community, "--title", "How we \"quote\" things", "--body", "With care.", "--tag", "style")
+	a.createdID(t, "note", "new", community, "--title", "How we \"quote\" things", "--body", "With care.", "--tag", "style", "--attach", attached)
+	fileHash := decode[[]api.FileEntry](t, a.mustRun(t, "attachment", "list", community, "--json"))[0].Hash.String()
+	fileLine := "- slug rules.txt (17 B): `kith attachment get " + fileHash + " -o DIR`"
 	// What moderators hid or authors deleted is not shown to members, so
 	// it is not exported either.
 	gone := a.createdID(t, "post", "new", community, "--title", "Deleted thread", "--body", "deleted-text")
@@ -275,13 +279,13 @@ func TestExportMarkdown(t *testing.T) {
 			if !strings.Contains(f, "etc-passwd-script-") || strings.Count(f, "/") != 1 ||
 				!strings.Contains(text, "# ../../etc/passwd <script>") || !strings.Contains(text, "(accepted answer)") ||
 				!strings.Contains(text, "Yes: names are slugs.") || !strings.HasPrefix(text, "---\nid: \"") ||
-				!strings.Contains(text, "\ntags: [\"security\", \"paths\"]\n") {
+				!strings.Contains(text, "\ntags: [\"security\", \"paths\"]\n") || !strings.Contains(text, fileLine) {
 				t.Errorf("%s:\n%s", f, text)
 			}
 		case strings.HasPrefix(f, "notes/"):
 			if !strings.HasPrefix(f, "notes/how-we-quote-things-") || !strings.Contains(text, `title: "How we \"quote\" things"`) ||
 				!strings.Contains(text, "\ntags: [\"style\"]\n") ||
-				!strings.Contains(text, "With care.") {
+				!strings.Contains(text, "With care.") || !strings.Contains(text, fileLine) {
 				t.Errorf("%s:\n%s", f, text)
 			}
 		default:

@@ -262,6 +262,7 @@ func threadMarkdown(d api.ThreadDetail) string {
 	frontMatter(&b, "id", d.ID.String(), "type", d.Type, "author", d.Author.String(), "created", ms3339(d.Created),
 		"tags", d.Tags, "accepted", accepted)
 	fmt.Fprintf(&b, "# %s\n\n%s\n", oneLine(d.Title), d.Body)
+	filesMarkdown(&b, d.Files)
 	for _, r := range d.Replies {
 		mark := ""
 		if d.Accepted != nil && r.ID == *d.Accepted {
@@ -272,9 +273,22 @@ func threadMarkdown(d api.ThreadDetail) string {
 			b.WriteString("_Deleted._\n")
 		} else {
 			b.WriteString(r.Body + "\n")
+			filesMarkdown(&b, r.Files)
 		}
 	}
 	return b.String()
+}
+
+// filesMarkdown lists attachments: the export holds text, not the files'
+// bytes, so each is named with what fetches it.
+func filesMarkdown(b *strings.Builder, files []api.File) {
+	if len(files) == 0 {
+		return
+	}
+	b.WriteString("\nAttachments:\n\n")
+	for _, f := range files {
+		fmt.Fprintf(b, "- %s (%s): `kith attachment get %s -o DIR`\n", oneLine(f.Name), api.ByteSize(f.Size), f.Hash)
+	}
 }
 
 func noteMarkdown(d api.NoteDetail) string {
@@ -284,8 +298,10 @@ func noteMarkdown(d api.NoteDetail) string {
 		"updated", ms3339(d.Updated), "revisions", strconv.Itoa(d.Revisions), "tags", head.Tags,
 		"versions", strconv.Itoa(len(d.Heads)))
 	fmt.Fprintf(&b, "# %s\n\n%s\n", oneLine(d.Title), head.Body)
+	filesMarkdown(&b, head.Files)
 	for i, h := range d.Heads[1:] {
 		fmt.Fprintf(&b, "\n---\n\n_Version %d of %d, edited apart by %.12s on %s:_\n\n%s\n", i+2, len(d.Heads), h.Author, ms3339(h.Created), h.Body)
+		filesMarkdown(&b, h.Files)
 	}
 	return b.String()
 }

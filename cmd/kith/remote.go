@@ -82,8 +82,9 @@ func printCommunities(out io.Writer, cs []api.Community) {
 	for _, c := range cs {
 		switch c.Standing {
 		case protocol.StandingNone.String():
-			fmt.Fprintf(out, "you are not a member of %s (%s) yet: your join was not taken, or was interrupted; "+
-				"run `kith community join` again with the code (or a new one from a moderator)\n", c.Name, short(c.ID))
+			fmt.Fprintf(out, "you are not a member of %s (%s): this node holds its records (imported from an archive, "+
+				"or from a join that was not taken or was interrupted); to take part, run `kith community join` with a code "+
+				"from a member (again, after a join that failed)\n", c.Name, short(c.ID))
 		case protocol.StandingRemoved.String():
 			fmt.Fprintf(out, "a moderator removed you from %s (%s): members' nodes no longer share it with this node, "+
 				"and your records there are refused (`kith community log %s` says why)\n", c.Name, short(c.ID), short(c.ID))

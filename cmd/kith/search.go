@@ -61,6 +61,11 @@ time zone (or times, 2006-01-02T15:04) of when something was written
 			if err := cl.Reindex(ctx); err != nil {
 				return err
 			}
+			if *asJSON {
+				return printJSON(out, struct {
+					Reindexing bool `json:"reindexing"`
+				}{true})
+			}
 			fmt.Fprintln(out, "Rebuilding the search index in the background; `kith search` says how far it is.")
 			return nil
 		}

@@ -48,7 +48,9 @@ func TestSearchCommand(t *testing.T) {
 	if r := d.run(t, "search", "router", "--from", "last week"); r.code == 0 || !strings.Contains(r.stderr, "2006-01-02") {
 		t.Errorf("bad date: exit %d, %s", r.code, r.stderr)
 	}
-	d.mustRun(t, "search", "--reindex")
+	if out := d.mustRun(t, "search", "--reindex", "--json"); !strings.Contains(out, `"reindexing": true`) {
+		t.Errorf("search --reindex --json: %q", out)
+	}
 	d.poll(t, 10*time.Second, func() string { return "search after reindex" }, func() bool { return found("configured") })
 }
 

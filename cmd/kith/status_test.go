@@ -33,7 +33,7 @@ func TestCommunityListSaysToJoinAgain(t *testing.T) {
 	printCommunities(&b, []api.Community{{Name: "Soil", Standing: "member"}, {Name: "Board", Standing: "none", InviteOnly: true},
 		{Name: "Club", Standing: "removed", InviteOnly: true}})
 	out := b.String()
-	if !strings.Contains(out, "you are not a member of Board") || !strings.Contains(out, "run `kith community join` again") || strings.Contains(out, "Soil (") ||
+	if !strings.Contains(out, "you are not a member of Board") || !strings.Contains(out, "run `kith community join` with a code") || !strings.Contains(out, "imported from an archive") || strings.Contains(out, "Soil (") ||
 		!strings.Contains(out, "a moderator removed you from Club") {
 		t.Errorf("list:\n%s", out)
 	}
