@@ -109,6 +109,21 @@ func (n *Node) redial(p peer.ID, addrs []multiaddr.Multiaddr, why string) {
 	})
 }
 
+// redialDropped reconnects at once to a peer gossip disconnected for its
+// subscription to a community it is no longer allowed in (a member
+// removed from one invite-only community, a device no longer vouched
+// for): the peer may share other communities with this node, whose live
+// records it would miss until some later dial. On the new connection its
+// subscriptions pass gossip's filter afresh. A peer at most every
+// reviveFirstWait, should it be dropped again and again.
+func (n *Node) redialDropped(p peer.ID) {
+	addrs := n.host.Peerstore().Addrs(p)
+	if len(addrs) == 0 || n.ctx.Err() != nil || !n.dropRedials.due(p, reviveFirstWait) {
+		return
+	}
+	n.redial(p, addrs, "a peer cut off from one community")
+}
+
 // readmit reconnects to the peers gossip refused in a community's topic
 // and now allows (gossip.Readmitted: a member admitted again): on the new
 // connection they announce their subscriptions again, and this time they

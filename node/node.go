@@ -109,6 +109,7 @@ type Node struct {
 	modLog        moderationLogs
 	removedOffers spacing[protocol.ID]  // offers of communities the member was removed from (removal_notice.go)
 	introductions spacing[introduction] // introduce.go
+	dropRedials   spacing[peer.ID]      // peers gossip disconnected from one community and we redialled (catchup.go)
 	// profileMu serialises publishing the member's profile (profile set,
 	// carrying it into a community, spreading it), so that a copy of an
 	// older profile is never published after a newer one was set.
@@ -215,6 +216,7 @@ func (n *Node) start(ctx context.Context) error {
 			}
 		},
 		OnRefuse: func(reason string) { n.metrics.refuse("gossip", reason) },
+		OnDrop:   n.redialDropped,
 		Tracer:   gossipTracer{n.metrics},
 	})
 	if err != nil {

@@ -212,3 +212,41 @@ func TestMembersWhoMissedEachOther(t *testing.T) {
 	must(t, err)
 	waitFor(t, "c's post on b", 20*time.Second, func() bool { _, err := b.store.Get(ctx, post); return err == nil })
 }
+
+// TestRemovalKeepsOtherCommunities: a node disconnects a peer subscribed
+// to a community it is removed from (pubsub cannot take one topic from a
+// peer), and then redials it at once, so that the member's other
+// communities keep their live records: it took 35 to 80 s between
+// daemons, until some other dial (here the DHT's, 1 to 3 s), and a
+// re-admission did nothing in the meantime.
+func TestRemovalKeepsOtherCommunities(t *testing.T) {
+	ctx := context.Background()
+	a, stays, b := startTestNode(t), startTestNode(t), startTestNode(t)
+	open := makeCommunity(t, a, api.CreateCommunityRequest{Name: "Open"}, stays, b)
+	closed := shareClosedCommunity(t, a, "Closed", stays, b)
+	inTopics := func() bool {
+		return slices.Contains(a.gossip.Peers(open), b.PeerID()) && slices.Contains(a.gossip.Peers(closed), b.PeerID())
+	}
+	waitFor(t, "b's node in both of a's topics", 10*time.Second, inTopics)
+	_, err := a.SetRole(ctx, closed, api.RoleRequest{Member: protocol.PublicKeyOf(b.id.Member), Action: "remove"})
+	must(t, err)
+	waitFor(t, "b's node out of the closed community's topic, and back in the open one's", 5*time.Second, func() bool {
+		return !slices.Contains(a.gossip.Peers(closed), b.PeerID()) && slices.Contains(a.gossip.Peers(open), b.PeerID())
+	})
+	a.dropRedials.mu.Lock()
+	_, redialled := a.dropRedials.last[b.PeerID()]
+	a.dropRedials.mu.Unlock()
+	if !redialled {
+		t.Error("a's node did not redial b's after disconnecting it: b's came back by chance")
+	}
+	post, err := a.Post(ctx, open, api.PostRequest{Title: "Still here", Body: "for everyone"})
+	must(t, err)
+	waitFor(t, "b's node gets a's post in the open community", 5*time.Second, func() bool {
+		_, err := b.store.Get(ctx, post)
+		return err == nil
+	})
+	// Admitted again, b's node is taken back into the closed topic.
+	_, err = a.SetRole(ctx, closed, api.RoleRequest{Member: protocol.PublicKeyOf(b.id.Member), Action: "admit"})
+	must(t, err)
+	waitFor(t, "b's node back in the closed community's topic", 10*time.Second, inTopics)
+}

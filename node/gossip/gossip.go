@@ -58,6 +58,13 @@ type Options struct {
 	// RefusedOtherCommunity or RefusedRateLimit (for metrics). Same
 	// constraints as OnRecord.
 	OnRefuse func(reason string)
+	// OnDrop, if set, is called after Gossip disconnected a peer for
+	// subscribing to a community AllowPeer refuses it (pubsub cannot take
+	// one topic from a peer, and flood publishing would send it the
+	// community's records), so that the caller redials it: on the new
+	// connection its subscriptions pass the filter afresh, and its other
+	// communities flow again. It must not block.
+	OnDrop func(p peer.ID)
 	// Tracer, if set, sees pubsub's events (deliveries, rejections,
 	// duplicates, dropped messages), for metrics.
 	Tracer pubsub.RawTracer

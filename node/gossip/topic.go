@@ -63,9 +63,9 @@ func (g *Gossip) holds(community protocol.ID) bool {
 
 // dropDisallowed disconnects peers known to subscribe to a community they
 // are not allowed in: their subscription was recorded before this node
-// held the community (see subscriptionFilter), and flood publishing would
-// send them its records. When they reconnect, their subscriptions pass
-// the filter afresh.
+// held the community or before they were refused (see subscriptionFilter),
+// and flood publishing would send them its records. When they reconnect
+// (Options.OnDrop), their subscriptions pass the filter afresh.
 func (g *Gossip) dropDisallowed(community protocol.ID, t *pubsub.Topic) {
 	if g.opts.AllowPeer == nil {
 		return
@@ -75,6 +75,10 @@ func (g *Gossip) dropDisallowed(community protocol.ID, t *pubsub.Topic) {
 			g.log.Info("disconnect a peer subscribed to a community it is not allowed in", "community", community, "peer", p)
 			if err := g.h.Network().ClosePeer(p); err != nil {
 				g.log.Debug("disconnect peer", "peer", p, "err", err)
+				continue
+			}
+			if g.opts.OnDrop != nil {
+				g.opts.OnDrop(p)
 			}
 		}
 	}
