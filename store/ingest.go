@@ -54,6 +54,11 @@ func (s *Store) Put(ctx context.Context, r *protocol.Record) (Outcome, error) {
 	if err := s.flushLocked(ctx); err != nil {
 		return Outcome{}, err
 	}
+	if s.needScrub {
+		// A deletion the user made: its text leaves the disk on the
+		// flusher's next round, as for one that came from a peer.
+		s.poke()
+	}
 	return out[0], nil
 }
 

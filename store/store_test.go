@@ -444,12 +444,18 @@ func filesContaining(t *testing.T, dir, s string) []string {
 	t.Helper()
 	var found []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed by the store while walking
+		}
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
 		b, err := os.ReadFile(path)
 		if err == nil && bytes.Contains(b, []byte(s)) {
 			found = append(found, filepath.Base(path))
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
 		}
 		return err
 	})
@@ -488,6 +494,35 @@ func TestScrubRemovesPurgedBodiesFromDisk(t *testing.T) {
 	}
 	if files := filesContaining(t, dir, secret); len(files) > 0 {
 		t.Fatalf("the purged body is still on disk in %v", files)
+	}
+	checkClean(t, s)
+}
+
+// TestScrubAfterTheUsersDeletion: a deletion the user writes (Put) has
+// the deleted text scrubbed from disk in the background too; it stayed
+// until a record came from a peer or the daemon stopped.
+func TestScrubAfterTheUsersDeletion(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{FlushDelay: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	w, g := newWorld(t, protocol.JoinOpen)
+	secret := "narwhal plum 0000-SECRET"
+	p := w.rec(founder, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "oops", Text: secret})
+	for _, r := range []*protocol.Record{g, p, w.rec(founder, protocol.Refs{Target: p.ID()}, &protocol.Tombstone{})} {
+		if _, err := s.Put(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for files := filesContaining(t, dir, secret); len(files) > 0; files = filesContaining(t, dir, secret) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the deleted text is still on disk in %v after 10s", files)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	checkClean(t, s)
 }
