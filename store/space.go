@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrDiskFull is returned by Open, Put and Ingest when the disk holding
@@ -29,3 +30,15 @@ func checkSpace(dir string, min int64) error {
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
+
+// noRoom reports whether err, from Badger, says a file could not grow: a
+// full disk or quota, or the process's file size limit. Badger wraps such
+// errors in text, so they are known by their words; they are not damage.
+func noRoom(err error) bool {
+	for _, s := range []string{"no space left on device", "file too large", "disk quota exceeded"} {
+		if strings.Contains(err.Error(), s) {
+			return true
+		}
+	}
+	return false
+}

@@ -45,3 +45,25 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("with the space back: %+v", out)
 	}
 }
+
+// TestNoRoomIsNotDamage: a file of the store that cannot grow (a full
+// disk, the process's file size limit) is said as such, not as damage
+// with the advice to move the store aside.
+func TestNoRoomIsNotDamage(t *testing.T) {
+	// As Badger said it, under ulimit -f.
+	err := errors.New("Error while creating log file in valueLog.open error: while opening file: /home/kith/store/000005.vlog error: file too large")
+	if !noRoom(err) || damagedBadger(err) && !noRoom(err) {
+		t.Errorf("noRoom(%q) = false", err)
+	}
+	for _, err := range []error{
+		errors.New("write /home/kith/store/000002.mem: no space left on device"),
+		errors.New("sync 000001.vlog: disk quota exceeded"),
+	} {
+		if !noRoom(err) {
+			t.Errorf("noRoom(%q) = false", err)
+		}
+	}
+	if noRoom(errors.New("MANIFEST has bad magic")) {
+		t.Error("damage taken for a full disk")
+	}
+}

@@ -174,6 +174,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		if strings.Contains(err.Error(), "Another process is using this Badger database") {
 			return nil, fmt.Errorf("open store %s: %w", dir, ErrInUse)
 		}
+		if noRoom(err) {
+			return nil, fmt.Errorf("open store %s: %w: a file of the store could not grow (%v): free some space, or raise the file size limit (ulimit -f), and start again; the store itself is not damaged",
+				dir, ErrDiskFull, err)
+		}
 		if damagedBadger(err) {
 			return nil, fmt.Errorf("open store %s: %w: %s", dir, ErrDamaged, damageText(err))
 		}
