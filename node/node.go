@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -140,8 +141,16 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		log.Info("first run: creating an identity", "home", cfg.Home.Dir)
 		id, err = cfg.Home.Init(home.InitOptions{})
 	}
+	if errors.Is(err, home.ErrNoNodeKey) {
+		log.Warn("the home holds a member key but no node key (a restored backup?): making a new node key; this node is a new device of the member, and joins its communities again with a code from a member or one of your devices",
+			"home", cfg.Home.Dir)
+		id, err = cfg.Home.RepairNodeKey()
+	}
 	if err != nil {
 		return nil, err
+	}
+	if _, err := os.Stat(cfg.Home.ConfigPath()); errors.Is(err, fs.ErrNotExist) && !firstRun {
+		log.Warn("config.toml is missing: writing the default settings", "file", cfg.Home.ConfigPath())
 	}
 	conf, err := cfg.Home.LoadConfig()
 	if err != nil {

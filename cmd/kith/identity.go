@@ -118,6 +118,9 @@ func importMember(cmd *cobra.Command, path, passFile string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
+	if k, err := home.PlainKey(data); err == nil {
+		return k, nil // a copy of a home's member.key (a backup): not sealed, no passphrase
+	}
 	pass, err := readPassphrase(cmd, passFile, false)
 	if err != nil {
 		return nil, err

@@ -64,3 +64,35 @@ func TestTwoDevices(t *testing.T) {
 		waitNote(t, d, note, "merged", func(n api.NoteDetail) bool { return len(n.Heads) == 1 && n.Heads[0].Body == "power\nwater\nfuel\n" })
 	}
 }
+
+// TestRestoreMemberKeyBackup: the README says to back up member.key; a
+// copy of it, as it is, restores the identity either way: imported into a
+// new home (no passphrase: it is not sealed), or put alone into a home
+// directory, where the daemon makes the rest (a new node key, the default
+// config) and says so. Both refused before.
+func TestRestoreMemberKeyBackup(t *testing.T) {
+	first := startDaemon(t)
+	key := first.memberKey(t)
+	backup := filepath.Join(t.TempDir(), "member.key")
+	data, err := os.ReadFile(filepath.Join(first.home, "member.key"))
+	must(t, err)
+	must(t, os.WriteFile(backup, data, 0o600))
+	first.stop(t)
+
+	imported := t.TempDir()
+	kith(t, nil, "--home", imported, "init", "--import", backup).ok(t)
+	if d := startDaemonAt(t, imported); d.memberKey(t) != key {
+		t.Error("init --import of a plain member.key: another member key")
+	}
+
+	copied := filepath.Join(t.TempDir(), "home")
+	must(t, os.Mkdir(copied, 0o700))
+	must(t, os.WriteFile(filepath.Join(copied, "member.key"), data, 0o600))
+	d := startDaemonAt(t, copied)
+	if d.memberKey(t) != key {
+		t.Error("a home holding member.key alone: another member key")
+	}
+	if !strings.Contains(d.logs(), "no node key") {
+		t.Errorf("the daemon did not say it made a node key:\n%s", d.logs())
+	}
+}

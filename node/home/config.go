@@ -271,10 +271,17 @@ func (h Home) ReadConfig() (ConfigInfo, error) {
 // LoadConfig reads config.toml. Keys missing from the file keep their
 // DefaultConfig values; unknown keys and bad values are errors naming the
 // file and the key, so a misspelt setting is reported rather than silently
-// ignored.
+// ignored. A missing file is written with the defaults (as on the first
+// run; `kith config show` reads a missing file as the defaults too).
 func (h Home) LoadConfig() (Config, error) {
 	path := h.ConfigPath()
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := h.repairConfig(); err != nil {
+			return Config{}, err
+		}
+		data, err = os.ReadFile(path)
+	}
 	if err != nil {
 		return Config{}, fmt.Errorf("read config: %w", err)
 	}

@@ -117,9 +117,29 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
+// TestLoadConfigMissing: a missing config file is written with the
+// defaults (the daemon refused to start, and nothing said how to fix it),
+// and a file there is never replaced.
 func TestLoadConfigMissing(t *testing.T) {
-	if _, err := (Home{Dir: t.TempDir()}).LoadConfig(); err == nil {
-		t.Error("LoadConfig succeeded without a config file")
+	h := Home{Dir: t.TempDir()}
+	cfg, err := h.LoadConfig()
+	if err != nil || !reflect.DeepEqual(cfg, DefaultConfig()) {
+		t.Fatalf("LoadConfig without a file: %+v, %v", cfg, err)
+	}
+	if info, err := h.ReadConfig(); err != nil || !info.Exists {
+		t.Fatalf("no file written: %+v, %v", info, err)
+	}
+	if err := os.WriteFile(h.ConfigPath(), []byte("name = \"Ada\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := h.LoadConfig(); err != nil || cfg.Name != "Ada" {
+		t.Fatalf("LoadConfig of a file: %+v, %v", cfg, err)
+	}
+	if err := h.repairConfig(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := h.LoadConfig(); err != nil || cfg.Name != "Ada" {
+		t.Fatalf("a config file was replaced: %+v, %v", cfg, err)
 	}
 }
 

@@ -42,6 +42,11 @@ var (
 	// key, so `kith init` has not been run for it.
 	ErrNoIdentity = errors.New("no identity")
 
+	// ErrNoNodeKey is returned by Open when the directory holds a member
+	// key but no node key: a member key restored from a backup, or a node
+	// key removed. RepairNodeKey makes a new one.
+	ErrNoNodeKey = errors.New("no node key beside the member key")
+
 	// ErrInsecure is returned by Open when a key file is readable or
 	// writable by anyone but its owner; like ssh, Kith refuses such keys
 	// rather than use a secret others may have read.
@@ -171,10 +176,49 @@ func (h Home) Open() (*Identity, error) {
 		return nil, fmt.Errorf("read member key: %w", err)
 	}
 	node, err := readKey(h.path(NodeKeyFile), true)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w in %s", ErrNoNodeKey, h.Dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read node key: %w", err)
 	}
 	return &Identity{Member: member, Node: node}, nil
+}
+
+// RepairNodeKey writes a new node key beside the member key, and a
+// default config file if there is none, then opens the identity. The
+// member key is the identity, and the one file people are told to back
+// up: restoring it alone into a home directory gives a node that is a new
+// device of the member (a new peer id), as `kith init --import` does.
+func (h Home) RepairNodeKey() (*Identity, error) {
+	_, node, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate node key: %w", err)
+	}
+	data, err := encodeKey(node)
+	if err != nil {
+		return nil, fmt.Errorf("encode node key: %w", err)
+	}
+	if err := writeNew(h.path(NodeKeyFile), data); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("write node key: %w", err)
+	}
+	if err := h.repairConfig(); err != nil {
+		return nil, err
+	}
+	syncDir(h.Dir)
+	return h.Open()
+}
+
+// repairConfig writes the default config file if there is none.
+func (h Home) repairConfig() error {
+	conf, err := renderConfig(DefaultConfig())
+	if err != nil {
+		return fmt.Errorf("encode config: %w", err)
+	}
+	if err := writeNew(h.ConfigPath(), conf); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("write config: %w", err)
+	}
+	return nil
 }
 
 // newIdentity generates a fresh member key and node key.

@@ -310,3 +310,34 @@ func TestTrailingDataAfterKey(t *testing.T) {
 		t.Errorf("got %v, want an error about data after the PEM block", err)
 	}
 }
+
+// TestRepairNodeKey: a home holding only a member key (a restored backup)
+// opens as ErrNoNodeKey, and RepairNodeKey makes it whole: the same
+// member key, a new node key, a default config; a node key there is
+// never replaced.
+func TestRepairNodeKey(t *testing.T) {
+	h := newHome(t)
+	id := mustInit(t, h)
+	for _, f := range []string{NodeKeyFile, ConfigFile} {
+		if err := os.Remove(filepath.Join(h.Dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.Open(); !errors.Is(err, ErrNoNodeKey) {
+		t.Fatalf("Open with a member key alone: %v, want ErrNoNodeKey", err)
+	}
+	got, err := h.RepairNodeKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Member.Equal(id.Member) || got.Node.Equal(id.Node) {
+		t.Error("RepairNodeKey: want the same member key and a new node key")
+	}
+	if _, err := h.LoadConfig(); err != nil {
+		t.Fatalf("no config after the repair: %v", err)
+	}
+	again, err := h.RepairNodeKey()
+	if err != nil || !again.Node.Equal(got.Node) {
+		t.Fatalf("a second repair replaced the node key (%v)", err)
+	}
+}

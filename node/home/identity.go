@@ -107,6 +107,10 @@ func readKey(path string, checkPerm bool) (ed25519.PrivateKey, error) {
 }
 
 // decodeKey parses the contents of a key file.
+// PlainKey reads a key file as the home directory holds it (member.key,
+// unsealed): a backup of member.key can be imported as it is.
+func PlainKey(data []byte) (ed25519.PrivateKey, error) { return decodeKey(data) }
+
 func decodeKey(data []byte) (ed25519.PrivateKey, error) {
 	block, rest := pem.Decode(data)
 	if block == nil {
