@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kith-network/kith/node/api"
@@ -32,6 +33,15 @@ func TestThreadRepliesShown(t *testing.T) {
 	}
 	_, err = n.Accept(ctx, replies[4])
 	must(t, err)
+	// A reply to what is not a post or a reply says what it is (it said
+	// "the thread of ... is not shown").
+	note, err := n.NewNote(ctx, community, api.NoteRequest{Title: "Soils", Body: "loam"})
+	must(t, err)
+	for what, id := range map[string]protocol.ID{"a community": community, "a note": note} {
+		if _, err := n.Reply(ctx, id, api.ReplyRequest{Body: "hi"}); err == nil || !strings.Contains(err.Error(), "is "+what+", not a post or a reply") {
+			t.Errorf("reply to %s: %v", what, err)
+		}
+	}
 
 	all, err := n.Thread(ctx, q)
 	must(t, err)

@@ -346,14 +346,7 @@ func (n *Node) Reply(ctx context.Context, to protocol.ID, req api.ReplyRequest) 
 	if err != nil {
 		return protocol.ID{}, err
 	}
-	community := e.Record.Community()
-	if _, err := n.member(community); err != nil {
-		return protocol.ID{}, err
-	}
-	if _, err := n.shownThread(ctx, e); err != nil {
-		return protocol.ID{}, err
-	}
-	refs := protocol.Refs{Root: to}
+	var refs protocol.Refs
 	switch e.Record.Header.Kind {
 	case protocol.KindPost:
 		refs.Root = e.Record.ID()
@@ -361,6 +354,13 @@ func (n *Node) Reply(ctx context.Context, to protocol.ID, req api.ReplyRequest) 
 		refs = protocol.Refs{Root: e.Record.Header.Root, Parents: []protocol.ID{e.Record.ID()}}
 	default:
 		return protocol.ID{}, fmt.Errorf("%w: %s is %s, not a post or a reply", api.ErrBadRequest, to, aOrAn(e.Record.Header.Kind))
+	}
+	community := e.Record.Community()
+	if _, err := n.member(community); err != nil {
+		return protocol.ID{}, err
+	}
+	if _, err := n.shownThread(ctx, e); err != nil {
+		return protocol.ID{}, err
 	}
 	files, err := n.attachments(req.Files)
 	if err != nil {
