@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
@@ -56,25 +57,54 @@ func (n *Node) Devices(ctx context.Context) ([]api.Device, error) {
 // longer exchange invite-only communities with it. It returns in how
 // many communities the device was vouched for.
 func (n *Node) RemoveDevice(ctx context.Context, peerID string) (int, error) {
-	p, err := peer.Decode(peerID)
-	if err != nil {
-		return 0, fmt.Errorf("%w: %q is not a peer id (kith device list shows them): %v", api.ErrBadRequest, peerID, err)
+	type vouch struct {
+		community, record protocol.ID
+		peer              peer.ID
 	}
-	if p == n.peerID {
-		return 0, fmt.Errorf("%w: %s is this node: remove it from another of your devices", api.ErrBadRequest, p)
-	}
-	type vouch struct{ community, record protocol.ID }
-	var vouches []vouch
-	err = n.eachDeviceRecord(ctx, func(c protocol.ID, q peer.ID, e store.Entry) {
-		if q == p {
-			vouches = append(vouches, vouch{c, e.Record.ID()})
-		}
+	var all []vouch
+	err := n.eachDeviceRecord(ctx, func(c protocol.ID, q peer.ID, e store.Entry) {
+		all = append(all, vouch{c, e.Record.ID(), q})
 	})
 	if err != nil {
 		return 0, err
 	}
-	if len(vouches) == 0 {
-		return 0, fmt.Errorf("%w: you vouch for no device %s in the communities this node holds (kith device list)", api.ErrNotFound, p)
+	// The peer id in full, or the start of one of the member's devices'
+	// (as `kith device list` shows them).
+	matched := make(map[peer.ID]bool)
+	for _, v := range all {
+		if v.peer.String() == peerID {
+			clear(matched)
+			matched[v.peer] = true
+			break
+		}
+		if len(peerID) >= minPeerPrefix && strings.HasPrefix(v.peer.String(), peerID) {
+			matched[v.peer] = true
+		}
+	}
+	var p peer.ID
+	switch {
+	case len(matched) > 1:
+		return 0, fmt.Errorf("%w: %q starts the peer id of %d of your devices: give more of it (kith device list)", api.ErrBadRequest, peerID, len(matched))
+	case len(matched) == 1:
+		for q := range matched {
+			p = q
+		}
+	case peerID == n.peerID.String() || len(peerID) >= minPeerPrefix && strings.HasPrefix(n.peerID.String(), peerID):
+		p = n.peerID
+	default:
+		if _, err := peer.Decode(peerID); err != nil {
+			return 0, fmt.Errorf("%w: %q is not a peer id (kith device list shows them): %v", api.ErrBadRequest, peerID, err)
+		}
+		return 0, fmt.Errorf("%w: you vouch for no device %s in the communities this node holds (kith device list)", api.ErrNotFound, peerID)
+	}
+	if p == n.peerID {
+		return 0, fmt.Errorf("%w: %s is this node: remove it from another of your devices", api.ErrBadRequest, p)
+	}
+	var vouches []vouch
+	for _, v := range all {
+		if v.peer == p {
+			vouches = append(vouches, v)
+		}
 	}
 	communities := make(map[protocol.ID]bool)
 	for _, v := range vouches {
@@ -85,6 +115,10 @@ func (n *Node) RemoveDevice(ctx context.Context, peerID string) (int, error) {
 	}
 	return len(communities), nil
 }
+
+// minPeerPrefix is the shortest start of a peer id RemoveDevice takes:
+// every Ed25519 peer id starts with the same 8 characters ("12D3KooW").
+const minPeerPrefix = 12
 
 // eachDeviceRecord calls fn with each live device record of the member's
 // in each community held here where the member is admitted.

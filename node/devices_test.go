@@ -45,12 +45,14 @@ func TestDevices(t *testing.T) {
 		{b.PeerID().String(), api.ErrBadRequest},
 		{a.PeerID().String(), api.ErrNotFound},
 		{"not-a-peer", api.ErrBadRequest},
+		{b.PeerID().String()[:minPeerPrefix+2], api.ErrBadRequest}, // the start of this node's
+		{"12D3KooW", api.ErrBadRequest},                            // too short to tell
 	} {
 		if _, err := b.RemoveDevice(ctx, c.peer); !errors.Is(err, c.want) {
 			t.Errorf("remove %s: %v, want %v", c.peer, err, c.want)
 		}
 	}
-	n, err := b.RemoveDevice(ctx, b2.PeerID().String())
+	n, err := b.RemoveDevice(ctx, b2.PeerID().String()[:20]) // the start of it, as `kith device list` shows
 	must(t, err)
 	if n != 1 {
 		t.Errorf("removed from %d communities, want 1", n)

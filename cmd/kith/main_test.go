@@ -228,6 +228,9 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("kith %v wrote to stdout: %q", args, r.stdout)
 		}
 	}
+	if r := kith(t, nil, "post", "list", "x", "--limit", "5", "--all"); r.code != 1 || !strings.Contains(r.stderr, "--limit or --all, not both") {
+		t.Errorf("post list --limit --all: exit %d, %q", r.code, r.stderr)
+	}
 	// A group alone still shows its commands.
 	if out := kith(t, nil, "post").ok(t); !strings.Contains(out, "Available Commands") {
 		t.Errorf("kith post: %q", out)

@@ -101,6 +101,12 @@ func (c *cli) postListCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&q.Unanswered, "unanswered", false, "only questions without an accepted answer")
 	cmd.Flags().BoolVar(&q.Active, "active", false, "most recent activity first")
 	asJSON := addJSONFlag(cmd)
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if *all && cmd.Flags().Changed("limit") {
+			return fmt.Errorf("--limit or --all, not both")
+		}
+		return nil
+	}
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {

@@ -86,8 +86,12 @@ func printCommunities(out io.Writer, cs []api.Community) {
 				"or from a join that was not taken or was interrupted); to take part, run `kith community join` with a code "+
 				"from a member (again, after a join that failed)\n", c.Name, short(c.ID))
 		case protocol.StandingRemoved.String():
-			fmt.Fprintf(out, "a moderator removed you from %s (%s): members' nodes no longer share it with this node, "+
-				"and your records there are refused (`kith community log %s` says why)\n", c.Name, short(c.ID), short(c.ID))
+			shared := "members' nodes no longer share it with this node, and "
+			if !c.InviteOnly {
+				shared = "" // anyone may read an open community
+			}
+			fmt.Fprintf(out, "a moderator removed you from %s (%s): %syour records there are refused (`kith community log %s` says why)\n",
+				c.Name, short(c.ID), shared, short(c.ID))
 		}
 	}
 }

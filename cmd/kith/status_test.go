@@ -31,8 +31,13 @@ func TestSyncWords(t *testing.T) {
 func TestCommunityListSaysToJoinAgain(t *testing.T) {
 	var b strings.Builder
 	printCommunities(&b, []api.Community{{Name: "Soil", Standing: "member"}, {Name: "Board", Standing: "none", InviteOnly: true},
-		{Name: "Club", Standing: "removed", InviteOnly: true}})
+		{Name: "Club", Standing: "removed", InviteOnly: true}, {Name: "Square", Standing: "removed"}})
 	out := b.String()
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "removed you from Square") == strings.Contains(line, "no longer share") && strings.Contains(line, "removed you from") {
+			t.Errorf("removed from an open community (Square), or an invite-only one (Club): %q", line)
+		}
+	}
 	if !strings.Contains(out, "you are not a member of Board") || !strings.Contains(out, "run `kith community join` with a code") || !strings.Contains(out, "imported from an archive") || strings.Contains(out, "Soil (") ||
 		!strings.Contains(out, "a moderator removed you from Club") {
 		t.Errorf("list:\n%s", out)
