@@ -524,6 +524,10 @@ func (n *Node) SyncCommunity(ctx context.Context, community protocol.ID, wait bo
 		return api.SyncAnswer{}, err
 	}
 	peers := n.gossip.Peers(community)
+	if m := n.store.Membership(community); len(peers) == 0 && m != nil && m.Genesis != nil && m.Genesis.Policy == protocol.JoinInvite &&
+		m.Standing(n.id.MemberKey()) == protocol.StandingRemoved {
+		return api.SyncAnswer{}, fmt.Errorf("%w: a moderator removed you from this community, and members' nodes no longer share it with this node (kith community log says why)", api.ErrNotFound)
+	}
 	if len(peers) == 0 {
 		return api.SyncAnswer{}, fmt.Errorf("%w: no peer of this community is connected: connect to one (kith connect) or wait for discovery", api.ErrNotFound)
 	}

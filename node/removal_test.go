@@ -121,6 +121,13 @@ func TestRemovedWhileAwayLearnsOnReturn(t *testing.T) {
 	if len(ans.Results) == 0 || !strings.Contains(ans.Results[0].Error, "does not share the community") {
 		t.Errorf("a refused sync: %+v", ans.Results)
 	}
+	// With no member's node connected, it says why rather than "connect
+	// to one".
+	must(t, a.Close())
+	waitFor(t, "b's node sees no peer in the topic", 10*time.Second, func() bool { return len(b.gossip.Peers(board)) == 0 })
+	if _, err := b.SyncCommunity(ctx, board, true); err == nil || !strings.Contains(err.Error(), "a moderator removed you") {
+		t.Errorf("sync with no peer, removed: %v", err)
+	}
 }
 
 // TestRemovalNoticeOnlyInSync11: a removed member's node that speaks
