@@ -418,9 +418,13 @@ func (n *Node) OpenFile(ctx context.Context, h protocol.ID) (*os.File, api.File,
 	if err != nil {
 		return nil, api.File{}, err
 	}
-	f, err := n.blobs.Open(h)
+	f, err := n.blobs.OpenChecked(h)
 	if errors.Is(err, blobs.ErrNotFound) {
 		return nil, fileOf(a), fmt.Errorf("%w: %q is not on this node yet: fetch it first (kith attachment get)", api.ErrNotFound, a.Name)
+	}
+	if errors.Is(err, blobs.ErrMismatch) {
+		n.log.Warn("a file on this node was damaged on disk: removed, to be fetched from peers again", "file", a.Name, "hash", h, "err", err)
+		return nil, fileOf(a), fmt.Errorf("%w: the copy of %q on this node was damaged on disk, and is removed: fetch it again (kith attachment get)", api.ErrNotFound, a.Name)
 	}
 	return f, fileOf(a), err
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
 )
 
 // filesOnDisk lists the files under a daemon's attachment store.
@@ -272,6 +273,15 @@ func TestAttachmentGetIntoADirectory(t *testing.T) {
 	nowhere := filepath.Join(dir, "missing", "slides.pdf")
 	if r := d.run(t, "attachment", "get", hash, "-o", nowhere); r.code != 1 || !strings.Contains(r.stderr, filepath.Dir(nowhere)+" does not exist") || strings.Contains(r.stderr, "fetching") {
 		t.Errorf("get into a missing directory: exit %d, %q", r.code, r.stderr)
+	}
+	// A copy damaged on this node's disk is not handed out as the file.
+	blob := filepath.Join(d.home, home.FilesDir, hash[:2], hash)
+	raw, err := os.ReadFile(blob)
+	must(t, err)
+	raw[3] ^= 1
+	must(t, os.WriteFile(blob, raw, 0o600))
+	if r := d.run(t, "attachment", "get", hash, "-o", filepath.Join(t.TempDir(), "x.pdf")); r.code != 1 || !strings.Contains(r.stderr, "damaged") {
+		t.Errorf("get of a damaged copy: exit %d, %q", r.code, r.stderr)
 	}
 	// A community without files lists none, as JSON too.
 	empty := d.createdID(t, "community", "create", "--name", "No files")

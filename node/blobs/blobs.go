@@ -82,6 +82,36 @@ func (s *Store) Open(h protocol.ID) (*os.File, error) {
 	return f, err
 }
 
+// OpenChecked opens the complete file with hash h for reading, having
+// first read it whole to check that its bytes still hash to h: a file
+// damaged on disk (a failing disk, a hand edit) would otherwise be handed
+// to the member as it is, since the name says nothing of the contents.
+// A damaged file is removed, so that the next fetch gets it from peers
+// again, and the error wraps ErrMismatch.
+func (s *Store) OpenChecked(h protocol.ID) (*os.File, error) {
+	f, err := s.Open(h)
+	if err != nil {
+		return nil, err
+	}
+	sum := protocol.NewFileHasher()
+	_, err = io.Copy(sum, f)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("check attachment %x: %w", h, err)
+	}
+	if a, _ := sum.Attachment("", ""); a.HashID() != h {
+		f.Close()
+		if err := s.Remove(h); err != nil {
+			return nil, fmt.Errorf("%w: the file on disk for %x is damaged, and removing it failed: %v", ErrMismatch, h, err)
+		}
+		return nil, fmt.Errorf("%w: the file on disk for %x was damaged (removed: fetch it again)", ErrMismatch, h)
+	}
+	return f, nil
+}
+
 // ChunkList returns the size and chunk hash list of a file here,
 // complete or being fetched (whose file has its full size from the
 // start).
