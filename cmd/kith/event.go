@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,7 +17,7 @@ import (
 
 func (c *cli) eventCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "event", Short: "Announce meetings, list them, answer them"}
-	cmd.AddCommand(c.eventNewCmd(), c.eventEditCmd(), c.eventListCmd(), c.eventRSVPCmd())
+	cmd.AddCommand(c.eventNewCmd(), c.eventEditCmd(), c.eventListCmd(), c.eventShowCmd(), c.eventRSVPCmd())
 	return cmd
 }
 
@@ -156,6 +157,64 @@ func (c *cli) eventListCmd() *cobra.Command {
 			fmt.Fprintf(tw, "%s\t%s\t%d/%d/%d\t%s\t%s\t%s\n", short(e.ID), time.UnixMilli(e.Start).Format("2006-01-02 15:04"), e.Yes, e.No, e.Maybe, e.Mine, e.Title, where)
 		}
 		return tw.Flush()
+	})
+	return cmd
+}
+
+func (c *cli) eventShowCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "show EVENT_ID", Short: "Show an event: when, where, what, its agenda and minutes, its files and answers", Args: exactArgs(1)}
+	asJSON := addJSONFlag(cmd)
+	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		ids, err := resolveIDs(ctx, cl, args)
+		if err != nil {
+			return err
+		}
+		e, err := cl.Event(ctx, ids[0])
+		if err != nil {
+			return err
+		}
+		out := cmd.OutOrStdout()
+		if *asJSON {
+			return printJSON(out, e)
+		}
+		fmt.Fprintf(out, "%s\n", e.Title)
+		when := time.UnixMilli(e.Start).Format("Mon 2006-01-02 15:04 MST")
+		if e.End != 0 {
+			when += " to " + time.UnixMilli(e.End).Format("Mon 2006-01-02 15:04 MST")
+		}
+		if e.Over {
+			when += " (over)"
+		}
+		fmt.Fprintf(out, "when:    %s\n", when)
+		if e.Place != "" {
+			fmt.Fprintf(out, "where:   %s\n", e.Place)
+		}
+		if e.Link != "" {
+			fmt.Fprintf(out, "link:    %s\n", e.Link)
+		}
+		if len(e.Tags) > 0 {
+			fmt.Fprintf(out, "tags:    %s\n", strings.Join(e.Tags, ", "))
+		}
+		fmt.Fprintf(out, "answers: %d yes, %d no, %d maybe", e.Yes, e.No, e.Maybe)
+		if e.Mine != "" {
+			fmt.Fprintf(out, " (you: %s)", e.Mine)
+		}
+		fmt.Fprintln(out)
+		for _, n := range []struct {
+			what string
+			id   *protocol.ID
+		}{{"agenda", e.Agenda}, {"minutes", e.Minutes}} {
+			if n.id != nil {
+				fmt.Fprintf(out, "%-8s note %s (kith note show %.12s)\n", n.what+":", n.id, n.id)
+			}
+		}
+		for _, f := range e.Files {
+			fmt.Fprintf(out, "file:    %s (%s) %s\n", f.Name, api.ByteSize(f.Size), f.Hash)
+		}
+		if e.Body != "" {
+			fmt.Fprintf(out, "\n%s\n", e.Body)
+		}
+		return nil
 	})
 	return cmd
 }

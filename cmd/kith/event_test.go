@@ -101,6 +101,11 @@ func TestEvents(t *testing.T) {
 	if es[0].Minutes.String() != minutes || es[0].Agenda == nil || es[0].Yes != 1 {
 		t.Errorf("after the edit: %+v", es[0])
 	}
+	// The agenda and minutes show in text too, not only in --json.
+	if out := b.mustRun(t, "event", "show", call); !strings.Contains(out, "December call\n") || !strings.Contains(out, "agenda:  note "+agenda) ||
+		!strings.Contains(out, "minutes: note "+minutes) || !strings.Contains(out, "answers: 1 yes") || !strings.Contains(out, "link:    https://meet.example.org/guild") {
+		t.Errorf("event show:\n%s", out)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
