@@ -125,9 +125,15 @@ func (n *Node) Experts(ctx context.Context, community protocol.ID, tag string) (
 					e.Helpful += v.ReplyReactions[r.Record.ID()].Helpful
 				}
 			}
-			// An asker accepting their own answer says nothing of their
-			// expertise, as reactions to one's own records do not.
-			if d.Accepted != nil && d.Accepted.Record.Header.Author != v.Author {
+			// Accepting one's own answer (an asker's, or a moderator's in
+			// another's thread) says nothing of one's expertise, as
+			// reactions to one's own records do not. Views stored before
+			// they kept who accepted know only the asker.
+			accepter := v.AcceptedBy
+			if accepter.IsZero() {
+				accepter = v.Author
+			}
+			if d.Accepted != nil && d.Accepted.Record.Header.Author != accepter {
 				if e := experts[d.Accepted.Record.Header.Author]; e != nil {
 					e.Accepted++
 				}

@@ -19,7 +19,10 @@ type ThreadView struct {
 	LastActivity int64              // unix ms of the newest live post version or reply
 	Replies      int                // live replies
 	Accepted     protocol.ID        // the accepted reply, zero if none
-	Reactions    protocol.Reactions // on the post
+	// AcceptedBy is who accepted it (the asker or a moderator); zero if
+	// none, or in a view stored before it was kept.
+	AcceptedBy protocol.PublicKey `cbor:",omitempty"`
+	Reactions  protocol.Reactions // on the post
 	// Edited maps each edited reply to its version shown.
 	Edited map[protocol.ID]protocol.ID `cbor:",omitempty"`
 	// ReplyReactions counts the reactions to each reply that has some.
@@ -110,6 +113,9 @@ func buildView(c protocol.ID, obj protocol.Object, st *protocol.State, byID map[
 			LastActivity: post.Header.Created, Replies: len(t.Replies), Accepted: t.Accepted, Reactions: st.Reacts[t.Post]}
 		if cur, ok := st.Current[t.Post]; ok {
 			v.Current = cur
+		}
+		if a := byID[t.AcceptBy]; a != nil {
+			v.AcceptedBy = a.Header.Author
 		}
 		if body, ok := byID[v.Current].Content().(*protocol.Post); ok {
 			v.Type, v.Title, v.Tags = body.Type, body.Title, body.Tags
