@@ -144,3 +144,22 @@ func (n *Node) eachDeviceRecord(ctx context.Context, fn func(community protocol.
 	}
 	return nil
 }
+
+// vouchForNewKey publishes a device record for this node, whose node key
+// was just made for a member key found alone (home.RepairNodeKey), in
+// every community the store holds where the member is admitted: the
+// member's key vouches for the node as a join would have, so members'
+// nodes let it into invite-only communities again.
+func (n *Node) vouchForNewKey(ctx context.Context) {
+	me := n.id.MemberKey()
+	for _, c := range n.store.Communities() {
+		if m := n.store.Membership(c); m == nil || !m.Standing(me).Admitted() {
+			continue
+		}
+		if _, err := n.device(ctx, c); err != nil {
+			n.log.Warn("vouch for this node's new key", "community", c, "err", err)
+			continue
+		}
+		n.log.Info("vouched for this node's new key", "community", c)
+	}
+}

@@ -3,11 +3,14 @@ package node
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
 )
 
 // TestDevices: a member lists their nodes (this one first, with the
@@ -73,4 +76,34 @@ func TestDevices(t *testing.T) {
 	if _, err := b2.store.Get(ctx, p); err == nil {
 		t.Error("the removed device received a member's new post")
 	}
+}
+
+// TestNewNodeKeyVouchedFor: a node whose node key is gone (its member key
+// restored alone) starts with a new one, vouches for it in the
+// communities its store holds, and a member's node lets it into an
+// invite-only community again.
+func TestNewNodeKeyVouchedFor(t *testing.T) {
+	ctx := context.Background()
+	a := startTestNode(t)
+	bHome := home.Home{Dir: t.TempDir()}
+	b, err := Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	closed := shareClosedCommunity(t, a, "Closed", b)
+	old := b.PeerID()
+	must(t, b.Close())
+	must(t, os.Remove(filepath.Join(bHome.Dir, home.NodeKeyFile)))
+	b, err = Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	defer b.Close()
+	if b.PeerID() == old {
+		t.Fatal("the node kept its old peer id")
+	}
+	ds, err := b.Devices(ctx)
+	must(t, err)
+	if !slices.ContainsFunc(ds, func(d api.Device) bool { return d.This && slices.Contains(d.Communities, closed) }) {
+		t.Fatalf("this node is not vouched for in the closed community: %+v", ds)
+	}
+	_, err = b.Connect(ctx, a.host.Addrs()[0].String()+"/p2p/"+a.PeerID().String())
+	must(t, err)
+	waitFor(t, "a's node lets b's new one into the closed community", 10*time.Second, func() bool { return a.allowPeer(closed, b.PeerID()) })
 }

@@ -80,6 +80,7 @@ type Node struct {
 	// communities until the member publishes one of their own.
 	displayName string
 	firstRun    bool     // this start created the identity
+	newNodeKey  bool     // this start made a node key for a member key found alone
 	logs        *logRing // the recent log, for `kith logs`
 
 	blobs     *blobs.Store // attachment bytes
@@ -141,8 +142,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		log.Info("first run: creating an identity", "home", cfg.Home.Dir)
 		id, err = cfg.Home.Init(home.InitOptions{})
 	}
-	if errors.Is(err, home.ErrNoNodeKey) {
-		log.Warn("the home holds a member key but no node key (a restored backup?): making a new node key; this node is a new device of the member, and joins its communities again with a code from a member or one of your devices",
+	newNodeKey := errors.Is(err, home.ErrNoNodeKey)
+	if newNodeKey {
+		log.Warn("the home holds a member key but no node key (a restored backup?): making a new node key; this node is a new device of the member, vouched for in the communities this store holds, and joins others again with a code from a member or one of your devices",
 			"home", cfg.Home.Dir)
 		id, err = cfg.Home.RepairNodeKey()
 	}
@@ -168,7 +170,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		cfg.Anchor = cfg.Anchor || conf.Anchor
 	}
 	nctx, cancel := context.WithCancel(context.Background())
-	n := &Node{cfg: cfg, log: log, logs: logs, id: id, ctx: nctx, cancel: cancel, displayName: conf.Name, firstRun: firstRun,
+	n := &Node{cfg: cfg, log: log, logs: logs, id: id, ctx: nctx, cancel: cancel, displayName: conf.Name, firstRun: firstRun, newNodeKey: newNodeKey,
 		syncs:       syncState{last: make(map[protocol.ID]SyncStatus), peers: make(map[peer.ID]bool)},
 		backoff:     backoff{until: make(map[peer.ID]time.Time), wait: make(map[peer.ID]time.Duration)},
 		profileCame: make(chan struct{}, 1), clocks: clocks{told: make(map[peer.ID]peerClock)}}
@@ -241,6 +243,9 @@ func (n *Node) start(ctx context.Context) error {
 		if err := n.gossip.Join(c); err != nil {
 			return fmt.Errorf("subscribe to community %s: %w", c, err)
 		}
+	}
+	if n.newNodeKey {
+		n.vouchForNewKey(ctx)
 	}
 	n.tasks.Go(func() { n.antiEntropy(n.ctx) })
 	n.tasks.Go(func() { n.spreadProfiles(n.ctx) })
