@@ -423,6 +423,15 @@ func TestInviteRefusals(t *testing.T) {
 	reply, err := a.Reply(bg, post, api.ReplyRequest{Body: "to delete"})
 	must(t, err)
 	back := "/t/" + post.String()
+	// The thread page sends a reply's deletion back to the thread, and
+	// the post's to the community's threads (the thread's page is gone).
+	_, _, page := ua.get(back)
+	for target, want := range map[protocol.ID]string{reply: back, post: "/c/" + community.String()} {
+		form := `<form method="post" action="/r/` + target.String() + `/delete">` + "\n" + `<input type="hidden" name="back" value="` + want + `">`
+		if !strings.Contains(page, form) {
+			t.Errorf("the thread page's delete form for %s does not return to %s", target, want)
+		}
+	}
 	if st, loc, body := ua.post("/r/"+reply.String()+"/delete", origin, url.Values{"reason": {"off\ntopic"}, "back": {back}}); st != http.StatusSeeOther || loc != back {
 		t.Errorf("delete: %d %s %s", st, loc, body)
 	}

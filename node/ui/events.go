@@ -172,7 +172,21 @@ func (s *Server) newEvent(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return "/c/" + community.String() + "/events#e-" + id.String(), nil
+	return s.eventPage(r, id)
+}
+
+// eventPage is where event id is listed: with the upcoming events, or,
+// once it is over (one may announce a past meeting), with the past ones.
+func (s *Server) eventPage(r *http.Request, id protocol.ID) (string, error) {
+	ev, err := s.backend.Event(r.Context(), id)
+	if err != nil {
+		return "", err
+	}
+	page := "/events"
+	if ev.Over {
+		page = "/events?past=1"
+	}
+	return "/c/" + ev.Community.String() + page + "#e-" + id.String(), nil
 }
 
 // eventEditPage is the form that changes one's own event, filled with
@@ -257,15 +271,7 @@ func (s *Server) editEvent(r *http.Request) (string, error) {
 	if _, err := s.backend.EditEvent(r.Context(), id, req); err != nil {
 		return "", err
 	}
-	ev, err := s.backend.Event(r.Context(), id)
-	if err != nil {
-		return "", err
-	}
-	page := "/events"
-	if ev.Over {
-		page = "/events?past=1"
-	}
-	return "/c/" + ev.Community.String() + page + "#e-" + id.String(), nil
+	return s.eventPage(r, id)
 }
 
 // rsvp records this member's answer to an event, then goes back.

@@ -161,6 +161,11 @@ func TestEventsBadInput(t *testing.T) {
 		t.Fatalf("a good event: %d %q %s", code, loc, body)
 	}
 	id := strings.TrimPrefix(loc, c+"/events#e-")
+	// One announced after it happened goes where it is listed: the past.
+	code, loc, body = s.post(c+"/events", s.base, url.Values{"title": {"Last week's call"}, "start": {"2026-01-02T10:00"}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, c+"/events?past=1#e-") {
+		t.Errorf("a past event: %d %q %s", code, loc, body)
+	}
 	if code, loc, body := s.post("/e/"+id+"/rsvp", s.base, url.Values{"answer": {"no"}, "back": {"//evil.example/"}}); code != http.StatusSeeOther || loc != "/" {
 		t.Errorf("rsvp with a foreign back: %d %q %s", code, loc, body)
 	}

@@ -41,6 +41,18 @@ func TestRefusedFormKeepsText(t *testing.T) {
 	if threads, err := a.Threads(context.Background(), community, api.ThreadQuery{Limit: 10}); err != nil || len(threads.Items) != 0 {
 		t.Errorf("the refused form wrote a thread: %v %v", threads, err)
 	}
+	// Every field a member types is given back, not only the long ones:
+	// a profile refused for its name keeps the name and organisation.
+	name := strings.Repeat("n", protocol.MaxNameRunes+1)
+	code, _, page = s.post("/settings/profile", s.base, url.Values{"name": {name}, "org": {"Soil Lab"}, "bio": {"Compost."}, "expertise": {"soil"}})
+	if code != http.StatusBadRequest {
+		t.Fatalf("a name too long: %d\n%s", code, page)
+	}
+	for _, want := range []string{name, "Soil Lab", "Compost.", ">soil</textarea>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the profile's error page lacks %q", want)
+		}
+	}
 	// A refusal of a form without text says only why.
 	if code, _, page := s.post("/r/"+protocol.ID{7}.String()+"/react", s.base, url.Values{"reaction": {"helpful"}}); code < 400 || strings.Contains(page, "What you wrote") {
 		t.Errorf("a refused reaction: %d\n%s", code, page)

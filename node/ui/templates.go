@@ -72,8 +72,16 @@ var funcs = template.FuncMap{
 		}
 		return *k
 	},
-	"moderate": func(thread, target protocol.ID, own, moderates bool) moderation {
-		return moderation{Thread: thread, Target: target, Own: own, Moderates: moderates}
+	// moderate is what the "moderate" partial needs to delete or hide
+	// target in thread of community: deleting or hiding the thread's post
+	// returns to the community's threads (its page is gone), anything
+	// else to the thread.
+	"moderate": func(community, thread, target protocol.ID, own, moderates bool) moderation {
+		back := "/t/" + thread.String()
+		if target == thread {
+			back = "/c/" + community.String()
+		}
+		return moderation{Back: back, Target: target, Own: own, Moderates: moderates}
 	},
 	// reactions is what the "reactions" partial needs: counts and the
 	// forms that add one to target, returning to back; none on the
@@ -101,7 +109,8 @@ func short(v fmt.Stringer) string {
 // moderation is the data of the "moderate" partial: delete for the
 // author and moderators, hide for moderators.
 type moderation struct {
-	Thread, Target protocol.ID
+	Back           string // the page to return to
+	Target         protocol.ID
 	Own, Moderates bool
 }
 

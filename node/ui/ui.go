@@ -270,8 +270,10 @@ type keptField struct {
 
 // writtenFields are the form fields that hold what a member wrote, as
 // opposed to choices and ids, which the page they came from shows again.
-var writtenFields = []keptField{{Name: "title", Label: "Title", Rows: 2}, {Name: "body", Label: "Text", Rows: 12},
-	{Name: "bio", Label: "About you", Rows: 8}, {Name: "charter", Label: "Charter", Rows: 6}, {Name: "tags", Label: "Tags", Rows: 2}}
+var writtenFields = []keptField{{Name: "title", Label: "Title", Rows: 2}, {Name: "name", Label: "Name", Rows: 2},
+	{Name: "org", Label: "Organisation", Rows: 2}, {Name: "domain", Label: "Domain", Rows: 2}, {Name: "where", Label: "Where", Rows: 2},
+	{Name: "body", Label: "Text", Rows: 12}, {Name: "bio", Label: "About you", Rows: 8}, {Name: "charter", Label: "Charter", Rows: 6},
+	{Name: "expertise", Label: "Expertise", Rows: 2}, {Name: "tags", Label: "Tags", Rows: 2}, {Name: "reason", Label: "Reason", Rows: 2}}
 
 // keptText returns the fields of a refused form that hold what the member
 // wrote, those not blank.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,23 @@ func TestBrowse(t *testing.T) {
 	}
 	if got := text(t, ctx, `article.post .text strong`); got != "real" {
 		t.Errorf("the question's Markdown: <strong> holds %q", got)
+	}
+
+	// A form is sent once: a second submit before the next page loads
+	// (a double click) goes nowhere. Synthetic events: nothing is sent.
+	prevented, err := chromedp.Run(ctx, chromedp.Evaluate[[]bool](`(function () {
+		var f = document.querySelector("form.compose"), out = [];
+		for (var i = 0; i < 2; i++) {
+			var e = new Event("submit", {bubbles: true, cancelable: true});
+			f.dispatchEvent(e);
+			out.push(e.defaultPrevented);
+		}
+		f.removeAttribute("data-sent");
+		return out;
+	})()`))
+	must(t, err)
+	if !slices.Equal(prevented, []bool{false, true}) {
+		t.Errorf("two submits of one form: prevented %v, want the second only", prevented)
 	}
 
 	// b answers; the open page shows it without a reload.

@@ -29,6 +29,26 @@
   });
 })();
 
+// A form sent once is not sent again by a second click while the next
+// page loads: a double click made two replies, or an error page for a
+// reaction already counted. A page restored from the back/forward cache
+// may send its forms again.
+(function () {
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if ((form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    if (form.hasAttribute("data-sent")) {
+      e.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sent", "");
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (!e.persisted) return;
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-sent]"), function (f) { f.removeAttribute("data-sent"); });
+  });
+})();
+
 (function () {
   var live = document.getElementById("live");
   if (!live || !window.EventSource) return;
@@ -36,8 +56,18 @@
   var pending = false;
   var source = null;
   var shown = live.outerHTML; // the live part as the server last sent it
+  // One fetch at a time, and one more after it if records came meanwhile:
+  // two in flight could finish out of order, and the older page would
+  // replace the newer one, hiding a record until the next.
+  var fetching = false;
+  var again = false;
   function refresh() {
     pending = false;
+    if (fetching) {
+      again = true;
+      return;
+    }
+    fetching = true;
     fetch(location.href, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
@@ -53,7 +83,14 @@
         }
         watchFetches();
       })
-      .catch(function () {});
+      .catch(function () {})
+      .then(function () {
+        fetching = false;
+        if (again) {
+          again = false;
+          refresh();
+        }
+      });
   }
   // While files are being fetched, look again every second: a fetch's
   // progress sends no event.
