@@ -438,6 +438,15 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 		if req.Title != "" {
 			next.Title = req.Title
 		}
+		for _, f := range req.Clear {
+			switch {
+			case f != "body":
+				return protocol.ID{}, fmt.Errorf("%w: %q cannot be cleared (a post's body can)", api.ErrBadRequest, f)
+			case req.Body != "":
+				return protocol.ID{}, fmt.Errorf("%w: a new body and clearing it", api.ErrBadRequest)
+			}
+			next.Text = ""
+		}
 		if req.Body != "" {
 			next.Text = req.Body
 		}
@@ -452,8 +461,8 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 		}
 		return r.ID(), nil
 	case protocol.KindReply:
-		if req.Title != "" || req.Tags != nil {
-			return protocol.ID{}, fmt.Errorf("%w: a reply has no title or tags, only a body", api.ErrBadRequest)
+		if req.Title != "" || req.Tags != nil || len(req.Clear) > 0 {
+			return protocol.ID{}, fmt.Errorf("%w: a reply has no title or tags, only a body, which it needs", api.ErrBadRequest)
 		}
 		if strings.TrimSpace(req.Body) == "" {
 			return protocol.ID{}, fmt.Errorf("%w: the new version needs a body", api.ErrBadRequest)

@@ -192,6 +192,9 @@ type EditRequest struct {
 	Title string   `json:"title,omitempty"`
 	Body  string   `json:"body,omitempty"`
 	Tags  []string `json:"tags,omitempty"`
+	// Clear names fields a post's edit empties ("body"): an empty field
+	// otherwise keeps the current version's.
+	Clear []string `json:"clear,omitempty"`
 }
 
 // Thread is a thread as lists show it.

@@ -124,6 +124,10 @@ func (s *Server) edit(r *http.Request) (string, error) {
 		return back + "#r-" + reply.String(), nil
 	}
 	req := api.EditRequest{Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body"), Tags: splitTags(r.PostForm.Get("tags"))}
+	if r.PostForm.Has("body") && strings.TrimSpace(req.Body) == "" {
+		// The form holds the whole post: a text emptied is meant so.
+		req.Body, req.Clear = "", []string{"body"}
+	}
 	if _, err := s.backend.Edit(r.Context(), thread, req); err != nil {
 		return "", err
 	}

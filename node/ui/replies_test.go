@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -125,5 +126,32 @@ func TestThreadReplyPages(t *testing.T) {
 		if code, _, _ := s.get(path + "?from=" + bad); code != http.StatusBadRequest {
 			t.Errorf("from=%s: %d", bad, code)
 		}
+	}
+}
+
+// TestEditEmptiesText (plain HTTP): the post's edit form with its text
+// emptied saves a version without text (it kept the old text, silently);
+// a reply, which needs a body, cannot be emptied so.
+func TestEditEmptiesText(t *testing.T) {
+	bg := context.Background()
+	n := startNode(t)
+	community, err := n.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Edits"})
+	must(t, err)
+	post, err := n.Post(bg, community, api.PostRequest{Title: "Meeting moved", Body: "See the old plan below."})
+	must(t, err)
+	s := newSession(t, n)
+	code, loc, body := s.post("/t/"+post.String()+"/edit", s.base, url.Values{"title": {"Meeting moved"}, "body": {""}, "tags": {""}})
+	if code != http.StatusSeeOther || loc != "/t/"+post.String() {
+		t.Fatalf("edit: %d %q %s", code, loc, body)
+	}
+	th, err := n.Thread(bg, post)
+	must(t, err)
+	if th.Body != "" || th.Edited == 0 {
+		t.Errorf("after emptying the text: body %q, edited %d", th.Body, th.Edited)
+	}
+	reply, err := n.Reply(bg, post, api.ReplyRequest{Body: "Noted."})
+	must(t, err)
+	if _, err := n.Edit(bg, reply, api.EditRequest{Clear: []string{"body"}}); !errors.Is(err, api.ErrBadRequest) {
+		t.Errorf("emptying a reply: %v", err)
 	}
 }
