@@ -44,7 +44,7 @@ func (s *Server) accept(r *http.Request) (string, error) {
 	if _, err := s.backend.Accept(r.Context(), reply); err != nil {
 		return "", err
 	}
-	return "/t/" + thread.String() + "#r-" + reply.String(), nil
+	return s.replyLink(r, thread, reply), nil
 }
 
 // unaccept withdraws the thread's accepted answer.
@@ -121,7 +121,7 @@ func (s *Server) edit(r *http.Request) (string, error) {
 		if _, err := s.backend.Edit(r.Context(), reply, api.EditRequest{Body: r.PostForm.Get("body")}); err != nil {
 			return "", err
 		}
-		return back + "#r-" + reply.String(), nil
+		return s.replyLink(r, thread, reply), nil
 	}
 	req := api.EditRequest{Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body"), Tags: splitTags(r.PostForm.Get("tags"))}
 	if r.PostForm.Has("body") && strings.TrimSpace(req.Body) == "" {

@@ -95,16 +95,15 @@ func TestThreadReplyPages(t *testing.T) {
 	n := startNode(t)
 	community, err := n.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Long"})
 	must(t, err)
-	q, err := n.Post(bg, community, api.PostRequest{Title: "Roll call", Body: "Say hi"})
+	q, err := n.Post(bg, community, api.PostRequest{Type: "question", Title: "Roll call", Body: "Say hi"})
 	must(t, err)
-	var first protocol.ID
+	var replies []protocol.ID
 	for i := range 205 {
 		r, err := n.Reply(bg, q, api.ReplyRequest{Body: fmt.Sprintf("hi %d", i)})
 		must(t, err)
-		if i == 0 {
-			first = r
-		}
+		replies = append(replies, r)
 	}
+	first := replies[0]
 	_, err = n.Reply(bg, first, api.ReplyRequest{Body: "hi to the first"})
 	must(t, err)
 	s := newSession(t, n)
@@ -118,11 +117,30 @@ func TestThreadReplyPages(t *testing.T) {
 	if strings.Count(body, `<li id="r-`) != 6 || !strings.Contains(body, `href="`+path+`?from=0">Earlier replies`) || strings.Contains(body, "Later replies") {
 		t.Errorf("last page: %d replies listed", strings.Count(body, `<li id="r-`))
 	}
-	// A reply to a reply on an earlier page still names whom it answers.
-	if !strings.Contains(body, `in reply to <a href="#r-`+first.String()) {
-		t.Error("a reply to a reply on another page is not marked")
+	// A reply to a reply on an earlier page still names whom it answers,
+	// with a link to that page.
+	if !strings.Contains(body, `in reply to <a href="`+path+`#r-`+first.String()) {
+		t.Error("a reply to a reply on another page is not marked, or not linked to its page")
 	}
-	for _, bad := range []string{"206", "-1", "x"} {
+	// Replying, accepting and editing a reply land on the page that holds
+	// it, as does the accepted answer's link (they went to the first page).
+	code, loc, _ := s.post(path+"/replies", s.base, url.Values{"body": {"late to the party"}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, path+"?from=200#r-") {
+		t.Errorf("a new reply: %d %q", code, loc)
+	}
+	late := replies[204]
+	want := path + "?from=200#r-" + late.String()
+	if code, loc, _ := s.post(path+"/accept", s.base, url.Values{"reply": {late.String()}}); code != http.StatusSeeOther || loc != want {
+		t.Errorf("accepting a reply on the second page: %d %q, want %q", code, loc, want)
+	}
+	if code, loc, _ := s.post(path+"/edit", s.base, url.Values{"reply": {late.String()}, "body": {"hi 204, edited"}}); code != http.StatusSeeOther || loc != want {
+		t.Errorf("editing a reply on the second page: %d %q, want %q", code, loc, want)
+	}
+	if _, _, body := s.get(path); !strings.Contains(body, `href="`+want+`">in the thread`) {
+		i := strings.Index(body, "in the thread")
+		t.Errorf("the accepted answer's link does not go to its page: %s", body[max(0, i-300):i+20])
+	}
+	for _, bad := range []string{"300", "-1", "x"} {
 		if code, _, _ := s.get(path + "?from=" + bad); code != http.StatusBadRequest {
 			t.Errorf("from=%s: %d", bad, code)
 		}

@@ -79,6 +79,45 @@ type threadPage struct {
 	// Thread.Replies holds one page of replies, from From; Earlier and
 	// Later are the starts of the pages around it (-1: none).
 	From, Earlier, Later int
+	// AcceptedAt links to the accepted answer in the thread, on its page.
+	AcceptedAt string
+	all        []api.Message // every reply shown, of every page
+}
+
+// ReplyHref links to a reply of the thread: on this page, or on the one
+// that holds it.
+func (p threadPage) ReplyHref(reply protocol.ID) string {
+	for _, m := range p.Thread.Replies {
+		if m.ID == reply {
+			return "#r-" + reply.String()
+		}
+	}
+	return replyAt(p.Thread.ID, p.all, reply)
+}
+
+// replyAt is the link to reply in a thread whose replies, oldest first,
+// are replies: on the page that holds it.
+func replyAt(thread protocol.ID, replies []api.Message, reply protocol.ID) string {
+	link := "/t/" + thread.String()
+	for i, m := range replies {
+		if m.ID == reply {
+			if from := i / repliesPerPage * repliesPerPage; from > 0 {
+				link += "?from=" + strconv.Itoa(from)
+			}
+			break
+		}
+	}
+	return link + "#r-" + reply.String()
+}
+
+// replyLink is replyAt for a thread read now; a thread that cannot be
+// read gives the link to its first page.
+func (s *Server) replyLink(r *http.Request, thread, reply protocol.ID) string {
+	t, err := s.backend.Thread(r.Context(), thread)
+	if err != nil {
+		return "/t/" + thread.String() + "#r-" + reply.String()
+	}
+	return replyAt(thread, t.Replies, reply)
 }
 
 // repliesPerPage bounds the replies a thread's page renders: each is
@@ -126,6 +165,10 @@ func (s *Server) thread(r *http.Request) (string, any, error) {
 			return "", nil, fmt.Errorf("%w: from=%q is not a reply of this thread", api.ErrBadRequest, f)
 		}
 	}
+	page.all = t.Replies
+	if t.Accepted != nil {
+		page.AcceptedAt = replyAt(t.ID, t.Replies, *t.Accepted)
+	}
 	to := page.From + min(repliesPerPage, len(t.Replies)-page.From)
 	page.Thread.Replies = t.Replies[page.From:to]
 	if page.From > 0 {
@@ -172,8 +215,9 @@ func (s *Server) newReply(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.backend.Reply(r.Context(), post, api.ReplyRequest{Body: r.PostForm.Get("body"), Files: uploaded(r)}); err != nil {
+	reply, err := s.backend.Reply(r.Context(), post, api.ReplyRequest{Body: r.PostForm.Get("body"), Files: uploaded(r)})
+	if err != nil {
 		return "", err
 	}
-	return "/t/" + post.String(), nil
+	return s.replyLink(r, post, reply), nil
 }
