@@ -104,6 +104,18 @@ func (s *Server) editForm(r *http.Request) (string, any, error) {
 			return "", nil, fmt.Errorf("%w: reply %s is not in this thread", api.ErrNotFound, reply)
 		}
 	}
+	// Only the author may edit: say so before the member types, not after.
+	st, err := s.backend.Status(r.Context())
+	if err != nil {
+		return "", nil, err
+	}
+	author := t.Author
+	if page.Reply != nil {
+		author = page.Reply.Author
+	}
+	if author != st.MemberKey {
+		return "", nil, fmt.Errorf("%w: only its author may edit a post or a reply", api.ErrForbidden)
+	}
 	return "edit", page, nil
 }
 

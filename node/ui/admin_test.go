@@ -443,6 +443,14 @@ func TestInviteRefusals(t *testing.T) {
 		}
 	}
 	eventually(t, "b has the post", func() bool { _, err := b.Thread(bg, post); return err == nil })
+	// Only its author gets the edit form (others were refused only once
+	// they had typed).
+	if st, _, body := ub.get("/t/" + post.String() + "/edit"); st != http.StatusForbidden || !strings.Contains(body, "only its author") {
+		t.Errorf("b opens a's edit form: %d", st)
+	}
+	if st, _, _ := ua.get("/t/" + post.String() + "/edit"); st != http.StatusOK {
+		t.Errorf("a opens their own edit form: %d", st)
+	}
 	if st, _, _ := ub.post("/r/"+post.String()+"/hide", ub.base, url.Values{"back": {back}}); st != http.StatusForbidden {
 		t.Errorf("a member hiding a post: %d", st)
 	}
