@@ -386,8 +386,11 @@ func (b *Event) check(*Header) *Error {
 			return fail(RuleField, "event %s note id is %d bytes, want %d", link.name, len(link.id), len(ID{}))
 		}
 	}
-	if b.Start <= 0 {
+	if b.Start == 0 {
 		return fail(RuleField, "event has no start time")
+	}
+	if b.Start < 0 {
+		return fail(RuleField, "event starts before 1970 (%s)", utcMinute(b.Start))
 	}
 	if b.End != 0 && b.End < b.Start {
 		return fail(RuleField, "event ends (%s) before it starts (%s)", utcMinute(b.End), utcMinute(b.Start))

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -268,6 +269,10 @@ func TestValidationRules(t *testing.T) {
 		{"event ends before start", func() []byte {
 			return forge(t, key, header(KindEvent), mustMarshal(t, &Event{Title: "e", Start: 10, End: 5}), true)
 		}, ErrField},
+		{"event before 1970", func() []byte {
+			// 0001-01-01, Go's zero time: it said "no start time".
+			return forge(t, key, header(KindEvent), mustMarshal(t, &Event{Title: "e", Start: -62135596800000}), true)
+		}, ErrField},
 		{"invite revocation naming a member", func() []byte {
 			h := header(KindRole)
 			h.Target = ID{7}
@@ -335,6 +340,9 @@ func TestValidationRules(t *testing.T) {
 			var verr *Error
 			if !errors.As(err, &verr) || verr.Detail == "" {
 				t.Fatalf("error %v has no detail", err)
+			}
+			if tt.name == "event before 1970" && !strings.Contains(err.Error(), "before 1970 (0001-01-01 00:00 UTC)") {
+				t.Errorf("an event before 1970: %v", err)
 			}
 			seen[verr.Rule] = true
 		})
