@@ -100,6 +100,12 @@ func (n *Node) antiEntropy(ctx context.Context) {
 // background; why names the peer in a log line if the dial fails.
 func (n *Node) redial(p peer.ID, addrs []multiaddr.Multiaddr, why string) {
 	n.host.Network().ClosePeer(p)
+	n.dial(p, addrs, why)
+}
+
+// dial connects to p at addrs in the background (nothing if connected
+// already); why names the peer in a log line if the dial fails.
+func (n *Node) dial(p peer.ID, addrs []multiaddr.Multiaddr, why string) {
 	n.tasks.Go(func() {
 		ctx, cancel := context.WithTimeout(n.ctx, 30*time.Second)
 		defer cancel()
@@ -121,7 +127,9 @@ func (n *Node) redialDropped(p peer.ID) {
 	if len(addrs) == 0 || n.ctx.Err() != nil || !n.dropRedials.due(p, reviveFirstWait) {
 		return
 	}
-	n.redial(p, addrs, "a peer cut off from one community")
+	// Gossip closed the connection already: closing again could cut one
+	// the peer opened since.
+	n.dial(p, addrs, "a peer cut off from one community")
 }
 
 // readmit reconnects to the peers gossip refused in a community's topic

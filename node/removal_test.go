@@ -11,6 +11,7 @@ import (
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/home"
 	"github.com/kith-network/kith/protocol"
+	"github.com/libp2p/go-libp2p/core/network"
 	libp2pprotocol "github.com/libp2p/go-libp2p/core/protocol"
 )
 
@@ -139,6 +140,20 @@ func TestRemovalNoticeOnlyInSync11(t *testing.T) {
 	board := shareClosedCommunity(t, a, "Board", b)
 	_, err := a.SetRole(ctx, board, api.RoleRequest{Member: b.id.MemberKey(), Action: "remove"})
 	must(t, err)
+	// Once a's node has dropped b's from the community's topic, which
+	// closes their connection (and reopens it): a stream opened meanwhile
+	// would be cut.
+	waitFor(t, "a's node drops b's from the topic", 10*time.Second, func() bool {
+		return !slices.Contains(a.gossip.Peers(board), b.PeerID())
+	})
+	a.dropRedials.mu.Lock()
+	_, dropped := a.dropRedials.last[b.PeerID()]
+	a.dropRedials.mu.Unlock()
+	if dropped {
+		waitFor(t, "a's node reconnected to b's", 10*time.Second, func() bool {
+			return a.host.Network().Connectedness(b.PeerID()) == network.Connected
+		})
+	}
 	salt := make([]byte, 16)
 	h := salted(salt, board)
 	hello := append(slices.Clone(salt), h[:]...)
