@@ -158,11 +158,7 @@ func TestRemovalNoticeOnlyInSync11(t *testing.T) {
 	h := salted(salt, board)
 	hello := append(slices.Clone(salt), h[:]...)
 	for proto, want := range map[libp2pprotocol.ID]byte{syncProtocolV1: frameAccept, syncProtocol: frameRemoved} {
-		s, err := b.host.NewStream(ctx, a.PeerID(), proto)
-		must(t, err)
-		f := newFrames(s, maxSessionBytes)
-		must(t, f.send(frameHello, hello))
-		must(t, f.flush())
+		s, f := sendHello(t, b, a, proto, hello)
 		kind, _, err := f.recv(frameAccept, frameRemoved)
 		s.Reset()
 		if err != nil || kind != want {

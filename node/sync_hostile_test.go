@@ -197,12 +197,7 @@ func TestSyncBusySaysSo(t *testing.T) {
 	salt := make([]byte, 16)
 	h := salted(salt, c)
 	hello := append(slices.Clone(salt), h[:]...)
-	held, err := b.host.NewStream(ctx, a.PeerID(), syncProtocol)
-	must(t, err)
-	defer held.Reset()
-	f := newFrames(held, maxSessionBytes)
-	must(t, f.send(frameHello, hello))
-	must(t, f.flush())
+	_, f := sendHello(t, b, a, syncProtocol, hello)
 	if kind, _, err := f.recv(frameAccept); err != nil || kind != frameAccept {
 		t.Fatalf("the first session: %q %v", kind, err)
 	}
@@ -210,13 +205,22 @@ func TestSyncBusySaysSo(t *testing.T) {
 	if _, err := b.Sync(ctx, a.PeerID(), c); !errors.Is(err, errSyncBusy) {
 		t.Errorf("a second session: %v, want busy", err)
 	}
-	old, err := b.host.NewStream(ctx, a.PeerID(), syncProtocolV1)
-	must(t, err)
-	defer old.Reset()
-	g := newFrames(old, maxSessionBytes)
-	must(t, g.send(frameHello, hello))
-	must(t, g.flush())
+	_, g := sendHello(t, b, a, syncProtocolV1, hello)
 	if kind, data, err := g.recv(frameAccept, frameBusy); err != nil || kind != frameAccept || len(data) != 0 {
 		t.Errorf("a second session in 1.0.0: %q %v %v, want an empty accept", kind, data, err)
 	}
+}
+
+// sendHello opens a raw sync stream of proto from one node to another and
+// sends hello on it, for tests that read the answer frame by frame. The
+// stream is reset when the test ends, if not before.
+func sendHello(t *testing.T, from, to *Node, proto libp2pprotocol.ID, hello []byte) (network.Stream, *frames) {
+	t.Helper()
+	s, err := from.host.NewStream(context.Background(), to.PeerID(), proto)
+	must(t, err)
+	t.Cleanup(func() { s.Reset() })
+	f := newFrames(s, maxSessionBytes)
+	must(t, f.send(frameHello, hello))
+	must(t, f.flush())
+	return s, f
 }
