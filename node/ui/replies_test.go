@@ -98,7 +98,7 @@ func TestThreadReplyPages(t *testing.T) {
 	q, err := n.Post(bg, community, api.PostRequest{Type: "question", Title: "Roll call", Body: "Say hi"})
 	must(t, err)
 	var replies []protocol.ID
-	for i := range 205 {
+	for i := range 105 {
 		r, err := n.Reply(bg, q, api.ReplyRequest{Body: fmt.Sprintf("hi %d", i)})
 		must(t, err)
 		replies = append(replies, r)
@@ -109,11 +109,11 @@ func TestThreadReplyPages(t *testing.T) {
 	s := newSession(t, n)
 	path := "/t/" + q.String()
 	_, _, body := s.get(path)
-	if strings.Count(body, `<li id="r-`) != 200 || !strings.Contains(body, `href="`+path+`?from=200">Later replies`) || strings.Contains(body, "Earlier replies") ||
-		!strings.Contains(body, "206 replies") {
+	if strings.Count(body, `<li id="r-`) != 100 || !strings.Contains(body, `href="`+path+`?from=100">Later replies`) || strings.Contains(body, "Earlier replies") ||
+		!strings.Contains(body, "106 replies") {
 		t.Errorf("first page: %d replies listed", strings.Count(body, `<li id="r-`))
 	}
-	_, _, body = s.get(path + "?from=200")
+	_, _, body = s.get(path + "?from=100")
 	if strings.Count(body, `<li id="r-`) != 6 || !strings.Contains(body, `href="`+path+`?from=0">Earlier replies`) || strings.Contains(body, "Later replies") {
 		t.Errorf("last page: %d replies listed", strings.Count(body, `<li id="r-`))
 	}
@@ -125,15 +125,15 @@ func TestThreadReplyPages(t *testing.T) {
 	// Replying, accepting and editing a reply land on the page that holds
 	// it, as does the accepted answer's link (they went to the first page).
 	code, loc, _ := s.post(path+"/replies", s.base, url.Values{"body": {"late to the party"}})
-	if code != http.StatusSeeOther || !strings.HasPrefix(loc, path+"?from=200#r-") {
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, path+"?from=100#r-") {
 		t.Errorf("a new reply: %d %q", code, loc)
 	}
-	late := replies[204]
-	want := path + "?from=200#r-" + late.String()
+	late := replies[104]
+	want := path + "?from=100#r-" + late.String()
 	if code, loc, _ := s.post(path+"/accept", s.base, url.Values{"reply": {late.String()}}); code != http.StatusSeeOther || loc != want {
 		t.Errorf("accepting a reply on the second page: %d %q, want %q", code, loc, want)
 	}
-	if code, loc, _ := s.post(path+"/edit", s.base, url.Values{"reply": {late.String()}, "body": {"hi 204, edited"}}); code != http.StatusSeeOther || loc != want {
+	if code, loc, _ := s.post(path+"/edit", s.base, url.Values{"reply": {late.String()}, "body": {"hi 104, edited"}}); code != http.StatusSeeOther || loc != want {
 		t.Errorf("editing a reply on the second page: %d %q, want %q", code, loc, want)
 	}
 	if _, _, body := s.get(path); !strings.Contains(body, `href="`+want+`">in the thread`) {
@@ -171,5 +171,56 @@ func TestEditEmptiesText(t *testing.T) {
 	must(t, err)
 	if _, err := n.Edit(bg, reply, api.EditRequest{Clear: []string{"body"}}); !errors.Is(err, api.ErrBadRequest) {
 		t.Errorf("emptying a reply: %v", err)
+	}
+}
+
+// TestThreadPageWeight bounds what a thread's page sends for each reply,
+// in the heaviest case: another member's replies seen by a moderator who
+// asked the question (reactions, accept and moderation on every reply).
+// A page of 200 such replies was 650 KB and 8,900 elements, which took
+// Chromium 1.6 s to load: each reply had three reaction forms and two
+// moderation forms (35 elements). Now a page holds 100 replies of one
+// reaction form and one moderation form each.
+func TestThreadPageWeight(t *testing.T) {
+	const perPage = 100 // the UI's repliesPerPage
+	bg := context.Background()
+	a, b := startNode(t), startNode(t)
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Busy"})
+	q, err := a.Post(bg, community, api.PostRequest{Type: "question", Title: "Roll call", Body: "Say hi"})
+	must(t, err)
+	eventually(t, "the question reaches b", func() bool { _, err := b.Thread(bg, q); return err == nil })
+	for i := range perPage + 20 {
+		_, err := b.Reply(bg, q, api.ReplyRequest{Body: fmt.Sprintf("hi %d", i)})
+		must(t, err)
+	}
+	eventually(t, "the replies reach a", func() bool {
+		th, err := a.Thread(bg, q)
+		return err == nil && th.Thread.Replies == perPage+20
+	})
+	_, _, body := newSession(t, a).get("/t/" + q.String())
+	start, end := strings.Index(body, `<ol class="replies">`), strings.LastIndex(body, `</ol>`)
+	if start < 0 || end < start {
+		t.Fatalf("no reply list in the page:\n%s", body)
+	}
+	list := body[start:end]
+	shown := strings.Count(list, `<li id="r-`)
+	// Start tags: "<" followed by a letter.
+	elements := 0
+	for i := 0; i+1 < len(list); i++ {
+		if c := list[i+1]; list[i] == '<' && (c >= 'a' && c <= 'z') {
+			elements++
+		}
+	}
+	t.Logf("%d replies shown, %d elements in the list (%.1f a reply), page %d bytes", shown, elements, float64(elements)/float64(shown), len(body))
+	if shown != perPage {
+		t.Errorf("%d replies on the first page, want %d", shown, perPage)
+	}
+	for _, want := range []string{"Accept this answer", `value="helpful"`, "Hide from view"} {
+		if strings.Count(list, want) != shown {
+			t.Errorf("%q on %d of %d replies", want, strings.Count(list, want), shown)
+		}
+	}
+	if elements > 24*shown {
+		t.Errorf("%d elements for %d replies: more than 24 a reply", elements, shown)
 	}
 }
