@@ -294,7 +294,7 @@ func (n *Node) RSVP(ctx context.Context, event protocol.ID, req api.RSVPRequest)
 		return protocol.ID{}, err
 	}
 	if v.RSVPs[n.id.MemberKey()] == answer {
-		return protocol.ID{}, fmt.Errorf("%w: your answer is %s already", api.ErrBadRequest, answerName(answer))
+		return protocol.ID{}, api.Already(fmt.Errorf("%w: your answer is %s already", api.ErrBadRequest, answerName(answer)))
 	}
 	r, err := n.publish(ctx, e.Record.Community(), protocol.Refs{Target: e.Record.ID()}, &protocol.RSVP{Answer: answer})
 	if err != nil {

@@ -56,7 +56,7 @@ func (n *Node) Unhide(ctx context.Context, id protocol.ID, req api.ModerationReq
 	}
 	community := e.Record.Community()
 	if !e.Meta.Hidden {
-		return protocol.ID{}, fmt.Errorf("%w: %s is not hidden", api.ErrBadRequest, id)
+		return protocol.ID{}, api.Already(fmt.Errorf("%w: %s is not hidden", api.ErrBadRequest, id))
 	}
 	target := e.Record.ID()
 	var hides []protocol.ID

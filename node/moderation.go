@@ -109,7 +109,7 @@ func (n *Node) Delete(ctx context.Context, id protocol.ID, req api.ModerationReq
 		return protocol.ID{}, err
 	}
 	if e.Meta.Deleted {
-		return protocol.ID{}, fmt.Errorf("%w: record %s was deleted", api.ErrNotFound, id)
+		return protocol.ID{}, api.Already(fmt.Errorf("%w: record %s was deleted", api.ErrNotFound, id))
 	}
 	community := e.Record.Community()
 	m, err := n.member(community)
@@ -192,7 +192,7 @@ func (n *Node) Hide(ctx context.Context, id protocol.ID, req api.ModerationReque
 		return protocol.ID{}, fmt.Errorf("%w: a %s cannot be hidden", api.ErrBadRequest, kind)
 	}
 	if e.Meta.Hidden {
-		return protocol.ID{}, fmt.Errorf("%w: %s is hidden already", api.ErrBadRequest, id)
+		return protocol.ID{}, api.Already(fmt.Errorf("%w: %s is hidden already", api.ErrBadRequest, id))
 	}
 	r, err := n.publish(ctx, community, protocol.Refs{Target: e.Record.ID()}, &protocol.Hide{Reason: req.Reason})
 	if err != nil {

@@ -66,7 +66,7 @@ func (n *Node) React(ctx context.Context, target protocol.ID, req api.ReactReque
 	if slices.Contains(given, reaction) {
 		// It would count once all the same: say so rather than write a
 		// record every member's node keeps for nothing.
-		return protocol.ID{}, fmt.Errorf("%w: you already reacted %q to that", api.ErrBadRequest, strings.ToLower(req.Reaction))
+		return protocol.ID{}, api.Already(fmt.Errorf("%w: you already reacted %q to that", api.ErrBadRequest, strings.ToLower(req.Reaction)))
 	}
 	r, err := n.publish(ctx, e.Record.Community(), protocol.Refs{Target: id}, &protocol.React{Reaction: reaction})
 	if err != nil {

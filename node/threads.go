@@ -394,7 +394,7 @@ func (n *Node) Accept(ctx context.Context, reply protocol.ID) (protocol.ID, erro
 		return protocol.ID{}, err
 	}
 	if d.View.Accepted == e.Record.ID() {
-		return protocol.ID{}, fmt.Errorf("%w: that reply is the accepted answer already", api.ErrBadRequest)
+		return protocol.ID{}, api.Already(fmt.Errorf("%w: that reply is the accepted answer already", api.ErrBadRequest))
 	}
 	if d.View.Type != protocol.PostQuestion {
 		return protocol.ID{}, fmt.Errorf("%w: the thread is %s: only a question has an accepted answer", api.ErrBadRequest, aOrAn(postTypeName(d.View.Type)))

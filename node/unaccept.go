@@ -39,7 +39,7 @@ func (n *Node) Unaccept(ctx context.Context, id protocol.ID) (protocol.ID, error
 		return protocol.ID{}, err
 	}
 	if d.View.Accepted.IsZero() {
-		return protocol.ID{}, fmt.Errorf("%w: the thread %s has no accepted answer", api.ErrBadRequest, root)
+		return protocol.ID{}, api.Already(fmt.Errorf("%w: the thread %s has no accepted answer", api.ErrBadRequest, root))
 	}
 	me := n.id.MemberKey()
 	moderator := m.Standing(me).Moderates()

@@ -111,6 +111,22 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 )
 
+// Already marks err as saying that what the request asks for is so
+// already: the reaction is counted, the answer given, the record hidden,
+// deleted or accepted. The API answers it as err says, since the request
+// did nothing; the web UI takes it as done, since a form sent again (a
+// reload, the back button, a page without JavaScript) should end where
+// the first one did, not on an error page.
+func Already(err error) error { return alreadyError{err} }
+
+// IsAlready reports whether err, or an error it wraps, was marked by
+// Already.
+func IsAlready(err error) bool { return errors.As(err, new(alreadyError)) }
+
+type alreadyError struct{ error }
+
+func (e alreadyError) Unwrap() error { return e.error }
+
 // StatusOf is the HTTP status an error from a Backend calls for.
 func StatusOf(err error) int {
 	switch {

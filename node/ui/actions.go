@@ -41,7 +41,7 @@ func (s *Server) accept(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.backend.Accept(r.Context(), reply); err != nil {
+	if _, err := s.backend.Accept(r.Context(), reply); failed(err) {
 		return "", err
 	}
 	return s.replyLink(r, thread, reply), nil
@@ -53,7 +53,7 @@ func (s *Server) unaccept(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.backend.Unaccept(r.Context(), thread); err != nil {
+	if _, err := s.backend.Unaccept(r.Context(), thread); failed(err) {
 		return "", err
 	}
 	return "/t/" + thread.String(), nil
@@ -66,7 +66,7 @@ func (s *Server) react(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.backend.React(r.Context(), target, api.ReactRequest{Reaction: r.PostForm.Get("reaction")}); err != nil {
+	if _, err := s.backend.React(r.Context(), target, api.ReactRequest{Reaction: r.PostForm.Get("reaction")}); failed(err) {
 		return "", err
 	}
 	return backTo(r, "/"), nil
@@ -145,3 +145,9 @@ func (s *Server) edit(r *http.Request) (string, error) {
 	}
 	return back, nil
 }
+
+// failed reports whether a form's action failed: an error, unless it says
+// the action was done already (api.Already). A form sent again, by a
+// reload, the back button or a second click without JavaScript, then ends
+// where the first one did rather than on an error page.
+func failed(err error) bool { return err != nil && !api.IsAlready(err) }

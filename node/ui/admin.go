@@ -248,7 +248,7 @@ func (s *Server) unhideRecord(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.backend.Unhide(r.Context(), id, api.ModerationRequest{Reason: moderationReason(r)}); err != nil {
+	if _, err := s.backend.Unhide(r.Context(), id, api.ModerationRequest{Reason: moderationReason(r)}); failed(err) {
 		return "", err
 	}
 	return backTo(r, "/"), nil
@@ -267,7 +267,7 @@ func (s *Server) deleteRecord(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.backend.Delete(r.Context(), id, api.ModerationRequest{Reason: moderationReason(r)}); err != nil {
+	if _, err := s.backend.Delete(r.Context(), id, api.ModerationRequest{Reason: moderationReason(r)}); failed(err) {
 		return "", err
 	}
 	return backTo(r, "/"), nil
@@ -280,7 +280,7 @@ func (s *Server) hideRecord(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.backend.Hide(r.Context(), id, api.ModerationRequest{Reason: moderationReason(r)}); err != nil {
+	if _, err := s.backend.Hide(r.Context(), id, api.ModerationRequest{Reason: moderationReason(r)}); failed(err) {
 		return "", err
 	}
 	return backTo(r, "/"), nil

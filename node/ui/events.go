@@ -286,7 +286,7 @@ func (s *Server) rsvp(r *http.Request) (string, error) {
 	default:
 		return "", fmt.Errorf("%w: answer %q: want yes, no or maybe", api.ErrBadRequest, answer)
 	}
-	if _, err := s.backend.RSVP(r.Context(), event, api.RSVPRequest{Answer: answer}); err != nil {
+	if _, err := s.backend.RSVP(r.Context(), event, api.RSVPRequest{Answer: answer}); failed(err) {
 		return "", err
 	}
 	return backTo(r, "/"), nil

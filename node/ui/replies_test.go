@@ -224,3 +224,55 @@ func TestThreadPageWeight(t *testing.T) {
 		t.Errorf("%d elements for %d replies: more than 24 a reply", elements, shown)
 	}
 }
+
+// TestFormSentTwice (plain HTTP): a form sent again (a reload, the back
+// button, a second click without JavaScript) ends where the first one did,
+// not on an error page, when what it asks for is so already; the API still
+// says it did nothing.
+func TestFormSentTwice(t *testing.T) {
+	bg := context.Background()
+	a, b := startNode(t), startNode(t)
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Twice"})
+	q, err := a.Post(bg, community, api.PostRequest{Type: "question", Title: "Mulch depth?", Body: "?"})
+	must(t, err)
+	eventually(t, "the question reaches b", func() bool { _, err := b.Thread(bg, q); return err == nil })
+	answer, err := b.Reply(bg, q, api.ReplyRequest{Body: "5 cm."})
+	must(t, err)
+	spam, err := b.Reply(bg, q, api.ReplyRequest{Body: "Buy now"})
+	must(t, err)
+	gone, err := b.Reply(bg, q, api.ReplyRequest{Body: "Oops"})
+	must(t, err)
+	event, err := a.NewEvent(bg, community, api.EventRequest{Title: "Swap", Start: "2030-01-02T10:00:00Z"})
+	must(t, err)
+	eventually(t, "the replies reach a", func() bool {
+		th, err := a.Thread(bg, q)
+		return err == nil && th.Thread.Replies == 3
+	})
+	s := newSession(t, a)
+	back := "/t/" + q.String()
+	for _, f := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/r/" + answer.String() + "/react", url.Values{"reaction": {"helpful"}, "back": {back}}},
+		{back + "/accept", url.Values{"reply": {answer.String()}}},
+		{back + "/unaccept", url.Values{}},
+		{"/r/" + spam.String() + "/hide", url.Values{"back": {back}}},
+		{"/r/" + spam.String() + "/unhide", url.Values{"back": {back}}},
+		{"/r/" + gone.String() + "/delete", url.Values{"back": {back}}},
+		{"/e/" + event.String() + "/rsvp", url.Values{"answer": {"yes"}, "back": {"/e/" + event.String()}}},
+	} {
+		code1, loc1, body1 := s.post(f.path, s.base, f.form)
+		code2, loc2, body2 := s.post(f.path, s.base, f.form)
+		if code1 != http.StatusSeeOther || code2 != http.StatusSeeOther || loc2 != loc1 {
+			t.Errorf("%s sent twice: %d %s, then %d %s\n%s\n%s", f.path, code1, loc1, code2, loc2, body1, body2)
+		}
+	}
+	if th, err := a.Thread(bg, q); err != nil || th.Accepted != nil || th.Thread.Replies != 2 {
+		t.Errorf("after the forms: accepted %v, %d replies, %v", th.Accepted, th.Thread.Replies, err)
+	}
+	// The API says a repeated action did nothing.
+	if _, err := a.React(bg, answer, api.ReactRequest{Reaction: "helpful"}); !errors.Is(err, api.ErrBadRequest) || !api.IsAlready(err) {
+		t.Errorf("a reaction given again through the API: %v", err)
+	}
+}
