@@ -180,11 +180,19 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 // submittable says why a record may not be handed over with a fetch
 // request, or "" if it may: only what a joiner brings (the genesis and the
 // invite from its code, its join, and a device record for the very node
-// asking), so that the fetch protocol is no back door around gossip's
+// asking) or what admits a member a moderator admitted (role records that
+// admit or grant; each is signed by a moderator or has no effect), so that the fetch protocol is no back door around gossip's
 // rate limits and sync's membership checks.
 func submittable(r *protocol.Record, remote peer.ID) string {
 	switch b := r.Content().(type) {
 	case *protocol.Community, *protocol.Invite, *protocol.Join:
+		return ""
+	case *protocol.Role:
+		// What admits a member whom a moderator admitted: the admit, or a
+		// grant (of the member, or of the moderators in its chain).
+		if b.Action != protocol.RoleAdmit && b.Action != protocol.RoleModerator {
+			return "a role record that admits no one"
+		}
 		return ""
 	case *protocol.Device:
 		if peer.ID(b.PeerID) != remote {
@@ -192,7 +200,7 @@ func submittable(r *protocol.Record, remote peer.ID) string {
 		}
 		return ""
 	}
-	return "a " + r.Header.Kind.String() + " record (a joiner brings only its join and device records)"
+	return "a " + r.Header.Kind.String() + " record (a joiner brings only the records that admit it and its device record)"
 }
 
 // nextID is the ID just after id (zero if id is the largest).

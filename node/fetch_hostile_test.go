@@ -24,8 +24,8 @@ import (
 
 // TestFetchRefusesPlantedRecords: the fetch protocol takes from a
 // stranger only what a joiner brings. A community the node does not hold,
-// a post handed over with the request, and a device record for another
-// node are refused, with a reason and no record, and none of them is
+// a post handed over with the request, a device record for another node
+// and a role record that admits no one are refused, with a reason and no record, and none of them is
 // stored.
 func TestFetchRefusesPlantedRecords(t *testing.T) {
 	ctx := context.Background()
@@ -45,6 +45,7 @@ func TestFetchRefusesPlantedRecords(t *testing.T) {
 	join := prototest.Sign(t, stranger, held, now, protocol.Refs{}, &protocol.Join{})
 	otherDevice := prototest.Sign(t, stranger, held, now, protocol.Refs{}, &protocol.Device{PeerID: []byte(honest.PeerID())})
 	futureJoin := prototest.Sign(t, prototest.Key("fast clock"), held, now.Add(time.Hour), protocol.Refs{}, &protocol.Join{})
+	removal := prototest.Sign(t, stranger, held, now, protocol.Refs{}, &protocol.Role{Member: protocol.PublicKeyOf(prototest.Key("victim")), Action: protocol.RoleRemove})
 
 	request := func(community protocol.ID, recs ...*protocol.Record) []byte {
 		s, err := evil.NewStream(ctx, honest.PeerID(), fetchProtocol)
@@ -72,6 +73,7 @@ func TestFetchRefusesPlantedRecords(t *testing.T) {
 		"a post with the request":      {held, []*protocol.Record{join, post}, post.ID()},
 		"another node's device record": {held, []*protocol.Record{otherDevice}, otherDevice.ID()},
 		"a join dated an hour ahead":   {held, []*protocol.Record{futureJoin}, futureJoin.ID()},
+		"a removal":                    {held, []*protocol.Record{join, removal}, removal.ID()},
 	} {
 		// One frame saying why, and no record.
 		out := request(tc.community, tc.recs...)

@@ -17,8 +17,9 @@ import (
 // a member's. The newcomer's node knows both, so when a peer it takes for
 // a member's node leaves such a community out of its accept, it
 // introduces itself: it hands over, with the fetch protocol, the records
-// that admit it (the invite, its join, its device record), asking for
-// nothing older than now. From the next session, sync runs both ways.
+// that admit it (the invite and its join, or the role record that admitted
+// it with its author's grants) and its device record, asking for nothing
+// older than now. From the next session, sync runs both ways.
 
 // unsharedOf returns the communities of mine (offered in a hello) that
 // the peer neither accepted nor sent a removal notice for.
@@ -50,9 +51,7 @@ type introduction struct {
 const introduceEvery = 10 * time.Minute
 
 // introduce hands p the records that admit this node's member, and
-// vouch for this node, in each invite-only community of communities
-// where the member was admitted by a join (a role record is no record a
-// fetch takes).
+// vouch for this node, in each invite-only community of communities.
 func (n *Node) introduce(ctx context.Context, p peer.ID, communities []protocol.ID) {
 	for _, c := range communities {
 		m := n.store.Membership(c)
@@ -75,36 +74,49 @@ func (n *Node) introduce(ctx context.Context, p peer.ID, communities []protocol.
 }
 
 // admission returns the records that admit this node's member in
-// community c by a join (the invite it used, the join) and this node's
-// device record there; nil if a join did not admit the member.
+// community c (the role record that admitted it with the grants of its
+// author back to the founder, or else the invite it used and its join)
+// and this node's device record there; nil for the founder, or if a
+// record is missing.
 func (n *Node) admission(ctx context.Context, c protocol.ID, m *protocol.Membership) []*protocol.Record {
-	joinID := m.AdmittedBy(n.id.MemberKey())
-	if joinID.IsZero() || joinID == c {
-		return nil // admitted by a role record, or the founder
-	}
-	join, err := n.store.Get(ctx, joinID)
-	if err != nil {
-		return nil
+	me := n.id.MemberKey()
+	ids := m.Admission(me)
+	if ids == nil {
+		joinID := m.AdmittedBy(me)
+		if joinID.IsZero() || joinID == c {
+			return nil // not admitted, or the founder
+		}
+		join, err := n.store.Get(ctx, joinID)
+		if err != nil {
+			return nil
+		}
+		if inv := join.Record.Header.Target; !inv.IsZero() {
+			ids = append(ids, inv)
+		}
+		ids = append(ids, joinID)
 	}
 	var out []*protocol.Record
-	if inv := join.Record.Header.Target; !inv.IsZero() {
-		if e, err := n.store.Get(ctx, inv); err == nil {
-			out = append(out, e.Record)
+	for _, id := range ids {
+		e, err := n.store.Get(ctx, id)
+		if err != nil {
+			return nil
 		}
+		out = append(out, e.Record)
 	}
-	out = append(out, join.Record)
 	devices := func(cursor string, limit int) (store.Page[store.Entry], error) {
 		return n.store.ByKind(ctx, c, protocol.KindDevice, cursor, limit)
 	}
-	err = store.EachPage(devices, func(e store.Entry) error {
+	err := store.EachPage(devices, func(e store.Entry) error {
 		if d, ok := e.Record.Content().(*protocol.Device); ok && e.Record.Header.Author == n.id.MemberKey() && peer.ID(d.PeerID) == n.peerID {
 			out = append(out, e.Record)
 			return errFound
 		}
 		return nil
 	})
-	if !errors.Is(err, errFound) {
-		return nil // no device record of this node: the peer would not take it
+	if !errors.Is(err, errFound) || len(out) > maxSubmitted {
+		// No device record of this node, or a chain of grants longer than
+		// a peer takes: the peer would refuse it.
+		return nil
 	}
 	return out
 }

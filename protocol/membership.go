@@ -378,18 +378,7 @@ func (m *Membership) Removal(k PublicKey) []ID {
 	for h.steps[i].action != RoleRemove {
 		i--
 	}
-	last := h.steps[i]
-	proof := []ID{last.by}
-	// Positions fall strictly along the chain, so it ends; each author
-	// moderated just before their record, or it would have no effect.
-	for by, at := last.author, last.pos; by != m.Founder; {
-		g := m.members[by].grant(at)
-		if g == nil {
-			break // cannot be: the record took effect
-		}
-		proof = append(proof, g.by)
-		by, at = g.author, g.pos
-	}
+	proof := m.chain(h.steps[i])
 	in := make(map[ID]bool, len(proof))
 	for _, id := range proof {
 		in[id] = true
@@ -408,6 +397,47 @@ func (m *Membership) Removal(k PublicKey) []ID {
 		proof = append(proof, t.by)
 	}
 	return proof
+}
+
+// chain returns the record of role transition t, then the one that made
+// its author a moderator, and so on back to a moderator the founder made:
+// with the genesis, what makes any node see t take effect.
+func (m *Membership) chain(t transition) []ID {
+	proof := []ID{t.by}
+	// Positions fall strictly along the chain, so it ends; each author
+	// moderated just before their record, or it would have no effect.
+	for by, at := t.author, t.pos; by != m.Founder; {
+		g := m.members[by].grant(at)
+		if g == nil {
+			break // cannot be: the record took effect
+		}
+		proof = append(proof, g.by)
+		by, at = g.author, g.pos
+	}
+	return proof
+}
+
+// Admission returns the records that make k a member now when a role
+// record, not a join, admitted k (a moderator's admit of a member whose
+// join was refused, or a grant): that record, then the one that made its
+// author a moderator, and so on back to a moderator the founder made. A
+// node that missed them takes k for a stranger; k's node hands them over
+// to introduce itself, as a member admitted by a join hands over its
+// join. Nil unless k is admitted now, by a role record.
+func (m *Membership) Admission(k PublicKey) []ID {
+	h := m.members[k]
+	if h == nil || !h.latest().Admitted() || k == m.Founder {
+		return nil
+	}
+	// The transition that last took k from outside to admitted.
+	i := len(h.steps) - 1
+	for i > 0 && h.states[i-1].Admitted() {
+		i--
+	}
+	if h.steps[i].join {
+		return nil
+	}
+	return m.chain(h.steps[i])
 }
 
 // LastChange returns the record (a role record or a join) that made k's

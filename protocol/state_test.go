@@ -489,3 +489,51 @@ func TestLastChange(t *testing.T) {
 		t.Errorf("the founder's: %v", got)
 	}
 }
+
+// TestAdmissionProof: the records Admission names are enough on their
+// own, with the genesis, to find a member admitted by a role record (a
+// moderator made by another); a member admitted by a join, the founder,
+// and anyone not admitted now have none.
+func TestAdmissionProof(t *testing.T) {
+	w := newWorld(t, founder, JoinInvite)
+	genesis := w.records[0]
+	inv, invKey := w.invite(founder, 1, time.Hour)
+	w.join(carol, inv, invKey)
+	w.join(bob, nil, nil) // no invite: refused, until a moderator admits bob
+	makeAlice := w.role(founder, alice, RoleModerator)
+	admitBob := w.role(alice, bob, RoleAdmit)
+	w.role(alice, bob, RoleModerator) // a later grant: bob was admitted before it
+	m := ResolveMembership(w.id, w.records)
+	proof := m.Admission(PublicKeyOf(bob))
+	if want := []ID{admitBob.ID(), makeAlice.ID()}; !slices.Equal(proof, want) {
+		t.Fatalf("bob's admission %v, want the admit and alice's grant %v", proof, want)
+	}
+	chain := []*Record{genesis}
+	for _, r := range w.records {
+		if slices.Contains(proof, r.ID()) {
+			chain = append(chain, r)
+		}
+	}
+	if s := ResolveMembership(w.id, chain).Standing(PublicKeyOf(bob)); !s.Admitted() {
+		t.Errorf("from the chain alone bob is %s", s)
+	}
+	// A grant to a non-member admits too: alice's proof is her grant.
+	if p := m.Admission(PublicKeyOf(alice)); !slices.Equal(p, []ID{makeAlice.ID()}) {
+		t.Errorf("alice's admission %v, want her grant", p)
+	}
+	for _, k := range []ed25519.PrivateKey{carol, founder, testKey("stranger")} {
+		if p := m.Admission(PublicKeyOf(k)); p != nil {
+			t.Errorf("an admission by role for someone a join admitted, the founder or a stranger: %v", p)
+		}
+	}
+	// Removed, then admitted again: the new admit.
+	w.role(founder, carol, RoleRemove)
+	again := w.role(founder, carol, RoleAdmit)
+	if p := ResolveMembership(w.id, w.records).Admission(PublicKeyOf(carol)); !slices.Equal(p, []ID{again.ID()}) {
+		t.Errorf("carol admitted again: %v, want the new admit", p)
+	}
+	w.role(founder, bob, RoleRemove)
+	if p := ResolveMembership(w.id, w.records).Admission(PublicKeyOf(bob)); p != nil {
+		t.Errorf("an admission for a removed member: %v", p)
+	}
+}
