@@ -204,41 +204,47 @@ func TestReadmittedMemberBackInTheTopic(t *testing.T) {
 // itself (its invite, join and device record) to the one that did not
 // know it, and from then on they sync both ways.
 func TestMembersWhoMissedEachOther(t *testing.T) {
-	ctx := context.Background()
-	aHome, bHome := home.Home{Dir: t.TempDir()}, home.Home{Dir: t.TempDir()}
-	a, err := Start(ctx, Config{Home: aHome, Loopback: true, API: "127.0.0.1:0"})
-	must(t, err)
-	b, err := Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
-	must(t, err)
-	board := shareClosedCommunity(t, a, "Board", b)
-	must(t, b.Close())
-	c := startTestNode(t)
-	code, err := a.Invite(ctx, board, api.InviteRequest{Uses: 1})
-	must(t, err)
-	_, err = c.Join(ctx, code.Code)
-	must(t, err)
-	must(t, a.Close())
-	b, err = Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
-	must(t, err)
-	defer b.Close()
-	if standingOn(b, board, c).Admitted() {
-		t.Fatal("b knows c already: this test tests nothing")
-	}
-	must(t, c.host.Connect(ctx, peerInfo(b)))
-	waitFor(t, "b learns c is a member", 20*time.Second, func() bool { return standingOn(b, board, c).Admitted() })
-	post, err := c.Post(ctx, board, api.PostRequest{Title: "While the founder is away"})
-	must(t, err)
-	waitFor(t, "c's post on b", 20*time.Second, func() bool { _, err := b.store.Get(ctx, post); return err == nil })
+	missedEachOther(t, func(a, c *Node, board protocol.ID) {
+		code, err := a.Invite(context.Background(), board, api.InviteRequest{Uses: 1})
+		must(t, err)
+		_, err = c.Join(context.Background(), code.Code)
+		must(t, err)
+	})
 }
 
-// TestRoleAdmittedMemberIntroduces: as TestMembersWhoMissedEachOther, for
-// a member whose join was refused (its invite was withdrawn) and whom a
-// moderator then admitted: its node introduces itself with the admit (the
-// founder's; a moderator's would bring its grant too), which a fetch now
-// takes. Before, only a join could introduce a node, and this member's
-// could not reach the member who missed the admit until the founder's
-// node came back.
+// TestRoleAdmittedMemberIntroduces: the same for a member whose join was
+// refused (its invite was withdrawn) and whom a moderator then admitted:
+// its node introduces itself with the admit (the founder's; a moderator's
+// would bring its grant too), which a fetch now takes. Before, only a
+// join could introduce a node, and this member's could not reach the
+// member who missed the admit until the founder's node came back.
 func TestRoleAdmittedMemberIntroduces(t *testing.T) {
+	missedEachOther(t, func(a, c *Node, board protocol.ID) {
+		ctx := context.Background()
+		code, err := a.Invite(ctx, board, api.InviteRequest{Uses: 1})
+		must(t, err)
+		_, err = a.RevokeInvite(ctx, board, code.Invite)
+		must(t, err)
+		if _, err := c.Join(ctx, code.Code); err == nil {
+			t.Fatal("a join with a withdrawn invite was taken")
+		}
+		_, err = a.SetRole(ctx, board, api.RoleRequest{Member: c.id.MemberKey(), Action: "admit"})
+		must(t, err)
+		_, err = c.Join(ctx, code.Code)
+		must(t, err)
+		waitFor(t, "c's node sees itself admitted", 10*time.Second, func() bool { return standingOn(c, board, c).Admitted() })
+		m := c.store.Membership(board)
+		if !m.AdmittedBy(c.id.MemberKey()).IsZero() || len(m.Admission(c.id.MemberKey())) != 1 {
+			t.Fatal("c was not admitted by a role record alone: this test tests nothing")
+		}
+	})
+}
+
+// missedEachOther runs an invite-only community of a (the founder) and b,
+// in which admit makes c a member while b's node is away; then, with a's
+// node away, c's node meets b's, which must learn that c is a member and
+// take c's records.
+func missedEachOther(t *testing.T, admit func(a, c *Node, board protocol.ID)) {
 	ctx := context.Background()
 	aHome, bHome := home.Home{Dir: t.TempDir()}, home.Home{Dir: t.TempDir()}
 	a, err := Start(ctx, Config{Home: aHome, Loopback: true, API: "127.0.0.1:0"})
@@ -248,22 +254,7 @@ func TestRoleAdmittedMemberIntroduces(t *testing.T) {
 	board := shareClosedCommunity(t, a, "Board", b)
 	must(t, b.Close())
 	c := startTestNode(t)
-	code, err := a.Invite(ctx, board, api.InviteRequest{Uses: 1})
-	must(t, err)
-	_, err = a.RevokeInvite(ctx, board, code.Invite)
-	must(t, err)
-	if _, err := c.Join(ctx, code.Code); err == nil {
-		t.Fatal("a join with a withdrawn invite was taken")
-	}
-	_, err = a.SetRole(ctx, board, api.RoleRequest{Member: c.id.MemberKey(), Action: "admit"})
-	must(t, err)
-	_, err = c.Join(ctx, code.Code)
-	must(t, err)
-	waitFor(t, "c's node sees itself admitted", 10*time.Second, func() bool { return standingOn(c, board, c).Admitted() })
-	m := c.store.Membership(board)
-	if !m.AdmittedBy(c.id.MemberKey()).IsZero() || len(m.Admission(c.id.MemberKey())) != 1 {
-		t.Fatal("c was not admitted by a role record alone: this test tests nothing")
-	}
+	admit(a, c, board)
 	must(t, a.Close())
 	b, err = Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
 	must(t, err)
