@@ -568,3 +568,27 @@ func TestNoteDiffParentDeleted(t *testing.T) {
 		t.Error("the deleted revision's text is shown")
 	}
 }
+
+// TestTextareaKeepsLeadingNewlines (Chromium): a text that starts with
+// blank lines comes back whole in the edit form. HTML drops a newline
+// right after <textarea>, so each save of an untouched form lost one and
+// wrote a new revision.
+func TestTextareaKeepsLeadingNewlines(t *testing.T) {
+	bg := context.Background()
+	a := startNode(t)
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Margins"})
+	must(t, err)
+	body := "\n\nStarts low."
+	note, err := a.NewNote(bg, community, api.NoteRequest{Title: "Low", Body: body})
+	must(t, err)
+	post, err := a.Post(bg, community, api.PostRequest{Title: "Low too", Body: body})
+	must(t, err)
+	ctx := browser(t)
+	login(t, ctx, a)
+	for _, page := range []string{"/n/" + note.String() + "/edit", "/t/" + post.String() + "/edit"} {
+		do(t, ctx, page, chromedp.Navigate(uiBase(a)+page), chromedp.WaitVisible(`textarea[name=body]`))
+		if got, err := retry(ctx, chromedp.Value(`textarea[name=body]`)); err != nil || got != body {
+			t.Errorf("%s: the form holds %q, want %q (%v)", page, got, body, err)
+		}
+	}
+}
