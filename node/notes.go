@@ -297,11 +297,38 @@ func (n *Node) Revise(ctx context.Context, id protocol.ID, req api.RevisionReque
 	if len(followed) == 1 && sameNote(next, *followed[0]) {
 		return protocol.ID{}, fmt.Errorf("%w: that changes nothing: revision %s already has this title, text and tags", api.ErrBadRequest, parents[0])
 	}
-	r, err := n.publish(ctx, community, protocol.Refs{Root: d.View.Root, Parents: parents}, &next)
-	if err != nil {
-		return protocol.ID{}, err
+	return n.publishRevision(ctx, community, d.View.Root, parents, &next)
+}
+
+// publishRevision writes next as a revision of the note root that
+// follows parents. A revision follows at most protocol.MaxParents: a
+// merge of more heads than that (17 members who edited apart, or one who
+// forked the note 17 times) is written as a chain, the first revision
+// following MaxParents of them and each next one the revision before and
+// as many more, all with next's title, text and tags, so that the merge
+// the member asked for is one action and ends in one head. It returns
+// the last revision's id.
+func (n *Node) publishRevision(ctx context.Context, community, root protocol.ID, parents []protocol.ID, next *protocol.Note) (protocol.ID, error) {
+	var last protocol.ID
+	for rest := parents; len(rest) > 0; {
+		take := min(len(rest), protocol.MaxParents)
+		follow := rest[:take]
+		if !last.IsZero() {
+			take = min(len(rest), protocol.MaxParents-1)
+			follow = append([]protocol.ID{last}, rest[:take]...)
+			slices.SortFunc(follow, protocol.ID.Compare)
+		}
+		r, err := n.publish(ctx, community, protocol.Refs{Root: root, Parents: follow}, next)
+		if err != nil {
+			if !last.IsZero() {
+				return protocol.ID{}, fmt.Errorf("a merge of %d revisions is written in steps of %d, and %d are left to merge: %w",
+					len(parents), protocol.MaxParents, len(rest), err)
+			}
+			return protocol.ID{}, err
+		}
+		last, rest = r.ID(), rest[take:]
 	}
-	return r.ID(), nil
+	return last, nil
 }
 
 // mergeNotes is the revision that follows heads with what req gives: each
