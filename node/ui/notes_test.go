@@ -592,3 +592,39 @@ func TestTextareaKeepsLeadingNewlines(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleRevertKeepsTheUnseenEdit (plain HTTP): a revert sent from a
+// page read before another member's edit arrived follows the versions
+// that page showed, so the edit it never showed stays a version beside
+// the revert and the note asks for a merge. The form named no versions,
+// and the revert replaced that edit unseen.
+func TestStaleRevertKeepsTheUnseenEdit(t *testing.T) {
+	bg := context.Background()
+	a := startNode(t)
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Stale"})
+	must(t, err)
+	first, err := a.NewNote(bg, community, api.NoteRequest{Title: "Rota", Body: "Monday: Ana"})
+	must(t, err)
+	second, err := a.Revise(bg, first, api.RevisionRequest{Body: "Monday: Ben"})
+	must(t, err)
+	s := newSession(t, a)
+	_, _, page := s.get("/n/" + first.String())
+	if !strings.Contains(page, `name="parent" value="`+second.String()+`"`) {
+		t.Fatalf("the revert form does not name the version it replaces:\n%s", page)
+	}
+	unseen, err := a.Revise(bg, first, api.RevisionRequest{Body: "Monday: Cleo (important fix)"})
+	must(t, err)
+	form := url.Values{"revert": {first.String()}, "parent": {second.String()}}
+	if code, _, body := s.post("/n/"+first.String()+"/revisions", s.base, form); code != http.StatusSeeOther {
+		t.Fatalf("revert: %d %s", code, body)
+	}
+	d, err := a.Note(bg, first)
+	must(t, err)
+	var bodies []string
+	for _, h := range d.Heads {
+		bodies = append(bodies, h.Body)
+	}
+	if len(d.Heads) != 2 || !slices.Contains(bodies, "Monday: Ana") || !slices.ContainsFunc(d.Heads, func(h api.Head) bool { return h.ID == unseen }) {
+		t.Errorf("after a revert from a stale page: heads %q, want the revert and the unseen edit", bodies)
+	}
+}
