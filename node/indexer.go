@@ -35,10 +35,12 @@ import (
 // indexQuiet, but never longer than indexMaxLag: its reads would make the
 // store refresh views in the middle of the burst, and an object touched by
 // many records of the burst is indexed once rather than once per batch.
-// It writes to the index indexApply documents at a time.
+// It writes to the index indexApply documents at a time (a variable for
+// tests).
+var indexApply = 2000
+
 const (
 	indexBatch  = 100_000
-	indexApply  = 2000 // documents written to the index at once
 	indexEvery  = 250 * time.Millisecond
 	indexQuiet  = 300 * time.Millisecond
 	indexMaxLag = time.Minute
@@ -55,8 +57,12 @@ type indexer struct {
 	// waits for a pause.
 	busy func() bool
 
-	mu      sync.Mutex
-	idx     *search.Index
+	mu  sync.Mutex
+	idx *search.Index
+	// gen counts the indexes put in place (reindex, reopen): a step that
+	// began on an earlier one is superseded, its writes lost with that
+	// index, and must not mark anything done.
+	gen     uint64
 	pending map[protocol.ID]protocol.ID // stored record → its community
 	working int                         // records taken from pending, being indexed
 	whole   map[protocol.ID]bool        // communities to index whole
@@ -216,6 +222,7 @@ func (x *indexer) waitQuiet(ctx context.Context) {
 // reports whether there was work.
 func (x *indexer) step(ctx context.Context) bool {
 	x.mu.Lock()
+	idx, gen := x.idx, x.gen
 	var whole protocol.ID
 	for c := range x.whole {
 		whole = c
@@ -236,17 +243,24 @@ func (x *indexer) step(ctx context.Context) bool {
 	var err error
 	switch {
 	case !whole.IsZero():
-		if err = x.indexCommunity(ctx, whole); err == nil {
-			x.mu.Lock()
-			delete(x.whole, whole)
-			x.mu.Unlock()
-		}
+		err = x.indexCommunity(ctx, idx, whole)
 	case len(batch) > 0:
-		err = x.indexRecords(ctx, batch)
+		err = x.indexRecords(ctx, idx, batch)
 	default:
 		return false
 	}
 	x.mu.Lock()
+	if x.gen != gen {
+		// The index was replaced meanwhile (a rebuild asked for while
+		// this ran): what this step wrote went to the old one, and the
+		// new one indexes every community whole, these records with them.
+		x.working = 0
+		x.mu.Unlock()
+		return true
+	}
+	if !whole.IsZero() && err == nil {
+		delete(x.whole, whole)
+	}
 	x.working = 0
 	x.lastErr = err
 	if err != nil && len(batch) > 0 && ctx.Err() == nil {
@@ -287,12 +301,13 @@ func (x *indexer) reopen() {
 		return
 	}
 	x.idx = idx
+	x.gen++
 }
 
 // indexRecords indexes the objects that newly stored records touched,
 // and those whose records a change of membership may have admitted or
 // refused.
-func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protocol.ID) error {
+func (x *indexer) indexRecords(ctx context.Context, idx *search.Index, batch map[protocol.ID]protocol.ID) error {
 	touched := make(map[communityObject]*touch)
 	communities := make(map[protocol.ID]bool)
 	for id, c := range batch {
@@ -324,7 +339,7 @@ func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protoc
 			return err
 		}
 		if key != "" && (t.shrink || len(fresh) == 0 && t.only == nil) {
-			had, err := x.index().IDs(ctx, "thread", key)
+			had, err := idx.IDs(ctx, "thread", key)
 			if err != nil {
 				return err
 			}
@@ -338,7 +353,7 @@ func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protoc
 			docs[id] = d
 		}
 		if len(docs) >= indexApply {
-			if err := x.index().Apply(ctx, docs, nil, nil); err != nil {
+			if err := idx.Apply(ctx, docs, nil, nil); err != nil {
 				return err
 			}
 			clear(docs)
@@ -352,7 +367,7 @@ func (x *indexer) indexRecords(ctx context.Context, batch map[protocol.ID]protoc
 		}
 	}
 	x.mu.Unlock()
-	if err := x.index().Apply(ctx, docs, gone, meta); err != nil {
+	if err := idx.Apply(ctx, docs, gone, meta); err != nil {
 		return err // the batch is tried again, with the changes it saw
 	}
 	maps.Copy(x.members, seen)
@@ -449,7 +464,7 @@ func (x *indexer) membershipChanges(ctx context.Context, communities map[protoco
 
 // indexCommunity indexes every object of a community and removes the
 // documents of objects it no longer has.
-func (x *indexer) indexCommunity(ctx context.Context, c protocol.ID) error {
+func (x *indexer) indexCommunity(ctx context.Context, idx *search.Index, c protocol.ID) error {
 	start := time.Now()
 	digest := x.digest(c) // before reading: records stored meanwhile are pending
 	x.members[c] = x.store.Membership(c)
@@ -462,7 +477,7 @@ func (x *indexer) indexCommunity(ctx context.Context, c protocol.ID) error {
 		for id := range docs {
 			keep[id] = true
 		}
-		err := x.index().Apply(ctx, docs, nil, nil)
+		err := idx.Apply(ctx, docs, nil, nil)
 		clear(docs)
 		return err
 	}
@@ -517,7 +532,7 @@ func (x *indexer) indexCommunity(ctx context.Context, c protocol.ID) error {
 	if err := flush(true); err != nil {
 		return err
 	}
-	had, err := x.index().IDs(ctx, "community", c.String())
+	had, err := idx.IDs(ctx, "community", c.String())
 	if err != nil {
 		return err
 	}
@@ -527,7 +542,7 @@ func (x *indexer) indexCommunity(ctx context.Context, c protocol.ID) error {
 			gone = append(gone, id)
 		}
 	}
-	if err := x.index().Apply(ctx, nil, gone, map[string][]byte{digestKey(c): []byte(digest)}); err != nil {
+	if err := idx.Apply(ctx, nil, gone, map[string][]byte{digestKey(c): []byte(digest)}); err != nil {
 		return err
 	}
 	x.log.Info("search: community indexed", "community", c, "documents", len(keep), "removed", len(gone), "took", time.Since(start).Round(time.Millisecond))
@@ -549,6 +564,7 @@ func (x *indexer) reindex() error {
 		return err
 	}
 	x.idx = idx
+	x.gen++
 	for _, c := range x.store.Communities() {
 		x.whole[c] = true
 	}

@@ -203,7 +203,7 @@ func benchReplyToLongThread(b *testing.B, n int) {
 		}
 		stored += time.Since(start)
 		start = time.Now()
-		if err := x.indexRecords(ctx, map[protocol.ID]protocol.ID{r.ID(): c}); err != nil {
+		if err := x.indexRecords(ctx, x.index(), map[protocol.ID]protocol.ID{r.ID(): c}); err != nil {
 			b.Fatal(err)
 		}
 		indexed += time.Since(start)
