@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -53,6 +55,12 @@ type term struct {
 	phrase bool
 	prefix bool
 	not    bool
+	// stems are the other prefixes a word* term looks for (prefixStems).
+	stems []string
+	// words is how many words the analyser makes of text: a word it
+	// splits ("wi-fi", "tcp/ip", a run of CJK characters) is searched as
+	// a phrase of them, not as any one of them.
+	words int
 }
 
 // parse splits the search text into terms.
@@ -102,25 +110,58 @@ func parse(text string) ([]term, error) {
 
 // textQuery finds a term in a title or a body; a title counts double.
 func textQuery(t term) query.Query {
-	field := func(name string, boost float64) query.Query {
-		var q interface {
+	var fields []query.Query
+	for _, f := range []struct {
+		name  string
+		boost float64
+	}{{"title", 2}, {"body", 1}} {
+		var qs []interface {
 			query.Query
 			SetField(string)
 			SetBoost(float64)
 		}
 		switch {
-		case t.phrase:
-			q = bleve.NewMatchPhraseQuery(t.text)
 		case t.prefix:
-			q = bleve.NewPrefixQuery(t.text)
+			for _, p := range append([]string{t.text}, t.stems...) {
+				qs = append(qs, bleve.NewPrefixQuery(p))
+			}
+		case t.phrase || t.words > 1:
+			qs = append(qs, bleve.NewMatchPhraseQuery(t.text))
 		default:
-			q = bleve.NewMatchQuery(t.text)
+			qs = append(qs, bleve.NewMatchQuery(t.text))
 		}
-		q.SetField(name)
-		q.SetBoost(boost)
-		return q
+		for _, q := range qs {
+			q.SetField(f.name)
+			q.SetBoost(f.boost)
+			fields = append(fields, q)
+		}
 	}
-	return bleve.NewDisjunctionQuery(field("title", 2), field("body", 1))
+	return bleve.NewDisjunctionQuery(fields...)
+}
+
+// prefixStems returns the stems a word* term looks for besides its own
+// letters: the index holds words as the English stemmer cuts them
+// ("databases" as "databas", "irrigation" as "irrig"), so "database*" or
+// "irrigat*" alone matches no word of the index. A stem counts when it is
+// the stemmer's cut of the prefix taken as a word, or of it with an "e"
+// ("irrigate"), and is the prefix or a start of it no more than 3 letters
+// shorter: so "database*" also looks for "databas*", and "router*" looks
+// for nothing shorter than "router".
+func prefixStems(prefix string, analyze func(string) []string) []string {
+	var out []string
+	for _, w := range []string{prefix, prefix + "e"} {
+		words := analyze(w)
+		if len(words) != 1 {
+			continue
+		}
+		stem := words[0]
+		if stem == prefix || !strings.HasPrefix(prefix, stem) || utf8.RuneCountInString(stem) < MinPrefix ||
+			len(prefix)-len(stem) > 3 || slices.Contains(out, stem) {
+			continue
+		}
+		out = append(out, stem)
+	}
+	return out
 }
 
 func keywordQuery(field, value string) query.Query {
@@ -145,16 +186,26 @@ func boolQuery(field string, value bool, boost float64) query.Query {
 // A word that the English analyser drops (a stop word: "how", "the",
 // "before") asks for nothing and is left out; otherwise "how to configure
 // the router" would find nothing.
-func build(q Query, analyze func(string) bool) (query.Query, error) {
+func build(q Query, analyze func(string) []string) (query.Query, error) {
 	terms, err := parse(q.Text)
 	if err != nil {
 		return nil, err
 	}
 	kept := terms[:0]
+	words := 0
 	for _, t := range terms {
-		if t.phrase || t.prefix || analyze == nil || analyze(t.text) {
-			kept = append(kept, t)
+		if analyze != nil {
+			if t.prefix {
+				t.stems = prefixStems(t.text, analyze)
+			} else if t.words = len(analyze(t.text)); t.words == 0 {
+				continue // stop words alone, even quoted
+			}
 		}
+		// A word split in many ("a-b-c-…") is as many words to look for.
+		if words += max(t.words, 1); words > MaxTerms {
+			return nil, fmt.Errorf("%w: more than %d words", ErrBadQuery, MaxTerms)
+		}
+		kept = append(kept, t)
 	}
 	if len(kept) == 0 && len(terms) > 0 {
 		return nil, fmt.Errorf("%w: only words too common to search for (such as \"the\" or \"how\")", ErrBadQuery)
@@ -204,10 +255,20 @@ func build(q Query, analyze func(string) bool) (query.Query, error) {
 	return b, nil
 }
 
-// hasTerms reports whether the English analyser keeps anything of text.
-func (x *Index) hasTerms(text string) bool {
-	a := x.idx.Mapping().AnalyzerNamed(en.AnalyzerName)
-	return a == nil || len(a.Analyze([]byte(text))) > 0
+// words returns the words the English analyser makes of text, as the
+// index holds them (lower case, stemmed, without stop words).
+func (x *Index) words(text string) []string { return wordsOf(x.idx.Mapping(), text) }
+
+func wordsOf(m mapping.IndexMapping, text string) []string {
+	a := m.AnalyzerNamed(en.AnalyzerName)
+	if a == nil {
+		return strings.Fields(strings.ToLower(text))
+	}
+	var out []string
+	for _, tok := range a.Analyze([]byte(text)) {
+		out = append(out, string(tok.Term))
+	}
+	return out
 }
 
 // Hit is one search result.
@@ -237,7 +298,7 @@ type Results struct {
 
 // Search runs q.
 func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
-	bq, err := build(q, x.hasTerms)
+	bq, err := build(q, x.words)
 	if err != nil {
 		return Results{}, err
 	}

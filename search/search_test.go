@@ -205,6 +205,8 @@ func TestSearchMeta(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add(`router "drops packets" -morning firm*`)
 	f.Add(`"`)
+	f.Add(`irrigat* wi-fi "how to" 東京`)
+	m := indexMapping()
 	f.Fuzz(func(t *testing.T, text string) {
 		terms, err := parse(text)
 		if err != nil {
@@ -221,8 +223,21 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("parse %q: short prefix %q", text, term.text)
 			}
 		}
-		if _, err := build(Query{Text: text}, nil); err != nil && !errors.Is(err, ErrBadQuery) {
-			t.Fatalf("build %q: %v", text, err)
+		words := func(s string) []string { return wordsOf(m, s) }
+		for _, analyze := range []func(string) []string{nil, words} {
+			if _, err := build(Query{Text: text}, analyze); err != nil && !errors.Is(err, ErrBadQuery) {
+				t.Fatalf("build %q: %v", text, err)
+			}
+		}
+		for _, term := range terms {
+			if !term.prefix {
+				continue
+			}
+			for _, stem := range prefixStems(term.text, words) {
+				if !strings.HasPrefix(term.text, stem) || len([]rune(stem)) < MinPrefix {
+					t.Fatalf("prefix %q looks for %q", term.text, stem)
+				}
+			}
 		}
 	})
 }
@@ -240,5 +255,45 @@ func TestSearchIDs(t *testing.T) {
 	got, err := x.IDs(context.Background(), "thread", "big")
 	if err != nil || len(got) != 2500 || got[0] != "reply/00000" || got[2499] != "reply/02499" {
 		t.Errorf("IDs: %d ids, %v", len(got), err)
+	}
+}
+
+// TestSearchWords: what the analyser does to a word decides how it is
+// looked for. A prefix matches words that start so although the index
+// holds them stemmed ("database*" found nothing: the index holds
+// "databas"); a word the analyser splits is a phrase of its parts, not
+// any one of them ("wi-fi" found a text with "fi" alone); each part counts
+// against MaxTerms; a phrase of stop words alone is refused as they are.
+func TestSearchWords(t *testing.T) {
+	x := openTest(t)
+	docs := map[string]*Doc{
+		"post/db":   {Community: "c", Kind: KindPost, Record: "db", Title: "Databases", Body: "Irrigation of greenhouses, configured weekly."},
+		"post/wifi": {Community: "c", Kind: KindPost, Record: "wifi", Title: "Wi-Fi dead zones", Body: "The TCP/IP stack is fine."},
+		"post/fi":   {Community: "c", Kind: KindPost, Record: "fi", Title: "Hi-fi speakers", Body: "Zebra crossing, one wi and one ip."},
+		"post/rt":   {Community: "c", Kind: KindPost, Record: "rt", Title: "Routing tables", Body: "Static routes."},
+	}
+	if err := x.Apply(context.Background(), docs, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ text, want string }{
+		{"database*", "post/db"},
+		{"irrigat*", "post/db"},
+		{"greenhouse*", "post/db"},
+		{"configuring*", "post/db"},
+		{"Configured*", "post/db"},
+		{"router*", ""}, // not "routing": a stem 3 letters short of the prefix is not taken
+		{"wi-fi", "post/wifi"},
+		{"tcp/ip", "post/wifi"},
+		{"zebra-unicorn", ""},
+		{"-wi-fi zebra", "post/fi"},
+	} {
+		if got := ids(search(t, x, Query{Text: c.text})); got != c.want {
+			t.Errorf("%q: got %q, want %q", c.text, got, c.want)
+		}
+	}
+	for _, text := range []string{`"the"`, `"how to"`, strings.Repeat("a1-", 40) + "b"} {
+		if _, err := x.Search(context.Background(), Query{Text: text}); !errors.Is(err, ErrBadQuery) {
+			t.Errorf("%q: %v, want a bad query", text, err)
+		}
 	}
 }
