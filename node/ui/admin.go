@@ -261,13 +261,16 @@ func moderationReason(r *http.Request) string {
 }
 
 // deleteRecord deletes a record: every honest node purges its text. The
-// form has "reason" (optional) and "back" (the page to return to).
+// form has "reason" (optional), "back" (the page to return to) and, for
+// a note's first revision, "whole_note" (the member confirmed deleting
+// the note with others' revisions).
 func (s *Server) deleteRecord(r *http.Request) (string, error) {
 	id, err := pathID(r)
 	if err != nil {
 		return "", err
 	}
-	if _, err := s.backend.Delete(r.Context(), id, api.ModerationRequest{Reason: moderationReason(r)}); failed(err) {
+	req := api.ModerationRequest{Reason: moderationReason(r), WholeNote: r.PostForm.Get("whole_note") != ""}
+	if _, err := s.backend.Delete(r.Context(), id, req); failed(err) {
 		return "", err
 	}
 	return backTo(r, "/"), nil

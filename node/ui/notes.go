@@ -91,6 +91,17 @@ type notePage struct {
 	Me protocol.PublicKey
 	// Names are the display names of the community's members.
 	Names map[protocol.PublicKey]string
+	// Moderates: founders and moderators may delete and hide the note.
+	Moderates bool
+}
+
+// Moderation is what the note page's "moderate" partial needs: deleting
+// or hiding the note (its first revision) returns to the community's
+// notes, and deleting it when others wrote revisions asks to confirm.
+func (p notePage) Moderation() moderation {
+	others := slices.ContainsFunc(p.Note.History, func(r api.Revision) bool { return r.Author != p.Note.Author })
+	return moderation{Back: "/c/" + p.Community.ID.String() + "/notes", Target: p.Note.ID,
+		Own: p.Note.Author == p.Me, Moderates: p.Moderates, WholeNote: others}
 }
 
 // noteHead is a head of a note as pages show it.
@@ -141,7 +152,8 @@ func (s *Server) loadNote(r *http.Request) (notePage, error) {
 	if err != nil {
 		return notePage{}, err
 	}
-	p := notePage{Community: c, Note: d, Live: d.Community, Me: st.MemberKey, Names: names}
+	p := notePage{Community: c, Note: d, Live: d.Community, Me: st.MemberKey, Names: names,
+		Moderates: c.Standing == "founder" || c.Standing == "moderator"}
 	for i, h := range d.Heads {
 		v := noteHead{Head: h, Number: i + 1, TagText: strings.Join(h.Tags, ", ")}
 		if i == 0 {

@@ -628,3 +628,61 @@ func TestStaleRevertKeepsTheUnseenEdit(t *testing.T) {
 		t.Errorf("after a revert from a stale page: heads %q, want the revert and the unseen edit", bodies)
 	}
 }
+
+// TestNoteModeration (plain HTTP): a note's page lets its author delete
+// it and a moderator delete or hide it, as a thread's does; deleting a
+// note others revised asks to confirm that it goes whole, and without
+// the confirmation is refused. The note page had no such forms.
+func TestNoteModeration(t *testing.T) {
+	bg := context.Background()
+	a, b := startNode(t), startNode(t)
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Tidy"})
+	mine, err := a.NewNote(bg, community, api.NoteRequest{Title: "Mine", Body: "alone"})
+	must(t, err)
+	shared, err := a.NewNote(bg, community, api.NoteRequest{Title: "Shared", Body: "first"})
+	must(t, err)
+	eventually(t, "the shared note reaches b", func() bool { _, err := b.Note(bg, shared); return err == nil })
+	_, err = b.Revise(bg, shared, api.RevisionRequest{Body: "first, and b's part"})
+	must(t, err)
+	eventually(t, "b's revision reaches a", func() bool { d, err := a.Note(bg, shared); return err == nil && len(d.History) == 2 })
+	theirs, err := b.NewNote(bg, community, api.NoteRequest{Title: "Spam", Body: "buy"})
+	must(t, err)
+	eventually(t, "b's note reaches a", func() bool { _, err := a.Note(bg, theirs); return err == nil })
+
+	s := newSession(t, a)
+	notes := "/c/" + community.String() + "/notes"
+	_, _, page := s.get("/n/" + shared.String())
+	if !strings.Contains(page, `action="/r/`+shared.String()+`/delete"`) || !strings.Contains(page, `name="whole_note"`) || !strings.Contains(page, "Hide from view") {
+		t.Fatalf("the founder's page of a note others revised has no delete with confirmation, or no hide:\n%s", page)
+	}
+	if _, _, page := s.get("/n/" + mine.String()); strings.Contains(page, `name="whole_note"`) {
+		t.Error("deleting a note no one else revised asks to confirm the whole note")
+	}
+	if code, _, body := s.post("/r/"+shared.String()+"/delete", s.base, url.Values{"back": {notes}}); code != http.StatusBadRequest || !strings.Contains(body, "deletes the whole note") {
+		t.Errorf("deleting a shared note unconfirmed: %d\n%s", code, body)
+	}
+	for _, f := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/r/" + shared.String() + "/delete", url.Values{"back": {notes}, "whole_note": {"yes"}}},
+		{"/r/" + mine.String() + "/delete", url.Values{"back": {notes}}},
+		{"/r/" + theirs.String() + "/hide", url.Values{"back": {notes}, "reason": {"spam"}}},
+	} {
+		if code, loc, body := s.post(f.path, s.base, f.form); code != http.StatusSeeOther || loc != notes {
+			t.Errorf("%s: %d %s\n%s", f.path, code, loc, body)
+		}
+	}
+	for _, id := range []protocol.ID{shared, mine, theirs} {
+		if _, err := a.Note(bg, id); err == nil {
+			t.Errorf("note %s is still shown", id)
+		}
+	}
+	// A member is offered no moderation of another's note.
+	other, err := a.NewNote(bg, community, api.NoteRequest{Title: "Founder's", Body: "x"})
+	must(t, err)
+	eventually(t, "a's note reaches b", func() bool { _, err := b.Note(bg, other); return err == nil })
+	if _, _, page := newSession(t, b).get("/n/" + other.String()); strings.Contains(page, `/delete"`) || strings.Contains(page, "Hide from view") {
+		t.Error("a member is offered to delete or hide another's note")
+	}
+}

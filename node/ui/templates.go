@@ -112,6 +112,10 @@ type moderation struct {
 	Back           string // the page to return to
 	Target         protocol.ID
 	Own, Moderates bool
+	// WholeNote: target is a note's first revision, whose deletion
+	// deletes the note with revisions others wrote; the form asks to
+	// confirm it.
+	WholeNote bool
 }
 
 // reactionBar is the data of the "reactions" partial.
