@@ -280,3 +280,28 @@ func TestLiveHomeAndNetwork(t *testing.T) {
 	}
 	waitText(t, ctx, `#c-`+community.String(), fmt.Sprintf("%d records held", start+3))
 }
+
+// TestLivePageGone (Chromium): a page whose thread or note is deleted by
+// another member while it is open says so; the live refresh took the
+// 404 for nothing, and the page went on showing the text as if it stood.
+func TestLivePageGone(t *testing.T) {
+	ctx := browser(t)
+	a, b := startNode(t), startNode(t)
+	bg := context.Background()
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Fleeting"})
+	post, err := b.Post(bg, community, api.PostRequest{Title: "Soon gone", Body: "by b"})
+	must(t, err)
+	note, err := b.NewNote(bg, community, api.NoteRequest{Title: "Also soon gone", Body: "by b"})
+	must(t, err)
+	eventually(t, "b's records reach a", func() bool { _, err := a.Note(bg, note); return err == nil })
+	login(t, ctx, a)
+	for _, page := range []struct {
+		path string
+		id   protocol.ID
+	}{{"/t/" + post.String(), post}, {"/n/" + note.String(), note}} {
+		do(t, ctx, page.path, chromedp.Navigate(uiBase(a)+page.path), chromedp.WaitVisible(`#live h1`))
+		_, err := b.Delete(bg, page.id, api.ModerationRequest{WholeNote: true})
+		must(t, err)
+		waitText(t, ctx, `#live-gone`, "no longer shown")
+	}
+}

@@ -69,7 +69,12 @@
     }
     fetching = true;
     fetch(location.href, { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (r) {
+        // What the page shows was deleted or hidden meanwhile: say so,
+        // rather than leave it looking as if it were still there.
+        if (r.status === 404) gone();
+        return r.ok ? r.text() : null;
+      })
       .then(function (html) {
         if (!html) return;
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
@@ -91,6 +96,16 @@
           refresh();
         }
       });
+  }
+  function gone() {
+    var current = document.getElementById("live");
+    if (!current || document.getElementById("live-gone")) return;
+    var p = document.createElement("p");
+    p.id = "live-gone";
+    p.className = "error";
+    p.setAttribute("role", "alert");
+    p.textContent = "This is no longer shown: it was deleted or hidden since this page was loaded. Reload to see where it stands.";
+    current.insertBefore(p, current.firstChild);
   }
   // While files are being fetched, look again every second: a fetch's
   // progress sends no event.
