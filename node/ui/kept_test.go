@@ -30,7 +30,7 @@ func TestRefusedFormKeepsText(t *testing.T) {
 	if code != http.StatusBadRequest || !strings.Contains(page, "the limit is "+strconv.Itoa(protocol.MaxTitleRunes)) {
 		t.Fatalf("a title too long: %d\n%s", code, page)
 	}
-	for _, want := range []string{"What you wrote", html.EscapeString(title), html.EscapeString(body), ">soil</textarea>"} {
+	for _, want := range []string{"What you wrote", html.EscapeString(title), html.EscapeString(body), "\nsoil</textarea>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the error page lacks %q:\n%s", want, page)
 		}
@@ -48,7 +48,7 @@ func TestRefusedFormKeepsText(t *testing.T) {
 	if code != http.StatusBadRequest {
 		t.Fatalf("a name too long: %d\n%s", code, page)
 	}
-	for _, want := range []string{name, "Soil Lab", "Compost.", ">soil</textarea>"} {
+	for _, want := range []string{name, "Soil Lab", "Compost.", "\nsoil</textarea>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the profile's error page lacks %q", want)
 		}
@@ -95,5 +95,25 @@ func TestTitleLimitCountsCharacters(t *testing.T) {
 	}
 	if valid(strings.Repeat("a", protocol.MaxTitleRunes+1)) {
 		t.Errorf("%d characters pass the form", protocol.MaxTitleRunes+1)
+	}
+}
+
+// TestFormAfterRestartKeepsText (plain HTTP): a form sent with a session
+// that ended (the daemon restarted: a new session) is refused, says
+// nothing was saved, and gives back what the member wrote; the "Not
+// logged in" page lost it.
+func TestFormAfterRestartKeepsText(t *testing.T) {
+	a := startNode(t)
+	community := noteCommunity(t, a, "Restarted")
+	s := newSession(t, a)
+	s.cookie.Value = "a session of the daemon before it restarted"
+	body := "Two hours of careful writing <b>here</b>."
+	code, _, page := s.post("/c/"+community.String()+"/notes", s.base, url.Values{"title": {"Long"}, "body": {body}})
+	if code != http.StatusUnauthorized || !strings.Contains(page, "nothing was saved") || !strings.Contains(page, "What you wrote") ||
+		!strings.Contains(page, html.EscapeString(body)) {
+		t.Errorf("a note sent after a restart: %d\n%s", code, page)
+	}
+	if code, _, page := s.get("/c/" + community.String()); code != http.StatusUnauthorized || strings.Contains(page, "What you wrote") {
+		t.Errorf("a page asked for after a restart: %d", code)
 	}
 }

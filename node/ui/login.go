@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -115,10 +116,38 @@ func (s *Server) authed(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(cookieName(sessionCookie, r))
 		if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.session)) != 1 {
-			s.render(w, http.StatusUnauthorized, "error", errorPage{Title: "Not logged in",
-				Message: "Open the login link the daemon printed when it started, or run `kith ui` for a fresh one (it sets a cookie in this browser)."})
+			page := errorPage{Title: "Not logged in",
+				Message: "Open the login link the daemon printed when it started, or run `kith ui` for a fresh one (it sets a cookie in this browser)."}
+			if r.Method == http.MethodPost {
+				// A form sent after the daemon restarted (a new session):
+				// what the member wrote is kept on the page, as for any
+				// refused form, not lost with the session.
+				page.Message = "This browser's session ended (the daemon restarted, or you logged out): nothing was saved. " + page.Message
+				page.Kept = s.keptUnauthed(w, r)
+				w.Header().Set("Cache-Control", "no-store")
+			}
+			s.render(w, http.StatusUnauthorized, "error", page)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// maxKeptForm bounds what a refused form without a session is read for
+// the text it holds: a form with big files gives no kept text.
+const maxKeptForm = 4 << 20
+
+// keptUnauthed reads a form sent without a valid session for what the
+// member wrote in it, within maxKeptForm; nil if it cannot.
+func (s *Server) keptUnauthed(w http.ResponseWriter, r *http.Request) []keptField {
+	r.Body = http.MaxBytesReader(w, r.Body, maxKeptForm)
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		if err := r.ParseMultipartForm(maxKeptForm); err != nil {
+			return nil
+		}
+		defer r.MultipartForm.RemoveAll()
+	} else if err := r.ParseForm(); err != nil {
+		return nil
+	}
+	return keptText(r)
 }
