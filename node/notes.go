@@ -401,7 +401,7 @@ func (n *Node) NoteDiff(ctx context.Context, id, a, b protocol.ID) (api.NoteDiff
 	if err != nil {
 		return api.NoteDiff{}, err
 	}
-	out := api.NoteDiff{A: a, B: b, TitleA: ra.Title, TitleB: rb.Title, Lines: []api.DiffLine{}}
+	out := api.NoteDiff{A: a, B: b, TitleA: ra.Title, TitleB: rb.Title, TagsA: ra.Tags, TagsB: rb.Tags, Lines: []api.DiffLine{}}
 	for _, l := range textdiff.Lines(ra.Text, rb.Text) {
 		out.Lines = append(out.Lines, api.DiffLine{Op: string(l.Op), Text: l.Text})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -231,6 +232,9 @@ func (c *cli) noteDiffCmd() *cobra.Command {
 			return printJSON(out, d)
 		}
 		fmt.Fprintf(out, "--- %s %s\n+++ %s %s\n", d.A, d.TitleA, d.B, d.TitleB)
+		if !slices.Equal(d.TagsA, d.TagsB) {
+			fmt.Fprintf(out, "tags: %s -> %s\n", tagList(d.TagsA), tagList(d.TagsB))
+		}
 		for _, l := range d.Lines {
 			fmt.Fprintf(out, "%s%s\n", l.Op, l.Text)
 		}
@@ -265,4 +269,12 @@ func (c *cli) noteListCmd() *cobra.Command {
 		return tw.Flush()
 	})
 	return cmd
+}
+
+// tagList is tags as a diff line shows them; "(none)" for none.
+func tagList(tags []string) string {
+	if len(tags) == 0 {
+		return "(none)"
+	}
+	return strings.Join(tags, ", ")
 }

@@ -383,6 +383,8 @@ type NoteDiff struct {
 	B      protocol.ID `json:"b"`
 	TitleA string      `json:"title_a"`
 	TitleB string      `json:"title_b"`
+	TagsA  []string    `json:"tags_a,omitempty"`
+	TagsB  []string    `json:"tags_b,omitempty"`
 	Lines  []DiffLine  `json:"lines"`
 }
 

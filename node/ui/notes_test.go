@@ -686,3 +686,29 @@ func TestNoteModeration(t *testing.T) {
 		t.Error("a member is offered to delete or hide another's note")
 	}
 }
+
+// TestDiffShowsTags (plain HTTP): a revision that changed only the tags
+// says so on the diff page (it showed every line unchanged and nothing
+// else), and the API gives both lists.
+func TestDiffShowsTags(t *testing.T) {
+	bg := context.Background()
+	a := startNode(t)
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Tagged"})
+	must(t, err)
+	first, err := a.NewNote(bg, community, api.NoteRequest{Title: "Compost", Body: "Turn it.", Tags: []string{"soil"}})
+	must(t, err)
+	second, err := a.Revise(bg, first, api.RevisionRequest{Tags: []string{"soil", "compost"}})
+	must(t, err)
+	d, err := a.NoteDiff(bg, first, first, second)
+	must(t, err)
+	if !slices.Equal(d.TagsA, []string{"soil"}) || len(d.TagsB) != 2 {
+		t.Errorf("diff tags: %q -> %q", d.TagsA, d.TagsB)
+	}
+	_, _, page := newSession(t, a).get("/n/" + first.String() + "/diff?a=" + first.String() + "&b=" + second.String())
+	if !strings.Contains(page, `id="tags-changed"`) || !strings.Contains(page, `<span class="tag">compost</span>`) {
+		t.Errorf("the diff page does not say the tags changed:\n%s", page)
+	}
+	if _, _, page := newSession(t, a).get("/n/" + first.String() + "/diff?a=" + first.String() + "&b=" + first.String()); strings.Contains(page, `id="tags-changed"`) {
+		t.Error("a revision compared with itself shows changed tags")
+	}
+}

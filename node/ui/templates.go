@@ -91,6 +91,8 @@ var funcs = template.FuncMap{
 	},
 	// files is what the "files" partial needs: a record's attachments,
 	// and the page to come back to after fetching one (files.go).
+	// join is a list of tags as one string, to compare two lists.
+	"join":     func(tags []string) string { return strings.Join(tags, ", ") },
 	"files":    filesOf,
 	"fileSize": api.ByteSize,
 	"percent":  percent,
