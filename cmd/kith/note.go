@@ -98,7 +98,17 @@ func (c *cli) revise(asJSON *bool, req func(ctx context.Context, cl *client.Clie
 		if err != nil {
 			return err
 		}
-		return printCreated(cmd, *asJSON, id)
+		if err := printCreated(cmd, *asJSON, id); err != nil {
+			return err
+		}
+		// A revision that follows an older one (--parent), or that met
+		// an edit made apart, leaves the note in several versions: say so
+		// at once rather than at the next `note show`.
+		if n, err := cl.Note(ctx, ids[0]); err == nil && len(n.Heads) > 1 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "note %s now has %d versions (yours, and edits it did not follow): `kith note show %s` shows them, "+
+				"`kith note edit %s --body -` merges them\n", short(ids[0]), len(n.Heads), short(ids[0]), short(ids[0]))
+		}
+		return nil
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,15 +91,20 @@ func TestNotes(t *testing.T) {
 			bHead = h.ID.String()
 		}
 	}
-	retitled := a.createdID(t, "note", "edit", note, "--parent", bHead, "--title", "Rotation")
+	// Following one head of two leaves two: the command says so.
+	res := a.run(t, "note", "edit", note, "--parent", bHead, "--title", "Rotation")
+	if res.code != 0 || !strings.Contains(res.stderr, "now has 2 versions") || !strings.Contains(res.stderr, "kith note edit "+note[:shortDigits]+" --body -") {
+		t.Errorf("an edit that leaves two heads: exit %d, %q", res.code, res.stderr)
+	}
+	retitled := strings.TrimSpace(res.stdout)
 	n = waitNote(t, a, note, "the retitled head", func(n api.NoteDetail) bool { return n.Revisions == 6 })
 	for _, h := range n.Heads {
 		if h.ID.String() == retitled && (h.Body != "b's version\n" || h.Title != "Rotation") {
 			t.Errorf("following b's head: %+v", h)
 		}
 	}
-	if len(n.Heads) != 2 {
-		t.Errorf("%d heads after following one of two, want 2", len(n.Heads))
+	if len(n.Heads) != 2 || !slices.ContainsFunc(n.Heads, func(h api.Head) bool { return h.ID.String() == retitled }) {
+		t.Errorf("%d heads after following one of two, want 2 with %s", len(n.Heads), retitled)
 	}
 	if out := a.mustRun(t, "note", "show", note); !strings.Contains(out, "Merge them with `kith note edit "+note[:12]+" --body - --title TITLE`") ||
 		!strings.Contains(out, "\nRotation\n") {
