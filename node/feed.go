@@ -87,7 +87,7 @@ func (n *Node) storedOne(r *protocol.Record, status protocol.Status, via string)
 	}
 	n.filesStored(r, status)
 	if n.index != nil {
-		n.index.stored(r)
+		n.index.stored(r, via == "local")
 	}
 	n.feed.publish(api.FeedItem{Type: "record", Record: &api.RecordEvent{
 		ID: r.ID(), Community: r.Community(), Kind: r.Header.Kind.String(), Author: r.Header.Author,

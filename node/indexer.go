@@ -64,8 +64,11 @@ type indexer struct {
 	// index, and must not mark anything done.
 	gen     uint64
 	pending map[protocol.ID]protocol.ID // stored record → its community
-	working int                         // records taken from pending, being indexed
-	whole   map[protocol.ID]bool        // communities to index whole
+	// local are the member's own records among pending: indexed at once,
+	// ahead of a burst, so that what the member just wrote is found.
+	local   map[protocol.ID]bool
+	working int                  // records taken from pending, being indexed
+	whole   map[protocol.ID]bool // communities to index whole
 	wake    chan struct{}
 	lastErr error
 
@@ -77,7 +80,7 @@ type indexer struct {
 
 func openIndexer(h home.Home, s *store.Store, busy func() bool, log *slog.Logger) (*indexer, error) {
 	x := &indexer{store: s, log: log, dir: filepath.Join(h.Dir, SearchDir), busy: busy,
-		pending: make(map[protocol.ID]protocol.ID), whole: make(map[protocol.ID]bool), wake: make(chan struct{}, 1),
+		pending: make(map[protocol.ID]protocol.ID), local: make(map[protocol.ID]bool), whole: make(map[protocol.ID]bool), wake: make(chan struct{}, 1),
 		members: make(map[protocol.ID]*protocol.Membership)}
 	idx, err := search.Open(x.dir)
 	if errors.Is(err, search.ErrCorrupt) {
@@ -155,10 +158,14 @@ func (x *indexer) digest(c protocol.ID) string {
 	return fmt.Sprintf("v%d/%s/%d", docsVersion, d, n)
 }
 
-// stored notes a record the store just stored.
-func (x *indexer) stored(r *protocol.Record) {
+// stored notes a record the store just stored; own says the member wrote
+// it on this node.
+func (x *indexer) stored(r *protocol.Record, own bool) {
 	x.mu.Lock()
 	x.pending[r.ID()] = r.Community()
+	if own {
+		x.local[r.ID()] = true
+	}
 	x.mu.Unlock()
 	select {
 	case x.wake <- struct{}{}:
@@ -199,12 +206,23 @@ func (x *indexer) run(ctx context.Context) {
 	}
 }
 
+// hasLocal reports whether records the member wrote wait to be indexed.
+func (x *indexer) hasLocal() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.local) > 0
+}
+
 // waitQuiet returns once the node has not been busy for indexQuiet,
-// or after indexMaxLag, or when ctx ends.
+// or after indexMaxLag, or when ctx ends; meanwhile it indexes the
+// records the member writes.
 func (x *indexer) waitQuiet(ctx context.Context) {
 	deadline := time.Now().Add(indexMaxLag)
 	quietSince := time.Now()
 	for time.Now().Before(deadline) {
+		// The member's own records do not wait for the burst to end.
+		for x.hasLocal() && x.step(ctx) {
+		}
 		if x.busy() {
 			quietSince = time.Now()
 		} else if time.Since(quietSince) >= indexQuiet {
@@ -229,7 +247,17 @@ func (x *indexer) step(ctx context.Context) bool {
 		break
 	}
 	batch := make(map[protocol.ID]protocol.ID)
-	if whole.IsZero() {
+	if whole.IsZero() && len(x.local) > 0 {
+		// The member's own records alone first: a burst's batch may take
+		// a minute.
+		for id := range x.local {
+			if c, ok := x.pending[id]; ok {
+				batch[id] = c
+				delete(x.pending, id)
+			}
+		}
+		clear(x.local)
+	} else if whole.IsZero() {
 		for id, c := range x.pending {
 			batch[id] = c
 			delete(x.pending, id)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/protocol/prototest"
 	"github.com/kith-network/kith/store"
 )
@@ -65,4 +66,58 @@ func TestReindexDuringRebuild(t *testing.T) {
 	if records, communities, err := x.lag(); records != 0 || communities != 0 || err != nil {
 		t.Errorf("lag after both: %d records, %d communities, %v", records, communities, err)
 	}
+}
+
+// TestOwnRecordsIndexedDuringABurst: while the node is busy (a sync or an
+// import), the indexer waits for a pause of up to a minute, then takes a
+// batch that may take another; a record the member writes meanwhile is
+// indexed at once. It took up to two minutes to be found during an
+// import.
+func TestOwnRecordsIndexedDuringABurst(t *testing.T) {
+	_, recs := prototest.BusyCommunity(t, prototest.Key("founder"), 1100)
+	s, err := store.Open(t.TempDir(), store.Options{})
+	must(t, err)
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	x, err := openIndexer(home.Home{Dir: t.TempDir()}, s, func() bool { return true }, slog.New(slog.DiscardHandler))
+	must(t, err)
+	defer x.close()
+	// Indexed before the burst: the community is not rebuilt whole.
+	ingestAll(t, s, recs[:1050])
+	for x.step(ctx) {
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); x.run(ctx) }()
+	defer func() { cancel(); <-done }()
+	burst, own := recs[1050:1099], recs[1099]
+	outs, err := s.Ingest(ctx, burst)
+	must(t, err)
+	for i, r := range burst {
+		if outs[i].Added {
+			x.stored(r, false)
+		}
+	}
+	if _, err := s.Put(ctx, own); err != nil {
+		t.Fatal(err)
+	}
+	x.stored(own, true)
+	deadline := time.Now().Add(10 * time.Second)
+	for !x.indexed(t, own) {
+		if time.Now().After(deadline) {
+			t.Fatal("the member's own record is not indexed within 10 s of a burst")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if records, _, _ := x.lag(); records < len(burst)/2 {
+		t.Errorf("the burst's records were indexed too (%d left): the indexer did not wait for the pause", records)
+	}
+}
+
+// indexed reports whether r's document is in the index.
+func (x *indexer) indexed(t *testing.T, r *protocol.Record) bool {
+	t.Helper()
+	ids, err := x.index().IDs(context.Background(), "record", r.ID().String())
+	must(t, err)
+	return len(ids) > 0
 }
