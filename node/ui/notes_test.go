@@ -712,3 +712,28 @@ func TestDiffShowsTags(t *testing.T) {
 		t.Error("a revision compared with itself shows changed tags")
 	}
 }
+
+// TestStaleMergeForm (Chromium): the merge form sits below the live part
+// of a note's page; when another member merges the versions meanwhile,
+// the live part shows one version and the form says it is stale (it went
+// on saying it "follows all 2 versions", and saving split the note again).
+func TestStaleMergeForm(t *testing.T) {
+	ctx := browser(t)
+	a := startNode(t)
+	bg := context.Background()
+	community := noteCommunity(t, a, "Stale merge")
+	root, err := a.NewNote(bg, community, api.NoteRequest{Title: "Pruning", Body: "Prune in winter."})
+	must(t, err)
+	for _, body := range []string{"Prune in late winter.", "Prune just above a bud."} {
+		_, err := a.Revise(bg, root, api.RevisionRequest{Body: body, Parents: []protocol.ID{root}})
+		must(t, err)
+	}
+	login(t, ctx, a)
+	do(t, ctx, "note page", chromedp.Navigate(uiBase(a)+"/n/"+root.String()), chromedp.WaitVisible(`#merge textarea`))
+	if n := eval[int](t, ctx, `document.querySelectorAll("#merge .stale").length`); n != 0 {
+		t.Fatal("a fresh merge form says it is stale")
+	}
+	_, err = a.Revise(bg, root, api.RevisionRequest{Body: "Prune in late winter, just above a bud."})
+	must(t, err)
+	waitText(t, ctx, `#merge .stale`, "changed since this form was opened")
+}

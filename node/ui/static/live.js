@@ -85,6 +85,7 @@
         if (fresh && current && fresh.outerHTML !== shown) {
           shown = fresh.outerHTML;
           current.replaceWith(fresh);
+          staleForms(fresh.getAttribute("data-version"));
         }
         watchFetches();
       })
@@ -96,6 +97,20 @@
           refresh();
         }
       });
+  }
+  // A form outside the live part that was made for what the page showed
+  // (a note's merge form, for its versions then) says so when that
+  // changed: saving it would follow the old versions.
+  function staleForms(version) {
+    if (version === null) return;
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-version]"), function (f) {
+      if (f.getAttribute("data-version") === version || f.querySelector(".stale")) return;
+      var p = document.createElement("p");
+      p.className = "error stale";
+      p.setAttribute("role", "alert");
+      p.textContent = "The note changed since this form was opened: another member edited or merged it. Saving now still follows the versions shown when it was opened, and may leave the note in versions again: copy your text, then reload the page.";
+      f.insertBefore(p, f.firstChild);
+    });
   }
   function gone() {
     var current = document.getElementById("live");
