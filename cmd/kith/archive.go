@@ -28,7 +28,7 @@ func (c *cli) exportCmd() *cobra.Command {
 	md := cmd.Flags().String("markdown", "", "write a readable tree instead: README.md, threads/ and notes/ as Markdown with front matter, into a new or empty directory or an earlier Markdown export of the community")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := resolveIDs(ctx, cl, args)
+		ids, err := resolveCommunityArgs(ctx, cl, args)
 		if err != nil {
 			return err
 		}

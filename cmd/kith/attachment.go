@@ -87,7 +87,7 @@ func (c *cli) attachmentListCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List a community's files, and whether each is on this node", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := resolveID(ctx, cl, args[0])
+		id, err := resolveCommunity(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}

@@ -76,7 +76,7 @@ func (c *cli) communityInviteCmd() *cobra.Command {
 		if cmd.Flags().Changed("expires") {
 			req.Expires = *expires
 		}
-		id, err := resolveID(ctx, cl, args[0])
+		id, err := resolveCommunity(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func (c *cli) communityInvitesCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "invites COMMUNITY_ID", Short: "List a community's invites: uses, expiry, whether still open (the ids revoke takes)", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := resolveID(ctx, cl, args[0])
+		id, err := resolveCommunity(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (c *cli) communityRevokeCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "revoke COMMUNITY_ID INVITE_ID", Short: "Withdraw an invite: later joins with its code admit no one (moderators)", Args: exactArgs(2)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := resolveIDs(ctx, cl, args)
+		ids, err := resolveCommunityArgs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func (c *cli) communitySyncCmd() *cobra.Command {
 	wait := cmd.Flags().Bool("wait", false, "wait until done, showing progress, and say what was exchanged")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := resolveID(ctx, cl, args[0])
+		id, err := resolveCommunity(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}

@@ -78,7 +78,7 @@ func (c *cli) eventNewCmd() *cobra.Command {
 	cmd.MarkFlagRequired("start")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := resolveIDs(ctx, cl, args)
+		ids, err := resolveCommunityArgs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (c *cli) eventListCmd() *cobra.Command {
 	asJSON := addJSONFlag(cmd)
 	past := cmd.Flags().Bool("past", false, "list the events that are over, the latest first")
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := resolveIDs(ctx, cl, args)
+		ids, err := resolveCommunityArgs(ctx, cl, args)
 		if err != nil {
 			return err
 		}

@@ -24,7 +24,7 @@ func (c *cli) memberCmd() *cobra.Command {
 		reason := sub.Flags().String("reason", "", "why, for the record")
 		asJSON := addJSONFlag(sub)
 		sub.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-			ids, err := resolveIDs(ctx, cl, args[:1])
+			ids, err := resolveCommunityArgs(ctx, cl, args[:1])
 			if err != nil {
 				return err
 			}
@@ -124,7 +124,7 @@ func communityList[T any](c *cli, cmd *cobra.Command, page func(ctx context.Cont
 	empty string, table func(tw io.Writer, names map[protocol.PublicKey]string, items []T)) {
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := resolveIDs(ctx, cl, args)
+		ids, err := resolveCommunityArgs(ctx, cl, args)
 		if err != nil {
 			return err
 		}

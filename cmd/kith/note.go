@@ -33,7 +33,7 @@ func (c *cli) noteNewCmd() *cobra.Command {
 	cmd.MarkFlagRequired("title")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := resolveIDs(ctx, cl, args)
+		ids, err := resolveCommunityArgs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
@@ -257,7 +257,7 @@ func (c *cli) noteListCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "list COMMUNITY_ID", Short: "List notes, most recently updated first", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := resolveIDs(ctx, cl, args)
+		ids, err := resolveCommunityArgs(ctx, cl, args)
 		if err != nil {
 			return err
 		}

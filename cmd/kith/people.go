@@ -103,7 +103,7 @@ func (c *cli) membersCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "members COMMUNITY_ID", Short: "List a community's members with their roles and expertise", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := resolveIDs(ctx, cl, args)
+		ids, err := resolveCommunityArgs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (c *cli) expertsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "experts COMMUNITY_ID TAG", Short: "Who knows about a topic, ranked by evidence: accepted answers, declared expertise, helpful reactions", Args: exactArgs(2)}
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		ids, err := resolveIDs(ctx, cl, args[:1])
+		ids, err := resolveCommunityArgs(ctx, cl, args[:1])
 		if err != nil {
 			return err
 		}

@@ -63,7 +63,7 @@ func (c *cli) postNewCmd() *cobra.Command {
 	cmd.MarkFlagRequired("title")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := resolveID(ctx, cl, args[0])
+		id, err := resolveCommunity(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (c *cli) postListCmd() *cobra.Command {
 		return nil
 	}
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := resolveID(ctx, cl, args[0])
+		id, err := resolveCommunity(ctx, cl, args[0])
 		if err != nil {
 			return err
 		}

@@ -149,3 +149,56 @@ func resolveMember(ctx context.Context, cl *client.Client, community protocol.ID
 	}
 	return protocol.PublicKey{}, errors.New(b.String())
 }
+
+// resolveCommunity reads an argument as the id of a community this node
+// holds, whole or its first digits (at least 4). Only communities count:
+// with tens of thousands of records, the first 4 or 5 digits of a
+// community's id often start some record's id too, which made them
+// "ambiguous".
+func resolveCommunity(ctx context.Context, cl *client.Client, arg string) (protocol.ID, error) {
+	if err := checkDigits(arg, "community id"); err != nil {
+		return protocol.ID{}, err
+	}
+	if len(arg) == 2*len(protocol.ID{}) {
+		return protocol.ParseID(arg)
+	}
+	if len(arg) < 4 {
+		return protocol.ID{}, fmt.Errorf("%q is too short: give at least 4 digits of a community id", arg)
+	}
+	cs, err := cl.Communities(ctx)
+	if err != nil {
+		return protocol.ID{}, fmt.Errorf("list communities: %w", err)
+	}
+	var found []api.Community
+	for _, c := range cs {
+		if strings.HasPrefix(c.ID.String(), strings.ToLower(arg)) {
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return protocol.ID{}, fmt.Errorf("no community this node holds has an id starting with %s (kith community list shows them)", arg)
+	case 1:
+		return found[0].ID, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is ambiguous: %d communities here start with it; give more digits:", arg, len(found))
+	for _, c := range found {
+		fmt.Fprintf(&b, "\n  %s  %s", c.ID, c.Name)
+	}
+	return protocol.ID{}, fmt.Errorf("%s", b.String())
+}
+
+// resolveCommunityArgs is resolveIDs for arguments of which the first
+// names a community (resolveCommunity) and the rest records.
+func resolveCommunityArgs(ctx context.Context, cl *client.Client, args []string) ([]protocol.ID, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	first, err := resolveCommunity(ctx, cl, args[0])
+	if err != nil {
+		return nil, err
+	}
+	rest, err := resolveIDs(ctx, cl, args[1:])
+	return append([]protocol.ID{first}, rest...), err
+}

@@ -86,6 +86,32 @@ func TestShortIDs(t *testing.T) {
 		t.Errorf("digits no record has: %v", err)
 	}
 
+	// A community, by digits that also start a record's id: only
+	// communities count (they were "ambiguous" with the record). Made
+	// until one shares its first digits with a post, about 200 of them.
+	var shared protocol.ID
+	for i := 0; shared.IsZero(); i++ {
+		if i == 3000 {
+			t.Fatal("no community of 3,000 shares four digits with a post")
+		}
+		c, err := n.CreateCommunity(ctx, api.CreateCommunityRequest{Name: fmt.Sprintf("Twin %d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := seen[c.String()[:4]]; ok {
+			shared = c
+		}
+	}
+	if _, err := resolveID(ctx, cl, shared.String()[:4]); err == nil || !strings.Contains(err.Error(), "ambiguous") {
+		t.Fatalf("the community's digits are not ambiguous among records: this tests nothing (%v)", err)
+	}
+	if got, err := resolveCommunity(ctx, cl, shared.String()[:4]); err != nil || got != shared {
+		t.Errorf("a community by digits a post shares: %s, %v", got, err)
+	}
+	if _, err := resolveCommunity(ctx, cl, twins[0].String()[:8]); err == nil || !strings.Contains(err.Error(), "no community this node holds") {
+		t.Errorf("a post's digits as a community: %v", err)
+	}
+
 	// A file, by the first digits of its hash; record digits are not a file.
 	f, err := n.AddFile(ctx, strings.NewReader("a checklist"), "checklist.txt", "text/plain")
 	if err != nil {

@@ -120,11 +120,11 @@ func resolveSearchFilters(ctx context.Context, cl *client.Client, req *api.Searc
 	return nil
 }
 
-// searchCommunity resolves --community: the id of a record on the node
-// (resolveID), which must be a community's, since a search filtered on
+// searchCommunity resolves --community: a community this node holds
+// (resolveCommunity), also when given whole, since a search filtered on
 // any other id would find nothing and not say why.
 func searchCommunity(ctx context.Context, cl *client.Client, arg string) (protocol.ID, error) {
-	id, err := resolveID(ctx, cl, arg)
+	id, err := resolveCommunity(ctx, cl, arg)
 	if err != nil {
 		return protocol.ID{}, err
 	}

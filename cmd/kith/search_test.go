@@ -161,8 +161,9 @@ func TestSearchPrefixes(t *testing.T) {
 		{[]string{"--author", absent}, "no member of the communities on this node has a key starting with " + absent},
 		{[]string{"--author", absent, "--community", alpha}, "no member of community " + alpha[:12] + " has a key starting with " + absent},
 		{[]string{"--community", alpha[:3]}, "at least 4 digits"},
-		{[]string{"--community", post[:8]}, "--community: " + post + " is not a community this node holds"},
-		{[]string{"--community", "xyz!"}, "is not a record id"},
+		{[]string{"--community", post[:8]}, "--community: no community this node holds has an id starting with " + post[:8]},
+		{[]string{"--community", post}, "--community: " + post + " is not a community this node holds"},
+		{[]string{"--community", "xyz!"}, "is not a community id"},
 	} {
 		r := search(c.args...)
 		if r.code == 0 || !strings.Contains(r.stderr, c.want) {
