@@ -155,12 +155,8 @@ func (c *cli) importCmd() *cobra.Command {
 				checked.Imported = &res
 				return printJSON(cmd.OutOrStdout(), checked)
 			}
-			same := "the same as the exporter's"
-			if res.Digest != res.AnnouncedDigest {
-				same = "not the exporter's " + res.AnnouncedDigest + " (this node held other records of it too, or fewer were valid here)"
-			}
 			fmt.Fprintf(cmd.OutOrStdout(), "imported %d records (%d new); the node holds %d, digest %s: %s\n",
-				res.Records, res.Added, res.Held, res.Digest, same)
+				res.Records, res.Added, res.Held, res.Digest, digestSame(res))
 			if res.Refused > 0 {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s by authors not admitted refused: the community holds as many such records as it keeps (they come again by sync once their authors are admitted)\n",
 					count(res.Refused, "record"))
@@ -233,4 +229,22 @@ func placeArchive(tmp, out string, force bool) error {
 // archiveExists refuses to export over a file already at out.
 func archiveExists(out string) error {
 	return fmt.Errorf("export: %s exists: choose another name, or --force to replace it", out)
+}
+
+// digestSame says how the community held after an import compares with
+// the exporter's: the same, or held with more records (this node had
+// others, or received or wrote some during the import: its member's
+// profile, say) or fewer (some were not accepted here).
+func digestSame(res api.ImportResult) string {
+	switch {
+	case res.Digest == res.AnnouncedDigest:
+		return "the same as the exporter's"
+	case res.Held > res.Announced:
+		return fmt.Sprintf("not the exporter's %s: this node holds %s more than the archive announced (records it had, or received or wrote during the import)",
+			res.AnnouncedDigest, count(res.Held-res.Announced, "record"))
+	case res.Held < res.Announced:
+		return fmt.Sprintf("not the exporter's %s: this node holds %s fewer than the archive announced (records not accepted here: authors not admitted, or refused; the daemon's log says why)",
+			res.AnnouncedDigest, count(res.Announced-res.Held, "record"))
+	}
+	return fmt.Sprintf("not the exporter's %s: as many records, not the same ones (records this node had or received, in place of some not accepted here)", res.AnnouncedDigest)
 }

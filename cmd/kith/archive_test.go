@@ -301,3 +301,24 @@ func TestExportMarkdown(t *testing.T) {
 		t.Errorf("export without a target: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// TestDigestSame: after an import, the comparison with the exporter's
+// digest says which way the node differs. "This node held other records
+// of it too, or fewer were valid here" told a member restoring a backup,
+// whose node had published a newer profile during the import, that
+// records might be missing.
+func TestDigestSame(t *testing.T) {
+	for _, c := range []struct {
+		res  api.ImportResult
+		want string
+	}{
+		{api.ImportResult{Announced: 10, Held: 10, Digest: "d", AnnouncedDigest: "d"}, "the same as the exporter's"},
+		{api.ImportResult{Announced: 10, Held: 11, Digest: "e", AnnouncedDigest: "d"}, "holds 1 record more than the archive announced"},
+		{api.ImportResult{Announced: 10, Held: 7, Digest: "e", AnnouncedDigest: "d"}, "holds 3 records fewer than the archive announced"},
+		{api.ImportResult{Announced: 10, Held: 10, Digest: "e", AnnouncedDigest: "d"}, "as many records, not the same ones"},
+	} {
+		if got := digestSame(c.res); !strings.Contains(got, c.want) {
+			t.Errorf("%+v: %q, want %q", c.res, got, c.want)
+		}
+	}
+}
