@@ -50,6 +50,14 @@ time zone (or times, 2006-01-02T15:04) of when something was written
 	cmd.Flags().StringVar(&req.To, "to", "", "written on or before this `DATE` (the whole day), or before this time")
 	cmd.Flags().StringVar(&req.Answered, "answered", "", "yes: answered questions and accepted answers; no: the rest")
 	cmd.Flags().IntVar(&req.Limit, "limit", 20, "results to show (at most 100)")
+	cmd.Flags().IntVar(&req.Offset, "offset", 0, "skip this many results first, for the next page (at most 1,000)")
+	// "kith search router -mtu" reads -mtu as flags: say how to exclude.
+	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		if strings.Contains(err.Error(), "unknown shorthand flag") || strings.Contains(err.Error(), "unknown flag") {
+			return fmt.Errorf("%w (to exclude a word, give it after --: kith search router -- -mtu)", err)
+		}
+		return err
+	})
 	reindex := cmd.Flags().Bool("reindex", false, "drop the search index and rebuild it from the store")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
@@ -72,6 +80,9 @@ time zone (or times, 2006-01-02T15:04) of when something was written
 		if len(args) == 0 {
 			return fmt.Errorf("say what to search for, e.g. kith search vpn router")
 		}
+		if req.Limit < 1 || req.Offset < 0 {
+			return fmt.Errorf("--limit must be at least 1 and --offset at least 0")
+		}
 		req.Query = strings.Join(args, " ")
 		if err := resolveSearchFilters(ctx, cl, &req); err != nil {
 			return err
@@ -84,6 +95,7 @@ time zone (or times, 2006-01-02T15:04) of when something was written
 			return printJSON(out, res)
 		}
 		printSearch(out, res)
+		nextPage(out, res.Total, req.Offset+len(res.Hits))
 		return nil
 	})
 	return cmd
@@ -239,4 +251,11 @@ func printSearch(w io.Writer, res api.SearchResults) {
 		fmt.Fprintf(w, "        %s%s · %s\n", when, short(h.Author), h.Link)
 	}
 	fmt.Fprintf(w, "%d of %d results (%.1f ms)\n", len(res.Hits), res.Total, res.TookMS)
+}
+
+// nextPage says how to see the results after a page that ended at shown.
+func nextPage(w io.Writer, total, shown int) {
+	if shown < total {
+		fmt.Fprintf(w, "more: --offset %d\n", shown)
+	}
 }

@@ -164,11 +164,29 @@ func TestSearchPrefixes(t *testing.T) {
 		{[]string{"--community", post[:8]}, "--community: no community this node holds has an id starting with " + post[:8]},
 		{[]string{"--community", post}, "--community: " + post + " is not a community this node holds"},
 		{[]string{"--community", "xyz!"}, "is not a community id"},
+		{[]string{"--limit", "0"}, "--limit must be at least 1"},
+		{[]string{"--offset", "-1"}, "--offset at least 0"},
+		{[]string{"-mtu"}, "to exclude a word, give it after --: kith search router -- -mtu"},
 	} {
 		r := search(c.args...)
 		if r.code == 0 || !strings.Contains(r.stderr, c.want) {
 			t.Errorf("search %v: exit %d, %q; want an error saying %q", c.args, r.code, r.stderr, c.want)
 		}
+	}
+
+	// Past the first page: --offset, which the text output names.
+	d.createdID(t, "post", "new", alpha, "--title", "Soldering fumes", "--body", "Open a window.")
+	d.poll(t, 10*time.Second, func() string { return "two soldering posts found" }, func() bool { return hits() == 2 })
+	if out := d.mustRun(t, "search", "soldering", "--limit", "1"); !strings.Contains(out, "1 of 2 results") || !strings.Contains(out, "more: --offset 1") {
+		t.Errorf("a first page of one of two:\n%s", out)
+	}
+	first := decode[api.SearchResults](t, d.mustRun(t, "search", "soldering", "--limit", "1", "--json"))
+	second := decode[api.SearchResults](t, d.mustRun(t, "search", "soldering", "--limit", "1", "--offset", "1", "--json"))
+	if len(first.Hits) != 1 || len(second.Hits) != 1 || first.Hits[0].Title == second.Hits[0].Title {
+		t.Errorf("pages of one: %+v then %+v", first.Hits, second.Hits)
+	}
+	if out := d.mustRun(t, "search", "soldering", "--limit", "1", "--offset", "1"); strings.Contains(out, "more:") {
+		t.Errorf("the last page offers more:\n%s", out)
 	}
 }
 
