@@ -62,8 +62,11 @@ type indexer struct {
 	// gen counts the indexes put in place (reindex, reopen): a step that
 	// began on an earlier one is superseded, its writes lost with that
 	// index, and must not mark anything done.
-	gen     uint64
-	pending map[protocol.ID]protocol.ID // stored record → its community
+	gen uint64
+	// stopping: the node stops, and only records are indexed, no
+	// community whole.
+	stopping bool
+	pending  map[protocol.ID]protocol.ID // stored record → its community
 	// local are the member's own records among pending: indexed at once,
 	// ahead of a burst, so that what the member just wrote is found.
 	local   map[protocol.ID]bool
@@ -189,6 +192,13 @@ func (x *indexer) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			// The records stored last, not a community rebuilt whole: a
+			// rebuild starts again at the next start anyway (its digest is
+			// not written), and one taken up here held the stop for its
+			// whole 5 s.
+			x.mu.Lock()
+			x.stopping = true
+			x.mu.Unlock()
 			final, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			for x.step(final) {
 			}
@@ -243,7 +253,9 @@ func (x *indexer) step(ctx context.Context) bool {
 	idx, gen := x.idx, x.gen
 	var whole protocol.ID
 	for c := range x.whole {
-		whole = c
+		if !x.stopping {
+			whole = c
+		}
 		break
 	}
 	batch := make(map[protocol.ID]protocol.ID)
