@@ -737,3 +737,23 @@ func TestStaleMergeForm(t *testing.T) {
 	must(t, err)
 	waitText(t, ctx, `#merge .stale`, "changed since this form was opened")
 }
+
+// TestEveryVersionHasItsDiff (plain HTTP): a note in three versions links
+// each other version's differences against the first shown; only the
+// second had a link.
+func TestEveryVersionHasItsDiff(t *testing.T) {
+	bg := context.Background()
+	a := startNode(t)
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Three"})
+	must(t, err)
+	root, err := a.NewNote(bg, community, api.NoteRequest{Title: "Mulch", Body: "5 cm"})
+	must(t, err)
+	for _, body := range []string{"6 cm", "7 cm", "8 cm"} {
+		_, err := a.Revise(bg, root, api.RevisionRequest{Body: body, Parents: []protocol.ID{root}})
+		must(t, err)
+	}
+	_, _, page := newSession(t, a).get("/n/" + root.String())
+	if n := strings.Count(page, `class="note-versions-diff"`); n != 2 || !strings.Contains(page, "version 3 against version 1") {
+		t.Errorf("%d diff links for 3 versions, want 2:\n%s", n, page)
+	}
+}
