@@ -232,7 +232,47 @@ func (n *Node) Note(ctx context.Context, id protocol.ID) (api.NoteDetail, error)
 	for _, e := range d.History {
 		out.History = append(out.History, revision(e))
 	}
+	out.History = causalOrder(out.History)
 	return out, nil
+}
+
+// causalOrder orders a note's revisions, given in time order, so that
+// each comes after the revisions it follows: a revision dated before
+// its parent (its author's clock was behind) came first in the history,
+// as "revision 1", and its diff read "from revision 3 to revision 1".
+// Otherwise the time order stays.
+func causalOrder(revs []api.Revision) []api.Revision {
+	held := make(map[protocol.ID]bool, len(revs))
+	for _, r := range revs {
+		held[r.ID] = true
+	}
+	done := make(map[protocol.ID]bool, len(revs))
+	ready := func(r api.Revision) bool {
+		return !slices.ContainsFunc(r.Parents, func(p protocol.ID) bool { return held[p] && !done[p] })
+	}
+	out := make([]api.Revision, 0, len(revs))
+	// The oldest revision whose parents are out, each time; in time order
+	// already (the usual case), each is the first left, and this is linear.
+	for first := 0; len(out) < len(revs); {
+		for done[revs[first].ID] {
+			first++
+		}
+		i := first
+		for i < len(revs) && (done[revs[i].ID] || !ready(revs[i])) {
+			i++
+		}
+		if i == len(revs) {
+			// Cannot be (ids are hashes of their parents'): the rest as is.
+			for _, r := range revs[first:] {
+				if !done[r.ID] {
+					out = append(out, r)
+				}
+			}
+			return out
+		}
+		out, done[revs[i].ID] = append(out, revs[i]), true
+	}
+	return out
 }
 
 // Revise implements api.Backend: a new revision of a note, following the

@@ -43,3 +43,21 @@ func TestMergeMoreHeadsThanARevisionFollows(t *testing.T) {
 		t.Errorf("%d revisions, want %d", len(d.History), want)
 	}
 }
+
+// TestHistoryFollowsParents: a revision whose author's clock was behind
+// (dated before the revision it follows) comes after it in the history,
+// so that numbering and diffs read forwards.
+func TestHistoryFollowsParents(t *testing.T) {
+	first := api.Revision{ID: protocol.ID{1}, Created: 1000}
+	late := api.Revision{ID: protocol.ID{2}, Created: 500, Parents: []protocol.ID{{1}}} // clock behind
+	next := api.Revision{ID: protocol.ID{3}, Created: 2000, Parents: []protocol.ID{{2}}}
+	apart := api.Revision{ID: protocol.ID{4}, Created: 1500, Parents: []protocol.ID{{1}, {9}}} // {9}: deleted, not held
+	got := causalOrder([]api.Revision{late, first, apart, next})
+	var ids []byte
+	for _, r := range got {
+		ids = append(ids, r.ID[0])
+	}
+	if string(ids) != "\x01\x02\x04\x03" {
+		t.Errorf("order %v, want 1 2 4 3", ids)
+	}
+}
