@@ -126,28 +126,45 @@ func resolveMember(ctx context.Context, cl *client.Client, community protocol.ID
 	if err != nil {
 		return protocol.PublicKey{}, err
 	}
+	none := fmt.Sprintf("no member of community %s has a key starting with %s (to name someone new, give their whole key)", short(community), arg)
+	m, err := onePrefixed(arg, none, "members' keys", members, func(m api.Member) string { return m.Key.String() },
+		func(m api.Member) string { return fmt.Sprintf("%s  %s%s", m.Key, m.Standing, nameAfter(m.Name)) })
+	return m.Key, err
+}
+
+// onePrefixed returns the one of items whose id starts with the digits
+// arg gives; with none, an error saying none, and with several, one that
+// lists them (what they are, and each as line says it).
+func onePrefixed[T any](arg, none, what string, items []T, id, line func(T) string) (T, error) {
 	prefix := strings.ToLower(arg)
-	var keep []api.Member
-	for _, m := range members {
-		if strings.HasPrefix(m.Key.String(), prefix) {
-			keep = append(keep, m)
+	var keep []T
+	for _, it := range items {
+		if strings.HasPrefix(id(it), prefix) {
+			keep = append(keep, it)
 		}
 	}
+	var zero T
 	switch len(keep) {
 	case 0:
-		return protocol.PublicKey{}, fmt.Errorf("no member of community %s has a key starting with %s (to name someone new, give their whole key)", short(community), arg)
+		return zero, errors.New(none)
 	case 1:
-		return keep[0].Key, nil
+		return keep[0], nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s is ambiguous: %d members' keys start with it; give more digits:", arg, len(keep))
-	for _, m := range keep {
-		fmt.Fprintf(&b, "\n  %s  %s", m.Key, m.Standing)
-		if m.Name != "" {
-			fmt.Fprintf(&b, "  %s", oneLine(m.Name))
-		}
+	fmt.Fprintf(&b, "%s is ambiguous: %d %s start with it; give more digits:", arg, len(keep), what)
+	for _, it := range keep {
+		fmt.Fprintf(&b, "\n  %s", line(it))
 	}
-	return protocol.PublicKey{}, errors.New(b.String())
+	return zero, errors.New(b.String())
+}
+
+// nameAfter is a name to follow an id in a list: two spaces and the name
+// on one line, or nothing.
+func nameAfter(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "  " + oneLine(name)
 }
 
 // resolveCommunity reads an argument as the id of a community this node
@@ -169,24 +186,10 @@ func resolveCommunity(ctx context.Context, cl *client.Client, arg string) (proto
 	if err != nil {
 		return protocol.ID{}, fmt.Errorf("list communities: %w", err)
 	}
-	var found []api.Community
-	for _, c := range cs {
-		if strings.HasPrefix(c.ID.String(), strings.ToLower(arg)) {
-			found = append(found, c)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return protocol.ID{}, fmt.Errorf("no community this node holds has an id starting with %s (kith community list shows them)", arg)
-	case 1:
-		return found[0].ID, nil
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s is ambiguous: %d communities here start with it; give more digits:", arg, len(found))
-	for _, c := range found {
-		fmt.Fprintf(&b, "\n  %s  %s", c.ID, c.Name)
-	}
-	return protocol.ID{}, fmt.Errorf("%s", b.String())
+	none := fmt.Sprintf("no community this node holds has an id starting with %s (kith community list shows them)", arg)
+	c, err := onePrefixed(arg, none, "communities here", cs, func(c api.Community) string { return c.ID.String() },
+		func(c api.Community) string { return c.ID.String() + nameAfter(c.Name) })
+	return c.ID, err
 }
 
 // resolveCommunityArgs is resolveIDs for arguments of which the first

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -165,7 +164,6 @@ func anyMember(ctx context.Context, cl *client.Client, arg string) (protocol.Pub
 	if err != nil {
 		return protocol.PublicKey{}, fmt.Errorf("list communities: %w", err)
 	}
-	prefix := strings.ToLower(arg)
 	var keys []protocol.PublicKey
 	names := make(map[protocol.PublicKey]string)
 	for _, c := range cs {
@@ -174,9 +172,6 @@ func anyMember(ctx context.Context, cl *client.Client, arg string) (protocol.Pub
 			return protocol.PublicKey{}, fmt.Errorf("members of community %s: %w", short(c.ID), err)
 		}
 		for _, m := range members {
-			if !strings.HasPrefix(m.Key.String(), prefix) {
-				continue
-			}
 			if _, seen := names[m.Key]; !seen {
 				keys = append(keys, m.Key)
 			}
@@ -185,21 +180,9 @@ func anyMember(ctx context.Context, cl *client.Client, arg string) (protocol.Pub
 			}
 		}
 	}
-	switch len(keys) {
-	case 0:
-		return protocol.PublicKey{}, fmt.Errorf("no member of the communities on this node has a key starting with %s", arg)
-	case 1:
-		return keys[0], nil
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s is ambiguous: %d members' keys start with it; give more digits:", arg, len(keys))
-	for _, k := range keys {
-		fmt.Fprintf(&b, "\n  %s", k)
-		if names[k] != "" {
-			fmt.Fprintf(&b, "  %s", oneLine(names[k]))
-		}
-	}
-	return protocol.PublicKey{}, errors.New(b.String())
+	none := fmt.Sprintf("no member of the communities on this node has a key starting with %s", arg)
+	return onePrefixed(arg, none, "members' keys", keys, protocol.PublicKey.String,
+		func(k protocol.PublicKey) string { return k.String() + nameAfter(names[k]) })
 }
 
 // searchTime reads --from or --to as the rest of the CLI reads dates and
