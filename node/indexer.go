@@ -251,25 +251,25 @@ func (x *indexer) waitQuiet(ctx context.Context) {
 func (x *indexer) step(ctx context.Context) bool {
 	x.mu.Lock()
 	idx, gen := x.idx, x.gen
+	batch := make(map[protocol.ID]protocol.ID)
+	// The member's own records alone first, before a community rebuilt
+	// whole or a burst's batch, either of which may take a minute.
+	for id := range x.local {
+		if c, ok := x.pending[id]; ok {
+			batch[id] = c
+			delete(x.pending, id)
+		}
+	}
+	clear(x.local)
+	own := len(batch) > 0
 	var whole protocol.ID
 	for c := range x.whole {
-		if !x.stopping {
+		if !x.stopping && len(batch) == 0 {
 			whole = c
 		}
 		break
 	}
-	batch := make(map[protocol.ID]protocol.ID)
-	if whole.IsZero() && len(x.local) > 0 {
-		// The member's own records alone first: a burst's batch may take
-		// a minute.
-		for id := range x.local {
-			if c, ok := x.pending[id]; ok {
-				batch[id] = c
-				delete(x.pending, id)
-			}
-		}
-		clear(x.local)
-	} else if whole.IsZero() {
+	if whole.IsZero() && len(batch) == 0 {
 		for id, c := range x.pending {
 			batch[id] = c
 			delete(x.pending, id)
@@ -303,9 +303,14 @@ func (x *indexer) step(ctx context.Context) bool {
 	}
 	x.working = 0
 	x.lastErr = err
-	if err != nil && len(batch) > 0 && ctx.Err() == nil {
-		for id, c := range batch { // try again later
+	if err != nil && len(batch) > 0 {
+		// Tried again later, also when ctx ended: the stop's last round
+		// takes them (the member's own first again).
+		for id, c := range batch {
 			x.pending[id] = c
+			if own {
+				x.local[id] = true
+			}
 		}
 	}
 	x.mu.Unlock()
@@ -401,8 +406,16 @@ func (x *indexer) indexRecords(ctx context.Context, idx *search.Index, batch map
 	}
 	meta := make(map[string][]byte)
 	x.mu.Lock()
+	// The digest says the index holds every record the store holds of a
+	// community: not while some wait (a burst behind the member's own
+	// records, or past indexBatch), or a crash now would leave them out for
+	// good.
+	waiting := make(map[protocol.ID]bool)
+	for _, c := range x.pending {
+		waiting[c] = true
+	}
 	for c := range communities {
-		if !x.whole[c] {
+		if !x.whole[c] && !waiting[c] {
 			meta[digestKey(c)] = []byte(x.digest(c))
 		}
 	}
