@@ -113,6 +113,11 @@ func TestFormAfterRestartKeepsText(t *testing.T) {
 		!strings.Contains(page, html.EscapeString(body)) {
 		t.Errorf("a note sent after a restart: %d\n%s", code, page)
 	}
+	// Another site's form (no session either: the cookie is SameSite)
+	// gets no page of its text.
+	if code, _, page := s.post("/c/"+community.String()+"/notes", "http://elsewhere.example", url.Values{"title": {"Planted"}, "body": {body}}); code != http.StatusUnauthorized || strings.Contains(page, "What you wrote") {
+		t.Errorf("another site's form: %d\n%s", code, page)
+	}
 	if code, _, page := s.get("/c/" + community.String()); code != http.StatusUnauthorized || strings.Contains(page, "What you wrote") {
 		t.Errorf("a page asked for after a restart: %d", code)
 	}

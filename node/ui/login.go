@@ -118,10 +118,11 @@ func (s *Server) authed(next http.Handler) http.Handler {
 		if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.session)) != 1 {
 			page := errorPage{Title: "Not logged in",
 				Message: "Open the login link the daemon printed when it started, or run `kith ui` for a fresh one (it sets a cookie in this browser)."}
-			if r.Method == http.MethodPost {
-				// A form sent after the daemon restarted (a new session):
-				// what the member wrote is kept on the page, as for any
-				// refused form, not lost with the session.
+			if r.Method == http.MethodPost && sameOrigin(r) {
+				// A form of the UI's own pages sent after the daemon
+				// restarted (a new session): what the member wrote is kept
+				// on the page, as for any refused form, not lost with the
+				// session. Another site's form gets no such page.
 				page.Message = "This browser's session ended (the daemon restarted, or you logged out): nothing was saved. " + page.Message
 				page.Kept = s.keptUnauthed(w, r)
 				w.Header().Set("Cache-Control", "no-store")

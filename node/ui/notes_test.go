@@ -655,6 +655,11 @@ func TestNoteModeration(t *testing.T) {
 	if !strings.Contains(page, `action="/r/`+shared.String()+`/delete"`) || !strings.Contains(page, `name="whole_note"`) || !strings.Contains(page, "Hide from view") {
 		t.Fatalf("the founder's page of a note others revised has no delete with confirmation, or no hide:\n%s", page)
 	}
+	// Hiding needs no confirmation of a deletion: the browser does not
+	// check the form's required box for it.
+	if !strings.Contains(page, `formaction="/r/`+shared.String()+`/hide" formnovalidate`) {
+		t.Error("the hide button checks the delete's confirmation box")
+	}
 	if _, _, page := s.get("/n/" + mine.String()); strings.Contains(page, `name="whole_note"`) {
 		t.Error("deleting a note no one else revised asks to confirm the whole note")
 	}
