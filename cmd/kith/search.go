@@ -14,6 +14,7 @@ import (
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/client"
 	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/search"
 )
 
 // searchCmd is `kith search QUERY`: full-text search over the communities
@@ -236,9 +237,17 @@ func printSearch(w io.Writer, res api.SearchResults) {
 	fmt.Fprintf(w, "%d of %d results (%.1f ms)\n", len(res.Hits), res.Total, res.TookMS)
 }
 
-// nextPage says how to see the results after a page that ended at shown.
+// nextPage says how to see the results after a page that ended at shown:
+// the daemon goes at most maxOffset results deep.
 func nextPage(w io.Writer, total, shown int) {
-	if shown < total {
+	switch {
+	case shown >= total:
+	case shown > maxOffset:
+		fmt.Fprintf(w, "(results past %d are not shown: narrow the search)\n", maxOffset)
+	default:
 		fmt.Fprintf(w, "more: --offset %d\n", shown)
 	}
 }
+
+// maxOffset is the deepest a search goes (search.MaxOffset).
+const maxOffset = search.MaxOffset

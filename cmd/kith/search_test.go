@@ -251,3 +251,23 @@ func TestSearchDates(t *testing.T) {
 		t.Errorf("a range that ends before it starts: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// TestNextPage: the line under a page of results names the next offset,
+// and past the deepest the daemon goes, says so instead.
+func TestNextPage(t *testing.T) {
+	for _, c := range []struct {
+		total, shown int
+		want         string
+	}{
+		{5, 5, ""},
+		{50, 20, "more: --offset 20\n"},
+		{5000, 1000, "more: --offset 1000\n"},
+		{5000, 1020, "(results past 1000 are not shown: narrow the search)\n"},
+	} {
+		var b strings.Builder
+		nextPage(&b, c.total, c.shown)
+		if b.String() != c.want {
+			t.Errorf("%d of %d: %q, want %q", c.shown, c.total, b.String(), c.want)
+		}
+	}
+}
