@@ -135,6 +135,13 @@ func joinRefusal(m *protocol.Membership, submitted []*protocol.Record) refusal {
 		}
 	}
 	if join == nil {
+		// An introduction of a member a moderator admitted (role records
+		// and a device record, no join), or a device code's join.
+		for _, r := range submitted {
+			if r.Header.Kind == protocol.KindDevice && m.Standing(r.Header.Author).Admitted() {
+				return refusal{why: "you are a member, but this node holds no device record for your node yet: try again in a moment", retry: true}
+			}
+		}
 		return refused("your node is not a member's node of this invite-only community, and it brought no join: " +
 			"a device code lets in only the devices of members; ask a moderator for an invite")
 	}

@@ -90,7 +90,11 @@ func TestJoinRefusal(t *testing.T) {
 	revoked := invite(k3, 5, at.Add(time.Hour))
 	revoke := prototest.Sign(t, founder, c, at.Add(4*time.Minute), protocol.Refs{Target: revoked.ID()}, &protocol.Role{Action: protocol.RoleRevokeInvite})
 	withdrawn := join("withdrawn", revoked, k3, at.Add(5*time.Minute))
-	m := protocol.ResolveMembership(c, []*protocol.Record{g, used, first, second, short, late, revoked, revoke, withdrawn})
+	// A member a moderator admitted (no join), introducing its node.
+	admittedKey := prototest.Key("admitted")
+	admit := prototest.Sign(t, founder, c, at.Add(6*time.Minute), protocol.Refs{}, &protocol.Role{Member: protocol.PublicKeyOf(admittedKey), Action: protocol.RoleAdmit})
+	device := prototest.Sign(t, admittedKey, c, at.Add(7*time.Minute), protocol.Refs{}, &protocol.Device{PeerID: []byte("a node")})
+	m := protocol.ResolveMembership(c, []*protocol.Record{g, used, first, second, short, late, revoked, revoke, withdrawn, admit})
 	for _, tc := range []struct {
 		submitted []*protocol.Record
 		want      string
@@ -102,6 +106,7 @@ func TestJoinRefusal(t *testing.T) {
 		{[]*protocol.Record{g}, "brought no join: a device code lets in only the devices of members", false},
 		// A member whose device record has not arrived yet: for now only.
 		{[]*protocol.Record{g, used, first}, "holds no device record for your node yet", true},
+		{[]*protocol.Record{g, admit, device}, "holds no device record for your node yet", true},
 	} {
 		if got := joinRefusal(m, tc.submitted); !strings.Contains(got.why, tc.want) || got.retry != tc.retry {
 			t.Errorf("refusal of %d records: %+v, want %q (retry %v)", len(tc.submitted), got, tc.want, tc.retry)
