@@ -123,7 +123,7 @@ func (s *Server) replyLink(r *http.Request, thread, reply protocol.ID) string {
 // repliesPerPage bounds the replies a thread's page renders: each is
 // Markdown of up to 64 KB, and a page of 200 replies from another member,
 // seen by a moderator, was 650 KB and 8,900 elements that took Chromium
-// 1.6 s to load (TestThreadWeight).
+// 1.6 s to load (TestThreadPageWeight bounds the markup a reply).
 const repliesPerPage = 100
 
 // Asker reports whether this member may accept an answer here.
