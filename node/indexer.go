@@ -263,11 +263,11 @@ func (x *indexer) step(ctx context.Context) bool {
 	clear(x.local)
 	own := len(batch) > 0
 	var whole protocol.ID
-	for c := range x.whole {
-		if !x.stopping && len(batch) == 0 {
+	if len(batch) == 0 && !x.stopping {
+		for c := range x.whole {
 			whole = c
+			break
 		}
-		break
 	}
 	if whole.IsZero() && len(batch) == 0 {
 		for id, c := range x.pending {

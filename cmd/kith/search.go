@@ -137,8 +137,8 @@ func resolveSearchFilters(ctx context.Context, cl *client.Client, req *api.Searc
 // any other id would find nothing and not say why.
 func searchCommunity(ctx context.Context, cl *client.Client, arg string) (protocol.ID, error) {
 	id, err := resolveCommunity(ctx, cl, arg)
-	if err != nil {
-		return protocol.ID{}, err
+	if err != nil || len(arg) < 2*len(protocol.ID{}) {
+		return id, err // first digits: found among the communities held
 	}
 	cs, err := cl.Communities(ctx)
 	if err != nil {

@@ -109,7 +109,7 @@ func (s *Server) admin(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	page := adminPage{Community: c, Moderates: c.Standing == "founder" || c.Standing == "moderator"}
+	page := adminPage{Community: c, Moderates: moderates(c.Standing)}
 	row := func(m api.Member) memberRow {
 		return memberRow{Member: m, You: m.Key == st.MemberKey}
 	}
@@ -121,7 +121,7 @@ func (s *Server) admin(r *http.Request) (string, any, error) {
 				return "", nil, err
 			}
 			for _, m := range ms.Items {
-				if m.Standing == "founder" || m.Standing == "moderator" {
+				if moderates(m.Standing) {
 					page.Moderators = append(page.Moderators, row(m))
 				}
 			}

@@ -153,7 +153,7 @@ func (s *Server) loadNote(r *http.Request) (notePage, error) {
 		return notePage{}, err
 	}
 	p := notePage{Community: c, Note: d, Live: d.Community, Me: st.MemberKey, Names: names,
-		Moderates: c.Standing == "founder" || c.Standing == "moderator"}
+		Moderates: moderates(c.Standing)}
 	for i, h := range d.Heads {
 		v := noteHead{Head: h, Number: i + 1, TagText: strings.Join(h.Tags, ", ")}
 		if i == 0 {

@@ -89,10 +89,10 @@ var funcs = template.FuncMap{
 	"reactions": func(back string, target protocol.ID, r api.Reactions, own bool) reactionBar {
 		return reactionBar{Back: back, Target: target, Reactions: r, Own: own}
 	},
+	// join is a list of tags as one string, to compare two lists.
+	"join": func(tags []string) string { return strings.Join(tags, ", ") },
 	// files is what the "files" partial needs: a record's attachments,
 	// and the page to come back to after fetching one (files.go).
-	// join is a list of tags as one string, to compare two lists.
-	"join":     func(tags []string) string { return strings.Join(tags, ", ") },
 	"files":    filesOf,
 	"fileSize": api.ByteSize,
 	"percent":  percent,
@@ -107,6 +107,10 @@ func short(v fmt.Stringer) string {
 	}
 	return t
 }
+
+// moderates reports whether a standing, as the API gives it, may
+// moderate: a founder's or a moderator's.
+func moderates(standing string) bool { return standing == "founder" || standing == "moderator" }
 
 // moderation is the data of the "moderate" partial: delete for the
 // author and moderators, hide for moderators.

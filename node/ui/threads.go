@@ -161,7 +161,7 @@ func (s *Server) thread(r *http.Request) (string, any, error) {
 		return "", nil, err
 	}
 	page := threadPage{Thread: t, Community: c, Me: st.MemberKey, Live: t.Community, Names: names,
-		Moderates: c.Standing == "founder" || c.Standing == "moderator", Earlier: -1, Later: -1}
+		Moderates: moderates(c.Standing), Earlier: -1, Later: -1}
 	if f := r.URL.Query().Get("from"); f != "" {
 		if page.From, err = strconv.Atoi(f); err != nil || page.From < 0 || page.From >= max(len(t.Replies), 1) {
 			return "", nil, fmt.Errorf("%w: from=%q is not a reply of this thread", api.ErrBadRequest, f)

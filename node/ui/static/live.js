@@ -105,22 +105,22 @@
     if (version === null) return;
     Array.prototype.forEach.call(document.querySelectorAll("form[data-version]"), function (f) {
       if (f.getAttribute("data-version") === version || f.querySelector(".stale")) return;
-      var p = document.createElement("p");
-      p.className = "error stale";
-      p.setAttribute("role", "alert");
-      p.textContent = "The note changed since this form was opened: another member edited or merged it. Saving now still follows the versions shown when it was opened, and may leave the note in versions again: copy your text, then reload the page.";
-      f.insertBefore(p, f.firstChild);
+      notice(f, "error stale", "The note changed since this form was opened: another member edited or merged it. Saving now still follows the versions shown when it was opened, and may leave the note in versions again: copy your text, then reload the page.");
     });
   }
   function gone() {
     var current = document.getElementById("live");
     if (!current || document.getElementById("live-gone")) return;
+    notice(current, "error", "This is no longer shown: it was deleted or hidden since this page was loaded. Reload to see where it stands.").id = "live-gone";
+  }
+  // notice puts a notice first in parent, read out when it appears.
+  function notice(parent, className, text) {
     var p = document.createElement("p");
-    p.id = "live-gone";
-    p.className = "error";
+    p.className = className;
     p.setAttribute("role", "alert");
-    p.textContent = "This is no longer shown: it was deleted or hidden since this page was loaded. Reload to see where it stands.";
-    current.insertBefore(p, current.firstChild);
+    p.textContent = text;
+    parent.insertBefore(p, parent.firstChild);
+    return p;
   }
   // While files are being fetched, look again every second: a fetch's
   // progress sends no event.
