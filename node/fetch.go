@@ -36,10 +36,9 @@ import (
 const fetchProtocol = "/kith/fetch/1.0.0"
 
 const (
-	maxSubmitted  = 16              // records a joiner may hand over
-	fetchDeadline = 2 * time.Minute // for a whole fetch
-	fetchBatch    = 256             // records read from the store, or ingested, at a time
-	maxFrame      = protocol.MaxRecordBytes
+	maxSubmitted = 16  // records a joiner may hand over
+	fetchBatch   = 256 // records read from the store, or ingested, at a time
+	maxFrame     = protocol.MaxRecordBytes
 	// fetchRefusal starts a frame that carries a refusal, not a record,
 	// and fetchRetry one for now only (the same request may work in a
 	// moment): a record is CBOR and never starts with 0x00 or 0x01.
@@ -47,6 +46,17 @@ const (
 	fetchRetry   = 0x01
 	// maxRefusal bounds the reason a peer may send, in bytes.
 	maxRefusal = 300
+)
+
+// A fetch may take long: a big community's whole history is hundreds of
+// thousands of records, minutes of work. So what bounds it is progress,
+// not the whole: a fetch fails when a batch of records takes longer than
+// fetchIdle to go or come (a peer gone, or one that drips), and, to
+// bound what one peer's request may hold of the serving node, after
+// fetchMax in all.
+var (
+	fetchIdle = 30 * time.Second
+	fetchMax  = time.Hour
 )
 
 // refusal is an error answerFetch sends to the peer as the reason for a
@@ -66,8 +76,8 @@ func refused(format string, args ...any) refusal { return refusal{why: fmt.Sprin
 // serveFetch answers a fetch request from a peer.
 func (n *Node) serveFetch(s network.Stream) {
 	defer s.Close()
-	s.SetDeadline(time.Now().Add(fetchDeadline))
-	ctx, cancel := context.WithTimeout(n.ctx, fetchDeadline)
+	s.SetDeadline(time.Now().Add(fetchIdle))
+	ctx, cancel := context.WithTimeout(n.ctx, fetchMax)
 	defer cancel()
 	defer resetOnDone(ctx, s)()
 	remote := s.Conn().RemotePeer()
@@ -160,6 +170,7 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 		if err != nil {
 			return err
 		}
+		s.SetWriteDeadline(time.Now().Add(fetchIdle))
 		for _, rec := range recs {
 			if err := writeFrame(w, rec.Encode()); err != nil {
 				return err
@@ -217,9 +228,10 @@ func nextID(id protocol.ID) protocol.ID {
 const idLenBytes = len(protocol.ID{})
 
 // fetch asks a peer for a community's records created since a time (unix
-// ms), handing it our records, and stores what it sends.
-func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, since int64, submit []*protocol.Record) error {
-	ctx, cancel := context.WithTimeout(ctx, fetchDeadline)
+// ms), handing it our records, and stores what it sends, telling progress
+// (if not nil) how many it stored so far.
+func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, since int64, submit []*protocol.Record, progress func(stored int)) error {
+	ctx, cancel := context.WithTimeout(ctx, fetchMax)
 	defer cancel()
 	s, err := n.newStream(ctx, p, fetchProtocol)
 	if err != nil {
@@ -227,9 +239,7 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 	}
 	defer s.Close()
 	defer resetOnDone(ctx, s)()
-	if dl, ok := ctx.Deadline(); ok {
-		s.SetDeadline(dl)
-	}
+	s.SetDeadline(time.Now().Add(fetchIdle))
 	var req bytes.Buffer
 	req.Write(community[:])
 	req.Write(binary.BigEndian.AppendUint64(nil, uint64(since)))
@@ -274,6 +284,10 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 				return err
 			}
 			batch = batch[:0]
+			s.SetReadDeadline(time.Now().Add(fetchIdle))
+			if progress != nil {
+				progress(total)
+			}
 		}
 	}
 	err = n.ingest(ctx, batch, "fetch")

@@ -65,7 +65,7 @@ func (n *Node) introduce(ctx context.Context, p peer.ID, communities []protocol.
 		if len(records) == 0 {
 			continue
 		}
-		if err := n.fetch(ctx, p, c, time.Now().UnixMilli(), records); err != nil {
+		if err := n.fetch(ctx, p, c, time.Now().UnixMilli(), records, nil); err != nil {
 			n.log.Debug("introduce this node to a member's node that did not share a community", "peer", p, "community", c, "err", err)
 			continue
 		}

@@ -477,12 +477,18 @@ func (n *Node) finishJoin(ctx context.Context, community protocol.ID, given, min
 // to read), else the last failure.
 func (n *Node) meet(ctx context.Context, peers iter.Seq[peer.AddrInfo], community protocol.ID, submit []*protocol.Record) (bool, error) {
 	var lastErr, refusal error
+	// A big community's history takes minutes: its count so far is the
+	// join's progress, shown as the community's sync.
+	progress := func(stored int) {
+		n.syncs.update(community, func(st *SyncStatus) { st.InProgress, st.Fetched, st.Missing = true, stored, 0 })
+	}
+	defer n.syncs.update(community, func(st *SyncStatus) { st.InProgress = false })
 	for p := range peers {
 		if err := n.host.Connect(ctx, p); err != nil {
 			lastErr = err
 			continue
 		}
-		if err := n.fetch(ctx, p.ID, community, 0, submit); err != nil {
+		if err := n.fetch(ctx, p.ID, community, 0, submit, progress); err != nil {
 			var r *peerRefusal
 			if errors.As(err, &r) && refusal == nil {
 				refusal = err

@@ -27,7 +27,7 @@ func (c *cli) exportCmd() *cobra.Command {
 	force := cmd.Flags().Bool("force", false, "with -o, replace a file already there")
 	md := cmd.Flags().String("markdown", "", "write a readable tree instead: README.md, threads/ and notes/ as Markdown with front matter, into a new or empty directory or an earlier Markdown export of the community")
 	asJSON := addJSONFlag(cmd)
-	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+	cmd.RunE = c.remoteLong(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveCommunityArgs(ctx, cl, args)
 		if err != nil {
 			return err
@@ -64,7 +64,12 @@ func (c *cli) exportCmd() *cobra.Command {
 			return fmt.Errorf("export to %s: %w", *out, err)
 		}
 		defer os.Remove(tmp.Name())
-		if err := cl.Export(ctx, ids[0], tmp); err != nil {
+		line := newProgressLine(cmd.ErrOrStderr())
+		receiving := newMeter(line, func(n uint64) string { return "exporting: received " + api.ByteSize(n) })
+		receiving.W = tmp
+		err = cl.Export(ctx, ids[0], receiving)
+		receiving.end(false)
+		if err != nil {
 			tmp.Close()
 			return err
 		}
@@ -72,7 +77,10 @@ func (c *cli) exportCmd() *cobra.Command {
 			return fmt.Errorf("export: %w", err)
 		}
 		tmp.Close()
-		h, n, err := checkArchive(*out+" (just written)", tmp.Name(), nil)
+		h, n, err := checkArchive(ctx, *out+" (just written)", tmp.Name(), func(n, total uint64) {
+			line.show(fmt.Sprintf("checking the archive written: %d of %d records", n, total))
+		})
+		line.end(false)
 		if err != nil {
 			return fmt.Errorf("the daemon's archive does not read back: %w", err)
 		}
@@ -123,7 +131,7 @@ func (c *cli) importCmd() *cobra.Command {
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		progress := newProgressLine(cmd.ErrOrStderr())
-		h, n, err := checkArchive(args[0], args[0], func(n, total uint64) {
+		h, n, err := checkArchive(cmd.Context(), args[0], args[0], func(n, total uint64) {
 			progress.show(fmt.Sprintf("verified %d of %d records", n, total))
 		})
 		progress.end(err == nil)
@@ -141,13 +149,32 @@ func (c *cli) importCmd() *cobra.Command {
 			}
 			return nil
 		}
-		return c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
+		return c.remoteLong(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
 			f, err := os.Open(args[0])
 			if err != nil {
 				return err
 			}
 			defer f.Close()
-			res, err := cl.Import(ctx, f)
+			st, err := f.Stat()
+			if err != nil {
+				return err
+			}
+			// The daemon validates and stores the records as they come:
+			// what was sent is how far the import is.
+			size := uint64(st.Size())
+			sending := newMeter(newProgressLine(cmd.ErrOrStderr()), func(n uint64) string {
+				if n >= size {
+					return "sent the archive; the daemon stores its last records"
+				}
+				return fmt.Sprintf("importing: sent %s of %s (%d%%)", api.ByteSize(n), api.ByteSize(size), n*100/max(size, 1))
+			})
+			sending.R = f
+			res, err := cl.Import(ctx, sending)
+			sending.end(false)
+			if err != nil && interrupted(ctx) {
+				return fmt.Errorf("the import stopped, and the daemon keeps the records it stored (each valid and signed); "+
+					"`kith import %s` again finishes it: %w", args[0], err)
+			}
 			if err != nil {
 				return err
 			}
@@ -169,8 +196,9 @@ func (c *cli) importCmd() *cobra.Command {
 
 // checkArchive reads an archive and validates every record as a node
 // would, and the records as a set against the header (protocol.ArchiveCheck),
-// reporting progress; it names the first record that fails.
-func checkArchive(name, path string, progress func(n, total uint64)) (protocol.ArchiveHeader, uint64, error) {
+// reporting progress; it names the first record that fails, and stops
+// when ctx ends.
+func checkArchive(ctx context.Context, name, path string, progress func(n, total uint64)) (protocol.ArchiveHeader, uint64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return protocol.ArchiveHeader{}, 0, err
@@ -199,6 +227,9 @@ func checkArchive(name, path string, progress func(n, total uint64)) (protocol.A
 		}
 		if err := set.Add(r); err != nil {
 			return ar.Header, ar.Read(), fmt.Errorf("%s: %w", name, err)
+		}
+		if ar.Read()%1000 == 0 && ctx.Err() != nil {
+			return ar.Header, ar.Read(), fmt.Errorf("%s: check stopped at record %d: %w", name, ar.Read(), ctx.Err())
 		}
 		if progress != nil && (ar.Read()%5000 == 0 || ar.Read() == ar.Header.Records) {
 			progress(ar.Read(), ar.Header.Records)

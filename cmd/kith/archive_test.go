@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -321,4 +323,52 @@ func TestDigestSame(t *testing.T) {
 			t.Errorf("%+v: %q, want %q", c.res, got, c.want)
 		}
 	}
+}
+
+// TestImportInterrupted: Ctrl-C during an import ends the command at
+// once, saying that the records stored so far stay and how to finish; the
+// daemon stops importing; the same command again finishes it, with the
+// exporter's digest.
+func TestImportInterrupted(t *testing.T) {
+	community, recs := prototest.BusyCommunity(t, prototest.Key("founder"), 20000)
+	file := filepath.Join(t.TempDir(), "busy.archive")
+	must(t, os.WriteFile(file, prototest.Archive(t, community, recs), 0o600))
+	d := startDaemon(t)
+	held := func() int {
+		for _, c := range decode[[]api.Community](t, d.mustRun(t, "community", "list", "--json")) {
+			if c.ID == community {
+				return int(c.Records)
+			}
+		}
+		return 0
+	}
+
+	imp := exec.Command(kithBin, "--home", d.home, "import", file)
+	imp.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+	var stdout, stderr bytes.Buffer
+	imp.Stdout, imp.Stderr = &stdout, &stderr
+	must(t, imp.Start())
+	d.poll(t, time.Minute, func() string { return "the import never stored a record" }, func() bool { return held() > 0 })
+	must(t, imp.Process.Signal(os.Interrupt))
+	stopped := time.Now()
+	imp.Wait()
+	if code := imp.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "interrupted: the import stopped, and the daemon keeps the records it stored") ||
+		!strings.Contains(stderr.String(), "`kith import "+file+"` again finishes it") {
+		t.Fatalf("the interrupted import: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	if took := time.Since(stopped); took > 5*time.Second {
+		t.Errorf("the import took %v to end after Ctrl-C", took)
+	}
+	// The daemon stopped too: what it holds no longer grows.
+	time.Sleep(time.Second)
+	first := held()
+	time.Sleep(time.Second)
+	if now := held(); now != first || now >= len(recs) {
+		t.Fatalf("after Ctrl-C the daemon holds %d records, then %d, of %d", first, now, len(recs))
+	}
+	out := d.mustRun(t, "import", file)
+	if !strings.Contains(out, fmt.Sprintf("imported %d records (%d new)", len(recs), len(recs)-first)) || !strings.Contains(out, "the same as the exporter's") {
+		t.Errorf("the import again, after %d of %d records: %q", first, len(recs), out)
+	}
+	t.Logf("interrupted after %d of %d records", first, len(recs))
 }

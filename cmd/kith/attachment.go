@@ -134,12 +134,7 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 	outPath := cmd.Flags().StringP("output", "o", "", "the `file` to save it as, or the directory to save it into (required; - for standard output)")
 	force := cmd.Flags().Bool("force", false, "with -o DIR, replace a file of the same name there")
 	cmd.MarkFlagRequired("output")
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		cl, err := c.client()
-		if err != nil {
-			return err
-		}
-		ctx := cmd.Context()
+	cmd.RunE = c.remoteLong(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		h, err := resolveFile(ctx, cl, args[0])
 		if err != nil {
 			return fmt.Errorf("file hash: %w", err)
@@ -202,7 +197,7 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 			fmt.Fprintf(cmd.ErrOrStderr(), "saved %s (%s) in %v\n", target, api.ByteSize(uint64(n)), time.Since(start).Round(time.Millisecond))
 		}
 		return nil
-	}
+	})
 	return cmd
 }
 

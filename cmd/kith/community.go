@@ -7,9 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/kith-network/kith/node"
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/client"
-	"github.com/spf13/cobra"
+	"github.com/kith-network/kith/protocol"
 )
 
 // The community commands: create, list, invite, join, sync.
@@ -158,8 +161,24 @@ func (c *cli) communityRevokeCmd() *cobra.Command {
 func (c *cli) communityJoinCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "join CODE", Short: "Join a community with an invite code", Args: exactArgs(1)}
 	asJSON := addJSONFlag(cmd)
-	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
-		id, err := cl.Join(ctx, args[0])
+	cmd.RunE = c.remoteLong(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		// A big community's history takes minutes to come: the join shows
+		// the community's sync as it goes.
+		var community protocol.ID
+		if inv, err := node.ParseInvite(args[0], time.Now()); err == nil {
+			community = inv.Community()
+		}
+		progress := newProgressLine(cmd.ErrOrStderr())
+		id, err := waitShowing(ctx, progress, func() (protocol.ID, error) { return cl.Join(ctx, args[0]) }, func() string {
+			if co, ok := communityState(ctx, cl, community); ok && co.Sync.InProgress && co.Sync.Fetched > 0 {
+				return fmt.Sprintf("joining %s: %d records of its history fetched", co.Name, co.Sync.Fetched)
+			}
+			return ""
+		})
+		progress.end(false)
+		if err != nil && interrupted(ctx) {
+			return fmt.Errorf("the join stopped; the records fetched so far stay on this node, and the same command again finishes it: %w", err)
+		}
 		if err != nil {
 			return err
 		}
@@ -172,7 +191,7 @@ func (c *cli) communitySyncCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "sync COMMUNITY_ID", Short: "Sync a community with its connected peers now", Args: exactArgs(1)}
 	wait := cmd.Flags().Bool("wait", false, "wait until done, showing progress, and say what was exchanged")
 	asJSON := addJSONFlag(cmd)
-	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+	cmd.RunE = c.remoteLong(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		id, err := resolveCommunity(ctx, cl, args[0])
 		if err != nil {
 			return err
@@ -189,67 +208,85 @@ func (c *cli) communitySyncCmd() *cobra.Command {
 			fmt.Fprintln(out, "sync started; `kith community list` shows how it stands")
 			return nil
 		}
-		// Run the sync in one request and show progress from another.
-		type result struct {
-			ans api.SyncAnswer
-			err error
-		}
-		done := make(chan result, 1)
-		go func() {
-			ans, err := cl.Sync(ctx, id, true)
-			done <- result{ans, err}
-		}()
-		tick := time.NewTicker(200 * time.Millisecond)
-		defer tick.Stop()
 		progress := newProgressLine(cmd.ErrOrStderr())
-		for {
-			select {
-			case r := <-done:
-				progress.end(false)
-				if r.err != nil {
-					return r.err
-				}
-				failed := 0
-				for _, res := range r.ans.Results {
-					if res.Error != "" {
-						failed++
-					}
-				}
-				var noneSynced error
-				if failed > 0 && failed == len(r.ans.Results) {
-					noneSynced = errors.New("no peer synced the community (the results say why)")
-				}
-				if *asJSON {
-					if err := printJSON(out, r.ans); err != nil {
-						return err
-					}
-					return noneSynced
-				}
-				for _, res := range r.ans.Results {
-					if res.Error != "" {
-						fmt.Fprintf(out, "%.16s…: failed: %s\n", res.Peer, res.Error)
-						continue
-					}
-					fmt.Fprintf(out, "%.16s…: fetched %d, sent %d records (%d rounds, %d bytes)\n", res.Peer, res.Fetched, res.Sent, res.Rounds, res.Bytes)
-				}
-				return noneSynced
-			case <-tick.C:
-				if *asJSON {
-					continue
-				}
-				cs, err := cl.Communities(ctx)
-				if err != nil {
-					continue
-				}
-				for _, co := range cs {
-					if co.ID == id && co.Sync.InProgress {
-						progress.show(progressBar(co.Sync.Fetched, co.Sync.Missing))
-					}
-				}
+		ans, err := waitShowing(ctx, progress, func() (api.SyncAnswer, error) { return cl.Sync(ctx, id, true) }, func() string {
+			if co, ok := communityState(ctx, cl, id); ok && co.Sync.InProgress && !*asJSON {
+				return progressBar(co.Sync.Fetched, co.Sync.Missing)
+			}
+			return ""
+		})
+		progress.end(false)
+		if err != nil {
+			return err
+		}
+		failed := 0
+		for _, res := range ans.Results {
+			if res.Error != "" {
+				failed++
 			}
 		}
+		var noneSynced error
+		if failed > 0 && failed == len(ans.Results) {
+			noneSynced = errors.New("no peer synced the community (the results say why)")
+		}
+		if *asJSON {
+			if err := printJSON(out, ans); err != nil {
+				return err
+			}
+			return noneSynced
+		}
+		for _, res := range ans.Results {
+			if res.Error != "" {
+				fmt.Fprintf(out, "%.16s…: failed: %s\n", res.Peer, res.Error)
+				continue
+			}
+			fmt.Fprintf(out, "%.16s…: fetched %d, sent %d records (%d rounds, %d bytes)\n", res.Peer, res.Fetched, res.Sent, res.Rounds, res.Bytes)
+		}
+		return noneSynced
 	})
 	return cmd
+}
+
+// waitShowing runs call (one request to the daemon, which may take long)
+// and, every 200 ms until it returns, shows on line what state says (from
+// other requests), unless it says "".
+func waitShowing[T any](ctx context.Context, line *progressLine, call func() (T, error), state func() string) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := call()
+		done <- result{v, err}
+	}()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case r := <-done:
+			return r.v, r.err
+		case <-tick.C:
+			if s := state(); s != "" {
+				line.show(s)
+			}
+		}
+	}
+}
+
+// communityState is what the daemon says of a community it holds, if it
+// answers and holds it.
+func communityState(ctx context.Context, cl *client.Client, id protocol.ID) (api.Community, bool) {
+	cs, err := cl.Communities(ctx)
+	if err != nil {
+		return api.Community{}, false
+	}
+	for _, co := range cs {
+		if co.ID == id {
+			return co, true
+		}
+	}
+	return api.Community{}, false
 }
 
 // progressBar draws "[#####.....] 50 of 100 records".

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -44,4 +46,63 @@ func (p *progressLine) end(keep bool) {
 		fmt.Fprintln(p.w, p.last)
 	}
 	p.last = ""
+}
+
+// meter shows on a progress line how many bytes went through it (read
+// from R, or written to W), at most every 200 ms. Its Read may run on
+// another goroutine (an HTTP client sending a body) until after the
+// answer came, so it locks, and says nothing once ended.
+type meter struct {
+	R    io.Reader
+	W    io.Writer
+	line *progressLine
+	say  func(n uint64) string // the line for n bytes so far
+
+	mu   sync.Mutex
+	n    uint64
+	last time.Time
+	done bool
+}
+
+func newMeter(line *progressLine, say func(n uint64) string) *meter {
+	return &meter{line: line, say: say}
+}
+
+func (m *meter) Read(p []byte) (int, error) {
+	k, err := m.R.Read(p)
+	m.add(k, err == io.EOF)
+	return k, err
+}
+
+func (m *meter) Write(p []byte) (int, error) {
+	k, err := m.W.Write(p)
+	m.add(k, false)
+	return k, err
+}
+
+func (m *meter) add(k int, now bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.n += uint64(k)
+	if !m.done && (now || time.Since(m.last) >= 200*time.Millisecond) {
+		m.last = time.Now()
+		m.line.show(m.say(m.n))
+	}
+}
+
+// show shows s now, on the meter's line.
+func (m *meter) show(s string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.done {
+		m.line.show(s)
+	}
+}
+
+// end ends the meter's line (progressLine.end); it shows nothing after.
+func (m *meter) end(keep bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.done = true
+	m.line.end(keep)
 }

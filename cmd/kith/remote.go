@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,17 +30,57 @@ func (c *cli) client() (*client.Client, error) {
 	return client.New(h)
 }
 
-// remote wraps a command body that needs the daemon.
-func (c *cli) remote(run func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+// remoteBody is the body of a command that needs the daemon.
+type remoteBody func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error
+
+// remote wraps a command body that needs the daemon and answers at once:
+// a daemon that does not answer within 2 minutes fails the command rather
+// than hanging it.
+func (c *cli) remote(run remoteBody) func(*cobra.Command, []string) error {
+	return c.remoteWithin(2*time.Minute, run)
+}
+
+// remoteLong wraps a command body whose work takes as long as it takes
+// (an import, an export, a join or a sync of a big community): only
+// Ctrl-C ends it.
+func (c *cli) remoteLong(run remoteBody) func(*cobra.Command, []string) error {
+	return c.remoteWithin(0, run)
+}
+
+// errInterrupted is the error of a command stopped by Ctrl-C.
+var errInterrupted = errors.New("interrupted")
+
+// remoteWithin runs a command body with a context that Ctrl-C (or
+// SIGTERM) cancels, rather than killing the command, so that it cleans up
+// (no temporary file left) and says what became of its work; a second
+// Ctrl-C kills it. A limit of 0 is none.
+func (c *cli) remoteWithin(limit time.Duration, run remoteBody) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		cl, err := c.client()
 		if err != nil {
 			return err
 		}
-		ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
-		defer cancel()
-		return run(ctx, cl, cmd, args)
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		context.AfterFunc(ctx, stop)
+		if limit > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, limit)
+			defer cancel()
+		}
+		err = run(ctx, cl, cmd, args)
+		if err != nil && interrupted(ctx) {
+			return fmt.Errorf("%w: %w", errInterrupted, err)
+		}
+		return err
 	}
+}
+
+// interrupted reports whether ctx ended by a signal (Ctrl-C), not by its
+// limit or its parent: the signal's cause is an error of its own, which
+// only says it Is context.Canceled.
+func interrupted(ctx context.Context) bool {
+	return errors.Is(ctx.Err(), context.Canceled) && context.Cause(ctx) != context.Canceled
 }
 
 func (c *cli) statusCmd() *cobra.Command {
