@@ -154,6 +154,9 @@ func (n *Node) autoFetch(ctx context.Context, job fileJob) {
 	if n.blobs.Has(h) || (failed && time.Since(last) < retryFetch) {
 		return
 	}
+	if _, shown, err := n.store.FileNamed(job.community, h); err != nil || !shown {
+		return // hidden or deleted since it was queued
+	}
 	err := n.fetchFile(ctx, job.community, job.file, n.cfg.AutoFetchBytes, nil)
 	n.filesMu.Lock()
 	defer n.filesMu.Unlock()

@@ -609,3 +609,77 @@ func TestAutoFetchWhenAPeerConnects(t *testing.T) {
 	waitFor(t, "the file on b", 15*time.Second, func() bool { return b.blobs.Has(f.Hash) })
 	t.Logf("fetched %v after connecting", time.Since(start).Round(time.Millisecond))
 }
+
+// TestHiddenRecordsFilesAreNotServed: a moderator hides a post; its
+// file, and that of a reply in its thread, are no longer served to
+// members' nodes, fetched by them, or listed, until the post is shown
+// again.
+func TestHiddenRecordsFilesAreNotServed(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	b.cfg.AutoFetchBytes = 0
+	community := shareCommunity(t, a, "Moderated files", b)
+	add := func(name string, seed uint64) api.File {
+		f, err := a.AddFile(ctx, bytes.NewReader(fileBytes(50_000, seed)), name, "application/octet-stream")
+		must(t, err)
+		return f
+	}
+	postFile, replyFile := add("post.bin", 11), add("reply.bin", 12)
+	post, err := a.Post(ctx, community, api.PostRequest{Title: "Soon hidden", Files: []api.File{postFile}})
+	must(t, err)
+	_, err = a.Reply(ctx, post, api.ReplyRequest{Body: "And a file here", Files: []api.File{replyFile}})
+	must(t, err)
+	for _, f := range []api.File{postFile, replyFile} {
+		waitFor(t, "the records on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash); return err == nil })
+	}
+	listed := func(n *Node) int {
+		fs, err := n.Files(ctx, community, "", 100)
+		must(t, err)
+		return len(fs.Files)
+	}
+	if got := listed(b); got != 2 {
+		t.Fatalf("b lists %d files before the hide, want 2", got)
+	}
+	_, postAtt, err := b.namedFile(postFile.Hash)
+	must(t, err)
+
+	_, err = a.Hide(ctx, post, api.ModerationRequest{Reason: "off topic"})
+	must(t, err)
+	waitFor(t, "the hide on b", 20*time.Second, func() bool {
+		e, err := b.store.Get(ctx, post)
+		return err == nil && e.Meta.Hidden
+	})
+	for _, n := range []*Node{a, b} {
+		for _, f := range []api.File{postFile, replyFile} {
+			if _, _, err := n.namedFile(f.Hash); err == nil {
+				t.Errorf("a record names %s on a node after the hide", f.Name)
+			}
+		}
+		if got := listed(n); got != 0 {
+			t.Errorf("a node lists %d files after the hide", got)
+		}
+	}
+	if a.mayServe(community, postFile.Hash, b.PeerID()) {
+		t.Error("a may still serve the hidden post's file")
+	}
+	if _, err := b.FetchFile(ctx, postFile.Hash, nil); err == nil {
+		t.Error("b fetched the hidden post's file")
+	}
+	// Asked directly, by a node that has not seen the hide, a refuses.
+	if err := b.fetchFile(ctx, community, postAtt, 1<<30, nil); err == nil || b.blobs.Has(postFile.Hash) {
+		t.Errorf("a served the hidden post's file: %v", err)
+	}
+
+	_, err = a.Unhide(ctx, post, api.ModerationRequest{Reason: "on topic after all"})
+	must(t, err)
+	waitFor(t, "the post shown again on b", 20*time.Second, func() bool {
+		e, err := b.store.Get(ctx, post)
+		return err == nil && !e.Meta.Hidden
+	})
+	if _, err := b.FetchFile(ctx, replyFile.Hash, nil); err != nil {
+		t.Errorf("the reply's file, shown again: %v", err)
+	}
+	if got := listed(b); got != 2 {
+		t.Errorf("b lists %d files once the post is shown again, want 2", got)
+	}
+}

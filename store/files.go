@@ -23,15 +23,11 @@ func (s *Store) Files(ctx context.Context, community protocol.ID, cursor string,
 		var err error
 		page, err = paginate(txn, key(tFile, community[:]), cursor, limit, func(k, _ []byte) (FileRef, bool, error) {
 			e, err := getStored(txn, decodePos(k).ID)
-			if err != nil || !e.Meta.Live() {
+			if err != nil {
 				return FileRef{}, false, err
 			}
-			// Replies outlive their thread's post, but are not shown
-			// without it: neither are their files.
-			if obj := e.Meta.Object; obj.Type == protocol.ObjectThread {
-				if shown, err := has(txn, objectKey(tView, community, obj)); err != nil || !shown {
-					return FileRef{}, false, err
-				}
+			if shown, err := filesShown(txn, e); err != nil || !shown {
+				return FileRef{}, false, err
 			}
 			f, ok := fileIn(e.Record, k[1+idLen:1+2*idLen])
 			return FileRef{File: f, Entry: e}, ok, nil
@@ -41,34 +37,77 @@ func (s *Store) Files(ctx context.Context, community protocol.ID, cursor string,
 	return page, err
 }
 
-// FileNamed returns the attachment with hash h as an accepted record of
-// community names it, if one that is not deleted does. Nodes serve and
-// fetch a community's files only so, never by hash alone, and never on
-// the word of an author not admitted (who could claim another size or
-// name for a file).
+// FileNamed returns the attachment with hash h as a record of community
+// whose files are shown names it (filesShown), if one does. Nodes serve
+// and fetch a community's files only so: never by hash alone, never on the
+// word of an author not admitted (who could claim another size or name
+// for a file), and never for what members are not shown (a hidden post's
+// file would otherwise still reach every node).
 func (s *Store) FileNamed(community, h protocol.ID) (protocol.Attachment, bool, error) {
 	var found protocol.Attachment
 	var ok bool
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
-		found, ok, err = fileNamed(txn, community, h, func(m Meta) bool { return m.Status == protocol.StatusAccepted })
+		found, ok, err = fileNamed(txn, community, h, filesShown)
 		return err
 	})
 	return found, ok, err
+}
+
+// filesShown reports whether the files of e are shown to members: e is
+// live (accepted, neither deleted nor hidden), and so is the record that
+// starts the thread, note or event it is part of. Replies outlive their
+// thread's post, and an event's edits its event, but are not shown
+// without it: neither are their files.
+func filesShown(txn *badger.Txn, e Entry) (bool, error) {
+	if !e.Meta.Live() {
+		return false, nil
+	}
+	root, ok, err := objectRoot(txn, e)
+	if err != nil || !ok {
+		return false, err
+	}
+	return root.Meta.Live(), nil
+}
+
+// objectRoot returns the record that starts the thread, note or event e
+// is part of (e itself, for that record), if it is here.
+func objectRoot(txn *badger.Txn, e Entry) (Entry, bool, error) {
+	obj := e.Meta.Object
+	if obj.ID == e.Record.ID() {
+		return e, true, nil
+	}
+	if obj.Type == protocol.ObjectNone && !obj.ID.IsZero() {
+		return Entry{}, false, nil // its target has not come
+	}
+	root, err := getStored(txn, obj.ID)
+	if errors.Is(err, ErrNotFound) {
+		return Entry{}, false, nil
+	}
+	return root, err == nil, err
 }
 
 // FileReferenced reports whether a record that is not deleted, in any
 // community, still names the file with hash h: a file no such record
 // names is purged from disk. A pending record counts (its author may be
 // admitted yet, and the member's own records may wait for their join);
-// one written after its author's removal does not.
+// one written after its author's removal does not, nor one part of a
+// thread, note or event whose first record is deleted (a reply outlives
+// its thread's post, but is never shown again). A hidden record counts:
+// a moderator may show it again.
 // It waits for pending refreshes, so that a tombstone just stored counts.
 func (s *Store) FileReferenced(ctx context.Context, h protocol.ID) (bool, error) {
 	var ok bool
 	err := s.read(ctx, func(txn *badger.Txn) error {
 		for _, c := range s.Communities() {
 			var err error
-			if _, ok, err = fileNamed(txn, c, h, func(m Meta) bool { return m.Status != protocol.StatusRemoved }); err != nil || ok {
+			if _, ok, err = fileNamed(txn, c, h, func(txn *badger.Txn, e Entry) (bool, error) {
+				if e.Meta.Deleted || e.Meta.Status == protocol.StatusRemoved {
+					return false, nil
+				}
+				root, ok, err := objectRoot(txn, e)
+				return !ok || !root.Meta.Deleted, err
+			}); err != nil || ok {
 				return err
 			}
 		}
@@ -80,8 +119,8 @@ func (s *Store) FileReferenced(ctx context.Context, h protocol.ID) (bool, error)
 var errFound = errors.New("found")
 
 // fileNamed returns the attachment with hash h of the first record of
-// community that names it, is not deleted and whose meta counts.
-func fileNamed(txn *badger.Txn, community, h protocol.ID, counts func(Meta) bool) (protocol.Attachment, bool, error) {
+// community that names it and counts.
+func fileNamed(txn *badger.Txn, community, h protocol.ID, counts func(*badger.Txn, Entry) (bool, error)) (protocol.Attachment, bool, error) {
 	var found protocol.Attachment
 	var ok bool
 	err := scanKeys(txn, key(tFile, community[:], h[:]), func(k []byte) error {
@@ -92,8 +131,8 @@ func fileNamed(txn *badger.Txn, community, h protocol.ID, counts func(Meta) bool
 		if err != nil {
 			return err
 		}
-		if e.Meta.Deleted || !counts(e.Meta) {
-			return nil
+		if ok, err := counts(txn, e); err != nil || !ok {
+			return err
 		}
 		if found, ok = fileIn(e.Record, h[:]); ok {
 			return errFound

@@ -18,7 +18,8 @@ func attachment(name string) protocol.Attachment {
 
 // TestFiles: records' attachments are indexed by hash per community,
 // listed, found for serving, and forgotten when a tombstone purges the
-// record that named them, unless another record still names them.
+// record that named them, or the thread it belongs to, unless another
+// record still names them.
 func TestFiles(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := context.Background()
@@ -52,8 +53,12 @@ func TestFiles(t *testing.T) {
 		t.Error("a file found under a community that never named it")
 	}
 
-	// The post is deleted: its own file goes, the sheet stays (the reply
-	// names it).
+	// A second thread names the sheet too.
+	other := w.rec(bob, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "Sheet", Files: []protocol.Attachment{sheet}})
+	ingest(t, s, w.join(bob), other)
+	// The first post is deleted: the reply outlives it, but is never shown
+	// again, so neither its file nor the post's is served, listed or kept
+	// on its account; the sheet stays for the second thread.
 	ingest(t, s, w.rec(founder, protocol.Refs{Target: post.ID()}, &protocol.Tombstone{}))
 	for _, tc := range []struct {
 		f    protocol.Attachment
@@ -66,18 +71,20 @@ func TestFiles(t *testing.T) {
 	if _, ok, _ := s.FileNamed(w.id, slides.HashID()); ok {
 		t.Error("a deleted record's file is still served")
 	}
-	// The reply outlives the post, and peers may still fetch its file,
-	// but it is not shown without its thread: nor is its file listed.
-	if _, ok, _ := s.FileNamed(w.id, sheet.HashID()); !ok {
-		t.Error("the reply's file is no longer served")
-	}
-	if page, err := s.Files(ctx, w.id, "", 10); err != nil || len(page.Items) != 0 {
-		t.Errorf("Files after the thread's deletion: %d items (%v), want none", len(page.Items), err)
+	if page, err := s.Files(ctx, w.id, "", 10); err != nil || len(page.Items) != 1 || page.Items[0].Entry.Record.ID() != other.ID() {
+		t.Errorf("Files after the thread's deletion: %d items (%v), want the second thread's sheet", len(page.Items), err)
 	}
 	checkClean(t, s)
+	ingest(t, s, w.rec(bob, protocol.Refs{Target: other.ID()}, &protocol.Tombstone{}))
+	if got, _ := s.FileReferenced(ctx, sheet.HashID()); got {
+		t.Error("the sheet is still referenced by a reply of a deleted thread")
+	}
+	if _, ok, _ := s.FileNamed(w.id, sheet.HashID()); ok {
+		t.Error("the reply of a deleted thread still has its file served")
+	}
 	ingest(t, s, w.rec(alice, protocol.Refs{Target: reply.ID()}, &protocol.Tombstone{}))
 	if got, _ := s.FileReferenced(ctx, sheet.HashID()); got {
-		t.Error("the sheet is still referenced after both records were deleted")
+		t.Error("the sheet is still referenced after every record was deleted")
 	}
 	if page, _ := s.Files(ctx, w.id, "", 10); len(page.Items) != 0 {
 		t.Errorf("Files after the deletions: %d", len(page.Items))
