@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 
@@ -29,12 +30,61 @@ func (s *Store) Files(ctx context.Context, community protocol.ID, cursor string,
 			if shown, err := filesShown(txn, e); err != nil || !shown {
 				return FileRef{}, false, err
 			}
-			f, ok := fileIn(e.Record, k[1+idLen:1+2*idLen])
+			h := k[1+idLen : 1+2*idLen]
+			if again, err := listedBefore(txn, k, h, e); err != nil || again {
+				return FileRef{}, false, err
+			}
+			f, ok := fileIn(e.Record, h)
 			return FileRef{File: f, Entry: e}, ok, nil
 		})
 		return err
 	})
 	return page, err
+}
+
+// listedBefore reports whether Files lists the file with hash h, whose
+// index key for e is k, at a key before k already, for an earlier version
+// of the same post, reply, note or event as e: an edit names the files it
+// keeps again, and the list shows each once.
+func listedBefore(txn *badger.Txn, k, h []byte, e Entry) (bool, error) {
+	found := false
+	err := scanKeys(txn, k[:1+2*idLen], func(earlier []byte) error {
+		if bytes.Compare(earlier, k) >= 0 {
+			return errFound // past e's own key: stop
+		}
+		o, err := getStored(txn, decodePos(earlier).ID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if versionOf(o.Record) != versionOf(e.Record) {
+			return nil
+		}
+		if shown, err := filesShown(txn, o); err != nil || !shown {
+			return err
+		}
+		found = true
+		return errFound
+	})
+	if errors.Is(err, errFound) {
+		err = nil
+	}
+	return found, err
+}
+
+// versionOf is the record r is a version of: the post, reply or event an
+// edit targets, the note a revision is of; r itself otherwise.
+func versionOf(r *protocol.Record) protocol.ID {
+	h := r.Header
+	switch {
+	case (h.Kind == protocol.KindPost || h.Kind == protocol.KindReply || h.Kind == protocol.KindEvent) && !h.Target.IsZero():
+		return h.Target
+	case h.Kind == protocol.KindNote && !h.Root.IsZero():
+		return h.Root
+	}
+	return r.ID()
 }
 
 // FileNamed returns the attachment with hash h as a record of community

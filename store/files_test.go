@@ -170,3 +170,46 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestFilesOnceForAllVersions: an edit names the files it keeps again;
+// Files lists each file once for a post, reply or event however often
+// it was edited, at its first version that names it, while a reply naming
+// the same file is listed apart.
+func TestFilesOnceForAllVersions(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	w, g := newWorld(t, protocol.JoinOpen)
+	plan, extra := attachment("plan.pdf"), attachment("extra.pdf")
+	start := w.clock.Add(24 * time.Hour).UnixMilli()
+	ev := w.rec(founder, protocol.Refs{}, &protocol.Event{Title: "Meetup", Start: start, Files: []protocol.Attachment{plan}})
+	edit1 := w.rec(founder, protocol.Refs{Target: ev.ID()}, &protocol.Event{Title: "Meetup, moved", Start: start + 3600_000, Files: []protocol.Attachment{plan}})
+	edit2 := w.rec(founder, protocol.Refs{Target: ev.ID()}, &protocol.Event{Title: "Meetup, moved again", Start: start + 7200_000, Files: []protocol.Attachment{plan, extra}})
+	post := w.rec(founder, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "Plan", Files: []protocol.Attachment{plan}})
+	postEdit := w.rec(founder, protocol.Refs{Target: post.ID()}, &protocol.Post{Type: protocol.PostDiscussion, Title: "The plan", Files: []protocol.Attachment{plan}})
+	reply := w.rec(alice, protocol.Refs{Root: post.ID()}, &protocol.Reply{Text: "the same plan", Files: []protocol.Attachment{plan}})
+	ingest(t, s, g, w.join(alice), ev, edit1, edit2, post, postEdit, reply)
+
+	var got []string
+	for cursor := ""; ; { // pages of one: an earlier version on another page still counts
+		page, err := s.Files(ctx, w.id, cursor, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range page.Items {
+			got = append(got, f.File.Name+" in "+f.Entry.Record.ID().String()[:8])
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	want := map[string]bool{"plan.pdf in " + ev.ID().String()[:8]: true, "extra.pdf in " + edit2.ID().String()[:8]: true,
+		"plan.pdf in " + post.ID().String()[:8]: true, "plan.pdf in " + reply.ID().String()[:8]: true}
+	if len(got) != len(want) {
+		t.Fatalf("Files lists %q, want %d items", got, len(want))
+	}
+	for _, g := range got {
+		if !want[g] {
+			t.Errorf("Files lists %q, want %v", g, want)
+		}
+	}
+}
