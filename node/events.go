@@ -210,7 +210,7 @@ func (n *Node) EditEvent(ctx context.Context, id protocol.ID, req api.EventReque
 		return protocol.ID{}, err
 	}
 	if reflect.DeepEqual(before, *body) {
-		return protocol.ID{}, fmt.Errorf("%w: that changes nothing: give what changes (title, times, place, text, tags, agenda, minutes or files)", api.ErrBadRequest)
+		return protocol.ID{}, api.Already(fmt.Errorf("%w: that changes nothing: give what changes (title, times, place, text, tags, agenda, minutes or files)", api.ErrBadRequest))
 	}
 	r, err := n.publish(ctx, community, protocol.Refs{Target: e.Record.ID()}, body)
 	if err != nil {

@@ -335,7 +335,7 @@ func (n *Node) Revise(ctx context.Context, id protocol.ID, req api.RevisionReque
 		}
 	}
 	if len(followed) == 1 && sameNote(next, *followed[0]) {
-		return protocol.ID{}, fmt.Errorf("%w: that changes nothing: revision %s already has this title, text and tags", api.ErrBadRequest, parents[0])
+		return protocol.ID{}, api.Already(fmt.Errorf("%w: that changes nothing: revision %s already has this title, text and tags", api.ErrBadRequest, parents[0]))
 	}
 	return n.publishRevision(ctx, community, d.View.Root, parents, &next)
 }

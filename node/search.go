@@ -10,7 +10,6 @@ import (
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/search"
-	"github.com/kith-network/kith/store"
 )
 
 // Search implements api.Backend: full-text search over the communities
@@ -64,7 +63,6 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 	if lastErr != nil {
 		out.Lag.Error = lastErr.Error()
 	}
-	now := n.now()
 	for _, h := range res.Hits {
 		hit := api.SearchHit{Kind: h.Kind, Title: h.Title, Snippet: h.Snippet,
 			Accepted: h.Accepted, Current: h.Current, Score: h.Score}
@@ -81,44 +79,13 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 		case search.KindNote:
 			hit.Link = "/n/" + h.Record
 		case search.KindEvent:
-			over, err := n.eventOver(ctx, hit.Community, h.Record, now)
-			if err != nil {
-				// The hit stays, linked to the upcoming page.
-				n.log.Warn("search: is the event over", "event", h.Record, "err", err)
-			}
-			page := "/events"
-			if over {
-				page = "/events?past=1" // the upcoming page does not list it
-			}
-			hit.Link = "/c/" + h.Community + page + "#e-" + h.Record
+			hit.Link = "/e/" + h.Record
 		case search.KindProfile:
 			hit.Link = "/c/" + h.Community + "/people/" + h.Record
 		}
 		out.Hits = append(out.Hits, hit)
 	}
 	return out, nil
-}
-
-// eventOver reports whether an event has ended by now (unix ms), by the
-// rule the store lists upcoming and past events with (one without an end
-// lasts store.OpenEndedLength), so that a hit links to the events page
-// that shows it. Whether it is over changes with the clock, not with any
-// record, so it is decided when searching rather than kept in the index.
-// An event gone since it was indexed is not over: its link stays the
-// plain events page.
-func (n *Node) eventOver(ctx context.Context, community protocol.ID, record string, now int64) (bool, error) {
-	id, err := protocol.ParseID(record)
-	if err != nil {
-		return false, fmt.Errorf("indexed event id %q: %w", record, err)
-	}
-	v, err := n.store.Event(ctx, community, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return !v.Upcoming(now), nil
 }
 
 // parseWhen reads a date (2006-01-02, a day in UTC: the daemon cannot

@@ -28,6 +28,12 @@ type eventRow struct {
 	// SafeLink is set when the event's "where" is an http(s) address, to be
 	// shown as a link; otherwise Place is shown as text.
 	SafeLink string
+	// Own is set when this node's member wrote the event (and may change
+	// it); Back is the page its forms return to; Single is set on the
+	// event's own page, whose heading is its title.
+	Own    bool
+	Back   string
+	Single bool
 }
 
 type eventsPage struct {
@@ -41,8 +47,6 @@ type eventsPage struct {
 	Live protocol.ID
 	// Past lists the events that are over, the latest first, instead.
 	Past bool
-	// Me is this node's member: the author of the events it may change.
-	Me protocol.PublicKey
 }
 
 // events lists a community's events that have not ended yet, soonest
@@ -68,11 +72,50 @@ func (s *Server) events(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	p := eventsPage{Community: c, Cursor: cursor, Next: page.Next, Zone: localZoneName(time.Now()), Live: id, Past: past, Me: st.MemberKey}
+	p := eventsPage{Community: c, Cursor: cursor, Next: page.Next, Zone: localZoneName(time.Now()), Live: id, Past: past}
+	here := r.URL.Path
+	if q := r.URL.RawQuery; q != "" {
+		here += "?" + q
+	}
 	for _, e := range page.Items {
-		p.Events = append(p.Events, eventView(e))
+		row := eventView(e)
+		row.Own, row.Back = e.Author == st.MemberKey, here+"#e-"+e.ID.String()
+		p.Events = append(p.Events, row)
 	}
 	return "events", p, nil
+}
+
+// eventOnePage is one event on a page of its own: where links to it go
+// (search, the forms that write it), whichever page of the list holds it.
+type eventOnePage struct {
+	Community  api.Community
+	Event      eventRow
+	Moderation moderation
+}
+
+// event shows one event.
+func (s *Server) event(r *http.Request) (string, any, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return "", nil, err
+	}
+	ev, err := s.backend.Event(r.Context(), id)
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := s.findCommunity(r, ev.Community)
+	if err != nil {
+		return "", nil, err
+	}
+	st, err := s.backend.Status(r.Context())
+	if err != nil {
+		return "", nil, err
+	}
+	row := eventView(ev)
+	row.Own, row.Back, row.Single = ev.Author == st.MemberKey, "/e/"+id.String(), true
+	back := "/c/" + c.ID.String() + "/events"
+	return "event", eventOnePage{Community: c, Event: row,
+		Moderation: moderation{Back: back, Target: id, Own: row.Own, Moderates: moderates(c.Standing)}}, nil
 }
 
 // localZoneName says which time zone t is in, e.g. "CET, UTC+01:00".
@@ -116,6 +159,15 @@ func datetimeLocal(field, v string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%w: the %s %q is not a date and time like 2026-12-03T15:00", api.ErrBadRequest, field, v)
+}
+
+// datetimeLocalValue is a time (unix ms; 0 for none) as the value of a
+// <input type="datetime-local">: to the minute, in this machine's zone.
+func datetimeLocalValue(ms int64) string {
+	if ms == 0 {
+		return ""
+	}
+	return time.UnixMilli(ms).Local().Format("2006-01-02T15:04")
 }
 
 // eventForm reads the event form (new or edit): its times in this
@@ -172,22 +224,11 @@ func (s *Server) newEvent(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return s.eventPage(r, id)
+	return eventPage(id), nil
 }
 
-// eventPage is where event id is listed: with the upcoming events, or,
-// once it is over (one may announce a past meeting), with the past ones.
-func (s *Server) eventPage(r *http.Request, id protocol.ID) (string, error) {
-	ev, err := s.backend.Event(r.Context(), id)
-	if err != nil {
-		return "", err
-	}
-	page := "/events"
-	if ev.Over {
-		page = "/events?past=1"
-	}
-	return "/c/" + ev.Community.String() + page + "#e-" + id.String(), nil
-}
+// eventPage is the page of event id.
+func eventPage(id protocol.ID) string { return "/e/" + id.String() }
 
 // eventEditPage is the form that changes one's own event, filled with
 // its current version.
@@ -230,13 +271,7 @@ func (s *Server) eventEdit(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	local := func(ms int64) string {
-		if ms == 0 {
-			return ""
-		}
-		return time.UnixMilli(ms).Local().Format("2006-01-02T15:04")
-	}
-	p := eventEditPage{Community: c, Event: eventView(ev), Start: local(ev.Start), End: local(ev.End), Where: ev.Place,
+	p := eventEditPage{Community: c, Event: eventView(ev), Start: datetimeLocalValue(ev.Start), End: datetimeLocalValue(ev.End), Where: ev.Place,
 		Zone: localZoneName(time.Now()), Notes: notes.Items}
 	// The notes linked now are offered even when older than the list, or
 	// saving would unlink them.
@@ -262,16 +297,36 @@ func (s *Server) editEvent(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	// The form shows every field: one left empty is one to empty.
+	// The form shows every field: one left empty (or blank) is one to
+	// empty.
 	for _, name := range []string{"end", "where", "body", "tags", "agenda", "minutes"} {
 		if strings.TrimSpace(r.PostForm.Get(name)) == "" {
 			req.Clear = append(req.Clear, name)
 		}
 	}
-	if _, err := s.backend.EditEvent(r.Context(), id, req); err != nil {
+	if slices.Contains(req.Clear, "body") {
+		req.Body = ""
+	}
+	// The form shows times to the minute: one it gives back as shown
+	// keeps the event's own (which may have seconds, from the CLI), or
+	// saving the form unchanged would move the event.
+	ev, err := s.backend.Event(r.Context(), id)
+	if err != nil {
 		return "", err
 	}
-	return s.eventPage(r, id)
+	for _, t := range []struct {
+		field string
+		given *string
+		now   int64
+	}{{"start", &req.Start, ev.Start}, {"end", &req.End, ev.End}} {
+		if t.now != 0 && strings.TrimSpace(r.PostForm.Get(t.field)) == datetimeLocalValue(t.now) {
+			*t.given = ""
+		}
+	}
+	if _, err := s.backend.EditEvent(r.Context(), id, req); failed(err) {
+		return "", err
+	}
+	return eventPage(id), nil
 }
 
 // rsvp records this member's answer to an event, then goes back.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -41,45 +42,45 @@ func TestEventsFormAndRSVP(t *testing.T) {
 		chromedp.SendKeys(`form.event-form textarea[name=body]`, "Bring **questions** about renewals."),
 		chromedp.SendKeys(`form.event-form input[name=tags]`, "TLS, meetup"),
 		chromedp.Submit(`form.event-form input[name=title]`),
-		chromedp.WaitVisible(`#events li.event`))
-	if got := text(t, ctx, `#events .event-title`); got != "Certificate clinic" {
+		chromedp.WaitVisible(`article.event`))
+	if got := text(t, ctx, `article.event h1.event-title`); got != "Certificate clinic" {
 		t.Errorf("event title %q", got)
 	}
-	if got := eval[string](t, ctx, `document.querySelector("#events .event-when time").getAttribute("datetime")`); got != start.Format(time.RFC3339) {
+	if got := eval[string](t, ctx, `document.querySelector("article.event .event-when time").getAttribute("datetime")`); got != start.Format(time.RFC3339) {
 		t.Errorf("start as listed: %q, want %q (the form's time in this machine's zone)", got, start.Format(time.RFC3339))
 	}
-	when := text(t, ctx, `#events .event-when`)
+	when := text(t, ctx, `article.event .event-when`)
 	if !strings.Contains(when, start.Format("Mon 2 Jan 2006, 15:04")) || !strings.Contains(when, end.Format("15:04")) {
 		t.Errorf("when: %q", when)
 	}
-	if got := eval[string](t, ctx, `document.querySelector("#events .event-where a").getAttribute("href")`); got != "https://meet.example/kith" {
+	if got := eval[string](t, ctx, `document.querySelector("article.event .event-where a").getAttribute("href")`); got != "https://meet.example/kith" {
 		t.Errorf("link %q", got)
 	}
-	if got := text(t, ctx, `#events .event-body strong`); got != "questions" {
+	if got := text(t, ctx, `article.event .event-body strong`); got != "questions" {
 		t.Errorf("description not rendered as Markdown: strong %q", got)
 	}
-	if got := text(t, ctx, `#events .event-counts`); got != "0 yes · 0 maybe · 0 no" {
+	if got := text(t, ctx, `article.event .event-counts`); got != "0 yes · 0 maybe · 0 no" {
 		t.Errorf("counts before answering: %q", got)
 	}
-	if got := text(t, ctx, `#events .event-mine`); got != "You have not answered." {
+	if got := text(t, ctx, `article.event .event-mine`); got != "You have not answered." {
 		t.Errorf("my answer before answering: %q", got)
 	}
 
-	do(t, ctx, "say yes", chromedp.Click(`#events form.event-rsvp button[value=yes]`), chromedp.WaitVisible(`#events .event-mine strong`))
-	if got := text(t, ctx, `#events .event-counts`); got != "1 yes · 0 maybe · 0 no" {
+	do(t, ctx, "say yes", chromedp.Click(`article.event form.event-rsvp button[value=yes]`), chromedp.WaitVisible(`article.event .event-mine strong`))
+	if got := text(t, ctx, `article.event .event-counts`); got != "1 yes · 0 maybe · 0 no" {
 		t.Errorf("counts after yes: %q", got)
 	}
-	if got := text(t, ctx, `#events .event-mine`); got != "Your answer: yes" {
+	if got := text(t, ctx, `article.event .event-mine`); got != "Your answer: yes" {
 		t.Errorf("my answer: %q", got)
 	}
-	if n := eval[int](t, ctx, `document.querySelectorAll('#events button[value=yes][aria-pressed=true]').length`); n != 1 {
+	if n := eval[int](t, ctx, `document.querySelectorAll('article.event button[value=yes][aria-pressed=true]').length`); n != 1 {
 		t.Errorf("the yes button is not shown as chosen (%d)", n)
 	}
 	screenshot(t, ctx, "events")
 
-	do(t, ctx, "say maybe", chromedp.Click(`#events form.event-rsvp button[value=maybe]`),
-		chromedp.WaitVisible(`#events button[value=maybe][aria-pressed=true]`))
-	if got := text(t, ctx, `#events .event-counts`); got != "0 yes · 1 maybe · 0 no" {
+	do(t, ctx, "say maybe", chromedp.Click(`article.event form.event-rsvp button[value=maybe]`),
+		chromedp.WaitVisible(`article.event button[value=maybe][aria-pressed=true]`))
+	if got := text(t, ctx, `article.event .event-counts`); got != "0 yes · 1 maybe · 0 no" {
 		t.Errorf("counts after maybe: %q", got)
 	}
 	evs, err := a.Events(bg, community, "", 10)
@@ -92,6 +93,12 @@ func TestEventsFormAndRSVP(t *testing.T) {
 	// Events that are over are on a page of their own, without answers.
 	_, err = a.NewEvent(bg, community, api.EventRequest{Title: "Last week's clinic", Start: time.Now().Add(-7 * 24 * time.Hour).Format(time.RFC3339)})
 	must(t, err)
+	// The event's page leads to the list, which lists it with a link to
+	// its page.
+	do(t, ctx, "open the list", chromedp.Click(`a[href$="/events"]:not(nav a)`), chromedp.WaitVisible(`#events li.event`))
+	if got := eval[string](t, ctx, `document.querySelector("#events .event-title a").getAttribute("href")`); got != "/e/"+evs.Items[0].ID.String() {
+		t.Errorf("the list links the event to %q", got)
+	}
 	do(t, ctx, "open past events", chromedp.Click(`a[href$="events?past=1"]`), chromedp.WaitVisible(`#events li.event`))
 	if got := text(t, ctx, `#events`); !strings.Contains(got, "Last week's clinic") || strings.Contains(got, "Certificate clinic") {
 		t.Errorf("past events: %q", got)
@@ -155,16 +162,19 @@ func TestEventsBadInput(t *testing.T) {
 	if len(evs.Items) != 0 {
 		t.Errorf("refused forms stored events: %+v", evs.Items)
 	}
-	// A good one, sent back to the page it came from.
+	// A good one goes to its page.
 	code, loc, body := s.post(c+"/events", s.base, url.Values{"title": {"Fine"}, "start": {"2031-01-02T10:00"}, "where": {"javascript:alert(1)"}})
-	if code != http.StatusSeeOther || !strings.HasPrefix(loc, c+"/events#e-") {
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/e/") {
 		t.Fatalf("a good event: %d %q %s", code, loc, body)
 	}
-	id := strings.TrimPrefix(loc, c+"/events#e-")
-	// One announced after it happened goes where it is listed: the past.
+	id := strings.TrimPrefix(loc, "/e/")
+	// So does one announced after it happened, saying it is over.
 	code, loc, body = s.post(c+"/events", s.base, url.Values{"title": {"Last week's call"}, "start": {"2026-01-02T10:00"}})
-	if code != http.StatusSeeOther || !strings.HasPrefix(loc, c+"/events?past=1#e-") {
+	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/e/") {
 		t.Errorf("a past event: %d %q %s", code, loc, body)
+	} else if code, _, body := s.get(loc); code != http.StatusOK || !strings.Contains(body, "Last week&#39;s call") || !strings.Contains(body, "(over)") ||
+		strings.Contains(body, "Will you come?") {
+		t.Errorf("the past event's page: %d %.3000s", code, body)
 	}
 	if code, loc, body := s.post("/e/"+id+"/rsvp", s.base, url.Values{"answer": {"no"}, "back": {"//evil.example/"}}); code != http.StatusSeeOther || loc != "/" {
 		t.Errorf("rsvp with a foreign back: %d %q %s", code, loc, body)
@@ -283,7 +293,7 @@ func TestEventEdit(t *testing.T) {
 	moved := start.Add(time.Hour).Local().Format("2006-01-02T15:04")
 	code, loc, page := s.post(edit, s.base, url.Values{"title": {"Repair clinic"}, "start": {moved}, "where": {"Hall B"}, "tags": {"repair"},
 		"agenda": {agenda.String()}, "minutes": {minutes.String()}})
-	if code != http.StatusSeeOther || loc != "/c/"+community.String()+"/events#e-"+event.String() {
+	if code != http.StatusSeeOther || loc != "/e/"+event.String() {
 		t.Fatalf("the edit: %d %s %.300s", code, loc, page)
 	}
 	ev, err := a.Event(bg, event)
@@ -296,10 +306,13 @@ func TestEventEdit(t *testing.T) {
 		!strings.Contains(list, `href="`+edit+`"`) {
 		t.Errorf("the events page does not link the agenda, the minutes and the change form")
 	}
-	// Nothing changed: said so.
+	// Nothing changed: back to the event, nothing written.
 	same := url.Values{"title": {"Repair clinic"}, "start": {moved}, "where": {"Hall B"}, "tags": {"repair"}, "agenda": {agenda.String()}, "minutes": {minutes.String()}}
-	if code, _, page := s.post(edit, s.base, same); code != http.StatusBadRequest || !strings.Contains(page, "changes nothing") {
-		t.Errorf("an edit that changes nothing: %d %.300s", code, page)
+	if code, loc, page := s.post(edit, s.base, same); code != http.StatusSeeOther || loc != "/e/"+event.String() {
+		t.Errorf("an edit that changes nothing: %d %s %.300s", code, loc, page)
+	}
+	if ev2, err := a.Event(bg, event); err != nil || !reflect.DeepEqual(ev2, ev) {
+		t.Errorf("an edit that changes nothing changed the event: %+v, was %+v (%v)", ev2, ev, err)
 	}
 	// A note deleted since is not linked; fields emptied in the form are
 	// emptied.
@@ -326,5 +339,40 @@ func TestEventEdit(t *testing.T) {
 	}
 	if code, _, page := sb.get(edit); code != http.StatusForbidden || !strings.Contains(page, "only its author") {
 		t.Errorf("another member opening the change form: %d", code)
+	}
+}
+
+// TestEventFormSavedUnchanged: the edit form of an event written
+// elsewhere (the CLI: a start with seconds, a text with "\n" line ends),
+// saved as the browser sends it ("\r\n", times to the minute), writes
+// nothing; a description left blank is emptied.
+func TestEventFormSavedUnchanged(t *testing.T) {
+	a := startNode(t)
+	bg := context.Background()
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Clinic"})
+	must(t, err)
+	start := time.Now().Add(48 * time.Hour).Truncate(time.Minute).Add(17 * time.Second)
+	event, err := a.NewEvent(bg, community, api.EventRequest{Title: "Repair clinic", Start: start.Format(time.RFC3339),
+		End: start.Add(time.Hour).Format(time.RFC3339), Body: "line one\nline two\n"})
+	must(t, err)
+	before, err := a.Event(bg, event)
+	must(t, err)
+	s := newSession(t, a)
+	edit := "/e/" + event.String() + "/edit"
+	shown := func(ms int64) string { return time.UnixMilli(ms).Local().Format("2006-01-02T15:04") } // as the form shows it
+	form := url.Values{"title": {"Repair clinic"}, "start": {shown(before.Start)}, "end": {shown(before.End)},
+		"body": {"line one\r\nline two\r\n"}}
+	if code, loc, page := s.post(edit, s.base, form); code != http.StatusSeeOther || loc != "/e/"+event.String() {
+		t.Fatalf("the form saved unchanged: %d %s %.300s", code, loc, page)
+	}
+	if after, err := a.Event(bg, event); err != nil || !reflect.DeepEqual(after, before) {
+		t.Errorf("the form saved unchanged changed the event: %+v, was %+v (%v)", after, before, err)
+	}
+	form.Set("body", "\r\n ")
+	if code, loc, page := s.post(edit, s.base, form); code != http.StatusSeeOther || loc != "/e/"+event.String() {
+		t.Fatalf("a blank description: %d %s %.300s", code, loc, page)
+	}
+	if after, err := a.Event(bg, event); err != nil || after.Body != "" || after.Start != before.Start {
+		t.Errorf("after a blank description: %+v (%v)", after, err)
 	}
 }

@@ -48,7 +48,7 @@ func (s *Server) newNote(r *http.Request) (string, error) {
 		return "", fmt.Errorf("%w: a note needs a title", api.ErrBadRequest)
 	}
 	id, err := s.backend.NewNote(r.Context(), community, api.NoteRequest{Title: title,
-		Body: noteText(r, "body"), Tags: noteTags(r), Files: uploaded(r)})
+		Body: r.PostForm.Get("body"), Tags: noteTags(r), Files: uploaded(r)})
 	if err != nil {
 		return "", err
 	}
@@ -68,7 +68,7 @@ func (s *Server) promote(r *http.Request) (string, error) {
 		return "", err
 	}
 	id, err := s.backend.NewNote(r.Context(), t.Community, api.NoteRequest{
-		Title: strings.TrimSpace(r.PostForm.Get("title")), Body: noteText(r, "body"), Tags: noteTags(r), From: &post})
+		Title: strings.TrimSpace(r.PostForm.Get("title")), Body: r.PostForm.Get("body"), Tags: noteTags(r), From: &post})
 	if err != nil {
 		return "", err
 	}
@@ -222,7 +222,7 @@ func (s *Server) revise(r *http.Request) (string, error) {
 		req.Revert = &rev
 	} else {
 		req.Title = strings.TrimSpace(r.PostForm.Get("title"))
-		req.Body = noteText(r, "body")
+		req.Body = r.PostForm.Get("body")
 		// The node keeps the previous revision's title and text for empty
 		// fields: saying so beats saving something else than was asked.
 		if req.Title == "" || strings.TrimSpace(req.Body) == "" {
@@ -233,7 +233,7 @@ func (s *Server) revise(r *http.Request) (string, error) {
 			req.Tags = []string{} // an empty field removes the tags
 		}
 	}
-	if _, err := s.backend.Revise(r.Context(), id, req); err != nil {
+	if _, err := s.backend.Revise(r.Context(), id, req); failed(err) {
 		return "", err
 	}
 	return backTo(r, "/n/"+id.String()), nil
@@ -312,12 +312,6 @@ func (s *Server) noteDiff(r *http.Request) (string, any, error) {
 		}
 	}
 	return "note_diff", d, nil
-}
-
-// noteText is a textarea's text with the browser's CRLF line ends made LF,
-// as text written elsewhere has them (else every line would differ).
-func noteText(r *http.Request, name string) string {
-	return strings.ReplaceAll(r.PostForm.Get(name), "\r\n", "\n")
 }
 
 // noteTags reads the comma-separated "tags" field; nil when empty.

@@ -91,18 +91,17 @@ func TestSearchEventLinks(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("search: %d\n%s", status, body)
 	}
-	pastLink := "/c/" + community.String() + "/events?past=1#e-" + over.String()
-	comingLink := "/c/" + community.String() + "/events#e-" + coming.String()
+	pastLink := "/e/" + over.String()
+	comingLink := "/e/" + coming.String()
 	for _, want := range []string{`href="` + pastLink + `"`, `href="` + comingLink + `"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the results have no %s:\n%s", want, body)
 		}
 	}
 	for link, id := range map[string]string{pastLink: over.String(), comingLink: coming.String()} {
-		page, _, _ := strings.Cut(link, "#")
-		status, _, body := s.get(page)
-		if status != http.StatusOK || !strings.Contains(body, `id="e-`+id+`"`) {
-			t.Errorf("%s: %d, without the event's anchor:\n%s", page, status, body)
+		status, _, body := s.get(link)
+		if status != http.StatusOK || !strings.Contains(body, `id="e-`+id+`"`) || !strings.Contains(body, "Soldering") {
+			t.Errorf("%s: %d, without the event:\n%s", link, status, body)
 		}
 	}
 }

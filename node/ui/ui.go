@@ -21,6 +21,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/kith-network/kith/node/api"
@@ -110,6 +111,7 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		{"POST /settings/profile", s.form(s.setProfile)},
 		{"GET /c/{id}/events", s.page(s.events)},
 		{"POST /c/{id}/events", s.form(s.newEvent)},
+		{"GET /e/{id}", s.page(s.event)},
 		{"POST /e/{id}/rsvp", s.form(s.rsvp)},
 		{"GET /e/{id}/edit", s.page(s.eventEdit)},
 		{"POST /e/{id}/edit", s.form(s.editEvent)},
@@ -233,6 +235,7 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (*http.Request
 			s.failForm(w, r, fmt.Errorf("%w: %w", api.ErrBadRequest, err))
 			return r, false
 		}
+		lineFeeds(withFiles.PostForm)
 		return withFiles, true
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
@@ -240,7 +243,19 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request) (*http.Request
 		s.fail(w, fmt.Errorf("%w: %v", api.ErrBadRequest, err))
 		return r, false
 	}
+	lineFeeds(r.PostForm)
 	return r, true
+}
+
+// lineFeeds ends the lines of a form's fields with "\n" alone: browsers
+// send a textarea's lines ended "\r\n", which records would otherwise
+// keep, so that saving a form unchanged would change the text.
+func lineFeeds(form url.Values) {
+	for _, vs := range form {
+		for i, v := range vs {
+			vs[i] = strings.ReplaceAll(v, "\r\n", "\n")
+		}
+	}
 }
 
 // sameOrigin reports whether a form came from this UI: browsers send
