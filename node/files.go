@@ -382,15 +382,25 @@ func (n *Node) Files(ctx context.Context, community protocol.ID, cursor string, 
 	return out, nil
 }
 
-// namedFile finds a community whose records name the file with hash h.
-func (n *Node) namedFile(h protocol.ID) (protocol.ID, protocol.Attachment, error) {
-	for _, c := range n.store.Communities() {
-		a, ok, err := n.store.FileNamed(c, h)
-		if err != nil {
-			return protocol.ID{}, a, err
-		}
-		if ok {
-			return c, a, nil
+// namedFile finds a community whose records name the file with hash h,
+// and the attachment of a record that names it as name, if one does ("":
+// any), or else of the first that names it.
+func (n *Node) namedFile(h protocol.ID, name string) (protocol.ID, protocol.Attachment, error) {
+	lookups := []func(c protocol.ID) (protocol.Attachment, bool, error){
+		func(c protocol.ID) (protocol.Attachment, bool, error) { return n.store.FileNamed(c, h) },
+	}
+	if name != "" {
+		lookups = slices.Insert(lookups, 0, func(c protocol.ID) (protocol.Attachment, bool, error) { return n.store.FileNamedAs(c, h, name) })
+	}
+	for _, lookup := range lookups {
+		for _, c := range n.store.Communities() {
+			a, ok, err := lookup(c)
+			if err != nil {
+				return protocol.ID{}, a, err
+			}
+			if ok {
+				return c, a, nil
+			}
 		}
 	}
 	return protocol.ID{}, protocol.Attachment{}, fmt.Errorf("%w: no record in your communities names file %s", api.ErrNotFound, h)
@@ -399,7 +409,7 @@ func (n *Node) namedFile(h protocol.ID) (protocol.ID, protocol.Attachment, error
 // FetchFile implements api.Backend: it fetches a file now, whatever its
 // size (up to the node's limit), reporting progress.
 func (n *Node) FetchFile(ctx context.Context, h protocol.ID, progress func(api.FileProgress)) (api.File, error) {
-	c, a, err := n.namedFile(h)
+	c, a, err := n.namedFile(h, "")
 	if err != nil {
 		return api.File{}, err
 	}
@@ -415,9 +425,10 @@ func (n *Node) FetchFile(ctx context.Context, h protocol.ID, progress func(api.F
 }
 
 // OpenFile implements api.Backend: the bytes of a file some record names,
-// if they are here.
-func (n *Node) OpenFile(ctx context.Context, h protocol.ID) (*os.File, api.File, error) {
-	_, a, err := n.namedFile(h)
+// if they are here, with the name and type of one that names it as name
+// (if one does).
+func (n *Node) OpenFile(ctx context.Context, h protocol.ID, name string) (*os.File, api.File, error) {
+	_, a, err := n.namedFile(h, name)
 	if err != nil {
 		return nil, api.File{}, err
 	}

@@ -44,7 +44,7 @@ func BenchmarkFileTransfer100MiB(b *testing.B) {
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if _, _, err := c.namedFile(f.Hash); err == nil {
+		if _, _, err := c.namedFile(f.Hash, ""); err == nil {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -41,7 +41,7 @@ func fileBytes(n int, seed uint64) []byte {
 // readAllFile reads a file of a node's attachment store.
 func readAllFile(t *testing.T, n *Node, h protocol.ID) []byte {
 	t.Helper()
-	f, _, err := n.OpenFile(context.Background(), h)
+	f, _, err := n.OpenFile(context.Background(), h, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestFetchResumesAfterRestart(t *testing.T) {
 	must(t, err)
 	_, err = a.Post(ctx, community, api.PostRequest{Title: "Dataset", Files: []api.File{f}})
 	must(t, err)
-	waitFor(t, "the post on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash); return err == nil })
+	waitFor(t, "the post on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash, ""); return err == nil })
 
 	fctx, cancel := context.WithCancel(ctx)
 	var half uint64
@@ -201,8 +201,8 @@ func fileOnTwoNodes(t *testing.T, data []byte) (a, b *Node, community protocol.I
 	must(t, err)
 	_, err = a.Post(ctx, community, api.PostRequest{Title: "A file", Files: []api.File{f}})
 	must(t, err)
-	waitFor(t, "the post on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash); return err == nil })
-	_, att, err = b.namedFile(f.Hash)
+	waitFor(t, "the post on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash, ""); return err == nil })
+	_, att, err = b.namedFile(f.Hash, "")
 	must(t, err)
 	_, list, err = a.blobs.ChunkList(f.Hash)
 	must(t, err)
@@ -358,7 +358,7 @@ func TestRecordLyingAboutSizeCannotSpoilServing(t *testing.T) {
 		must(t, err)
 	}
 	// The lying record is the older: fetches by hash take its word.
-	if _, named, err := b.namedFile(att.HashID()); err != nil || named.Size != lie.Size {
+	if _, named, err := b.namedFile(att.HashID(), ""); err != nil || named.Size != lie.Size {
 		t.Fatalf("the file by hash: %+v, %v; want the lying record's", named, err)
 	}
 	if err := b.fetchFile(ctx, community, lie, int64(lie.Size), nil); !errors.Is(err, blobs.ErrTooLarge) {
@@ -501,7 +501,7 @@ func TestFilesSayWhyTheyAreNotHere(t *testing.T) {
 	must(t, err)
 	_, err = a.Post(ctx, community, api.PostRequest{Title: "Files", Files: []api.File{small, big}})
 	must(t, err)
-	waitFor(t, "the post on b", 20*time.Second, func() bool { _, _, err := b.namedFile(big.Hash); return err == nil })
+	waitFor(t, "the post on b", 20*time.Second, func() bool { _, _, err := b.namedFile(big.Hash, ""); return err == nil })
 	fileOnB := func(h protocol.ID) api.File {
 		t.Helper()
 		fs, err := b.Files(ctx, community, "", 10)
@@ -630,7 +630,7 @@ func TestHiddenRecordsFilesAreNotServed(t *testing.T) {
 	_, err = a.Reply(ctx, post, api.ReplyRequest{Body: "And a file here", Files: []api.File{replyFile}})
 	must(t, err)
 	for _, f := range []api.File{postFile, replyFile} {
-		waitFor(t, "the records on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash); return err == nil })
+		waitFor(t, "the records on b", 20*time.Second, func() bool { _, _, err := b.namedFile(f.Hash, ""); return err == nil })
 	}
 	listed := func(n *Node) int {
 		fs, err := n.Files(ctx, community, "", 100)
@@ -640,7 +640,7 @@ func TestHiddenRecordsFilesAreNotServed(t *testing.T) {
 	if got := listed(b); got != 2 {
 		t.Fatalf("b lists %d files before the hide, want 2", got)
 	}
-	_, postAtt, err := b.namedFile(postFile.Hash)
+	_, postAtt, err := b.namedFile(postFile.Hash, "")
 	must(t, err)
 
 	_, err = a.Hide(ctx, post, api.ModerationRequest{Reason: "off topic"})
@@ -651,7 +651,7 @@ func TestHiddenRecordsFilesAreNotServed(t *testing.T) {
 	})
 	for _, n := range []*Node{a, b} {
 		for _, f := range []api.File{postFile, replyFile} {
-			if _, _, err := n.namedFile(f.Hash); err == nil {
+			if _, _, err := n.namedFile(f.Hash, ""); err == nil {
 				t.Errorf("a record names %s on a node after the hide", f.Name)
 			}
 		}

@@ -104,6 +104,25 @@ func (s *Store) FileNamed(community, h protocol.ID) (protocol.Attachment, bool, 
 	return found, ok, err
 }
 
+// FileNamedAs is FileNamed for a record that gives the file that name,
+// if one does: the same bytes attached by two members under two names
+// are saved under the name of the record the member looked at.
+func (s *Store) FileNamedAs(community, h protocol.ID, name string) (protocol.Attachment, bool, error) {
+	var found protocol.Attachment
+	var ok bool
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		found, ok, err = fileNamed(txn, community, h, func(txn *badger.Txn, e Entry) (bool, error) {
+			if a, ok := fileIn(e.Record, h[:]); !ok || a.Name != name {
+				return false, nil
+			}
+			return filesShown(txn, e)
+		})
+		return err
+	})
+	return found, ok, err
+}
+
 // filesShown reports whether the files of e are shown to members: e is
 // live (accepted, neither deleted nor hidden), and so is the record that
 // starts the thread, note or event it is part of. Replies outlive their

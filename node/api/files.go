@@ -78,7 +78,7 @@ func (s *Server) downloadFile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("file hash: %w", err))
 		return
 	}
-	file, f, err := s.backend.OpenFile(r.Context(), h)
+	file, f, err := s.backend.OpenFile(r.Context(), h, r.URL.Query().Get("name"))
 	if err != nil {
 		s.reply(w, nil, err)
 		return

@@ -93,7 +93,7 @@ type Backend interface {
 	AddFile(ctx context.Context, r io.Reader, name, mediaType string) (File, error)
 	Files(ctx context.Context, community protocol.ID, cursor string, limit int) (Files, error)
 	FetchFile(ctx context.Context, hash protocol.ID, progress func(FileProgress)) (File, error)
-	OpenFile(ctx context.Context, hash protocol.ID) (*os.File, File, error)
+	OpenFile(ctx context.Context, hash protocol.ID, name string) (*os.File, File, error)
 
 	// Resolve lists the records and files here whose ids start with the
 	// hex digits of prefix, so that members may type a few.

@@ -102,7 +102,9 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, fmt.Errorf("%w: %v", api.ErrBadRequest, err))
 		return
 	}
-	file, f, err := s.backend.OpenFile(r.Context(), h)
+	// The name the page showed: the same bytes may be attached under
+	// other names elsewhere.
+	file, f, err := s.backend.OpenFile(r.Context(), h, r.URL.Query().Get("name"))
 	if err != nil {
 		s.fail(w, err)
 		return

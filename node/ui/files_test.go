@@ -3,6 +3,7 @@ package ui_test
 import (
 	"bytes"
 	"context"
+	"html"
 	"image"
 	"image/color"
 	"image/png"
@@ -243,5 +244,52 @@ func TestUploadOverTheLimitSaysSoOnce(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q: %s", want, msg)
 		}
+	}
+}
+
+// TestSameBytesTwoNames: the same bytes attached by two posts under two
+// names are saved under the name of the post the member looked at; a
+// name no record gives is not taken.
+func TestSameBytesTwoNames(t *testing.T) {
+	a := startNode(t)
+	ctx := context.Background()
+	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Reports"})
+	must(t, err)
+	var threads []protocol.ID
+	for _, name := range []string{"q3-report.pdf", "budget.pdf"} {
+		f, err := a.AddFile(ctx, strings.NewReader("the same bytes"), name, "application/pdf")
+		must(t, err)
+		p, err := a.Post(ctx, community, api.PostRequest{Title: name, Files: []api.File{f}})
+		must(t, err)
+		threads = append(threads, p)
+	}
+	s := newSession(t, a)
+	disposition := func(path string) string {
+		req, err := http.NewRequest(http.MethodGet, s.base+path, nil)
+		must(t, err)
+		req.AddCookie(s.cookie)
+		resp, err := s.client.Do(req)
+		must(t, err)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s", path, resp.Status)
+		}
+		return resp.Header.Get("Content-Disposition")
+	}
+	var link string
+	for i, want := range []string{"q3-report.pdf", "budget.pdf"} {
+		_, _, page := s.get("/t/" + threads[i].String())
+		at := strings.Index(page, `href="/files/`)
+		if at < 0 {
+			t.Fatalf("thread %s links no file", want)
+		}
+		link = html.UnescapeString(page[at+len(`href="`) : at+strings.Index(page[at:], `" download`)])
+		if got := disposition(link); !strings.Contains(got, `filename=`+want) {
+			t.Errorf("the file of the thread %s downloads as %q", want, got)
+		}
+	}
+	forged := strings.Replace(link, "budget.pdf", "invoice.exe", 1)
+	if got := disposition(forged); strings.Contains(got, "invoice.exe") {
+		t.Errorf("a name no record gives was taken: %q", got)
 	}
 }
