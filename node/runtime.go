@@ -3,8 +3,10 @@ package node
 import (
 	"bufio"
 	"bytes"
+	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 
@@ -19,6 +21,9 @@ func runtimeStats() api.Runtime {
 	metrics.Read(sample)
 	if sample[0].Value.Kind() == metrics.KindUint64 {
 		rt.HeapBytes = sample[0].Value.Uint64()
+	}
+	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 { // -1 reads it
+		rt.MemoryLimitBytes = uint64(limit)
 	}
 	return rt
 }

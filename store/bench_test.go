@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -254,4 +256,14 @@ func BenchmarkOpenMemory(b *testing.B) {
 		b.ReportMetric(heap, "heap-MB")
 		b.ReportMetric(rss, "rss-MB")
 	}
+	var size int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				size += fi.Size()
+			}
+		}
+		return nil
+	})
+	b.ReportMetric(float64(size)/(1<<20), "disk-MB")
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -53,6 +54,7 @@ func (c *cli) newDaemonCmd() (*cobra.Command, *daemonSettings) {
 	f.BoolVar(&set.noSearch, "no-search", false, "keep no full-text search index (config no_search)")
 	f.IntVar(&set.maxFileMB, "max-file-mb", 0, fmt.Sprintf("the largest attachment kept, in `MiB` (config max_file_mb, default %d)", home.DefaultMaxFileMB))
 	f.IntVar(&set.autoMB, "auto-fetch-mb", 0, fmt.Sprintf("attachments up to this size (`MiB`) are fetched as soon as a record names them; 0: none (config auto_fetch_mb, default %d)", home.DefaultAutoFetchMB))
+	f.IntVar(&set.memoryMB, "memory-mb", 0, fmt.Sprintf("a soft limit on the daemon's memory, in `MiB`; 0: none (config memory_mb, default %d; GOMEMLIMIT wins)", home.DefaultMemoryMB))
 	f.StringVar(&set.logLevel, "log-level", "", "log `level`: debug, info, warn, error (config log_level, default info)")
 	f.StringVar(&set.logFormat, "log-format", "", "log `format` on standard error: text or json (config log_format, default text)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -69,6 +71,7 @@ func (c *cli) newDaemonCmd() (*cobra.Command, *daemonSettings) {
 			return err
 		}
 		log := newLogger(cmd.ErrOrStderr(), run.level, run.format)
+		limitMemory(run.memoryMB)
 		// SIGHUP too: a terminal closed or an SSH session dropped stops the
 		// daemon cleanly rather than killing it.
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
@@ -126,6 +129,7 @@ type daemonSettings struct {
 	loopback, anchor    bool
 	noSearch            bool
 	maxFileMB, autoMB   int
+	memoryMB            int
 	api                 string
 	logLevel, logFormat string
 }
@@ -136,6 +140,7 @@ type daemonRun struct {
 	node     node.Config // without Home and Logger
 	level    slog.Level
 	format   string
+	memoryMB int      // the soft memory limit (0: none)
 	warnings []string // to log once the logger exists
 }
 
@@ -172,6 +177,13 @@ func (s daemonSettings) merge(changed func(flag string) bool, file home.ConfigIn
 	if err := home.CheckFileLimits(conf.MaxFileMB, conf.AutoFetchMB); err != nil {
 		return daemonRun{}, fmt.Errorf("--max-file-mb or --auto-fetch-mb: %w", err)
 	}
+	if changed("memory-mb") {
+		if err := home.CheckMemoryMB(s.memoryMB); err != nil {
+			return daemonRun{}, fmt.Errorf("--memory-mb: %w", err)
+		}
+		conf.MemoryMB = s.memoryMB
+	}
+	run.memoryMB = conf.MemoryMB
 	var err error
 	if run.level, err = home.ParseLogLevel(conf.LogLevel); err != nil {
 		return daemonRun{}, fmt.Errorf("--log-level: %w", err)
@@ -204,6 +216,17 @@ func (s daemonSettings) merge(changed func(flag string) bool, file home.ConfigIn
 		Anchor: s.anchor, NoSearch: conf.NoSearch,
 		MaxFileBytes: int64(conf.MaxFileMB) << 20, AutoFetchBytes: autoFetchBytes(conf.AutoFetchMB)}
 	return run, nil
+}
+
+// limitMemory sets the Go runtime's soft memory limit to mb MiB (none if
+// 0), unless GOMEMLIMIT says otherwise: without one, the heap grows to
+// twice what is live before a collection, and a big import, whose
+// storage engine builds tables in memory, ran the daemon to 1.4 GB
+// (docs/benchmarks.md, "Memory during a big import").
+func limitMemory(mb int) {
+	if mb > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(mb) << 20)
+	}
 }
 
 // autoFetchBytes turns auto_fetch_mb into node.Config's form, where 0

@@ -557,9 +557,23 @@ func TestDaemonConfigPrecedence(t *testing.T) {
 	if r := d.run(t, "search", "anything"); r.code != 1 || !strings.Contains(r.stderr, "keeps no search index") {
 		t.Errorf("search with no_search = true: exit %d, %q", r.code, r.stderr)
 	}
+	memoryLimit := func() uint64 {
+		type status struct {
+			Runtime struct {
+				MemoryLimitBytes uint64 `json:"memory_limit_bytes"`
+			} `json:"runtime"`
+		}
+		return decode[status](t, d.mustRun(t, "status", "--json")).Runtime.MemoryLimitBytes
+	}
+	if got := memoryLimit(); got != home.DefaultMemoryMB<<20 {
+		t.Errorf("memory limit %d, want the default %d MiB", got, home.DefaultMemoryMB)
+	}
 	d.stop(t)
 
-	d = startDaemonArgs(t, dir, "--api", "127.0.0.1:0", "--log-level", "info", "--log-format", "text", "--no-search=false")
+	d = startDaemonArgs(t, dir, "--api", "127.0.0.1:0", "--log-level", "info", "--log-format", "text", "--no-search=false", "--memory-mb", "300")
+	if got := memoryLimit(); got != 300<<20 {
+		t.Errorf("memory limit %d with --memory-mb 300", got)
+	}
 	if got := d.apiAddr(t); got == api {
 		t.Errorf("API on the file's %s despite --api 127.0.0.1:0", got)
 	}
@@ -669,6 +683,11 @@ func TestDaemonMerge(t *testing.T) {
 		{name: "file's anchor under --loopback", file: func(c *home.Config) { c.Anchor = true }, flags: []string{"--loopback"},
 			check: func(r daemonRun) bool { return !r.node.Anchor && r.node.Loopback && len(r.warnings) == 1 }},
 		{name: "bad level flag over a good file", flags: []string{"--log-level", "loud"}, wantErr: "--log-level"},
+		{name: "memory limit by default", check: func(r daemonRun) bool { return r.memoryMB == home.DefaultMemoryMB }},
+		{name: "memory limit from the file", file: func(c *home.Config) { c.MemoryMB = 0 }, check: func(r daemonRun) bool { return r.memoryMB == 0 }},
+		{name: "memory limit flag over the file", file: func(c *home.Config) { c.MemoryMB = 0 }, flags: []string{"--memory-mb", "300"},
+			check: func(r daemonRun) bool { return r.memoryMB == 300 }},
+		{name: "memory limit too low", flags: []string{"--memory-mb", "64"}, wantErr: "--memory-mb: 64 is not 0 (no limit) nor from 128"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			conf := home.DefaultConfig()

@@ -34,6 +34,9 @@ type Runtime struct {
 	HeapBytes  uint64 `json:"heap_bytes"` // live and not yet swept heap objects
 	RSSBytes   uint64 `json:"rss_bytes"`  // resident memory; 0 where unknown
 	OpenFiles  int    `json:"open_files"` // file descriptors; -1 where unknown
+	// MemoryLimitBytes is the soft memory limit the daemon runs under
+	// (memory_mb, or GOMEMLIMIT); 0: none.
+	MemoryLimitBytes uint64 `json:"memory_limit_bytes,omitempty"`
 }
 
 // FeedItem is one item of GET /api/feed, a stream of server-sent events

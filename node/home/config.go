@@ -69,6 +69,12 @@ type Config struct {
 	// record names them, in MiB; larger ones are fetched on demand. 0
 	// fetches none automatically.
 	AutoFetchMB int `toml:"auto_fetch_mb" json:"auto_fetch_mb"`
+	// MemoryMB is a soft limit on the daemon's memory, in MiB: near it,
+	// the garbage collector works harder rather than let the heap grow
+	// to twice what is live (an import or a join of a big community ran
+	// a daemon up to 1.4 GB without one). 0: no limit. GOMEMLIMIT in the
+	// environment wins over it.
+	MemoryMB int `toml:"memory_mb" json:"memory_mb"`
 }
 
 // Attachment limits by default, in MiB.
@@ -76,6 +82,15 @@ const (
 	DefaultMaxFileMB   = 100
 	DefaultAutoFetchMB = 25
 	maxFileMB          = 4096 // the protocol's bound on one file
+)
+
+// DefaultMemoryMB is the daemon's soft memory limit by default, in MiB,
+// and minMemoryMB the least it may be set to (an empty node's Go heap and
+// caches are about 60 MiB; below this the collector would run all the
+// time).
+const (
+	DefaultMemoryMB = 512
+	minMemoryMB     = 128
 )
 
 // DefaultConfig returns the configuration a new home starts with: listen on
@@ -91,6 +106,7 @@ func DefaultConfig() Config {
 		LogFormat:   LogText,
 		MaxFileMB:   DefaultMaxFileMB,
 		AutoFetchMB: DefaultAutoFetchMB,
+		MemoryMB:    DefaultMemoryMB,
 	}
 }
 
@@ -154,7 +170,18 @@ func (c Config) Check() error {
 	if err := CheckLogFormat(c.LogFormat); err != nil {
 		return fmt.Errorf("log_format: %w", err)
 	}
+	if err := CheckMemoryMB(c.MemoryMB); err != nil {
+		return fmt.Errorf("memory_mb: %w", err)
+	}
 	return CheckFileLimits(c.MaxFileMB, c.AutoFetchMB)
+}
+
+// CheckMemoryMB checks memory_mb: 0 (no limit), or at least minMemoryMB.
+func CheckMemoryMB(mb int) error {
+	if mb != 0 && (mb < minMemoryMB || mb > 1<<24) {
+		return fmt.Errorf("%d is not 0 (no limit) nor from %d to %d MiB", mb, minMemoryMB, 1<<24)
+	}
+	return nil
 }
 
 // CheckFileLimits checks max_file_mb and auto_fetch_mb together.
@@ -354,6 +381,10 @@ var configComments = map[string]string{
 		"node keeps, in MiB.",
 	"auto_fetch_mb": "Attachments up to this size (MiB) are fetched as soon as a record\n" +
 		"names them; larger ones when asked (kith attachment get). 0: none.",
+	"memory_mb": "A soft limit on the daemon's memory, in MiB: near it the garbage\n" +
+		"collector works harder (an import or the join of a big community takes\n" +
+		"longer) rather than let memory grow. 0: no limit. GOMEMLIMIT in the\n" +
+		"environment wins over it.",
 	"log_format": "How the daemon writes its log (to standard error): text (key=value\n" +
 		"lines) or json (one JSON object a line).",
 }

@@ -183,7 +183,7 @@ func TestReadConfig(t *testing.T) {
 // TestConfigKeys: the keys follow the struct's tags, toml and json alike,
 // and are what Settings lists.
 func TestConfigKeys(t *testing.T) {
-	want := []string{"name", "listen", "api", "bootstrap", "relays", "anchor", "loopback", "no_search", "log_level", "log_format", "max_file_mb", "auto_fetch_mb"}
+	want := []string{"name", "listen", "api", "bootstrap", "relays", "anchor", "loopback", "no_search", "log_level", "log_format", "max_file_mb", "auto_fetch_mb", "memory_mb"}
 	if got := ConfigKeys(); !slices.Equal(got, want) {
 		t.Errorf("ConfigKeys() = %q, want %q", got, want)
 	}
