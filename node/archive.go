@@ -80,6 +80,34 @@ func (n *Node) Export(ctx context.Context, community protocol.ID, w io.Writer) e
 // its first batch holds the genesis, so that a bad archive leaves no
 // community behind without one.
 func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error) {
+	res, err := n.importArchive(ctx, r)
+	if res.Records == 0 {
+		return res, err
+	}
+	// Records were stored, each valid and signed, as if synced: the node
+	// follows the community whatever became of the rest, and an error
+	// says what was kept.
+	if m := n.store.Membership(res.Community); m != nil && m.Genesis != nil {
+		if jerr := n.gossip.Join(res.Community); jerr != nil && err == nil {
+			err = jerr
+		}
+	}
+	if err != nil && !errors.Is(err, errArchiveSet) {
+		err = fmt.Errorf("%w (the %d records before it are stored, each valid and signed; importing the archive again skips them)", err, res.Records)
+	}
+	if err == nil {
+		d, count := n.store.Fingerprint(res.Community, protocol.Position{}, protocol.MaxPosition)
+		res.Digest, res.Held = d.String(), count
+	}
+	return res, err
+}
+
+// errArchiveSet marks the error of an archive whose records were all
+// stored but do not make the set its header announces.
+var errArchiveSet = errors.New("the archive is not the set it announces")
+
+// importArchive stores an archive's records, batch by batch (Import).
+func (n *Node) importArchive(ctx context.Context, r io.Reader) (api.ImportResult, error) {
 	ar, err := protocol.NewArchiveReader(r)
 	if err != nil {
 		return api.ImportResult{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
@@ -149,17 +177,10 @@ func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error
 	if err := n.store.Flush(ctx); err != nil {
 		return res, err
 	}
-	if m := n.store.Membership(c); m != nil && m.Genesis != nil {
-		if err := n.gossip.Join(c); err != nil {
-			return res, err
-		}
-	}
 	if err := set.Close(); err != nil {
 		// The records stored are valid and signed, as if synced; the
 		// archive as a whole is not what it claims.
-		return res, fmt.Errorf("%w: %d records stored, each valid, but %w", api.ErrBadRequest, res.Records, err)
+		return res, fmt.Errorf("%w: %w: %d records stored, each valid, but %w", api.ErrBadRequest, errArchiveSet, res.Records, err)
 	}
-	d, count := n.store.Fingerprint(c, protocol.Position{}, protocol.MaxPosition)
-	res.Digest, res.Held = d.String(), count
 	return res, nil
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/protocol/prototest"
 )
 
@@ -57,5 +59,32 @@ func TestImportRefusesTampering(t *testing.T) {
 	must(t, err)
 	if res.Records != res.Announced || res.Records < 2 || res.Digest != res.AnnouncedDigest || res.Held != res.Announced {
 		t.Errorf("import: %+v", res)
+	}
+}
+
+// TestImportCutShortSaysWhatIsKept: an archive that ends in its middle
+// (a copy cut short, sent straight to the API) is refused, saying how
+// many of its records were stored; the node follows the community they
+// are of, and the whole archive then imports.
+func TestImportCutShortSaysWhatIsKept(t *testing.T) {
+	ctx := context.Background()
+	c, recs := benchRecords(t, importBatch+500)
+	whole := prototest.Archive(t, c, recs)
+	n := startTestNode(t)
+	_, err := n.Import(ctx, bytes.NewReader(whole[:len(whole)*3/4]))
+	if !errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), "cut short") ||
+		!strings.Contains(err.Error(), fmt.Sprintf("the %d records before it are stored", importBatch)) {
+		t.Fatalf("an archive cut short: %v", err)
+	}
+	if _, held := n.store.Fingerprint(c, protocol.Position{}, protocol.MaxPosition); held != importBatch {
+		t.Errorf("the node holds %d records, want %d", held, importBatch)
+	}
+	if !n.gossip.Joined(c) {
+		t.Error("the node does not follow the community whose records it stored")
+	}
+	res, err := n.Import(ctx, bytes.NewReader(whole))
+	must(t, err)
+	if res.Added != len(recs)-importBatch || res.Held != uint64(len(recs)) {
+		t.Errorf("the whole archive then: %+v", res)
 	}
 }
