@@ -258,7 +258,7 @@ func (n *Node) syncClient(ctx context.Context, f *frames, p peer.ID, c protocol.
 				return res, err
 			}
 		}
-		got, err := n.receiveRecords(ctx, f, c)
+		got, err := n.receiveRecords(ctx, f, c, nil)
 		res.Fetched += got
 		n.syncs.update(c, func(st *SyncStatus) { st.Fetched += got; st.Total += got })
 		if err != nil {
@@ -314,8 +314,8 @@ func boolOrder(b bool) int {
 
 // receiveRecords reads record frames until an end frame, validating each
 // batch on every core (verifying signatures is most of the cost of a sync)
-// and storing it.
-func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID) (int, error) {
+// and storing it, telling stored (if not nil) how many each batch held.
+func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID, stored func(int)) (int, error) {
 	var raw [][]byte
 	total, early := 0, 0
 	defer func() {
@@ -352,7 +352,13 @@ func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID) (in
 				return errors.New("peer sent a record of another community")
 			}
 		}
-		return n.ingest(ctx, recs, "sync")
+		if err := n.ingest(ctx, recs, "sync"); err != nil {
+			return err
+		}
+		if stored != nil {
+			stored(len(recs))
+		}
+		return nil
 	}
 	for {
 		kind, data, err := f.recv(frameRecord, frameEnd)

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/home"
 	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/protocol/prototest"
 )
 
 // countThreads returns how many threads a node lists in a community.
@@ -225,5 +227,55 @@ func TestSyncSkipsRecordsFromTheFuture(t *testing.T) {
 		if held := err == nil; held != (i != 2) {
 			t.Errorf("post %d held on b: %v", i, held)
 		}
+	}
+}
+
+// TestPushedRecordsShowAsProgress: when the peer starts the session and
+// hands over what this node lacks (this node serving), this node's sync
+// status shows the records as they are stored, as it does for its own
+// sessions, rather than "comparing" until the end.
+func TestPushedRecordsShowAsProgress(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	c := shareCommunity(t, a, "Pushed", b)
+	// Records b lacks, stored on a without gossip.
+	var recs []*protocol.Record
+	at := time.Now().Add(-time.Hour)
+	for i := range 2000 {
+		recs = append(recs, prototest.Sign(t, a.id.Member, c, at.Add(time.Duration(i)*time.Millisecond), protocol.Refs{},
+			&protocol.Post{Type: protocol.PostDiscussion, Title: fmt.Sprintf("while b was away %d", i)}))
+	}
+	ingestAll(t, a.store, recs)
+
+	var seen atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			if st := b.SyncStatus(c); st.InProgress && int64(st.Fetched) > seen.Load() {
+				seen.Store(int64(st.Fetched))
+			}
+		}
+	}()
+	res, err := a.syncWith(ctx, b.PeerID(), c)
+	close(done)
+	must(t, err)
+	if len(res) != 1 || res[0].Sent != len(recs) {
+		t.Fatalf("the session: %+v, want %d records sent", res, len(recs))
+	}
+	if s := seen.Load(); s < syncBatch {
+		t.Errorf("during the session, b's sync status showed at most %d records fetched, want at least %d", s, syncBatch)
+	}
+	// The client is done once it sent them; b, serving, stores the last.
+	waitFor(t, "b's side of the session to end", 20*time.Second, func() bool { return !b.SyncStatus(c).InProgress })
+	if st := b.SyncStatus(c); st.Fetched != len(recs) || st.LastPeer != a.PeerID() {
+		t.Errorf("b's sync status after the session: %+v", st)
+	}
+	if got := countThreads(t, b, c); got != len(recs) {
+		t.Errorf("b holds %d threads after the session, want %d", got, len(recs))
 	}
 }
