@@ -426,7 +426,14 @@ func (l badgerLogger) Errorf(f string, a ...any) {
 	l.log.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
 }
 func (l badgerLogger) Warningf(f string, a ...any) {
-	l.log.Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+	msg := "badger: " + strings.TrimSpace(fmt.Sprintf(f, a...))
+	if strings.Contains(f, "might be too small") || strings.HasPrefix(f, "Cache life expectancy") {
+		// The caches are small on purpose (leanOptions): during a big
+		// import or sync Badger says so every minute, with histograms.
+		l.log.Debug(msg)
+		return
+	}
+	l.log.Warn(msg)
 }
 func (l badgerLogger) Infof(f string, a ...any) {
 	l.log.Debug("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -665,5 +667,20 @@ func TestReactionsBy(t *testing.T) {
 		if err != nil || !slices.Equal(got, tc.want) {
 			t.Errorf("reactions to %s: %v %v, want %v", tc.target, got, err, tc.want)
 		}
+	}
+}
+
+// TestBadgerCacheWarningsAreDebug: Badger's warning that a cache "might
+// be too small" (they are small on purpose) is logged at debug level;
+// its other warnings stay warnings.
+func TestBadgerCacheWarningsAreDebug(t *testing.T) {
+	var b strings.Builder
+	l := badgerLogger{slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	l.Warningf("%s might be too small. Metrics: %s\n", "Block cache", "hit: 1 miss: 9")
+	l.Warningf("Cache life expectancy (in seconds): %+v\n", "histogram")
+	l.Warningf("Value log GC: %s\n", "something else")
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "level=DEBUG") || !strings.Contains(lines[1], "level=DEBUG") || !strings.Contains(lines[2], "level=WARN") {
+		t.Errorf("logged:\n%s", b.String())
 	}
 }

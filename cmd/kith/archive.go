@@ -204,6 +204,9 @@ func checkArchive(ctx context.Context, name, path string, progress func(n, total
 		return protocol.ArchiveHeader{}, 0, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return protocol.ArchiveHeader{}, 0, fmt.Errorf("%s is a directory: give the archive file (`kith export ID -o FILE` writes one; a Markdown export is not one)", name)
+	}
 	ar, err := protocol.NewArchiveReader(f)
 	if err != nil {
 		return protocol.ArchiveHeader{}, 0, fmt.Errorf("%s: %w", name, err)

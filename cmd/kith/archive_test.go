@@ -117,6 +117,9 @@ func TestExportImport(t *testing.T) {
 			t.Errorf("import --check of an archive that %s: exit %d, %s", name, r.code, r.stderr)
 		}
 	}
+	if r := kith(t, nil, "import", "--check", t.TempDir()); r.code == 0 || !strings.Contains(r.stderr, "is a directory: give the archive file") {
+		t.Errorf("import --check of a directory: exit %d, %s", r.code, r.stderr)
+	}
 	other := filepath.Join(t.TempDir(), "notes.txt")
 	must(t, os.WriteFile(other, []byte("just some notes\n"), 0o600))
 	if r := kith(t, nil, "import", "--check", other); r.code == 0 || !strings.Contains(r.stderr, "not a Kith archive") {
@@ -374,4 +377,23 @@ func TestImportInterrupted(t *testing.T) {
 		t.Errorf("the import again, after %d of %d records: %q", first, len(recs), out)
 	}
 	t.Logf("interrupted after %d of %d records", first, len(recs))
+}
+
+// TestMarkdownFileNames: a title names its file in any script, reduced
+// to letters, digits and dashes, at most 60 of them; nothing of a path
+// survives.
+func TestMarkdownFileNames(t *testing.T) {
+	id := protocol.ID{0xab, 0xcd}
+	day := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	for title, want := range map[string]string{
+		"Ünïcödé 日本語 🙂":           "2026-11-28-ünïcödé-日本語-abcd00000000.md",
+		"日本語のタイトル":                "2026-11-28-日本語のタイトル-abcd00000000.md",
+		"../../etc/passwd":        "2026-11-28-etc-passwd-abcd00000000.md",
+		"":                        "2026-11-28-untitled-abcd00000000.md",
+		strings.Repeat("ab ", 40): "2026-11-28-" + strings.TrimSuffix(strings.Repeat("ab-", 20), "-") + "-abcd00000000.md",
+	} {
+		if got := fileName(day, title, id); got != want {
+			t.Errorf("fileName(%q) = %q, want %q", title, got, want)
+		}
+	}
 }

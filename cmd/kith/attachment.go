@@ -44,7 +44,9 @@ func uploadAll(ctx context.Context, cl *client.Client, paths []string) ([]api.Fi
 func upload(ctx context.Context, cl *client.Client, path string) (api.File, error) {
 	name := filepath.Base(path)
 	if reason := protocol.CheckFileName(name); reason != "" {
-		return api.File{}, fmt.Errorf("attach %s: %s; rename the file", path, reason)
+		// Quoted: a name refused for a control or bidirectional character
+		// would otherwise garble the very line that says so.
+		return api.File{}, fmt.Errorf("attach %q: %s; rename the file", path, reason)
 	}
 	f, err := os.Open(path)
 	if err != nil {

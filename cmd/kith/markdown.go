@@ -337,21 +337,27 @@ func ms3339(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC33
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // fileName is a safe file name: the date if any, the title reduced to
-// lowercase letters, digits and dashes (at most 60), and the id's start.
+// lowercase letters (of any script), digits and dashes (at most 60), and
+// the id's start.
 func fileName(t time.Time, title string, id protocol.ID) string {
 	var slug strings.Builder
-	dash := false
+	dash, letters := false, 0
 	for _, r := range strings.ToLower(title) {
+		if letters >= 60 {
+			break
+		}
 		switch {
-		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
+			// Any script's letters (and accents written apart), so that
+			// "Ünïcödé" and "日本語" name their files too; a file name is
+			// UTF-8 on every system Kith runs on.
 			slug.WriteRune(r)
 			dash = false
+			letters++
 		case !dash && slug.Len() > 0:
 			slug.WriteByte('-')
 			dash = true
-		}
-		if slug.Len() >= 60 {
-			break
+			letters++
 		}
 	}
 	name := strings.Trim(slug.String(), "-")

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/home"
@@ -325,6 +326,10 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("%w for %s (its address file is stale?): %v; start it with `kith daemon --home %s`", ErrNoDaemon, c.dir, err, c.dir)
 	case req.Context().Err() != nil:
 		return nil, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, req.Context().Err())
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
+		// The daemon was reached, then went before it answered.
+		return nil, fmt.Errorf("%s %s: the daemon closed the connection before answering: did it stop? (its output, or `kith logs` once it runs again, says why): %w",
+			req.Method, req.URL.Path, err)
 	default:
 		// The daemon was reached, or the request could not be sent
 		// (its body failed to read): not a daemon that is gone.

@@ -66,9 +66,15 @@ func (s *Server) readMultipart(r *http.Request) (*http.Request, error) {
 		if name != "files" {
 			return nil, fmt.Errorf("unexpected file field %q", name)
 		}
-		f, err := s.backend.AddFile(r.Context(), part, part.FileName(), part.Header.Get("Content-Type"))
+		// A browser on Windows may send the whole path (C:\Users\me\a.txt),
+		// which FileName (cut at "/") keeps: the name is its last part.
+		fileName := part.FileName()
+		if i := strings.LastIndexByte(fileName, '\\'); i >= 0 {
+			fileName = fileName[i+1:]
+		}
+		f, err := s.backend.AddFile(r.Context(), part, fileName, part.Header.Get("Content-Type"))
 		if err != nil {
-			return nil, refusedFile{name: part.FileName(), err: err}
+			return nil, refusedFile{name: fileName, err: err}
 		}
 		files = append(files, f)
 	}

@@ -293,3 +293,32 @@ func TestSameBytesTwoNames(t *testing.T) {
 		t.Errorf("a name no record gives was taken: %q", got)
 	}
 }
+
+// TestUploadWithAWindowsPath: a file sent with the whole path a browser
+// on Windows may give is attached under its last part.
+func TestUploadWithAWindowsPath(t *testing.T) {
+	n := startNode(t)
+	ctx := context.Background()
+	community, err := n.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Uploads"})
+	must(t, err)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	must(t, mw.WriteField("title", "From Windows"))
+	fw, err := mw.CreateFormFile("files", `C:\Users\ada\Documents\report.txt`)
+	must(t, err)
+	fw.Write([]byte("quarterly numbers"))
+	must(t, mw.Close())
+	s := newSession(t, n)
+	req, err := http.NewRequest(http.MethodPost, s.base+"/c/"+community.String()+"/posts", &body)
+	must(t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", s.base)
+	if status, _, page := s.send(req); status != http.StatusSeeOther {
+		t.Fatalf("the upload: %d\n%s", status, page)
+	}
+	fs, err := n.Files(ctx, community, "", 10)
+	must(t, err)
+	if len(fs.Files) != 1 || fs.Files[0].Name != "report.txt" {
+		t.Errorf("attached as %+v, want report.txt", fs.Files)
+	}
+}
