@@ -37,6 +37,14 @@ func parseTime(what, s string) (int64, error) {
 	if t, ok := readTime(s); ok {
 		return t.UnixMilli(), nil
 	}
+	// Written right but not a day or time that is ("2026-02-30",
+	// "25:00"): say that, not how to write one.
+	for _, layout := range timeLayouts {
+		var pe *time.ParseError
+		if _, err := time.ParseInLocation(layout, s, time.Local); errors.As(err, &pe) && pe.Message != "" {
+			return 0, fmt.Errorf("%w: %s %q is no such date or time (%s)", api.ErrBadRequest, what, s, strings.TrimPrefix(pe.Message, ": "))
+		}
+	}
 	return 0, fmt.Errorf("%w: %s %q: want a time like 2026-12-03T15:00 or 2026-12-03T15:00+01:00", api.ErrBadRequest, what, s)
 }
 

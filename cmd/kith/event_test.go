@@ -112,6 +112,8 @@ func TestEvents(t *testing.T) {
 	}{
 		{[]string{"event", "rsvp", call, "perhaps"}, "want yes, no or maybe"},
 		{[]string{"event", "new", community, "--title", "x", "--start", "tomorrow"}, "want a time like"},
+		{[]string{"event", "new", community, "--title", "x", "--start", "2031-02-30T10:00"}, `"2031-02-30T10:00" is no such date or time (day out of range)`},
+		{[]string{"event", "new", community, "--title", "x", "--start", "2031-01-02T25:00"}, `is no such date or time (hour out of range)`},
 		{[]string{"event", "edit", call, "--agenda", call}, "not a note of this community"},
 		{[]string{"event", "new", community, "--title", "Backwards", "--start", "2031-01-02T10:00:00Z", "--end", "2031-01-02T09:00:00Z"},
 			"event ends (2031-01-02 09:00 +00:00) before it starts (2031-01-02 10:00 +00:00)"},
