@@ -50,10 +50,9 @@ const (
 
 // A fetch may take long: a big community's whole history is hundreds of
 // thousands of records, minutes of work. So what bounds it is progress,
-// not the whole: a fetch fails when a batch of records takes longer than
-// fetchIdle to go or come (a peer gone, or one that drips), and, to
-// bound what one peer's request may hold of the serving node, after
-// fetchMax in all.
+// not the whole: a fetch fails when no record goes (or comes) for
+// fetchIdle (a peer gone, or one that stalls), and, to bound what one
+// peer's request may hold of the serving node, after fetchMax in all.
 var (
 	fetchIdle = 30 * time.Second
 	fetchMax  = time.Hour
@@ -170,8 +169,8 @@ func (n *Node) answerFetch(ctx context.Context, s network.Stream, remote peer.ID
 		if err != nil {
 			return err
 		}
-		s.SetWriteDeadline(time.Now().Add(fetchIdle))
 		for _, rec := range recs {
+			s.SetWriteDeadline(time.Now().Add(fetchIdle))
 			if err := writeFrame(w, rec.Encode()); err != nil {
 				return err
 			}
@@ -259,6 +258,7 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 	var batch []*protocol.Record
 	total := 0
 	for {
+		s.SetReadDeadline(time.Now().Add(fetchIdle))
 		data, err := readFrame(r)
 		if err != nil {
 			return fmt.Errorf("fetch from %s after %d records: %w", p, total, err)
@@ -284,7 +284,6 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 				return err
 			}
 			batch = batch[:0]
-			s.SetReadDeadline(time.Now().Add(fetchIdle))
 			if progress != nil {
 				progress(total)
 			}

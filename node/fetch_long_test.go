@@ -68,7 +68,7 @@ func TestJoinShowsProgress(t *testing.T) {
 
 // TestSlowFetchKeepsGoing: what bounds a fetch is progress, not its
 // length. A peer that sends a batch of records every 200 ms keeps a fetch
-// going for many times the idle limit (here 1 s), to the end.
+// going for more than twice the idle limit (here 1 s), to the end.
 func TestSlowFetchKeepsGoing(t *testing.T) {
 	ctx := context.Background()
 	n := startTestNode(t)
