@@ -38,31 +38,44 @@ func TestJoinShowsProgress(t *testing.T) {
 	code, err := a.Invite(ctx, community, api.InviteRequest{})
 	must(t, err)
 
-	var seen atomic.Int64 // the most records the sync status showed during the join
-	done := make(chan struct{})
+	seen := watchFetched(b, community)
+	_, err = b.Join(ctx, code.Code)
+	most := seen()
+	must(t, err)
+	if _, got := b.store.Fingerprint(community, protocol.Position{}, protocol.MaxPosition); got != uint64(len(recs)+2) {
+		t.Fatalf("the newcomer holds %d records, want %d", got, len(recs)+2)
+	}
+	if most < fetchBatch {
+		t.Errorf("during the join, the sync status showed at most %d records fetched, want at least %d", most, fetchBatch)
+	}
+	if st := b.SyncStatus(community); st.InProgress || st.LastPeer != a.PeerID() {
+		t.Errorf("after the join, the sync status is %+v: want done, with %s", st, a.PeerID())
+	}
+}
+
+// watchFetched watches n's sync status of community until the returned
+// function is called, which returns the most records it showed fetched
+// while in progress.
+func watchFetched(n *Node, community protocol.ID) func() int {
+	var most atomic.Int64
+	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(stopped)
 		for {
 			select {
 			case <-done:
 				return
 			case <-time.After(2 * time.Millisecond):
 			}
-			if st := b.SyncStatus(community); st.InProgress && int64(st.Fetched) > seen.Load() {
-				seen.Store(int64(st.Fetched))
+			if st := n.SyncStatus(community); st.InProgress && int64(st.Fetched) > most.Load() {
+				most.Store(int64(st.Fetched))
 			}
 		}
 	}()
-	_, err = b.Join(ctx, code.Code)
-	close(done)
-	must(t, err)
-	if _, got := b.store.Fingerprint(community, protocol.Position{}, protocol.MaxPosition); got != uint64(len(recs)+2) {
-		t.Fatalf("the newcomer holds %d records, want %d", got, len(recs)+2)
-	}
-	if s := seen.Load(); s < fetchBatch || s > int64(len(recs)) {
-		t.Errorf("during the join, the sync status showed at most %d records fetched, want between %d and %d", s, fetchBatch, len(recs))
-	}
-	if st := b.SyncStatus(community); st.InProgress || st.LastPeer != a.PeerID() {
-		t.Errorf("after the join, the sync status is %+v: want done, with %s", st, a.PeerID())
+	return func() int {
+		close(done)
+		<-stopped
+		return int(most.Load())
 	}
 }
 

@@ -93,16 +93,22 @@ type eventOnePage struct {
 	Moderation moderation
 }
 
-// event shows one event.
-func (s *Server) event(r *http.Request) (string, any, error) {
+// pathEvent is the event the request's path names.
+func (s *Server) pathEvent(r *http.Request) (api.Event, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return "", nil, err
+		return api.Event{}, err
 	}
-	ev, err := s.backend.Event(r.Context(), id)
+	return s.backend.Event(r.Context(), id)
+}
+
+// event shows one event.
+func (s *Server) event(r *http.Request) (string, any, error) {
+	ev, err := s.pathEvent(r)
 	if err != nil {
 		return "", nil, err
 	}
+	id := ev.ID
 	c, err := s.findCommunity(r, ev.Community)
 	if err != nil {
 		return "", nil, err
@@ -248,11 +254,7 @@ type eventEditPage struct {
 const eventEditNotes = 100
 
 func (s *Server) eventEdit(r *http.Request) (string, any, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return "", nil, err
-	}
-	ev, err := s.backend.Event(r.Context(), id)
+	ev, err := s.pathEvent(r)
 	if err != nil {
 		return "", nil, err
 	}
