@@ -93,7 +93,7 @@ func (n *Node) Import(ctx context.Context, r io.Reader) (api.ImportResult, error
 		}
 	}
 	if err != nil && !errors.Is(err, errArchiveSet) {
-		err = fmt.Errorf("%w (the %d records before it are stored, each valid and signed; importing the archive again skips them)", err, res.Records)
+		err = fmt.Errorf("%w (the archive's first %d records were checked and taken in, each valid and signed; importing it again skips those this node holds)", err, res.Records)
 	}
 	if err == nil {
 		d, count := n.store.Fingerprint(res.Community, protocol.Position{}, protocol.MaxPosition)

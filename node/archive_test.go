@@ -73,7 +73,7 @@ func TestImportCutShortSaysWhatIsKept(t *testing.T) {
 	n := startTestNode(t)
 	_, err := n.Import(ctx, bytes.NewReader(whole[:len(whole)*3/4]))
 	if !errors.Is(err, api.ErrBadRequest) || !strings.Contains(err.Error(), "cut short") ||
-		!strings.Contains(err.Error(), fmt.Sprintf("the %d records before it are stored", importBatch)) {
+		!strings.Contains(err.Error(), fmt.Sprintf("the archive's first %d records were checked and taken in", importBatch)) {
 		t.Fatalf("an archive cut short: %v", err)
 	}
 	if _, held := n.store.Fingerprint(c, protocol.Position{}, protocol.MaxPosition); held != importBatch {

@@ -290,6 +290,9 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 		}
 	}
 	err = n.ingest(ctx, batch, "fetch")
+	if err == nil && progress != nil {
+		progress(total)
+	}
 	n.log.Debug("fetched records", "community", community, "peer", p, "since", since, "records", total)
 	return err
 }

@@ -484,7 +484,12 @@ func (n *Node) meet(ctx context.Context, peers iter.Seq[peer.AddrInfo], communit
 	}
 	defer n.syncs.update(community, func(st *SyncStatus) { st.InProgress = false })
 	for p := range peers {
-		if err := n.host.Connect(ctx, p); err != nil {
+		// Reaching a peer is bounded here; the fetch, which may take
+		// minutes, by its progress.
+		cctx, cancel := context.WithTimeout(ctx, meetConnectTimeout)
+		err := n.host.Connect(cctx, p)
+		cancel()
+		if err != nil {
 			lastErr = err
 			continue
 		}
@@ -505,6 +510,9 @@ func (n *Node) meet(ctx context.Context, peers iter.Seq[peer.AddrInfo], communit
 	}
 	return false, lastErr
 }
+
+// meetConnectTimeout bounds dialling one peer a join may fetch from.
+const meetConnectTimeout = 30 * time.Second
 
 // waitTopicPeers waits until a community's topic has a peer, or timeout.
 func (n *Node) waitTopicPeers(ctx context.Context, community protocol.ID, timeout time.Duration) {

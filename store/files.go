@@ -47,6 +47,19 @@ func (s *Store) Files(ctx context.Context, community protocol.ID, cursor string,
 // of the same post, reply, note or event as e: an edit names the files it
 // keeps again, and the list shows each once.
 func listedBefore(txn *badger.Txn, k, h []byte, e Entry) (bool, error) {
+	orig := versionOf(e.Record)
+	if orig == e.Record.ID() {
+		return false, nil // a first version: nothing of it came before
+	}
+	// Most often the first version named the file already: one read.
+	if o, err := getStored(txn, orig); err == nil {
+		if _, names := fileIn(o.Record, h); names {
+			return filesShown(txn, o)
+		}
+	} else if !errors.Is(err, ErrNotFound) {
+		return false, err
+	}
+	// The file came with an edit: an earlier edit may have brought it.
 	found := false
 	err := scanKeys(txn, k[:1+2*idLen], func(earlier []byte) error {
 		if bytes.Compare(earlier, k) >= 0 {
@@ -59,7 +72,7 @@ func listedBefore(txn *badger.Txn, k, h []byte, e Entry) (bool, error) {
 		if err != nil {
 			return err
 		}
-		if versionOf(o.Record) != versionOf(e.Record) {
+		if versionOf(o.Record) != orig {
 			return nil
 		}
 		if shown, err := filesShown(txn, o); err != nil || !shown {
@@ -131,6 +144,17 @@ func (s *Store) FileNamedAs(community, h protocol.ID, name string) (protocol.Att
 func filesShown(txn *badger.Txn, e Entry) (bool, error) {
 	if !e.Meta.Live() {
 		return false, nil
+	}
+	// An edit is shown only with the record it edits (a hide does not
+	// pass down to a reply's edits, which name its files again).
+	if orig := versionOf(e.Record); orig != e.Record.ID() {
+		o, err := getStored(txn, orig)
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		if err != nil || !o.Meta.Live() {
+			return false, err
+		}
 	}
 	root, ok, err := objectRoot(txn, e)
 	if err != nil || !ok {

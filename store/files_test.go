@@ -213,3 +213,33 @@ func TestFilesOnceForAllVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestHiddenReplyEditFiles: a hide does not pass down to a reply's edits,
+// which name its files again; the edit's files are not shown while the
+// reply is hidden.
+func TestHiddenReplyEditFiles(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	w, g := newWorld(t, protocol.JoinOpen)
+	secret := attachment("secret.pdf")
+	post := w.rec(founder, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "Thread"})
+	reply := w.rec(alice, protocol.Refs{Root: post.ID()}, &protocol.Reply{Text: "see this", Files: []protocol.Attachment{secret}})
+	edit := w.rec(alice, protocol.Refs{Root: post.ID(), Target: reply.ID()}, &protocol.Reply{Text: "see this, edited", Files: []protocol.Attachment{secret}})
+	ingest(t, s, g, w.join(alice), post, reply, edit)
+	if page, err := s.Files(ctx, w.id, "", 10); err != nil || len(page.Items) != 1 {
+		t.Fatalf("before the hide, Files lists %d (%v), want the reply's file once", len(page.Items), err)
+	}
+	ingest(t, s, w.rec(founder, protocol.Refs{Target: reply.ID()}, &protocol.Hide{Reason: "leak"}))
+	if err := s.Flush(ctx); err != nil { // FileNamed does not wait for the views
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.FileNamed(w.id, secret.HashID()); ok {
+		t.Error("the hidden reply's file is served through its edit")
+	}
+	if page, err := s.Files(ctx, w.id, "", 10); err != nil || len(page.Items) != 0 {
+		t.Errorf("after the hide, Files lists %d (%v)", len(page.Items), err)
+	}
+	if ok, _ := s.FileReferenced(ctx, secret.HashID()); !ok {
+		t.Error("a hidden reply's file is no longer kept (a moderator may show it again)")
+	}
+}

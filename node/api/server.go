@@ -317,9 +317,9 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, &req) {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
-	defer cancel()
-	id, err := s.backend.Join(ctx, req.Code)
+	// No deadline: a big community's history takes minutes to come, and
+	// Join bounds what could hang (reaching peers, a fetch that stalls).
+	id, err := s.backend.Join(r.Context(), req.Code)
 	s.reply(w, Created{ID: id}, err)
 }
 
