@@ -169,7 +169,7 @@ func (c *cli) communityJoinCmd() *cobra.Command {
 			community = inv.Community()
 		}
 		progress := newProgressLine(cmd.ErrOrStderr())
-		id, err := waitShowing(ctx, progress, func() (protocol.ID, error) { return cl.Join(ctx, args[0]) }, func() string {
+		id, err := waitShowing(progress, func() (protocol.ID, error) { return cl.Join(ctx, args[0]) }, func() string {
 			if co, ok := communityState(ctx, cl, community); ok && co.Sync.InProgress && co.Sync.Fetched > 0 {
 				return fmt.Sprintf("joining %s: %d records of its history fetched", co.Name, co.Sync.Fetched)
 			}
@@ -209,7 +209,7 @@ func (c *cli) communitySyncCmd() *cobra.Command {
 			return nil
 		}
 		progress := newProgressLine(cmd.ErrOrStderr())
-		ans, err := waitShowing(ctx, progress, func() (api.SyncAnswer, error) { return cl.Sync(ctx, id, true) }, func() string {
+		ans, err := waitShowing(progress, func() (api.SyncAnswer, error) { return cl.Sync(ctx, id, true) }, func() string {
 			if co, ok := communityState(ctx, cl, id); ok && co.Sync.InProgress && !*asJSON {
 				return progressBar(co.Sync.Fetched, co.Sync.Missing)
 			}
@@ -250,7 +250,7 @@ func (c *cli) communitySyncCmd() *cobra.Command {
 // waitShowing runs call (one request to the daemon, which may take long)
 // and, every 200 ms until it returns, shows on line what state says (from
 // other requests), unless it says "".
-func waitShowing[T any](ctx context.Context, line *progressLine, call func() (T, error), state func() string) (T, error) {
+func waitShowing[T any](line *progressLine, call func() (T, error), state func() string) (T, error) {
 	type result struct {
 		v   T
 		err error
