@@ -386,15 +386,13 @@ func (n *Node) Files(ctx context.Context, community protocol.ID, cursor string, 
 // and the attachment of a record that names it as name, if one does ("":
 // any), or else of the first that names it.
 func (n *Node) namedFile(h protocol.ID, name string) (protocol.ID, protocol.Attachment, error) {
-	lookups := []func(c protocol.ID) (protocol.Attachment, bool, error){
-		func(c protocol.ID) (protocol.Attachment, bool, error) { return n.store.FileNamed(c, h) },
-	}
+	names := []string{""}
 	if name != "" {
-		lookups = slices.Insert(lookups, 0, func(c protocol.ID) (protocol.Attachment, bool, error) { return n.store.FileNamedAs(c, h, name) })
+		names = []string{name, ""}
 	}
-	for _, lookup := range lookups {
+	for _, want := range names {
 		for _, c := range n.store.Communities() {
-			a, ok, err := lookup(c)
+			a, ok, err := n.store.FileNamedAs(c, h, want)
 			if err != nil {
 				return protocol.ID{}, a, err
 			}

@@ -107,26 +107,19 @@ func versionOf(r *protocol.Record) protocol.ID {
 // for a file), and never for what members are not shown (a hidden post's
 // file would otherwise still reach every node).
 func (s *Store) FileNamed(community, h protocol.ID) (protocol.Attachment, bool, error) {
-	var found protocol.Attachment
-	var ok bool
-	err := s.db.View(func(txn *badger.Txn) error {
-		var err error
-		found, ok, err = fileNamed(txn, community, h, filesShown)
-		return err
-	})
-	return found, ok, err
+	return s.FileNamedAs(community, h, "")
 }
 
-// FileNamedAs is FileNamed for a record that gives the file that name,
-// if one does: the same bytes attached by two members under two names
-// are saved under the name of the record the member looked at.
+// FileNamedAs is FileNamed for a record that gives the file that name
+// ("": any), if one does: the same bytes attached by two members under
+// two names are saved under the name of the record the member looked at.
 func (s *Store) FileNamedAs(community, h protocol.ID, name string) (protocol.Attachment, bool, error) {
 	var found protocol.Attachment
 	var ok bool
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
 		found, ok, err = fileNamed(txn, community, h, func(txn *badger.Txn, e Entry) (bool, error) {
-			if a, ok := fileIn(e.Record, h[:]); !ok || a.Name != name {
+			if a, ok := fileIn(e.Record, h[:]); !ok || (name != "" && a.Name != name) {
 				return false, nil
 			}
 			return filesShown(txn, e)
@@ -145,22 +138,21 @@ func filesShown(txn *badger.Txn, e Entry) (bool, error) {
 	if !e.Meta.Live() {
 		return false, nil
 	}
-	// An edit is shown only with the record it edits (a hide does not
-	// pass down to a reply's edits, which name its files again).
-	if orig := versionOf(e.Record); orig != e.Record.ID() {
+	root, ok, err := objectRoot(txn, e)
+	if err != nil || !ok || !root.Meta.Live() {
+		return false, err
+	}
+	// An edit is shown only with the record it edits: for a reply's edit
+	// that is the reply, not the thread's post (a hide does not pass down
+	// to a reply's edits, which name its files again).
+	if orig := versionOf(e.Record); orig != e.Record.ID() && orig != root.Record.ID() {
 		o, err := getStored(txn, orig)
 		if errors.Is(err, ErrNotFound) {
 			return false, nil
 		}
-		if err != nil || !o.Meta.Live() {
-			return false, err
-		}
+		return err == nil && o.Meta.Live(), err
 	}
-	root, ok, err := objectRoot(txn, e)
-	if err != nil || !ok {
-		return false, err
-	}
-	return root.Meta.Live(), nil
+	return true, nil
 }
 
 // objectRoot returns the record that starts the thread, note or event e

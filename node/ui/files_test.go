@@ -219,19 +219,7 @@ func TestUploadOverTheLimitSaysSoOnce(t *testing.T) {
 	n := startSmallNode(t, 1, new(logBuffer))
 	community, err := n.CreateCommunity(context.Background(), api.CreateCommunityRequest{Name: "Uploads"})
 	must(t, err)
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	must(t, mw.WriteField("title", "A big file"))
-	fw, err := mw.CreateFormFile("files", "big.bin")
-	must(t, err)
-	fw.Write(bytes.Repeat([]byte("x"), 2<<20))
-	must(t, mw.Close())
-	s := newSession(t, n)
-	req, err := http.NewRequest(http.MethodPost, s.base+"/c/"+community.String()+"/posts", &body)
-	must(t, err)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", s.base)
-	status, _, page := s.send(req)
+	status, page := postWithFile(t, newSession(t, n), community, "A big file", "big.bin", bytes.Repeat([]byte("x"), 2<<20))
 	if status != http.StatusBadRequest {
 		t.Fatalf("a file over the limit: %d, want 400:\n%s", status, page)
 	}
@@ -301,19 +289,7 @@ func TestUploadWithAWindowsPath(t *testing.T) {
 	ctx := context.Background()
 	community, err := n.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Uploads"})
 	must(t, err)
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	must(t, mw.WriteField("title", "From Windows"))
-	fw, err := mw.CreateFormFile("files", `C:\Users\ada\Documents\report.txt`)
-	must(t, err)
-	fw.Write([]byte("quarterly numbers"))
-	must(t, mw.Close())
-	s := newSession(t, n)
-	req, err := http.NewRequest(http.MethodPost, s.base+"/c/"+community.String()+"/posts", &body)
-	must(t, err)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", s.base)
-	if status, _, page := s.send(req); status != http.StatusSeeOther {
+	if status, page := postWithFile(t, newSession(t, n), community, "From Windows", `C:\Users\ada\Documents\report.txt`, []byte("quarterly numbers")); status != http.StatusSeeOther {
 		t.Fatalf("the upload: %d\n%s", status, page)
 	}
 	fs, err := n.Files(ctx, community, "", 10)
@@ -321,4 +297,23 @@ func TestUploadWithAWindowsPath(t *testing.T) {
 	if len(fs.Files) != 1 || fs.Files[0].Name != "report.txt" {
 		t.Errorf("attached as %+v, want report.txt", fs.Files)
 	}
+}
+
+// postWithFile sends the new-thread form of community with a title and
+// one file, as a browser does: the answer's status and body.
+func postWithFile(t *testing.T, s *session, community protocol.ID, title, fileName string, data []byte) (int, string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	must(t, mw.WriteField("title", title))
+	fw, err := mw.CreateFormFile("files", fileName)
+	must(t, err)
+	fw.Write(data)
+	must(t, mw.Close())
+	req, err := http.NewRequest(http.MethodPost, s.base+"/c/"+community.String()+"/posts", &body)
+	must(t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", s.base)
+	status, _, page := s.send(req)
+	return status, page
 }
