@@ -121,6 +121,11 @@ func (n *Node) Peers(context.Context) ([]api.Peer, error) {
 		for _, c := range conns {
 			ap.Addresses = append(ap.Addresses, c.RemoteMultiaddr().String())
 		}
+		// Two connections can share an address: with port reuse, a
+		// connection the peer dialled comes from its listening port, the
+		// same address as the one this node dialled.
+		slices.Sort(ap.Addresses)
+		ap.Addresses = slices.Compact(ap.Addresses)
 		if s, ok := n.gossip.Score(p); ok {
 			ap.GossipScore = &s
 		}

@@ -154,7 +154,7 @@ func (c *cli) eventListCmd() *cobra.Command {
 			if e.Link != "" {
 				where = e.Link
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d/%d/%d\t%s\t%s\t%s\n", short(e.ID), time.UnixMilli(e.Start).Format("2006-01-02 15:04"), e.Yes, e.No, e.Maybe, e.Mine, e.Title, where)
+			fmt.Fprintf(tw, "%s\t%s\t%d/%d/%d\t%s\t%s\t%s\n", short(e.ID), time.UnixMilli(e.Start).Format("2006-01-02 15:04 MST"), e.Yes, e.No, e.Maybe, e.Mine, e.Title, where)
 		}
 		return tw.Flush()
 	})

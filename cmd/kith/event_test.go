@@ -77,7 +77,10 @@ func TestEvents(t *testing.T) {
 	if over[0].Title != "Last month" {
 		t.Errorf("past events: %+v", over)
 	}
-	if out := b.mustRun(t, "event", "list", "--past", community); !strings.Contains(out, "Last month") || strings.Contains(out, "Workshop") {
+	// The start is shown with its zone: a list read across time zones
+	// (or pasted into a chat) says which hour it means.
+	if out := b.mustRun(t, "event", "list", "--past", community); !strings.Contains(out, "Last month") || strings.Contains(out, "Workshop") ||
+		!strings.Contains(out, time.UnixMilli(over[0].Start).Format("2006-01-02 15:04 MST")) {
 		t.Errorf("past events as a table:\n%s", out)
 	}
 
