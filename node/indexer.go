@@ -86,8 +86,12 @@ func openIndexer(h home.Home, s *store.Store, busy func() bool, log *slog.Logger
 		pending: make(map[protocol.ID]protocol.ID), local: make(map[protocol.ID]bool), whole: make(map[protocol.ID]bool), wake: make(chan struct{}, 1),
 		members: make(map[protocol.ID]*protocol.Membership)}
 	idx, err := search.Open(x.dir)
-	if errors.Is(err, search.ErrCorrupt) {
+	switch {
+	case errors.Is(err, search.ErrCorrupt):
 		log.Warn("search index unreadable: rebuilding it from the store", "err", err)
+		idx, err = reopenEmpty(x.dir, nil)
+	case errors.Is(err, search.ErrOutdated):
+		log.Info("search index made by an older version of Kith: rebuilding it from the store (search answers from what is indexed meanwhile)")
 		idx, err = reopenEmpty(x.dir, nil)
 	}
 	if err != nil {
@@ -334,7 +338,7 @@ func (x *indexer) reopen() {
 	defer x.mu.Unlock()
 	x.idx.Close() // its error is the failed write's, said already
 	idx, err := search.Open(x.dir)
-	if errors.Is(err, search.ErrCorrupt) {
+	if errors.Is(err, search.ErrCorrupt) || errors.Is(err, search.ErrOutdated) {
 		x.log.Warn("search index unreadable after a failed write: rebuilding it from the store", "err", err)
 		idx, err = reopenEmpty(x.dir, nil)
 		for _, c := range x.store.Communities() {

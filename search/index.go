@@ -20,7 +20,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/mapping"
 )
 
@@ -65,6 +64,12 @@ type Index struct {
 // is not a readable index: the caller rebuilds it.
 var ErrCorrupt = errors.New("search index unreadable")
 
+// ErrOutdated is returned by Open when the index was made by an older
+// version of Kith that analysed text otherwise (before accents were
+// folded): its words would not match this version's queries, so the
+// caller rebuilds it.
+var ErrOutdated = errors.New("search index made by an older version")
+
 // ErrWrite is wrapped by Apply's errors from writing the index: the index
 // must be opened again before the next write.
 var ErrWrite = errors.New("write search index")
@@ -80,6 +85,10 @@ func Open(dir string) (*Index, error) {
 		}
 	case err != nil:
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, dir, err)
+	}
+	if m, ok := idx.Mapping().(*mapping.IndexMappingImpl); !ok || m.DefaultAnalyzer != analyzerName {
+		idx.Close()
+		return nil, fmt.Errorf("%w: %s", ErrOutdated, dir)
 	}
 	return &Index{idx: idx, dir: dir}, nil
 }
@@ -98,7 +107,7 @@ func (x *Index) Close() error { return x.idx.Close() }
 func indexMapping() *mapping.IndexMappingImpl {
 	text := func(store bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
-		f.Analyzer = en.AnalyzerName
+		f.Analyzer = analyzerName
 		f.Store = store
 		f.IncludeTermVectors = store // for highlighted snippets
 		return f
@@ -128,8 +137,11 @@ func indexMapping() *mapping.IndexMappingImpl {
 	doc.AddFieldMappingsAt("current", plain(bleve.NewBooleanFieldMapping()))
 	doc.AddFieldMappingsAt("helpful", plain(bleve.NewNumericFieldMapping()))
 	m := bleve.NewIndexMapping()
+	if err := addAnalyzer(m); err != nil {
+		panic(fmt.Sprintf("search: define the analyser: %v", err)) // fixed names, registered at init
+	}
 	m.DefaultMapping = doc
-	m.DefaultAnalyzer = en.AnalyzerName
+	m.DefaultAnalyzer = analyzerName
 	return m
 }
 

@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -94,7 +93,8 @@ func parse(text string) ([]term, error) {
 				if utf8.RuneCountInString(strings.TrimRight(s, "*")) < MinPrefix || strings.ContainsAny(s, "*?") {
 					return nil, fmt.Errorf("%w: %q: a word ending in * needs at least %d letters before the star, and one star", ErrBadQuery, t.text, MinPrefix)
 				}
-				t.text, t.prefix = strings.ToLower(s), true
+				// The index holds words folded (analyzer.go): so is a prefix.
+				t.text, t.prefix = fold(strings.ToLower(s)), true
 			}
 		}
 		rest = strings.TrimSpace(rest)
@@ -260,7 +260,7 @@ func build(q Query, analyze func(string) []string) (query.Query, error) {
 func (x *Index) words(text string) []string { return wordsOf(x.idx.Mapping(), text) }
 
 func wordsOf(m mapping.IndexMapping, text string) []string {
-	a := m.AnalyzerNamed(en.AnalyzerName)
+	a := m.AnalyzerNamed(analyzerName)
 	if a == nil {
 		return strings.Fields(strings.ToLower(text))
 	}
