@@ -123,7 +123,7 @@ func (s *Server) authed(next http.Handler) http.Handler {
 				// restarted (a new session): what the member wrote is kept
 				// on the page, as for any refused form, not lost with the
 				// session. Another site's form gets no such page.
-				page.Message = "This browser's session ended (the daemon restarted, or you logged out): nothing was saved. " + page.Message
+				page.Message = "This browser's session ended (the daemon restarted since this page was loaded): nothing was saved. " + page.Message
 				page.Kept = s.keptUnauthed(w, r)
 				w.Header().Set("Cache-Control", "no-store")
 			}

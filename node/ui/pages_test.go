@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/kith-network/kith/node/api"
@@ -17,17 +19,24 @@ import (
 // on each, and checks what every page owes its readers: it loads with a
 // heading, every form field has a label, the browser reports no
 // Content-Security-Policy violation or script error (no inline script or
-// style slipped in), and at a phone's width nothing is wider than the
-// screen.
+// style slipped in), every text is readable against its background in
+// the light and the dark theme (WCAG's 4.5:1), and at a phone's width
+// (360 px) nothing is wider than the screen, with the longest names,
+// tags and titles members may write.
 func TestEveryPage(t *testing.T) {
 	ctx := browser(t)
 	a := startNode(t)
 	bg := context.Background()
+	// The longest community name and tag there may be, with no space.
+	longName := strings.Repeat("Association", 9)
+	longTag := strings.Repeat("infrastructure-", 4) + "code"
 	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Every page", Domain: "checking pages", Charter: "Be **kind**."})
+	must(t, err)
+	_, err = a.CreateCommunity(bg, api.CreateCommunityRequest{Name: longName})
 	must(t, err)
 	_, err = a.SetProfile(bg, api.ProfileRequest{Name: "Ada", Org: "Engines", Expertise: []string{"looms"}, Bio: "Writes *programs*."})
 	must(t, err)
-	thread, err := a.Post(bg, community, api.PostRequest{Type: "question", Title: "A question with a rather long title that has to wrap on a phone's narrow screen", Body: "Why?\n\n```\na line of code far longer than any phone is wide, which must scroll inside its box and not widen the page\n```", Tags: []string{"looms"}})
+	thread, err := a.Post(bg, community, api.PostRequest{Type: "question", Title: "A question with a rather long title that has to wrap on a phone's narrow screen", Body: "Why?\n\n```\na line of code far longer than any phone is wide, which must scroll inside its box and not widen the page\n```", Tags: []string{"looms", longTag}})
 	must(t, err)
 	reply, err := a.Reply(bg, thread, api.ReplyRequest{Body: "Because."})
 	must(t, err)
@@ -36,7 +45,8 @@ func TestEveryPage(t *testing.T) {
 	note, err := a.NewNote(bg, community, api.NoteRequest{Title: "How we work", Body: "| a | b |\n|---|---|\n| 1 | 2 |", Tags: []string{"process"}})
 	must(t, err)
 	time.Sleep(5 * time.Millisecond)
-	_, err = a.Revise(bg, note, api.RevisionRequest{Body: "Kindly.", Parents: []protocol.ID{note}})
+	_, err = a.Revise(bg, note, api.RevisionRequest{Title: "See https://wiki.example.org/how-we-work/" + strings.Repeat("and-why", 20),
+		Body: "Kindly.", Parents: []protocol.ID{note}})
 	must(t, err)
 	_, err = a.NewEvent(bg, community, api.EventRequest{Title: "Meet-up", Start: time.Now().Add(48 * time.Hour).Format(time.RFC3339), Where: "https://meet.example/kith"})
 	must(t, err)
@@ -64,8 +74,21 @@ func TestEveryPage(t *testing.T) {
 		c + "/notes", "/n/" + note.String(), "/n/" + note.String() + "/edit", "/n/" + note.String() + "/diff",
 		c + "/people", c + "/people?topic=looms", c + "/people/" + st.MemberKey.String(), "/settings",
 		c + "/events", c + "/admin", "/network", "/search", "/search?q=looms+why"}
-	for _, width := range []int64{1280, 390} {
-		do(t, ctx, "resize", chromedp.EmulateViewport(width, 800))
+	for _, pass := range []struct {
+		width int64
+		dark  bool
+	}{{1280, false}, {1280, true}, {360, false}} {
+		width := pass.width
+		scheme := "light"
+		if pass.dark {
+			scheme = "dark"
+		}
+		do(t, ctx, "resize", chromedp.EmulateViewport(width, 800),
+			chromedp.Func(func(ctx context.Context, target *chromedp.Target) error {
+				_, err := cdp.Call(ctx, target, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+					Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+				return err
+			}))
 		for _, page := range pages {
 			do(t, ctx, "open "+page, chromedp.Navigate(a.APIURL()+page), chromedp.WaitVisible(`main h1`))
 			loaded(ctx)
@@ -75,9 +98,18 @@ func TestEveryPage(t *testing.T) {
 			if len(unlabelled) > 0 {
 				t.Errorf("%s: fields without a label: %q", page, unlabelled)
 			}
+			if width > 500 {
+				if low := eval[[]string](t, ctx, lowContrast); len(low) > 0 {
+					t.Errorf("%s, %s theme: text hard to read (contrast, element, text):\n%s", page, scheme, strings.Join(low, "\n"))
+				}
+			}
 			if width < 500 {
 				if wide := eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); wide > 1 {
-					t.Errorf("%s at %d px: the page is %d px wider than the screen", page, width, wide)
+					// The elements that stick out, innermost first: what to fix.
+					out := eval[[]string](t, ctx, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+						.filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1)).slice(0, 5)
+						.map(e => e.tagName.toLowerCase() + "." + e.className + ": " + e.outerHTML.slice(0, 100))`)
+					t.Errorf("%s at %d px: the page is %d px wider than the screen:\n%s", page, width, wide, strings.Join(out, "\n"))
 				}
 			}
 		}
@@ -89,3 +121,35 @@ func TestEveryPage(t *testing.T) {
 		t.Errorf("the browser complained:\n%s", strings.Join(complaints, "\n"))
 	}
 }
+
+// lowContrast lists the texts of the page whose colour stands out from
+// the background behind them by less than WCAG's 4.5:1 (the background is
+// the nearest opaque one of the element and its ancestors). Texts not
+// shown (hidden, or clipped to a pixel for screen readers) and the
+// options of closed lists are left out.
+const lowContrast = `(() => {
+  const rgba = c => (c.match(/[\d.]+/g) || ["0", "0", "0", "0"]).map(Number);
+  const lum = c => {
+    const [r, g, b] = rgba(c).slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const behind = e => {
+    for (; e; e = e.parentElement) {
+      const c = getComputedStyle(e).backgroundColor, v = rgba(c);
+      if (v.length < 4 || v[3] > 0.5) return c;
+    }
+    return getComputedStyle(document.documentElement).backgroundColor;
+  };
+  const out = [];
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n; (n = walk.nextNode());) {
+    const text = n.textContent.trim(), e = n.parentElement;
+    if (!text || e.closest("select, option, script, style")) continue;
+    const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    if (r.width <= 1 || r.height <= 1 || s.visibility !== "visible" || e.closest("[hidden]")) continue;
+    const a = lum(s.color), b = lum(behind(e));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) out.push(ratio.toFixed(2) + " " + e.tagName.toLowerCase() + "." + e.className + ": " + text.slice(0, 40));
+  }
+  return out;
+})()`

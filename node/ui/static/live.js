@@ -70,6 +70,11 @@
     fetching = true;
     fetch(location.href, { credentials: "same-origin" })
       .then(function (r) {
+        if (r.status === 401) {
+          ended();
+          return null;
+        }
+        status(null);
         // What the page shows was deleted or hidden meanwhile: say so,
         // rather than leave it looking as if it were still there.
         if (r.status === 404) gone();
@@ -78,18 +83,16 @@
       .then(function (html) {
         if (!html) return;
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
-        var current = document.getElementById("live");
         // Replace only what changed: a record that changes nothing shown
         // (or that the page already showed) leaves the page, its focus and
         // what the reader selected alone.
-        if (fresh && current && fresh.outerHTML !== shown) {
+        if (fresh && fresh.outerHTML !== shown) {
           shown = fresh.outerHTML;
-          current.replaceWith(fresh);
-          staleForms(fresh.getAttribute("data-version"));
+          swap(fresh);
         }
         watchFetches();
       })
-      .catch(function () {})
+      .catch(function () { notAnswering(); })
       .then(function () {
         fetching = false;
         if (again) {
@@ -97,6 +100,140 @@
           refresh();
         }
       });
+  }
+  // swap puts fresh in the live part's place, unless the reader is busy
+  // in it: text typed in one of its forms, or a panel opened (a
+  // moderation reason half written) would be lost. Then a button offers
+  // the new version, and it comes by itself once the reader is done.
+  // Focus stays on the same control in the new version.
+  var waiting = null;
+  function swap(fresh) {
+    var current = document.getElementById("live");
+    if (!current) return;
+    if (busy(current)) {
+      waiting = fresh;
+      offer(current);
+      return;
+    }
+    waiting = null;
+    var focused = current.contains(document.activeElement) ? keyOf(document.activeElement) : null;
+    current.replaceWith(fresh);
+    if (focused) {
+      var again = Array.prototype.find.call(fresh.querySelectorAll("a, button, input, select, textarea, summary"), function (e) { return keyOf(e) === focused; });
+      if (again) again.focus({ preventScroll: true });
+    }
+    say("This page was updated with new activity.");
+    staleForms(fresh.getAttribute("data-version"));
+  }
+  function busy(live) {
+    if (live.querySelector("details[open]")) return true;
+    return Array.prototype.some.call(live.querySelectorAll("textarea, input:not([type=hidden]):not([type=submit])"), function (e) {
+      if (e.type === "file") return e.files && e.files.length > 0;
+      if (e.type === "checkbox" || e.type === "radio") return e.checked !== e.defaultChecked;
+      return e.value !== e.defaultValue;
+    });
+  }
+  // keyOf names a control so that its twin in a fresh copy of the page
+  // can be found: the form it sends, its name and value, its text.
+  function keyOf(e) {
+    var form = e.form || e.closest("form");
+    return [e.tagName, form ? form.getAttribute("action") : "", e.getAttribute("name") || "", e.getAttribute("value") || "",
+      e.getAttribute("href") || "", e.id, e.tagName === "SUMMARY" ? e.textContent : ""].join("|");
+  }
+  function offer(live) {
+    if (document.getElementById("live-waiting")) return;
+    var p = notice(live, "live-waiting", "");
+    p.id = "live-waiting";
+    p.setAttribute("role", "status");
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = "Show new activity";
+    b.addEventListener("click", function () {
+      var fresh = waiting;
+      waiting = null;
+      p.remove();
+      var current = document.getElementById("live");
+      if (fresh && current) {
+        current.replaceWith(fresh);
+        staleForms(fresh.getAttribute("data-version"));
+      }
+    });
+    p.append("There is new activity. What you are writing here stays until you choose: ", b);
+  }
+  // The reader finished (closed the panel, emptied the field): the
+  // waiting version comes in.
+  document.addEventListener("toggle", function () { if (waiting) setTimeout(maybeSwap, 0); }, true);
+  document.addEventListener("input", function () { if (waiting) setTimeout(maybeSwap, 0); }, true);
+  function maybeSwap() {
+    var current = document.getElementById("live");
+    if (!waiting || !current || busy(current)) return;
+    var w = document.getElementById("live-waiting");
+    if (w) w.remove();
+    swap(waiting);
+  }
+  // say tells screen readers, politely and at most every 30 seconds, that
+  // the page changed.
+  var said = 0;
+  function say(text) {
+    if (Date.now() - said < 30000) return;
+    said = Date.now();
+    var r = document.getElementById("live-said");
+    if (!r) {
+      r = document.createElement("p");
+      r.id = "live-said";
+      r.className = "sr-only";
+      r.setAttribute("aria-live", "polite");
+      document.body.append(r);
+    }
+    r.textContent = text;
+  }
+  // status shows, at the top of the page, why it stopped being live
+  // (null: it is live again).
+  function status(text) {
+    var p = document.getElementById("live-status");
+    if (!text) {
+      if (p) p.remove();
+      return;
+    }
+    if (!p) {
+      var main = document.querySelector("main") || document.body;
+      p = notice(main, "error", text);
+      p.id = "live-status";
+    }
+    p.textContent = text;
+  }
+  var over = false;
+  function ended() {
+    over = true;
+    if (source) source.close();
+    source = null;
+    status("Your session ended: the daemon restarted. This page no longer updates, and its forms would not be saved. Run `kith ui` for a new login link, then reload this page (what you typed here stays until then).");
+  }
+  function notAnswering() {
+    status("Kith is not answering: the daemon may have stopped. This page updates again once it is back.");
+  }
+  // The stream failed: the daemon stopped (the browser tries again by
+  // itself) or it refused this session (the browser gives up). Look at
+  // the page to tell which, and reconnect once it answers.
+  var probing = false;
+  function lost() {
+    if (probing || over) return;
+    probing = true;
+    setTimeout(function () {
+      fetch(location.href, { method: "HEAD", credentials: "same-origin" })
+        .then(function (r) {
+          if (r.status === 401) return ended();
+          if (!source || source.readyState === EventSource.CLOSED) connect();
+        })
+        .catch(function () {
+          notAnswering();
+          if (source && source.readyState === EventSource.CLOSED) source = null;
+        })
+        .then(function () {
+          probing = false;
+          if (!over && !source) lost(); // look again
+        });
+    }, 2000);
   }
   // A form outside the live part that was made for what the page showed
   // (a note's merge form, for its versions then) says so when that
@@ -132,6 +269,7 @@
   }
   function connect() {
     source = new EventSource("/ui/feed");
+    source.addEventListener("error", lost);
     // Records stored between the page's rendering and the stream's
     // opening (or while it reconnected) sent no event to this page: look
     // once, on every opening.
