@@ -54,7 +54,11 @@ func (n *Node) stored(records []*protocol.Record, outcomes []store.Outcome, via 
 		if out.Refused {
 			n.refusedAside(out, via)
 		}
-		if out.Added && i < len(records) {
+		if out.Restored && i < len(records) {
+			n.log.Info("took back the text of a record whose deletion no longer holds (its moderator's role was revoked before it)",
+				"record", out.ID, "community", records[i].Community(), "via", via)
+		}
+		if (out.Added || out.Restored) && i < len(records) {
 			n.storedOne(records[i], out.Status, via)
 		}
 	}

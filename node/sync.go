@@ -234,26 +234,38 @@ func (n *Node) syncClient(ctx context.Context, f *frames, p peer.ID, c protocol.
 	}
 	res.Rounds = rec.Rounds
 	n.syncs.update(c, func(st *SyncStatus) { st.Missing = len(rec.Need) })
+	want := make([]protocol.ID, len(rec.Need))
+	for i, p := range rec.Need {
+		want[i] = p.ID
+	}
+	// Records held without the text that a deletion no longer holding
+	// purged (store.Lost) are asked of every peer again: one that never
+	// took the deletion has the text, and the store takes it back.
+	lost, err := n.store.Lost(ctx, c, syncBatch)
+	if err != nil {
+		return res, err
+	}
+	want = append(want, lost...)
 	// Fetch what we lack, in batches, one request ahead: the peer reads
 	// and sends the next batch while we validate and store this one.
 	request := func(start int) error {
-		batch := rec.Need[start:min(len(rec.Need), start+syncBatch)]
+		batch := want[start:min(len(want), start+syncBatch)]
 		req := make([]byte, 0, len(batch)*32)
-		for _, pos := range batch {
-			req = append(req, pos.ID[:]...)
+		for _, id := range batch {
+			req = append(req, id[:]...)
 		}
 		if err := f.send(frameRequest, req); err != nil {
 			return err
 		}
 		return f.flush()
 	}
-	if len(rec.Need) > 0 {
+	if len(want) > 0 {
 		if err := request(0); err != nil {
 			return res, err
 		}
 	}
-	for start := 0; start < len(rec.Need); start += syncBatch {
-		if next := start + syncBatch; next < len(rec.Need) {
+	for start := 0; start < len(want); start += syncBatch {
+		if next := start + syncBatch; next < len(want) {
 			if err := request(next); err != nil {
 				return res, err
 			}

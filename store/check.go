@@ -61,7 +61,7 @@ func (s *Store) Check(ctx context.Context) (Report, error) {
 			return err
 		}
 		// Homes and index entries: each belongs to a record that exists.
-		for _, t := range []byte{tObject, tWaiting, tOrder, tAuthor, tKind, tTag, tFile} {
+		for _, t := range []byte{tObject, tWaiting, tOrder, tAuthor, tKind, tTag, tFile, tLost} {
 			err := scanKeys(txn, []byte{t}, func(k []byte) error {
 				rep.Entries++
 				id := lastID(k)
@@ -71,6 +71,10 @@ func (s *Store) Check(ctx context.Context) (Report, error) {
 					problem("%q entry %x names a missing record", t, k)
 				case (t == tObject || t == tWaiting) && !bytes.Equal(home, k):
 					problem("%q entry %x is not the home of record %s", t, k, id)
+				case t == tLost:
+					if e, err := getStored(txn, id); err == nil && (!e.Record.Purged() || e.Meta.Deleted) {
+						problem("record %s is marked as having lost its body, but it is deleted or has its body", id)
+					}
 				}
 				return nil
 			})
@@ -102,6 +106,9 @@ func (s *Store) Check(ctx context.Context) (Report, error) {
 func checkIndexes(txn *badger.Txn, e Entry, problem func(string, ...any)) {
 	r, id, c := e.Record, e.Record.ID(), e.Record.Community()
 	want := append(recordKeys(r), key(tCommunity, c[:]))
+	if r.Purged() && !e.Meta.Deleted {
+		want = append(want, lostKey(r))
+	}
 	for _, k := range want {
 		if ok, err := has(txn, k); err != nil || !ok {
 			problem("%s record %s lacks its %q index entry", r.Header.Kind, id, k[0])

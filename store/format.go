@@ -15,12 +15,15 @@ import (
 // FormatVersion is the layout of keys and values this code reads and
 // writes. A store written by an older version is migrated on Open; one
 // written by a newer version is refused rather than misread.
-const FormatVersion = 2
+const FormatVersion = 3
 
 // migrations[v] upgrades a store from format v to v+1.
 var migrations = map[uint32]func(*badger.DB) error{
 	// 2: notes promoted from a thread are listed by thread ('P').
 	1: refreshAll(protocol.ObjectNote),
+	// 3: records held without the body a deletion no longer holding
+	// purged are marked ('l').
+	2: markLost,
 }
 
 // refreshAll returns a migration that marks every stored view of type typ

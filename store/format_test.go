@@ -12,7 +12,7 @@ import (
 
 // TestMigrateFormat1: a store written in format 1 (no list of notes by
 // the thread they were promoted from) is migrated on Open: the list is
-// built, the check is clean, and the format is stamped 2.
+// built, the check is clean, and the format is stamped (through 2) 3.
 func TestMigrateFormat1(t *testing.T) {
 	ctx := context.Background()
 	w, g := newWorld(t, protocol.JoinOpen)
@@ -50,7 +50,7 @@ func TestMigrateFormat1(t *testing.T) {
 		t.Errorf("after the migration, the promoted note of the thread: %v %v", got, err)
 	}
 	checkClean(t, s)
-	if v, _, err := s.readFormat(); err != nil || v != FormatVersion || FormatVersion != 2 {
+	if v, _, err := s.readFormat(); err != nil || v != FormatVersion || FormatVersion != 3 {
 		t.Errorf("format after the migration: %d %v", v, err)
 	}
 }

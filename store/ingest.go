@@ -25,6 +25,11 @@ type Outcome struct {
 	// or removed) but its community holds Options.MaxAside such records
 	// already: it was not stored.
 	Refused bool
+	// Restored is set when the store held the record without its body,
+	// purged by a deletion that no longer holds (its moderator's role was
+	// revoked before it, on nodes that did not know yet), and took the
+	// body back from this copy.
+	Restored bool
 }
 
 // aside reports whether records of status st are kept aside: stored, but
@@ -109,6 +114,7 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record, bounded 
 	out := make([]Outcome, len(records))
 	batch := make(map[protocol.ID]*protocol.Record, len(records))
 	var fresh []*protocol.Record
+	restored := make(map[dirtyObject]struct{})
 	for i, r := range records {
 		out[i].ID = r.ID()
 		if batch[r.ID()] != nil {
@@ -117,6 +123,12 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record, bounded 
 		stored, err := getStored(read, out[i].ID)
 		if err == nil {
 			out[i].Status = stored.Meta.Status
+			if restorable(stored, r) {
+				if err := w.group(restoreEntries(stored, r, restored)); err != nil {
+					return out, fmt.Errorf("ingest: restore the body of %s: %w", r.ID(), err)
+				}
+				out[i].Restored = true
+			}
 			continue
 		}
 		if !errors.Is(err, ErrNotFound) {
@@ -179,6 +191,9 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record, bounded 
 		return out, fmt.Errorf("ingest: %w", err)
 	}
 	for d := range newDirty {
+		s.dirty[d] = struct{}{}
+	}
+	for d := range restored {
 		s.dirty[d] = struct{}{}
 	}
 	for i := range out {
@@ -328,6 +343,11 @@ func (s *Store) recordEntries(txn *badger.Txn, r *protocol.Record, st protocol.S
 		}
 		entries = append(entries, e)
 	}
+	if r.Purged() {
+		// It came without its body (a peer that holds it deleted): the
+		// refresh drops this mark if the deletion holds here too.
+		entries = append(entries, entry{key: lostKey(r)})
+	}
 	if obj.Type != protocol.ObjectNone {
 		// A thread to be refreshed anyway (dirty, or made dirty by the
 		// records waiting for this one) is not worth updating first.
@@ -374,6 +394,27 @@ func (s *Store) recordEntries(txn *badger.Txn, r *protocol.Record, st protocol.S
 			entry{key: key(tRecord, wid[:]), value: newHome})
 	}
 	return entries, nil
+}
+
+// restorable reports whether r brings the body that stored, the same
+// record, lost to a deletion that does not hold now. r was validated: its
+// body is the one its author signed the hash of.
+func restorable(stored Entry, r *protocol.Record) bool {
+	return stored.Record.Purged() && !r.Purged() && !stored.Meta.Deleted
+}
+
+// restoreEntries puts r's body back in stored's home, with the index
+// entries the body makes, and marks its object for a refresh (its view
+// shows the text again).
+func restoreEntries(stored Entry, r *protocol.Record, dirty map[dirtyObject]struct{}) []entry {
+	entries := []entry{
+		{key: homeKey(r, stored.Meta), value: encodeHome(stored.Meta, r)},
+		{key: lostKey(r), delete: true},
+	}
+	for _, k := range bodyKeys(r) {
+		entries = append(entries, entry{key: k})
+	}
+	return markDirty(entries, dirty, dirtyObject{r.Community(), stored.Meta.Object})
 }
 
 // markDirty adds the dirty marker of d, once per batch.

@@ -32,6 +32,10 @@ import (
 //	'N' community ^updated noteID      live notes, most recently updated first
 //	'E' community start eventID        live events by start time
 //	'P' community threadID noteID      live notes promoted from a thread (format 2)
+//	'l' community id                   a record whose body a deletion purged, and that is not deleted
+//	                                   now (the deletion no longer holds: its moderator's role was
+//	                                   revoked before it), or that came purged: its body is asked of
+//	                                   peers (format 3)
 const (
 	tFormat    = 'F'
 	tIdentity  = 'I'
@@ -51,6 +55,7 @@ const (
 	tNotes     = 'N'
 	tEvents    = 'E'
 	tPromoted  = 'P'
+	tLost      = 'l'
 	tScrub     = 0xff // a marker written and dropped at once, to flush the memtables
 	tScrubDue  = 0xfe // present from a purge until the scrub after it: a crash between them scrubs at the next start
 )
@@ -149,6 +154,12 @@ func bodyKeys(r *protocol.Record) [][]byte {
 		keys = append(keys, key(tFile, c[:], f.Hash, pos))
 	}
 	return keys
+}
+
+// lostKey marks r as held without its body although it is not deleted.
+func lostKey(r *protocol.Record) []byte {
+	c, id := r.Community(), r.ID()
+	return key(tLost, c[:], id[:])
 }
 
 // recordTags returns the tags a record is indexed under.

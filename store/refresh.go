@@ -216,6 +216,11 @@ func refreshRecord(entries []entry, items *[]itemChange, community protocol.ID, 
 	if m == old && !purge {
 		return entries
 	}
+	if r.Purged() && m.Deleted != old.Deleted {
+		// Held without its body: marked lost while no deletion holds, to
+		// be asked of peers that kept it (Lost).
+		entries = append(entries, entry{key: lostKey(r), delete: m.Deleted})
+	}
 	if m.Status != old.Status {
 		pos := protocol.PositionOf(r)
 		entries = append(entries, entry{key: key(tOrder, community[:], encodePos(pos)), value: []byte{byte(m.Status)}})

@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// Bodies lost to a deletion that no longer holds.
+//
+// A tombstone purges its target's body as soon as the node evaluates it
+// as effective. A moderator's deletion can stop holding later: a role
+// record revoking the moderator, written before the deletion on a node
+// that had not heard of the deletion yet, reaches this node after it. The
+// record is then live again here, without its text, while nodes that
+// never took the deletion hold the text still. Such records are marked
+// ('l' keys, written by ingest and refresh with their meta), sync asks
+// peers for them again, and Ingest takes the body back from a copy that
+// has it (Outcome.Restored): the body hash is in the signed header, so
+// no peer can put other text in.
+
+// Lost returns up to limit records of community held without their body
+// although no deletion holds: records to ask peers for again.
+func (s *Store) Lost(ctx context.Context, community protocol.ID, limit int) ([]protocol.ID, error) {
+	var ids []protocol.ID
+	err := s.read(ctx, func(txn *badger.Txn) error {
+		return scanKeys(txn, key(tLost, community[:]), func(k []byte) error {
+			ids = append(ids, lastID(k))
+			if len(ids) == limit {
+				return errFound
+			}
+			return nil
+		})
+	})
+	if errors.Is(err, errFound) {
+		err = nil
+	}
+	return ids, err
+}
+
+// markLost is the migration to format 3: it marks the records that lost
+// their body to a deletion that no longer holds before the marks existed.
+func markLost(db *badger.DB) error {
+	wb := db.NewWriteBatch()
+	defer wb.Cancel()
+	err := db.View(func(txn *badger.Txn) error {
+		for _, t := range []byte{tObject, tWaiting} {
+			err := scan(txn, []byte{t}, func(_, v []byte) error {
+				e, err := decodeHome(v)
+				if err != nil || !e.Record.Purged() || e.Meta.Deleted {
+					return err
+				}
+				return wb.Set(lostKey(e.Record), nil)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return wb.Flush()
+}
