@@ -120,6 +120,9 @@ func (n *Node) Delete(ctx context.Context, id protocol.ID, req api.ModerationReq
 		return protocol.ID{}, fmt.Errorf("%w: a %s cannot be deleted (membership records and deletions are final)", api.ErrBadRequest, kind)
 	}
 	me := n.id.MemberKey()
+	if e.Record.Header.Kind == protocol.KindHide && !m.Standing(me).Moderates() {
+		return protocol.ID{}, fmt.Errorf("%w: only a moderator may show a hidden record again (deleting a hide does)", api.ErrForbidden)
+	}
 	if e.Record.Header.Author != me && !m.Standing(me).Moderates() {
 		return protocol.ID{}, fmt.Errorf("%w: only its author or a moderator may delete it", api.ErrForbidden)
 	}

@@ -56,12 +56,7 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 // first: every live role, hide and tombstone of it, with a read of each
 // tombstone's target.
 func (n *Node) moderationEntries(ctx context.Context, community protocol.ID, m *protocol.Membership) ([]api.ModerationEntry, error) {
-	// Whether a record's author moderated when making it, as the rules
-	// judge it: a moderator demoted since stays accountable for what
-	// they did.
-	moderates := func(r *protocol.Record) bool {
-		return r.Header.Author == m.Founder || m.StandingAt(r.Header.Author, protocol.PositionOf(r)).Moderates()
-	}
+	moderates := func(r *protocol.Record) bool { return moderatedThen(m, r) }
 	items := []api.ModerationEntry{}
 	// add appends an entry for record e, with the reason it gives, and
 	// returns it, to be completed before the next add.
@@ -100,7 +95,9 @@ func (n *Node) moderationEntries(ctx context.Context, community protocol.ID, m *
 		return nil, err
 	}
 	err = n.liveOfKind(ctx, community, protocol.KindHide, func(e store.Entry) bool {
-		on(add(e, "hide"), e.Record.Header.Target)
+		if moderates(e.Record) { // else without effect
+			on(add(e, "hide"), e.Record.Header.Target)
+		}
 		return true
 	})
 	if err != nil {
@@ -114,11 +111,13 @@ func (n *Node) moderationEntries(ctx context.Context, community protocol.ID, m *
 		}
 		switch {
 		case t.Record.Header.Kind == protocol.KindHide:
-			// A hide deleted: the record shown again. The hide is no
-			// longer live, so it is listed from here, by its header (its
-			// reason went with its body).
-			on(add(e, "unhide"), t.Record.Header.Target)
-			if moderates(t.Record) {
+			// A hide deleted by a moderator: the record shown again. The
+			// hide is no longer live, so it is listed from here, with its
+			// reason (the store keeps a deleted hide's body). A hide that
+			// never took effect was not undone; a deletion by someone not
+			// moderating leaves the hide in force (listed above).
+			if moderates(t.Record) && moderates(e.Record) {
+				on(add(e, "unhide"), t.Record.Header.Target)
 				on(add(t, "hide"), t.Record.Header.Target)
 			}
 		case t.Record.Header.Author != e.Record.Header.Author && moderates(e.Record):

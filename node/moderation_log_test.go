@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ func TestModerationLog(t *testing.T) {
 		{"delete", "a duplicate", "a post"},
 		{"delete", "off-topic", "a post"}, // its title went with its body
 		{"unhide", "a real offer", "Buy now"},
-		{"hide", "", "Buy now"}, // its reason went with it when undone
+		{"hide", "spam", "Buy now"}, // undone, with its reason
 		{"moderator", "helps a lot", ""},
 	}
 	var log api.ModerationLog
@@ -128,5 +129,76 @@ func TestModerationLog(t *testing.T) {
 		if page, err := a.ModerationLog(ctx, community, c.cursor, c.limit); err != nil || page.Next != "" {
 			t.Errorf("cursor %s, limit %d: %d items, next %q, %v", c.cursor, c.limit, len(page.Items), page.Next, err)
 		}
+	}
+}
+
+// TestHidesInForceOnly: the log and Unhide count only hides that took
+// effect. A demoted moderator cannot undo their hide (the API refuses, a
+// deletion they write anyway is without effect, and the log says
+// nothing of it), a hide by a member who does not moderate is not
+// listed, and the moderator who shows the record again undoes the hide
+// in force only.
+func TestHidesInForceOnly(t *testing.T) {
+	ctx := context.Background()
+	a, c := startTestNode(t), startTestNode(t)
+	community := shareCommunity(t, a, "Moderated", c)
+	p1, err := a.Post(ctx, community, api.PostRequest{Title: "Rotas", Body: "text"})
+	must(t, err)
+	p2, err := a.Post(ctx, community, api.PostRequest{Title: "Keys", Body: "text"})
+	must(t, err)
+	_, err = a.SetRole(ctx, community, api.RoleRequest{Member: c.id.MemberKey(), Action: "moderator"})
+	must(t, err)
+	waitFor(t, "c a moderator with both posts", 10*time.Second, func() bool {
+		_, err := c.store.Get(ctx, p2)
+		return err == nil && standingOn(c, community, c) == protocol.StandingModerator
+	})
+	hide, err := c.Hide(ctx, p1, api.ModerationRequest{Reason: "c hides"})
+	must(t, err)
+	time.Sleep(5 * time.Millisecond)
+	_, err = a.SetRole(ctx, community, api.RoleRequest{Member: c.id.MemberKey(), Action: "revoke"})
+	must(t, err)
+	waitFor(t, "c demoted on c, the hide on a", 10*time.Second, func() bool {
+		_, err := a.store.Get(ctx, hide)
+		return err == nil && standingOn(c, community, c) == protocol.StandingMember
+	})
+	if _, err := c.Delete(ctx, hide, api.ModerationRequest{}); !errors.Is(err, api.ErrForbidden) {
+		t.Errorf("a demoted moderator deletes their hide: %v", err)
+	}
+	// Written anyway (another client, an older version): no effect.
+	_, err = c.publish(ctx, community, protocol.Refs{Target: hide}, &protocol.Tombstone{Reason: "undo"})
+	must(t, err)
+	_, err = c.publish(ctx, community, protocol.Refs{Target: p2}, &protocol.Hide{Reason: "not a moderator"})
+	must(t, err)
+	time.Sleep(5 * time.Millisecond)
+	waitFor(t, "c's records on a", 10*time.Second, func() bool {
+		tombs, err := a.store.ByKind(ctx, community, protocol.KindTombstone, "", 10)
+		hides, err2 := a.store.ByKind(ctx, community, protocol.KindHide, "", 10)
+		return err == nil && err2 == nil && len(tombs.Items) == 1 && len(hides.Items) == 2
+	})
+	for _, n := range []*Node{a, c} {
+		e1, err1 := n.store.Get(ctx, p1)
+		e2, err2 := n.store.Get(ctx, p2)
+		if err1 != nil || err2 != nil || !e1.Meta.Hidden || e2.Meta.Hidden {
+			t.Errorf("hidden: p1 %v, p2 %v (%v %v)", e1.Meta.Hidden, e2.Meta.Hidden, err1, err2)
+		}
+	}
+	_, err = a.Unhide(ctx, p1, api.ModerationRequest{Reason: "fine after all"})
+	must(t, err)
+	want := []struct{ action, reason string }{{"unhide", "fine after all"}, {"revoke", ""}, {"hide", "c hides"}, {"moderator", ""}}
+	var log api.ModerationLog
+	waitFor(t, "the log on c", 10*time.Second, func() bool {
+		log, err = c.ModerationLog(ctx, community, "", 50)
+		return err == nil && len(log.Items) >= len(want) && log.Items[0].Action == "unhide"
+	})
+	if len(log.Items) != len(want) {
+		t.Errorf("%d entries, want %d", len(log.Items), len(want))
+	}
+	for i, w := range want {
+		if i < len(log.Items) && (log.Items[i].Action != w.action || log.Items[i].Reason != w.reason) {
+			t.Errorf("entry %d: %s %q, want %s %q", i, log.Items[i].Action, log.Items[i].Reason, w.action, w.reason)
+		}
+	}
+	if e, err := c.store.Get(ctx, p1); err != nil || e.Meta.Hidden {
+		t.Errorf("p1 after the unhide: hidden %v, %v", e.Meta.Hidden, err)
 	}
 }

@@ -194,7 +194,15 @@ func (e *evaluation) tombstone(t *Record) {
 	if target == nil || !deletable(target) {
 		return
 	}
-	if target.Header.Author != t.Header.Author && !e.moderates(t) {
+	switch {
+	case target.Header.Kind == KindHide:
+		// Deleting a hide shows the record again: moderation, whoever
+		// wrote the hide. A moderator demoted since cannot undo their
+		// hides (nor anyone else's) this way.
+		if !e.moderates(t) {
+			return
+		}
+	case target.Header.Author != t.Header.Author && !e.moderates(t):
 		return
 	}
 	if _, done := e.Tombstoned[target.id]; !done {

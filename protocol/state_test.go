@@ -249,6 +249,29 @@ func TestTombstonesAndHides(t *testing.T) {
 	}
 }
 
+// TestDemotedModeratorCannotUndoHides: deleting a hide shows the record
+// again, which is moderation: the hide's own author, demoted since,
+// cannot (it let a demoted moderator undo what the community kept out of
+// view); a moderator can.
+func TestDemotedModeratorCannotUndoHides(t *testing.T) {
+	w := newWorld(t, founder, JoinOpen)
+	w.join(alice, nil, nil)
+	w.join(bob, nil, nil)
+	w.role(founder, bob, RoleModerator)
+	q := w.post(alice, "q")
+	hide := w.add(bob, Refs{Target: q.ID()}, &Hide{Reason: "off topic"})
+	w.role(founder, bob, RoleRevoke)
+	w.add(bob, Refs{Target: hide.ID()}, &Tombstone{})
+	s := w.state()
+	if _, ok := s.Tombstoned[hide.ID()]; ok || s.Hidden[q.ID()] != hide.ID() {
+		t.Errorf("a demoted moderator undid their hide: tombstoned %v, hidden by %v", s.Tombstoned[hide.ID()], s.Hidden[q.ID()])
+	}
+	w.add(founder, Refs{Target: hide.ID()}, &Tombstone{})
+	if s = w.state(); s.Threads[q.ID()] == nil {
+		t.Error("a moderator's deletion of the hide did not show the post")
+	}
+}
+
 func TestAcceptedAnswer(t *testing.T) {
 	w := newWorld(t, founder, JoinOpen)
 	for _, k := range []ed25519.PrivateKey{alice, bob, carol} {

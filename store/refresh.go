@@ -183,7 +183,7 @@ func (s *Store) refresh(txn *badger.Txn, d dirtyObject) refreshResult {
 	var res refreshResult
 	for _, e := range stored {
 		res.entries = refreshRecord(res.entries, &res.items, c.id, e, st)
-		if _, deleted := st.Tombstoned[e.Record.ID()]; deleted && !e.Record.Purged() {
+		if _, deleted := st.Tombstoned[e.Record.ID()]; deleted && purgeable(e.Record) {
 			res.purged = true
 		}
 	}
@@ -212,7 +212,7 @@ func refreshRecord(entries []entry, items *[]itemChange, community protocol.ID, 
 	m.Status = st.Status[id]
 	_, m.Deleted = st.Tombstoned[id]
 	_, m.Hidden = st.Hidden[id]
-	purge := m.Deleted && !r.Purged()
+	purge := m.Deleted && purgeable(r)
 	if m == old && !purge {
 		return entries
 	}
@@ -234,6 +234,13 @@ func refreshRecord(entries []entry, items *[]itemChange, community protocol.ID, 
 		r = r.Without()
 	}
 	return append(entries, entry{key: homeKey(r, m), value: encodeHome(m, r)})
+}
+
+// purgeable reports whether a deletion of r takes its body off disk. A
+// deleted hide (a record shown again) keeps its body: its reason is the
+// moderation log's "why", not content to take away.
+func purgeable(r *protocol.Record) bool {
+	return !r.Purged() && r.Header.Kind != protocol.KindHide
 }
 
 // refreshView replaces an object's stored view and its list entries.
