@@ -211,9 +211,9 @@ func (s *Server) revokeInvite(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	inv, err := protocol.ParseID(r.PathValue("invite"))
+	inv, err := pathValueID(r, "invite")
 	if err != nil {
-		return "", fmt.Errorf("%w: that is not an invite id: %v", api.ErrBadRequest, err)
+		return "", err
 	}
 	if _, err := s.backend.RevokeInvite(r.Context(), id, inv); err != nil {
 		return "", err

@@ -373,26 +373,29 @@ func TestInviteRefusals(t *testing.T) {
 		form         url.Values
 		want         int
 	}{
-		{"GET", "/c/nothex/admin", nil, http.StatusBadRequest},
+		{"GET", "/c/nothex/admin", nil, http.StatusNotFound},
 		{"GET", "/c/" + other.String() + "/admin", nil, http.StatusNotFound},
 		{"GET", cpath + "/admin?cursor=garbage", nil, http.StatusBadRequest},
-		{"POST", "/c/nothex/invites", url.Values{}, http.StatusBadRequest},
+		{"POST", "/c/nothex/invites", url.Values{}, http.StatusNotFound},
 		{"POST", "/c/" + other.String() + "/invites", url.Values{}, http.StatusNotFound},
-		{"POST", cpath + "/invites/nothex/revoke", url.Values{}, http.StatusBadRequest},
+		{"POST", cpath + "/invites/nothex/revoke", url.Values{}, http.StatusNotFound},
 		{"POST", cpath + "/invites/" + other.String() + "/revoke", url.Values{}, http.StatusNotFound},
 		{"POST", cpath + "/roles", url.Values{"member": {"x<script>"}, "action": {"remove"}}, http.StatusBadRequest},
 		{"POST", cpath + "/roles", url.Values{"member": {memberKey(t, b).String()}, "action": {"crown"}}, http.StatusBadRequest},
 		{"POST", cpath + "/roles", url.Values{"member": {memberKey(t, a).String()}, "action": {"remove"}}, http.StatusForbidden}, // the founder
-		{"POST", "/r/nothex/delete", url.Values{}, http.StatusBadRequest},
+		{"POST", "/r/nothex/delete", url.Values{}, http.StatusNotFound},
 		{"POST", "/r/" + other.String() + "/hide", url.Values{}, http.StatusNotFound},
 		{"POST", "/r/" + other.String() + "/unhide", url.Values{}, http.StatusNotFound},
-		{"POST", "/c/nothex/sync", url.Values{}, http.StatusBadRequest},
+		{"POST", "/c/nothex/sync", url.Values{}, http.StatusNotFound},
 		{"POST", "/c/" + other.String() + "/sync", url.Values{}, http.StatusNotFound},
 		{"POST", "/network/peers", url.Values{"address": {"not an address"}}, http.StatusBadRequest},
 		{"POST", "/network/peers", url.Values{"address": {""}}, http.StatusBadRequest},
 		{"POST", "/network/peers", url.Values{"address": {"/ip4/127.0.0.1/tcp/1/p2p/" + nobody.String()}}, http.StatusNotFound},
 		{"GET", cpath + "/invites", nil, http.StatusMethodNotAllowed}, // GET changes nothing
 		{"GET", "/network/peers", nil, http.StatusMethodNotAllowed},
+		{"POST", cpath + "/about", url.Values{}, http.StatusMethodNotAllowed}, // a page takes no form
+		{"GET", "/nonexistent", nil, http.StatusNotFound},
+		{"GET", cpath + "/nope", nil, http.StatusNotFound},
 	} {
 		var st int
 		var body string
@@ -401,7 +404,10 @@ func TestInviteRefusals(t *testing.T) {
 		} else {
 			st, _, body = ua.post(tc.path, origin, tc.form)
 		}
-		if st != tc.want || (st >= 400 && st != http.StatusMethodNotAllowed && !strings.Contains(body, "<h1>")) {
+		// Every error is a page of the UI, with its navigation, whose
+		// message does not repeat its title ("Not Found / not found: ...").
+		if st != tc.want || (st >= 400 && (!strings.Contains(body, "<h1>") || !strings.Contains(body, `href="/network"`) ||
+			strings.Contains(strings.ToLower(body), `<p class="error">`+strings.ToLower(http.StatusText(st))))) {
 			t.Errorf("%s %s %v: %d (want %d) %.300s", tc.method, tc.path, tc.form, st, tc.want, body)
 		}
 		if strings.Contains(body, "<script>") && !strings.Contains(body, `<script src=`) {
@@ -565,3 +571,34 @@ func TestNetworkPage(t *testing.T) {
 
 // shortPeerForTest is how the page shortens a peer id.
 func shortPeerForTest(p string) string { return fmt.Sprintf("%s…%s", p[:8], p[len(p)-6:]) }
+
+// TestRemovedMemberSeesWhy: a removed member's community pages say they
+// were removed and offer no form that would only be refused.
+func TestRemovedMemberSeesWhy(t *testing.T) {
+	a, b := startNode(t), startNode(t)
+	bg := context.Background()
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Removals"})
+	post, err := a.Post(bg, community, api.PostRequest{Title: "Still readable", Body: "yes"})
+	must(t, err)
+	eventually(t, "the post on b", func() bool { _, err := b.Thread(bg, post); return err == nil })
+	sb := newSession(t, b)
+	c := "/c/" + community.String()
+	pages := map[string]string{c: `action="` + c + `/posts"`, "/t/" + post.String(): `action="/t/` + post.String() + `/replies"`,
+		c + "/notes": `action="` + c + `/notes"`, c + "/events": `action="` + c + `/events"`}
+	for path, form := range pages {
+		if _, _, page := sb.get(path); !strings.Contains(page, form) || strings.Contains(page, "removed-notice") {
+			t.Errorf("%s before the removal: the form %v, a notice %v", path, strings.Contains(page, form), strings.Contains(page, "removed-notice"))
+		}
+	}
+	_, err = a.SetRole(bg, community, api.RoleRequest{Member: memberKey(t, b), Action: "remove"})
+	must(t, err)
+	eventually(t, "b's node hears of the removal", func() bool {
+		cs, err := b.Communities(bg)
+		return err == nil && len(cs) == 1 && cs[0].Standing == "removed"
+	})
+	for path, form := range pages {
+		if _, _, page := sb.get(path); strings.Contains(page, form) || !strings.Contains(page, "A moderator removed you from this community") {
+			t.Errorf("%s after the removal: the form %v, the notice %v", path, strings.Contains(page, form), strings.Contains(page, "A moderator removed you"))
+		}
+	}
+}

@@ -131,9 +131,9 @@ func TestEventsBadInput(t *testing.T) {
 		{c + "/events", url.Values{"title": {"Bad end"}, "start": {"2031-01-02T10:00"}, "end": {"2031-13-02T10:00"}}, http.StatusBadRequest, "the end"},
 		{c + "/events", url.Values{"title": {"Backwards"}, "start": {"2031-01-02T10:00"}, "end": {"2031-01-02T09:00"}}, http.StatusBadRequest, "the event ends (2031-01-02 09:00 "},
 		{"/c/" + unknown + "/events", url.Values{"title": {"Nowhere"}, "start": {"2031-01-02T10:00"}}, http.StatusNotFound, "Not Found"},
-		{"/c/nope/events", url.Values{"title": {"Nowhere"}, "start": {"2031-01-02T10:00"}}, http.StatusBadRequest, "Bad Request"},
+		{"/c/nope/events", url.Values{"title": {"Nowhere"}, "start": {"2031-01-02T10:00"}}, http.StatusNotFound, "is not an id"},
 		{"/e/" + unknown + "/rsvp", url.Values{"answer": {"yes"}}, http.StatusNotFound, "no event"},
-		{"/e/nope/rsvp", url.Values{"answer": {"yes"}}, http.StatusBadRequest, "Bad Request"},
+		{"/e/nope/rsvp", url.Values{"answer": {"yes"}}, http.StatusNotFound, "is not an id"},
 		{"/e/" + unknown + "/rsvp", url.Values{"answer": {"perhaps"}}, http.StatusBadRequest, "want yes, no or maybe"},
 	} {
 		code, _, body := s.post(tc.path, s.base, tc.form)
@@ -147,7 +147,7 @@ func TestEventsBadInput(t *testing.T) {
 		want string
 	}{
 		{"/c/" + unknown + "/events", http.StatusNotFound, "Not Found"},
-		{"/c/x/events", http.StatusBadRequest, "Bad Request"},
+		{"/c/x/events", http.StatusNotFound, "is not an id"},
 		{c + "/events?cursor=bogus!", http.StatusBadRequest, "cursor"},
 	} {
 		if code, _, body := s.get(tc.path); code != tc.code || !strings.Contains(body, tc.want) {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/kith-network/kith/node/api"
-	"github.com/kith-network/kith/protocol"
 )
 
 // Attachments in the UI: forms that make records take files (a file
@@ -103,9 +102,9 @@ func (e refusedFile) Unwrap() error { return e.err }
 // file serves a file's bytes: images the page shows, inline; everything
 // else as a download, never rendered by the browser.
 func (s *Server) file(w http.ResponseWriter, r *http.Request) {
-	h, err := protocol.ParseID(r.PathValue("hash"))
+	h, err := pathValueID(r, "hash")
 	if err != nil {
-		s.fail(w, fmt.Errorf("%w: %v", api.ErrBadRequest, err))
+		s.fail(w, err)
 		return
 	}
 	// The name the page showed: the same bytes may be attached under
@@ -134,9 +133,9 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 // and the page shows why next to the file (the "files" partial). Either
 // way the node's log says so.
 func (s *Server) fetchFile(r *http.Request) (string, error) {
-	h, err := protocol.ParseID(r.PathValue("hash"))
+	h, err := pathValueID(r, "hash")
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", api.ErrBadRequest, err)
+		return "", err
 	}
 	// The fetch goes on in the node after this wait ends; a small file is
 	// here before the page comes back.

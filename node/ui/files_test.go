@@ -214,7 +214,7 @@ func TestFailedFetchIsShownAndLogged(t *testing.T) {
 // TestUploadOverTheLimitSaysSoOnce: a form with a file over the node's
 // limit is refused in one message that names the file, the limit and the
 // setting (it said "bad request: attach ...: bad request: ...", and the
-// limit in bytes).
+// limit in bytes); "Bad Request" is the page's title only.
 func TestUploadOverTheLimitSaysSoOnce(t *testing.T) {
 	n := startSmallNode(t, 1, new(logBuffer))
 	community, err := n.CreateCommunity(context.Background(), api.CreateCommunityRequest{Name: "Uploads"})
@@ -225,7 +225,7 @@ func TestUploadOverTheLimitSaysSoOnce(t *testing.T) {
 	}
 	msg := page[strings.Index(page, `<p class="error">`):]
 	msg = msg[:strings.Index(msg, "</p>")]
-	if strings.Count(strings.ToLower(msg), "bad request") != 1 {
+	if strings.Count(strings.ToLower(msg), "bad request") > 0 { // the page's title says it
 		t.Errorf("the message says bad request more than once: %s", msg)
 	}
 	for _, want := range []string{"big.bin", "1.0 MiB", "max_file_mb", "A big file"} {

@@ -6,7 +6,11 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 
 	"github.com/kith-network/kith/protocol"
 )
@@ -17,7 +21,13 @@ import (
 // elements and attributes of its user-generated-content policy, so that a
 // gap in either layer alone does not let markup through.
 var (
-	markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
+	markdown = goldmark.New(
+		// GFM, with table columns aligned by attribute: the style
+		// attribute goldmark writes by default is dropped by the
+		// sanitiser and refused by the pages' content policy.
+		goldmark.WithExtensions(extension.Linkify, extension.Strikethrough, extension.TaskList,
+			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute))),
+		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(pageFit{}, 100))))
 	sanitise = func() *bluemonday.Policy {
 		p := bluemonday.UGCPolicy()
 		p.RequireNoFollowOnLinks(true)
@@ -29,6 +39,45 @@ var (
 	// rendered again for every visitor and every live refresh.
 	rendered = newRenderCache(4 << 20)
 )
+
+// pageFit fits a record's Markdown into the page around it: its headings
+// go one level down, so that the page's title stays its one h1 and the
+// outline has no gap; and a picture from another site, which the page's
+// content policy does not load (it would show as broken), becomes a link
+// to it, named by its description.
+type pageFit struct{}
+
+// Transform implements parser.ASTTransformer.
+func (pageFit) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+	var remote []*ast.Image
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Heading:
+			n.Level = min(n.Level+1, 6)
+		case *ast.Image:
+			if d := n.Destination; !bytes.HasPrefix(d, []byte("/")) || bytes.HasPrefix(d, []byte("//")) {
+				remote = append(remote, n)
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	for _, img := range remote {
+		link := ast.NewLink()
+		link.Destination, link.Title = img.Destination, img.Title
+		for c := img.FirstChild(); c != nil; {
+			next := c.NextSibling()
+			link.AppendChild(link, c)
+			c = next
+		}
+		if !link.HasChildren() {
+			link.AppendChild(link, ast.NewString(img.Destination))
+		}
+		img.Parent().ReplaceChild(img.Parent(), img, link)
+	}
+}
 
 // maxMarkdown bounds the text rendered as Markdown: a record's whole
 // body. Longer text is shown as plain text.

@@ -11,8 +11,15 @@ import (
 
 func TestMarkdown(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{"# Title\n\nSome *emphasis*.", "<h1"},
+		// Headings one level down: the page's title is its h1.
+		{"# Title\n\nSome *emphasis*.", "<h2"},
+		{"###### Smallest", "<h6"},
 		{"| a | b |\n|---|---|\n| 1 | 2 |", "<table>"},
+		{"| name | count |\n|:--|--:|\n| x | 2 |", `<td align="right">2</td>`},
+		// A picture from another site is a link to it; the node's own stay.
+		{"![the board](https://example.org/board.png)", `<a href="https://example.org/board.png" rel="nofollow noreferrer noopener" target="_blank">the board</a>`},
+		{"![](https://example.org/board.png)", `>https://example.org/board.png</a>`},
+		{"![logo](/files/" + strings.Repeat("ab", 32) + ")", `<img src="/files/`},
 		{"[site](https://example.org)", `rel="nofollow noreferrer noopener"`},
 		{"~~old~~", "<del>old</del>"},
 	} {
@@ -37,7 +44,7 @@ func TestMarkdown(t *testing.T) {
 		`<a href="data:text/html,<script>alert(1)</script>">x</a>`,
 	} {
 		out := strings.ToLower(string(Markdown(in)))
-		for _, bad := range []string{"<script", " onerror", " onload", " onclick", `="javascript:`, "<svg", "<style", "<iframe", "style=", "<form", `="data:`} {
+		for _, bad := range []string{"<script", " onerror", " onload", " onclick", `="javascript:`, "<svg", "<style", "<iframe", "style=", "<form", `="data:`, "<h1"} {
 			if strings.Contains(out, bad) {
 				t.Errorf("Markdown(%q) = %q: contains %q", in, out, bad)
 			}

@@ -391,8 +391,24 @@ func TestNotePages(t *testing.T) {
 	if code, _, _ := s.post("/r/"+theirs.String()+"/react", base, url.Values{"reaction": {"<script>"}}); code != http.StatusBadRequest {
 		t.Errorf("unknown reaction: %d", code)
 	}
-	if d, err := a.Note(bg, theirs); err != nil || d.Reactions.Helpful != 1 || d.Reactions.Applied != 1 {
-		t.Errorf("note reactions: %+v %v", d.Reactions, err)
+	d, err = a.Note(bg, theirs)
+	if err != nil || d.Reactions.Helpful != 1 || d.Reactions.Applied != 1 || len(d.Reactions.Mine) != 2 {
+		t.Fatalf("note reactions: %+v %v", d.Reactions, err)
+	}
+	// The member's reactions show pressed, and pressing one takes it back.
+	undo := `formaction="/r/` + d.Reactions.Mine["helpful"].String() + `/delete" aria-pressed="true"`
+	if _, _, page := s.get("/n/" + theirs.String()); !strings.Contains(page, undo) || strings.Count(page, `aria-pressed="true"`) != 2 ||
+		!strings.Contains(page, `aria-pressed="false" title="Agree"`) {
+		t.Errorf("the member's reactions are not shown pressed:\n%s", page)
+	}
+	if code, loc, body := s.post("/r/"+d.Reactions.Mine["helpful"].String()+"/delete", base, url.Values{"back": {"/n/" + theirs.String()}}); code != http.StatusSeeOther || loc != "/n/"+theirs.String() {
+		t.Errorf("taking a reaction back: %d %s %s", code, loc, body)
+	}
+	if d, err := a.Note(bg, theirs); err != nil || d.Reactions.Helpful != 0 || d.Reactions.Applied != 1 || len(d.Reactions.Mine) != 1 {
+		t.Errorf("note reactions after taking one back: %+v %v", d.Reactions, err)
+	}
+	if _, _, page := s.get("/n/" + theirs.String()); !strings.Contains(page, `value="helpful" aria-pressed="false"`) {
+		t.Errorf("a reaction taken back still shows pressed:\n%s", page)
 	}
 	if code, _, body := s.post("/c/"+community.String()+"/notes", base, url.Values{"title": {"  "}}); code != http.StatusBadRequest || !strings.Contains(body, "needs a title") {
 		t.Errorf("note without a title: %d %s", code, body)
@@ -428,13 +444,13 @@ func TestNotePages(t *testing.T) {
 		code int
 		say  string
 	}{
-		{"/n/not-an-id", http.StatusBadRequest, "Bad Request"},
+		{"/n/not-an-id", http.StatusNotFound, "is not an id"},
 		{"/n/" + unknown, http.StatusNotFound, "no note"},
 		{"/n/" + unknown + "/edit", http.StatusNotFound, "no note"},
 		{"/n/" + unknown + "/diff", http.StatusNotFound, "no note"},
 		{"/n/" + thread.String(), http.StatusBadRequest, "not a note"},
 		{"/c/" + unknown + "/notes", http.StatusNotFound, "holds no community"},
-		{"/c/zz/notes", http.StatusBadRequest, "Bad Request"},
+		{"/c/zz/notes", http.StatusNotFound, "is not an id"},
 		{"/c/" + community.String() + "/notes?cursor=%ff%00", http.StatusBadRequest, "Bad Request"},
 		{"/n/" + first.String() + "/diff?a=zz", http.StatusBadRequest, "revision a"},
 		{"/n/" + first.String() + "/diff?b=" + unknown, http.StatusNotFound, "not a revision of this note"},

@@ -104,6 +104,12 @@ func TestEveryPage(t *testing.T) {
 				}
 			}
 			if width < 500 {
+				// Lists are stacked rows on a phone, their headers hidden:
+				// each cell but the first (the thing itself) says what it is.
+				if bare := eval[[]string](t, ctx, `[...document.querySelectorAll("table.list tbody tr")].flatMap(tr => [...tr.cells].slice(1))
+					.filter(td => !td.dataset.label).map(td => td.textContent.trim().slice(0, 30))`); len(bare) > 0 {
+					t.Errorf("%s at %d px: list cells without a label: %q", page, width, bare)
+				}
 				if wide := eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); wide > 1 {
 					// The elements that stick out, innermost first: what to fix.
 					out := eval[[]string](t, ctx, `[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)

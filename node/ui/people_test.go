@@ -172,7 +172,7 @@ func TestPeopleBadInput(t *testing.T) {
 	}{
 		{c + "/people/not-a-key", http.StatusBadRequest, "member key"},
 		{c + "/people/" + unknown, http.StatusNotFound, "is not a member of Strict"},
-		{"/c/zzz/people", http.StatusBadRequest, "Bad Request"},
+		{"/c/zzz/people", http.StatusNotFound, "is not an id"},
 		{"/c/" + unknown + "/people", http.StatusNotFound, "Not Found"},
 		{"/c/" + unknown + "/people/" + unknown, http.StatusNotFound, "Not Found"},
 		{c + "/people?cursor=bogus", http.StatusBadRequest, "cursor"},

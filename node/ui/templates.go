@@ -89,6 +89,15 @@ var funcs = template.FuncMap{
 	"reactions": func(back string, target protocol.ID, r api.Reactions, own bool) reactionBar {
 		return reactionBar{Back: back, Target: target, Reactions: r, Own: own}
 	},
+	// reaction is what the "reaction" partial needs: one reaction's
+	// button in a reaction bar.
+	"reaction": func(bar reactionBar, name, label, title string, count int) reactionButton {
+		b := reactionButton{Name: name, Label: label, Title: title, Count: count}
+		if id, ok := bar.Reactions.Mine[name]; ok {
+			b.Mine = id.String()
+		}
+		return b
+	},
 	// join is a list of tags as one string, to compare two lists.
 	"join": func(tags []string) string { return strings.Join(tags, ", ") },
 	// files is what the "files" partial needs: a record's attachments,
@@ -130,6 +139,14 @@ type reactionBar struct {
 	Target    protocol.ID
 	Reactions api.Reactions
 	Own       bool
+}
+
+// reactionButton is the data of the "reaction" partial. Mine is the id
+// of the member's record giving it ("" if they did not).
+type reactionButton struct {
+	Name, Label, Title string
+	Count              int
+	Mine               string
 }
 
 // communityNav is the data of the "community-nav" partial.

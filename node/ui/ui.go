@@ -141,6 +141,9 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		{"GET /ui/feed", s.authed(http.HandlerFunc(s.feed))},
 		{"GET /static/", http.StripPrefix("/static/", http.FileServerFS(static))},
 		{"GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently)},
+
+		// Anything else: a page that says so, with the way back.
+		{"/", s.authed(http.HandlerFunc(s.notFound))},
 	}
 	for _, r := range routes {
 		s.mux.Handle(r.pattern, r.handler)
@@ -323,7 +326,33 @@ func (s *Server) failWith(w http.ResponseWriter, err error, kept []keptField) {
 	if code == http.StatusInternalServerError {
 		s.log.Error("ui", "err", err)
 	}
-	s.render(w, code, "error", errorPage{Title: http.StatusText(code), Message: err.Error(), Kept: kept})
+	// The page's title says "Not Found": the message need not start so.
+	msg := err.Error()
+	for _, sentinel := range []error{api.ErrBadRequest, api.ErrNotFound, api.ErrForbidden, api.ErrUnavailable} {
+		msg = strings.TrimPrefix(msg, sentinel.Error()+": ")
+	}
+	s.render(w, code, "error", errorPage{Title: http.StatusText(code), Message: msg, Kept: kept})
+}
+
+// notFound answers an address that is no page of the UI: a mistyped or
+// cut link, or the address of a form (which takes POSTs only) opened as
+// a page, as a browser does when its address bar is reused.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	other, allow := r.Clone(r.Context()), http.MethodPost
+	other.Method = http.MethodPost
+	if r.Method == http.MethodPost {
+		other.Method, allow = http.MethodGet, "GET, HEAD"
+	}
+	if _, pattern := s.mux.Handler(other); pattern != "/" {
+		w.Header().Set("Allow", allow)
+		msg := "This address is where a form of the page before is sent; it is not a page to open. Go back, and send the form from there."
+		if r.Method == http.MethodPost {
+			msg = "This page takes no form. Go back and try again from the page you were on."
+		}
+		s.render(w, http.StatusMethodNotAllowed, "error", errorPage{Title: http.StatusText(http.StatusMethodNotAllowed), Message: msg})
+		return
+	}
+	s.fail(w, fmt.Errorf("%w: there is no page at %s: check the link, or start again from your communities", api.ErrNotFound, r.URL.Path))
 }
 
 func (s *Server) render(w http.ResponseWriter, code int, name string, data any) {
@@ -353,10 +382,14 @@ func backTo(r *http.Request, fallback string) string {
 }
 
 // pathID reads the {id} of a route.
-func pathID(r *http.Request) (protocol.ID, error) {
-	id, err := protocol.ParseID(r.PathValue("id"))
+func pathID(r *http.Request) (protocol.ID, error) { return pathValueID(r, "id") }
+
+// pathValueID parses the id in the path's wildcard name: an address that
+// names nothing is a page not found, as for an id of nothing held here.
+func pathValueID(r *http.Request, name string) (protocol.ID, error) {
+	id, err := protocol.ParseID(r.PathValue(name))
 	if err != nil {
-		return protocol.ID{}, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
+		return protocol.ID{}, fmt.Errorf("%w: there is no page at %s: %q is not an id (64 hexadecimal digits)", api.ErrNotFound, r.URL.Path, r.PathValue(name))
 	}
 	return id, nil
 }
