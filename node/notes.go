@@ -175,7 +175,7 @@ func (n *Node) Notes(ctx context.Context, community protocol.ID, cursor string, 
 
 func noteJSON(community protocol.ID, v store.NoteView) api.Note {
 	out := api.Note{ID: v.Root, Community: community, Author: v.Author, Title: v.Title, Tags: v.Tags,
-		Created: v.Created, Updated: v.Updated, Revisions: v.Revisions, Heads: len(v.Heads), Reactions: reactionsJSON(v.Reactions)}
+		Created: v.Created, Updated: v.Updated, Revisions: v.Revisions, Heads: len(v.Heads), Reactions: reactionsJSON(v.Reactions, nil)}
 	if !v.From.IsZero() {
 		from := v.From
 		out.From = &from
@@ -221,6 +221,8 @@ func (n *Node) Note(ctx context.Context, id protocol.ID) (api.NoteDetail, error)
 	}
 	community := d.Heads[0].Record.Community() // a live note has a head
 	out := api.NoteDetail{Note: noteJSON(community, d.View), Heads: []api.Head{}, History: []api.Revision{}}
+	mine := n.myReactions(ctx, community, protocol.Object{Type: protocol.ObjectNote, ID: d.View.Root})
+	out.Reactions = reactionsJSON(d.View.Reactions, mine[d.View.Root])
 	for _, h := range d.Heads {
 		head := api.Head{Revision: revision(h)}
 		if b, ok := h.Record.Content().(*protocol.Note); ok {

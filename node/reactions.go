@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/kith-network/kith/node/api"
@@ -59,11 +58,11 @@ func (n *Node) React(ctx context.Context, target protocol.ID, req api.ReactReque
 	} else if _, err := n.shownThread(ctx, e); err != nil {
 		return protocol.ID{}, err
 	}
-	given, err := n.store.ReactionsBy(ctx, e.Record.Community(), e.Meta.Object, id, n.id.MemberKey())
+	given, err := n.store.ReactionsOf(ctx, e.Record.Community(), e.Meta.Object, n.id.MemberKey())
 	if err != nil {
 		return protocol.ID{}, err
 	}
-	if slices.Contains(given, reaction) {
+	if _, ok := given[id][reaction]; ok {
 		// It would count once all the same: say so rather than write a
 		// record every member's node keeps for nothing.
 		return protocol.ID{}, api.Already(fmt.Errorf("%w: you already reacted %q to that", api.ErrBadRequest, strings.ToLower(req.Reaction)))
@@ -75,6 +74,27 @@ func (n *Node) React(ctx context.Context, target protocol.ID, req api.ReactReque
 	return r.ID(), nil
 }
 
-func reactionsJSON(r protocol.Reactions) api.Reactions {
-	return api.Reactions{Helpful: r.Helpful, PlusOne: r.PlusOne, Applied: r.Applied}
+// reactionsJSON is a record's reaction counts, with the member's own
+// (mine: theirs to the record, from store.ReactionsOf).
+func reactionsJSON(r protocol.Reactions, mine map[protocol.Reaction]protocol.ID) api.Reactions {
+	out := api.Reactions{Helpful: r.Helpful, PlusOne: r.PlusOne, Applied: r.Applied}
+	for name, reaction := range reactionNames {
+		if id, ok := mine[reaction]; ok {
+			if out.Mine == nil {
+				out.Mine = make(map[string]protocol.ID)
+			}
+			out.Mine[name] = id
+		}
+	}
+	return out
+}
+
+// myReactions returns the member's reactions to the records of obj (none,
+// when they cannot be read: the page shows counts all the same).
+func (n *Node) myReactions(ctx context.Context, community protocol.ID, obj protocol.Object) map[protocol.ID]map[protocol.Reaction]protocol.ID {
+	mine, err := n.store.ReactionsOf(ctx, community, obj, n.id.MemberKey())
+	if err != nil {
+		n.log.Warn("read the member's reactions", "object", obj.ID, "err", err)
+	}
+	return mine
 }

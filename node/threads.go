@@ -93,7 +93,7 @@ func (n *Node) Threads(ctx context.Context, community protocol.ID, q api.ThreadQ
 
 func threadJSON(community protocol.ID, v store.ThreadView) api.Thread {
 	t := api.Thread{ID: v.Post, Community: community, Author: v.Author, Type: postTypeName(v.Type), Title: v.Title,
-		Tags: v.Tags, Created: v.Created, LastActivity: v.LastActivity, Replies: v.Replies, Reactions: reactionsJSON(v.Reactions)}
+		Tags: v.Tags, Created: v.Created, LastActivity: v.LastActivity, Replies: v.Replies, Reactions: reactionsJSON(v.Reactions, nil)}
 	if !v.Accepted.IsZero() {
 		a := v.Accepted
 		t.Accepted = &a
@@ -127,6 +127,8 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 		return api.ThreadDetail{}, err
 	}
 	out := api.ThreadDetail{Thread: threadJSON(community, d.View), Replies: []api.Message{}, RepliesCut: d.cut}
+	mine := n.myReactions(ctx, community, protocol.Object{Type: protocol.ObjectThread, ID: post})
+	out.Reactions = reactionsJSON(d.View.Reactions, mine[post])
 	if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
 		out.Body, out.Files = p.Text, filesOf(p.Files)
 	}
@@ -135,12 +137,12 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 	}
 	for _, r := range d.Replies {
 		m := message(r, d.Versions)
-		m.Reactions = reactionsJSON(d.View.ReplyReactions[r.Record.ID()])
+		m.Reactions = reactionsJSON(d.View.ReplyReactions[r.Record.ID()], mine[r.Record.ID()])
 		out.Replies = append(out.Replies, m)
 	}
 	if d.Accepted != nil {
 		m := message(*d.Accepted, d.Versions)
-		m.Reactions = reactionsJSON(d.View.ReplyReactions[d.Accepted.Record.ID()])
+		m.Reactions = reactionsJSON(d.View.ReplyReactions[d.Accepted.Record.ID()], mine[d.Accepted.Record.ID()])
 		n.markFiles(m.Files)
 		out.AcceptedReply = &m
 	}

@@ -395,11 +395,13 @@ func readThread(txn *badger.Txn, community, post protocol.ID, replies func(proto
 	return d, nil
 }
 
-// ReactionsBy returns the reactions that author gave target, a record of
-// obj, and that stand (not undone, hidden or set aside): the node asks
-// before writing one, as the same reaction twice counts once.
-func (s *Store) ReactionsBy(ctx context.Context, community protocol.ID, obj protocol.Object, target protocol.ID, author protocol.PublicKey) ([]protocol.Reaction, error) {
-	var out []protocol.Reaction
+// ReactionsOf returns the reactions that author gave the records of obj
+// and that stand (not undone, hidden or set aside), by target, each with
+// the record that says it: the node asks before writing one (the same
+// reaction twice counts once), pages show the member's own as pressed,
+// and deleting that record takes it back.
+func (s *Store) ReactionsOf(ctx context.Context, community protocol.ID, obj protocol.Object, author protocol.PublicKey) (map[protocol.ID]map[protocol.Reaction]protocol.ID, error) {
+	out := make(map[protocol.ID]map[protocol.Reaction]protocol.ID)
 	err := s.read(ctx, func(txn *badger.Txn) error {
 		return scan(txn, objectKey(tObject, community, obj), func(_, v []byte) error {
 			e, err := decodeHome(v)
@@ -407,17 +409,22 @@ func (s *Store) ReactionsBy(ctx context.Context, community protocol.ID, obj prot
 				return err
 			}
 			h := e.Record.Header
-			if h.Kind != protocol.KindReact || h.Author != author || h.Target != target || !e.Meta.Live() {
+			if h.Kind != protocol.KindReact || h.Author != author || !e.Meta.Live() {
 				return nil
 			}
 			if react, ok := e.Record.Content().(*protocol.React); ok {
-				out = append(out, react.Reaction)
+				if out[h.Target] == nil {
+					out[h.Target] = make(map[protocol.Reaction]protocol.ID)
+				}
+				if _, dup := out[h.Target][react.Reaction]; !dup {
+					out[h.Target][react.Reaction] = e.Record.ID()
+				}
 			}
 			return nil
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reactions to %s: %w", target, err)
+		return nil, fmt.Errorf("reactions in %s: %w", obj.ID, err)
 	}
 	return out, nil
 }

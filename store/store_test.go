@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -639,9 +640,10 @@ func TestPastEventsNewestFirstInPages(t *testing.T) {
 	}
 }
 
-// TestReactionsBy: the reactions a member gave a record that stand: not
-// another member's, not to another record, not one undone by its author.
-func TestReactionsBy(t *testing.T) {
+// TestReactionsOf: the reactions a member gave the records of a thread
+// that stand, each with its record: not another member's, not one undone
+// by its author.
+func TestReactionsOf(t *testing.T) {
 	s, _ := openTest(t)
 	w, g := newWorld(t, protocol.JoinOpen)
 	ja := w.join(alice)
@@ -654,19 +656,19 @@ func TestReactionsBy(t *testing.T) {
 	ingest(t, s, g, ja, p, reply, helpful, plusOne, undo, toReply)
 	ctx := context.Background()
 	thread := protocol.Object{Type: protocol.ObjectThread, ID: p.ID()}
-	for _, tc := range []struct {
-		target protocol.ID
-		author ed25519.PrivateKey
-		want   []protocol.Reaction
-	}{
-		{p.ID(), alice, []protocol.Reaction{protocol.ReactHelpful}},
-		{reply.ID(), alice, []protocol.Reaction{protocol.ReactApplied}},
-		{p.ID(), founder, nil},
-	} {
-		got, err := s.ReactionsBy(ctx, w.id, thread, tc.target, protocol.PublicKeyOf(tc.author))
-		if err != nil || !slices.Equal(got, tc.want) {
-			t.Errorf("reactions to %s: %v %v, want %v", tc.target, got, err, tc.want)
-		}
+	got, err := s.ReactionsOf(ctx, w.id, thread, protocol.PublicKeyOf(alice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[protocol.ID]map[protocol.Reaction]protocol.ID{
+		p.ID():     {protocol.ReactHelpful: helpful.ID()},
+		reply.ID(): {protocol.ReactApplied: toReply.ID()},
+	}
+	if !maps.EqualFunc(got, want, maps.Equal) {
+		t.Errorf("alice's reactions: %v, want %v", got, want)
+	}
+	if got, err := s.ReactionsOf(ctx, w.id, thread, protocol.PublicKeyOf(founder)); err != nil || len(got) != 0 {
+		t.Errorf("the founder's reactions: %v %v", got, err)
 	}
 }
 

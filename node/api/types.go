@@ -220,6 +220,11 @@ type Reactions struct {
 	Helpful int `json:"helpful"`
 	PlusOne int `json:"plus_one"`
 	Applied int `json:"applied"` // "I applied this"
+	// Mine holds the reactions this node's member gave, by name
+	// ("helpful", "+1", "applied"), with the record that says each:
+	// deleting it takes the reaction back. Shown in a thread or note,
+	// not in lists.
+	Mine map[string]protocol.ID `json:"mine,omitempty"`
 }
 
 // ReactRequest is POST /api/records/{id}/reactions.
