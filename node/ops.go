@@ -547,6 +547,14 @@ func (n *Node) SyncCommunity(ctx context.Context, community protocol.ID, wait bo
 		m.Standing(n.id.MemberKey()) == protocol.StandingRemoved {
 		return api.SyncAnswer{}, fmt.Errorf("%w: a moderator removed you from this community, and members' nodes no longer share it with this node (kith community log says why)", api.ErrNotFound)
 	}
+	if connected := len(n.host.Network().Peers()); len(peers) == 0 && connected > 0 {
+		are := fmt.Sprintf("%d peers are", connected)
+		if connected == 1 {
+			are = "1 peer is"
+		}
+		return api.SyncAnswer{}, fmt.Errorf("%w: %s connected, but none shares this community with this node: not members' nodes, or refusing this one (kith logs says why; a copy of this home directory running elsewhere makes peers drop both)",
+			api.ErrNotFound, are)
+	}
 	if len(peers) == 0 {
 		return api.SyncAnswer{}, fmt.Errorf("%w: no peer of this community is connected: connect to one (kith connect) or wait for discovery", api.ErrNotFound)
 	}

@@ -271,3 +271,21 @@ func TestPushedRecordsShowAsProgress(t *testing.T) {
 		t.Errorf("b holds %d threads after the session, want %d", got, len(recs))
 	}
 }
+
+// TestSyncNowSaysWhyNoPeer: asked to sync with no member's node at hand,
+// the node tells "none connected" from "connected, but none shares the
+// community" (it said "connect to one" to a node with peers).
+func TestSyncNowSaysWhyNoPeer(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	c, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Alone"})
+	must(t, err)
+	if _, err := a.SyncCommunity(ctx, c, true); err == nil || !strings.Contains(err.Error(), "no peer of this community is connected") {
+		t.Errorf("sync with no peer: %v", err)
+	}
+	_, err = b.Connect(ctx, a.Addrs()[0])
+	must(t, err)
+	if _, err := a.SyncCommunity(ctx, c, true); err == nil || !strings.Contains(err.Error(), "1 peer is connected, but none shares this community") {
+		t.Errorf("sync with a peer not in the community: %v", err)
+	}
+}

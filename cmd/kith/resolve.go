@@ -68,7 +68,11 @@ func resolve(ctx context.Context, cl *client.Client, arg string, file bool) (pro
 	}
 	switch len(keep) {
 	case 0:
-		return protocol.ID{}, fmt.Errorf("no %s on this node has an id starting with %s", noun, arg)
+		// Only what is shown is matched by its first digits (records
+		// deleted, or set aside as their author's were refused, are not:
+		// a stranger's could make short ids ambiguous): say so, since the
+		// whole id still finds them.
+		return protocol.ID{}, fmt.Errorf("no %s on this node has an id starting with %s (among those shown: give the whole id of a record deleted or set aside)", noun, arg)
 	case 1:
 		return keep[0].ID, nil
 	}
