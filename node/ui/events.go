@@ -34,6 +34,8 @@ type eventRow struct {
 	Own    bool
 	Back   string
 	Single bool
+	// By names who announced it.
+	By string
 }
 
 type eventsPage struct {
@@ -72,6 +74,10 @@ func (s *Server) events(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	names, err := s.authorNames(r, id)
+	if err != nil {
+		return "", nil, err
+	}
 	p := eventsPage{Community: c, Cursor: cursor, Next: page.Next, Zone: localZoneName(time.Now()), Live: id, Past: past}
 	here := r.URL.Path
 	if q := r.URL.RawQuery; q != "" {
@@ -79,7 +85,7 @@ func (s *Server) events(r *http.Request) (string, any, error) {
 	}
 	for _, e := range page.Items {
 		row := eventView(e)
-		row.Own, row.Back = e.Author == st.MemberKey, here+"#e-"+e.ID.String()
+		row.Own, row.Back, row.By = e.Author == st.MemberKey, here+"#e-"+e.ID.String(), who(names, e.Author)
 		p.Events = append(p.Events, row)
 	}
 	return "events", p, nil
@@ -117,8 +123,12 @@ func (s *Server) event(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	names, err := s.authorNames(r, c.ID)
+	if err != nil {
+		return "", nil, err
+	}
 	row := eventView(ev)
-	row.Own, row.Back, row.Single = ev.Author == st.MemberKey, "/e/"+id.String(), true
+	row.Own, row.Back, row.Single, row.By = ev.Author == st.MemberKey, "/e/"+id.String(), true, who(names, ev.Author)
 	back := "/c/" + c.ID.String() + "/events"
 	return "event", eventOnePage{Community: c, Event: row,
 		Moderation: moderation{Back: back, Target: id, Own: row.Own, Moderates: moderates(c.Standing)}}, nil

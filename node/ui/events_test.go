@@ -331,6 +331,12 @@ func TestEventEdit(t *testing.T) {
 	// Another member: no link, and refused.
 	eventually(t, "b has the event", func() bool { _, err := b.Event(bg, event); return err == nil })
 	sb := newSession(t, b)
+	// Both the list and the event's page say who announced it.
+	for _, path := range []string{"/c/" + community.String() + "/events", "/e/" + event.String()} {
+		if _, _, page := sb.get(path); !strings.Contains(page, `Announced by <a href="/c/`+community.String()+`/people/`+ev.Author.String()+`">`) {
+			t.Errorf("%s does not say who announced the event", path)
+		}
+	}
 	if _, _, list := sb.get("/c/" + community.String() + "/events"); strings.Contains(list, `href="`+edit+`"`) {
 		t.Error("another member is offered to change the event")
 	}

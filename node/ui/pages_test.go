@@ -92,6 +92,11 @@ func TestEveryPage(t *testing.T) {
 		for _, page := range pages {
 			do(t, ctx, "open "+page, chromedp.Navigate(a.APIURL()+page), chromedp.WaitVisible(`main h1`))
 			loaded(ctx)
+			// A keyboard user's first stop skips the header to the page.
+			if !eval[bool](t, ctx, `(() => { const f = document.querySelector("a[href], button, input, select, textarea");
+				return f.matches("a.skip[href='#main']") && document.getElementById("main") !== null })()`) {
+				t.Errorf("%s: the first thing to tab to is not the link that skips to the page", page)
+			}
 			unlabelled := eval[[]string](t, ctx, `[...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
 				.filter(e => e.labels.length === 0 && !e.getAttribute("aria-label") && !e.getAttribute("aria-labelledby"))
 				.map(e => e.outerHTML.slice(0, 120))`)

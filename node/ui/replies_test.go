@@ -140,7 +140,12 @@ func TestThreadReplyPages(t *testing.T) {
 		i := strings.Index(body, "in the thread")
 		t.Errorf("the accepted answer's link does not go to its page: %s", body[max(0, i-300):i+20])
 	}
-	for _, bad := range []string{"300", "-1", "x"} {
+	// A page past the end (replies deleted since the link was made) is
+	// the last one; its title says which replies it holds.
+	if code, _, body := s.get(path + "?from=300"); code != http.StatusOK || strings.Count(body, `<li id="r-`) != 7 || !strings.Contains(body, "(replies from 101) · Kith</title>") {
+		t.Errorf("from=300: %d, %d replies listed", code, strings.Count(body, `<li id="r-`))
+	}
+	for _, bad := range []string{"-1", "x"} {
 		if code, _, _ := s.get(path + "?from=" + bad); code != http.StatusBadRequest {
 			t.Errorf("from=%s: %d", bad, code)
 		}

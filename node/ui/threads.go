@@ -163,8 +163,13 @@ func (s *Server) thread(r *http.Request) (string, any, error) {
 	page := threadPage{Thread: t, Community: c, Me: st.MemberKey, Live: t.Community, Names: names,
 		Moderates: moderates(c.Standing), Earlier: -1, Later: -1}
 	if f := r.URL.Query().Get("from"); f != "" {
-		if page.From, err = strconv.Atoi(f); err != nil || page.From < 0 || page.From >= max(len(t.Replies), 1) {
+		if page.From, err = strconv.Atoi(f); err != nil || page.From < 0 {
 			return "", nil, fmt.Errorf("%w: from=%q is not a reply of this thread", api.ErrBadRequest, f)
+		}
+		// Past the end (replies deleted since the link was made): the
+		// last page.
+		if page.From >= len(t.Replies) {
+			page.From = max(0, (len(t.Replies)-1)/repliesPerPage*repliesPerPage)
 		}
 	}
 	page.all = t.Replies
