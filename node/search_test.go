@@ -380,7 +380,12 @@ func TestSearchThreadChangesMatchAReindex(t *testing.T) {
 	must(t, err)
 	searchTitles(t, n, api.SearchRequest{Query: "sponge"}, "reply: Soldering iron tips")
 	// b's reactions reach n by gossip: n has the records first.
-	waitFor(t, "b has the thread", 10*time.Second, func() bool { _, err := b.store.Get(ctx, replies[1]); return err == nil })
+	// The thread shown, not only the reply held: gossip may bring the
+	// reply before its post.
+	waitFor(t, "b has the thread", 10*time.Second, func() bool {
+		d, err := b.Thread(ctx, q)
+		return err == nil && len(d.Replies) == len(replies)
+	})
 	_, err = b.React(ctx, replies[1], api.ReactRequest{Reaction: "helpful"})
 	must(t, err)
 	r, err := b.React(ctx, q, api.ReactRequest{Reaction: "helpful"})

@@ -24,8 +24,13 @@ func lostWorld(t *testing.T) (w *world, g, grant, post, revoke, tomb *protocol.R
 	return
 }
 
+// lost is what Lost says once the views are refreshed (Lost does not wait
+// for them).
 func lost(t *testing.T, s *Store, c protocol.ID) []protocol.ID {
 	t.Helper()
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	ids, err := s.Lost(context.Background(), c, 100)
 	if err != nil {
 		t.Fatal(err)
