@@ -194,6 +194,10 @@ func (n *Node) Sync(ctx context.Context, p peer.ID, only protocol.ID) (results [
 	return results, nil
 }
 
+// lostPerSession bounds the records held without their text that one
+// sync session asks for again (store.Lost).
+const lostPerSession = 32
+
 // syncClient reconciles one community and exchanges the differences.
 func (n *Node) syncClient(ctx context.Context, f *frames, p peer.ID, c protocol.ID) (SyncResult, error) {
 	res := SyncResult{Community: c, Peer: p}
@@ -239,9 +243,10 @@ func (n *Node) syncClient(ctx context.Context, f *frames, p peer.ID, c protocol.
 		want[i] = p.ID
 	}
 	// Records held without the text that a deletion no longer holding
-	// purged (store.Lost) are asked of every peer again: one that never
-	// took the deletion has the text, and the store takes it back.
-	lost, err := n.store.Lost(ctx, c, syncBatch)
+	// purged (store.Lost) are asked of every peer again, a few each
+	// session: one that never took the deletion has the text, and the
+	// store takes it back.
+	lost, err := n.store.Lost(ctx, c, lostPerSession)
 	if err != nil {
 		return res, err
 	}

@@ -22,8 +22,37 @@ var migrations = map[uint32]func(*badger.DB) error{
 	// 2: notes promoted from a thread are listed by thread ('P').
 	1: refreshAll(protocol.ObjectNote),
 	// 3: records held without the body a deletion no longer holding
-	// purged are marked ('l').
-	2: markLost,
+	// purged are marked ('l'); objects holding a hide are refreshed, as
+	// the rules changed (only a moderator's deletion undoes a hide).
+	2: func(db *badger.DB) error {
+		if err := markLost(db); err != nil {
+			return err
+		}
+		return refreshHolding(db, protocol.KindHide)
+	},
+}
+
+// refreshHolding marks dirty every object holding a record of kind, so
+// that the refresh after Open applies rules that changed for that kind.
+func refreshHolding(db *badger.DB, kind protocol.Kind) error {
+	wb := db.NewWriteBatch()
+	defer wb.Cancel()
+	err := db.View(func(txn *badger.Txn) error {
+		return scanKeys(txn, []byte{tCommunity}, func(ck []byte) error {
+			c := lastID(ck)
+			return scanKeys(txn, key(tKind, c[:], []byte{byte(kind)}), func(k []byte) error {
+				e, err := getStored(txn, decodePos(k).ID)
+				if err != nil || e.Meta.Object.Type == protocol.ObjectNone {
+					return err
+				}
+				return wb.Set(objectKey(tDirty, c, e.Meta.Object), nil)
+			})
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return wb.Flush()
 }
 
 // refreshAll returns a migration that marks every stored view of type typ

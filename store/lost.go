@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	"errors"
+	"crypto/rand"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -24,26 +24,36 @@ import (
 
 // Lost returns up to limit records of community held without their body
 // although no deletion holds: records to ask peers for again. It reads
-// what is committed, without waiting for views to refresh.
+// what is committed, without waiting for views to refresh. It starts at
+// a random place among them: a member who published records without
+// bodies (they validate, as purged records do) cannot keep the same
+// first ones asked for in every session, ahead of records really lost.
 func (s *Store) Lost(ctx context.Context, community protocol.ID, limit int) ([]protocol.ID, error) {
-	var ids []protocol.ID
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	var start protocol.ID
+	rand.Read(start[:])
+	prefix := key(tLost, community[:])
+	var ids []protocol.ID
 	// Not s.read: that would refresh the views waiting, in the middle of
 	// a sync. A mark a refresh writes later is asked for next session.
 	err := s.db.View(func(txn *badger.Txn) error {
-		return scanKeys(txn, key(tLost, community[:]), func(k []byte) error {
-			ids = append(ids, lastID(k))
-			if len(ids) == limit {
-				return errFound
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: false})
+		defer it.Close()
+		// From start to the end, then from the first up to start.
+		for it.Seek(append(prefix, start[:]...)); it.ValidForPrefix(prefix) && len(ids) < limit; it.Next() {
+			ids = append(ids, lastID(it.Item().Key()))
+		}
+		for it.Seek(prefix); it.ValidForPrefix(prefix) && len(ids) < limit; it.Next() {
+			id := lastID(it.Item().Key())
+			if id.Compare(start) >= 0 {
+				break
 			}
-			return nil
-		})
+			ids = append(ids, id)
+		}
+		return nil
 	})
-	if errors.Is(err, errFound) {
-		err = nil
-	}
 	return ids, err
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -169,5 +170,92 @@ func TestMigrateFormat2(t *testing.T) {
 	checkClean(t, s)
 	if v, _, err := s.readFormat(); err != nil || v != FormatVersion || FormatVersion != 3 {
 		t.Errorf("format after the migration: %d %v", v, err)
+	}
+}
+
+// TestMigrateFormat2Hides: a hide its demoted author deleted was undone by
+// the rules before format 3 and is not since: a store of format 2 that
+// judged it so shows the record hidden once opened.
+func TestMigrateFormat2Hides(t *testing.T) {
+	ctx := context.Background()
+	w, _ := newWorld(t, protocol.JoinOpen)
+	w.join(bob)
+	w.join(carol)
+	w.rec(founder, protocol.Refs{}, &protocol.Role{Member: protocol.PublicKeyOf(bob), Action: protocol.RoleModerator})
+	post := w.post(carol, "Spam?")
+	hide := w.rec(bob, protocol.Refs{Target: post.ID()}, &protocol.Hide{Reason: "spam"})
+	w.rec(founder, protocol.Refs{}, &protocol.Role{Member: protocol.PublicKeyOf(bob), Action: protocol.RoleRevoke})
+	w.rec(bob, protocol.Refs{Target: hide.ID()}, &protocol.Tombstone{})
+	s, dir := openTest(t)
+	ingest(t, s, w.all...)
+	checkClean(t, s)
+	if e, _ := s.Get(ctx, post.ID()); !e.Meta.Hidden {
+		t.Fatal("the post is shown: the demoted moderator's deletion undid the hide")
+	}
+	// As format 2 judged it: the hide deleted, the post shown.
+	err := s.db.Update(func(txn *badger.Txn) error {
+		for id, change := range map[protocol.ID]func(*Meta){post.ID(): func(m *Meta) { m.Hidden = false }, hide.ID(): func(m *Meta) { m.Deleted = true }} {
+			e, err := getStored(txn, id)
+			if err != nil {
+				return err
+			}
+			change(&e.Meta)
+			if err := txn.Set(homeKey(e.Record, e.Meta), encodeHome(e.Meta, e.Record)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.writeFormat(2); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	checkClean(t, s)
+	if e, err := s.Get(ctx, post.ID()); err != nil || !e.Meta.Hidden {
+		t.Errorf("after the migration the post is shown: hidden %v, %v", e.Meta.Hidden, err)
+	}
+}
+
+// TestLostStartsAnywhere: Lost gives every marked record in turn, from a
+// random place, so that the first ones by id cannot take every session;
+// asked for more than there are, it gives them all once.
+func TestLostStartsAnywhere(t *testing.T) {
+	ctx := context.Background()
+	w, g := newWorld(t, protocol.JoinOpen)
+	w.join(carol)
+	var bodiless []*protocol.Record
+	for i := range 10 {
+		bodiless = append(bodiless, w.post(carol, fmt.Sprintf("never had a body %d", i)).Without())
+	}
+	s, _ := openTest(t)
+	ingest(t, s, append([]*protocol.Record{g, w.all[1]}, bodiless...)...)
+	if all := lost(t, s, w.id); len(all) != 10 {
+		t.Fatalf("lost: %d, want 10", len(all))
+	}
+	seen := make(map[protocol.ID]bool)
+	for range 60 {
+		ids, err := s.Lost(ctx, w.id, 3)
+		if err != nil || len(ids) != 3 {
+			t.Fatalf("Lost(3): %v %v", ids, err)
+		}
+		for _, id := range ids {
+			seen[id] = true
+		}
+	}
+	if len(seen) != 10 {
+		t.Errorf("60 sessions of 3 asked for %d of the 10", len(seen))
+	}
+	ids, err := s.Lost(ctx, w.id, 100)
+	slices.SortFunc(ids, protocol.ID.Compare)
+	if err != nil || len(slices.Compact(ids)) != 10 {
+		t.Errorf("Lost(100): %d ids, %v", len(ids), err)
 	}
 }
