@@ -59,8 +59,16 @@ func (n *Node) moderationEntries(ctx context.Context, community protocol.ID, m *
 	moderates := func(r *protocol.Record) bool { return moderatedThen(m, r) }
 	items := []api.ModerationEntry{}
 	// add appends an entry for record e, with the reason it gives, and
-	// returns it, to be completed before the next add.
+	// returns it, to be completed before the next add. A hide is listed
+	// once, though the reads below may meet it twice: live in one, and
+	// deleted in the next (a moderator showed the record again between).
+	listed := make(map[protocol.ID]bool)
+	var spare api.ModerationEntry
 	add := func(e store.Entry, action string) *api.ModerationEntry {
+		if listed[e.Record.ID()] {
+			return &spare
+		}
+		listed[e.Record.ID()] = true
 		h := e.Record.Header
 		items = append(items, api.ModerationEntry{ID: e.Record.ID(), By: h.Author, At: h.Created, Action: action, Reason: reasonOf(e.Record)})
 		return &items[len(items)-1]

@@ -188,7 +188,7 @@ func TestHidesInForceOnly(t *testing.T) {
 	var log api.ModerationLog
 	waitFor(t, "the log on c", 10*time.Second, func() bool {
 		log, err = c.ModerationLog(ctx, community, "", 50)
-		return err == nil && len(log.Items) >= len(want) && log.Items[0].Action == "unhide"
+		return err == nil && len(log.Items) > 0 && log.Items[0].Action == "unhide"
 	})
 	if len(log.Items) != len(want) {
 		t.Errorf("%d entries, want %d", len(log.Items), len(want))

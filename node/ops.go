@@ -552,7 +552,7 @@ func (n *Node) SyncCommunity(ctx context.Context, community protocol.ID, wait bo
 		if connected == 1 {
 			are = "1 peer is"
 		}
-		return api.SyncAnswer{}, fmt.Errorf("%w: %s connected, but none shares this community with this node: not members' nodes, or refusing this one (kith logs says why; a copy of this home directory running elsewhere makes peers drop both)",
+		return api.SyncAnswer{}, fmt.Errorf("%w: %s connected, but none shares this community with this node: none is a member's node of it, or those that are refuse this one (kith logs says why)",
 			api.ErrNotFound, are)
 	}
 	if len(peers) == 0 {

@@ -583,11 +583,17 @@ func TestRemovedMemberSeesWhy(t *testing.T) {
 	eventually(t, "the post on b", func() bool { _, err := b.Thread(bg, post); return err == nil })
 	sb := newSession(t, b)
 	c := "/c/" + community.String()
-	pages := map[string]string{c: `action="` + c + `/posts"`, "/t/" + post.String(): `action="/t/` + post.String() + `/replies"`,
-		c + "/notes": `action="` + c + `/notes"`, c + "/events": `action="` + c + `/events"`}
-	for path, form := range pages {
-		if _, _, page := sb.get(path); !strings.Contains(page, form) || strings.Contains(page, "removed-notice") {
-			t.Errorf("%s before the removal: the form %v, a notice %v", path, strings.Contains(page, form), strings.Contains(page, "removed-notice"))
+	note, err := a.NewNote(bg, community, api.NoteRequest{Title: "Also readable", Body: "yes"})
+	must(t, err)
+	eventually(t, "the note on b", func() bool { _, err := b.Note(bg, note); return err == nil })
+	type offer struct{ path, form string }
+	pages := []offer{{c, `action="` + c + `/posts"`}, {"/t/" + post.String(), `action="/t/` + post.String() + `/replies"`},
+		{"/t/" + post.String(), `action="/r/` + post.String() + `/react"`}, {"/t/" + post.String(), `action="/t/` + post.String() + `/note"`},
+		{"/n/" + note.String(), `action="/r/` + note.String() + `/react"`}, {"/n/" + note.String(), `id="edit-note"`},
+		{c + "/notes", `action="` + c + `/notes"`}, {c + "/events", `action="` + c + `/events"`}}
+	for _, o := range pages {
+		if _, _, page := sb.get(o.path); !strings.Contains(page, o.form) || strings.Contains(page, "removed-notice") {
+			t.Errorf("%s before the removal: %s %v, a notice %v", o.path, o.form, strings.Contains(page, o.form), strings.Contains(page, "removed-notice"))
 		}
 	}
 	_, err = a.SetRole(bg, community, api.RoleRequest{Member: memberKey(t, b), Action: "remove"})
@@ -596,9 +602,9 @@ func TestRemovedMemberSeesWhy(t *testing.T) {
 		cs, err := b.Communities(bg)
 		return err == nil && len(cs) == 1 && cs[0].Standing == "removed"
 	})
-	for path, form := range pages {
-		if _, _, page := sb.get(path); strings.Contains(page, form) || !strings.Contains(page, "A moderator removed you from this community") {
-			t.Errorf("%s after the removal: the form %v, the notice %v", path, strings.Contains(page, form), strings.Contains(page, "A moderator removed you"))
+	for _, o := range pages {
+		if _, _, page := sb.get(o.path); strings.Contains(page, o.form) || !strings.Contains(page, "A moderator removed you from this community") {
+			t.Errorf("%s after the removal: %s %v, the notice %v", o.path, o.form, strings.Contains(page, o.form), strings.Contains(page, "A moderator removed you"))
 		}
 	}
 }

@@ -101,8 +101,12 @@ type notePage struct {
 func (p notePage) Moderation() moderation {
 	others := slices.ContainsFunc(p.Note.History, func(r api.Revision) bool { return r.Author != p.Note.Author })
 	return moderation{Back: "/c/" + p.Community.ID.String() + "/notes", Target: p.Note.ID,
-		Own: p.Note.Author == p.Me, Moderates: p.Moderates, WholeNote: others}
+		Own: p.Note.Author == p.Me && !p.Removed(), Moderates: p.Moderates, WholeNote: others}
 }
+
+// Removed reports that a moderator removed this member from the
+// community: the page offers nothing to write (it would be refused).
+func (p notePage) Removed() bool { return p.Community.Standing == "removed" }
 
 // noteHead is a head of a note as pages show it.
 type noteHead struct {

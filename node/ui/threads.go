@@ -128,8 +128,12 @@ const repliesPerPage = 100
 
 // Asker reports whether this member may accept an answer here.
 func (p threadPage) Asker() bool {
-	return p.Thread.Type == "question" && (p.Thread.Author == p.Me || p.Moderates)
+	return p.Thread.Type == "question" && (p.Thread.Author == p.Me || p.Moderates) && !p.Removed()
 }
+
+// Removed reports that a moderator removed this member from the
+// community: the page offers nothing to write (it would be refused).
+func (p threadPage) Removed() bool { return p.Community.Standing == "removed" }
 
 // ReplyAuthor names the author of the reply m answers.
 func (p threadPage) ReplyAuthor(m api.Message) string {

@@ -69,7 +69,9 @@
     }
     fetching = true;
     fetch(location.href, { credentials: "same-origin" })
+      .then(function (r) { return r; }, function () { notAnswering(); return null; })
       .then(function (r) {
+        if (!r) return null;
         if (r.status === 401) {
           ended();
           return null;
@@ -92,7 +94,7 @@
         }
         watchFetches();
       })
-      .catch(function () { notAnswering(); })
+      .catch(function () {}) // a page that changed under the script: the next refresh puts it right
       .then(function () {
         fetching = false;
         if (again) {
@@ -126,7 +128,9 @@
     staleForms(fresh.getAttribute("data-version"));
   }
   function busy(live) {
-    if (live.querySelector("details[open]")) return true;
+    // A panel with a form opened (moderation), not one that only shows
+    // more (the network page's error details).
+    if (live.querySelector("details[open] form")) return true;
     return Array.prototype.some.call(live.querySelectorAll("textarea, input:not([type=hidden]):not([type=submit])"), function (e) {
       if (e.type === "file") return e.files && e.files.length > 0;
       if (e.type === "checkbox" || e.type === "radio") return e.checked !== e.defaultChecked;
@@ -155,6 +159,10 @@
       var current = document.getElementById("live");
       if (fresh && current) {
         current.replaceWith(fresh);
+        // The button is gone with the old version: the reader goes on
+        // from the top of the new one.
+        fresh.setAttribute("tabindex", "-1");
+        fresh.focus({ preventScroll: true });
         staleForms(fresh.getAttribute("data-version"));
       }
     });
@@ -294,7 +302,7 @@
     source = null;
   });
   window.addEventListener("pageshow", function (e) {
-    if (e.persisted) {
+    if (e.persisted && !over) {
       connect();
       refresh();
     }
