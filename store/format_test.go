@@ -30,22 +30,9 @@ func TestMigrateFormat1(t *testing.T) {
 	}
 
 	// Back to format 1: the list did not exist.
-	err := s.db.Update(func(txn *badger.Txn) error {
+	s = reopenAsFormat(t, s, dir, 1, func(txn *badger.Txn) error {
 		return scanKeys(txn, []byte{tPromoted}, func(k []byte) error { return txn.Delete(k) })
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.writeFormat(1); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-
-	s, err = Open(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	if got, err := s.PromotedNote(ctx, w.id, thread.ID()); err != nil || got != note.ID() {
 		t.Errorf("after the migration, the promoted note of the thread: %v %v", got, err)
 	}
@@ -53,4 +40,24 @@ func TestMigrateFormat1(t *testing.T) {
 	if v, _, err := s.readFormat(); err != nil || v != FormatVersion || FormatVersion != 3 {
 		t.Errorf("format after the migration: %d %v", v, err)
 	}
+}
+
+// reopenAsFormat makes the store in dir look as format v left it (undo,
+// in one transaction), stamps it v, closes it and opens it again, which
+// migrates it; the store returned is closed when the test ends.
+func reopenAsFormat(t *testing.T, s *Store, dir string, v uint32, undo func(*badger.Txn) error) *Store {
+	t.Helper()
+	if err := s.db.Update(undo); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.writeFormat(v); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

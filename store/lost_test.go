@@ -149,21 +149,9 @@ func TestMigrateFormat2(t *testing.T) {
 		t.Fatalf("lost before the migration: %v", ids)
 	}
 	// As format 2 left it: no mark.
-	err := s.db.Update(func(txn *badger.Txn) error {
+	s = reopenAsFormat(t, s, dir, 2, func(txn *badger.Txn) error {
 		return scanKeys(txn, []byte{tLost}, func(k []byte) error { return txn.Delete(k) })
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.writeFormat(2); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	if ids := lost(t, s, w.id); !slices.Equal(ids, []protocol.ID{post.ID()}) {
 		t.Errorf("lost after the migration: %v", ids)
 	}
@@ -193,7 +181,7 @@ func TestMigrateFormat2Hides(t *testing.T) {
 		t.Fatal("the post is shown: the demoted moderator's deletion undid the hide")
 	}
 	// As format 2 judged it: the hide deleted, the post shown.
-	err := s.db.Update(func(txn *badger.Txn) error {
+	s = reopenAsFormat(t, s, dir, 2, func(txn *badger.Txn) error {
 		for id, change := range map[protocol.ID]func(*Meta){post.ID(): func(m *Meta) { m.Hidden = false }, hide.ID(): func(m *Meta) { m.Deleted = true }} {
 			e, err := getStored(txn, id)
 			if err != nil {
@@ -206,18 +194,6 @@ func TestMigrateFormat2Hides(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.writeFormat(2); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	s, err = Open(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	checkClean(t, s)
 	if e, err := s.Get(ctx, post.ID()); err != nil || !e.Meta.Hidden {
 		t.Errorf("after the migration the post is shown: hidden %v, %v", e.Meta.Hidden, err)
