@@ -8,6 +8,7 @@ package host
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	"github.com/libp2p/go-libp2p/x/rate"
 )
 
 // Connection manager watermarks: above connHigh connections the host trims
@@ -191,9 +193,39 @@ func options(cfg Config) ([]libp2p.Option, error) {
 func resourceManager() (network.ResourceManager, error) {
 	limits := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&limits)
-	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()))
+	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()), rcmgr.WithConnRateLimiters(connRateLimiter()))
 	if err != nil {
 		return nil, fmt.Errorf("create resource manager: %w", err)
 	}
 	return rm, nil
+}
+
+// connRateLimiter is go-libp2p's limit on new connections per address
+// (after a burst of 16, one every 5 s for an IPv4 address), for
+// addresses on the internet only. On a private network (an office LAN,
+// found by mDNS) members' nodes restart, sleep and wake often: with the
+// limit, a node that many peers redialled could neither reach them nor
+// be reached for minutes, its own retries using up what the limit allows
+// (seen in the network lab's churn test: one node two records behind a
+// minute after the others). Loopback is unlimited as in go-libp2p.
+func connRateLimiter() *rate.Limiter {
+	unlimited := func(prefixes ...string) []rate.PrefixLimit {
+		var out []rate.PrefixLimit
+		for _, p := range prefixes {
+			out = append(out, rate.PrefixLimit{Prefix: netip.MustParsePrefix(p)})
+		}
+		return out
+	}
+	return &rate.Limiter{
+		NetworkPrefixLimits: unlimited("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+			"169.254.0.0/16", "100.64.0.0/10", "fc00::/7", "fe80::/10"),
+		SubnetRateLimiter: rate.SubnetLimiter{
+			IPv4SubnetLimits: []rate.SubnetLimit{{PrefixLength: 32, Limit: rate.Limit{RPS: 0.2, Burst: 16}}},
+			IPv6SubnetLimits: []rate.SubnetLimit{
+				{PrefixLength: 56, Limit: rate.Limit{RPS: 0.2, Burst: 16}},
+				{PrefixLength: 48, Limit: rate.Limit{RPS: 0.5, Burst: 80}},
+			},
+			GracePeriod: time.Minute,
+		},
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/libp2p/go-libp2p/config"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	p2phost "github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
@@ -255,5 +256,37 @@ func TestOptions(t *testing.T) {
 		if len(cfg.ListenAddrs) != len(want) {
 			t.Errorf("loopback %v: listen %v, want %v", loopback, cfg.ListenAddrs, want)
 		}
+	}
+}
+
+// TestConnRateLimitOnTheInternetOnly: new connections to or from one
+// address on a private network (a LAN's members' nodes restarting) are
+// not rate-limited; one address on the internet gets go-libp2p's burst,
+// then is refused until the limit refills.
+func TestConnRateLimitOnTheInternetOnly(t *testing.T) {
+	rm, err := resourceManager()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rm.Close()
+	open := func(addr string) int {
+		t.Helper()
+		ok := 0
+		for range 50 {
+			scope, err := rm.OpenConnection(network.DirOutbound, true, ma.StringCast(addr))
+			if err == nil {
+				ok++
+				scope.Done()
+			}
+		}
+		return ok
+	}
+	for _, lan := range []string{"/ip4/10.1.0.3/tcp/4001", "/ip4/192.168.1.20/udp/4001/quic-v1", "/ip6/fd00::3/tcp/4001", "/ip4/127.0.0.1/tcp/4001"} {
+		if n := open(lan); n != 50 {
+			t.Errorf("%s: %d of 50 connections allowed at once", lan, n)
+		}
+	}
+	if n := open("/ip4/203.0.113.5/tcp/4001"); n < 10 || n > 20 {
+		t.Errorf("an internet address: %d of 50 connections allowed at once, want about the burst of 16", n)
 	}
 }
