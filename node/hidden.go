@@ -15,13 +15,6 @@ import (
 // the history keeps who hid it, who showed it again and why (the store
 // keeps a deleted hide's reason).
 
-// moderatedThen reports whether r's author was a moderator when writing
-// r, as the rules judge it: their hides and deletions took effect, and a
-// moderator demoted since stays accountable for what they did.
-func moderatedThen(m *protocol.Membership, r *protocol.Record) bool {
-	return r.Header.Author == m.Founder || m.StandingAt(r.Header.Author, protocol.PositionOf(r)).Moderates()
-}
-
 // kindPage is how many records of a kind one store read lists.
 const kindPage = 200
 
@@ -72,7 +65,7 @@ func (n *Node) Unhide(ctx context.Context, id protocol.ID, req api.ModerationReq
 	err = n.liveOfKind(ctx, community, protocol.KindHide, func(h store.Entry) bool {
 		// A hide by someone who did not moderate then is not in force:
 		// left alone, rather than "undone" in the moderation log.
-		if h.Record.Header.Target == target && m != nil && moderatedThen(m, h.Record) {
+		if h.Record.Header.Target == target && m != nil && m.Moderated(h.Record) {
 			hides = append(hides, h.Record.ID())
 		}
 		return true

@@ -56,7 +56,7 @@ func (n *Node) ModerationLog(ctx context.Context, community protocol.ID, cursor 
 // first: every live role, hide and tombstone of it, with a read of each
 // tombstone's target.
 func (n *Node) moderationEntries(ctx context.Context, community protocol.ID, m *protocol.Membership) ([]api.ModerationEntry, error) {
-	moderates := func(r *protocol.Record) bool { return moderatedThen(m, r) }
+	moderates := m.Moderated
 	items := []api.ModerationEntry{}
 	// add appends an entry for record e, with the reason it gives, and
 	// returns it, to be completed before the next add. A hide is listed

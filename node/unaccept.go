@@ -53,7 +53,7 @@ func (n *Node) Unaccept(ctx context.Context, id protocol.ID) (protocol.ID, error
 		case a.Record.Header.Root != root:
 		case author == me || moderator:
 			mine = append(mine, a.Record.ID())
-		case m.StandingAt(author, protocol.PositionOf(a.Record)).Moderates():
+		case m.Moderated(a.Record):
 			// In force (the rules take an accept from whoever moderated
 			// when making it), and not this member's to delete.
 			others++

@@ -201,7 +201,7 @@ func ResolveMembership(community ID, records []*Record) *Membership {
 	var revocations []*Record
 	for _, r := range roles {
 		role, ok := r.Content().(*Role)
-		if !ok || !m.StandingAt(r.Header.Author, PositionOf(r)).Moderates() {
+		if !ok || !m.Moderated(r) {
 			continue
 		}
 		if role.Action == RoleRevokeInvite {
@@ -216,7 +216,7 @@ func ResolveMembership(community ID, records []*Record) *Membership {
 	}
 	for _, r := range invites {
 		inv, ok := r.Content().(*Invite)
-		if !ok || !m.StandingAt(r.Header.Author, PositionOf(r)).Moderates() {
+		if !ok || !m.Moderated(r) {
 			continue
 		}
 		m.Invites[r.id] = &InviteState{ID: r.id, Author: r.Header.Author, Created: r.Header.Created, Invite: *inv}
@@ -276,6 +276,14 @@ func (m *Membership) history(k PublicKey) *history {
 		m.members[k] = h
 	}
 	return h
+}
+
+// Moderated reports whether r's author was a moderator (or the founder)
+// when writing r: the rules take roles, invites, deletions of others'
+// records, hides and accepts only from them, and a moderator demoted
+// since stays accountable for what they did then.
+func (m *Membership) Moderated(r *Record) bool {
+	return m.StandingAt(r.Header.Author, PositionOf(r)).Moderates()
 }
 
 // StandingAt returns k's standing just before position p.

@@ -179,7 +179,7 @@ func (e *evaluation) live(id ID) bool {
 
 // moderates reports whether r's author was a moderator when writing r.
 func (e *evaluation) moderates(r *Record) bool {
-	return e.Membership.StandingAt(r.Header.Author, PositionOf(r)).Moderates()
+	return e.Membership.Moderated(r)
 }
 
 // deletable reports whether a tombstone or hide may act on target: control

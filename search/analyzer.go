@@ -29,32 +29,30 @@ const analyzerName = "kith_en"
 // mark byte offsets of the stored text, would then mark the wrong letters.
 const foldName = "kith_fold"
 
-type foldFilter struct {
-	fold *asciifolding.AsciiFoldingFilter
-}
+type foldFilter struct{}
 
 // Filter folds each token's term in place.
-func (f foldFilter) Filter(tokens analysis.TokenStream) analysis.TokenStream {
+func (foldFilter) Filter(tokens analysis.TokenStream) analysis.TokenStream {
 	for _, t := range tokens {
-		if !ascii(t.Term) {
-			t.Term = f.fold.Filter(t.Term)
-		}
+		t.Term = foldBytes(t.Term)
 	}
 	return tokens
 }
 
-func ascii(b []byte) bool {
+// foldBytes folds b's accented letters to ASCII (b itself when it has
+// none, the common case: no copy).
+func foldBytes(b []byte) []byte {
 	for _, c := range b {
 		if c >= utf8.RuneSelf {
-			return false
+			return asciifolding.New().Filter(b)
 		}
 	}
-	return true
+	return b
 }
 
 func init() {
 	err := registry.RegisterTokenFilter(foldName, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
-		return foldFilter{asciifolding.New()}, nil
+		return foldFilter{}, nil
 	})
 	if err != nil {
 		panic(err)
@@ -71,9 +69,4 @@ func addAnalyzer(m *mapping.IndexMappingImpl) error {
 }
 
 // fold folds s as the index folds words.
-func fold(s string) string {
-	if ascii([]byte(s)) {
-		return s
-	}
-	return string(asciifolding.New().Filter([]byte(s)))
-}
+func fold(s string) string { return string(foldBytes([]byte(s))) }

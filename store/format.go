@@ -32,12 +32,22 @@ var migrations = map[uint32]func(*badger.DB) error{
 	},
 }
 
+// rewrite is the shape of every migration: it reads the whole store in
+// one snapshot, and writes what fn sets with one write batch.
+func rewrite(db *badger.DB, fn func(txn *badger.Txn, set func(k []byte) error) error) error {
+	wb := db.NewWriteBatch()
+	defer wb.Cancel()
+	set := func(k []byte) error { return wb.Set(k, nil) }
+	if err := db.View(func(txn *badger.Txn) error { return fn(txn, set) }); err != nil {
+		return err
+	}
+	return wb.Flush()
+}
+
 // refreshHolding marks dirty every object holding a record of kind, so
 // that the refresh after Open applies rules that changed for that kind.
 func refreshHolding(db *badger.DB, kind protocol.Kind) error {
-	wb := db.NewWriteBatch()
-	defer wb.Cancel()
-	err := db.View(func(txn *badger.Txn) error {
+	return rewrite(db, func(txn *badger.Txn, set func([]byte) error) error {
 		return scanKeys(txn, []byte{tCommunity}, func(ck []byte) error {
 			c := lastID(ck)
 			return scanKeys(txn, key(tKind, c[:], []byte{byte(kind)}), func(k []byte) error {
@@ -45,14 +55,10 @@ func refreshHolding(db *badger.DB, kind protocol.Kind) error {
 				if err != nil || e.Meta.Object.Type == protocol.ObjectNone {
 					return err
 				}
-				return wb.Set(objectKey(tDirty, c, e.Meta.Object), nil)
+				return set(objectKey(tDirty, c, e.Meta.Object))
 			})
 		})
 	})
-	if err != nil {
-		return err
-	}
-	return wb.Flush()
 }
 
 // refreshAll returns a migration that marks every stored view of type typ
@@ -60,20 +66,14 @@ func refreshHolding(db *badger.DB, kind protocol.Kind) error {
 // from them. Views are derived data: recomputing them is always safe.
 func refreshAll(typ protocol.ObjectType) func(*badger.DB) error {
 	return func(db *badger.DB) error {
-		wb := db.NewWriteBatch()
-		defer wb.Cancel()
-		err := db.View(func(txn *badger.Txn) error {
+		return rewrite(db, func(txn *badger.Txn, set func([]byte) error) error {
 			return scanKeys(txn, []byte{tView}, func(k []byte) error {
 				if len(k) != 1+idLen+1+idLen || protocol.ObjectType(k[1+idLen]) != typ {
 					return nil
 				}
-				return wb.Set(append([]byte{tDirty}, k[1:]...), nil)
+				return set(append([]byte{tDirty}, k[1:]...))
 			})
 		})
-		if err != nil {
-			return err
-		}
-		return wb.Flush()
 	}
 }
 

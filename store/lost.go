@@ -60,16 +60,14 @@ func (s *Store) Lost(ctx context.Context, community protocol.ID, limit int) ([]p
 // markLost is the migration to format 3: it marks the records that lost
 // their body to a deletion that no longer holds before the marks existed.
 func markLost(db *badger.DB) error {
-	wb := db.NewWriteBatch()
-	defer wb.Cancel()
-	err := db.View(func(txn *badger.Txn) error {
+	return rewrite(db, func(txn *badger.Txn, set func([]byte) error) error {
 		for _, t := range []byte{tObject, tWaiting} {
 			err := scan(txn, []byte{t}, func(_, v []byte) error {
 				e, err := decodeHome(v)
 				if err != nil || !e.Record.Purged() || e.Meta.Deleted {
 					return err
 				}
-				return wb.Set(lostKey(e.Record), nil)
+				return set(lostKey(e.Record))
 			})
 			if err != nil {
 				return err
@@ -77,8 +75,4 @@ func markLost(db *badger.DB) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return wb.Flush()
 }
