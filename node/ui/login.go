@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -94,7 +95,51 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName(sessionCookie, r), Value: s.session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	next := "/"
+	if c, err := r.Cookie(cookieName(nextCookie, r)); err == nil {
+		if p, err := url.QueryUnescape(c.Value); err == nil && localPath(p) {
+			next = p
+		}
+		http.SetCookie(w, &http.Cookie{Name: cookieName(nextCookie, r), Path: "/", MaxAge: -1})
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// nextCookie holds, for a browser that is not logged in, the page it
+// asked for: logging in then leads there rather than to the communities,
+// so that a link followed after the daemon restarted (a new session) still
+// reaches its page.
+const nextCookie = "kith_next"
+
+// rememberPage keeps the page a browser that is not logged in was after,
+// for login: the page it opened, or for a form of the UI's own pages the
+// page the form was on. A request of a script (the live page's feed) is
+// not a page one was after.
+func rememberPage(w http.ResponseWriter, r *http.Request) {
+	var p string
+	switch {
+	case r.Method == http.MethodPost && sameOrigin(r):
+		p = cameFrom(r)
+	case r.Method == http.MethodGet && r.URL.Path != "/ui/feed":
+		if mode := r.Header.Get("Sec-Fetch-Mode"); mode == "" || mode == "navigate" {
+			p = r.URL.RequestURI()
+		}
+	}
+	if !localPath(p) || p == "/" {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName(nextCookie, r), Value: url.QueryEscape(p), Path: "/",
+		MaxAge: int(loginTTL.Seconds()), HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// logout ends this browser's session: the cookie is dropped here, and a
+// fresh login link (`kith ui`) lets it in again. Other browsers logged
+// in stay so until the daemon restarts, which ends every session.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName(sessionCookie, r), Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	w.Header().Set("Cache-Control", "no-store")
+	s.render(w, http.StatusOK, "error", errorPage{Title: "Logged out", Info: true,
+		Message: "This browser is logged out of Kith. Run `kith ui` for a login link to come back."})
 }
 
 // newLoginLink answers `kith ui`, which proves with the API token that it
@@ -125,8 +170,10 @@ func (s *Server) authed(next http.Handler) http.Handler {
 				// session. Another site's form gets no such page.
 				page.Message = "This browser's session ended (the daemon restarted since this page was loaded): nothing was saved. " + page.Message
 				page.Kept = s.keptUnauthed(w, r)
+				page.Back = cameFrom(r)
 				w.Header().Set("Cache-Control", "no-store")
 			}
+			rememberPage(w, r)
 			s.render(w, http.StatusUnauthorized, "error", page)
 			return
 		}

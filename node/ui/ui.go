@@ -80,6 +80,11 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 	}{
 		{"GET /login", http.HandlerFunc(s.login)},
 		{"POST /ui/login-links", http.HandlerFunc(s.newLoginLink)},
+		{"POST /logout", s.authed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := s.readForm(w, r); ok {
+				s.logout(w, r)
+			}
+		}))},
 		{"GET /{$}", s.page(s.home)},
 		{"POST /communities", s.form(s.createCommunity)},
 		{"POST /join", s.form(s.join)},
@@ -275,6 +280,10 @@ func sameOrigin(r *http.Request) bool {
 
 type errorPage struct {
 	Title, Message string
+	// Back is the page a refused form was sent from, if known.
+	Back string
+	// Info marks a message that is no error (logged out).
+	Info bool
 	// Kept is what the member wrote in the refused form, shown back so
 	// that a refusal loses nothing (keptText).
 	Kept []keptField
@@ -309,13 +318,31 @@ func keptText(r *http.Request) []keptField {
 // failForm is fail for a form: the error page also holds what the member
 // wrote in it.
 func (s *Server) failForm(w http.ResponseWriter, r *http.Request, err error) {
-	s.failWith(w, err, keptText(r))
+	s.failWith(w, err, keptText(r), cameFrom(r))
 }
 
 // fail renders an error page with the status its error calls for.
-func (s *Server) fail(w http.ResponseWriter, err error) { s.failWith(w, err, nil) }
+func (s *Server) fail(w http.ResponseWriter, err error) { s.failWith(w, err, nil, "") }
 
-func (s *Server) failWith(w http.ResponseWriter, err error, kept []keptField) {
+// cameFrom returns the page of this UI a form was sent from, from the
+// Referer header browsers send to the same origin (Referrer-Policy
+// same-origin), so that the error page leads back to it; "" for a page
+// request, whose way back is the browser's.
+func cameFrom(r *http.Request) string {
+	if r.Method != http.MethodPost {
+		return ""
+	}
+	u, err := url.Parse(r.Referer())
+	if err != nil || u.Scheme != "http" || u.Host != r.Host {
+		return ""
+	}
+	if back := u.RequestURI(); localPath(back) && back != r.URL.RequestURI() {
+		return back
+	}
+	return ""
+}
+
+func (s *Server) failWith(w http.ResponseWriter, err error, kept []keptField, back string) {
 	if kept != nil {
 		w.Header().Set("Cache-Control", "no-store") // what the member wrote stays out of caches
 	}
@@ -331,7 +358,7 @@ func (s *Server) failWith(w http.ResponseWriter, err error, kept []keptField) {
 	for _, sentinel := range []error{api.ErrBadRequest, api.ErrNotFound, api.ErrForbidden, api.ErrUnavailable} {
 		msg = strings.TrimPrefix(msg, sentinel.Error()+": ")
 	}
-	s.render(w, code, "error", errorPage{Title: http.StatusText(code), Message: msg, Kept: kept})
+	s.render(w, code, "error", errorPage{Title: http.StatusText(code), Message: msg, Kept: kept, Back: back})
 }
 
 // notFound answers an address that is no page of the UI: a mistyped or
@@ -369,16 +396,26 @@ func (s *Server) render(w http.ResponseWriter, code int, name string, data any) 
 // any control character or backslash could make "/\t/evil.example" a
 // link off the site: such a value is refused.
 func backTo(r *http.Request, fallback string) string {
-	b := r.PostForm.Get("back")
-	if !strings.HasPrefix(b, "/") || strings.HasPrefix(b, "//") || strings.ContainsRune(b, '\\') {
-		return fallback
+	if b := r.PostForm.Get("back"); localPath(b) {
+		return b
 	}
-	for _, c := range b {
+	return fallback
+}
+
+// localPath reports whether p is a path of this site that a redirect or a
+// link may take: nothing a browser could read as another site (a
+// scheme, "//host", a backslash, which browsers read as a slash, or
+// control characters, which they drop).
+func localPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') {
+		return false
+	}
+	for _, c := range p {
 		if c < 0x20 || c == 0x7f {
-			return fallback
+			return false
 		}
 	}
-	return b
+	return true
 }
 
 // pathID reads the {id} of a route.
