@@ -221,7 +221,7 @@ func (n *Node) Note(ctx context.Context, id protocol.ID) (api.NoteDetail, error)
 	}
 	community := d.Heads[0].Record.Community() // a live note has a head
 	out := api.NoteDetail{Note: noteJSON(community, d.View), Heads: []api.Head{}, History: []api.Revision{}}
-	mine := n.myReactions(ctx, community, protocol.Object{Type: protocol.ObjectNote, ID: d.View.Root})
+	mine := n.myReactions(ctx, community, []protocol.ID{d.View.Root})
 	out.Reactions = reactionsJSON(d.View.Reactions, mine[d.View.Root])
 	for _, h := range d.Heads {
 		head := api.Head{Revision: revision(h)}

@@ -58,7 +58,7 @@ func (n *Node) React(ctx context.Context, target protocol.ID, req api.ReactReque
 	} else if _, err := n.shownThread(ctx, e); err != nil {
 		return protocol.ID{}, err
 	}
-	given, err := n.store.ReactionsOf(ctx, e.Record.Community(), e.Meta.Object, n.id.MemberKey())
+	given, err := n.store.ReactionsOf(ctx, e.Record.Community(), n.id.MemberKey(), []protocol.ID{id})
 	if err != nil {
 		return protocol.ID{}, err
 	}
@@ -89,12 +89,12 @@ func reactionsJSON(r protocol.Reactions, mine map[protocol.Reaction]protocol.ID)
 	return out
 }
 
-// myReactions returns the member's reactions to the records of obj (none,
+// myReactions returns the member's reactions to the records shown (none,
 // when they cannot be read: the page shows counts all the same).
-func (n *Node) myReactions(ctx context.Context, community protocol.ID, obj protocol.Object) map[protocol.ID]map[protocol.Reaction]protocol.ID {
-	mine, err := n.store.ReactionsOf(ctx, community, obj, n.id.MemberKey())
+func (n *Node) myReactions(ctx context.Context, community protocol.ID, shown []protocol.ID) map[protocol.ID]map[protocol.Reaction]protocol.ID {
+	mine, err := n.store.ReactionsOf(ctx, community, n.id.MemberKey(), shown)
 	if err != nil {
-		n.log.Warn("read the member's reactions", "object", obj.ID, "err", err)
+		n.log.Warn("read the member's reactions", "community", community, "err", err)
 	}
 	return mine
 }

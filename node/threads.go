@@ -127,7 +127,14 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 		return api.ThreadDetail{}, err
 	}
 	out := api.ThreadDetail{Thread: threadJSON(community, d.View), Replies: []api.Message{}, RepliesCut: d.cut}
-	mine := n.myReactions(ctx, community, protocol.Object{Type: protocol.ObjectThread, ID: post})
+	shown := []protocol.ID{post}
+	for _, r := range d.Replies {
+		shown = append(shown, r.Record.ID())
+	}
+	if d.Accepted != nil {
+		shown = append(shown, d.Accepted.Record.ID())
+	}
+	mine := n.myReactions(ctx, community, shown)
 	out.Reactions = reactionsJSON(d.View.Reactions, mine[post])
 	if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
 		out.Body, out.Files = p.Text, filesOf(p.Files)

@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -266,4 +268,66 @@ func BenchmarkOpenMemory(b *testing.B) {
 		return nil
 	})
 	b.ReportMetric(float64(size)/(1<<20), "disk-MB")
+}
+
+// BenchmarkThreadReactions reads which of a page's 50 records a member
+// reacted to, in a thread of 5,000 replies of about 1 KiB (the member
+// reacted to 200 of them): "index" is ReactionsOf, through the reactions
+// index; "scan" reads the thread's records as ReactionsOf did before
+// format 4 (every record's home, decoded); "page" is the thread's page
+// of 50 replies itself, which the reactions add to.
+func BenchmarkThreadReactions(b *testing.B) {
+	w, g := newWorld(b, protocol.JoinOpen)
+	ja, jb := w.join(alice), w.join(bob)
+	p := w.post(founder, "A long thread")
+	recs := []*protocol.Record{g, ja, jb, p}
+	text := strings.Repeat("a reply of about a kilobyte ", 36)
+	var replies []protocol.ID
+	for i := range 5000 {
+		r := w.rec(bob, protocol.Refs{Root: p.ID()}, &protocol.Reply{Text: fmt.Sprint(i, text)})
+		recs, replies = append(recs, r), append(replies, r.ID())
+		if i%25 == 0 {
+			recs = append(recs, w.rec(alice, protocol.Refs{Target: r.ID()}, &protocol.React{Reaction: protocol.ReactHelpful}))
+		}
+	}
+	s, _ := openTest(b)
+	for rest := recs; len(rest) > 0; rest = rest[min(len(rest), 1000):] {
+		if _, err := s.Ingest(context.Background(), rest[:min(len(rest), 1000)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	page := append([]protocol.ID{p.ID()}, replies[2500:2550]...)
+	b.Run("index", func(b *testing.B) {
+		for b.Loop() {
+			if got, err := s.ReactionsOf(ctx, w.id, protocol.PublicKeyOf(alice), page); err != nil || len(got) != 2 {
+				b.Fatal(len(got), err)
+			}
+		}
+	})
+	b.Run("scan", func(b *testing.B) {
+		obj := protocol.Object{Type: protocol.ObjectThread, ID: p.ID()}
+		for b.Loop() {
+			n := 0
+			err := s.read(ctx, func(txn *badger.Txn) error {
+				return scan(txn, objectKey(tObject, w.id, obj), func(_, v []byte) error {
+					e, err := decodeHome(v)
+					if err == nil && e.Record.Header.Kind == protocol.KindReact && e.Record.Header.Author == protocol.PublicKeyOf(alice) {
+						n++
+					}
+					return err
+				})
+			})
+			if err != nil || n != 200 {
+				b.Fatal(n, err)
+			}
+		}
+	})
+	b.Run("page", func(b *testing.B) {
+		for b.Loop() {
+			if d, err := s.Thread(ctx, w.id, p.ID(), "", 50); err != nil || len(d.Replies) != 50 {
+				b.Fatal(err)
+			}
+		}
+	})
 }

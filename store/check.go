@@ -61,7 +61,7 @@ func (s *Store) Check(ctx context.Context) (Report, error) {
 			return err
 		}
 		// Homes and index entries: each belongs to a record that exists.
-		for _, t := range []byte{tObject, tWaiting, tOrder, tAuthor, tKind, tTag, tFile, tLost} {
+		for _, t := range []byte{tObject, tWaiting, tOrder, tAuthor, tKind, tTag, tFile, tLost, tReacts} {
 			err := scanKeys(txn, []byte{t}, func(k []byte) error {
 				rep.Entries++
 				id := lastID(k)

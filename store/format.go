@@ -15,7 +15,7 @@ import (
 // FormatVersion is the layout of keys and values this code reads and
 // writes. A store written by an older version is migrated on Open; one
 // written by a newer version is refused rather than misread.
-const FormatVersion = 3
+const FormatVersion = 4
 
 // migrations[v] upgrades a store from format v to v+1.
 var migrations = map[uint32]func(*badger.DB) error{
@@ -30,6 +30,25 @@ var migrations = map[uint32]func(*badger.DB) error{
 		}
 		return refreshHolding(db, protocol.KindHide)
 	},
+	// 4: reactions are listed by author and target ('R').
+	3: indexReactions,
+}
+
+// indexReactions writes the 'R' entry of every reaction held.
+func indexReactions(db *badger.DB) error {
+	return rewrite(db, func(txn *badger.Txn, set func([]byte) error) error {
+		return scanKeys(txn, []byte{tCommunity}, func(ck []byte) error {
+			c := lastID(ck)
+			return scanKeys(txn, key(tKind, c[:], []byte{byte(protocol.KindReact)}), func(k []byte) error {
+				e, err := getStored(txn, decodePos(k).ID)
+				if err != nil {
+					return err
+				}
+				h := e.Record.Header
+				return set(append(reactsKey(c, h.Author, h.Target), k[len(k)-posLen:]...))
+			})
+		})
+	})
 }
 
 // rewrite is the shape of every migration: it reads the whole store in

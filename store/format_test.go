@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
@@ -12,7 +13,7 @@ import (
 
 // TestMigrateFormat1: a store written in format 1 (no list of notes by
 // the thread they were promoted from) is migrated on Open: the list is
-// built, the check is clean, and the format is stamped (through 2) 3.
+// built, the check is clean, and the format is stamped (through 2 and 3) 4.
 func TestMigrateFormat1(t *testing.T) {
 	ctx := context.Background()
 	w, g := newWorld(t, protocol.JoinOpen)
@@ -37,7 +38,7 @@ func TestMigrateFormat1(t *testing.T) {
 		t.Errorf("after the migration, the promoted note of the thread: %v %v", got, err)
 	}
 	checkClean(t, s)
-	if v, _, err := s.readFormat(); err != nil || v != FormatVersion || FormatVersion != 3 {
+	if v, _, err := s.readFormat(); err != nil || v != FormatVersion || FormatVersion != 4 {
 		t.Errorf("format after the migration: %d %v", v, err)
 	}
 }
@@ -60,4 +61,33 @@ func reopenAsFormat(t *testing.T, s *Store, dir string, v uint32, undo func(*bad
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestMigrateFormat3: a store written in format 3 (no index of reactions
+// by author and target) is migrated on Open: the member's reactions are
+// found again and the check is clean.
+func TestMigrateFormat3(t *testing.T) {
+	ctx := context.Background()
+	w, g := newWorld(t, protocol.JoinOpen)
+	ja := w.join(alice)
+	p := w.post(founder, "React to me")
+	helpful := w.rec(alice, protocol.Refs{Target: p.ID()}, &protocol.React{Reaction: protocol.ReactHelpful})
+	s, dir := openTest(t)
+	ingest(t, s, g, ja, p, helpful)
+	want := map[protocol.ID]map[protocol.Reaction]protocol.ID{p.ID(): {protocol.ReactHelpful: helpful.ID()}}
+	if got, err := s.ReactionsOf(ctx, w.id, protocol.PublicKeyOf(alice), []protocol.ID{p.ID()}); err != nil || !maps.EqualFunc(got, want, maps.Equal) {
+		t.Fatalf("alice's reactions: %v %v", got, err)
+	}
+
+	// Back to format 3: the index did not exist.
+	s = reopenAsFormat(t, s, dir, 3, func(txn *badger.Txn) error {
+		return scanKeys(txn, []byte{tReacts}, func(k []byte) error { return txn.Delete(k) })
+	})
+	if got, err := s.ReactionsOf(ctx, w.id, protocol.PublicKeyOf(alice), []protocol.ID{p.ID()}); err != nil || !maps.EqualFunc(got, want, maps.Equal) {
+		t.Errorf("after the migration, alice's reactions: %v %v, want %v", got, err, want)
+	}
+	checkClean(t, s)
+	if v, _, err := s.readFormat(); err != nil || v != FormatVersion {
+		t.Errorf("format after the migration: %d %v", v, err)
+	}
 }

@@ -36,6 +36,8 @@ import (
 //	                                   now (the deletion no longer holds: its moderator's role was
 //	                                   revoked before it), or that came purged: its body is asked of
 //	                                   peers (format 3)
+//	'R' community author target pos    reactions by author and the record they react to (format 4):
+//	                                   a page shows which the member gave without reading its object
 const (
 	tFormat    = 'F'
 	tIdentity  = 'I'
@@ -56,6 +58,7 @@ const (
 	tEvents    = 'E'
 	tPromoted  = 'P'
 	tLost      = 'l'
+	tReacts    = 'R'
 	tScrub     = 0xff // a marker written and dropped at once, to flush the memtables
 	tScrubDue  = 0xfe // present from a purge until the scrub after it: a crash between them scrubs at the next start
 )
@@ -138,7 +141,15 @@ func recordKeys(r *protocol.Record) [][]byte {
 		key(tAuthor, c[:], h.Author[:], pos),
 		key(tKind, c[:], []byte{byte(h.Kind)}, pos),
 	}
+	if h.Kind == protocol.KindReact {
+		keys = append(keys, append(reactsKey(c, h.Author, h.Target), pos...))
+	}
 	return append(keys, bodyKeys(r)...)
+}
+
+// reactsKey is the prefix of the reactions author gave target.
+func reactsKey(community protocol.ID, author protocol.PublicKey, target protocol.ID) []byte {
+	return key(tReacts, community[:], author[:], target[:])
 }
 
 // bodyKeys are the index keys a record's body makes (tags, files): they go

@@ -156,7 +156,7 @@ func TestMigrateFormat2(t *testing.T) {
 		t.Errorf("lost after the migration: %v", ids)
 	}
 	checkClean(t, s)
-	if v, _, err := s.readFormat(); err != nil || v != FormatVersion || FormatVersion != 3 {
+	if v, _, err := s.readFormat(); err != nil || v != FormatVersion || FormatVersion != 4 {
 		t.Errorf("format after the migration: %d %v", v, err)
 	}
 }

@@ -395,36 +395,56 @@ func readThread(txn *badger.Txn, community, post protocol.ID, replies func(proto
 	return d, nil
 }
 
-// ReactionsOf returns the reactions that author gave the records of obj
-// and that stand (not undone, hidden or set aside), by target, each with
-// the record that says it: the node asks before writing one (the same
+// ReactionsOf returns the reactions that author gave targets and that
+// stand (not undone, hidden or set aside), by target, each with the
+// record that says it: the node asks before writing one (the same
 // reaction twice counts once), pages show the member's own as pressed,
-// and deleting that record takes it back.
-func (s *Store) ReactionsOf(ctx context.Context, community protocol.ID, obj protocol.Object, author protocol.PublicKey) (map[protocol.ID]map[protocol.Reaction]protocol.ID, error) {
+// and deleting that record takes it back. It reads the reactions index,
+// so a page costs what it shows, not what its thread holds.
+func (s *Store) ReactionsOf(ctx context.Context, community protocol.ID, author protocol.PublicKey, targets []protocol.ID) (map[protocol.ID]map[protocol.Reaction]protocol.ID, error) {
 	out := make(map[protocol.ID]map[protocol.Reaction]protocol.ID)
+	sorted := slices.Clone(targets)
+	slices.SortFunc(sorted, func(a, b protocol.ID) int { return bytes.Compare(a[:], b[:]) })
+	sorted = slices.Compact(sorted)
 	err := s.read(ctx, func(txn *badger.Txn) error {
-		return scan(txn, objectKey(tObject, community, obj), func(_, v []byte) error {
-			e, err := decodeHome(v)
-			if err != nil {
-				return err
-			}
-			h := e.Record.Header
-			if h.Kind != protocol.KindReact || h.Author != author || !e.Meta.Live() {
-				return nil
-			}
-			if react, ok := e.Record.Content().(*protocol.React); ok {
-				if out[h.Target] == nil {
-					out[h.Target] = make(map[protocol.Reaction]protocol.ID)
+		base := key(tReacts, community[:], author[:])
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: base, PrefetchValues: false})
+		defer it.Close()
+		it.Seek(base)
+		for _, target := range sorted {
+			prefix := reactsKey(community, author, target)
+			// The targets are in key order: step to this one's entries, by
+			// a few Nexts when they are near, as they are when the member
+			// reacted to much of the thread (a Seek costs about as much as
+			// a dozen), else by a Seek.
+			for i := 0; it.Valid() && bytes.Compare(it.Item().Key(), prefix) < 0; i++ {
+				if i == 8 {
+					it.Seek(prefix)
+					break
 				}
-				if _, dup := out[h.Target][react.Reaction]; !dup {
-					out[h.Target][react.Reaction] = e.Record.ID()
+				it.Next()
+			}
+			for ; it.ValidForPrefix(prefix); it.Next() {
+				e, err := getStored(txn, lastID(it.Item().Key()))
+				if err != nil {
+					return err
+				}
+				react, ok := e.Record.Content().(*protocol.React)
+				if !ok || !e.Meta.Live() {
+					continue
+				}
+				if out[target] == nil {
+					out[target] = make(map[protocol.Reaction]protocol.ID)
+				}
+				if _, dup := out[target][react.Reaction]; !dup {
+					out[target][react.Reaction] = e.Record.ID()
 				}
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reactions in %s: %w", obj.ID, err)
+		return nil, fmt.Errorf("reactions of %s: %w", author, err)
 	}
 	return out, nil
 }

@@ -655,8 +655,8 @@ func TestReactionsOf(t *testing.T) {
 	toReply := w.rec(alice, protocol.Refs{Target: reply.ID()}, &protocol.React{Reaction: protocol.ReactApplied})
 	ingest(t, s, g, ja, p, reply, helpful, plusOne, undo, toReply)
 	ctx := context.Background()
-	thread := protocol.Object{Type: protocol.ObjectThread, ID: p.ID()}
-	got, err := s.ReactionsOf(ctx, w.id, thread, protocol.PublicKeyOf(alice))
+	shown := []protocol.ID{p.ID(), reply.ID(), p.ID()} // a target twice is read once
+	got, err := s.ReactionsOf(ctx, w.id, protocol.PublicKeyOf(alice), shown)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -667,9 +667,15 @@ func TestReactionsOf(t *testing.T) {
 	if !maps.EqualFunc(got, want, maps.Equal) {
 		t.Errorf("alice's reactions: %v, want %v", got, want)
 	}
-	if got, err := s.ReactionsOf(ctx, w.id, thread, protocol.PublicKeyOf(founder)); err != nil || len(got) != 0 {
+	if got, err := s.ReactionsOf(ctx, w.id, protocol.PublicKeyOf(founder), shown); err != nil || len(got) != 0 {
 		t.Errorf("the founder's reactions: %v %v", got, err)
 	}
+	// Only the targets asked about.
+	got, err = s.ReactionsOf(ctx, w.id, protocol.PublicKeyOf(alice), []protocol.ID{reply.ID()})
+	if want := map[protocol.ID]map[protocol.Reaction]protocol.ID{reply.ID(): want[reply.ID()]}; err != nil || !maps.EqualFunc(got, want, maps.Equal) {
+		t.Errorf("alice's reactions to the reply: %v %v, want %v", got, err, want)
+	}
+	checkClean(t, s)
 }
 
 // TestBadgerCacheWarningsAreDebug: Badger's warning that a cache "might

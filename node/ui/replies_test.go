@@ -281,3 +281,48 @@ func TestFormSentTwice(t *testing.T) {
 		t.Errorf("a reaction given again through the API: %v", err)
 	}
 }
+
+// TestThreadShowsMyReactions: a thread's page says which of its replies
+// the member reacted to, the accepted answer too, and none other.
+func TestThreadShowsMyReactions(t *testing.T) {
+	bg := context.Background()
+	a, b := startNode(t), startNode(t)
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Pressed"})
+	q, err := a.Post(bg, community, api.PostRequest{Type: "question", Title: "Which rootstock?", Body: "?"})
+	must(t, err)
+	eventually(t, "the question reaches b", func() bool { _, err := b.Thread(bg, q); return err == nil })
+	var replies []protocol.ID
+	for _, text := range []string{"M9.", "MM106.", "M26."} {
+		r, err := b.Reply(bg, q, api.ReplyRequest{Body: text})
+		must(t, err)
+		replies = append(replies, r)
+	}
+	eventually(t, "the replies reach a", func() bool {
+		th, err := a.Thread(bg, q)
+		return err == nil && th.Thread.Replies == 3
+	})
+	helpful, err := a.React(bg, replies[0], api.ReactRequest{Reaction: "helpful"})
+	must(t, err)
+	applied, err := a.React(bg, replies[2], api.ReactRequest{Reaction: "applied"})
+	must(t, err)
+	_, err = a.Accept(bg, replies[2])
+	must(t, err)
+	th, err := a.Thread(bg, q)
+	must(t, err)
+	mine := map[protocol.ID]map[string]protocol.ID{}
+	for _, m := range th.Replies {
+		mine[m.ID] = m.Reactions.Mine
+	}
+	if got := mine[replies[0]]; len(got) != 1 || got["helpful"] != helpful {
+		t.Errorf("the first reply's reactions by the member: %v, want helpful %s", got, helpful)
+	}
+	if got := mine[replies[1]]; len(got) != 0 {
+		t.Errorf("the second reply's reactions by the member: %v, want none", got)
+	}
+	if th.AcceptedReply == nil || len(th.AcceptedReply.Reactions.Mine) != 1 || th.AcceptedReply.Reactions.Mine["applied"] != applied {
+		t.Errorf("the accepted answer's reactions by the member: %+v", th.AcceptedReply)
+	}
+	if len(th.Reactions.Mine) != 0 {
+		t.Errorf("the question's reactions by its own author: %v", th.Reactions.Mine)
+	}
+}
