@@ -3,6 +3,7 @@ package node
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -24,13 +25,16 @@ func (n *Node) Devices(ctx context.Context) ([]api.Device, error) {
 			d = &api.Device{PeerID: p.String(), This: p == n.peerID, Communities: []protocol.ID{}}
 			byPeer[p] = d
 		}
-		if b, ok := e.Record.Content().(*protocol.Device); ok && b.Name != "" {
-			d.Name = b.Name
-		}
 		if !slices.Contains(d.Communities, c) {
 			d.Communities = append(d.Communities, c)
 		}
-		d.Since = max(d.Since, e.Record.Header.Created)
+		if created := e.Record.Header.Created; created >= d.Since {
+			// The newest vouching names it: an empty name there unnames it.
+			d.Since = created
+			if b, ok := e.Record.Content().(*protocol.Device); ok {
+				d.Name = b.Name
+			}
+		}
 	})
 	if err != nil {
 		return nil, err
@@ -143,6 +147,69 @@ func (n *Node) eachDeviceRecord(ctx context.Context, fn func(community protocol.
 		}
 	}
 	return nil
+}
+
+// NameDevice implements api.Backend: this node's name in the member's
+// device list (and on their page in each community, for its members),
+// published in a new device record in every community held here where
+// the member vouches for this node; the communities it joins later get
+// it with the device record of the join. An empty name unnames it. It
+// returns in how many communities it was published.
+func (n *Node) NameDevice(ctx context.Context, name string) (int, error) {
+	name = strings.TrimSpace(name)
+	if err := protocol.CheckName(name); err != nil {
+		var perr *protocol.Error
+		if errors.As(err, &perr) {
+			return 0, fmt.Errorf("%w: device %s", api.ErrBadRequest, perr.Detail) // "device name is 101 characters…"
+		}
+		return 0, fmt.Errorf("%w: device %w", api.ErrBadRequest, err)
+	}
+	named := make(map[protocol.ID]string) // the name in the newest record, by community
+	newest := make(map[protocol.ID]int64)
+	err := n.eachDeviceRecord(ctx, func(c protocol.ID, p peer.ID, e store.Entry) {
+		if p != n.peerID || e.Record.Header.Created < newest[c] {
+			return
+		}
+		newest[c] = e.Record.Header.Created
+		if b, ok := e.Record.Content().(*protocol.Device); ok {
+			named[c] = b.Name
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(named) == 0 {
+		return 0, fmt.Errorf("%w: this node is vouched for in no community yet: create or join one first", api.ErrBadRequest)
+	}
+	published := 0
+	for c, had := range named {
+		if had == name {
+			continue
+		}
+		if _, err := n.publish(ctx, c, protocol.Refs{}, &protocol.Device{PeerID: []byte(n.peerID), Name: name}); err != nil {
+			return published, fmt.Errorf("named in %d communities, then: %w", published, err)
+		}
+		published++
+	}
+	if published == 0 {
+		return 0, api.Already(fmt.Errorf("%w: this node is already named %q in its %d communities", api.ErrBadRequest, name, len(named)))
+	}
+	return published, nil
+}
+
+// deviceName is this node's name, from its newest device record held
+// here ("" when it has none or none names it).
+func (n *Node) deviceName(ctx context.Context) string {
+	name, newest := "", int64(0)
+	err := n.eachDeviceRecord(ctx, func(_ protocol.ID, p peer.ID, e store.Entry) {
+		if b, ok := e.Record.Content().(*protocol.Device); ok && p == n.peerID && e.Record.Header.Created >= newest {
+			name, newest = b.Name, e.Record.Header.Created
+		}
+	})
+	if err != nil {
+		n.log.Warn("read this node's device name", "err", err)
+	}
+	return name
 }
 
 // vouchForNewKey publishes a device record for this node, whose node key

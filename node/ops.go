@@ -179,7 +179,7 @@ func (n *Node) enter(ctx context.Context, community protocol.ID) error {
 
 // device publishes this node's device record in a community.
 func (n *Node) device(ctx context.Context, community protocol.ID) (*protocol.Record, error) {
-	return n.publish(ctx, community, protocol.Refs{}, &protocol.Device{PeerID: []byte(n.peerID)})
+	return n.publish(ctx, community, protocol.Refs{}, &protocol.Device{PeerID: []byte(n.peerID), Name: n.deviceName(ctx)})
 }
 
 // admitted counts a community's members admitted now (the member list
@@ -355,7 +355,7 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 			mine = append(mine, e.Record)
 		}
 	}
-	dev, err := protocol.Sign(n.id.Member, community, n.now(), protocol.Refs{}, &protocol.Device{PeerID: []byte(n.peerID)})
+	dev, err := protocol.Sign(n.id.Member, community, n.now(), protocol.Refs{}, &protocol.Device{PeerID: []byte(n.peerID), Name: n.deviceName(ctx)})
 	if err != nil {
 		return protocol.ID{}, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,14 +26,37 @@ func (c *cli) deviceCmd() *cobra.Command {
 		}
 		tw := newTable(cmd.OutOrStdout())
 		fmt.Fprintln(tw, "PEER ID\tNAME\tLAST VOUCHED\tCOMMUNITIES")
+		unnamed := false
 		for _, d := range ds {
 			name := d.Name
+			if name == "" {
+				name, unnamed = "-", unnamed || d.This
+			}
 			if d.This {
 				name += " (this node)"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\n", d.PeerID, name, time.UnixMilli(d.Since).Format("2006-01-02 15:04"), len(d.Communities))
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if unnamed {
+			fmt.Fprintln(cmd.ErrOrStderr(), "(name this node, to tell your devices apart: kith device name \"work laptop\")")
+		}
+		return nil
+	})
+	name := &cobra.Command{Use: "name NAME", Short: "Name this node in your device list (\"\" removes the name); the members of your communities see it", Args: exactArgs(1)}
+	name.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+		n, err := cl.NameDevice(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(args[0]) == "" {
+			fmt.Fprintf(cmd.OutOrStdout(), "this node has no name any more in %s\n", count(n, "community"))
+			return nil
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "this node is named %q in %s\n", strings.TrimSpace(args[0]), count(n, "community"))
+		return nil
 	})
 	remove := &cobra.Command{Use: "remove PEER_ID", Short: "Stop vouching for one of your nodes (a retired or lost device) in every community held here", Args: exactArgs(1)}
 	remove.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
@@ -44,6 +68,6 @@ func (c *cli) deviceCmd() *cobra.Command {
 		fmt.Fprintln(cmd.ErrOrStderr(), "(the device still holds your member key: if it was lost or stolen, that key can still sign as you; see docs/security.md)")
 		return nil
 	})
-	cmd.AddCommand(list, remove)
+	cmd.AddCommand(list, name, remove)
 	return cmd
 }

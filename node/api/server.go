@@ -46,6 +46,9 @@ type Backend interface {
 	// first.
 	ModerationLog(ctx context.Context, community protocol.ID, cursor string, limit int) (ModerationLog, error)
 	RemoveDevice(ctx context.Context, peerID string) (int, error)
+	// NameDevice names this node in the member's device list, in every
+	// community it is vouched for in; it returns in how many.
+	NameDevice(ctx context.Context, name string) (int, error)
 	Edit(ctx context.Context, id protocol.ID, req EditRequest) (protocol.ID, error)
 	NewNote(ctx context.Context, community protocol.ID, req NoteRequest) (protocol.ID, error)
 	Notes(ctx context.Context, community protocol.ID, cursor string, limit int) (Notes, error)
@@ -171,6 +174,7 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"POST /api/peers", s.connect},
 		{"GET /api/devices", s.devices},
 		{"DELETE /api/devices/{peer}", s.removeDevice},
+		{"PUT /api/devices/this/name", s.nameDevice},
 		{"GET /api/communities", s.communities},
 		{"POST /api/communities", s.createCommunity},
 		{"GET /api/communities/{id}/invites", s.invites},
@@ -275,6 +279,15 @@ func (s *Server) devices(w http.ResponseWriter, r *http.Request) {
 func (s *Server) removeDevice(w http.ResponseWriter, r *http.Request) {
 	n, err := s.backend.RemoveDevice(r.Context(), r.PathValue("peer"))
 	s.reply(w, DeviceRemoved{Communities: n}, err)
+}
+
+func (s *Server) nameDevice(w http.ResponseWriter, r *http.Request) {
+	var req DeviceName
+	if !s.decode(w, r, &req) {
+		return
+	}
+	n, err := s.backend.NameDevice(r.Context(), req.Name)
+	s.reply(w, DeviceNamed{Communities: n}, err)
 }
 
 func (s *Server) connect(w http.ResponseWriter, r *http.Request) {

@@ -291,6 +291,17 @@ type Device struct {
 	Since       int64         `json:"since"` // unix ms of the newest vouching for it
 }
 
+// DeviceName is PUT /api/devices/this/name's request: the name this node
+// goes by in the member's device list ("" unnames it).
+type DeviceName struct {
+	Name string `json:"name"`
+}
+
+// DeviceNamed is PUT /api/devices/this/name's answer.
+type DeviceNamed struct {
+	Communities int `json:"communities"` // the name was published in this many
+}
+
 // DeviceRemoved is DELETE /api/devices/{peer}'s answer.
 type DeviceRemoved struct {
 	Communities int `json:"communities"` // the device was vouched for in this many

@@ -127,6 +127,13 @@ func (c *Client) RemoveDevice(ctx context.Context, peerID string) (int, error) {
 	return out.Communities, c.do(ctx, http.MethodDelete, "/api/devices/"+url.PathEscape(peerID), nil, &out)
 }
 
+// NameDevice names this node in the member's device list, and returns in
+// how many communities the name was published.
+func (c *Client) NameDevice(ctx context.Context, name string) (int, error) {
+	var out api.DeviceNamed
+	return out.Communities, c.do(ctx, http.MethodPut, "/api/devices/this/name", api.DeviceName{Name: name}, &out)
+}
+
 // Connect dials a peer by multiaddr.
 func (c *Client) Connect(ctx context.Context, addr string) (p api.Peer, err error) {
 	return p, c.do(ctx, http.MethodPost, "/api/peers", api.ConnectRequest{Address: addr}, &p)
