@@ -136,6 +136,9 @@ func rememberPage(w http.ResponseWriter, r *http.Request) {
 // fresh login link (`kith ui`) lets it in again. Other browsers logged
 // in stay so until the daemon restarts, which ends every session.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.readForm(w, r); !ok {
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName(sessionCookie, r), Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, http.StatusOK, "error", errorPage{Title: "Logged out", Info: true,

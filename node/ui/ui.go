@@ -80,11 +80,7 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 	}{
 		{"GET /login", http.HandlerFunc(s.login)},
 		{"POST /ui/login-links", http.HandlerFunc(s.newLoginLink)},
-		{"POST /logout", s.authed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if _, ok := s.readForm(w, r); ok {
-				s.logout(w, r)
-			}
-		}))},
+		{"POST /logout", s.authed(http.HandlerFunc(s.logout))},
 		{"GET /{$}", s.page(s.home)},
 		{"POST /communities", s.form(s.createCommunity)},
 		{"POST /join", s.form(s.join)},
