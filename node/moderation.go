@@ -135,8 +135,42 @@ func (n *Node) Delete(ctx context.Context, id protocol.ID, req api.ModerationReq
 	if err != nil {
 		return protocol.ID{}, err
 	}
+	if h := e.Record.Header; h.Kind == protocol.KindReact && h.Author == me {
+		if err := n.takeBackCopies(ctx, e); err != nil {
+			return r.ID(), err
+		}
+	}
 	return r.ID(), nil
 }
+
+// takeBackCopies deletes the member's other reactions of the same kind to
+// the same record: two devices offline can each write one, and taking
+// the reaction back (a pressed button) must take it back, not leave it
+// pressed by the copy.
+func (n *Node) takeBackCopies(ctx context.Context, taken store.Entry) error {
+	react, ok := taken.Record.Content().(*protocol.React)
+	if !ok {
+		return nil
+	}
+	community, target := taken.Record.Community(), taken.Record.Header.Target
+	for range maxReactionCopies {
+		given, err := n.store.ReactionsOf(ctx, community, n.id.MemberKey(), []protocol.ID{target})
+		if err != nil {
+			return fmt.Errorf("the reaction's copies: %w", err)
+		}
+		copyID, ok := given[target][react.Reaction]
+		if !ok {
+			return nil
+		}
+		if _, err := n.publish(ctx, community, protocol.Refs{Target: copyID}, &protocol.Tombstone{}); err != nil {
+			return fmt.Errorf("delete a copy of the reaction: %w", err)
+		}
+	}
+	return nil
+}
+
+// maxReactionCopies bounds takeBackCopies: one copy a device.
+const maxReactionCopies = 16
 
 // moderated returns the record id names (the original of an edit) once
 // this node's member may moderate its community, for a moderator's

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
 )
 
 // TestDeletingANotesFirstRevision: deleting a note's first revision, which
@@ -80,5 +81,35 @@ func TestHideAnEditHidesItsOriginal(t *testing.T) {
 	must(t, err)
 	if len(hidden.Items) != 1 || hidden.Items[0].ID != event || hidden.Items[0].Kind != "event" {
 		t.Errorf("hidden: %+v", hidden.Items)
+	}
+}
+
+// TestTakingBackAReactionTakesBackItsCopies: two devices offline can each
+// write the same reaction; taking it back (the pressed button deletes the
+// record it names) takes back both, so it is no longer shown pressed or
+// counted.
+func TestTakingBackAReactionTakesBackItsCopies(t *testing.T) {
+	ctx := context.Background()
+	a, b := startTestNode(t), startTestNode(t)
+	community := shareCommunity(t, a, "Copies", b)
+	post, err := a.Post(ctx, community, api.PostRequest{Type: "question", Title: "Which hive?", Body: "?"})
+	must(t, err)
+	waitFor(t, "the post on b", 10*time.Second, func() bool { _, err := b.Thread(ctx, post); return err == nil })
+	_, err = b.React(ctx, post, api.ReactRequest{Reaction: "helpful"})
+	must(t, err)
+	// The copy another device of b's wrote while apart.
+	_, err = b.publish(ctx, community, protocol.Refs{Target: post}, &protocol.React{Reaction: protocol.ReactHelpful})
+	must(t, err)
+	th, err := b.Thread(ctx, post)
+	must(t, err)
+	if th.Reactions.Helpful != 1 || th.Reactions.Mine["helpful"].IsZero() {
+		t.Fatalf("two copies of one reaction: %+v", th.Reactions)
+	}
+	_, err = b.Delete(ctx, th.Reactions.Mine["helpful"], api.ModerationRequest{})
+	must(t, err)
+	th, err = b.Thread(ctx, post)
+	must(t, err)
+	if th.Reactions.Helpful != 0 || len(th.Reactions.Mine) != 0 {
+		t.Errorf("after taking the reaction back: %+v", th.Reactions)
 	}
 }
