@@ -256,7 +256,7 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 	}
 	r := bufio.NewReader(s)
 	var batch []*protocol.Record
-	total := 0
+	total, invalid := 0, 0
 	for {
 		s.SetReadDeadline(time.Now().Add(fetchIdle))
 		data, err := readFrame(r)
@@ -271,7 +271,13 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 		}
 		rec, err := n.validate(data, "fetch")
 		if err != nil {
-			return fmt.Errorf("fetch from %s: peer sent an invalid record: %w", p, err)
+			// Skipped, as sync does (receiveRecords): one record this
+			// node refuses must not keep the history after it away.
+			if invalid++; invalid > maxInvalidPerSession {
+				return fmt.Errorf("fetch from %s: peer sent %d invalid records (the last: %w)", p, invalid, err)
+			}
+			n.log.Warn("fetch: a record this node refuses skipped (damaged, or written by a Kith version whose rules differ)", "peer", p, "community", community, "err", err)
+			continue
 		}
 		if rec.Community() != community {
 			n.metrics.refuse("fetch", gossip.RefusedOtherCommunity)

@@ -329,16 +329,25 @@ func boolOrder(b bool) int {
 	return 0
 }
 
+// maxInvalidPerSession is how many invalid records a session skips before
+// it ends as with a faulty peer.
+const maxInvalidPerSession = 32
+
 // receiveRecords reads record frames until an end frame, validating each
 // batch on every core (verifying signatures is most of the cost of a sync)
 // and storing it, telling stored (if not nil) how many each batch held.
 func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID, stored func(int)) (int, error) {
 	var raw [][]byte
-	total, early := 0, 0
+	total, early, invalid := 0, 0, 0
+	var firstInvalid error
 	defer func() {
 		if early > 0 {
 			n.log.Warn("sync: records dated ahead of this node's clock skipped; sync brings them once it is their time (if this node's clock is behind, set it right)",
 				"community", c, "records", early)
+		}
+		if invalid > 0 && invalid <= maxInvalidPerSession {
+			n.log.Warn("sync: records this node refuses skipped (damaged, or written by a Kith version whose rules differ); the rest of the session went on",
+				"community", c, "records", invalid, "first", firstInvalid)
 		}
 	}()
 	refused := n.refuser("sync")
@@ -359,8 +368,16 @@ func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID, sto
 				refused(err)
 				early++
 			default:
+				// One record a peer holds and this node refuses (an older
+				// version signed what it should not have) must not stop
+				// every record after it; many mean a faulty peer.
 				refused(err)
-				return fmt.Errorf("peer sent an invalid record: %w", err)
+				if invalid++; firstInvalid == nil {
+					firstInvalid = err
+				}
+				if invalid > maxInvalidPerSession {
+					return fmt.Errorf("peer sent %d invalid records (the first: %w)", invalid, firstInvalid)
+				}
 			}
 		}
 		for _, r := range recs {

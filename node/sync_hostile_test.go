@@ -224,3 +224,65 @@ func sendHello(t *testing.T, from, to *Node, proto libp2pprotocol.ID, hello []by
 	must(t, f.flush())
 	return s, f
 }
+
+// TestSyncSkipsAnInvalidRecord: a record the node refuses among those a
+// peer sends (one an older version signed with text that is not UTF-8)
+// is skipped, and the session takes the records after it; many invalid
+// records end the session as with a faulty peer.
+func TestSyncSkipsAnInvalidRecord(t *testing.T) {
+	ctx := context.Background()
+	honest := startTestNode(t)
+	community, err := honest.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Mixed versions"})
+	must(t, err)
+	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
+	peerHost, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
+	must(t, err)
+	defer peerHost.Close()
+	must(t, peerHost.Connect(ctx, peer.AddrInfo{ID: honest.PeerID(), Addrs: honest.host.Addrs()}))
+	salt := make([]byte, 16)
+	h := salted(salt, community)
+	hello := append(append([]byte{}, salt...), h[:]...)
+	frame := func(kind byte, payload []byte) []byte {
+		b := []byte{kind}
+		b = binary.AppendUvarint(b, uint64(len(payload)))
+		return append(b, payload...)
+	}
+	push := func(records ...[]byte) {
+		t.Helper()
+		s, err := peerHost.NewStream(ctx, honest.PeerID(), syncProtocol)
+		must(t, err)
+		data := append(append(frame(frameHello, hello), frame(frameEnd, nil)...), frame(frameEnd, nil)...)
+		for _, r := range records {
+			data = append(data, frame(frameRecord, r)...)
+		}
+		s.Write(append(data, frame(frameEnd, nil)...))
+		s.CloseWrite()
+		readAll(s)
+		s.Close()
+	}
+	post := func(title string) *protocol.Record {
+		return prototest.Sign(t, honest.id.Member, community, time.Now(), protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: title})
+	}
+	// The invalid record: a post whose body was changed after signing
+	// (its hash no longer matches), refused as a record an older version
+	// signed with text that is not UTF-8 is.
+	bad := post("placeholder").Encode()
+	i := bytes.Index(bad, []byte("placeholder"))
+	copy(bad[i:], "placeholde\xff")
+
+	after := post("After the bad one")
+	push(bad, after.Encode())
+	waitFor(t, "the record after the invalid one", 10*time.Second, func() bool { _, err := honest.store.Get(ctx, after.ID()); return err == nil })
+
+	// Many: the session ends before the record after them.
+	many := make([][]byte, 0, maxInvalidPerSession+2)
+	for range maxInvalidPerSession + 1 {
+		many = append(many, []byte("not a record"))
+	}
+	late := post("After too many")
+	push(append(many, late.Encode())...)
+	time.Sleep(time.Second)
+	if _, err := honest.store.Get(ctx, late.ID()); err == nil {
+		t.Error("a record after more than maxInvalidPerSession invalid ones was stored")
+	}
+}

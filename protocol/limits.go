@@ -28,6 +28,9 @@ const (
 // bidirectional-override characters (which let a hostile name disguise
 // itself). Empty is allowed; callers that need a value check it themselves.
 func checkLine(field, s string, max int) *Error {
+	if !utf8.ValidString(s) {
+		return fail(RuleText, "%s is not valid UTF-8 text", field)
+	}
 	if n := utf8.RuneCountInString(s); n > max {
 		return fail(RuleText, "%s is %d characters, the limit is %d", field, n, max)
 	}
@@ -53,6 +56,9 @@ func checkText(field, s string) *Error {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return fail(RuleText, "%s is not valid UTF-8 text", field)
+		}
 		if unicode.IsControl(r) || isBidiControl(r) {
 			return fail(RuleText, "%s contains the control character %U", field, r)
 		}
@@ -84,6 +90,9 @@ func checkTags(field string, tags []string) *Error {
 	for i, t := range tags {
 		if t == "" {
 			return fail(RuleTags, "%s %d is empty", field, i+1)
+		}
+		if !utf8.ValidString(t) {
+			return fail(RuleTags, "%s %d is not valid UTF-8 text", field, i+1)
 		}
 		if n := utf8.RuneCountInString(t); n > MaxTagRunes {
 			return fail(RuleTags, "%s %q is %d characters, the limit is %d", field, t, n, MaxTagRunes)

@@ -129,8 +129,16 @@ func Sign(key ed25519.PrivateKey, community ID, created int64, refs Refs, body B
 	if err != nil {
 		return nil, fmt.Errorf("sign record: %w", err)
 	}
-	r := &Record{Header: h, header: encHeader, id: sha256.Sum256(encHeader), body: encBody, content: body}
+	r := &Record{Header: h, header: encHeader, id: sha256.Sum256(encHeader), body: encBody}
 	if err := checkHeader(&r.Header, created); err != nil {
+		return nil, fmt.Errorf("sign record: %w", err)
+	}
+	// The body's rules first, whose messages name the field; then the
+	// body as peers will check it, decoded from its bytes (content nil),
+	// so that what the decoder refuses (a string that is not UTF-8, in
+	// any field) is refused here rather than signed, stored, and refused
+	// by every peer.
+	if err := body.check(&r.Header); err != nil {
 		return nil, fmt.Errorf("sign record: %w", err)
 	}
 	if err := checkBody(r); err != nil {

@@ -423,3 +423,43 @@ func TestDecodeStored(t *testing.T) {
 		t.Errorf("garbage: got %v, want %v", err, ErrEncoding)
 	}
 }
+
+// TestSignRefusesWhatPeersRefuse: text that is not UTF-8, in any field,
+// is refused when signing, naming the field where a rule does, and
+// whatever Sign accepts Validate accepts: a node must not sign a record
+// its peers then refuse (they refused it at decoding, and the record
+// stopped the community's sync with them).
+func TestSignRefusesWhatPeersRefuse(t *testing.T) {
+	key := testKey("a")
+	bad := "caf\xe9" // Latin-1, as a client might send it
+	for name, body := range map[string]Body{
+		"post title":     &Post{Type: PostDiscussion, Title: bad},
+		"post text":      &Post{Type: PostDiscussion, Title: "t", Text: "x " + bad},
+		"post tag":       &Post{Type: PostDiscussion, Title: "t", Tags: []string{bad}},
+		"reply text":     &Reply{Text: bad},
+		"profile name":   &Profile{Name: bad},
+		"profile bio":    &Profile{Bio: bad},
+		"community name": &Community{Name: bad},
+		"event place":    &Event{Title: "t", Start: 1, Place: bad},
+		"device name":    &Device{PeerID: []byte{1}, Name: bad},
+		"role reason":    &Role{Member: PublicKeyOf(key), Action: RoleModerator, Reason: bad},
+		"file type":      &Post{Type: PostDiscussion, Title: "t", Files: []Attachment{{Hash: make([]byte, 32), Size: 1, Name: "a", Type: "text/" + bad}}},
+	} {
+		refs, community := Refs{}, ID{1}
+		switch body.(type) {
+		case *Reply:
+			refs.Root = ID{7}
+		case *Community:
+			community = ID{} // a genesis names none
+		}
+		r, err := Sign(key, community, testNow.UnixMilli(), refs, body)
+		if err == nil {
+			_, verr := Validate(r.Encode(), testNow)
+			t.Errorf("%s: signed; a peer's validation then says %v", name, verr)
+			continue
+		}
+		if name != "file type" && !strings.Contains(err.Error(), "not valid UTF-8") {
+			t.Errorf("%s: %v, want it to say the text is not valid UTF-8", name, err)
+		}
+	}
+}
