@@ -267,10 +267,13 @@ func checkFree(target string) error {
 }
 
 // printFiles lists a record's attachments under it, with what to run to
-// get each.
+// get each. The command saves into the current directory under the
+// attached name, which `attachment get` checks; it never holds the name
+// itself: its author chose it, and a name quoted for a shell can still
+// run commands ("$(...)" inside double quotes) when pasted.
 func printFiles(out io.Writer, files []api.File) {
 	for _, f := range files {
-		fmt.Fprintf(out, "📎 %s (%s, %s): kith attachment get %s -o %q\n", f.Name, f.Type, api.ByteSize(f.Size), f.Hash, f.Name)
+		fmt.Fprintf(out, "📎 %s (%s, %s): kith attachment get %s -o .\n", f.Name, f.Type, api.ByteSize(f.Size), f.Hash)
 	}
 }
 

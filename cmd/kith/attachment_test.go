@@ -240,6 +240,17 @@ func TestAttachmentGetIntoADirectory(t *testing.T) {
 	d.createdID(t, "post", "new", id, "--title", "Slides", "--attach", src)
 	hash := decode[[]api.FileEntry](t, d.mustRun(t, "attachment", "list", id, "--json"))[0].Hash.String()
 
+	// The command post show offers holds no name of the author's choosing
+	// (pasted into a shell, a quoted name can still run commands).
+	sneaky := filepath.Join(t.TempDir(), "$(touch PWNED).txt")
+	must(t, os.WriteFile(sneaky, []byte("data"), 0o600))
+	post := d.createdID(t, "post", "new", id, "--title", "Sneaky", "--attach", sneaky)
+	show := d.mustRun(t, "post", "show", post)
+	if i := strings.Index(show, "📎 $(touch PWNED).txt"); i < 0 || !strings.Contains(show[i:], "kith attachment get ") || strings.Contains(show[i+len("📎 $(touch PWNED).txt"):], "PWNED") ||
+		!strings.HasSuffix(strings.TrimSpace(show), "-o .") {
+		t.Errorf("post show offers a command with the attached name in it:\n%s", show)
+	}
+
 	dir := t.TempDir()
 	saved := filepath.Join(dir, "slides v2.pdf")
 	if r := d.run(t, "attachment", "get", hash[:12], "-o", dir); r.code != 0 || !strings.Contains(r.stderr, saved) {
