@@ -38,6 +38,10 @@ func TestEveryPage(t *testing.T) {
 	must(t, err)
 	thread, err := a.Post(bg, community, api.PostRequest{Type: "question", Title: "A question with a rather long title that has to wrap on a phone's narrow screen", Body: "Why?\n\n```\na line of code far longer than any phone is wide, which must scroll inside its box and not widen the page\n```", Tags: []string{"looms", longTag}})
 	must(t, err)
+	// The longest title there may be, nearly one word: the list's other
+	// columns keep their words whole beside it.
+	_, err = a.Post(bg, community, api.PostRequest{Type: "discussion", Title: "Why " + strings.Repeat("x", protocol.MaxTitleRunes-4)})
+	must(t, err)
 	reply, err := a.Reply(bg, thread, api.ReplyRequest{Body: "Because."})
 	must(t, err)
 	_, err = a.Accept(bg, reply)
@@ -103,6 +107,9 @@ func TestEveryPage(t *testing.T) {
 			if len(unlabelled) > 0 {
 				t.Errorf("%s: fields without a label: %q", page, unlabelled)
 			}
+			if broken := eval[[]string](t, ctx, brokenWords); len(broken) > 0 {
+				t.Errorf("%s at %d px: short words broken across lines in tables (a long word beside them squeezed their column):\n%s", page, width, strings.Join(broken, "\n"))
+			}
 			if width > 500 {
 				if low := eval[[]string](t, ctx, lowContrast); len(low) > 0 {
 					t.Errorf("%s, %s theme: text hard to read (contrast, element, text):\n%s", page, scheme, strings.Join(low, "\n"))
@@ -132,6 +139,26 @@ func TestEveryPage(t *testing.T) {
 		t.Errorf("the browser complained:\n%s", strings.Join(complaints, "\n"))
 	}
 }
+
+// brokenWords lists the words of at most 16 characters in the page's
+// tables that are split across lines: a column squeezed to a few letters.
+const brokenWords = `(() => {
+  const out = [];
+  for (const cell of document.querySelectorAll("table th, table td")) {
+    const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n; (n = walk.nextNode());) {
+      const re = /\S+/g;
+      for (let m; (m = re.exec(n.textContent));) {
+        if (m[0].length > 16) continue;
+        const r = document.createRange();
+        r.setStart(n, m.index);
+        r.setEnd(n, m.index + m[0].length);
+        if (new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1) out.push(cell.tagName.toLowerCase() + ": " + m[0]);
+      }
+    }
+  }
+  return out.slice(0, 10);
+})()`
 
 // lowContrast lists the texts of the page whose colour stands out from
 // the background behind them by less than WCAG's 4.5:1 (the background is

@@ -38,11 +38,14 @@ func (s *Server) parse() error {
 // funcs are the helpers templates may call.
 var funcs = template.FuncMap{
 	// when formats a unix-millisecond time for people.
-	"when": func(ms int64) string {
+	// when is a moment as people read it, in a <time> element (which
+	// keeps it on one line) carrying it for machines.
+	"when": func(ms int64) template.HTML {
 		if ms == 0 {
 			return ""
 		}
-		return time.UnixMilli(ms).Format("2006-01-02 15:04")
+		t := time.UnixMilli(ms)
+		return template.HTML(`<time datetime="` + t.Format(time.RFC3339) + `">` + t.Format("2006-01-02 15:04") + `</time>`)
 	},
 	// short is the start of an id or key: enough to tell them apart.
 	"short": short,
