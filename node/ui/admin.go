@@ -36,6 +36,8 @@ type adminPage struct {
 	// Invites are the community's invites, newest first (invite-only
 	// communities).
 	Invites []api.InviteInfo
+	// Once is the invite form's token (once.go).
+	Once string
 }
 
 // memberRow is a member with what a moderator may do to them.
@@ -109,7 +111,7 @@ func (s *Server) admin(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	page := adminPage{Community: c, Moderates: moderates(c.Standing)}
+	page := adminPage{Community: c, Moderates: moderates(c.Standing), Once: newOnce()}
 	row := func(m api.Member) memberRow {
 		return memberRow{Member: m, You: m.Key == st.MemberKey}
 	}
@@ -176,6 +178,9 @@ type invitePage struct {
 	Community api.Community
 	Code      api.InviteCode
 	Uses      uint64
+	// Again says the form was sent again (a reload): this is the invite
+	// it made the first time, and no other was made.
+	Again bool
 }
 
 // maxInviteUses bounds the uses the invite form asks for.
@@ -189,6 +194,12 @@ func (s *Server) invite(r *http.Request) (string, any, error) {
 		return "", nil, err
 	}
 	id := c.ID
+	once := r.PostForm.Get("once")
+	if kept, ok := s.once.get(once); ok {
+		page := kept.(invitePage)
+		page.Again = true
+		return "invite", page, nil
+	}
 	page := invitePage{Community: c, Uses: 1}
 	req := api.InviteRequest{Expires: strings.TrimSpace(r.PostForm.Get("expires"))}
 	if u := strings.TrimSpace(r.PostForm.Get("uses")); u != "" {
@@ -203,6 +214,7 @@ func (s *Server) invite(r *http.Request) (string, any, error) {
 	if page.Code, err = s.backend.Invite(r.Context(), id, req); err != nil {
 		return "", nil, err
 	}
+	s.once.put(once, page)
 	return "invite", page, nil
 }
 

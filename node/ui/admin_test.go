@@ -332,9 +332,26 @@ func TestInviteRefusals(t *testing.T) {
 	if len(invites) != 1 {
 		t.Fatalf("invites: %+v", invites)
 	}
-	if st, _, page := ua.get(cpath + "/admin"); st != http.StatusOK || !strings.Contains(page, `id="i-`+invites[0].ID.String()+`"`) ||
-		!strings.Contains(page, "0 of 2") || !strings.Contains(page, "?invite="+invites[0].ID.String()) {
+	st, _, adminPage := ua.get(cpath + "/admin")
+	if st != http.StatusOK || !strings.Contains(adminPage, `id="i-`+invites[0].ID.String()+`"`) ||
+		!strings.Contains(adminPage, "0 of 2") || !strings.Contains(adminPage, "?invite="+invites[0].ID.String()) {
 		t.Errorf("the moderation page does not list the invite: %d", st)
+	}
+	// The form sent again (a reload of its answer) shows the invite it
+	// made, and makes no other.
+	once := adminPage[strings.Index(adminPage, `name="once" value="`)+len(`name="once" value="`):]
+	once = once[:strings.Index(once, `"`)]
+	first, again := "", ""
+	for i, into := range []*string{&first, &again} {
+		st, _, body := ua.post(cpath+"/invites", origin, url.Values{"uses": {"1"}, "once": {once}})
+		if st != http.StatusOK || !strings.Contains(body, "kith:") || (i == 1) != strings.Contains(body, "sent again") {
+			t.Fatalf("invite form sent (time %d): %d %s", i+1, st, body)
+		}
+		*into = body[strings.Index(body, "kith:"):]
+		*into = (*into)[:strings.Index(*into, "<")]
+	}
+	if invites, err := a.Invites(bg, community); err != nil || len(invites) != 2 || first != again {
+		t.Errorf("the invite form sent twice: %d invites (want 2), the same code shown: %v", len(invites), first == again)
 	}
 	for _, bad := range []url.Values{{"uses": {"0"}}, {"uses": {"many"}}, {"uses": {"-1"}}, {"expires": {"forever"}}, {"expires": {"-5h"}}} {
 		if st, _, body := ua.post(cpath+"/invites", origin, bad); st != http.StatusBadRequest || strings.Contains(body, "kith:") {

@@ -115,11 +115,11 @@ const nextCookie = "kith_next"
 // for login: the page it opened, or for a form of the UI's own pages the
 // page the form was on. A request of a script (the live page's feed) is
 // not a page one was after.
-func rememberPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) rememberPage(w http.ResponseWriter, r *http.Request) {
 	var p string
 	switch {
 	case r.Method == http.MethodPost && sameOrigin(r):
-		p = cameFrom(r)
+		p = s.cameFrom(r)
 	case r.Method == http.MethodGet && r.URL.Path != "/ui/feed":
 		if mode := r.Header.Get("Sec-Fetch-Mode"); mode == "" || mode == "navigate" {
 			p = r.URL.RequestURI()
@@ -171,12 +171,12 @@ func (s *Server) authed(next http.Handler) http.Handler {
 				// restarted (a new session): what the member wrote is kept
 				// on the page, as for any refused form, not lost with the
 				// session. Another site's form gets no such page.
-				page.Message = "This browser's session ended (the daemon restarted since this page was loaded): nothing was saved. " + page.Message
+				page.Message = "This browser's session ended since this page was loaded (the daemon restarted, or the browser was logged out): nothing was saved. " + page.Message
 				page.Kept = s.keptUnauthed(w, r)
-				page.Back = cameFrom(r)
+				page.Back = s.cameFrom(r)
 				w.Header().Set("Cache-Control", "no-store")
 			}
-			rememberPage(w, r)
+			s.rememberPage(w, r)
 			s.render(w, http.StatusUnauthorized, "error", page)
 			return
 		}

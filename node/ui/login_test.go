@@ -90,4 +90,15 @@ func TestRefusedFormLeadsBack(t *testing.T) {
 			t.Errorf("Referer %q: the error page links back somewhere", referer)
 		}
 	}
+	// A form sent to the address of the page it is on (a new event, from
+	// the events page) leads back there too.
+	events := "/c/" + community.String() + "/events"
+	req, err := http.NewRequest(http.MethodPost, s.base+events, strings.NewReader(url.Values{"title": {"Swap"}, "start": {"2031-01-02T10:00"}, "end": {"2031-01-01T10:00"}}.Encode()))
+	must(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", s.base)
+	req.Header.Set("Referer", s.base+events)
+	if code, _, body := s.send(req); code != http.StatusBadRequest || !strings.Contains(body, `<a href="`+events+`">Back to the page you were on</a>`) {
+		t.Errorf("an event ending before it starts: %d, and no link back to the events page:\n%s", code, body)
+	}
 }

@@ -54,6 +54,7 @@ type Server struct {
 	token   string
 	session string // the session cookie's value
 	logins  logins
+	once    onceAnswers
 	log     *slog.Logger
 	mux     *http.ServeMux
 	pages   map[string]*template.Template
@@ -314,7 +315,7 @@ func keptText(r *http.Request) []keptField {
 // failForm is fail for a form: the error page also holds what the member
 // wrote in it.
 func (s *Server) failForm(w http.ResponseWriter, r *http.Request, err error) {
-	s.failWith(w, err, keptText(r), cameFrom(r))
+	s.failWith(w, err, keptText(r), s.cameFrom(r))
 }
 
 // fail renders an error page with the status its error calls for.
@@ -323,8 +324,10 @@ func (s *Server) fail(w http.ResponseWriter, err error) { s.failWith(w, err, nil
 // cameFrom returns the page of this UI a form was sent from, from the
 // Referer header browsers send to the same origin (Referrer-Policy
 // same-origin), so that the error page leads back to it; "" for a page
-// request, whose way back is the browser's.
-func cameFrom(r *http.Request) string {
+// request, whose way back is the browser's, and for an address that is
+// no page (a form's answer shown at the form's address, such as a new
+// invite's).
+func (s *Server) cameFrom(r *http.Request) string {
 	if r.Method != http.MethodPost {
 		return ""
 	}
@@ -332,10 +335,15 @@ func cameFrom(r *http.Request) string {
 	if err != nil || u.Scheme != "http" || u.Host != r.Host {
 		return ""
 	}
-	if back := u.RequestURI(); localPath(back) && back != r.URL.RequestURI() {
-		return back
+	back := u.RequestURI()
+	if !localPath(back) {
+		return ""
 	}
-	return ""
+	page := &http.Request{Method: http.MethodGet, Host: r.Host, URL: &url.URL{Path: u.Path}}
+	if _, pattern := s.mux.Handler(page); pattern == "/" || pattern == "" {
+		return ""
+	}
+	return back
 }
 
 func (s *Server) failWith(w http.ResponseWriter, err error, kept []keptField, back string) {

@@ -215,7 +215,7 @@
     over = true;
     if (source) source.close();
     source = null;
-    status("Your session ended: the daemon restarted. This page no longer updates, and its forms would not be saved. Run `kith ui` for a new login link, then reload this page (what you typed here stays until then).");
+    status("Your session ended (the daemon restarted, or this browser was logged out). This page no longer updates, and its forms would not be saved. Run `kith ui` for a new login link, then reload this page (what you typed here stays until then).");
   }
   function notAnswering() {
     status("Kith is not answering: the daemon may have stopped. This page updates again once it is back.");
