@@ -9,6 +9,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 
@@ -16,10 +17,10 @@ import (
 )
 
 // Two layers, because the text came from anyone: goldmark renders
-// Markdown without passing raw HTML through (it writes a comment in its
-// place) and drops dangerous link schemes; bluemonday then keeps only the
-// elements and attributes of its user-generated-content policy, so that a
-// gap in either layer alone does not let markup through.
+// Markdown without passing raw HTML through (it shows it as the text it
+// is, escaped: rawAsText) and drops dangerous link schemes; bluemonday
+// then keeps only the elements and attributes of its user-generated-content
+// policy, so that a gap in either layer alone does not let markup through.
 var (
 	markdown = goldmark.New(
 		// GFM, with table columns aligned by attribute: the style
@@ -27,7 +28,8 @@ var (
 		// sanitiser and refused by the pages' content policy.
 		goldmark.WithExtensions(extension.Linkify, extension.Strikethrough, extension.TaskList,
 			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute))),
-		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(pageFit{}, 100))))
+		goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(pageFit{}, 100))),
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(rawAsText{}, 100))))
 	sanitise = func() *bluemonday.Policy {
 		p := bluemonday.UGCPolicy()
 		p.RequireNoFollowOnLinks(true)
@@ -77,6 +79,48 @@ func (pageFit) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
 		}
 		img.Parent().ReplaceChild(img.Parent(), img, link)
 	}
+}
+
+// rawAsText renders what Markdown reads as raw HTML as the text it is,
+// escaped: "Vec<String>", "a<b and c>d" and "the <video> tag" are words
+// of a technical community, which goldmark's default (a comment in their
+// place) silently dropped. It takes over from goldmark's renderer for
+// those two kinds of node (a lower priority value wins).
+type rawAsText struct{}
+
+// RegisterFuncs implements renderer.NodeRenderer.
+func (rawAsText) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindRawHTML, func(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			segs := n.(*ast.RawHTML).Segments
+			for i := range segs.Len() {
+				seg := segs.At(i)
+				template.HTMLEscape(w, seg.Value(source))
+			}
+		}
+		return ast.WalkSkipChildren, nil
+	})
+	reg.Register(ast.KindHTMLBlock, func(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		b := n.(*ast.HTMLBlock)
+		w.WriteString("<p>")
+		lines := b.Lines()
+		for i := range lines.Len() {
+			line := lines.At(i)
+			template.HTMLEscape(w, bytes.TrimRight(line.Value(source), "\n"))
+			if i < lines.Len()-1 || b.HasClosure() {
+				w.WriteString("<br>\n")
+			}
+		}
+		if b.HasClosure() {
+			closure := b.ClosureLine
+			template.HTMLEscape(w, bytes.TrimRight(closure.Value(source), "\n"))
+		}
+		w.WriteString("</p>\n")
+		return ast.WalkSkipChildren, nil
+	})
 }
 
 // maxMarkdown bounds the text rendered as Markdown: a record's whole
