@@ -397,5 +397,17 @@ func TestMarkdownFileNames(t *testing.T) {
 		if got := fileName(day, title, id); got != want {
 			t.Errorf("fileName(%q) = %q, want %q", title, got, want)
 		}
+		// An export reads back the names it wrote (it refused its own
+		// marker once a title was not ASCII).
+		for _, dir := range []string{"threads/", "notes/"} {
+			if !exportedName.MatchString(dir + want) {
+				t.Errorf("the export marker's check refuses %q", dir+want)
+			}
+		}
+	}
+	for _, name := range []string{"threads/../x.md", "threads/a/b.md", "threads/.x.md", "../README.md", "other/a.md", "threads/a.md/../../b.md"} {
+		if exportedName.MatchString(name) {
+			t.Errorf("the export marker's check takes %q", name)
+		}
 	}
 }

@@ -164,7 +164,7 @@ const (
 
 // exportedName matches the names an export writes (fileName), so that a
 // marker edited by hand cannot make one remove a file elsewhere.
-var exportedName = regexp.MustCompile(`^(README\.md|(threads|notes)/[a-z0-9-]+\.md)$`)
+var exportedName = regexp.MustCompile(`^(README\.md|(threads|notes)/[\p{L}\p{N}\p{Mn}-]+\.md)$`)
 
 // earlierExport returns the files an earlier export to dir wrote, none if
 // dir is new or empty, or why the export must not write into dir.
