@@ -201,12 +201,28 @@ func (n *Node) Invites(ctx context.Context, community protocol.ID) ([]api.Invite
 // parseValidity reads how long an invite is valid: a Go duration (72h,
 // 90m) or whole days (3d), as people count an invite's life.
 func parseValidity(s string) (time.Duration, error) {
+	const most = maxValidityDays * 24 * time.Hour
+	d, err := time.Duration(0), error(nil)
 	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n > 3650 {
-			return 0, fmt.Errorf("%q: want whole days, at most 3650", s)
+		n, aerr := strconv.Atoi(days)
+		if aerr != nil {
+			return 0, fmt.Errorf("expires %q: want whole days (3d) or a duration (72h)", s)
 		}
-		return time.Duration(n) * 24 * time.Hour, nil
+		if n > maxValidityDays {
+			return 0, fmt.Errorf("expires %q: at most %d days", s, maxValidityDays)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else if d, err = time.ParseDuration(s); err != nil {
+		return 0, fmt.Errorf("expires %q: want a duration such as 72h or 3d", s)
 	}
-	return time.ParseDuration(s)
+	switch {
+	case d <= 0:
+		return 0, fmt.Errorf("expires %q: want a positive duration such as 72h or 3d", s)
+	case d > most:
+		return 0, fmt.Errorf("expires %q: at most %d days", s, maxValidityDays)
+	}
+	return d, nil
 }
+
+// maxValidityDays bounds how long an invite is valid: ten years.
+const maxValidityDays = 3650

@@ -115,14 +115,16 @@ func TestJoinRefusal(t *testing.T) {
 }
 
 func TestParseValidity(t *testing.T) {
-	for in, want := range map[string]time.Duration{"72h": 72 * time.Hour, "3d": 72 * time.Hour, "90m": 90 * time.Minute, "0d": 0} {
+	for in, want := range map[string]time.Duration{"72h": 72 * time.Hour, "3d": 72 * time.Hour, "90m": 90 * time.Minute, "3650d": 3650 * 24 * time.Hour} {
 		if got, err := parseValidity(in); err != nil || got != want {
 			t.Errorf("parseValidity(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"d", "1.5d", "-d", "99999d", "3 days", ""} {
-		if _, err := parseValidity(bad); err == nil {
-			t.Errorf("parseValidity(%q) accepted", bad)
+	// Each refusal says why: the limit when it is the limit.
+	for bad, why := range map[string]string{"d": "whole days", "1.5d": "whole days", "-d": "whole days", "10000d": "at most 3650 days",
+		"100000h": "at most 3650 days", "3 days": "a duration such as", "": "a duration such as", "0d": "positive", "-5h": "positive", "-2d": "positive"} {
+		if _, err := parseValidity(bad); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("parseValidity(%q): %v, want it to say %q", bad, err, why)
 		}
 	}
 }

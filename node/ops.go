@@ -271,8 +271,8 @@ func (n *Node) Invite(ctx context.Context, community protocol.ID, req api.Invite
 		}
 		ttl := 7 * 24 * time.Hour
 		if req.Expires != "" {
-			if ttl, err = parseValidity(req.Expires); err != nil || ttl <= 0 {
-				return api.InviteCode{}, fmt.Errorf("%w: expires %q is not a positive duration such as 72h or 3d", api.ErrBadRequest, req.Expires)
+			if ttl, err = parseValidity(req.Expires); err != nil {
+				return api.InviteCode{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 			}
 		}
 		uses := req.Uses
