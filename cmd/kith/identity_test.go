@@ -88,6 +88,14 @@ func TestRestoreMemberKeyBackup(t *testing.T) {
 	copied := filepath.Join(t.TempDir(), "home")
 	must(t, os.Mkdir(copied, 0o700))
 	must(t, os.WriteFile(filepath.Join(copied, "member.key"), data, 0o600))
+	// Before the daemon runs, the other commands say that it finishes the
+	// setup (init said to delete the directory).
+	for _, args := range [][]string{{"id"}, {"init"}} {
+		r := kith(t, nil, append([]string{"--home", copied}, args...)...)
+		if r.code == 0 || !strings.Contains(r.stderr, "run `kith daemon`") || strings.Contains(r.stderr, "delete") {
+			t.Errorf("kith %v in a home holding member.key alone: exit %d, %q", args, r.code, r.stderr)
+		}
+	}
 	d := startDaemonAt(t, copied)
 	if d.memberKey(t) != key {
 		t.Error("a home holding member.key alone: another member key")

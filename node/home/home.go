@@ -157,6 +157,12 @@ func (h Home) existsError() error {
 	if key, err := readKey(h.path(MemberKeyFile), false); err == nil {
 		which = fmt.Sprintf(" (member key %.16s…)", protocol.PublicKeyOf(key))
 	}
+	if _, err := os.Lstat(h.path(NodeKeyFile)); errors.Is(err, fs.ErrNotExist) {
+		// A member key alone: restored from a backup, or copied for a new
+		// device. Nothing to start over: the daemon finishes the setup.
+		return fmt.Errorf("%w in %s%s, without a node key yet: run `kith daemon`, which makes this device's node key and keeps the member key",
+			ErrExists, h.Dir, which)
+	}
 	return fmt.Errorf("%w in %s%s: to start over, move that directory aside or delete it (deleting it destroys the identity)",
 		ErrExists, h.Dir, which)
 }
@@ -177,7 +183,7 @@ func (h Home) Open() (*Identity, error) {
 	}
 	node, err := readKey(h.path(NodeKeyFile), true)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w in %s", ErrNoNodeKey, h.Dir)
+		return nil, fmt.Errorf("%w in %s: run `kith daemon`, which makes this device's node key and keeps the member key", ErrNoNodeKey, h.Dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read node key: %w", err)
