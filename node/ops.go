@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
 	"github.com/multiformats/go-multiaddr"
 
 	"github.com/kith-network/kith/node/api"
@@ -143,6 +145,19 @@ func (n *Node) Connect(ctx context.Context, addr string) (api.Peer, error) {
 	info, err := peer.AddrInfoFromP2pAddr(ma)
 	if err != nil {
 		return api.Peer{}, fmt.Errorf("%w: address %q must end in /p2p/<peer id>: %w", api.ErrBadRequest, addr, err)
+	}
+	if info.ID == n.peerID {
+		return api.Peer{}, fmt.Errorf("%w: %s is this node's own address: give another node's", api.ErrBadRequest, addr)
+	}
+	if n.host.Network().Connectedness(info.ID) == network.Connected {
+		// libp2p would say nothing and dial nothing: say so, rather than
+		// "connected" for an address that was never tried.
+		n.host.Peerstore().AddAddrs(info.ID, info.Addrs, peerstore.TempAddrTTL)
+		p := api.Peer{PeerID: info.ID.String(), AlreadyConnected: true}
+		for _, c := range n.host.Network().ConnsToPeer(info.ID) {
+			p.Addresses = append(p.Addresses, c.RemoteMultiaddr().String())
+		}
+		return p, nil
 	}
 	if err := n.host.Connect(ctx, *info); err != nil {
 		return api.Peer{}, fmt.Errorf("connect to %s: %w", addr, err)

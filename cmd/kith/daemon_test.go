@@ -405,6 +405,18 @@ func TestBootstrapAndConnect(t *testing.T) {
 	}
 	c := startDaemon(t)
 	c.mustRun(t, "connect", st.Addresses[0])
+	// Connected already: an address where nothing listens is not reported
+	// as connected (libp2p dials nothing for a connected peer).
+	if out := c.mustRun(t, "connect", "/ip4/127.0.0.1/tcp/1/p2p/"+st.PeerID); !strings.Contains(out, "already connected to "+st.PeerID) || !strings.Contains(out, "not dialled") {
+		t.Errorf("connect to a connected peer at another address: %q", out)
+	}
+	var cst api.Status
+	if err := json.Unmarshal([]byte(c.mustRun(t, "status", "--json")), &cst); err != nil || len(cst.Addresses) == 0 {
+		t.Fatalf("c's status: %+v %v", cst, err)
+	}
+	if r := c.run(t, "connect", cst.Addresses[0]); r.code == 0 || !strings.Contains(r.stderr, "this node's own address") {
+		t.Errorf("connect to its own address: exit %d, %q", r.code, r.stderr)
+	}
 	// A peer id no daemon here has, at a documentation address (TEST-NET-1).
 	const stranger = "12D3KooWAJ2jbkUSGPWk2Piuf9THa8pBAvu9izS82eSwetxKMpzE"
 	if r := c.run(t, "connect", "/ip4/192.0.2.1/tcp/4001/p2p/"+stranger); r.code == 0 {

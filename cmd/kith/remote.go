@@ -201,6 +201,11 @@ func (c *cli) connectCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), p)
 		}
+		if p.AlreadyConnected {
+			fmt.Fprintf(cmd.OutOrStdout(), "already connected to %s, via %s (the address given was not dialled; it is kept for later)\n",
+				p.PeerID, strings.Join(p.Addresses, ", "))
+			return nil
+		}
 		fmt.Fprintf(cmd.OutOrStdout(), "connected to %s\n", p.PeerID)
 		return nil
 	})

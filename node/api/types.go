@@ -72,6 +72,10 @@ type Peer struct {
 	// below zero it sent invalid records or more than the rate limits,
 	// below -2500 nothing it sends is processed.
 	GossipScore *float64 `json:"gossip_score,omitempty"`
+	// AlreadyConnected, in POST /api/peers's answer, says the peer was
+	// connected before: the address given was not dialled (it is kept
+	// for later dials), and Addresses are those of the connections.
+	AlreadyConnected bool `json:"already_connected,omitempty"`
 }
 
 // ConnectRequest is POST /api/peers.

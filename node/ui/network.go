@@ -23,6 +23,8 @@ type networkPage struct {
 	// Connected is the peer the connect form just reached, when it is
 	// still connected.
 	Connected string
+	// Already says it was connected before the form.
+	Already bool
 }
 
 // peerRow is a connected peer as the page shows it.
@@ -63,7 +65,7 @@ func (s *Server) network(r *http.Request) (string, any, error) {
 			page.Direct++
 		}
 		if c := q.Get("connected"); c != "" && c == p.PeerID {
-			row.Just, page.Connected = true, p.PeerID
+			row.Just, page.Connected, page.Already = true, p.PeerID, q.Get("already") != ""
 		}
 		page.Peers = append(page.Peers, row)
 	}
@@ -95,6 +97,8 @@ func (s *Server) connect(r *http.Request) (string, error) {
 	defer cancel()
 	p, err := s.backend.Connect(ctx, addr)
 	switch {
+	case err == nil && p.AlreadyConnected:
+		return "/network?connected=" + url.QueryEscape(p.PeerID) + "&already=1#peers", nil
 	case err == nil:
 		return "/network?connected=" + url.QueryEscape(p.PeerID) + "#peers", nil
 	case errors.Is(err, api.ErrBadRequest), errors.Is(err, context.Canceled) && r.Context().Err() != nil:
