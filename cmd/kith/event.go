@@ -212,7 +212,7 @@ func (c *cli) eventShowCmd() *cobra.Command {
 			fmt.Fprintf(out, "file:    %s (%s) %s\n", f.Name, api.ByteSize(f.Size), f.Hash)
 		}
 		if e.Body != "" {
-			fmt.Fprintf(out, "\n%s\n", e.Body)
+			fmt.Fprintf(out, "\n%s\n", termText(e.Body))
 		}
 		return nil
 	})

@@ -187,7 +187,7 @@ func (c *cli) noteShowCmd() *cobra.Command {
 				fmt.Fprintf(out, "\n=== head %d: %s by %s at %s\n%s\n", i+1, h.ID, who(names, h.Author), time.UnixMilli(h.Created).Format("2006-01-02 15:04"), h.Title)
 				printTags(out, h.Tags)
 			}
-			fmt.Fprintf(out, "\n%s\n", h.Body)
+			fmt.Fprintf(out, "\n%s\n", termText(h.Body))
 			printFiles(out, h.Files)
 		}
 		return nil

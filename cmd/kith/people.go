@@ -92,7 +92,7 @@ func (c *cli) profileShowCmd() *cobra.Command {
 		}
 		fmt.Fprintf(out, "name:         %s\norganisation: %s\nexpertise:    %s\n", p.Name, p.Org, strings.Join(p.Expertise, ", "))
 		if p.Bio != "" {
-			fmt.Fprintf(out, "\n%s\n", p.Bio)
+			fmt.Fprintf(out, "\n%s\n", termText(p.Bio))
 		}
 		return nil
 	})

@@ -189,7 +189,7 @@ func (c *cli) postShowCmd() *cobra.Command {
 			edited = " · edited " + time.UnixMilli(t.Edited).Format("2006-01-02 15:04")
 		}
 		names := authorNames(ctx, cl, t.Community)
-		fmt.Fprintf(out, "%s\n%s · %s · by %s%s%s\n\n%s\n", t.Title, t.Type, time.UnixMilli(t.Created).Format(time.RFC1123), who(names, t.Author), edited, reactionsText(t.Reactions), t.Body)
+		fmt.Fprintf(out, "%s\n%s · %s · by %s%s%s\n\n%s\n", t.Title, t.Type, time.UnixMilli(t.Created).Format(time.RFC1123), who(names, t.Author), edited, reactionsText(t.Reactions), termText(t.Body))
 		printTags(out, t.Tags)
 		printFiles(out, t.Files)
 		if t.Note != nil {
@@ -200,7 +200,7 @@ func (c *cli) postShowCmd() *cobra.Command {
 			listed = listed || t.AcceptedReply != nil && t.AcceptedReply.ID == r.ID
 		}
 		if a := t.AcceptedReply; a != nil && !listed { // past the replies shown
-			fmt.Fprintf(out, "\n— accepted answer %s by %s at %s\n%s\n", a.ID, who(names, a.Author), time.UnixMilli(a.Created).Format("2006-01-02 15:04"), a.Body)
+			fmt.Fprintf(out, "\n— accepted answer %s by %s at %s\n%s\n", a.ID, who(names, a.Author), time.UnixMilli(a.Created).Format("2006-01-02 15:04"), termText(a.Body))
 			printFiles(out, a.Files)
 		}
 		for _, r := range t.Replies {
@@ -228,7 +228,7 @@ func (c *cli) postShowCmd() *cobra.Command {
 			if len(marks) > 0 {
 				mark = " (" + strings.Join(marks, "; ") + ")" // a name may hold a comma
 			}
-			fmt.Fprintf(out, "\n— %s by %s at %s%s\n%s\n", r.ID, who(names, r.Author), time.UnixMilli(r.Created).Format("2006-01-02 15:04"), mark, r.Body)
+			fmt.Fprintf(out, "\n— %s by %s at %s%s\n%s\n", r.ID, who(names, r.Author), time.UnixMilli(r.Created).Format("2006-01-02 15:04"), mark, termText(r.Body))
 			printFiles(out, r.Files)
 		}
 		if t.RepliesCut {

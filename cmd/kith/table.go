@@ -79,3 +79,12 @@ func displayWidth(s string) int {
 	}
 	return n
 }
+
+// termText is text someone wrote, for a terminal: records allow carriage
+// returns in text (a Windows line end), and a lone one sends the
+// terminal back to the start of the line, where what follows overwrites
+// what was written; a forged "accepted answer" line could hide the text
+// before it. Each line end is printed as a newline.
+func termText(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}

@@ -61,3 +61,17 @@ func TestTableAlignsWideText(t *testing.T) {
 		t.Errorf("last column at %d:\n%s", want, out.String())
 	}
 }
+
+// TestTermText: a carriage return in someone's text cannot send the
+// terminal back over what was printed.
+func TestTermText(t *testing.T) {
+	for in, want := range map[string]string{
+		"Harmless\r— forged line": "Harmless\n— forged line",
+		"windows\r\nlines\r\n":    "windows\nlines\n",
+		"plain\ntext":             "plain\ntext",
+	} {
+		if got := termText(in); got != want || strings.Contains(got, "\r") {
+			t.Errorf("termText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
