@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
 	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/protocol/prototest"
 )
@@ -408,6 +409,54 @@ func TestMarkdownFileNames(t *testing.T) {
 	for _, name := range []string{"threads/../x.md", "threads/a/b.md", "threads/.x.md", "../README.md", "other/a.md", "threads/a.md/../../b.md"} {
 		if exportedName.MatchString(name) {
 			t.Errorf("the export marker's check takes %q", name)
+		}
+	}
+}
+
+// TestJoinInterrupted: Ctrl-C while a join fetches a big history says
+// what became of it: the join was handed over (a one-use invite is used
+// by it), and the same command again fetches the rest, as it then does.
+// It said "the join stopped", with an internal "context canceled".
+func TestJoinInterrupted(t *testing.T) {
+	founder := prototest.Key("founder")
+	community, recs := prototest.BusyCommunity(t, founder, 20000)
+	file := filepath.Join(t.TempDir(), "busy.archive")
+	must(t, os.WriteFile(file, prototest.Archive(t, community, recs), 0o600))
+	aHome := t.TempDir()
+	_, err := home.Home{Dir: aHome}.Init(home.InitOptions{Member: founder})
+	must(t, err)
+	a := startDaemonAt(t, aHome, "--no-search")
+	a.mustRun(t, "import", file)
+	code := strings.TrimSpace(a.mustRun(t, "community", "invite", community.String()))
+
+	b := startDaemon(t, "--no-search")
+	join := exec.Command(kithBin, "--home", b.home, "community", "join", code)
+	join.Env = []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}
+	var stdout, stderr bytes.Buffer
+	join.Stdout, join.Stderr = &stdout, &stderr
+	must(t, join.Start())
+	b.poll(t, time.Minute, func() string { return "the join never stored a record" }, func() bool {
+		for _, c := range decode[[]api.Community](t, b.mustRun(t, "community", "list", "--json")) {
+			if c.ID == community && c.Records > 0 {
+				return true
+			}
+		}
+		return false
+	})
+	must(t, join.Process.Signal(os.Interrupt))
+	join.Wait()
+	if code := join.ProcessState.ExitCode(); code != 1 || !(strings.Contains(stderr.String(), "interrupted: the join was handed over") || strings.Contains(stderr.String(), "interrupted: you joined")) ||
+		!strings.Contains(stderr.String(), "run the same command again") || strings.Contains(stderr.String(), "context canceled") {
+		t.Errorf("the interrupted join: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	// As it says: the same command again finishes it, with the invite
+	// (one use) that the first join used.
+	if r := b.run(t, "community", "join", code); r.code != 0 {
+		t.Fatalf("the join again: exit %d, %q", r.code, r.stderr)
+	}
+	for _, c := range decode[[]api.Community](t, b.mustRun(t, "community", "list", "--json")) {
+		if c.ID == community && (c.Standing != "member" || int(c.Records) < len(recs)) {
+			t.Errorf("after the join again: %s with %d records of %d", c.Standing, c.Records, len(recs))
 		}
 	}
 }

@@ -177,7 +177,7 @@ func (c *cli) communityJoinCmd() *cobra.Command {
 		})
 		progress.end(false)
 		if err != nil && interrupted(ctx) {
-			return fmt.Errorf("the join stopped; the records fetched so far stay on this node, and the same command again finishes it: %w", err)
+			return joinInterrupted(cmd.Context(), cl, community)
 		}
 		if err != nil {
 			return err
@@ -276,6 +276,27 @@ func waitShowing[T any](line *progressLine, call func() (T, error), state func()
 
 // communityState is what the daemon says of a community it holds, if it
 // answers and holds it.
+// joinInterrupted says what became of a join stopped by Ctrl-C: the
+// daemon may have joined already (the invite then counts as used), with
+// part of the history or none.
+func joinInterrupted(ctx context.Context, cl *client.Client, community protocol.ID) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	co, ok := communityState(ctx, cl, community)
+	switch {
+	case !ok || co.Records == 0:
+		return errors.New("the join did not finish: run the same command again")
+	case co.Standing == "none" || co.Standing == "":
+		// The inviter's node took the join (a one-use invite is used by
+		// it); this node learns it is a member when the records that
+		// admit it come, among the last of the history.
+		return fmt.Errorf("the join was handed over, and this node holds %s of %s so far: run the same command again to fetch the rest "+
+			"(the invite this join used lets you in again)", count(int(co.Records), "record"), co.Name)
+	}
+	return fmt.Errorf("you joined %s, as %s; this node holds %s of it so far: "+
+		"the rest comes with sync, or run the same command again to fetch it now", co.Name, co.Standing, count(int(co.Records), "record"))
+}
+
 func communityState(ctx context.Context, cl *client.Client, id protocol.ID) (api.Community, bool) {
 	cs, err := cl.Communities(ctx)
 	if err != nil {
