@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
 	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/store"
 )
@@ -181,6 +184,11 @@ func (n *Node) NameDevice(ctx context.Context, name string) (int, error) {
 	if len(named) == 0 {
 		return 0, fmt.Errorf("%w: this node is vouched for in no community yet: create or join one first", api.ErrBadRequest)
 	}
+	// Kept here too: a device record deleted (the device removed, then
+	// joining again) takes its name with it.
+	if err := writePrivate(n.devicePath(), name+"\n"); err != nil {
+		return 0, fmt.Errorf("keep the device name: %w", err)
+	}
 	published := 0
 	for c, had := range named {
 		if had == name {
@@ -192,14 +200,25 @@ func (n *Node) NameDevice(ctx context.Context, name string) (int, error) {
 		published++
 	}
 	if published == 0 {
+		if name == "" {
+			return 0, api.Already(fmt.Errorf("%w: this node has no name in any of its %d communities already", api.ErrBadRequest, len(named)))
+		}
 		return 0, api.Already(fmt.Errorf("%w: this node is already named %q in its %d communities", api.ErrBadRequest, name, len(named)))
 	}
 	return published, nil
 }
 
-// deviceName is this node's name, from its newest device record held
-// here ("" when it has none or none names it).
+func (n *Node) devicePath() string { return filepath.Join(n.cfg.Home.Dir, home.DeviceFile) }
+
+// deviceName is this node's name: the one `kith device name` kept in the
+// home, or else the name in its newest device record held here ("" when
+// none names it).
 func (n *Node) deviceName(ctx context.Context) string {
+	if data, err := os.ReadFile(n.devicePath()); err == nil {
+		if name := strings.TrimSpace(string(data)); protocol.CheckName(name) == nil {
+			return name
+		}
+	}
 	name, newest := "", int64(0)
 	err := n.eachDeviceRecord(ctx, func(_ protocol.ID, p peer.ID, e store.Entry) {
 		if b, ok := e.Record.Content().(*protocol.Device); ok && p == n.peerID && e.Record.Header.Created >= newest {

@@ -107,3 +107,41 @@ func TestNewNodeKeyVouchedFor(t *testing.T) {
 	must(t, err)
 	waitFor(t, "a's node lets b's new one into the closed community", 10*time.Second, func() bool { return a.allowPeer(closed, b.PeerID()) })
 }
+
+// TestDeviceNameSurvivesRemoval: a device removed and joining again keeps
+// the name it was given (the name was only in its device records, which
+// the removal deleted).
+func TestDeviceNameSurvivesRemoval(t *testing.T) {
+	ctx := context.Background()
+	a := startTestNode(t)
+	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Named", InviteOnly: true})
+	must(t, err)
+	device, err := a.Invite(ctx, community, api.InviteRequest{Device: true})
+	must(t, err)
+	a2 := startSecondDevice(t, a, "")
+	_, err = a2.Join(ctx, device.Code)
+	must(t, err)
+	_, err = a2.NameDevice(ctx, "desktop")
+	must(t, err)
+	named := func() string {
+		ds, err := a.Devices(ctx)
+		if err != nil {
+			return ""
+		}
+		for _, d := range ds {
+			if d.PeerID == a2.PeerID().String() {
+				return d.Name
+			}
+		}
+		return ""
+	}
+	waitFor(t, "the name on a", 10*time.Second, func() bool { return named() == "desktop" })
+	_, err = a.RemoveDevice(ctx, a2.PeerID().String())
+	must(t, err)
+	waitFor(t, "the removal on a2", 10*time.Second, func() bool { ds, err := a2.Devices(ctx); return err == nil && len(ds) == 1 && !ds[0].This })
+	device, err = a.Invite(ctx, community, api.InviteRequest{Device: true})
+	must(t, err)
+	_, err = a2.Join(ctx, device.Code)
+	must(t, err)
+	waitFor(t, "a2 vouched for again, with its name", 10*time.Second, func() bool { return named() == "desktop" })
+}

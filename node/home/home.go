@@ -31,6 +31,7 @@ const (
 	APITokenFile  = "api.token"   // the API's bearer token, 0600
 	PeersFile     = "peers.json"  // the members' nodes last met, to reconnect to on start
 	PortsFile     = "ports.json"  // the ports the node last listened on, reused when the config says 0
+	DeviceFile    = "device.name" // this node's name in the member's device list (kith device name)
 )
 
 var (
