@@ -81,7 +81,8 @@ func (c *cli) notePromoteCmd() *cobra.Command {
 }
 
 // revise is the body of note edit and note revert.
-func (c *cli) revise(asJSON *bool, req func(ctx context.Context, cl *client.Client, args []protocol.ID) (api.RevisionRequest, error)) func(*cobra.Command, []string) error {
+func (c *cli) revise(asJSON *bool, req func(ctx context.Context, cl *client.Client, args []protocol.ID) (api.RevisionRequest, error),
+	after func(ctx context.Context, cl *client.Client, cmd *cobra.Command, note, revision protocol.ID)) func(*cobra.Command, []string) error {
 	return c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
@@ -108,6 +109,9 @@ func (c *cli) revise(asJSON *bool, req func(ctx context.Context, cl *client.Clie
 			fmt.Fprintf(cmd.ErrOrStderr(), "note %s now has %d versions (yours, and edits it did not follow): `kith note show %s` shows them, "+
 				"`kith note edit %s --body -` merges them\n", short(ids[0]), len(n.Heads), short(ids[0]), short(ids[0]))
 		}
+		if after != nil {
+			after(ctx, cl, cmd, ids[0], id)
+		}
 		return nil
 	})
 }
@@ -119,7 +123,8 @@ func (c *cli) noteEditCmd() *cobra.Command {
 	cmd.Flags().StringVar(&tmpl.Title, "title", "", "a new `title`")
 	cmd.Flags().StringVar(&tmpl.Body, "body", "", "the new text (Markdown); - reads standard input")
 	cmd.Flags().StringArrayVar(&tmpl.Tags, "tag", nil, "the note's `tags`, replacing the old ones (repeatable)")
-	cmd.Flags().StringArrayVar(&parents, "parent", nil, "the `revision` this one follows (repeatable; default: every current head)")
+	cmd.Flags().StringArrayVar(&parents, "parent", nil, "the `revision` your text starts from, as `note show` prints it: an edit made since then stays a version "+
+		"of its own, to merge, instead of being replaced (repeatable; default: every current head)")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := refuseEmpty(cmd, "note", "title", "body"); err != nil {
@@ -128,10 +133,40 @@ func (c *cli) noteEditCmd() *cobra.Command {
 		if tmpl.Title == "" && tmpl.Body == "" && tmpl.Tags == nil && len(parents) < 2 {
 			return fmt.Errorf("nothing to change: give --title, --body or --tag (or several --parent to merge)")
 		}
-		return c.revise(asJSON, func(ctx context.Context, cl *client.Client, _ []protocol.ID) (api.RevisionRequest, error) {
-			ps, err := resolveIDs(ctx, cl, parents)
-			tmpl.Parents = ps
-			return tmpl, err
+		var replaced []api.Head // the heads the revision follows when no --parent names them
+		var names map[protocol.PublicKey]string
+		return c.revise(asJSON, func(ctx context.Context, cl *client.Client, ids []protocol.ID) (api.RevisionRequest, error) {
+			if len(parents) > 0 {
+				ps, err := resolveIDs(ctx, cl, parents)
+				tmpl.Parents = ps
+				return tmpl, err
+			}
+			// The heads as they are now, named: an edit coming in
+			// meanwhile becomes a version of its own, not replaced unseen.
+			n, err := cl.Note(ctx, ids[0])
+			if err != nil {
+				return tmpl, err
+			}
+			for _, h := range n.Heads {
+				tmpl.Parents = append(tmpl.Parents, h.ID)
+			}
+			replaced, names = n.Heads, authorNames(ctx, cl, n.Community)
+			return tmpl, nil
+		}, func(ctx context.Context, cl *client.Client, cmd *cobra.Command, note, revision protocol.ID) {
+			// Say whose text the revision replaces when it is someone
+			// else's: an edit that came after the member read the note is
+			// replaced too, and this is where they learn it.
+			st, err := cl.Status(ctx)
+			if err != nil {
+				return
+			}
+			for _, h := range replaced {
+				if h.Author != st.MemberKey {
+					fmt.Fprintf(cmd.ErrOrStderr(), "(it replaces %s's revision %s of %s: if you had not read that one, `kith note diff %s %s %s` shows what yours changed in it, "+
+						"and --parent with the revision you read keeps such an edit as a version of its own)\n",
+						who(names, h.Author), short(h.ID), time.UnixMilli(h.Created).Format("2006-01-02 15:04"), short(note), short(h.ID), short(revision))
+				}
+			}
 		})(cmd, args)
 	}
 	return cmd
@@ -142,7 +177,7 @@ func (c *cli) noteRevertCmd() *cobra.Command {
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.revise(asJSON, func(_ context.Context, _ *client.Client, ids []protocol.ID) (api.RevisionRequest, error) {
 		return api.RevisionRequest{Revert: &ids[1]}, nil
-	})
+	}, nil)
 	return cmd
 }
 
@@ -162,7 +197,12 @@ func (c *cli) noteShowCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(out, n)
 		}
-		fmt.Fprintf(out, "%s\n%s · updated %s%s\n", n.Title, count(n.Revisions, "revision"), time.UnixMilli(n.Updated).Format("2006-01-02 15:04"), reactionsText(n.Reactions))
+		current := ""
+		if len(n.Heads) == 1 {
+			// What an edit starts from (note edit --parent).
+			current = " · current revision " + short(n.Heads[0].ID)
+		}
+		fmt.Fprintf(out, "%s\n%s · updated %s%s%s\n", n.Title, count(n.Revisions, "revision"), time.UnixMilli(n.Updated).Format("2006-01-02 15:04"), current, reactionsText(n.Reactions))
 		if n.From != nil {
 			fmt.Fprintf(out, "promoted from thread %s\n", n.From)
 		}

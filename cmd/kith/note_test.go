@@ -47,8 +47,19 @@ func TestNotes(t *testing.T) {
 	if !strings.Contains(hist, note[:shortDigits]) || !strings.Contains(hist, v2[:shortDigits]) {
 		t.Errorf("history:\n%s", hist)
 	}
+	// show names the revision an edit starts from; an edit replacing
+	// another member's text says so (an edit that came after the member
+	// read the note was replaced without a word).
+	if out := a.mustRun(t, "note", "show", note); !strings.Contains(out, "current revision "+v2[:shortDigits]) {
+		t.Errorf("show does not name the current revision:\n%s", out)
+	}
+	res := a.run(t, "note", "edit", note, "--body", "1. Renew.\n2. Deploy.\n3. Check alerts.\n")
+	if res.code != 0 || !strings.Contains(res.stderr, "it replaces ") || !strings.Contains(res.stderr, "revision "+v2[:shortDigits]) ||
+		!strings.Contains(res.stderr, "kith note diff "+note[:shortDigits]+" "+v2[:shortDigits]+" "+strings.TrimSpace(res.stdout)[:shortDigits]) {
+		t.Errorf("an edit replacing b's revision: exit %d, %q", res.code, res.stderr)
+	}
 	a.createdID(t, "note", "revert", note, note)
-	n = waitNote(t, b, note, "the revert on b", func(n api.NoteDetail) bool { return n.Revisions == 3 })
+	n = waitNote(t, b, note, "the revert on b", func(n api.NoteDetail) bool { return n.Revisions == 4 })
 	if n.Heads[0].Body != "1. Renew.\n2. Deploy.\n" {
 		t.Errorf("after revert: %q", n.Heads[0].Body)
 	}
@@ -72,8 +83,8 @@ func TestNotes(t *testing.T) {
 	a = startDaemonAt(t, a.home)
 	for _, d := range []*daemon{a, b} {
 		n = waitNote(t, d, note, "two heads", func(n api.NoteDetail) bool { return len(n.Heads) == 2 })
-		if n.Revisions != 5 {
-			t.Errorf("%d revisions, want 5", n.Revisions)
+		if n.Revisions != 6 {
+			t.Errorf("%d revisions, want 6", n.Revisions)
 		}
 	}
 	if out := a.mustRun(t, "note", "show", note); !strings.Contains(out, "2 heads") || !strings.Contains(out, "a's version") || !strings.Contains(out, "b's version") ||
@@ -92,12 +103,12 @@ func TestNotes(t *testing.T) {
 		}
 	}
 	// Following one head of two leaves two: the command says so.
-	res := a.run(t, "note", "edit", note, "--parent", bHead, "--title", "Rotation")
+	res = a.run(t, "note", "edit", note, "--parent", bHead, "--title", "Rotation")
 	if res.code != 0 || !strings.Contains(res.stderr, "now has 2 versions") || !strings.Contains(res.stderr, "kith note edit "+note[:shortDigits]+" --body -") {
 		t.Errorf("an edit that leaves two heads: exit %d, %q", res.code, res.stderr)
 	}
 	retitled := strings.TrimSpace(res.stdout)
-	n = waitNote(t, a, note, "the retitled head", func(n api.NoteDetail) bool { return n.Revisions == 6 })
+	n = waitNote(t, a, note, "the retitled head", func(n api.NoteDetail) bool { return n.Revisions == 7 })
 	for _, h := range n.Heads {
 		if h.ID.String() == retitled && (h.Body != "b's version\n" || h.Title != "Rotation") {
 			t.Errorf("following b's head: %+v", h)
