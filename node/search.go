@@ -26,14 +26,14 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 	if req.Community != "" {
 		id, err := protocol.ParseID(req.Community)
 		if err != nil {
-			return api.SearchResults{}, fmt.Errorf("%w: community: %v", api.ErrBadRequest, err)
+			return api.SearchResults{}, fmt.Errorf("%w: community %q is not a community id (64 hexadecimal digits)", api.ErrBadRequest, req.Community)
 		}
 		q.Community = id.String()
 	}
 	if req.Author != "" {
 		k, err := protocol.ParsePublicKey(req.Author)
 		if err != nil {
-			return api.SearchResults{}, fmt.Errorf("%w: author: %v", api.ErrBadRequest, err)
+			return api.SearchResults{}, fmt.Errorf("%w: author %q is not a member key (64 hexadecimal digits)", api.ErrBadRequest, req.Author)
 		}
 		q.Author = k.String()
 	}

@@ -413,6 +413,12 @@ func TestInviteRefusals(t *testing.T) {
 		{"POST", cpath + "/about", url.Values{}, http.StatusMethodNotAllowed}, // a page takes no form
 		{"GET", "/nonexistent", nil, http.StatusNotFound},
 		{"GET", cpath + "/nope", nil, http.StatusNotFound},
+		// An id of another kind of record, or no member key, in a page's
+		// address: no such page (they were bad requests).
+		{"GET", "/t/" + community.String(), nil, http.StatusNotFound},
+		{"GET", "/n/" + community.String(), nil, http.StatusNotFound},
+		{"GET", "/e/" + community.String(), nil, http.StatusNotFound},
+		{"GET", cpath + "/people/xyz", nil, http.StatusNotFound},
 	} {
 		var st int
 		var body string
@@ -530,8 +536,8 @@ func TestNetworkPage(t *testing.T) {
 	if got := admText(t, ctx, `.net-node`); !strings.Contains(got, a.PeerID().String()) || !strings.Contains(got, a.Addrs()[0]) {
 		t.Errorf("this node: %q", got)
 	}
-	if got := state(lonely); !strings.Contains(got, "Not synced: no member of this community is connected. It will sync as soon as one is online") {
-		t.Errorf("lonely community with no peer: %q", got)
+	if got := state(lonely); !strings.Contains(got, "Only you so far: you are its only member") {
+		t.Errorf("a community of one member, no peer: %q", got)
 	}
 	if n := eval[int](t, ctx, `document.querySelectorAll("main b").length`); n != 0 {
 		t.Errorf("a community name made %d elements", n)
@@ -556,8 +562,8 @@ func TestNetworkPage(t *testing.T) {
 	if got := admText(t, ctx, `.net-peers .net-notice`); !strings.Contains(got, b.PeerID().String()) {
 		t.Errorf("connect notice: %q", got)
 	}
-	if got := state(lonely); !strings.Contains(got, "Not synced") || !strings.Contains(got, "none of the 1 connected peer has synced this community") {
-		t.Errorf("lonely community with a peer that is not a member: %q", got)
+	if got := state(lonely); !strings.Contains(got, "Only you so far") {
+		t.Errorf("a community of one member, with a peer that is not a member: %q", got)
 	}
 
 	// b joins the shared community: it syncs, the page says so.
@@ -575,8 +581,8 @@ func TestNetworkPage(t *testing.T) {
 	if got := state(shared); !strings.Contains(got, shortPeerForTest(b.PeerID().String())) {
 		t.Errorf("shared community: %q, want peer %s", got, b.PeerID())
 	}
-	if got := state(lonely); !strings.Contains(got, "Not synced") {
-		t.Errorf("lonely community after b joined another: %q", got)
+	if got := state(lonely); !strings.Contains(got, "Only you so far") {
+		t.Errorf("a community of one member after b joined another: %q", got)
 	}
 	admClick(t, ctx, "sync now with a member connected", `#c-`+shared.String()+` .net-sync-now button`)
 	admPoll(t, ctx, "sync now answers", `document.querySelector("#c-`+shared.String()+` .net-notice") !== null`)

@@ -105,7 +105,8 @@ func (s *Server) pathEvent(r *http.Request) (api.Event, error) {
 	if err != nil {
 		return api.Event{}, err
 	}
-	return s.backend.Event(r.Context(), id)
+	ev, err := s.backend.Event(r.Context(), id)
+	return ev, noPageFor(r, err)
 }
 
 // event shows one event.

@@ -40,6 +40,8 @@ func TestNetworkSyncWords(t *testing.T) {
 		want      []string // in the detail
 		error     bool     // the raw error is kept
 	}{
+		{"the only member", api.Community{Name: "c", Standing: "founder", Members: 1}, direct, "alone", "Only you so far",
+			[]string{"you are its only member", "Invite someone"}, false},
 		{"never synced, nobody connected", open(api.SyncState{}), nil, "waiting", "Not synced",
 			[]string{"Not synced: no member of this community is connected. It will sync as soon as one is online; you can also connect to a member's address below."}, false},
 		{"synced before, nobody connected now", open(api.SyncState{LastSync: before(2 * time.Hour), LastPeer: peerID}), nil,

@@ -145,7 +145,7 @@ func (s *Server) person(r *http.Request) (string, any, error) {
 	}
 	key, err := protocol.ParsePublicKey(r.PathValue("key"))
 	if err != nil {
-		return "", nil, fmt.Errorf("%w: %v", api.ErrBadRequest, err)
+		return "", nil, fmt.Errorf("%w: there is no page at %s: %q is not a member key (64 hexadecimal digits)", api.ErrNotFound, r.URL.Path, r.PathValue("key"))
 	}
 	c, err := s.findCommunity(r, id)
 	if err != nil {

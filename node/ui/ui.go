@@ -422,6 +422,17 @@ func localPath(p string) bool {
 	return true
 }
 
+// noPageFor makes the backend's refusal of the id in a page's address (an
+// id of another kind of record: a community's at /t/) a page not found,
+// as for an id of nothing held here, saying what the id is.
+func noPageFor(r *http.Request, err error) error {
+	if errors.Is(err, api.ErrBadRequest) {
+		msg := strings.TrimPrefix(err.Error(), api.ErrBadRequest.Error()+": ")
+		return fmt.Errorf("%w: there is no page at %s: %s", api.ErrNotFound, r.URL.Path, msg)
+	}
+	return err
+}
+
 // pathID reads the {id} of a route.
 func pathID(r *http.Request) (protocol.ID, error) { return pathValueID(r, "id") }
 
