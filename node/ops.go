@@ -299,20 +299,22 @@ func (n *Node) Invite(ctx context.Context, community protocol.ID, req api.Invite
 			return api.InviteCode{}, err
 		}
 		expires := n.now() + ttl.Milliseconds()
-		r, err := n.publish(ctx, community, protocol.Refs{}, &protocol.Invite{Key: protocol.PublicKeyOf(key), Expires: expires, MaxUses: uses})
+		r, err := n.publish(ctx, community, protocol.Refs{}, &protocol.Invite{Key: protocol.PublicKeyOf(key), Expires: expires, MaxUses: uses,
+			Label: strings.TrimSpace(req.Label)})
 		if err != nil {
 			return api.InviteCode{}, err
 		}
 		inv.Invite, inv.Key = r, key
 		out.Invite, out.Expires = r.ID(), expires
 	}
-	if inv.Invite == nil && (req.Uses != 0 || req.Expires != "") {
-		// Silently ignored, they would promise a limit no node enforces.
+	if inv.Invite == nil && (req.Uses != 0 || req.Expires != "" || req.Label != "") {
+		// Silently ignored, they would promise a limit no node enforces,
+		// or a label no list shows.
 		if req.Device {
-			return api.InviteCode{}, fmt.Errorf("%w: a device code admits no one new, so it has no limit of uses or time", api.ErrBadRequest)
+			return api.InviteCode{}, fmt.Errorf("%w: a device code admits no one new, so it has no limit of uses or time, and no label", api.ErrBadRequest)
 		}
-		return api.InviteCode{}, fmt.Errorf("%w: community %s is open: anyone with a code may join, so a code has no limit of uses or time "+
-			"(limits apply to invite-only communities)", api.ErrBadRequest, m.Genesis.Name)
+		return api.InviteCode{}, fmt.Errorf("%w: community %s is open: anyone with a code may join, so a code has no limit of uses or time, "+
+			"and no invite to label (limits and labels apply to invite-only communities)", api.ErrBadRequest, m.Genesis.Name)
 	}
 	if out.Code, err = EncodeInvite(inv); err != nil {
 		return api.InviteCode{}, err

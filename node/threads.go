@@ -464,6 +464,11 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 				return protocol.ID{}, err
 			}
 		}
+		if next.Title == cur.Title && next.Text == cur.Text && slices.Equal(next.Tags, cur.Tags) {
+			// A version every member's node would keep, and every page
+			// mark "edited", for nothing.
+			return protocol.ID{}, api.Already(fmt.Errorf("%w: that changes nothing: the post has that title, text and tags already", api.ErrBadRequest))
+		}
 		r, err := n.publish(ctx, community, protocol.Refs{Target: orig}, &next)
 		if err != nil {
 			return protocol.ID{}, err
@@ -484,6 +489,9 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 				shown = v
 			}
 			if cur, ok := shown.Record.Content().(*protocol.Reply); ok {
+				if cur.Text == req.Body {
+					return protocol.ID{}, api.Already(fmt.Errorf("%w: that changes nothing: the reply says that already", api.ErrBadRequest))
+				}
 				files = cur.Files
 			}
 		}

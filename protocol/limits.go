@@ -87,22 +87,23 @@ func checkTags(field string, tags []string) *Error {
 	if len(tags) > MaxTags {
 		return fail(RuleTags, "%d %s, the limit is %d", len(tags), field, MaxTags)
 	}
+	one := strings.TrimSuffix(field, "s") // "tag", "expertise tag": one of them
 	for i, t := range tags {
 		if t == "" {
-			return fail(RuleTags, "%s %d is empty", field, i+1)
+			return fail(RuleTags, "%s %d is empty", one, i+1)
 		}
 		if !utf8.ValidString(t) {
-			return fail(RuleTags, "%s %d is not valid UTF-8 text", field, i+1)
+			return fail(RuleTags, "%s %d is not valid UTF-8 text", one, i+1)
 		}
 		if n := utf8.RuneCountInString(t); n > MaxTagRunes {
-			return fail(RuleTags, "%s %q is %d characters, the limit is %d", field, t, n, MaxTagRunes)
+			return fail(RuleTags, "%s %q is %d characters, the limit is %d", one, t, n, MaxTagRunes)
 		}
 		if NormalizeTag(t) != t {
-			return fail(RuleTags, "%s %q is not normalized (want %q)", field, t, NormalizeTag(t))
+			return fail(RuleTags, "%s %q is not normalized (want %q)", one, t, NormalizeTag(t))
 		}
 		for _, prev := range tags[:i] {
 			if prev == t {
-				return fail(RuleTags, "%s %q appears twice", field, t)
+				return fail(RuleTags, "%s %q appears twice", one, t)
 			}
 		}
 	}

@@ -64,6 +64,7 @@ func (c *cli) communityInviteCmd() *cobra.Command {
 	var req api.InviteRequest
 	uses := cmd.Flags().Uint32("uses", 1, "how many people the code admits (invite-only communities)")
 	expires := cmd.Flags().String("expires", "168h", "how long the code is valid, like 72h or 3d (invite-only communities)")
+	cmd.Flags().StringVar(&req.Label, "label", "", "a `label` for the invite in the moderators' list, such as \"Acme pilot team\" (invite-only communities)")
 	cmd.Flags().BoolVar(&req.Device, "device", false, "a code for another device of yours (after 'kith init --import'): it admits no one new to an invite-only community, so any member may make one (an open community admits anyone anyway)")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
@@ -133,7 +134,7 @@ func (c *cli) communityInvitesCmd() *cobra.Command {
 			if inv.Expires != 0 {
 				expires = time.UnixMilli(inv.Expires).Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", inv.ID, time.UnixMilli(inv.Created).Format("2006-01-02 15:04"),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short(inv.ID), time.UnixMilli(inv.Created).Format("2006-01-02 15:04"),
 				who(names, inv.Author), uses, expires, inv.State, inv.Label)
 		}
 		return tw.Flush()

@@ -213,7 +213,7 @@ func TestRevokedInvite(t *testing.T) {
 	a, b, x := startDaemon(t), startDaemon(t), startDaemon(t)
 	community := a.createdID(t, "community", "create", "--name", "Closed", "--invite-only")
 	var code api.InviteCode
-	if err := json.Unmarshal([]byte(a.mustRun(t, "community", "invite", community, "--uses", "5", "--json")), &code); err != nil {
+	if err := json.Unmarshal([]byte(a.mustRun(t, "community", "invite", community, "--uses", "5", "--label", "Acme pilot team", "--json")), &code); err != nil {
 		t.Fatal(err)
 	}
 	b.createdID(t, "community", "join", code.Code)
@@ -227,10 +227,13 @@ func TestRevokedInvite(t *testing.T) {
 	// The invites and their state, with the ids revoke takes.
 	var invites []api.InviteInfo
 	must(t, json.Unmarshal([]byte(a.mustRun(t, "community", "invites", community, "--json")), &invites))
-	if len(invites) != 1 || invites[0].ID != code.Invite || invites[0].State != "revoked" || invites[0].Uses != 1 || invites[0].MaxUses != 5 {
+	if len(invites) != 1 || invites[0].ID != code.Invite || invites[0].State != "revoked" || invites[0].Uses != 1 || invites[0].MaxUses != 5 || invites[0].Label != "Acme pilot team" {
 		t.Errorf("invites: %+v", invites)
 	}
-	if out := a.mustRun(t, "community", "invites", community); !strings.Contains(out, code.Invite.String()) || !strings.Contains(out, "1/5") {
+	// The table shows ids as every list does: their first digits, which
+	// revoke takes too.
+	if out := a.mustRun(t, "community", "invites", community); !strings.Contains(out, code.Invite.String()[:shortDigits]+" ") || strings.Contains(out, code.Invite.String()) ||
+		!strings.Contains(out, "1/5") || !strings.Contains(out, "Acme pilot team") {
 		t.Errorf("invites as a table:\n%s", out)
 	}
 	a.createdID(t, "post", "new", community, "--title", "After the revocation")

@@ -136,6 +136,11 @@ func (c *cli) postListCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), items)
 		}
+		if len(items) == 0 {
+			// On standard error, so that what a script reads stays empty.
+			fmt.Fprintln(cmd.ErrOrStderr(), "no thread to list")
+			return nil
+		}
 		tw := newTable(cmd.OutOrStdout())
 		header := "POST\tWHEN\tTYPE\tREPLIES\tTITLE"
 		if q.Active {
@@ -157,9 +162,6 @@ func (c *cli) postListCmd() *cobra.Command {
 			return err
 		}
 		// Notes on standard error, so that what a script reads stays the table.
-		if len(items) == 0 {
-			fmt.Fprintln(cmd.ErrOrStderr(), "no thread to list")
-		}
 		if cursor != "" {
 			fmt.Fprintf(cmd.ErrOrStderr(), "the first %s: more with --limit N or --all\n", count(len(items), "thread"))
 		}

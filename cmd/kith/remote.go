@@ -170,7 +170,10 @@ func (c *cli) peersCmd() *cobra.Command {
 		}
 		if len(ps) == 0 {
 			fmt.Fprintln(cmd.ErrOrStderr(), "no peer is connected (kith connect ADDRESS dials one; invite codes carry addresses)")
+			return nil
 		}
+		tw := newTable(cmd.OutOrStdout())
+		fmt.Fprintln(tw, "PEER ID\tADDRESSES\tNOTES")
 		for _, p := range ps {
 			var notes []string
 			if p.Relayed {
@@ -179,13 +182,9 @@ func (c *cli) peersCmd() *cobra.Command {
 			if p.GossipScore != nil && *p.GossipScore < 0 {
 				notes = append(notes, fmt.Sprintf("gossip score %.0f", *p.GossipScore))
 			}
-			note := ""
-			if len(notes) > 0 {
-				note = "  (" + strings.Join(notes, ", ") + ")"
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s  %s%s\n", p.PeerID, strings.Join(p.Addresses, " "), note)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.PeerID, strings.Join(p.Addresses, " "), strings.Join(notes, ", "))
 		}
-		return nil
+		return tw.Flush()
 	})
 	return cmd
 }

@@ -211,6 +211,10 @@ func printSearch(w io.Writer, res api.SearchResults) {
 	if res.Lag.Error != "" {
 		fmt.Fprintf(w, "(indexing failed last time: %s)\n", res.Lag.Error)
 	}
+	if len(res.Hits) == 0 && res.Total > 0 {
+		fmt.Fprintf(w, "Nothing from this --offset on: there are only %s.\n", count(res.Total, "result"))
+		return
+	}
 	if len(res.Hits) == 0 {
 		fmt.Fprintln(w, "Nothing found.")
 		return

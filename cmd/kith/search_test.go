@@ -188,6 +188,10 @@ func TestSearchPrefixes(t *testing.T) {
 	if out := d.mustRun(t, "search", "soldering", "--limit", "1", "--offset", "1"); strings.Contains(out, "more:") {
 		t.Errorf("the last page offers more:\n%s", out)
 	}
+	// Past the end: there were results, only not from there on.
+	if out := d.mustRun(t, "search", "soldering", "--offset", "100"); !strings.Contains(out, "there are only 2 results") {
+		t.Errorf("an offset past the results:\n%s", out)
+	}
 }
 
 // TestSearchDates: --from and --to are days in the caller's time zone,

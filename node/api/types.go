@@ -148,6 +148,9 @@ type InviteRequest struct {
 	// carries no invite, so it admits no one new, and any member may make
 	// one, in an invite-only community too.
 	Device bool `json:"device,omitempty"`
+	// Label names the invite in the moderators' list ("Acme pilot
+	// team"); every member's node stores it with the invite.
+	Label string `json:"label,omitempty"`
 }
 
 // InviteCode is the answer to an invite request.

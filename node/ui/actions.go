@@ -130,7 +130,7 @@ func (s *Server) edit(r *http.Request) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if _, err := s.backend.Edit(r.Context(), reply, api.EditRequest{Body: r.PostForm.Get("body")}); err != nil {
+		if _, err := s.backend.Edit(r.Context(), reply, api.EditRequest{Body: r.PostForm.Get("body")}); failed(err) {
 			return "", err
 		}
 		return s.replyLink(r, thread, reply), nil
@@ -140,7 +140,7 @@ func (s *Server) edit(r *http.Request) (string, error) {
 		// The form holds the whole post: a text emptied is meant so.
 		req.Body, req.Clear = "", []string{"body"}
 	}
-	if _, err := s.backend.Edit(r.Context(), thread, req); err != nil {
+	if _, err := s.backend.Edit(r.Context(), thread, req); failed(err) { // saved unchanged: nothing to do
 		return "", err
 	}
 	return back, nil

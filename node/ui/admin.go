@@ -201,7 +201,7 @@ func (s *Server) invite(r *http.Request) (string, any, error) {
 		return "invite", page, nil
 	}
 	page := invitePage{Community: c, Uses: 1}
-	req := api.InviteRequest{Expires: strings.TrimSpace(r.PostForm.Get("expires"))}
+	req := api.InviteRequest{Expires: strings.TrimSpace(r.PostForm.Get("expires")), Label: strings.TrimSpace(r.PostForm.Get("label"))}
 	if u := strings.TrimSpace(r.PostForm.Get("uses")); u != "" {
 		n, err := strconv.ParseUint(u, 10, 32)
 		if err != nil || n < 1 || n > maxInviteUses {

@@ -177,6 +177,23 @@ func TestEditEmptiesText(t *testing.T) {
 	if _, err := n.Edit(bg, reply, api.EditRequest{Clear: []string{"body"}}); !errors.Is(err, api.ErrBadRequest) {
 		t.Errorf("emptying a reply: %v", err)
 	}
+	// An edit that changes nothing writes no version (every node would
+	// keep it, and pages mark the post "edited"); the form saved
+	// unchanged just goes back.
+	before, err := n.Thread(bg, post)
+	must(t, err)
+	if _, err := n.Edit(bg, post, api.EditRequest{Title: "Meeting moved"}); !api.IsAlready(err) {
+		t.Errorf("the same title again: %v", err)
+	}
+	if _, err := n.Edit(bg, reply, api.EditRequest{Body: "Noted."}); !api.IsAlready(err) {
+		t.Errorf("the same reply text again: %v", err)
+	}
+	if code, loc, _ := s.post("/t/"+post.String()+"/edit", s.base, url.Values{"title": {"Meeting moved"}, "body": {""}, "tags": {""}}); code != http.StatusSeeOther || loc != "/t/"+post.String() {
+		t.Errorf("the edit form saved unchanged: %d %q", code, loc)
+	}
+	if after, err := n.Thread(bg, post); err != nil || after.Edited != before.Edited {
+		t.Errorf("an edit that changes nothing made a version: edited %d, then %d (%v)", before.Edited, after.Edited, err)
+	}
 }
 
 // TestThreadPageWeight bounds what a thread's page sends for each reply,
