@@ -187,7 +187,7 @@ func (n *Node) event(ctx context.Context, id protocol.ID) (store.Entry, store.Ev
 	}
 	v, err := n.store.Event(ctx, e.Record.Community(), e.Record.ID())
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Entry{}, store.EventView{}, fmt.Errorf("%w: event %s is not shown (deleted, hidden, or its author not admitted when writing it: not yet, or removed)", api.ErrNotFound, id)
+		return store.Entry{}, store.EventView{}, n.notShown(ctx, "event", e.Record.ID())
 	}
 	return e, v, err
 }

@@ -134,3 +134,42 @@ func hiddenTitle(r *protocol.Record) string {
 	}
 	return text
 }
+
+// notShown says why a record asked for by id (a post, note or event, or
+// the thread of a reply) is not shown: deleted, hidden by a moderator
+// (with the reason given, which the author otherwise finds only in the
+// community's moderation log), or written by someone not admitted.
+func (n *Node) notShown(ctx context.Context, what string, id protocol.ID) error {
+	why := "deleted, hidden, or its author not admitted when writing it: not yet, or removed"
+	if e, err := n.store.Get(ctx, id); err == nil {
+		switch m := e.Meta; {
+		case m.Deleted:
+			why = "it was deleted"
+		case m.Hidden:
+			why = "a moderator hid it" + n.hideReason(ctx, e.Record) + " (the community's About page lists what moderators did)"
+		case m.Status == protocol.StatusPending:
+			why = "its author is not admitted (yet): it shows once their join is"
+		case m.Status == protocol.StatusRemoved:
+			why = "its author had been removed from the community when writing it"
+		}
+	}
+	return fmt.Errorf("%w: %s %s is not shown: %s", api.ErrNotFound, what, id, why)
+}
+
+// hideReason is `, saying "REASON"` for the hide in force on r, or "".
+func (n *Node) hideReason(ctx context.Context, r *protocol.Record) string {
+	c, id := r.Community(), r.ID()
+	reason := ""
+	store.EachPage(func(cursor string, limit int) (store.Page[store.Entry], error) {
+		return n.store.ByKind(ctx, c, protocol.KindHide, cursor, limit)
+	}, func(h store.Entry) error {
+		if h.Record.Header.Target == id && h.Meta.Live() {
+			if why := reasonOf(h.Record); why != "" {
+				reason = fmt.Sprintf(", saying %q", why)
+			}
+			return errFound
+		}
+		return nil
+	})
+	return reason
+}

@@ -113,3 +113,28 @@ func TestTakingBackAReactionTakesBackItsCopies(t *testing.T) {
 		t.Errorf("after taking the reaction back: %+v", th.Reactions)
 	}
 }
+
+// TestNotShownSaysWhy: a hidden thread's page tells its reader that a
+// moderator hid it and why (it said "deleted, hidden, or its author not
+// admitted", and the reason was only in the moderation log).
+func TestNotShownSaysWhy(t *testing.T) {
+	ctx := context.Background()
+	a := startTestNode(t)
+	community, err := a.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Reasons"})
+	must(t, err)
+	post, err := a.Post(ctx, community, api.PostRequest{Title: "Off topic", Body: "?"})
+	must(t, err)
+	_, err = a.Hide(ctx, post, api.ModerationRequest{Reason: "belongs in the events channel"})
+	must(t, err)
+	_, err = a.Thread(ctx, post)
+	if !errors.Is(err, api.ErrNotFound) || !strings.Contains(err.Error(), `a moderator hid it, saying "belongs in the events channel"`) {
+		t.Errorf("a hidden thread: %v", err)
+	}
+	note, err := a.NewNote(ctx, community, api.NoteRequest{Title: "Draft", Body: "?"})
+	must(t, err)
+	_, err = a.Hide(ctx, note, api.ModerationRequest{})
+	must(t, err)
+	if _, err := a.Note(ctx, note); !errors.Is(err, api.ErrNotFound) || !strings.Contains(err.Error(), "a moderator hid it (") {
+		t.Errorf("a hidden note, no reason given: %v", err)
+	}
+}

@@ -198,7 +198,7 @@ func (n *Node) note(ctx context.Context, id protocol.ID) (store.NoteDetail, erro
 	}
 	d, err := n.store.Note(ctx, e.Record.Community(), root)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.NoteDetail{}, fmt.Errorf("%w: note %s is not shown (deleted, hidden, or its author not admitted when writing it: not yet, or removed)", api.ErrNotFound, id)
+		return store.NoteDetail{}, n.notShown(ctx, "note", root)
 	}
 	return d, err
 }

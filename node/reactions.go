@@ -51,7 +51,7 @@ func (n *Node) React(ctx context.Context, target protocol.ID, req api.ReactReque
 	}
 	if h.Kind == protocol.KindNote {
 		if _, err := n.store.Note(ctx, e.Record.Community(), id); errors.Is(err, store.ErrNotFound) {
-			return protocol.ID{}, fmt.Errorf("%w: note %s is not shown (deleted, hidden, or its author not admitted when writing it: not yet, or removed)", api.ErrNotFound, id)
+			return protocol.ID{}, n.notShown(ctx, "note", id)
 		} else if err != nil {
 			return protocol.ID{}, err
 		}

@@ -121,7 +121,7 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 	community := e.Record.Community()
 	d, err := n.threadReplies(ctx, community, post)
 	if errors.Is(err, store.ErrNotFound) {
-		return api.ThreadDetail{}, fmt.Errorf("%w: post %s is not shown (deleted, hidden, or its author not admitted when writing it: not yet, or removed)", api.ErrNotFound, post)
+		return api.ThreadDetail{}, n.notShown(ctx, "post", post)
 	}
 	if err != nil {
 		return api.ThreadDetail{}, err
@@ -332,7 +332,7 @@ func (n *Node) original(ctx context.Context, id protocol.ID, what string) (store
 func (n *Node) shownThread(ctx context.Context, e store.Entry) (store.ThreadDetail, error) {
 	id := e.Record.ID()
 	if !e.Meta.Live() {
-		return store.ThreadDetail{}, fmt.Errorf("%w: %s is not shown (deleted, hidden, or its author not admitted when writing it: not yet, or removed)", api.ErrNotFound, id)
+		return store.ThreadDetail{}, n.notShown(ctx, e.Record.Header.Kind.String(), id)
 	}
 	root := id
 	if e.Record.Header.Kind == protocol.KindReply {
@@ -340,7 +340,7 @@ func (n *Node) shownThread(ctx context.Context, e store.Entry) (store.ThreadDeta
 	}
 	d, err := n.store.Thread(ctx, e.Record.Community(), root, "", 1)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.ThreadDetail{}, fmt.Errorf("%w: the thread of %s is not shown (deleted, hidden, or its author not admitted when writing it: not yet, or removed)", api.ErrNotFound, id)
+		return store.ThreadDetail{}, n.notShown(ctx, "the thread's post", root)
 	}
 	return d, err
 }

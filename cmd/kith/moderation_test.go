@@ -125,7 +125,7 @@ func TestModeration(t *testing.T) {
 		{"post", "reply", announcement, "--body", "into the void"},
 		{"react", announcement, "helpful"},
 	} {
-		if r := c.run(t, args...); r.code == 0 || !strings.Contains(r.stderr, "is not shown (deleted, hidden") {
+		if r := c.run(t, args...); r.code == 0 || !strings.Contains(r.stderr, "is not shown: a moderator hid it") {
 			t.Errorf("%v: exit %d, %q", args, r.code, r.stderr)
 		}
 	}
