@@ -78,6 +78,11 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 			hit.Link = "/t/" + h.Thread + "#r-" + h.Record
 		case search.KindNote:
 			hit.Link = "/n/" + h.Record
+			if !h.Current {
+				// What matched is in that revision, not in the note's
+				// current text: its page shows what it changed.
+				hit.Link += "/diff?b=" + h.Record
+			}
 		case search.KindEvent:
 			hit.Link = "/e/" + h.Record
 		case search.KindProfile:

@@ -502,3 +502,27 @@ func TestSearchIndexOfAnOlderVersion(t *testing.T) {
 	defer n.Close()
 	searchTitles(t, n, api.SearchRequest{Query: "zurich cafe"}, "post: Meet-up in Zürich")
 }
+
+// TestSearchOlderRevisionLinksToIt: a hit in a note's older revision links
+// to what that revision changed, not to the note's current text, where
+// the words found are no longer (it led there, with nothing showing).
+func TestSearchOlderRevisionLinksToIt(t *testing.T) {
+	ctx := context.Background()
+	n := startSearchNode(t, t.TempDir())
+	defer n.Close()
+	c, err := n.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Wiki"})
+	must(t, err)
+	first, err := n.NewNote(ctx, c, api.NoteRequest{Title: "Locks", Body: "Use flock for the nightly job."})
+	must(t, err)
+	current, err := n.Revise(ctx, first, api.RevisionRequest{Body: "Use a lease in the database."})
+	must(t, err)
+	searchTitleSet(t, n, api.SearchRequest{Query: "flock"}, "note: Locks")
+	searchTitleSet(t, n, api.SearchRequest{Query: "lease"}, "note: Locks")
+	for query, want := range map[string]string{"flock": "/n/" + first.String() + "/diff?b=" + first.String(), "lease": "/n/" + current.String()} {
+		res, err := n.Search(ctx, api.SearchRequest{Query: query})
+		must(t, err)
+		if len(res.Hits) != 1 || res.Hits[0].Link != want {
+			t.Errorf("%q: %+v, want one hit linking to %s", query, res.Hits, want)
+		}
+	}
+}
