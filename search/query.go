@@ -221,7 +221,10 @@ func build(q Query, analyze func(string) []string) (query.Query, error) {
 			positive++
 		}
 	}
-	if positive == 0 {
+	// Filters alone are a search too ("everything tagged tls"); with no
+	// filter and no word, there is nothing to look for.
+	filtered := q.Community != "" || q.Kind != "" || q.Tag != "" || q.Author != "" || q.Answered != "" || !q.From.IsZero() || !q.To.IsZero()
+	if positive == 0 && !filtered {
 		return nil, fmt.Errorf("%w: say what to look for (a word, or a \"phrase\")", ErrBadQuery)
 	}
 	for field, value := range map[string]string{"community": q.Community, "kind": q.Kind, "tags": q.Tag, "author": q.Author} {

@@ -91,6 +91,10 @@ func TestSearch(t *testing.T) {
 		// revision above the older one.
 		{"accepted answer first", Query{Text: "router", Kind: KindReply}, "reply/r1 reply/r2"},
 		{"current revision first", Query{Text: "checklist"}, "note/n2 note/n1"},
+		// A filter alone is a search: everything it lets through.
+		{"tag alone", Query{Tag: "printers"}, "post/q2"},
+		{"tag alone, without a word", Query{Text: "-queue", Tag: "printers"}, ""},
+		{"kind and community alone", Query{Kind: KindEvent, Community: "c1"}, "event/e1"},
 	} {
 		got := search(t, x, c.q)
 		if ids(got) != c.want {

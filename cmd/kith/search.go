@@ -77,8 +77,9 @@ time zone (or times, 2006-01-02T15:04) of when something was written
 			fmt.Fprintln(out, "Rebuilding the search index in the background; `kith search` says how far it is.")
 			return nil
 		}
-		if len(args) == 0 {
-			return fmt.Errorf("say what to search for, e.g. kith search vpn router")
+		filtered := req.Community != "" || req.Kind != "" || req.Tag != "" || req.Author != "" || req.Answered != "" || req.From != "" || req.To != ""
+		if len(args) == 0 && !filtered {
+			return fmt.Errorf("say what to search for, e.g. kith search vpn router (or a filter alone: kith search --tag vpn)")
 		}
 		if req.Limit < 1 || req.Offset < 0 {
 			return fmt.Errorf("--limit must be at least 1 and --offset at least 0")

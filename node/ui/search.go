@@ -52,8 +52,8 @@ func (s *Server) search(r *http.Request) (string, any, error) {
 		return "", nil, err
 	}
 	page.Communities = cs
-	if page.Query.Query == "" {
-		return "search", page, nil
+	if qr := page.Query; qr.Query == "" && qr.Tag == "" && qr.Kind == "" && qr.Community == "" && qr.Answered == "" {
+		return "search", page, nil // the form alone
 	}
 	res, err := s.backend.Search(r.Context(), page.Query)
 	if err != nil {
