@@ -111,7 +111,7 @@ func (p notePage) Removed() bool { return p.Community.Standing == "removed" }
 // noteHead is a head of a note as pages show it.
 type noteHead struct {
 	api.Head
-	Number  int    // 1 for the current head
+	Number  int    // its number in the history, as the diff page and the history name it
 	TagText string // the tags as the form's field holds them
 }
 
@@ -158,8 +158,12 @@ func (s *Server) loadNote(r *http.Request) (notePage, error) {
 	}
 	p := notePage{Community: c, Note: d, Live: d.Community, Me: st.MemberKey, Names: names,
 		Moderates: moderates(c.Standing)}
+	number := make(map[protocol.ID]int, len(d.History))
+	for i, rev := range d.History {
+		number[rev.ID] = i + 1
+	}
 	for i, h := range d.Heads {
-		v := noteHead{Head: h, Number: i + 1, TagText: strings.Join(h.Tags, ", ")}
+		v := noteHead{Head: h, Number: number[h.ID], TagText: strings.Join(h.Tags, ", ")}
 		if i == 0 {
 			p.Current = v
 		} else {
@@ -169,10 +173,6 @@ func (s *Server) loadNote(r *http.Request) (notePage, error) {
 	heads := make(map[protocol.ID]bool, len(d.Heads))
 	for _, h := range d.Heads {
 		heads[h.ID] = true
-	}
-	number := make(map[protocol.ID]int, len(d.History))
-	for i, rev := range d.History {
-		number[rev.ID] = i + 1
 	}
 	for i := len(d.History) - 1; i >= 0; i-- {
 		rev := d.History[i]

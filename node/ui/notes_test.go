@@ -760,8 +760,8 @@ func TestStaleMergeForm(t *testing.T) {
 }
 
 // TestEveryVersionHasItsDiff (plain HTTP): a note in three versions links
-// each other version's differences against the first shown; only the
-// second had a link.
+// each other version's differences against the newest; only the second
+// had a link.
 func TestEveryVersionHasItsDiff(t *testing.T) {
 	bg := context.Background()
 	a := startNode(t)
@@ -774,7 +774,11 @@ func TestEveryVersionHasItsDiff(t *testing.T) {
 		must(t, err)
 	}
 	_, _, page := newSession(t, a).get("/n/" + root.String())
-	if n := strings.Count(page, `class="note-versions-diff"`); n != 2 || !strings.Contains(page, "version 3 against version 1") {
+	// Numbered as the history and the diff page number them (the note
+	// page said "version 3 against version 1", the diff page "revision
+	// 2 against revision 4").
+	if n := strings.Count(page, `class="note-versions-diff"`); n != 2 || !strings.Contains(page, "revision 2 against revision 4") || !strings.Contains(page, "revision 3 against revision 4") ||
+		!strings.Contains(page, "Revision 4, the newest") {
 		t.Errorf("%d diff links for 3 versions, want 2:\n%s", n, page)
 	}
 }
