@@ -170,7 +170,7 @@ func TestPeopleBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{c + "/people/not-a-key", http.StatusBadRequest, "member key"},
+		{c + "/people/not-a-key", http.StatusNotFound, "member key"},
 		{c + "/people/" + unknown, http.StatusNotFound, "is not a member of Strict"},
 		{"/c/zzz/people", http.StatusNotFound, "is not an id"},
 		{"/c/" + unknown + "/people", http.StatusNotFound, "Not Found"},
