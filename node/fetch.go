@@ -256,7 +256,9 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 	}
 	r := bufio.NewReader(s)
 	var batch []*protocol.Record
-	total, invalid := 0, 0
+	total := 0
+	tally := new(received)
+	defer tally.report(n.log, community)
 	for {
 		s.SetReadDeadline(time.Now().Add(fetchIdle))
 		data, err := readFrame(r)
@@ -273,10 +275,16 @@ func (n *Node) fetch(ctx context.Context, p peer.ID, community protocol.ID, sinc
 		if err != nil {
 			// Skipped, as sync does (receiveRecords): one record this
 			// node refuses must not keep the history after it away.
-			if invalid++; invalid > maxInvalidPerSession {
-				return fmt.Errorf("fetch from %s: peer sent %d invalid records (the last: %w)", p, invalid, err)
+			if errors.Is(err, protocol.ErrCreated) {
+				tally.early++
+				continue
 			}
-			n.log.Warn("fetch: a record this node refuses skipped (damaged, or written by a Kith version whose rules differ)", "peer", p, "community", community, "err", err)
+			if tally.invalid++; tally.firstInvalid == nil {
+				tally.firstInvalid = err
+			}
+			if tally.invalid > maxInvalidPerSession {
+				return fmt.Errorf("fetch from %s: peer sent %d invalid records (the first: %w)", p, tally.invalid, tally.firstInvalid)
+			}
 			continue
 		}
 		if rec.Community() != community {

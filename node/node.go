@@ -316,12 +316,27 @@ func (n *Node) startAPI() error {
 }
 
 // writePrivate writes a file readable only by its owner.
+// It goes through a temporary file of its own, synced before the rename,
+// so that two writers never share one and a crash leaves the old content
+// or the new, never an empty file.
 func writePrivate(path, content string) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	defer os.Remove(f.Name()) // after the rename, nothing is there
+	if _, err := f.WriteString(content); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // Logger is the node's logger: what it logs goes where Config.Logger

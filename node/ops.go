@@ -152,7 +152,7 @@ func (n *Node) Connect(ctx context.Context, addr string) (api.Peer, error) {
 	if n.host.Network().Connectedness(info.ID) == network.Connected {
 		// libp2p would say nothing and dial nothing: say so, rather than
 		// "connected" for an address that was never tried.
-		n.host.Peerstore().AddAddrs(info.ID, info.Addrs, peerstore.TempAddrTTL)
+		n.host.Peerstore().AddAddrs(info.ID, info.Addrs, peerstore.AddressTTL) // an hour, for the next dial
 		p := api.Peer{PeerID: info.ID.String(), AlreadyConnected: true}
 		for _, c := range n.host.Network().ConnsToPeer(info.ID) {
 			p.Addresses = append(p.Addresses, c.RemoteMultiaddr().String())

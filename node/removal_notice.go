@@ -64,7 +64,9 @@ func (n *Node) receiveRemoval(ctx context.Context, f *frames, data []byte, mine 
 	}
 	seen[data[0]] = true
 	c := mine[data[0]]
-	if _, err := n.receiveRecords(ctx, f, c, nil); err != nil {
+	tally := new(received)
+	defer tally.report(n.log, c)
+	if _, err := n.receiveRecords(ctx, f, c, tally, nil); err != nil {
 		return fmt.Errorf("community %s: removal notice: %w", c, err)
 	}
 	// The removal, once stored, is logged with the community's name and

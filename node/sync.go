@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"log/slog"
 	mrand "math/rand/v2"
 	"runtime"
 	"slices"
@@ -269,13 +270,15 @@ func (n *Node) syncClient(ctx context.Context, f *frames, p peer.ID, c protocol.
 			return res, err
 		}
 	}
+	tally := new(received)
+	defer tally.report(n.log, c)
 	for start := 0; start < len(want); start += syncBatch {
 		if next := start + syncBatch; next < len(want) {
 			if err := request(next); err != nil {
 				return res, err
 			}
 		}
-		got, err := n.receiveRecords(ctx, f, c, nil)
+		got, err := n.receiveRecords(ctx, f, c, tally, nil)
 		res.Fetched += got
 		n.syncs.update(c, func(st *SyncStatus) { st.Fetched += got; st.Total += got })
 		if err != nil {
@@ -333,23 +336,33 @@ func boolOrder(b bool) int {
 // it ends as with a faulty peer.
 const maxInvalidPerSession = 32
 
+// received counts what a session's receiving skipped, over the whole
+// session: its cap on invalid records holds for the session, not for each
+// batch of requests.
+type received struct {
+	early, invalid int
+	firstInvalid   error
+}
+
+// report logs what the session skipped, once it is over.
+func (t *received) report(log *slog.Logger, c protocol.ID) {
+	if t.early > 0 {
+		log.Warn("sync: records dated ahead of this node's clock skipped; sync brings them once it is their time (if this node's clock is behind, set it right)",
+			"community", c, "records", t.early)
+	}
+	if t.invalid > 0 && t.invalid <= maxInvalidPerSession {
+		log.Warn("sync: records this node refuses skipped (damaged, or written by a Kith version whose rules differ); the rest of the session went on",
+			"community", c, "records", t.invalid, "first", t.firstInvalid)
+	}
+}
+
 // receiveRecords reads record frames until an end frame, validating each
 // batch on every core (verifying signatures is most of the cost of a sync)
 // and storing it, telling stored (if not nil) how many each batch held.
-func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID, stored func(int)) (int, error) {
+// It returns how many valid records it stored; what it skipped, t counts.
+func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID, t *received, stored func(int)) (int, error) {
 	var raw [][]byte
-	total, early, invalid := 0, 0, 0
-	var firstInvalid error
-	defer func() {
-		if early > 0 {
-			n.log.Warn("sync: records dated ahead of this node's clock skipped; sync brings them once it is their time (if this node's clock is behind, set it right)",
-				"community", c, "records", early)
-		}
-		if invalid > 0 && invalid <= maxInvalidPerSession {
-			n.log.Warn("sync: records this node refuses skipped (damaged, or written by a Kith version whose rules differ); the rest of the session went on",
-				"community", c, "records", invalid, "first", firstInvalid)
-		}
-	}()
+	total := 0
 	refused := n.refuser("sync")
 	flush := func() error {
 		if len(raw) == 0 {
@@ -366,17 +379,17 @@ func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID, sto
 				// Its author's clock runs ahead (or this node's behind):
 				// valid later, so the rest of the session goes on.
 				refused(err)
-				early++
+				t.early++
 			default:
 				// One record a peer holds and this node refuses (an older
 				// version signed what it should not have) must not stop
 				// every record after it; many mean a faulty peer.
 				refused(err)
-				if invalid++; firstInvalid == nil {
-					firstInvalid = err
+				if t.invalid++; t.firstInvalid == nil {
+					t.firstInvalid = err
 				}
-				if invalid > maxInvalidPerSession {
-					return fmt.Errorf("peer sent %d invalid records (the first: %w)", invalid, firstInvalid)
+				if t.invalid > maxInvalidPerSession {
+					return fmt.Errorf("peer sent %d invalid records (the first: %w)", t.invalid, t.firstInvalid)
 				}
 			}
 		}
@@ -389,6 +402,7 @@ func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID, sto
 		if err := n.ingest(ctx, recs, "sync"); err != nil {
 			return err
 		}
+		total += len(recs)
 		if stored != nil {
 			stored(len(recs))
 		}
@@ -400,10 +414,10 @@ func (n *Node) receiveRecords(ctx context.Context, f *frames, c protocol.ID, sto
 			return total, err
 		}
 		if kind == frameEnd {
-			return total, flush()
+			err := flush()
+			return total, err
 		}
 		raw = append(raw, data)
-		total++
 		if len(raw) == syncBatch {
 			if err := flush(); err != nil {
 				return total, err

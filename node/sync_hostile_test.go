@@ -270,18 +270,23 @@ func TestSyncSkipsAnInvalidRecord(t *testing.T) {
 	i := bytes.Index(bad, []byte("placeholder"))
 	copy(bad[i:], "placeholde\xff")
 
+	const failed = `kith_sync_sessions_total{result="error",side="server"}`
 	after := post("After the bad one")
 	push(bad, after.Encode())
 	waitFor(t, "the record after the invalid one", 10*time.Second, func() bool { _, err := honest.store.Get(ctx, after.ID()); return err == nil })
+	waitMetric(t, honest, `kith_sync_sessions_total{result="ok",side="server"}`, func(v float64) bool { return v >= 1 })
+	if m := scrape(t, honest); m[failed] != 0 {
+		t.Errorf("a session with one invalid record ended in error")
+	}
 
-	// Many: the session ends before the record after them.
+	// Many: the session ends in error, before the record after them.
 	many := make([][]byte, 0, maxInvalidPerSession+2)
 	for range maxInvalidPerSession + 1 {
 		many = append(many, []byte("not a record"))
 	}
 	late := post("After too many")
 	push(append(many, late.Encode())...)
-	time.Sleep(time.Second)
+	waitMetric(t, honest, failed, func(v float64) bool { return v == 1 })
 	if _, err := honest.store.Get(ctx, late.ID()); err == nil {
 		t.Error("a record after more than maxInvalidPerSession invalid ones was stored")
 	}

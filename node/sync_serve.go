@@ -168,7 +168,9 @@ func (n *Node) syncServer(ctx context.Context, f *frames, c protocol.ID) (int, e
 	}
 	// Take what the client gives us, which is this node's catch-up when
 	// the peer started the session: shown as it goes, as the client's is.
-	return n.receiveRecords(ctx, f, c, func(stored int) {
+	tally := new(received)
+	defer tally.report(n.log, c)
+	return n.receiveRecords(ctx, f, c, tally, func(stored int) {
 		n.syncs.update(c, func(st *SyncStatus) { st.Fetched += stored })
 	})
 }

@@ -483,7 +483,9 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 		}
 		// The new version keeps the files of the one shown.
 		var files []protocol.Attachment
-		if d, err := n.store.Thread(ctx, community, e.Record.Header.Root, "", store.MaxLimit); err == nil {
+		// This reply alone, wherever it is in the thread (a page of the
+		// thread holds the versions of its own replies only).
+		if d, err := n.store.ThreadReplies(ctx, community, e.Record.Header.Root, []protocol.ID{orig}); err == nil {
 			shown := e
 			if v, ok := d.Versions[orig]; ok {
 				shown = v

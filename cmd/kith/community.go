@@ -275,8 +275,6 @@ func waitShowing[T any](line *progressLine, call func() (T, error), state func()
 	}
 }
 
-// communityState is what the daemon says of a community it holds, if it
-// answers and holds it.
 // joinInterrupted says what became of a join stopped by Ctrl-C: the
 // daemon may have joined already (the invite then counts as used), with
 // part of the history or none.
@@ -298,6 +296,8 @@ func joinInterrupted(ctx context.Context, cl *client.Client, community protocol.
 		"the rest comes with sync, or run the same command again to fetch it now", co.Name, co.Standing, count(int(co.Records), "record"))
 }
 
+// communityState is what the daemon says of a community it holds, if it
+// answers and holds it.
 func communityState(ctx context.Context, cl *client.Client, id protocol.ID) (api.Community, bool) {
 	cs, err := cl.Communities(ctx)
 	if err != nil {

@@ -286,7 +286,10 @@ func (c *cli) noteDiffCmd() *cobra.Command {
 			fmt.Fprintf(out, "tags: %s -> %s\n", tagList(d.TagsA), tagList(d.TagsB))
 		}
 		for _, l := range d.Lines {
-			fmt.Fprintf(out, "%s%s\n", l.Op, l.Text)
+			// A carriage return would send the terminal back over the
+			// line (termText): in a diff, where lines are what is
+			// compared, it is shown as one.
+			fmt.Fprintf(out, "%s%s\n", l.Op, strings.ReplaceAll(l.Text, "\r", "␍"))
 		}
 		return nil
 	})

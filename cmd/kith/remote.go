@@ -201,7 +201,7 @@ func (c *cli) connectCmd() *cobra.Command {
 			return printJSON(cmd.OutOrStdout(), p)
 		}
 		if p.AlreadyConnected {
-			fmt.Fprintf(cmd.OutOrStdout(), "already connected to %s, via %s (the address given was not dialled; it is kept for later)\n",
+			fmt.Fprintf(cmd.OutOrStdout(), "already connected to %s, via %s (the address given was not dialled; it is tried at a dial in the next hour)\n",
 				p.PeerID, strings.Join(p.Addresses, ", "))
 			return nil
 		}

@@ -73,7 +73,7 @@ type Peer struct {
 	// below -2500 nothing it sends is processed.
 	GossipScore *float64 `json:"gossip_score,omitempty"`
 	// AlreadyConnected, in POST /api/peers's answer, says the peer was
-	// connected before: the address given was not dialled (it is kept
+	// connected before: the address given was not dialled (it is kept an hour
 	// for later dials), and Addresses are those of the connections.
 	AlreadyConnected bool `json:"already_connected,omitempty"`
 }

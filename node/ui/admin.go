@@ -40,6 +40,8 @@ type adminPage struct {
 	Once string
 }
 
+func (adminPage) uncached() {}
+
 // memberRow is a member with what a moderator may do to them.
 type memberRow struct {
 	api.Member
@@ -194,14 +196,22 @@ func (s *Server) invite(r *http.Request) (string, any, error) {
 		return "", nil, err
 	}
 	id := c.ID
-	once := r.PostForm.Get("once")
+	page := invitePage{Community: c, Uses: 1}
+	req := api.InviteRequest{Expires: strings.TrimSpace(r.PostForm.Get("expires")), Label: strings.TrimSpace(r.PostForm.Get("label"))}
+	// The form sent again with what it held (a reload) gets the invite it
+	// made; the same form changed (Back, another number of uses) is a new
+	// invite. One at a time, so that two sends at once make one.
+	once := ""
+	if token := r.PostForm.Get("once"); token != "" {
+		once = strings.Join([]string{token, r.PostForm.Get("uses"), req.Expires, req.Label}, "\x00")
+	}
+	s.inviteMu.Lock()
+	defer s.inviteMu.Unlock()
 	if kept, ok := s.once.get(once); ok {
 		page := kept.(invitePage)
 		page.Again = true
 		return "invite", page, nil
 	}
-	page := invitePage{Community: c, Uses: 1}
-	req := api.InviteRequest{Expires: strings.TrimSpace(r.PostForm.Get("expires")), Label: strings.TrimSpace(r.PostForm.Get("label"))}
 	if u := strings.TrimSpace(r.PostForm.Get("uses")); u != "" {
 		n, err := strconv.ParseUint(u, 10, 32)
 		if err != nil || n < 1 || n > maxInviteUses {

@@ -353,6 +353,14 @@ func TestInviteRefusals(t *testing.T) {
 	if invites, err := a.Invites(bg, community); err != nil || len(invites) != 2 || first != again {
 		t.Errorf("the invite form sent twice: %d invites (want 2), the same code shown: %v", len(invites), first == again)
 	}
+	// The same form changed (Back, then another number of uses) is another
+	// invite, not the first one shown again.
+	if st, _, body := ua.post(cpath+"/invites", origin, url.Values{"uses": {"3"}, "once": {once}}); st != http.StatusOK || strings.Contains(body, "sent again") || strings.Contains(body, first) {
+		t.Errorf("the form sent again with other uses: %d, shown again: %v", st, strings.Contains(body, "sent again"))
+	}
+	if invites, err := a.Invites(bg, community); err != nil || len(invites) != 3 {
+		t.Errorf("after the changed form: %d invites, want 3", len(invites))
+	}
 	for _, bad := range []url.Values{{"uses": {"0"}}, {"uses": {"many"}}, {"uses": {"-1"}}, {"expires": {"forever"}}, {"expires": {"-5h"}}} {
 		if st, _, body := ua.post(cpath+"/invites", origin, bad); st != http.StatusBadRequest || strings.Contains(body, "kith:") {
 			t.Errorf("invite form %v: %d", bad, st)

@@ -225,7 +225,7 @@ func explainSync(c api.Community, peers []api.Peer, now time.Time) syncExplanati
 		return syncExplanation{State: "failed", Headline: "Last sync failed",
 			Detail: sentences(syncErrorWords(st.LastError)+". It will be tried again by itself, less often while it keeps failing.", lastGoodSync(st, now)),
 			Error:  st.LastError}
-	case c.Members == 1 && last == "":
+	case c.Members == 1 && last == "" && (c.Standing == "founder" || c.Standing == "moderator" || c.Standing == "member"):
 		// Nobody to sync with is no failure: say what would change it.
 		return syncExplanation{State: "alone", Headline: "Only you so far",
 			Detail: "you are its only member, so there is no one to sync with yet. Invite someone (Moderation, Create invite), or join it from another device of yours: their node and this one then sync by themselves."}

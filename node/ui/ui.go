@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
@@ -50,14 +51,15 @@ func cookieName(base string, r *http.Request) string {
 
 // Server is the UI's HTTP handler.
 type Server struct {
-	backend api.Backend
-	token   string
-	session string // the session cookie's value
-	logins  logins
-	once    onceAnswers
-	log     *slog.Logger
-	mux     *http.ServeMux
-	pages   map[string]*template.Template
+	backend  api.Backend
+	token    string
+	session  string // the session cookie's value
+	logins   logins
+	once     onceAnswers
+	inviteMu sync.Mutex // one invite form at a time (admin.go)
+	log      *slog.Logger
+	mux      *http.ServeMux
+	pages    map[string]*template.Template
 }
 
 // New returns the UI handler. token is the API token: `kith ui` proves
@@ -178,9 +180,17 @@ func (s *Server) page(fn func(r *http.Request) (string, any, error)) http.Handle
 		if c, ok := data.(cookieSetter); ok {
 			c.setCookies(w, r)
 		}
+		if _, ok := data.(uncached); ok {
+			w.Header().Set("Cache-Control", "no-store")
+		}
 		s.render(w, http.StatusOK, name, data)
 	}))
 }
+
+// uncached is page data that no cache, the browser's back/forward cache
+// included, may keep: the moderation page, whose invite form carries a
+// token for one send (once.go), so that going back to it gives a fresh one.
+type uncached interface{ uncached() }
 
 // cookieSetter is page data that also sets cookies (the home page's
 // reading state).
