@@ -123,7 +123,7 @@ type SyncResult struct {
 // SyncAnswer is POST /api/communities/{id}/sync.
 type SyncAnswer struct {
 	Community protocol.ID  `json:"id"`
-	Started   bool         `json:"started"` // without wait: running in the background
+	Started   bool         `json:"started,omitempty"` // without wait: running in the background (with wait, Results say how it went)
 	Results   []SyncResult `json:"results,omitempty"`
 }
 
