@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	libp2pprotocol "github.com/libp2p/go-libp2p/core/protocol"
@@ -34,26 +35,8 @@ func TestHostileSyncPeer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
-	evil, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer evil.Close()
-	info := peer.AddrInfo{ID: honest.PeerID(), Addrs: honest.host.Addrs()}
-	if err := evil.Connect(ctx, info); err != nil {
-		t.Fatal(err)
-	}
-	// hello in the form the honest node accepts, offering the community.
-	salt := make([]byte, 16)
-	h := salted(salt, community)
-	hello := append(append([]byte{}, salt...), h[:]...)
-
-	frame := func(kind byte, payload []byte) []byte {
-		b := []byte{kind}
-		b = binary.AppendUvarint(b, uint64(len(payload)))
-		return append(b, payload...)
-	}
+	evil, hello := syncPeer(t, honest, community)
+	frame := syncFrame
 	// A record signed right but for another community, and bytes that are
 	// no record at all.
 	other := prototest.Sign(t, prototest.Key("evil"), protocol.ID{}, time.Now(), protocol.Refs{}, &protocol.Community{Name: "Elsewhere", Policy: protocol.JoinOpen})
@@ -122,6 +105,27 @@ func TestHostileSyncPeer(t *testing.T) {
 	if _, err := friend.Sync(ctx, honest.PeerID(), community); err != nil {
 		t.Fatalf("an honest sync after the attacks: %v", err)
 	}
+}
+
+// syncPeer is a bare libp2p host connected to n, and a hello offering
+// community in the form n accepts: a peer speaking sync frame by frame.
+func syncPeer(t *testing.T, n *Node, community protocol.ID) (host.Host, []byte) {
+	t.Helper()
+	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
+	h, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
+	must(t, err)
+	t.Cleanup(func() { h.Close() })
+	must(t, h.Connect(context.Background(), peer.AddrInfo{ID: n.PeerID(), Addrs: n.host.Addrs()}))
+	salt := make([]byte, 16)
+	sum := salted(salt, community)
+	return h, append(append([]byte{}, salt...), sum[:]...)
+}
+
+// syncFrame is one frame of the sync protocol.
+func syncFrame(kind byte, payload []byte) []byte {
+	b := []byte{kind}
+	b = binary.AppendUvarint(b, uint64(len(payload)))
+	return append(b, payload...)
 }
 
 func readAll(s network.Stream) {
@@ -234,19 +238,8 @@ func TestSyncSkipsAnInvalidRecord(t *testing.T) {
 	honest := startTestNode(t)
 	community, err := honest.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Mixed versions"})
 	must(t, err)
-	key, _, _ := crypto.GenerateEd25519Key(rand.Reader)
-	peerHost, err := kithhost.New(kithhost.Config{Key: key, Loopback: true})
-	must(t, err)
-	defer peerHost.Close()
-	must(t, peerHost.Connect(ctx, peer.AddrInfo{ID: honest.PeerID(), Addrs: honest.host.Addrs()}))
-	salt := make([]byte, 16)
-	h := salted(salt, community)
-	hello := append(append([]byte{}, salt...), h[:]...)
-	frame := func(kind byte, payload []byte) []byte {
-		b := []byte{kind}
-		b = binary.AppendUvarint(b, uint64(len(payload)))
-		return append(b, payload...)
-	}
+	peerHost, hello := syncPeer(t, honest, community)
+	frame := syncFrame
 	push := func(records ...[]byte) {
 		t.Helper()
 		s, err := peerHost.NewStream(ctx, honest.PeerID(), syncProtocol)

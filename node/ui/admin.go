@@ -207,8 +207,7 @@ func (s *Server) invite(r *http.Request) (string, any, error) {
 	}
 	s.inviteMu.Lock()
 	defer s.inviteMu.Unlock()
-	if kept, ok := s.once.get(once); ok {
-		page := kept.(invitePage)
+	if page, ok := s.once.get(once); ok {
 		page.Again = true
 		return "invite", page, nil
 	}
@@ -224,7 +223,9 @@ func (s *Server) invite(r *http.Request) (string, any, error) {
 	if page.Code, err = s.backend.Invite(r.Context(), id, req); err != nil {
 		return "", nil, err
 	}
-	s.once.put(once, page)
+	if once != "" {
+		s.once.put(once, page)
+	}
 	return "invite", page, nil
 }
 

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -29,51 +27,20 @@ const (
 	maxLogins = 64 // codes outstanding; the oldest is dropped beyond
 )
 
-// logins holds the login codes not yet used, with their expiry.
-type logins struct {
-	mu    sync.Mutex
-	codes map[string]time.Time
-}
+// logins holds the login codes not yet used.
+type logins struct{ codes expiring[struct{}] }
 
 // mint returns a fresh code.
 func (l *logins) mint() string {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails (crypto/rand)
-	code := hex.EncodeToString(b)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.codes == nil {
-		l.codes = make(map[string]time.Time)
-	}
-	now := time.Now()
-	for c, exp := range l.codes {
-		if now.After(exp) {
-			delete(l.codes, c)
-		}
-	}
-	for len(l.codes) >= maxLogins {
-		oldest, at := "", time.Time{}
-		for c, exp := range l.codes {
-			if oldest == "" || exp.Before(at) {
-				oldest, at = c, exp
-			}
-		}
-		delete(l.codes, oldest)
-	}
-	l.codes[code] = now.Add(loginTTL)
+	code := randomHex(32)
+	l.codes.put(code, struct{}{})
 	return code
 }
 
 // use reports whether code is valid, and makes it invalid from now on.
 func (l *logins) use(code string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	exp, ok := l.codes[code]
-	if !ok || code == "" {
-		return false
-	}
-	delete(l.codes, code)
-	return time.Now().Before(exp)
+	_, ok := l.codes.take(code)
+	return ok
 }
 
 // LoginPath returns the path and query of a fresh one-time login link.

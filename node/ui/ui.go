@@ -55,8 +55,8 @@ type Server struct {
 	token    string
 	session  string // the session cookie's value
 	logins   logins
-	once     onceAnswers
-	inviteMu sync.Mutex // one invite form at a time (admin.go)
+	once     expiring[invitePage] // invite form answers, by token (once.go)
+	inviteMu sync.Mutex           // one invite form at a time (admin.go)
 	log      *slog.Logger
 	mux      *http.ServeMux
 	pages    map[string]*template.Template
@@ -68,6 +68,8 @@ type Server struct {
 func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 	s := &Server{backend: backend, token: token, session: sessionValue(token), log: log, mux: http.NewServeMux(),
 		pages: make(map[string]*template.Template)}
+	s.logins.codes = expiring[struct{}]{ttl: loginTTL, max: maxLogins}
+	s.once = expiring[invitePage]{ttl: onceTTL, max: maxOnce}
 	if err := s.parse(); err != nil {
 		return nil, err
 	}
