@@ -167,17 +167,7 @@ func (n *Node) NameDevice(ctx context.Context, name string) (int, error) {
 		}
 		return 0, fmt.Errorf("%w: device %w", api.ErrBadRequest, err)
 	}
-	named := make(map[protocol.ID]string) // the name in the newest record, by community
-	newest := make(map[protocol.ID]int64)
-	err := n.eachDeviceRecord(ctx, func(c protocol.ID, p peer.ID, e store.Entry) {
-		if p != n.peerID || e.Record.Header.Created < newest[c] {
-			return
-		}
-		newest[c] = e.Record.Header.Created
-		if b, ok := e.Record.Content().(*protocol.Device); ok {
-			named[c] = b.Name
-		}
-	})
+	named, err := n.thisDevice(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -191,7 +181,7 @@ func (n *Node) NameDevice(ctx context.Context, name string) (int, error) {
 	}
 	published := 0
 	for c, had := range named {
-		if had == name {
+		if had.name == name {
 			continue
 		}
 		if _, err := n.publish(ctx, c, protocol.Refs{}, &protocol.Device{PeerID: []byte(n.peerID), Name: name}); err != nil {
@@ -219,16 +209,37 @@ func (n *Node) deviceName(ctx context.Context) string {
 			return name
 		}
 	}
-	name, newest := "", int64(0)
-	err := n.eachDeviceRecord(ctx, func(_ protocol.ID, p peer.ID, e store.Entry) {
-		if b, ok := e.Record.Content().(*protocol.Device); ok && p == n.peerID && e.Record.Header.Created >= newest {
-			name, newest = b.Name, e.Record.Header.Created
-		}
-	})
+	named, err := n.thisDevice(ctx)
 	if err != nil {
 		n.log.Warn("read this node's device name", "err", err)
 	}
-	return name
+	var newest vouching
+	for _, v := range named {
+		if v.created >= newest.created {
+			newest = v
+		}
+	}
+	return newest.name
+}
+
+// vouching is this node's newest device record in a community.
+type vouching struct {
+	name    string
+	created int64
+}
+
+// thisDevice returns this node's newest device record in each community
+// held here where the member vouches for it.
+func (n *Node) thisDevice(ctx context.Context) (map[protocol.ID]vouching, error) {
+	out := make(map[protocol.ID]vouching)
+	err := n.eachDeviceRecord(ctx, func(c protocol.ID, p peer.ID, e store.Entry) {
+		b, ok := e.Record.Content().(*protocol.Device)
+		if cur, seen := out[c]; !ok || p != n.peerID || seen && e.Record.Header.Created < cur.created {
+			return
+		}
+		out[c] = vouching{name: b.Name, created: e.Record.Header.Created}
+	})
+	return out, err
 }
 
 // vouchForNewKey publishes a device record for this node, whose node key
