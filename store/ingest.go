@@ -30,6 +30,9 @@ type Outcome struct {
 	// revoked before it, on nodes that did not know yet), and took the
 	// body back from this copy.
 	Restored bool
+	// Forgotten is set when the record's community was forgotten (Forget)
+	// and not remembered since: it was not stored.
+	Forgotten bool
 }
 
 // aside reports whether records of status st are kept aside: stored, but
@@ -52,6 +55,9 @@ func (s *Store) Put(ctx context.Context, r *protocol.Record) (Outcome, error) {
 	out, err := s.ingest(ctx, []*protocol.Record{r}, false)
 	if err != nil {
 		return Outcome{}, s.recover(err)
+	}
+	if out[0].Forgotten {
+		return Outcome{}, fmt.Errorf("put record %s: %w", r.ID(), ErrForgotten)
 	}
 	if err := s.db.Sync(); err != nil {
 		return Outcome{}, fmt.Errorf("put record %s: sync: %w", r.ID(), err)
@@ -117,6 +123,10 @@ func (s *Store) ingest(ctx context.Context, records []*protocol.Record, bounded 
 	restored := make(map[dirtyObject]struct{})
 	for i, r := range records {
 		out[i].ID = r.ID()
+		if s.forgotten[r.Community()] {
+			out[i].Forgotten = true
+			continue
+		}
 		if batch[r.ID()] != nil {
 			continue
 		}

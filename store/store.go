@@ -79,6 +79,7 @@ type Store struct {
 	mu          sync.Mutex
 	communities map[protocol.ID]*community
 	dirty       map[dirtyObject]struct{}
+	forgotten   map[protocol.ID]bool // communities Forget removed: their records are not stored (forget.go)
 
 	flushDelay time.Duration
 	maxAside   int
@@ -90,6 +91,10 @@ type Store struct {
 	done       chan struct{}
 	closeOnce  sync.Once
 	identity   string // see Identity
+
+	// checking is held by Check for reading and by Forget for writing:
+	// Check's snapshot must not see a community half removed.
+	checking sync.RWMutex
 }
 
 // community is what the store keeps in memory about one community: its
@@ -203,6 +208,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.maxAside = DefaultMaxAside
 	}
 	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	if err := s.finishForgetting(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
