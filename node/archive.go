@@ -113,6 +113,7 @@ func (n *Node) importArchive(ctx context.Context, r io.Reader) (api.ImportResult
 		return api.ImportResult{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 	}
 	c := ar.Header.Community
+	n.store.Remember(c) // importing a community this node forgot brings it back
 	res := api.ImportResult{Community: c, Announced: ar.Header.Records, AnnouncedDigest: ar.Header.Digest}
 	set := protocol.NewArchiveCheck(ar.Header)
 	m := n.store.Membership(c)

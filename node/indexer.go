@@ -72,6 +72,9 @@ type indexer struct {
 	local   map[protocol.ID]bool
 	working int                  // records taken from pending, being indexed
 	whole   map[protocol.ID]bool // communities to index whole
+	// gone are communities the store no longer holds (forgotten) whose
+	// documents are to be removed.
+	gone    map[protocol.ID]bool
 	wake    chan struct{}
 	lastErr error
 
@@ -83,7 +86,7 @@ type indexer struct {
 
 func openIndexer(h home.Home, s *store.Store, busy func() bool, log *slog.Logger) (*indexer, error) {
 	x := &indexer{store: s, log: log, dir: filepath.Join(h.Dir, SearchDir), busy: busy,
-		pending: make(map[protocol.ID]protocol.ID), local: make(map[protocol.ID]bool), whole: make(map[protocol.ID]bool), wake: make(chan struct{}, 1),
+		pending: make(map[protocol.ID]protocol.ID), local: make(map[protocol.ID]bool), whole: make(map[protocol.ID]bool), gone: make(map[protocol.ID]bool), wake: make(chan struct{}, 1),
 		members: make(map[protocol.ID]*protocol.Membership)}
 	idx, err := search.Open(x.dir)
 	switch {
@@ -128,7 +131,54 @@ func openIndexer(h home.Home, s *store.Store, busy func() bool, log *slog.Logger
 			x.whole[c] = true
 		}
 	}
+	// Documents of a community the store forgot, left by a stop between
+	// the two.
+	indexed, err := idx.Values("community")
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range indexed {
+		if c, err := protocol.ParseID(v); err == nil && s.Membership(c) == nil {
+			x.gone[c] = true
+		}
+	}
 	return x, nil
+}
+
+// forget removes a community's documents from the index, in the
+// background: the store forgot it. Records of it waiting to be indexed
+// are dropped.
+func (x *indexer) forget(c protocol.ID) {
+	x.mu.Lock()
+	x.gone[c] = true
+	delete(x.whole, c)
+	for id, pc := range x.pending {
+		if pc == c {
+			delete(x.pending, id)
+			delete(x.local, id)
+		}
+	}
+	x.mu.Unlock()
+	select {
+	case x.wake <- struct{}{}:
+	default:
+	}
+}
+
+// removeCommunity deletes every document of a community and its digest.
+func (x *indexer) removeCommunity(ctx context.Context, idx *search.Index, c protocol.ID) error {
+	ids, err := idx.IDs(ctx, "community", c.String())
+	if err != nil {
+		return err
+	}
+	if err := idx.Apply(ctx, nil, ids, map[string][]byte{digestKey(c): nil}); err != nil {
+		return err
+	}
+	delete(x.members, c)
+	if len(ids) > 0 {
+		x.log.Info("search: removed the documents of a community this node forgot", "community", c, "documents", len(ids))
+	}
+	return nil
 }
 
 func digestKey(c protocol.ID) string { return "digest/" + c.String() }
@@ -255,6 +305,22 @@ func (x *indexer) waitQuiet(ctx context.Context) {
 func (x *indexer) step(ctx context.Context) bool {
 	x.mu.Lock()
 	idx, gen := x.idx, x.gen
+	// A forgotten community first: its text leaves the disk.
+	for c := range x.gone {
+		x.mu.Unlock()
+		err := x.removeCommunity(ctx, idx, c)
+		x.mu.Lock()
+		if err == nil || x.gen != gen { // a new index holds none of it
+			delete(x.gone, c)
+		}
+		x.lastErr = err
+		x.mu.Unlock()
+		if err != nil {
+			x.failed(ctx, err)
+			return false
+		}
+		return true
+	}
 	batch := make(map[protocol.ID]protocol.ID)
 	// The member's own records alone first, before a community rebuilt
 	// whole or a burst's batch, either of which may take a minute.
@@ -319,15 +385,20 @@ func (x *indexer) step(ctx context.Context) bool {
 	}
 	x.mu.Unlock()
 	if err != nil {
-		if ctx.Err() == nil {
-			x.log.Warn("search indexing", "err", err)
-		}
-		if errors.Is(err, search.ErrWrite) {
-			x.reopen()
-		}
+		x.failed(ctx, err)
 		return false
 	}
 	return true
+}
+
+// failed logs a step's error, and reopens the index after a failed write.
+func (x *indexer) failed(ctx context.Context, err error) {
+	if ctx.Err() == nil {
+		x.log.Warn("search indexing", "err", err)
+	}
+	if errors.Is(err, search.ErrWrite) {
+		x.reopen()
+	}
 }
 
 // reopen closes the index and opens it again from disk, after a write

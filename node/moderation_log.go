@@ -189,6 +189,13 @@ func (l *moderationLogs) get(s *store.Store, community protocol.ID, read func() 
 	return items, nil
 }
 
+// forget drops the log kept of a community this node forgot.
+func (l *moderationLogs) forget(c protocol.ID) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.logs, c)
+}
+
 // reasonOf is the reason a moderation record gives (a role change, a
 // hide, a deletion), or "" (none given, or its body purged).
 func reasonOf(r *protocol.Record) string {

@@ -332,6 +332,8 @@ func (n *Node) Join(ctx context.Context, code string) (protocol.ID, error) {
 		return protocol.ID{}, fmt.Errorf("%w: %w", api.ErrBadRequest, err)
 	}
 	community := inv.Community()
+	// A community this node forgot comes back whole by joining it again.
+	n.store.Remember(community)
 	given := []*protocol.Record{inv.Genesis}
 	if inv.Invite != nil {
 		given = append(given, inv.Invite)

@@ -68,6 +68,13 @@ func (s *syncState) update(c protocol.ID, fn func(*SyncStatus)) {
 	s.last[c] = st
 }
 
+// forget drops a community's state: this node forgot it.
+func (s *syncState) forget(c protocol.ID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.last, c)
+}
+
 // SyncStatus returns the sync state of a community.
 func (n *Node) SyncStatus(c protocol.ID) SyncStatus {
 	n.syncs.mu.Lock()

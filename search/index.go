@@ -221,3 +221,26 @@ func (x *Index) IDs(ctx context.Context, field, value string) ([]string, error) 
 		after = []string{res.Hits[len(res.Hits)-1].ID}
 	}
 }
+
+// Values lists the distinct values of a keyword field (community, ...)
+// in the index, from its dictionary rather than its documents. A value
+// whose documents were deleted lately may still be listed until the
+// index merges its segments: IDs then finds none.
+func (x *Index) Values(field string) ([]string, error) {
+	d, err := x.idx.FieldDict(field)
+	if err != nil {
+		return nil, fmt.Errorf("read search index terms: %w", err)
+	}
+	defer d.Close()
+	var out []string
+	for {
+		e, err := d.Next()
+		if err != nil {
+			return nil, fmt.Errorf("read search index terms: %w", err)
+		}
+		if e == nil {
+			return out, nil
+		}
+		out = append(out, e.Term)
+	}
+}

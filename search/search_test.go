@@ -262,6 +262,22 @@ func TestSearchIDs(t *testing.T) {
 	}
 }
 
+// TestSearchValues: the communities an index holds documents of, read
+// from its dictionary.
+func TestSearchValues(t *testing.T) {
+	x := openTest(t)
+	if err := x.Apply(context.Background(), sample(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := x.Values("community")
+	if err != nil || strings.Join(got, " ") != "c1 c2" {
+		t.Fatalf("Values: %q, %v; want c1 c2", got, err)
+	}
+	if got, err := x.Values("nosuchfield"); err != nil || len(got) != 0 {
+		t.Errorf("Values of a field no document has: %q, %v", got, err)
+	}
+}
+
 // TestSearchWords: what the analyser does to a word decides how it is
 // looked for. A prefix matches words that start so although the index
 // holds them stemmed ("database*" found nothing: the index holds

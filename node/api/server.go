@@ -76,6 +76,10 @@ type Backend interface {
 	Unhide(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
 	Hidden(ctx context.Context, community protocol.ID, cursor string, limit int) (HiddenRecords, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
+	// ForgetPreview says what Forget would delete; Forget deletes a
+	// community from this node and stops replicating it.
+	ForgetPreview(ctx context.Context, community protocol.ID) (ForgetPreview, error)
+	Forget(ctx context.Context, community protocol.ID) (ForgetAnswer, error)
 	Activity(ctx context.Context, community protocol.ID) (Activity, error)
 	Search(ctx context.Context, req SearchRequest) (SearchResults, error)
 	// Reindex drops the search index and builds it anew in the background.
@@ -210,6 +214,8 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"GET /api/communities/{id}/hidden", s.hidden},
 		{"GET /api/communities/{id}/moderation", s.moderationLog},
 		{"POST /api/communities/{id}/sync", s.sync},
+		{"GET /api/communities/{id}/forget", s.forgetPreview},
+		{"DELETE /api/communities/{id}", s.forget},
 		{"GET /api/communities/{id}/activity", s.activity},
 		{"GET /api/search", s.search},
 		{"POST /api/search/reindex", s.reindex},

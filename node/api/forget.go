@@ -1,0 +1,56 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/kith-network/kith/protocol"
+)
+
+// ForgetPreview is GET /api/communities/{id}/forget: what forgetting the
+// community would delete from this node, and what may be lost with it.
+type ForgetPreview struct {
+	Community protocol.ID `json:"id"`
+	Name      string      `json:"name"`
+	Records   uint64      `json:"records"`  // accepted records held
+	Mine      int         `json:"mine"`     // of those, the member's (live)
+	Members   int         `json:"members"`  // admitted now
+	Standing  string      `json:"standing"` // the member's: founder, moderator, member, none, removed
+	Peers     int         `json:"peers"`    // connected in the community now
+	// Files are the attachments held here that no other community names:
+	// deleted with it.
+	Files int `json:"files"`
+	// NewestMine is when the member's newest record was written (unix
+	// ms), LastSync when a sync session with a peer last completed since
+	// the daemon started (0: none).
+	NewestMine int64  `json:"newest_mine,omitempty"`
+	LastSync   int64  `json:"last_sync,omitempty"`
+	LastPeer   string `json:"last_peer,omitempty"`
+	// MaybeOnlyHere is set when the member wrote records after the last
+	// sync: gossip most likely carried them, but no peer confirmed it.
+	MaybeOnlyHere bool `json:"maybe_only_here"`
+}
+
+// ForgetAnswer is DELETE /api/communities/{id}.
+type ForgetAnswer struct {
+	Community protocol.ID `json:"id"`
+	Name      string      `json:"name"`
+	Records   int         `json:"records"` // records deleted
+}
+
+func (s *Server) forgetPreview(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	p, err := s.backend.ForgetPreview(r.Context(), id)
+	s.reply(w, p, err)
+}
+
+func (s *Server) forget(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	ans, err := s.backend.Forget(r.Context(), id)
+	s.reply(w, ans, err)
+}

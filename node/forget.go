@@ -1,0 +1,115 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
+)
+
+// Forgetting a community drops it from this node only: its records,
+// search documents and the attachments no other community names are
+// deleted here, the node stops replicating it, and nothing is sent to
+// anyone. The member stays a member (the protocol has no record for
+// leaving), so the same invite path, or another code, brings it back.
+
+// ForgetPreview implements api.Backend: what forgetting a community would
+// delete, and whether something may exist only here.
+func (n *Node) ForgetPreview(ctx context.Context, community protocol.ID) (api.ForgetPreview, error) {
+	m, err := n.community(community)
+	if err != nil {
+		return api.ForgetPreview{}, err
+	}
+	_, count := n.store.Fingerprint(community, protocol.Position{}, protocol.MaxPosition)
+	me := n.id.MemberKey()
+	out := api.ForgetPreview{Community: community, Name: m.Genesis.Name, Records: count, Members: admitted(m),
+		Standing: m.Standing(me).String(), Peers: len(n.gossip.Peers(community))}
+	var newest int64
+	err = store.EachPage(func(cursor string, limit int) (store.Page[store.Entry], error) {
+		return n.store.ByAuthor(ctx, community, me, cursor, limit)
+	}, func(e store.Entry) error {
+		out.Mine++
+		newest = max(newest, e.Record.Header.Created)
+		return nil
+	})
+	if err != nil {
+		return api.ForgetPreview{}, fmt.Errorf("count your records in community %s: %w", community, err)
+	}
+	if newest > 0 {
+		out.NewestMine = newest
+	}
+	if st := n.SyncStatus(community); !st.LastSync.IsZero() {
+		out.LastSync, out.LastPeer = st.LastSync.UnixMilli(), st.LastPeer.String()
+	}
+	// What a peer may lack: the member's records newer than the last
+	// session that reconciled both ways. Gossip most likely carried them,
+	// but only a sync says so.
+	out.MaybeOnlyHere = out.Mine > 0 && newest > out.LastSync
+	if n.blobs != nil {
+		err = store.EachPage(func(cursor string, limit int) (store.Page[store.FileRef], error) {
+			return n.store.Files(ctx, community, cursor, limit)
+		}, func(f store.FileRef) error {
+			h := f.File.HashID()
+			if n.blobs.Has(h) && !n.namedElsewhere(community, h) {
+				out.Files++
+			}
+			return nil
+		})
+		if err != nil {
+			return api.ForgetPreview{}, fmt.Errorf("list the attachments of community %s: %w", community, err)
+		}
+	}
+	return out, nil
+}
+
+// namedElsewhere reports whether a community other than c names file h.
+func (n *Node) namedElsewhere(c, h protocol.ID) bool {
+	for _, other := range n.store.Communities() {
+		if other == c {
+			continue
+		}
+		if _, ok, err := n.store.FileNamed(other, h); err != nil || ok {
+			return true // kept when in doubt
+		}
+	}
+	return false
+}
+
+// Forget implements api.Backend: it stops replicating a community and
+// deletes it from this node (store, search index, attachments only it
+// names).
+func (n *Node) Forget(ctx context.Context, community protocol.ID) (api.ForgetAnswer, error) {
+	m, err := n.community(community)
+	if err != nil {
+		return api.ForgetAnswer{}, err
+	}
+	start := time.Now()
+	// Gossip first, so that no more records come live; a sync session
+	// running delivers records the store then refuses.
+	if err := n.gossip.Leave(community); err != nil {
+		return api.ForgetAnswer{}, err
+	}
+	removed, err := n.store.Forget(ctx, community)
+	if err != nil {
+		// If the store still lists it, the catch-up loop subscribes
+		// again (catchup.go): nothing is left half done.
+		return api.ForgetAnswer{}, err
+	}
+	if n.index != nil {
+		n.index.forget(community)
+	}
+	n.modLog.forget(community)
+	n.syncs.forget(community)
+	if n.blobs != nil {
+		select {
+		case n.purgeSoon <- struct{}{}:
+		default:
+		}
+	}
+	n.log.Info("forgot a community: it is deleted from this node", "community", community, "name", m.Genesis.Name,
+		"records", removed, "took", time.Since(start).Round(time.Millisecond))
+	return api.ForgetAnswer{Community: community, Name: m.Genesis.Name, Records: removed}, nil
+}
