@@ -92,7 +92,8 @@ func (n *Node) Forget(ctx context.Context, community protocol.ID) (api.ForgetAns
 	if err := n.gossip.Leave(community); err != nil {
 		return api.ForgetAnswer{}, err
 	}
-	removed, err := n.store.Forget(ctx, community)
+	// Once begun, to the end: a Ctrl-C of the command does not stop it half way.
+	removed, err := n.store.Forget(context.WithoutCancel(ctx), community)
 	if err != nil {
 		// If the store still lists it, the catch-up loop subscribes
 		// again (catchup.go): nothing is left half done.

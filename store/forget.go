@@ -38,6 +38,9 @@ var communityTables = []byte{tCommunity, tOrder, tObject, tWaiting, tAuthor, tKi
 // Open removes the rest. Writes wait while it runs; it takes about as
 // long as a scrub.
 func (s *Store) Forget(ctx context.Context, community protocol.ID) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("forget community %s: %w", community, err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.communities[community] == nil {
@@ -66,9 +69,10 @@ func (s *Store) Forget(ctx context.Context, community protocol.ID) (int, error) 
 		s.forgotten = make(map[protocol.ID]bool)
 	}
 	s.forgotten[community] = true
-	// From here, what remains is finished at the next Open if it fails:
-	// the community is no longer listed either way.
-	n, err := s.removeCommunity(ctx, community)
+	// From here it goes to the end, whatever ctx says: what remains of a
+	// failure is finished at the next Open, the community unlisted
+	// either way.
+	n, err := s.removeCommunity(community)
 	if err != nil {
 		return 0, fmt.Errorf("forget community %s: %w (the rest is removed when the store opens next)", community, err)
 	}
@@ -86,16 +90,13 @@ func (s *Store) Remember(community protocol.ID) {
 // removeCommunity deletes every key of a community that is being
 // forgotten, then its marker, and returns how many records it had. It is
 // idempotent, so that Open can run it again after a crash.
-func (s *Store) removeCommunity(ctx context.Context, community protocol.ID) (int, error) {
+func (s *Store) removeCommunity(community protocol.ID) (int, error) {
 	// Pointers ('r' id) are the only keys of a record outside its
 	// community's prefixes; every record has an order entry ('c') that
 	// names it, so those are read first and deleted last.
 	var ids []protocol.ID
 	err := s.db.View(func(txn *badger.Txn) error {
 		return scanKeys(txn, key(tOrder, community[:]), func(k []byte) error {
-			if len(ids)%4096 == 0 && ctx.Err() != nil {
-				return ctx.Err()
-			}
 			ids = append(ids, lastID(k))
 			return nil
 		})
@@ -144,7 +145,7 @@ func (s *Store) finishForgetting() error {
 	}
 	for _, c := range pending {
 		s.log.Info("store: removing the rest of a community forgotten when the last run stopped", "community", c)
-		if _, err := s.removeCommunity(context.Background(), c); err != nil {
+		if _, err := s.removeCommunity(c); err != nil {
 			return fmt.Errorf("forget community %s: %w", c, err)
 		}
 	}

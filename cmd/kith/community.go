@@ -15,11 +15,11 @@ import (
 	"github.com/kith-network/kith/protocol"
 )
 
-// The community commands: create, list, invite, join, sync.
+// The community commands: create, list, invite, join, sync (forget: forget.go).
 
 func (c *cli) communityCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "community", Short: "Create, list, invite to and join communities"}
-	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityInvitesCmd(), c.communityRevokeCmd(), c.communityJoinCmd(), c.communitySyncCmd(), c.moderationLogCmd())
+	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityInvitesCmd(), c.communityRevokeCmd(), c.communityJoinCmd(), c.communitySyncCmd(), c.communityForgetCmd(), c.moderationLogCmd())
 	return cmd
 }
 

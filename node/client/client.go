@@ -237,6 +237,16 @@ func (c *Client) Sync(ctx context.Context, community protocol.ID, wait bool) (an
 	return ans, c.do(ctx, http.MethodPost, "/api/communities/"+community.String()+"/sync?wait="+fmt.Sprint(wait), nil, &ans)
 }
 
+// ForgetPreview says what forgetting a community would delete.
+func (c *Client) ForgetPreview(ctx context.Context, community protocol.ID) (p api.ForgetPreview, err error) {
+	return p, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/forget", nil, &p)
+}
+
+// Forget deletes a community from the node, which stops replicating it.
+func (c *Client) Forget(ctx context.Context, community protocol.ID) (ans api.ForgetAnswer, err error) {
+	return ans, c.do(ctx, http.MethodDelete, "/api/communities/"+community.String(), nil, &ans)
+}
+
 // LoginLink asks the daemon for a fresh one-time link that logs a browser
 // in to its web UI.
 func (c *Client) LoginLink(ctx context.Context) (string, error) {
