@@ -57,14 +57,7 @@ func (c *cli) communityForgetCmd() *cobra.Command {
 // may exist only on this node; arg is how the member named the community
 // (digits only: resolveCommunity checked).
 func printForgetPreview(w io.Writer, p api.ForgetPreview, arg string) {
-	yours := fmt.Sprintf("%d yours", p.Mine)
-	switch {
-	case p.Mine == 0:
-		yours = "none yours"
-	case uint64(p.Mine) >= p.Records:
-		yours = "all yours"
-	}
-	fmt.Fprintf(w, "Forgetting %q deletes from this node %s (%s)", termText(p.Name), count(p.Records, "record"), yours)
+	fmt.Fprintf(w, "Forgetting %q deletes from this node %s (%s)", termText(p.Name), count(p.Records, "record"), p.Yours())
 	if p.Files > 0 {
 		fmt.Fprintf(w, ", %s no other community names", count(p.Files, "attachment"))
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/kith-network/kith/protocol"
 )
@@ -28,6 +29,18 @@ type ForgetPreview struct {
 	// MaybeOnlyHere is set when the member wrote records after the last
 	// sync: gossip most likely carried them, but no peer confirmed it.
 	MaybeOnlyHere bool `json:"maybe_only_here"`
+}
+
+// Yours says in words how many of the records are the member's: "all
+// yours", "none yours", "3 yours" (the CLI and the web UI say it alike).
+func (p ForgetPreview) Yours() string {
+	switch {
+	case p.Mine == 0:
+		return "none yours"
+	case uint64(p.Mine) >= p.Records:
+		return "all yours"
+	}
+	return strconv.Itoa(p.Mine) + " yours"
 }
 
 // ForgetAnswer is DELETE /api/communities/{id}.

@@ -197,7 +197,7 @@ func TestAdminInvitesAndRoles(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(row(bKey)+` input[name=reason]`), "helps a lot"),
 		chromedp.Click(chromedp.CSS(row(bKey)+` button[value=moderator]`)))
 	admPoll(t, ctx, "b shows as moderator", standing(bKey, "moderator"))
-	if done := admText(t, ctx, `.adm-done`); !strings.Contains(done, "moderator now") {
+	if done := admText(t, ctx, `.done`); !strings.Contains(done, "moderator now") {
 		t.Errorf("confirmation: %q", done)
 	}
 	eventually(t, "b's own node says b is a moderator (the role record replicated)", func() bool {
@@ -226,7 +226,7 @@ func TestAdminInvitesAndRoles(t *testing.T) {
 		chromedp.Submit(chromedp.CSS(`#invite`)),
 		chromedp.WaitVisible(chromedp.CSS(`#confirm-revoke`)))
 	admClick(t, ctx, "revoke it", `#confirm-revoke button`)
-	admPoll(t, ctx, "revoked", `document.querySelector(".adm-done") !== null && document.querySelector(".adm-done").textContent.includes("invite is revoked")`)
+	admPoll(t, ctx, "revoked", `document.querySelector(".done") !== null && document.querySelector(".done").textContent.includes("invite is revoked")`)
 	if _, err := d.Join(bg, code); err == nil {
 		t.Error("a join with a revoked invite (one use left) succeeded")
 	} else {
@@ -238,7 +238,7 @@ func TestAdminInvitesAndRoles(t *testing.T) {
 	admPoll(t, ctx, "the second invite's page", `document.getElementById("invite-code") !== null && document.getElementById("invite-code").value !== "`+code+`"`)
 	code2 := eval[string](t, ctx, `document.getElementById("invite-code").value`)
 	admClick(t, ctx, "revoke it from its page", `form.adm-revoke button`)
-	admPoll(t, ctx, "revoked from its page", `document.querySelector(".adm-done") !== null && document.querySelector(".adm-done").textContent.includes("invite is revoked")`)
+	admPoll(t, ctx, "revoked from its page", `document.querySelector(".done") !== null && document.querySelector(".done").textContent.includes("invite is revoked")`)
 	if _, err := d.Join(bg, code2); err == nil {
 		t.Error("a join with the invite revoked from its page succeeded")
 	}

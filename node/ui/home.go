@@ -74,6 +74,7 @@ type homeCommunity struct {
 }
 
 type homePage struct {
+	Forgot      string // a community was forgotten: what became of it (forget.go)
 	Status      api.Status
 	Communities []homeCommunity
 	Events      []homeEvent
@@ -97,7 +98,7 @@ func (s *Server) home(r *http.Request) (string, any, error) {
 		return "", nil, err
 	}
 	last := seen(r)
-	page := homePage{Status: st}
+	page := homePage{Status: st, Forgot: forgotMessage(r.URL.Query().Get("forgot"))}
 	now := time.Now()
 	for _, c := range st.Communities {
 		hc := homeCommunity{Community: c, Sync: explainSync(c, peers, now)}

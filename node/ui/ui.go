@@ -93,6 +93,9 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		// A community, its threads and its pictures (threads.go, about.go)
 		{"GET /c/{id}", s.page(s.community)},
 		{"GET /c/{id}/about", s.page(s.about)},
+		{"GET /c/{id}/export", s.authed(http.HandlerFunc(s.exportArchive))},
+		{"GET /c/{id}/forget", s.page(s.forgetForm)},
+		{"POST /c/{id}/forget", s.form(s.forget)},
 		{"POST /c/{id}/posts", s.form(s.newPost)},
 		{"GET /t/{id}", s.page(s.thread)},
 		{"POST /t/{id}/replies", s.form(s.newReply)},
