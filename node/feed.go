@@ -176,7 +176,7 @@ func (n *Node) sayStanding(r *protocol.Record, role *protocol.Role) {
 	st := m.Standing(n.id.MemberKey())
 	args := []any{"community", m.Genesis.Name, "id", r.Community(), "action", roleNames[role.Action], "standing", st, "reason", role.Reason}
 	if st == protocol.StandingRemoved {
-		n.log.Warn("a moderator removed you from a community: members' nodes no longer take your records there", args...)
+		n.log.Warn("a moderator removed you from a community: members' nodes no longer take your records there (kith community forget deletes it from this node)", args...)
 		return
 	}
 	n.log.Info("a moderator changed your standing in a community", args...)

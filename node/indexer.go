@@ -305,12 +305,13 @@ func (x *indexer) waitQuiet(ctx context.Context) {
 func (x *indexer) step(ctx context.Context) bool {
 	x.mu.Lock()
 	idx, gen := x.idx, x.gen
-	// A forgotten community first: its text leaves the disk.
+	// A forgotten community first, that its text leaves the disk; after
+	// a failure, again at the next step.
 	for c := range x.gone {
 		x.mu.Unlock()
 		err := x.removeCommunity(ctx, idx, c)
 		x.mu.Lock()
-		if err == nil || x.gen != gen { // a new index holds none of it
+		if err == nil {
 			delete(x.gone, c)
 		}
 		x.lastErr = err

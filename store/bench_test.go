@@ -331,3 +331,52 @@ func BenchmarkThreadReactions(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkForget100k forgets the 100,000-record community (a copy of the
+// shared store each time) and, in the same iteration, scrubs another copy:
+// the compaction of every level into one, about the least Badger charges
+// to take text off the disk. forget-ratio is the scrub's time against
+// the forget's.
+func BenchmarkForget100k(b *testing.B) {
+	src := sharedStoreDir(b)
+	c, _ := benchCommunity()
+	open := func() *Store {
+		dir := b.TempDir()
+		if err := tryCopyDir(src, dir); err != nil {
+			b.Fatal(err)
+		}
+		s, err := Open(dir, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	var forget, scrub time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		s := open()
+		b.StartTimer()
+		start := time.Now()
+		n, err := s.Forget(context.Background(), c)
+		forget += time.Since(start)
+		if err != nil || n != 100_000 {
+			b.Fatalf("forgot %d records: %v", n, err)
+		}
+		b.StopTimer()
+		s.Close()
+		s = open()
+		start = time.Now()
+		s.mu.Lock()
+		err = s.scrub()
+		s.mu.Unlock()
+		scrub += time.Since(start)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(forget.Seconds()/float64(b.N), "forget-s")
+	b.ReportMetric(scrub.Seconds()/float64(b.N), "scrub-s")
+	b.ReportMetric(scrub.Seconds()/forget.Seconds(), "forget-ratio")
+}
