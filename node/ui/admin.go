@@ -28,6 +28,10 @@ type adminPage struct {
 	// one given is not an invite id.
 	Revoke    string
 	RevokeErr string
+	// Remove is a member to confirm removing (the Remove button asks
+	// first), with the reason typed.
+	Remove       *memberRow
+	RemoveReason string
 	// Hidden are the records moderators hid (the first page), with the
 	// names of their authors and of who hid them.
 	Hidden     []api.HiddenRecord
@@ -62,23 +66,26 @@ func (m memberRow) Display() string {
 type roleButton struct {
 	Action, Label string
 	Danger        bool
+	// Confirm: the button leads to a confirmation on the moderation
+	// page (a GET of the form) rather than acting.
+	Confirm bool
 }
 
 // roleButtons are the actions a moderator may take on a member of a
 // standing (the founder's cannot change).
 func roleButtons(standing string) []roleButton {
-	remove := roleButton{"remove", "Remove from the community", true}
+	remove := roleButton{Action: "remove", Label: "Remove from the community…", Danger: true, Confirm: true}
 	switch standing {
 	case "moderator":
-		return []roleButton{{"revoke", "Revoke moderator", false}, remove}
+		return []roleButton{{Action: "revoke", Label: "Revoke moderator"}, remove}
 	case "member":
-		return []roleButton{{"moderator", "Make moderator", false}, remove}
+		return []roleButton{{Action: "moderator", Label: "Make moderator"}, remove}
 	case "removed":
-		return []roleButton{{"admit", "Admit again", false}}
+		return []roleButton{{Action: "admit", Label: "Admit again"}}
 	case "founder":
 		return nil
 	default: // pending, or a standing this page does not know yet
-		return []roleButton{{"admit", "Admit", false}}
+		return []roleButton{{Action: "admit", Label: "Admit"}}
 	}
 }
 
@@ -166,6 +173,11 @@ func (s *Server) admin(r *http.Request) (string, any, error) {
 		}
 	}
 	page.Done = doneMessages[q.Get("done")]
+	if q.Get("action") == "remove" {
+		if err := s.confirmRemove(r, id, &page); err != nil {
+			return "", nil, err
+		}
+	}
 	if v := strings.TrimSpace(q.Get("invite")); v != "" {
 		if inv, err := protocol.ParseID(v); err != nil {
 			page.RevokeErr = "That is not an invite id: an invite id is 64 characters, 0-9 and a-f, shown with the code when the invite was made."
@@ -174,6 +186,26 @@ func (s *Server) admin(r *http.Request) (string, any, error) {
 		}
 	}
 	return "admin", page, nil
+}
+
+// confirmRemove fills the confirmation of a removal the Remove button
+// asked for (member and reason in the query).
+func (s *Server) confirmRemove(r *http.Request, id protocol.ID, page *adminPage) error {
+	key, err := protocol.ParsePublicKey(strings.TrimSpace(r.URL.Query().Get("member")))
+	if err != nil {
+		return fmt.Errorf("%w: that is not a member key: %v", api.ErrBadRequest, err)
+	}
+	m, found, err := s.memberInCommunity(r, id, key)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("%w: %s is not a member of %s", api.ErrNotFound, key, page.Community.Name)
+	}
+	row := memberRow{Member: m}
+	page.Remove = &row
+	page.RemoveReason = strings.Join(strings.Fields(r.URL.Query().Get("reason")), " ")
+	return nil
 }
 
 type invitePage struct {

@@ -213,7 +213,16 @@ func TestAdminInvitesAndRoles(t *testing.T) {
 	}
 
 	// Remove c.
+	do(t, ctx, "give a reason for removing c", chromedp.SetValue(chromedp.CSS(row(cKey)+` input[name=reason]`), "spam, twice"))
 	admClick(t, ctx, "remove c", row(cKey)+` button[value=remove]`)
+	admPoll(t, ctx, "the removal asks first", `document.getElementById("confirm-remove") !== null`)
+	if got := admText(t, ctx, `#confirm-remove`); !strings.Contains(got, "Remove Cy Soon-removed from") || !strings.Contains(got, "“spam, twice”") {
+		t.Errorf("the removal's confirmation: %q", got)
+	}
+	if m, _ := admMember(a, community, cKey); m.Standing != "member" {
+		t.Errorf("the Remove button removed c before the confirmation: %s", m.Standing)
+	}
+	admClick(t, ctx, "confirm the removal", `#confirm-remove button`)
 	admPoll(t, ctx, "c shows as removed", standing(cKey, "removed"))
 	if got := admText(t, ctx, row(cKey)); !strings.Contains(got, "Admit again") {
 		t.Errorf("a removed member's row offers no admit: %q", got)
