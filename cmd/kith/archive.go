@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/node/client"
@@ -47,6 +48,9 @@ func (c *cli) exportCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s and %s as Markdown\n", *md, count(threads, "thread"), count(notes, "note"))
 			return nil
+		}
+		if *out == "-" {
+			return exportToStdout(ctx, cl, cmd, ids[0], *asJSON)
 		}
 		if err := dirExists(*out); err != nil {
 			return fmt.Errorf("export: %w", err)
@@ -96,6 +100,26 @@ func (c *cli) exportCmd() *cobra.Command {
 	return cmd
 }
 
+// exportToStdout is `kith export ID -o -`: the archive on standard
+// output, for a pipe (to `kith import -` on another machine, say).
+func exportToStdout(ctx context.Context, cl *client.Client, cmd *cobra.Command, id protocol.ID, asJSON bool) error {
+	if asJSON {
+		return errors.New("-o - writes the archive to standard output, where --json would write too: give one or the other")
+	}
+	if f, ok := cmd.OutOrStdout().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return errors.New("-o - writes the archive, which is binary, to standard output: redirect it (kith export ID -o - > FILE) or pipe it (… | kith import -)")
+	}
+	line := newProgressLine(cmd.ErrOrStderr())
+	sending := newMeter(line, func(n uint64) string { return "exporting: written " + api.ByteSize(n) })
+	sending.W = cmd.OutOrStdout()
+	err := cl.Export(ctx, id, sending)
+	sending.end(false)
+	if err != nil {
+		return fmt.Errorf("export: %w (what was written to standard output is not a whole archive)", err)
+	}
+	return nil
+}
+
 // exportJSON is what `kith export -o FILE --json` prints.
 type exportJSON struct {
 	File      string      `json:"file"`
@@ -130,8 +154,21 @@ func (c *cli) importCmd() *cobra.Command {
 	check := cmd.Flags().Bool("check", false, "only verify the archive (no daemon needed)")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		name, path, again := args[0], args[0], "`kith import "+args[0]+"` again"
+		if args[0] == "-" {
+			// Read whole first: the archive is checked before the daemon
+			// gets any of it, which takes two reads.
+			tmp, err := archiveFromStdin(cmd)
+			if tmp != "" {
+				defer os.Remove(tmp)
+			}
+			if err != nil {
+				return err
+			}
+			name, path, again = "standard input", tmp, "the same import again"
+		}
 		progress := newProgressLine(cmd.ErrOrStderr())
-		h, n, err := checkArchive(cmd.Context(), args[0], args[0], func(n, total uint64) {
+		h, n, err := checkArchive(cmd.Context(), name, path, func(n, total uint64) {
 			progress.show(fmt.Sprintf("verified %d of %d records", n, total))
 		})
 		progress.end(err == nil)
@@ -141,7 +178,7 @@ func (c *cli) importCmd() *cobra.Command {
 		checked := importJSON{File: args[0], Community: h.Community, Records: n, Digest: h.Digest}
 		if !*asJSON {
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d records of community %s, every signature and rule checked; digest %s as announced\n",
-				args[0], n, h.Community, h.Digest)
+				name, n, h.Community, h.Digest)
 		}
 		if *check {
 			if *asJSON {
@@ -150,7 +187,7 @@ func (c *cli) importCmd() *cobra.Command {
 			return nil
 		}
 		return c.remoteLong(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
-			f, err := os.Open(args[0])
+			f, err := os.Open(path)
 			if err != nil {
 				return err
 			}
@@ -173,7 +210,7 @@ func (c *cli) importCmd() *cobra.Command {
 			sending.end(false)
 			if err != nil && interrupted(ctx) {
 				return fmt.Errorf("the import stopped, and the daemon keeps the records it stored (each valid and signed); "+
-					"`kith import %s` again finishes it: %w", args[0], err)
+					"%s finishes it: %w", again, err)
 			}
 			if err != nil {
 				return err
@@ -192,6 +229,28 @@ func (c *cli) importCmd() *cobra.Command {
 		})(cmd, args)
 	}
 	return cmd
+}
+
+// archiveFromStdin copies standard input to a temporary file, for `kith
+// import -`, and returns its name ("" if none was made).
+func archiveFromStdin(cmd *cobra.Command) (string, error) {
+	in := cmd.InOrStdin()
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return "", errors.New("import -: standard input is a terminal: pipe an archive in (kith export ID -o - | kith import -) or give its file")
+	}
+	tmp, err := os.CreateTemp("", "kith-import-*")
+	if err != nil {
+		return "", fmt.Errorf("import -: %w", err)
+	}
+	defer tmp.Close()
+	reading := newMeter(newProgressLine(cmd.ErrOrStderr()), func(n uint64) string { return "reading the archive from standard input: " + api.ByteSize(n) })
+	reading.W = tmp
+	_, err = io.Copy(reading, in)
+	reading.end(false)
+	if err != nil {
+		return tmp.Name(), fmt.Errorf("import -: read standard input: %w", err)
+	}
+	return tmp.Name(), tmp.Close()
 }
 
 // checkArchive reads an archive and validates every record as a node

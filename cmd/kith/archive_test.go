@@ -460,3 +460,33 @@ func TestJoinInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// TestExportImportPipe: `export -o -` writes the archive to standard
+// output and `import -` reads one from standard input, checked before the
+// daemon gets it, as from a file.
+func TestExportImportPipe(t *testing.T) {
+	a := startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Piped")
+	a.createdID(t, "post", "new", community, "--title", "Through a pipe", "--body", "export | import")
+	r := a.run(t, "export", community, "-o", "-")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, protocol.ArchiveMagic) {
+		t.Fatalf("export -o -: exit %d, %d bytes, stderr %q", r.code, len(r.stdout), r.stderr)
+	}
+	if _, err := os.Stat("-"); err == nil {
+		t.Error(`export -o - wrote a file named "-"`)
+	}
+	if r := a.run(t, "export", community, "-o", "-", "--json"); r.code != 1 || !strings.Contains(r.stderr, "one or the other") {
+		t.Errorf("export -o - --json: exit %d, %q", r.code, r.stderr)
+	}
+	b := startDaemon(t)
+	out := b.runIn(t, r.stdout, "import", "-")
+	if out.code != 0 || !strings.Contains(out.stdout, "standard input: 3 records of community "+community) || !strings.Contains(out.stdout, "the same as the exporter's") {
+		t.Errorf("import -: exit %d, %q, %q", out.code, out.stdout, out.stderr)
+	}
+	if list := b.mustRun(t, "post", "list", community); !strings.Contains(list, "Through a pipe") {
+		t.Errorf("b's threads after import -: %q", list)
+	}
+	if bad := b.runIn(t, r.stdout[:len(r.stdout)/2], "import", "-"); bad.code != 1 || !strings.Contains(bad.stderr, "standard input: ") {
+		t.Errorf("import - of half an archive: exit %d, %q", bad.code, bad.stderr)
+	}
+}
