@@ -136,10 +136,14 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 	outPath := cmd.Flags().StringP("output", "o", "", "the `file` to save it as, or the directory to save it into (required; - for standard output)")
 	force := cmd.Flags().Bool("force", false, "with -o DIR, replace a file of the same name there")
 	cmd.MarkFlagRequired("output")
+	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remoteLong(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		h, err := resolveFile(ctx, cl, args[0])
 		if err != nil {
 			return fmt.Errorf("file hash: %w", err)
+		}
+		if *asJSON && *outPath == "-" {
+			return errors.New("-o - writes the file to standard output, where --json would write too: give one or the other")
 		}
 		target, intoDir := *outPath, false
 		if target != "-" {
@@ -196,11 +200,21 @@ func (c *cli) attachmentGetCmd() *cobra.Command {
 			if err := os.Rename(tmp.Name(), target); err != nil {
 				return fmt.Errorf("save: %w", err)
 			}
+			if *asJSON {
+				return printJSON(cmd.OutOrStdout(), savedJSON{File: target, Hash: h, Bytes: n})
+			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "saved %s (%s) in %v\n", target, api.ByteSize(uint64(n)), time.Since(start).Round(time.Millisecond))
 		}
 		return nil
 	})
 	return cmd
+}
+
+// savedJSON is what `kith attachment get --json` prints.
+type savedJSON struct {
+	File  string      `json:"file"`
+	Hash  protocol.ID `json:"hash"`
+	Bytes int64       `json:"bytes"`
 }
 
 // savePathInDir returns where file h goes in directory dir: under the name

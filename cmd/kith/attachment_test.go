@@ -274,6 +274,13 @@ func TestAttachmentGetIntoADirectory(t *testing.T) {
 	if got, _ := os.ReadFile(saved); !bytes.Equal(got, data) {
 		t.Errorf("after --force: %q", got)
 	}
+	as := filepath.Join(t.TempDir(), "as.pdf")
+	if got := decode[savedJSON](t, d.mustRun(t, "attachment", "get", hash, "-o", as, "--json")); got.File != as || got.Hash.String() != hash || got.Bytes != int64(len(data)) {
+		t.Errorf("get --json: %+v", got)
+	}
+	if r := d.run(t, "attachment", "get", hash, "-o", "-", "--json"); r.code != 1 || !strings.Contains(r.stderr, "one or the other") {
+		t.Errorf("get -o - --json: exit %d, %q", r.code, r.stderr)
+	}
 	entries, err := os.ReadDir(dir)
 	must(t, err)
 	if len(entries) != 1 {

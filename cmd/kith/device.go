@@ -46,10 +46,14 @@ func (c *cli) deviceCmd() *cobra.Command {
 		return nil
 	})
 	name := &cobra.Command{Use: "name NAME", Short: "Name this node in your device list (\"\" removes the name); the members of your communities see it", Args: exactArgs(1)}
+	nameJSON := addJSONFlag(name)
 	name.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		n, err := cl.NameDevice(ctx, args[0])
 		if err != nil {
 			return err
+		}
+		if *nameJSON {
+			return printJSON(cmd.OutOrStdout(), deviceJSON{Name: strings.TrimSpace(args[0]), Communities: n})
 		}
 		if strings.TrimSpace(args[0]) == "" {
 			fmt.Fprintf(cmd.OutOrStdout(), "this node has no name any more in %s\n", count(n, "community"))
@@ -59,10 +63,14 @@ func (c *cli) deviceCmd() *cobra.Command {
 		return nil
 	})
 	remove := &cobra.Command{Use: "remove PEER_ID", Short: "Stop vouching for one of your nodes (a retired or lost device) in every community held here", Args: exactArgs(1)}
+	removeJSON := addJSONFlag(remove)
 	remove.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		n, err := cl.RemoveDevice(ctx, args[0])
 		if err != nil {
 			return err
+		}
+		if *removeJSON {
+			return printJSON(cmd.OutOrStdout(), deviceJSON{PeerID: args[0], Communities: n})
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "no longer vouched for in %s: members' nodes send it nothing of invite-only communities any more\n", count(n, "community"))
 		fmt.Fprintln(cmd.ErrOrStderr(), "(the device still holds your member key: if it was lost or stolen, that key can still sign as you; see docs/security.md)")
@@ -70,4 +78,13 @@ func (c *cli) deviceCmd() *cobra.Command {
 	})
 	cmd.AddCommand(list, name, remove)
 	return cmd
+}
+
+// deviceJSON is what `kith device name --json` and `device remove --json`
+// print: the name given or the device removed, and in how many
+// communities that was published.
+type deviceJSON struct {
+	PeerID      string `json:"peer_id,omitempty"`
+	Name        string `json:"name,omitempty"`
+	Communities int    `json:"communities"`
 }

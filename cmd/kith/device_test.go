@@ -57,6 +57,9 @@ func TestDeviceCommands(t *testing.T) {
 	if out := a.mustRun(t, "device", "name", ""); !strings.Contains(out, "no name any more in 2 communities") {
 		t.Errorf("device name \"\": %q", out)
 	}
+	if got := decode[deviceJSON](t, a.mustRun(t, "device", "name", "desk", "--json")); got.Name != "desk" || got.Communities != 2 {
+		t.Errorf("device name --json: %+v", got)
+	}
 	for args, want := range map[string]string{
 		ds[0].PeerID: "is this node: remove it from another of your devices",
 		"nonsense":   "is not a peer id",

@@ -247,15 +247,22 @@ func (c *cli) noteHistoryCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			return printJSON(cmd.OutOrStdout(), n.History)
-		}
 		names := authorNames(ctx, cl, n.Community)
+		isHead := func(r api.Revision) bool {
+			return slices.ContainsFunc(n.Heads, func(h api.Head) bool { return h.ID == r.ID })
+		}
+		if *asJSON {
+			out := make([]historyJSON, 0, len(n.History))
+			for _, r := range n.History {
+				out = append(out, historyJSON{Revision: r, AuthorName: names[r.Author], Head: isHead(r)})
+			}
+			return printJSON(cmd.OutOrStdout(), out)
+		}
 		tw := newTable(cmd.OutOrStdout())
 		fmt.Fprintln(tw, "REVISION\tWHEN\tAUTHOR\tFOLLOWS\tHEAD\tTITLE")
 		for _, r := range n.History {
 			head := ""
-			if slices.ContainsFunc(n.Heads, func(h api.Head) bool { return h.ID == r.ID }) {
+			if isHead(r) {
 				head = "yes"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", short(r.ID), time.UnixMilli(r.Created).Format("2006-01-02 15:04"), who(names, r.Author), len(r.Parents), head, r.Title)
@@ -263,6 +270,14 @@ func (c *cli) noteHistoryCmd() *cobra.Command {
 		return tw.Flush()
 	})
 	return cmd
+}
+
+// historyJSON is one revision as `kith note history --json` prints it:
+// with its author's name, and whether it is a current head.
+type historyJSON struct {
+	api.Revision
+	AuthorName string `json:"author_name,omitempty"`
+	Head       bool   `json:"head"`
 }
 
 func (c *cli) noteDiffCmd() *cobra.Command {

@@ -124,6 +124,15 @@ func TestNotes(t *testing.T) {
 	if hist := a.mustRun(t, "note", "history", note); strings.Count(hist, " yes ") != 2 {
 		t.Errorf("history does not mark the 2 heads:\n%s", hist)
 	}
+	heads := 0
+	for _, r := range decode[[]historyJSON](t, a.mustRun(t, "note", "history", note, "--json")) {
+		if r.Head {
+			heads++
+		}
+	}
+	if heads != 2 {
+		t.Errorf("history --json marks %d heads, want 2", heads)
+	}
 	// The command show advises works as given, with the merged text.
 	if r := a.runIn(t, "a's version\nb's version\n", "note", "edit", note[:12], "--body", "-", "--title", "Rotation"); r.code != 0 {
 		t.Fatalf("merge as note show advises: exit %d, %q", r.code, r.stderr)

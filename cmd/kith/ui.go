@@ -18,10 +18,16 @@ import (
 func (c *cli) uiCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "ui", Short: "Open the running daemon's web interface (prints a one-time login link)", Args: noArgs}
 	noOpen := cmd.Flags().Bool("no-open", false, "only print the link, do not open a browser")
+	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, _ []string) error {
 		link, err := cl.LoginLink(ctx)
 		if err != nil {
 			return fmt.Errorf("ask the daemon for a login link: %w", err)
+		}
+		if *asJSON { // for a script, which opens it itself
+			return printJSON(cmd.OutOrStdout(), struct {
+				URL string `json:"url"`
+			}{link})
 		}
 		fmt.Fprintln(cmd.OutOrStdout(), link)
 		if *noOpen {

@@ -30,7 +30,13 @@ func TestUILoginLinks(t *testing.T) {
 	if !strings.HasPrefix(fresh, "http://127.0.0.1:") || fresh == printed[1] {
 		t.Fatalf("kith ui printed %q (the daemon's: %q)", fresh, printed[1])
 	}
-	for _, link := range []string{printed[1], fresh} {
+	scripted := decode[struct {
+		URL string `json:"url"`
+	}](t, d.mustRun(t, "ui", "--json")).URL
+	if !strings.HasPrefix(scripted, "http://127.0.0.1:") || scripted == fresh {
+		t.Fatalf("kith ui --json: %q", scripted)
+	}
+	for _, link := range []string{printed[1], fresh, scripted} {
 		first := get(link)
 		if first.StatusCode != http.StatusSeeOther || len(first.Cookies()) != 1 || !first.Cookies()[0].HttpOnly ||
 			first.Cookies()[0].SameSite != http.SameSiteStrictMode {
