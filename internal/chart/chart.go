@@ -28,6 +28,12 @@ type Chart struct {
 	YLabel string
 	Width  int // pixels; 640 if zero
 	Height int // pixels; 320 if zero
+	// Counts says the values are counts (members, records): the y axis
+	// has ticks at whole numbers only, never "0.5 members".
+	Counts bool
+	// XTick labels an x tick of a line chart (a date for a week's index);
+	// nil prints the number.
+	XTick func(x float64) string
 }
 
 // Bar is one bar of a bar chart.
@@ -153,23 +159,28 @@ func (c Chart) axes(b *bytes.Buffer, w, h int, x0, x1, y0, y1 float64, xTicks bo
 	if x1 <= x0 {
 		x1 = x0 + 1
 	}
-	y1 = niceCeil(y1)
-	if y1 <= y0 {
-		y1 = y0 + 1
+	step := niceCeil((y1 - y0) / 4)
+	if c.Counts {
+		step = math.Max(1, math.Round(step))
 	}
+	y1 = y0 + math.Max(1, math.Ceil((y1-y0)/step-1e-9))*step
 	left, right := float64(marginLeft), float64(w-marginRight)
 	top, bottom := float64(marginTop), float64(h-marginBottom)
 	sx = func(x float64) float64 { return left + (x-x0)/(x1-x0)*(right-left) }
 	sy = func(y float64) float64 { return bottom - (y-y0)/(y1-y0)*(bottom-top) }
 	fmt.Fprintf(b, `<path d="M%.0f %.0f V%.0f H%.0f" fill="none" stroke="black"/>`+"\n", left, top, bottom, right)
-	for i := 0; i <= 4; i++ {
-		y := y0 + (y1-y0)*float64(i)/4
+	for i := range int(math.Round((y1-y0)/step)) + 1 {
+		y := y0 + float64(i)*step
 		fmt.Fprintf(b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, left, right, sy(y), sy(y))
 		fmt.Fprintf(b, `<text x="%.0f" y="%.1f" font-size="10" text-anchor="end">%s</text>`+"\n", left-4, sy(y)+3, number(y))
-		if xTicks {
-			x := x0 + (x1-x0)*float64(i)/4
-			fmt.Fprintf(b, `<text x="%.1f" y="%.0f" font-size="10" text-anchor="middle">%s</text>`+"\n", sx(x), bottom+14, number(x))
+	}
+	for i := 0; xTicks && i <= 4; i++ {
+		x := x0 + (x1-x0)*float64(i)/4
+		label := number(x)
+		if c.XTick != nil {
+			label = c.XTick(x)
 		}
+		fmt.Fprintf(b, `<text x="%.1f" y="%.0f" font-size="10" text-anchor="middle">%s</text>`+"\n", sx(x), bottom+14, html.EscapeString(label))
 	}
 	fmt.Fprintf(b, `<text x="%.0f" y="%d" font-size="11" text-anchor="middle">%s</text>`+"\n", (left+right)/2, h-8, html.EscapeString(c.XLabel))
 	fmt.Fprintf(b, `<text x="14" y="%.0f" font-size="11" text-anchor="middle" transform="rotate(-90 14 %.0f)">%s</text>`+"\n",

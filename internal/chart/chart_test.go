@@ -2,7 +2,9 @@ package chart
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -53,6 +55,34 @@ func TestBarsAndEmpty(t *testing.T) {
 		if !strings.Contains(string(svg), "no data") {
 			t.Errorf("empty chart does not say so:\n%s", svg)
 		}
+	}
+}
+
+// TestTicks: counts get whole-number ticks only, the y axis ends on a
+// tick at or above the largest value, and XTick labels the x ticks,
+// escaped.
+func TestTicks(t *testing.T) {
+	yTicks := func(svg []byte) []string {
+		var out []string
+		for _, m := range regexp.MustCompile(`text-anchor="end">([^<]*)<`).FindAllSubmatch(svg, -1) {
+			out = append(out, string(m[1]))
+		}
+		return out
+	}
+	members := Chart{Counts: true}.Bars([]Bar{{"core", 1}, {"active", 2}})
+	if got := strings.Join(yTicks(members), " "); got != "0 1 2" {
+		t.Errorf("y ticks of counts up to 2: %q, want 0 1 2", got)
+	}
+	if got := strings.Join(yTicks(Chart{}.Bars([]Bar{{"a", 2}})), " "); got != "0 0.5 1 1.5 2" {
+		t.Errorf("y ticks of measures up to 2: %q", got)
+	}
+	if got := strings.Join(yTicks(Chart{Counts: true}.Bars([]Bar{{"a", 130}})), " "); got != "0 50 100 150" {
+		t.Errorf("y ticks up to 130: %q", got)
+	}
+	weeks := Chart{XTick: func(x float64) string { return fmt.Sprintf("<w%v>", x) }}.Lines([]Series{{Points: []Point{{-52, 1}, {0, 3}}}})
+	wellFormed(t, weeks)
+	if s := string(weeks); !strings.Contains(s, "&lt;w-52&gt;") || !strings.Contains(s, "&lt;w0&gt;") || strings.Contains(s, ">-52<") {
+		t.Errorf("x ticks through XTick:\n%s", s)
 	}
 }
 

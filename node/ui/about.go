@@ -2,6 +2,7 @@ package ui
 
 import (
 	"html/template"
+	"math"
 	"net/http"
 	"time"
 
@@ -72,13 +73,18 @@ func activityCharts(a api.Activity) (activity, people template.HTML) {
 		series[1].Points = append(series[1].Points, chart.Point{X: x, Y: float64(w.Replies)})
 		series[2].Points = append(series[2].Points, chart.Point{X: x, Y: float64(w.Notes)})
 	}
-	start := "the start"
-	if n > 0 {
-		start = time.UnixMilli(a.Weeks[0].Start).UTC().Format("2 Jan 2006")
+	// A tick is the week starting that day: x counts weeks back from
+	// this one (0).
+	weekOf := func(x float64) string {
+		i := int(math.Round(x)) + n - 1
+		if i < 0 || i >= n {
+			return ""
+		}
+		return time.UnixMilli(a.Weeks[i].Start).UTC().Format("2 Jan 2006")
 	}
-	act := chart.Chart{Title: "Written per week", XLabel: "weeks from now (since " + start + ")", YLabel: "records"}.Lines(series)
+	act := chart.Chart{Title: "Written per week", XLabel: "week starting", YLabel: "records", Counts: true, XTick: weekOf}.Lines(series)
 	p := a.Participation
-	ppl := chart.Chart{Title: "Members by participation", YLabel: "members", Width: 420}.Bars([]chart.Bar{
+	ppl := chart.Chart{Title: "Members by participation", YLabel: "members", Width: 420, Counts: true}.Bars([]chart.Bar{
 		{Label: "core", Value: float64(p.Core)},
 		{Label: "active", Value: float64(p.Active)},
 		{Label: "peripheral", Value: float64(p.Peripheral)},

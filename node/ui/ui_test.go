@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -126,6 +127,13 @@ func TestBrowse(t *testing.T) {
 	}
 	if got := text(t, ctx, `main`); !strings.Contains(got, "We test pages.") {
 		t.Errorf("about page without the charter: %q", got)
+	}
+	// Axes people read: weeks by the day they start, members whole.
+	if got := eval[string](t, ctx, `document.querySelector("#activity-chart svg").textContent`); regexp.MustCompile(`-\d`).MatchString(got) || !strings.Contains(got, time.Now().UTC().Format("2006")) {
+		t.Errorf("activity chart's axis: %q", got)
+	}
+	if got := eval[string](t, ctx, `document.querySelector("#people-chart svg").textContent`); strings.Contains(got, ".5") {
+		t.Errorf("members chart counts in halves: %q", got)
 	}
 	screenshot(t, ctx, "about")
 	do(t, ctx, "home", chromedp.Navigate(a.APIURL()+"/"), chromedp.WaitVisible(`#communities`))
