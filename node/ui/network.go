@@ -151,8 +151,10 @@ func scoreWords(score *float64) (words string, penalised bool) {
 		return fmt.Sprintf("%.1f: ignored (it sent invalid records or more than the limits allow)", *score), true
 	case *score < 0:
 		return fmt.Sprintf("%.1f: penalised (it sent invalid records or too many)", *score), true
+	case *score == 0:
+		return "0.0: neutral (nothing for or against it yet)", false
 	default:
-		return fmt.Sprintf("%.1f", *score), false
+		return fmt.Sprintf("%.1f: in good standing (it delivers records first and stays in the mesh)", *score), false
 	}
 }
 

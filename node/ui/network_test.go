@@ -129,8 +129,8 @@ func TestNetworkScoreWords(t *testing.T) {
 		penalised bool
 	}{
 		{nil, "not scored", false},
-		{f(12.25), "12.2", false},
-		{f(0), "0.0", false},
+		{f(12.25), "12.2: in good standing", false},
+		{f(0), "0.0: neutral", false},
 		{f(-3), "-3.0: penalised", true},
 		{f(-3000), "-3000.0: ignored", true},
 	} {
