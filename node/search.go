@@ -85,6 +85,13 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 			}
 		case search.KindEvent:
 			hit.Link = "/e/" + h.Record
+			// People look for an event by when it is, not when it was
+			// announced.
+			if id, err := protocol.ParseID(h.Record); err == nil {
+				if v, err := n.store.Event(ctx, hit.Community, id); err == nil {
+					hit.Starts = v.Start
+				}
+			}
 		case search.KindProfile:
 			hit.Link = "/c/" + h.Community + "/people/" + h.Record
 		}

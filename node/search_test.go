@@ -233,12 +233,18 @@ func TestSearchEventsByCreation(t *testing.T) {
 	res, err := n.Search(ctx, api.SearchRequest{Query: "router", Kind: "event"})
 	must(t, err)
 	links := make(map[string]string)
+	starts := make(map[string]int64)
 	for _, h := range res.Hits {
 		// (The index gives times to the second.)
 		if h.Created < before.Truncate(time.Second).UnixMilli() || h.Created > after.UnixMilli() {
 			t.Errorf("%s: created %s, want when it was announced (%s)", h.Title, time.UnixMilli(h.Created).UTC(), before.UTC())
 		}
 		links[h.Title] = h.Link
+		starts[h.Title] = h.Starts
+	}
+	// Each says when it takes place, too.
+	if starts["Router meetup"] != lastYear.Truncate(time.Second).UnixMilli() || starts["Router summit"] != soon.Truncate(time.Second).UnixMilli() {
+		t.Errorf("events start %v, want %v and %v", starts, lastYear.UnixMilli(), soon.UnixMilli())
 	}
 	if want := "/e/" + past.String(); links["Router meetup"] != want {
 		t.Errorf("the event that is over links to %q, want %q", links["Router meetup"], want)

@@ -234,7 +234,10 @@ func printSearch(w io.Writer, res api.SearchResults) {
 			fmt.Fprintf(w, "        %s\n", strings.Join(strings.Fields(snippet), " "))
 		}
 		when := ""
-		if h.Created != 0 {
+		switch {
+		case h.Starts != 0:
+			when = "on " + time.UnixMilli(h.Starts).Format("2006-01-02 15:04") + " · "
+		case h.Created != 0:
 			when = time.UnixMilli(h.Created).Format("2006-01-02") + " · "
 		}
 		fmt.Fprintf(w, "        %s%s · %s\n", when, short(h.Author), h.Link)

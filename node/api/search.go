@@ -29,7 +29,8 @@ type SearchHit struct {
 	Title     string             `json:"title"`
 	Snippet   string             `json:"snippet"` // HTML: escaped text with <mark>ed words
 	Author    protocol.PublicKey `json:"author"`
-	Created   int64              `json:"created"` // unix ms
+	Created   int64              `json:"created"`          // unix ms: when it was written
+	Starts    int64              `json:"starts,omitempty"` // unix ms: when an event begins
 	Accepted  bool               `json:"accepted,omitempty"`
 	Current   bool               `json:"current"` // false for an older note revision
 	Link      string             `json:"link"`    // the UI page that shows it
