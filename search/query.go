@@ -312,22 +312,44 @@ func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
 	if limit > MaxLimit || q.Offset < 0 || q.Offset > MaxOffset {
 		return Results{}, fmt.Errorf("%w: at most %d results a page and %d results deep", ErrBadQuery, MaxLimit, MaxOffset)
 	}
-	req := bleve.NewSearchRequestOptions(bq, limit, q.Offset, false)
-	req.Fields = []string{"community", "kind", "thread", "record", "title", "author", "created", "accepted", "current"}
-	req.Highlight = bleve.NewHighlightWithStyle("html")
-	req.Highlight.Fields = []string{"body", "title"}
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	res, err := x.idx.SearchInContext(ctx, req)
-	if err != nil {
+	failed := func(err error) (Results, error) {
 		if ctx.Err() != nil {
 			return Results{}, fmt.Errorf("search took longer than %v: narrow it down: %w", Timeout, ctx.Err())
 		}
 		return Results{}, fmt.Errorf("search: %w", err)
 	}
-	out := Results{Total: res.Total, Took: res.Took}
+	page, err := x.collapse(ctx, bq, q.Offset, limit)
+	if err != nil {
+		return failed(err)
+	}
+	out := Results{Total: page.total}
+	if len(page.ids) == 0 {
+		out.Took = time.Since(start)
+		return out, nil
+	}
+	// The page's documents again, with their fields and highlights.
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bq, bleve.NewDocIDQuery(page.ids)), len(page.ids), 0, false)
+	req.Fields = []string{"community", "kind", "thread", "record", "title", "author", "created", "accepted", "current"}
+	req.Highlight = bleve.NewHighlightWithStyle("html")
+	req.Highlight.Fields = []string{"body", "title"}
+	res, err := x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return failed(err)
+	}
+	byID := make(map[string]*bleveHit, len(res.Hits))
 	for _, m := range res.Hits {
-		h := Hit{ID: m.ID, Score: m.Score}
+		byID[m.ID] = m
+	}
+	out.Took = time.Since(start)
+	for _, id := range page.ids {
+		m := byID[id]
+		if m == nil {
+			continue // changed between the two reads
+		}
+		h := Hit{ID: m.ID, Score: page.scores[id]}
 		h.Community, _ = m.Fields["community"].(string)
 		h.Kind, _ = m.Fields["kind"].(string)
 		h.Thread, _ = m.Fields["thread"].(string)

@@ -78,19 +78,20 @@ func TestSearch(t *testing.T) {
 		{"phrase words apart do not match", Query{Text: `"router packets"`}, ""},
 		{"all words must match", Query{Text: "printer router"}, ""},
 		{"excluded word", Query{Text: "router -morning", Kind: KindReply}, "reply/r1"},
-		{"prefix", Query{Text: "firm*"}, "note/n2 note/n1"},
-		{"community", Query{Text: "router", Community: "c2"}, "note/n2 note/n1"},
+		{"prefix", Query{Text: "firm*"}, "note/n2"},
+		{"community", Query{Text: "router", Community: "c2"}, "note/n2"},
 		{"kind", Query{Text: "router", Kind: KindEvent}, "event/e1"},
 		{"tag", Query{Text: "queue", Tag: "printers"}, "post/q2"},
 		{"tag excludes", Query{Text: "queue", Tag: "network"}, ""},
 		{"author (a title counts double)", Query{Text: "router", Author: "cyd"}, "event/e1 reply/r2"},
 		{"answered", Query{Text: "router", Answered: "yes", Kind: KindReply}, "reply/r1"},
 		{"unanswered", Query{Text: "queue", Answered: "no"}, "post/q2"},
-		{"date range", Query{Text: "router", From: t0.Add(47 * time.Hour), To: t0.Add(80 * time.Hour)}, "note/n2 note/n1"},
-		// The accepted reply ranks above the other one; the current
-		// revision above the older one.
+		{"date range", Query{Text: "router", From: t0.Add(47 * time.Hour), To: t0.Add(80 * time.Hour)}, "note/n2"},
+		{"an older revision where the words are", Query{Text: "router", Community: "c2", To: t0.Add(60 * time.Hour)}, "note/n1"},
+		// The accepted reply ranks above the other one; a note is one
+		// result, its current revision rather than the older one.
 		{"accepted answer first", Query{Text: "router", Kind: KindReply}, "reply/r1 reply/r2"},
-		{"current revision first", Query{Text: "checklist"}, "note/n2 note/n1"},
+		{"a note once, its current revision", Query{Text: "checklist"}, "note/n2"},
 		// A filter alone is a search: everything it lets through.
 		{"tag alone", Query{Tag: "printers"}, "post/q2"},
 		{"tag alone, without a word", Query{Text: "-queue", Tag: "printers"}, ""},
@@ -105,6 +106,51 @@ func TestSearch(t *testing.T) {
 	if len(r.Hits) != 1 || !strings.Contains(r.Hits[0].Snippet, "<mark>MTU</mark>") || r.Hits[0].Thread != "q1" || !r.Hits[0].Accepted ||
 		r.Hits[0].Author != "bob" || !r.Hits[0].Created.Equal(t0.Add(time.Hour)) {
 		t.Errorf("hit: %+v", r.Hits)
+	}
+}
+
+// TestSearchNoteOnce: a note of many revisions that all match is one
+// result, the pages after it are whole and do not repeat, and the total
+// counts it once.
+func TestSearchNoteOnce(t *testing.T) {
+	x := openTest(t)
+	docs := make(map[string]*Doc)
+	for i := range 30 {
+		docs[fmt.Sprintf("note/rev%02d", i)] = &Doc{Community: "c", Kind: KindNote, Thread: "big", Record: fmt.Sprint(i), Title: "Runbook",
+			Body: "restart the service", Created: t0.Add(time.Duration(i) * time.Hour), Current: i == 29}
+	}
+	for i := range 25 {
+		docs[fmt.Sprintf("post/p%02d", i)] = &Doc{Community: "c", Kind: KindPost, Thread: fmt.Sprintf("p%02d", i), Record: fmt.Sprint(i),
+			Title: "Question", Body: "how do I restart it", Created: t0, Current: true}
+	}
+	if err := x.Apply(context.Background(), docs, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	seen := make(map[string]bool)
+	notes := 0
+	for offset := 0; offset < 26; offset += 10 {
+		r := search(t, x, Query{Text: "restart", Limit: 10, Offset: offset})
+		if r.Total != 26 {
+			t.Errorf("offset %d: total %d, want 26 (25 posts and the note once)", offset, r.Total)
+		}
+		if want := min(10, 26-offset); len(r.Hits) != want {
+			t.Errorf("offset %d: %d hits, want %d", offset, len(r.Hits), want)
+		}
+		for _, h := range r.Hits {
+			if seen[h.ID] {
+				t.Errorf("offset %d: %s again", offset, h.ID)
+			}
+			seen[h.ID] = true
+			if h.Kind == KindNote {
+				notes++
+				if h.ID != "note/rev29" || !h.Current || h.Snippet == "" {
+					t.Errorf("the note's hit: %+v, want its current revision with a snippet", h)
+				}
+			}
+		}
+	}
+	if notes != 1 || len(seen) != 26 {
+		t.Errorf("%d note hits, %d in all; want 1 and 26", notes, len(seen))
 	}
 }
 
