@@ -300,12 +300,7 @@ func (c *cli) noteDiffCmd() *cobra.Command {
 		if !slices.Equal(d.TagsA, d.TagsB) {
 			fmt.Fprintf(out, "tags: %s -> %s\n", tagList(d.TagsA), tagList(d.TagsB))
 		}
-		for _, l := range d.Lines {
-			// A carriage return would send the terminal back over the
-			// line (termText): in a diff, where lines are what is
-			// compared, it is shown as one.
-			fmt.Fprintf(out, "%s%s\n", l.Op, strings.ReplaceAll(l.Text, "\r", "␍"))
-		}
+		printDiffLines(out, d.Lines)
 		return nil
 	})
 	return cmd

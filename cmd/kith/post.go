@@ -18,7 +18,7 @@ import (
 
 func (c *cli) postCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "post", Short: "Start, list, read and answer threads"}
-	cmd.AddCommand(c.postNewCmd(), c.postListCmd(), c.postShowCmd(), c.postReplyCmd(), c.postAcceptCmd(), c.postUnacceptCmd(), c.postEditCmd(),
+	cmd.AddCommand(c.postNewCmd(), c.postListCmd(), c.postShowCmd(), c.postReplyCmd(), c.postAcceptCmd(), c.postUnacceptCmd(), c.postEditCmd(), c.postVersionsCmd(),
 		c.moderateCmd("delete ID", "Delete a post, reply, note or event with its edits, or one edit or note revision by its id (its author or a moderator): the text is purged from every member's disk; a note's first revision deletes the whole note (--whole-note confirms it when others wrote revisions)", (*client.Client).Delete),
 		c.moderateCmd("hide ID", "Hide a post, reply, note or event from view (moderators)", (*client.Client).Hide),
 		c.moderateCmd("unhide ID", "Show a hidden post, reply, note or event again (moderators)", (*client.Client).Unhide),

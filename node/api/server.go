@@ -50,6 +50,8 @@ type Backend interface {
 	// community it is vouched for in; it returns in how many.
 	NameDevice(ctx context.Context, name string) (int, error)
 	Edit(ctx context.Context, id protocol.ID, req EditRequest) (protocol.ID, error)
+	// Versions lists a post's, reply's or event's versions, oldest first.
+	Versions(ctx context.Context, id protocol.ID) (Versions, error)
 	NewNote(ctx context.Context, community protocol.ID, req NoteRequest) (protocol.ID, error)
 	Notes(ctx context.Context, community protocol.ID, cursor string, limit int) (Notes, error)
 	Note(ctx context.Context, id protocol.ID) (NoteDetail, error)
@@ -189,6 +191,7 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"GET /api/posts/{id}", s.thread},
 		{"POST /api/posts/{id}/replies", s.newReply},
 		{"POST /api/posts/{id}/edits", s.newEdit},
+		{"GET /api/records/{id}/versions", s.versions},
 		{"POST /api/replies/{id}/accept", s.accept},
 		{"POST /api/posts/{id}/unaccept", s.unaccept},
 		{"GET /api/communities/{id}/notes", s.notes},
@@ -448,6 +451,15 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 	}
 	ans, err := s.backend.SyncCommunity(r.Context(), id, r.URL.Query().Get("wait") == "true")
 	s.reply(w, ans, err)
+}
+
+func (s *Server) versions(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	v, err := s.backend.Versions(r.Context(), id)
+	s.reply(w, v, err)
 }
 
 // pathID parses the {id} path segment.

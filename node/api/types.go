@@ -334,6 +334,30 @@ type ThreadDetail struct {
 	Note *protocol.ID `json:"note,omitempty"`
 }
 
+// Version is one version of a post, reply or event: the original, then
+// each edit of its author's.
+type Version struct {
+	ID      protocol.ID `json:"id"`
+	Created int64       `json:"created"`
+	Title   string      `json:"title,omitempty"`
+	Body    string      `json:"body"`
+	Tags    []string    `json:"tags,omitempty"`
+	// Lines is what this version changed in the text of the one before
+	// (the first: every line is new).
+	Lines []DiffLine `json:"lines"`
+}
+
+// Versions is GET /api/records/{id}/versions: every version of a post,
+// reply or event, oldest first.
+type Versions struct {
+	Record    protocol.ID        `json:"id"` // the original
+	Kind      string             `json:"kind"`
+	Community protocol.ID        `json:"community"`
+	Author    protocol.PublicKey `json:"author"`
+	Thread    protocol.ID        `json:"thread,omitzero"` // of a post or reply
+	Items     []Version          `json:"items"`
+}
+
 // NoteRequest is POST /api/communities/{id}/notes: a new note, or, with
 // From, a thread promoted to a note (empty fields are filled from it).
 type NoteRequest struct {

@@ -237,6 +237,11 @@ func (c *Client) Sync(ctx context.Context, community protocol.ID, wait bool) (an
 	return ans, c.do(ctx, http.MethodPost, "/api/communities/"+community.String()+"/sync?wait="+fmt.Sprint(wait), nil, &ans)
 }
 
+// Versions lists a post's, reply's or event's versions, oldest first.
+func (c *Client) Versions(ctx context.Context, id protocol.ID) (v api.Versions, err error) {
+	return v, c.do(ctx, http.MethodGet, "/api/records/"+id.String()+"/versions", nil, &v)
+}
+
 // ForgetPreview says what forgetting a community would delete.
 func (c *Client) ForgetPreview(ctx context.Context, community protocol.ID) (p api.ForgetPreview, err error) {
 	return p, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/forget", nil, &p)

@@ -77,7 +77,7 @@ func TestEveryPage(t *testing.T) {
 	pages := []string{"/", c, c + "/about", "/t/" + thread.String(), "/t/" + thread.String() + "/edit",
 		c + "/notes", "/n/" + note.String(), "/n/" + note.String() + "/edit", "/n/" + note.String() + "/diff",
 		c + "/people", c + "/people?topic=looms", c + "/people/" + st.MemberKey.String(), "/settings",
-		c + "/events", c + "/admin", c + "/forget", "/network", "/search", "/search?q=looms+why"}
+		c + "/events", c + "/admin", c + "/forget", "/r/" + thread.String() + "/versions", "/network", "/search", "/search?q=looms+why"}
 	for _, pass := range []struct {
 		width int64
 		dark  bool

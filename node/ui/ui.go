@@ -103,6 +103,7 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		{"POST /t/{id}/unaccept", s.form(s.unaccept)},
 		{"GET /t/{id}/edit", s.page(s.editForm)},
 		{"POST /t/{id}/edit", s.form(s.edit)},
+		{"GET /r/{id}/versions", s.page(s.versions)},
 
 		// Notes (notes.go)
 		{"GET /c/{id}/notes", s.page(s.notes)},

@@ -1,0 +1,42 @@
+package ui_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kith-network/kith/node/api"
+)
+
+// TestVersionsPage: "edited" on a thread's page leads to its versions,
+// newest first, each with what it changed.
+func TestVersionsPage(t *testing.T) {
+	bg := context.Background()
+	a := startNode(t)
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Edits"})
+	must(t, err)
+	post, err := a.Post(bg, community, api.PostRequest{Title: "Backups", Body: "Keep a week."})
+	must(t, err)
+	_, err = a.Edit(bg, post, api.EditRequest{Body: "Keep a <month>."})
+	must(t, err)
+	s := newSession(t, a)
+	status, _, body := s.get("/t/" + post.String())
+	if status != http.StatusOK || !strings.Contains(body, `href="/r/`+post.String()+`/versions"`) {
+		t.Fatalf("the thread page does not link its versions: %d", status)
+	}
+	status, _, body = s.get("/r/" + post.String() + "/versions")
+	if status != http.StatusOK {
+		t.Fatalf("versions page: %d", status)
+	}
+	cur, first := strings.Index(body, "Current version"), strings.Index(body, "First version")
+	if cur < 0 || first < cur || !strings.Contains(body, "edited it once") {
+		t.Errorf("versions page, newest first: %q", body)
+	}
+	if !strings.Contains(body, "<del>Keep a week.</del>") || !strings.Contains(body, "<ins>Keep a &lt;month&gt;.</ins>") {
+		t.Errorf("what the edit changed, escaped: %q", body)
+	}
+	if status, _, _ := s.get("/r/" + community.String() + "/versions"); status != http.StatusNotFound {
+		t.Errorf("versions of a community: %d, want 404 (no such page)", status)
+	}
+}
