@@ -1,9 +1,5 @@
 package api
 
-import (
-	"net/http"
-)
-
 // Activity is GET /api/communities/{id}/activity: how much a community
 // writes week by week, and how its members take part.
 type Activity struct {
@@ -29,13 +25,4 @@ type Participation struct {
 	Core       int `json:"core"`
 	Active     int `json:"active"`
 	Peripheral int `json:"peripheral"`
-}
-
-func (s *Server) activity(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
-	a, err := s.backend.Activity(r.Context(), id)
-	s.reply(w, a, err)
 }

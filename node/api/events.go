@@ -30,15 +30,6 @@ func (s *Server) newEvent(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, Created{ID: eid}, err)
 }
 
-func (s *Server) event(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
-	ev, err := s.backend.Event(r.Context(), id)
-	s.reply(w, ev, err)
-}
-
 func (s *Server) editEvent(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r)
 	var req EventRequest

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"net/http"
 	"strconv"
 
 	"github.com/kith-network/kith/protocol"
@@ -48,22 +47,4 @@ type ForgetAnswer struct {
 	Community protocol.ID `json:"id"`
 	Name      string      `json:"name"`
 	Records   int         `json:"records"` // records deleted
-}
-
-func (s *Server) forgetPreview(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
-	p, err := s.backend.ForgetPreview(r.Context(), id)
-	s.reply(w, p, err)
-}
-
-func (s *Server) forget(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
-	ans, err := s.backend.Forget(r.Context(), id)
-	s.reply(w, ans, err)
 }

@@ -20,15 +20,6 @@ func (s *Server) setRole(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, Created{ID: rid}, err)
 }
 
-func (s *Server) invites(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
-	list, err := s.backend.Invites(r.Context(), id)
-	s.reply(w, list, err)
-}
-
 func (s *Server) revokeInvite(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r)
 	if !ok {

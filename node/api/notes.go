@@ -23,15 +23,6 @@ func (s *Server) newNote(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, Created{ID: nid}, err)
 }
 
-func (s *Server) note(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
-	n, err := s.backend.Note(r.Context(), id)
-	s.reply(w, n, err)
-}
-
 func (s *Server) revise(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r)
 	var req RevisionRequest

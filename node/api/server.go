@@ -183,20 +183,20 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"PUT /api/devices/this/name", s.nameDevice},
 		{"GET /api/communities", s.communities},
 		{"POST /api/communities", s.createCommunity},
-		{"GET /api/communities/{id}/invites", s.invites},
+		{"GET /api/communities/{id}/invites", byID(s, s.backend.Invites)},
 		{"POST /api/communities/{id}/invites", s.invite},
 		{"POST /api/join", s.join},
 		{"GET /api/communities/{id}/posts", s.threads},
 		{"POST /api/communities/{id}/posts", s.post},
-		{"GET /api/posts/{id}", s.thread},
+		{"GET /api/posts/{id}", byID(s, s.backend.Thread)},
 		{"POST /api/posts/{id}/replies", s.newReply},
 		{"POST /api/posts/{id}/edits", s.newEdit},
-		{"GET /api/records/{id}/versions", s.versions},
+		{"GET /api/records/{id}/versions", byID(s, s.backend.Versions)},
 		{"POST /api/replies/{id}/accept", s.accept},
 		{"POST /api/posts/{id}/unaccept", s.unaccept},
 		{"GET /api/communities/{id}/notes", s.notes},
 		{"POST /api/communities/{id}/notes", s.newNote},
-		{"GET /api/notes/{id}", s.note},
+		{"GET /api/notes/{id}", byID(s, s.backend.Note)},
 		{"POST /api/notes/{id}/revisions", s.revise},
 		{"GET /api/notes/{id}/diff", s.noteDiff},
 		{"POST /api/records/{id}/reactions", s.react},
@@ -206,7 +206,7 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"GET /api/communities/{id}/experts", s.experts},
 		{"GET /api/communities/{id}/events", s.eventList},
 		{"POST /api/communities/{id}/events", s.newEvent},
-		{"GET /api/events/{id}", s.event},
+		{"GET /api/events/{id}", byID(s, s.backend.Event)},
 		{"POST /api/events/{id}/edits", s.editEvent},
 		{"POST /api/events/{id}/rsvp", s.rsvp},
 		{"POST /api/communities/{id}/roles", s.setRole},
@@ -217,9 +217,9 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"GET /api/communities/{id}/hidden", s.hidden},
 		{"GET /api/communities/{id}/moderation", s.moderationLog},
 		{"POST /api/communities/{id}/sync", s.sync},
-		{"GET /api/communities/{id}/forget", s.forgetPreview},
-		{"DELETE /api/communities/{id}", s.forget},
-		{"GET /api/communities/{id}/activity", s.activity},
+		{"GET /api/communities/{id}/forget", byID(s, s.backend.ForgetPreview)},
+		{"DELETE /api/communities/{id}", byID(s, s.backend.Forget)},
+		{"GET /api/communities/{id}/activity", byID(s, s.backend.Activity)},
 		{"GET /api/search", s.search},
 		{"POST /api/search/reindex", s.reindex},
 		{"GET /api/communities/{id}/export", s.export},
@@ -435,15 +435,6 @@ func (s *Server) unaccept(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, Created{ID: tid}, err)
 }
 
-func (s *Server) thread(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
-	}
-	t, err := s.backend.Thread(r.Context(), id)
-	s.reply(w, t, err)
-}
-
 func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r)
 	if !ok {
@@ -453,13 +444,17 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, ans, err)
 }
 
-func (s *Server) versions(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.pathID(w, r)
-	if !ok {
-		return
+// byID answers a route that takes only the {id} of its path: one call of
+// the backend with it, whose answer is the reply.
+func byID[T any](s *Server, get func(context.Context, protocol.ID) (T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := s.pathID(w, r)
+		if !ok {
+			return
+		}
+		v, err := get(r.Context(), id)
+		s.reply(w, v, err)
 	}
-	v, err := s.backend.Versions(r.Context(), id)
-	s.reply(w, v, err)
 }
 
 // pathID parses the {id} path segment.
