@@ -14,7 +14,7 @@ import (
 // search documents and the attachments no other community names are
 // deleted here, the node stops replicating it, and nothing is sent to
 // anyone. The member stays a member (the protocol has no record for
-// leaving), so the same invite path, or another code, brings it back.
+// leaving), so joining again with an invite code brings it back whole.
 
 // ForgetPreview implements api.Backend: what forgetting a community would
 // delete, and whether something may exist only here.
@@ -38,9 +38,7 @@ func (n *Node) ForgetPreview(ctx context.Context, community protocol.ID) (api.Fo
 	if err != nil {
 		return api.ForgetPreview{}, fmt.Errorf("count your records in community %s: %w", community, err)
 	}
-	if newest > 0 {
-		out.NewestMine = newest
-	}
+	out.NewestMine = newest
 	if st := n.SyncStatus(community); !st.LastSync.IsZero() {
 		out.LastSync, out.LastPeer = st.LastSync.UnixMilli(), st.LastPeer.String()
 	}
@@ -49,13 +47,15 @@ func (n *Node) ForgetPreview(ctx context.Context, community protocol.ID) (api.Fo
 	// but only a sync says so.
 	out.MaybeOnlyHere = out.Mine > 0 && newest > out.LastSync
 	if n.blobs != nil {
+		counted := make(map[protocol.ID]bool) // a file each record names is listed once per record
 		err = store.EachPage(func(cursor string, limit int) (store.Page[store.FileRef], error) {
 			return n.store.Files(ctx, community, cursor, limit)
 		}, func(f store.FileRef) error {
 			h := f.File.HashID()
-			if n.blobs.Has(h) && !n.namedElsewhere(community, h) {
+			if !counted[h] && n.blobs.Has(h) && !n.namedElsewhere(community, h) {
 				out.Files++
 			}
+			counted[h] = true
 			return nil
 		})
 		if err != nil {

@@ -21,14 +21,16 @@ func TestForgetCommunity(t *testing.T) {
 	gone := shareCommunity(t, a, "Forgotten", b)
 	f, err := a.AddFile(ctx, bytes.NewReader(fileBytes(10_000, 7)), "map.bin", "application/octet-stream")
 	must(t, err)
-	_, err = a.Post(ctx, gone, api.PostRequest{Title: "Quokka census", Body: "Counting quokkas on the island.", Files: []api.File{f}})
+	census, err := a.Post(ctx, gone, api.PostRequest{Title: "Quokka census", Body: "Counting quokkas on the island.", Files: []api.File{f}})
+	must(t, err)
+	_, err = a.Reply(ctx, census, api.ReplyRequest{Body: "The same map, again.", Files: []api.File{f}}) // one file, named twice
 	must(t, err)
 	_, err = b.Post(ctx, gone, api.PostRequest{Title: "Quokka photos", Body: "Mine, from the ferry."})
 	must(t, err)
 	_, err = b.Post(ctx, kept, api.PostRequest{Title: "Kept thread", Body: "Quokkas elsewhere."})
 	must(t, err)
 	waitFor(t, "the attachment on b", 20*time.Second, func() bool { return b.blobs.Has(f.Hash) })
-	searchTitleSet(t, b, api.SearchRequest{Query: "quokka"}, "post: Kept thread|post: Quokka census|post: Quokka photos")
+	searchTitleSet(t, b, api.SearchRequest{Query: "quokka"}, "post: Kept thread|post: Quokka census|post: Quokka photos|reply: Quokka census")
 
 	preview, err := b.ForgetPreview(ctx, gone)
 	must(t, err)
@@ -85,7 +87,7 @@ func TestForgetCommunity(t *testing.T) {
 	must(t, err)
 	waitFor(t, "the history back on b", 20*time.Second, func() bool { return countThreads(t, b, gone) == 3 })
 	searchTitleSet(t, b, api.SearchRequest{Query: "quokka"},
-		"post: Kept thread|post: Quokka census|post: Quokka census, part two|post: Quokka photos")
+		"post: Kept thread|post: Quokka census|post: Quokka census, part two|post: Quokka photos|reply: Quokka census")
 	waitFor(t, "the attachment back on b", 20*time.Second, func() bool { return b.blobs.Has(f.Hash) })
 }
 
