@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -52,11 +53,16 @@ func (n *Node) ForgetPreview(ctx context.Context, community protocol.ID) (api.Fo
 			return n.store.Files(ctx, community, cursor, limit)
 		}, func(f store.FileRef) error {
 			h := f.File.HashID()
-			if !counted[h] && n.blobs.Has(h) && !n.namedElsewhere(community, h) {
-				out.Files++
+			if counted[h] || !n.blobs.Has(h) {
+				return nil
 			}
 			counted[h] = true
-			return nil
+			// As the purge after the forget will judge it (purgeFiles).
+			kept, err := n.store.FileReferencedElsewhere(ctx, h, community)
+			if !kept && err == nil {
+				out.Files++
+			}
+			return err
 		})
 		if err != nil {
 			return api.ForgetPreview{}, fmt.Errorf("list the attachments of community %s: %w", community, err)
@@ -65,50 +71,44 @@ func (n *Node) ForgetPreview(ctx context.Context, community protocol.ID) (api.Fo
 	return out, nil
 }
 
-// namedElsewhere reports whether a community other than c names file h.
-func (n *Node) namedElsewhere(c, h protocol.ID) bool {
-	for _, other := range n.store.Communities() {
-		if other == c {
-			continue
-		}
-		if _, ok, err := n.store.FileNamed(other, h); err != nil || ok {
-			return true // kept when in doubt
-		}
-	}
-	return false
-}
-
-// Forget implements api.Backend: it stops replicating a community and
-// deletes it from this node (store, search index, attachments only it
-// names).
+// Forget implements api.Backend: it deletes a community from this node
+// (store, search index, attachments only it names) and stops replicating
+// it.
 func (n *Node) Forget(ctx context.Context, community protocol.ID) (api.ForgetAnswer, error) {
 	m, err := n.community(community)
 	if err != nil {
 		return api.ForgetAnswer{}, err
 	}
 	start := time.Now()
-	// Gossip first, so that no more records come live; a sync session
-	// running delivers records the store then refuses.
-	if err := n.gossip.Leave(community); err != nil {
-		return api.ForgetAnswer{}, err
-	}
-	// Once begun, to the end: a Ctrl-C of the command does not stop it half way.
+	// The store first: from then on it refuses the community's records
+	// (a sync session running, gossip until it is left), and the
+	// catch-up loop, which subscribes to what the store holds, no longer
+	// sees it. Once begun, to the end: a Ctrl-C of the command does not
+	// stop it half way.
 	removed, err := n.store.Forget(context.WithoutCancel(ctx), community)
-	if err != nil {
-		// If the store still lists it, the catch-up loop subscribes
-		// again (catchup.go): nothing is left half done.
-		return api.ForgetAnswer{}, err
+	if errors.Is(err, store.ErrNotFound) {
+		return api.ForgetAnswer{}, fmt.Errorf("%w: this node holds no community %s (forgotten already?)", api.ErrNotFound, community)
 	}
-	if n.index != nil {
-		n.index.forget(community)
-	}
-	n.modLog.forget(community)
-	n.syncs.forget(community)
-	if n.blobs != nil {
-		select {
-		case n.purgeSoon <- struct{}{}:
-		default:
+	if n.store.Membership(community) == nil {
+		// Unlisted, even if the removal failed part way (the store
+		// finishes it at its next start): nothing else may keep it.
+		if lerr := n.gossip.Leave(community); lerr != nil {
+			n.log.Warn("leave a forgotten community's gossip", "community", community, "err", lerr)
 		}
+		if n.index != nil {
+			n.index.forget(community)
+		}
+		n.modLog.forget(community)
+		n.syncs.forget(community)
+		if n.blobs != nil {
+			select {
+			case n.purgeSoon <- struct{}{}:
+			default:
+			}
+		}
+	}
+	if err != nil {
+		return api.ForgetAnswer{}, err
 	}
 	n.log.Info("forgot a community: it is deleted from this node", "community", community, "name", m.Genesis.Name,
 		"records", removed, "took", time.Since(start).Round(time.Millisecond))

@@ -79,6 +79,9 @@ func TestForgetCommunity(t *testing.T) {
 	if b.store.Membership(gone) != nil {
 		t.Fatal("the community came back to b without a join")
 	}
+	if b.gossip.Joined(gone) {
+		t.Error("b subscribed to the forgotten community again")
+	}
 
 	// Joined again: the whole history comes back.
 	code, err := a.Invite(ctx, gone, api.InviteRequest{})

@@ -57,7 +57,7 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 	if err != nil {
 		return api.SearchResults{}, err
 	}
-	out := api.SearchResults{Total: int(res.Total), Hits: []api.SearchHit{}, TookMS: float64(res.Took.Microseconds()) / 1000}
+	out := api.SearchResults{Total: int(res.Total), TotalAtMost: !res.Exact, Hits: []api.SearchHit{}, TookMS: float64(res.Took.Microseconds()) / 1000}
 	records, communities, lastErr := n.index.lag()
 	out.Lag = api.SearchLag{Records: records, Communities: communities}
 	if lastErr != nil {

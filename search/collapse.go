@@ -24,8 +24,9 @@ type collapsedPage struct {
 	// total is how many results there are: every match, less the
 	// revisions of notes left out among those read. Past what was read
 	// (the page's end and a little more), a note's revisions each still
-	// count, so it may be a little high.
+	// count, so it may be high: exact says every match was read.
 	total uint64
+	exact bool
 }
 
 // collapseRead is how many more matches than the page's end collapse
@@ -42,7 +43,7 @@ const maxCollapseRead = 20_000
 func (x *Index) collapse(ctx context.Context, bq query.Query, offset, limit int) (collapsedPage, error) {
 	out := collapsedPage{scores: make(map[string]float64)}
 	notes := make(map[string]bool) // notes (threads) with a revision kept
-	kept, left, read := 0, 0, 0
+	kept, left, read, notesRead := 0, 0, 0, 0
 	for {
 		size := offset + limit - kept + collapseRead
 		req := bleve.NewSearchRequestOptions(bq, size, read, false)
@@ -53,6 +54,7 @@ func (x *Index) collapse(ctx context.Context, bq query.Query, offset, limit int)
 		}
 		for _, m := range res.Hits {
 			if kind, _ := m.Fields["kind"].(string); kind == KindNote {
+				notesRead++
 				thread, _ := m.Fields["thread"].(string)
 				if notes[thread] {
 					left++
@@ -68,8 +70,20 @@ func (x *Index) collapse(ctx context.Context, bq query.Query, offset, limit int)
 		}
 		read += len(res.Hits)
 		out.total = res.Total - uint64(left)
+		out.exact = uint64(read) >= res.Total
 		if kept >= offset+limit || len(res.Hits) < size || uint64(read) >= res.Total || read >= maxCollapseRead {
-			return out, nil
+			break
 		}
 	}
+	if !out.exact {
+		// Exact still if no note is among the matches not read: a count
+		// of the notes that match, without reading them.
+		req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bq, keywordQuery("kind", KindNote)), 0, 0, false)
+		res, err := x.idx.SearchInContext(ctx, req)
+		if err != nil {
+			return collapsedPage{}, err
+		}
+		out.exact = res.Total <= uint64(notesRead)
+	}
+	return out, nil
 }

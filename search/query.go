@@ -294,7 +294,10 @@ type Hit struct {
 
 // Results is a page of hits.
 type Results struct {
-	Total uint64 // documents that match
+	Total uint64 // results: the documents that match, a note's revisions once
+	// Exact says Total is exact: otherwise a note's revisions past the
+	// page may each count (collapse), and Total is at most that high.
+	Exact bool
 	Hits  []Hit
 	Took  time.Duration
 }
@@ -325,7 +328,7 @@ func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
 	if err != nil {
 		return failed(err)
 	}
-	out := Results{Total: page.total}
+	out := Results{Total: page.total, Exact: page.exact}
 	if len(page.ids) == 0 {
 		out.Took = time.Since(start)
 		return out, nil

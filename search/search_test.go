@@ -152,6 +152,25 @@ func TestSearchNoteOnce(t *testing.T) {
 	if notes != 1 || len(seen) != 26 {
 		t.Errorf("%d note hits, %d in all; want 1 and 26", notes, len(seen))
 	}
+	if r := search(t, x, Query{Text: "restart", Limit: 10}); !r.Exact {
+		t.Error("a total read whole is not marked exact")
+	}
+
+	// Revisions past what a page reads may count: the total says it is
+	// at most that, unless no note is among the matches not read.
+	for i := range 200 {
+		docs[fmt.Sprintf("note/rev%03d", i)] = &Doc{Community: "c", Kind: KindNote, Thread: "huge", Record: fmt.Sprint(i), Title: "Log",
+			Body: "restart again", Created: t0.Add(time.Duration(i) * time.Minute), Current: i == 199}
+	}
+	if err := x.Apply(context.Background(), docs, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if r := search(t, x, Query{Text: "restart", Limit: 5}); r.Exact || r.Total < 27 || len(r.Hits) != 5 {
+		t.Errorf("deep in note revisions: total %d, exact %v, %d hits; want at least 27, not exact, 5", r.Total, r.Exact, len(r.Hits))
+	}
+	if r := search(t, x, Query{Text: "restart", Kind: KindPost, Limit: 5}); !r.Exact || r.Total != 25 {
+		t.Errorf("posts alone: total %d, exact %v; want 25, exact", r.Total, r.Exact)
+	}
 }
 
 // TestSearchDeleteAndReplace: a removed document is no longer found; a

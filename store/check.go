@@ -25,8 +25,8 @@ const maxProblems = 100
 // record and every record without its index entries. It reads a snapshot
 // and changes nothing.
 func (s *Store) Check(ctx context.Context) (Report, error) {
-	s.checking.RLock()
-	defer s.checking.RUnlock()
+	s.removing.RLock()
+	defer s.removing.RUnlock()
 	var rep Report
 	problem := func(format string, args ...any) {
 		if len(rep.Problems) < maxProblems {

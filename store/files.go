@@ -182,9 +182,18 @@ func objectRoot(txn *badger.Txn, e Entry) (Entry, bool, error) {
 // a moderator may show it again.
 // It waits for pending refreshes, so that a tombstone just stored counts.
 func (s *Store) FileReferenced(ctx context.Context, h protocol.ID) (bool, error) {
+	return s.FileReferencedElsewhere(ctx, h, protocol.ID{})
+}
+
+// FileReferencedElsewhere is FileReferenced for the communities other
+// than except: whether the file stays when except is forgotten.
+func (s *Store) FileReferencedElsewhere(ctx context.Context, h, except protocol.ID) (bool, error) {
 	var ok bool
 	err := s.read(ctx, func(txn *badger.Txn) error {
 		for _, c := range s.Communities() {
+			if c == except {
+				continue
+			}
 			var err error
 			if _, ok, err = fileNamed(txn, c, h, func(txn *badger.Txn, e Entry) (bool, error) {
 				if e.Meta.Deleted || e.Meta.Status == protocol.StatusRemoved {

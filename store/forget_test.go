@@ -35,6 +35,19 @@ func forgetWorlds(t *testing.T, s *Store, secret string) (gone, kept *world) {
 		w.rec(alice, protocol.Refs{}, &protocol.Note{Title: "note " + text, Text: text})
 		w.rec(founder, protocol.Refs{}, &protocol.Event{Title: "event " + text, Start: w.clock.Add(48 * time.Hour).UnixMilli()})
 		w.rec(bob, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "pending " + text, Text: text}) // bob never joined
+		// A post whose reply came first: the reply waited under 'w' and
+		// moved into the thread, leaving an older version under 'w'.
+		early := w.rec(alice, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "late post " + text, Text: text})
+		earlyReply := w.rec(alice, protocol.Refs{Root: early.ID()}, &protocol.Reply{Text: "came first " + text})
+		ingest(t, s, w.all[:len(w.all)-2]...)
+		ingest(t, s, earlyReply)
+		s.mu.Lock() // into the files, as time would
+		err := s.scrub()
+		s.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ingest(t, s, early)
 		// A reaction to a record this store has not got: it waits.
 		absent := (&world{t: t, id: w.id, clock: w.clock}).rec(alice, protocol.Refs{}, &protocol.Post{Type: protocol.PostDiscussion, Title: "absent"})
 		w.rec(founder, protocol.Refs{Target: absent.ID()}, &protocol.React{Reaction: protocol.ReactPlusOne})
@@ -112,6 +125,16 @@ func TestForget(t *testing.T) {
 	if n := keysOf(t, s, gone.id, gone.all); n != 0 {
 		t.Errorf("%d keys of the forgotten community remain", n)
 	}
+	// DropPrefix leaves what it does not drop (an older version under a
+	// prefix with no live key): the scrub Forget schedules removes it.
+	t.Logf("after DropPrefix, before the scrub, the text is in %v", filesContaining(t, dir, secret))
+	s.mu.Lock()
+	due := s.needScrub
+	err = s.scrub()
+	s.mu.Unlock()
+	if !due || err != nil {
+		t.Fatalf("scrub due %v, err %v", due, err)
+	}
 	if files := filesContaining(t, dir, secret); len(files) > 0 {
 		t.Errorf("the forgotten community's text is still on disk in %v", files)
 	}
@@ -124,8 +147,8 @@ func TestForget(t *testing.T) {
 	if m := s.Membership(gone.id); m != nil {
 		t.Errorf("membership of a forgotten community: %+v", m)
 	}
-	if page, err := s.Threads(ctx, kept.id, Newest, ThreadFilter{}, "", 10); err != nil || len(page.Items) != 1 {
-		t.Errorf("the other community lists %d threads (%v), want 1 (one deleted, one pending)", len(page.Items), err)
+	if page, err := s.Threads(ctx, kept.id, Newest, ThreadFilter{}, "", 10); err != nil || len(page.Items) != 2 {
+		t.Errorf("the other community lists %d threads (%v), want 2 (one more deleted, one more pending)", len(page.Items), err)
 	}
 	checkClean(t, s)
 	if _, err := s.Forget(ctx, gone.id); !errors.Is(err, ErrNotFound) {
@@ -169,6 +192,9 @@ func TestForgetFinishedAfterACrash(t *testing.T) {
 		if err := txn.Set(key(tForgetting, gone.id[:]), nil); err != nil {
 			return err
 		}
+		if err := txn.Set([]byte{tScrubDue}, nil); err != nil {
+			return err
+		}
 		return txn.Delete(key(tCommunity, gone.id[:]))
 	})
 	if err != nil {
@@ -187,6 +213,14 @@ func TestForgetFinishedAfterACrash(t *testing.T) {
 	}
 	if n := keysOf(t, s, gone.id, gone.all); n != 0 {
 		t.Errorf("%d keys of the forgotten community remain after the restart", n)
+	}
+	// The scrub the marker made due runs in the background.
+	deadline := time.Now().Add(10 * time.Second)
+	for files := filesContaining(t, dir, "crash-0000-SECRET"); len(files) > 0; files = filesContaining(t, dir, "crash-0000-SECRET") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the forgotten community's text is still on disk in %v after 10s", files)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	err = s.db.View(func(txn *badger.Txn) error {
 		ok, err := has(txn, key(tForgetting, gone.id[:]))

@@ -116,6 +116,11 @@ func (s *Store) migrate() error {
 	if version > FormatVersion {
 		return fmt.Errorf("store format %d is newer than this kith understands (%d): upgrade kith", version, FormatVersion)
 	}
+	// Before any migration, which would otherwise read a community a
+	// crash left half removed.
+	if err := s.finishForgetting(); err != nil {
+		return err
+	}
 	for ; version < FormatVersion; version++ {
 		step, ok := migrations[version]
 		if !ok {

@@ -92,9 +92,10 @@ type Store struct {
 	closeOnce  sync.Once
 	identity   string // see Identity
 
-	// checking is held by Check for reading and by Forget for writing:
-	// Check's snapshot must not see a community half removed.
-	checking sync.RWMutex
+	// removing is held by Forget while it removes a community, and for
+	// reading by Check and Remember, which must not see or write into a
+	// community half removed (forget.go).
+	removing sync.RWMutex
 }
 
 // community is what the store keeps in memory about one community: its
@@ -208,10 +209,6 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.maxAside = DefaultMaxAside
 	}
 	if err := s.migrate(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", dir, err)
-	}
-	if err := s.finishForgetting(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}

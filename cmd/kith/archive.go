@@ -7,7 +7,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -155,10 +157,16 @@ func (c *cli) importCmd() *cobra.Command {
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		name, path, again := args[0], args[0], "`kith import "+args[0]+"` again"
+		ctx := cmd.Context()
 		if args[0] == "-" {
+			// Ctrl-C stops the reading and the check rather than the
+			// process, so that the copy of the archive is removed.
+			var stop context.CancelFunc
+			ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+			defer stop()
 			// Read whole first: the archive is checked before the daemon
 			// gets any of it, which takes two reads.
-			tmp, err := archiveFromStdin(cmd)
+			tmp, err := archiveFromStdin(ctx, cmd)
 			if tmp != "" {
 				defer os.Remove(tmp)
 			}
@@ -168,7 +176,7 @@ func (c *cli) importCmd() *cobra.Command {
 			name, path, again = "standard input", tmp, "the same import again"
 		}
 		progress := newProgressLine(cmd.ErrOrStderr())
-		h, n, err := checkArchive(cmd.Context(), name, path, func(n, total uint64) {
+		h, n, err := checkArchive(ctx, name, path, func(n, total uint64) {
 			progress.show(fmt.Sprintf("verified %d of %d records", n, total))
 		})
 		progress.end(err == nil)
@@ -233,7 +241,7 @@ func (c *cli) importCmd() *cobra.Command {
 
 // archiveFromStdin copies standard input to a temporary file, for `kith
 // import -`, and returns its name ("" if none was made).
-func archiveFromStdin(cmd *cobra.Command) (string, error) {
+func archiveFromStdin(ctx context.Context, cmd *cobra.Command) (string, error) {
 	in := cmd.InOrStdin()
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return "", errors.New("import -: standard input is a terminal: pipe an archive in (kith export ID -o - | kith import -) or give its file")
@@ -249,6 +257,9 @@ func archiveFromStdin(cmd *cobra.Command) (string, error) {
 	reading.end(false)
 	if err != nil {
 		return tmp.Name(), fmt.Errorf("import -: read standard input: %w", err)
+	}
+	if ctx.Err() != nil { // the writer saw the Ctrl-C too, and stopped
+		return tmp.Name(), fmt.Errorf("import -: %w: nothing was imported", errInterrupted)
 	}
 	return tmp.Name(), tmp.Close()
 }

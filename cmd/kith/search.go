@@ -242,7 +242,11 @@ func printSearch(w io.Writer, res api.SearchResults) {
 		}
 		fmt.Fprintf(w, "        %s%s · %s\n", when, short(h.Author), h.Link)
 	}
-	fmt.Fprintf(w, "%d of %d results (%.1f ms)\n", len(res.Hits), res.Total, res.TookMS)
+	atMost := ""
+	if res.TotalAtMost {
+		atMost = "at most "
+	}
+	fmt.Fprintf(w, "%d of %s%d results (%.1f ms)\n", len(res.Hits), atMost, res.Total, res.TookMS)
 }
 
 // nextPage says how to see the results after a page that ended at shown:

@@ -174,11 +174,20 @@ func (c Chart) axes(b *bytes.Buffer, w, h int, x0, x1, y0, y1 float64, xTicks bo
 		fmt.Fprintf(b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" stroke="#ddd"/>`, left, right, sy(y), sy(y))
 		fmt.Fprintf(b, `<text x="%.0f" y="%.1f" font-size="10" text-anchor="end">%s</text>`+"\n", left-4, sy(y)+3, number(y))
 	}
+	last := math.NaN()
 	for i := 0; xTicks && i <= 4; i++ {
 		x := x0 + (x1-x0)*float64(i)/4
 		label := number(x)
 		if c.XTick != nil {
-			label = c.XTick(x)
+			// What XTick labels is whole (a week): the tick goes on it,
+			// once.
+			if x = math.Round(x); x == last {
+				continue
+			}
+			if x == 0 {
+				x = 0 // not -0
+			}
+			last, label = x, c.XTick(x)
 		}
 		fmt.Fprintf(b, `<text x="%.1f" y="%.0f" font-size="10" text-anchor="middle">%s</text>`+"\n", sx(x), bottom+14, html.EscapeString(label))
 	}

@@ -79,6 +79,10 @@ func TestTicks(t *testing.T) {
 	if got := strings.Join(yTicks(Chart{Counts: true}.Bars([]Bar{{"a", 130}})), " "); got != "0 50 100 150" {
 		t.Errorf("y ticks up to 130: %q", got)
 	}
+	two := string(Chart{XTick: func(x float64) string { return fmt.Sprintf("w%v", x) }}.Lines([]Series{{Points: []Point{{-1, 1}, {0, 3}}}}))
+	if strings.Count(two, ">w-1<") != 1 || strings.Count(two, ">w0<") != 1 {
+		t.Errorf("two weeks get one tick each:\n%s", two)
+	}
 	weeks := Chart{XTick: func(x float64) string { return fmt.Sprintf("<w%v>", x) }}.Lines([]Series{{Points: []Point{{-52, 1}, {0, 3}}}})
 	wellFormed(t, weeks)
 	if s := string(weeks); !strings.Contains(s, "&lt;w-52&gt;") || !strings.Contains(s, "&lt;w0&gt;") || strings.Contains(s, ">-52<") {

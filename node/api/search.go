@@ -39,9 +39,12 @@ type SearchHit struct {
 
 // SearchResults is a page of results, and how current the index is.
 type SearchResults struct {
-	Total  int         `json:"total"`
-	Hits   []SearchHit `json:"hits"`
-	TookMS float64     `json:"took_ms"`
+	Total int `json:"total"`
+	// TotalAtMost says Total is an upper bound: deep in many results, a
+	// note matched in several revisions may count more than once.
+	TotalAtMost bool        `json:"total_at_most,omitempty"`
+	Hits        []SearchHit `json:"hits"`
+	TookMS      float64     `json:"took_ms"`
 	// Lag: records stored but not yet indexed, and communities being
 	// indexed whole (after a crash, or a reindex): their results may be
 	// missing until it is done.
