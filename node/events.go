@@ -270,6 +270,11 @@ func (n *Node) eventJSON(ctx context.Context, community protocol.ID, v store.Eve
 		Place: v.Place, Link: v.Link, Body: v.Text, Tags: v.Tags, Yes: v.Yes, No: v.No, Maybe: v.Maybe,
 		Mine: answerName(v.RSVPs[n.id.MemberKey()]), Files: filesOf(v.Files), Over: !v.Upcoming(n.now())}
 	n.markFiles(ev.Files)
+	if v.Current != v.Event && !v.Current.IsZero() {
+		if e, err := n.store.Get(ctx, v.Current); err == nil {
+			ev.Edited = e.Record.Header.Created
+		}
+	}
 	// A note deleted or hidden since is not linked: its link would lead
 	// nowhere.
 	for _, l := range []struct {

@@ -521,6 +521,9 @@ type Event struct {
 	No        int                `json:"no"`
 	Maybe     int                `json:"maybe"`
 	Mine      string             `json:"mine,omitempty"` // this member's answer
+	// Edited is when the version shown was written, if it is a change
+	// of the event (GET /api/records/{id}/versions lists them).
+	Edited int64 `json:"edited,omitempty"`
 	// Over is set once the event has ended (one without an end, an hour
 	// after it started): it is listed with the past events.
 	Over bool `json:"over,omitempty"`

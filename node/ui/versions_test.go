@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kith-network/kith/node/api"
 )
@@ -35,6 +36,16 @@ func TestVersionsPage(t *testing.T) {
 	}
 	if !strings.Contains(body, "<del>Keep a week.</del>") || !strings.Contains(body, "<ins>Keep a &lt;month&gt;.</ins>") {
 		t.Errorf("what the edit changed, escaped: %q", body)
+	}
+	ev, err := a.NewEvent(bg, community, api.EventRequest{Title: "Restore drill", Start: time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)})
+	must(t, err)
+	_, err = a.EditEvent(bg, ev, api.EventRequest{Title: "Restore drill, room 2"})
+	must(t, err)
+	if status, _, body := s.get("/e/" + ev.String()); status != http.StatusOK || !strings.Contains(body, `href="/r/`+ev.String()+`/versions"`) {
+		t.Errorf("a changed event's page does not link its versions: %d", status)
+	}
+	if status, _, body := s.get("/r/" + ev.String() + "/versions"); status != http.StatusOK || !strings.Contains(body, "Versions of an event") {
+		t.Errorf("an event's versions: %d", status)
 	}
 	if status, _, _ := s.get("/r/" + community.String() + "/versions"); status != http.StatusNotFound {
 		t.Errorf("versions of a community: %d, want 404 (no such page)", status)
