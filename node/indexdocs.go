@@ -105,7 +105,7 @@ func addThreadDocs(docs map[string]*search.Doc, c protocol.ID, d store.ThreadDet
 		if p, ok := d.Post.Record.Content().(*protocol.Post); ok {
 			doc.Body = p.Text
 		}
-		docs["post/"+post.String()] = doc
+		docs[search.DocID(search.KindPost, post.String())] = doc
 	}
 	for _, r := range d.Replies {
 		id := r.Record.ID()
@@ -119,7 +119,7 @@ func addThreadDocs(docs map[string]*search.Doc, c protocol.ID, d store.ThreadDet
 		if b, ok := shown.Record.Content().(*protocol.Reply); ok {
 			doc.Body = b.Text
 		}
-		docs["reply/"+id.String()] = doc
+		docs[search.DocID(search.KindReply, id.String())] = doc
 	}
 }
 
@@ -139,7 +139,7 @@ func noteDocs(ctx context.Context, s *store.Store, c, root protocol.ID) (map[str
 		for _, h := range d.View.Heads {
 			current = current || h == id
 		}
-		docs["note/"+id.String()] = &search.Doc{Community: c.String(), Kind: search.KindNote, Thread: root.String(), Record: id.String(),
+		docs[search.DocID(search.KindNote, id.String())] = &search.Doc{Community: c.String(), Kind: search.KindNote, Thread: root.String(), Record: id.String(),
 			Title: body.Title, Body: body.Text, Tags: body.Tags, Author: e.Record.Header.Author.String(),
 			Created: ms(e.Record.Header.Created), Current: current, Helpful: float64(d.View.Reactions.Helpful)}
 	}

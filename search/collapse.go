@@ -2,6 +2,8 @@ package search
 
 import (
 	"context"
+	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2"
 	blevesearch "github.com/blevesearch/bleve/v2/search"
@@ -46,16 +48,20 @@ func (x *Index) collapse(ctx context.Context, bq query.Query, offset, limit int)
 	kept, left, read, notesRead := 0, 0, 0, 0
 	for {
 		size := offset + limit - kept + collapseRead
-		req := bleve.NewSearchRequestOptions(bq, size, read, false)
-		req.Fields = []string{"kind", "thread"}
-		res, err := x.idx.SearchInContext(ctx, req)
+		// Ids and scores only: reading a document's fields costs more
+		// than finding it. A note's revisions are told by their ids, and
+		// only theirs are read, for their note.
+		res, err := x.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(bq, size, read, false))
+		if err != nil {
+			return collapsedPage{}, err
+		}
+		noteOf, err := x.notesOf(ctx, res.Hits)
 		if err != nil {
 			return collapsedPage{}, err
 		}
 		for _, m := range res.Hits {
-			if kind, _ := m.Fields["kind"].(string); kind == KindNote {
+			if thread, ok := noteOf[m.ID]; ok {
 				notesRead++
-				thread, _ := m.Fields["thread"].(string)
 				if notes[thread] {
 					left++
 					continue
@@ -76,14 +82,84 @@ func (x *Index) collapse(ctx context.Context, bq query.Query, offset, limit int)
 		}
 	}
 	if !out.exact {
-		// Exact still if no note is among the matches not read: a count
-		// of the notes that match, without reading them.
-		req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bq, keywordQuery("kind", KindNote)), 0, 0, false)
-		res, err := x.idx.SearchInContext(ctx, req)
+		// Exact still if no note is among the matches not read: none in
+		// the index (its count is kept), or a count of the notes that
+		// match, without reading them.
+		notes, err := x.counts.get("notes", func() (uint64, error) { return x.count(ctx, keywordQuery("kind", KindNote)) })
 		if err != nil {
 			return collapsedPage{}, err
 		}
-		out.exact = res.Total <= uint64(notesRead)
+		if notes > uint64(notesRead) {
+			notes, err = x.count(ctx, bleve.NewConjunctionQuery(bq, keywordQuery("kind", KindNote)))
+			if err != nil {
+				return collapsedPage{}, err
+			}
+		}
+		out.exact = notes <= uint64(notesRead)
 	}
 	return out, nil
+}
+
+// notesOf returns the note of each of hits that is a note's revision.
+func (x *Index) notesOf(ctx context.Context, hits blevesearch.DocumentMatchCollection) (map[string]string, error) {
+	var ids []string
+	for _, m := range hits {
+		if strings.HasPrefix(m.ID, KindNote+"/") {
+			ids = append(ids, m.ID)
+		}
+	}
+	out := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
+	req.Fields = []string{"thread"}
+	res, err := x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range res.Hits {
+		out[m.ID], _ = m.Fields["thread"].(string)
+	}
+	return out, nil
+}
+
+// count is how many documents q matches.
+func (x *Index) count(ctx context.Context, q query.Query) (uint64, error) {
+	res, err := x.idx.SearchInContext(ctx, bleve.NewSearchRequestOptions(q, 0, 0, false))
+	if err != nil {
+		return 0, err
+	}
+	return res.Total, nil
+}
+
+// indexCounts are counts of documents over the whole index (how many
+// notes, how many older revisions), kept until the index changes.
+type indexCounts struct {
+	mu   sync.Mutex
+	kept map[string]uint64
+}
+
+// get returns the count named so, kept or counted with fn.
+func (c *indexCounts) get(name string, fn func() (uint64, error)) (uint64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n, ok := c.kept[name]; ok {
+		return n, nil
+	}
+	n, err := fn()
+	if err == nil {
+		if c.kept == nil {
+			c.kept = make(map[string]uint64)
+		}
+		c.kept[name] = n
+	}
+	return n, err
+}
+
+// changed forgets the counts: the index changed.
+func (c *indexCounts) changed() {
+	c.mu.Lock()
+	clear(c.kept)
+	c.mu.Unlock()
 }

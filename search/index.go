@@ -32,6 +32,11 @@ const (
 	KindEvent   = "event"   // an event, as currently edited
 )
 
+// DocID is the id of the document of kind about record ("note/<id>"):
+// Search tells a note's revisions apart from other documents by it,
+// without reading them (collapse.go).
+func DocID(kind, record string) string { return kind + "/" + record }
+
 // Doc is one searchable document. Its id (given to Apply) says what it
 // is, so that a later version replaces it.
 type Doc struct {
@@ -58,6 +63,9 @@ type Doc struct {
 type Index struct {
 	idx bleve.Index
 	dir string
+	// counts keeps counts over the whole index for the collapse of a
+	// note's revisions (collapse.go), until the next Apply.
+	counts indexCounts
 }
 
 // ErrCorrupt is returned by Open when the directory holds something that
@@ -179,7 +187,9 @@ func (x *Index) Apply(ctx context.Context, docs map[string]*Doc, gone []string, 
 			b.SetInternal([]byte(k), v)
 		}
 	}
-	if err := x.idx.Batch(b); err != nil {
+	err = x.idx.Batch(b)
+	x.counts.changed()
+	if err != nil {
 		return fmt.Errorf("%w: %w", ErrWrite, err)
 	}
 	return nil

@@ -324,17 +324,26 @@ func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
 		}
 		return Results{}, fmt.Errorf("search: %w", err)
 	}
-	page, err := x.collapse(ctx, bq, q.Offset, limit)
+	// When no note in the index has an older revision, every match is a
+	// result of its own: one request. Otherwise the revisions of a note
+	// are counted once (collapse), then the page is read again.
+	older, err := x.counts.get("older", func() (uint64, error) {
+		return x.count(ctx, bleve.NewConjunctionQuery(keywordQuery("kind", KindNote), boolQuery("current", false, 1)))
+	})
 	if err != nil {
 		return failed(err)
 	}
-	out := Results{Total: page.total, Exact: page.exact}
-	if len(page.ids) == 0 {
-		out.Took = time.Since(start)
-		return out, nil
+	page := collapsedPage{total: 0, exact: true}
+	req := bleve.NewSearchRequestOptions(bq, limit, q.Offset, false)
+	if older > 0 {
+		if page, err = x.collapse(ctx, bq, q.Offset, limit); err != nil {
+			return failed(err)
+		}
+		if len(page.ids) == 0 {
+			return Results{Total: page.total, Exact: page.exact, Took: time.Since(start)}, nil
+		}
+		req = bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bq, bleve.NewDocIDQuery(page.ids)), len(page.ids), 0, false)
 	}
-	// The page's documents again, with their fields and highlights.
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bq, bleve.NewDocIDQuery(page.ids)), len(page.ids), 0, false)
 	req.Fields = []string{"community", "kind", "thread", "record", "title", "author", "created", "accepted", "current"}
 	req.Highlight = bleve.NewHighlightWithStyle("html")
 	req.Highlight.Fields = []string{"body", "title"}
@@ -342,6 +351,15 @@ func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
 	if err != nil {
 		return failed(err)
 	}
+	if older == 0 {
+		page.total = res.Total
+		page.scores = make(map[string]float64, len(res.Hits))
+		for _, m := range res.Hits {
+			page.ids = append(page.ids, m.ID)
+			page.scores[m.ID] = m.Score
+		}
+	}
+	out := Results{Total: page.total, Exact: page.exact}
 	byID := make(map[string]*bleveHit, len(res.Hits))
 	for _, m := range res.Hits {
 		byID[m.ID] = m
