@@ -80,6 +80,7 @@ func (n *Node) Forget(ctx context.Context, community protocol.ID) (api.ForgetAns
 		return api.ForgetAnswer{}, err
 	}
 	start := time.Now()
+	alone := admitted(m) <= 1 && len(n.gossip.Peers(community)) == 0
 	// The store first: from then on it refuses the community's records
 	// (a sync session running, gossip until it is left), and the
 	// catch-up loop, which subscribes to what the store holds, no longer
@@ -112,5 +113,5 @@ func (n *Node) Forget(ctx context.Context, community protocol.ID) (api.ForgetAns
 	}
 	n.log.Info("forgot a community: it is deleted from this node", "community", community, "name", m.Genesis.Name,
 		"records", removed, "took", time.Since(start).Round(time.Millisecond))
-	return api.ForgetAnswer{Community: community, Name: m.Genesis.Name, Records: removed}, nil
+	return api.ForgetAnswer{Community: community, Name: m.Genesis.Name, Records: removed, Alone: alone}, nil
 }

@@ -47,7 +47,11 @@ func (c *cli) communityForgetCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(out, ans)
 		}
-		fmt.Fprintf(out, "forgot %q: %s deleted from this node; join again with an invite code to come back\n", termText(ans.Name), count(ans.Records, "record"))
+		back := "; join again with an invite code to come back"
+		if ans.Alone {
+			back = " (you were its only member: only a copy, kith import FILE, brings it back)"
+		}
+		fmt.Fprintf(out, "forgot %q: %s deleted from this node%s\n", termText(ans.Name), count(ans.Records, "record"), back)
 		return nil
 	})
 	return cmd

@@ -38,7 +38,8 @@ func TestCommunityForget(t *testing.T) {
 		t.Fatalf("the preview deleted the community: %s", list)
 	}
 
-	if out := a.mustRun(t, "community", "forget", solo, "--yes"); !strings.Contains(out, `forgot "Solo": `) || !strings.Contains(out, "records deleted") {
+	if out := a.mustRun(t, "community", "forget", solo, "--yes"); !strings.Contains(out, `forgot "Solo": `) || !strings.Contains(out, "records deleted") ||
+		!strings.Contains(out, "you were its only member") {
 		t.Errorf("forget --yes: %q", out)
 	}
 	var cs []api.Community

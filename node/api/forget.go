@@ -47,4 +47,7 @@ type ForgetAnswer struct {
 	Community protocol.ID `json:"id"`
 	Name      string      `json:"name"`
 	Records   int         `json:"records"` // records deleted
+	// Alone says the member was its only member, with no peer connected:
+	// no one else may hold it to join again from.
+	Alone bool `json:"alone,omitempty"`
 }

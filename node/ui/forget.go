@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -45,13 +46,17 @@ func (s *Server) forget(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return "/?forgot=" + strconv.Itoa(ans.Records), nil
+	next := "/?forgot=" + strconv.Itoa(ans.Records)
+	if ans.Alone {
+		next += "&alone=1"
+	}
+	return next, nil
 }
 
-// forgotMessage is what the home page says after a forget; "" if the
-// query says none.
-func forgotMessage(q string) string {
-	n, err := strconv.Atoi(q)
+// forgotMessage is what the home page says after a forget, from its
+// query; "" if the query says none.
+func forgotMessage(q url.Values) string {
+	n, err := strconv.Atoi(q.Get("forgot"))
 	if err != nil || n < 0 {
 		return ""
 	}
@@ -59,7 +64,11 @@ func forgotMessage(q string) string {
 	if n == 1 {
 		records = "record"
 	}
-	return fmt.Sprintf("Done: the community is deleted from this node (%d %s). You are still a member: an invite code brings it back.", n, records)
+	back := "You are still a member: an invite code brings it back."
+	if q.Get("alone") != "" {
+		back = "You were its only member: only a downloaded copy, imported with kith import, brings it back."
+	}
+	return fmt.Sprintf("Done: the community is deleted from this node (%d %s). %s", n, records, back)
 }
 
 // exportArchive downloads a community's archive (what `kith export`

@@ -38,7 +38,7 @@ func TestForgetInTheBrowser(t *testing.T) {
 	}
 	screenshot(t, ctx, "forget")
 	do(t, ctx, "forget", chromedp.Click(`.confirm button`))
-	waitText(t, ctx, `#forgot`, "Done: the community is deleted from this node (3 records)")
+	waitText(t, ctx, `#forgot`, "Done: the community is deleted from this node (3 records). You were its only member")
 	if cs, err := a.Communities(bg); err != nil || len(cs) != 0 {
 		t.Errorf("communities after forgetting in the browser: %+v, %v", cs, err)
 	}
@@ -74,7 +74,7 @@ func TestForgetRefusals(t *testing.T) {
 		t.Error("the home page shows a forget message for a query that is no count")
 	}
 	status, loc, _ := s.post(path, s.base, url.Values{})
-	if status != http.StatusSeeOther || loc != "/?forgot=2" { // the genesis and this node's device record
+	if status != http.StatusSeeOther || loc != "/?forgot=2&alone=1" { // the genesis and this node's device record
 		t.Errorf("forget: %d to %q", status, loc)
 	}
 }

@@ -98,7 +98,7 @@ func (s *Server) home(r *http.Request) (string, any, error) {
 		return "", nil, err
 	}
 	last := seen(r)
-	page := homePage{Status: st, Forgot: forgotMessage(r.URL.Query().Get("forgot"))}
+	page := homePage{Status: st, Forgot: forgotMessage(r.URL.Query())}
 	now := time.Now()
 	for _, c := range st.Communities {
 		hc := homeCommunity{Community: c, Sync: explainSync(c, peers, now)}
