@@ -276,6 +276,31 @@ func (n *Node) attachments(files []api.File) ([]protocol.Attachment, error) {
 	return out, nil
 }
 
+// editFiles is the attachments of an edit: those of the version shown
+// (have), with the files uploaded for it added and those named in
+// remove taken away; a hash in remove that have does not hold is refused.
+func (n *Node) editFiles(have []protocol.Attachment, added []api.File, remove []protocol.ID) ([]protocol.Attachment, error) {
+	more, err := n.attachments(added)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(have)
+	for _, h := range remove {
+		i := slices.IndexFunc(out, func(a protocol.Attachment) bool { return bytes.Equal(a.Hash, h[:]) })
+		if i < 0 {
+			return nil, fmt.Errorf("%w: no attachment %s to remove: the version shown has none of that hash", api.ErrBadRequest, h)
+		}
+		out = slices.Delete(out, i, i+1)
+	}
+	return addFiles(out, more), nil
+}
+
+// sameFiles reports whether two lists of attachments name the same files
+// in the same order.
+func sameFiles(a, b []protocol.Attachment) bool {
+	return slices.EqualFunc(a, b, func(x, y protocol.Attachment) bool { return bytes.Equal(x.Hash, y.Hash) && x.Name == y.Name })
+}
+
 // addFiles appends to have the files of more it does not name yet.
 func addFiles(have, more []protocol.Attachment) []protocol.Attachment {
 	for _, f := range more {

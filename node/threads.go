@@ -464,10 +464,13 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 				return protocol.ID{}, err
 			}
 		}
-		if next.Title == cur.Title && next.Text == cur.Text && slices.Equal(next.Tags, cur.Tags) {
+		if next.Files, err = n.editFiles(cur.Files, req.Files, req.Remove); err != nil {
+			return protocol.ID{}, err
+		}
+		if next.Title == cur.Title && next.Text == cur.Text && slices.Equal(next.Tags, cur.Tags) && sameFiles(next.Files, cur.Files) {
 			// A version every member's node would keep, and every page
 			// mark "edited", for nothing.
-			return protocol.ID{}, api.Already(fmt.Errorf("%w: that changes nothing: the post has that title, text and tags already", api.ErrBadRequest))
+			return protocol.ID{}, api.Already(fmt.Errorf("%w: that changes nothing: the post has that title, text, tags and files already", api.ErrBadRequest))
 		}
 		r, err := n.publish(ctx, community, protocol.Refs{Target: orig}, &next)
 		if err != nil {
@@ -478,26 +481,33 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 		if req.Title != "" || req.Tags != nil || len(req.Clear) > 0 {
 			return protocol.ID{}, fmt.Errorf("%w: a reply has no title or tags, only a body, which it needs", api.ErrBadRequest)
 		}
-		if strings.TrimSpace(req.Body) == "" {
+		filesOnly := len(req.Files) > 0 || len(req.Remove) > 0
+		if strings.TrimSpace(req.Body) == "" && !filesOnly {
 			return protocol.ID{}, fmt.Errorf("%w: the new version needs a body", api.ErrBadRequest)
 		}
-		// The new version keeps the files of the one shown.
-		var files []protocol.Attachment
-		// This reply alone, wherever it is in the thread (a page of the
-		// thread holds the versions of its own replies only).
+		// The version shown: this reply alone, wherever it is in the
+		// thread (a page of the thread holds the versions of its own
+		// replies only).
+		cur, _ := e.Record.Content().(*protocol.Reply)
 		if d, err := n.store.ThreadReplies(ctx, community, e.Record.Header.Root, []protocol.ID{orig}); err == nil {
-			shown := e
 			if v, ok := d.Versions[orig]; ok {
-				shown = v
-			}
-			if cur, ok := shown.Record.Content().(*protocol.Reply); ok {
-				if cur.Text == req.Body {
-					return protocol.ID{}, api.Already(fmt.Errorf("%w: that changes nothing: the reply says that already", api.ErrBadRequest))
-				}
-				files = cur.Files
+				cur, _ = v.Record.Content().(*protocol.Reply)
 			}
 		}
-		r, err := n.publish(ctx, community, protocol.Refs{Root: e.Record.Header.Root, Target: orig}, &protocol.Reply{Text: req.Body, Files: files})
+		if cur == nil {
+			return protocol.ID{}, fmt.Errorf("%w: reply %s has no text left to edit", api.ErrBadRequest, id)
+		}
+		next := protocol.Reply{Text: req.Body}
+		if next.Text == "" { // files alone: the text stays
+			next.Text = cur.Text
+		}
+		if next.Files, err = n.editFiles(cur.Files, req.Files, req.Remove); err != nil {
+			return protocol.ID{}, err
+		}
+		if next.Text == cur.Text && sameFiles(next.Files, cur.Files) {
+			return protocol.ID{}, api.Already(fmt.Errorf("%w: that changes nothing: the reply says that already, with those files", api.ErrBadRequest))
+		}
+		r, err := n.publish(ctx, community, protocol.Refs{Root: e.Record.Header.Root, Target: orig}, &next)
 		if err != nil {
 			return protocol.ID{}, err
 		}

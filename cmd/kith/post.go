@@ -305,13 +305,15 @@ func (c *cli) postUnacceptCmd() *cobra.Command {
 }
 
 func (c *cli) postEditCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "edit ID", Short: "Write a new version of your post or reply (the old ones stay in its history)", Args: exactArgs(1)}
+	cmd := &cobra.Command{Use: "edit ID", Short: "Write a new version of your post or reply: text, title, tags, files (the old versions stay: post versions)", Args: exactArgs(1)}
 	var req api.EditRequest
 	cmd.Flags().StringVar(&req.Title, "title", "", "a new `title` (posts)")
 	cmd.Flags().StringVar(&req.Body, "body", "", "the new text (Markdown); - reads standard input")
 	cmd.Flags().StringArrayVar(&req.Tags, "tag", nil, "the post's `tags`, replacing the old ones (repeatable)")
+	attach := addAttachFlag(cmd)
+	remove := cmd.Flags().StringArray("remove-file", nil, "no longer attach the file of this `hash` (or its first digits; repeatable: post show lists them)")
 	asJSON := addJSONFlag(cmd)
-	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+	cmd.RunE = c.remoteLong(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		id, err := resolveID(ctx, cl, args[0])
 		if err != nil {
 			return err
@@ -319,10 +321,20 @@ func (c *cli) postEditCmd() *cobra.Command {
 		if err := refuseEmpty(cmd, "post or reply", "title", "body"); err != nil {
 			return err
 		}
-		if req.Title == "" && req.Body == "" && req.Tags == nil {
-			return fmt.Errorf("nothing to change: give --title, --body or --tag")
+		if req.Title == "" && req.Body == "" && req.Tags == nil && len(*attach) == 0 && len(*remove) == 0 {
+			return fmt.Errorf("nothing to change: give --title, --body, --tag, --attach or --remove-file")
 		}
 		if req.Body, err = c.readBody(req.Body); err != nil {
+			return err
+		}
+		for _, arg := range *remove {
+			h, err := resolveFile(ctx, cl, arg)
+			if err != nil {
+				return fmt.Errorf("--remove-file: %w", err)
+			}
+			req.Remove = append(req.Remove, h)
+		}
+		if req.Files, err = uploadAll(ctx, cl, *attach); err != nil {
 			return err
 		}
 		eid, err := cl.Edit(ctx, id, req)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,5 +28,31 @@ func TestPostVersions(t *testing.T) {
 	r := a.run(t, "post", "versions", community)
 	if r.code != 1 || !strings.Contains(r.stderr, "posts, replies and events have versions") {
 		t.Errorf("versions of a community: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestPostEditFiles: post edit attaches more files and removes one by
+// its hash's first digits, keeping the text.
+func TestPostEditFiles(t *testing.T) {
+	a := startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Files")
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "first.txt"), filepath.Join(dir, "second.txt")
+	must(t, os.WriteFile(first, []byte("one"), 0o600))
+	must(t, os.WriteFile(second, []byte("two"), 0o600))
+	post := a.createdID(t, "post", "new", community, "--title", "Files", "--body", "Two files.", "--attach", first)
+	var hash string
+	for _, f := range decode[[]api.FileEntry](t, a.mustRun(t, "attachment", "list", community, "--json")) {
+		if f.Name == "first.txt" {
+			hash = f.Hash.String()
+		}
+	}
+	a.createdID(t, "post", "edit", post, "--attach", second, "--remove-file", hash[:10])
+	d := decode[api.ThreadDetail](t, a.mustRun(t, "post", "show", post, "--json"))
+	if len(d.Files) != 1 || d.Files[0].Name != "second.txt" || d.Body != "Two files." {
+		t.Errorf("after post edit --attach --remove-file: files %+v, body %q", d.Files, d.Body)
+	}
+	if r := a.run(t, "post", "edit", post); r.code != 1 || !strings.Contains(r.stderr, "--attach or --remove-file") {
+		t.Errorf("post edit with nothing to change: exit %d, %q", r.code, r.stderr)
 	}
 }

@@ -205,6 +205,11 @@ type EditRequest struct {
 	// Clear names fields a post's edit empties ("body"): an empty field
 	// otherwise keeps the current version's.
 	Clear []string `json:"clear,omitempty"`
+	// Files are attached to the new version, beside those it keeps (upload
+	// them first with POST /api/files); Remove are the hashes of
+	// attachments it no longer has.
+	Files  []File        `json:"files,omitempty"`
+	Remove []protocol.ID `json:"remove,omitempty"`
 }
 
 // Thread is a thread as lists show it.

@@ -125,17 +125,27 @@ func (s *Server) edit(r *http.Request) (string, error) {
 		return "", err
 	}
 	back := "/t/" + thread.String()
+	var remove []protocol.ID
+	for _, v := range r.PostForm["remove"] {
+		h, err := protocol.ParseID(v)
+		if err != nil {
+			return "", fmt.Errorf("%w: a file to remove: %v", api.ErrBadRequest, err)
+		}
+		remove = append(remove, h)
+	}
 	if r.PostForm.Has("reply") {
 		reply, err := formID(r, "reply")
 		if err != nil {
 			return "", err
 		}
-		if _, err := s.backend.Edit(r.Context(), reply, api.EditRequest{Body: r.PostForm.Get("body")}); failed(err) {
+		req := api.EditRequest{Body: r.PostForm.Get("body"), Files: uploaded(r), Remove: remove}
+		if _, err := s.backend.Edit(r.Context(), reply, req); failed(err) {
 			return "", err
 		}
 		return s.replyLink(r, thread, reply), nil
 	}
-	req := api.EditRequest{Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body"), Tags: splitTags(r.PostForm.Get("tags"))}
+	req := api.EditRequest{Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body"), Tags: splitTags(r.PostForm.Get("tags")),
+		Files: uploaded(r), Remove: remove}
 	if r.PostForm.Has("body") && strings.TrimSpace(req.Body) == "" {
 		// The form holds the whole post: a text emptied is meant so.
 		req.Body, req.Clear = "", []string{"body"}

@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -49,5 +50,32 @@ func TestVersionsPage(t *testing.T) {
 	}
 	if status, _, _ := s.get("/r/" + community.String() + "/versions"); status != http.StatusNotFound {
 		t.Errorf("versions of a community: %d, want 404 (no such page)", status)
+	}
+}
+
+// TestEditFormFiles: the edit page lists the post's files with a box to
+// remove each, and the form removes the one ticked.
+func TestEditFormFiles(t *testing.T) {
+	bg := context.Background()
+	a := startNode(t)
+	community, err := a.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Files"})
+	must(t, err)
+	f, err := a.AddFile(bg, strings.NewReader("plan"), "plan.txt", "text/plain")
+	must(t, err)
+	post, err := a.Post(bg, community, api.PostRequest{Title: "Plan", Body: "Attached.", Files: []api.File{f}})
+	must(t, err)
+	s := newSession(t, a)
+	_, _, body := s.get("/t/" + post.String() + "/edit")
+	if !strings.Contains(body, `name="remove" value="`+f.Hash.String()+`"`) || !strings.Contains(body, `name="files"`) {
+		t.Fatalf("the edit page offers no way to remove or add files: %q", body)
+	}
+	status, loc, _ := s.post("/t/"+post.String()+"/edit", s.base, url.Values{"title": {"Plan"}, "body": {"Attached."}, "tags": {""}, "remove": {f.Hash.String()}})
+	if status != http.StatusSeeOther || loc != "/t/"+post.String() {
+		t.Fatalf("edit: %d to %q", status, loc)
+	}
+	d, err := a.Thread(bg, post)
+	must(t, err)
+	if len(d.Files) != 0 || d.Body != "Attached." {
+		t.Errorf("after removing the file: files %+v, body %q", d.Files, d.Body)
 	}
 }
