@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -315,8 +314,8 @@ func (n *Node) Revise(ctx context.Context, id protocol.ID, req api.RevisionReque
 	}
 	var next protocol.Note
 	if req.Revert != nil {
-		if req.Title != "" || req.Body != "" || req.Tags != nil {
-			return protocol.ID{}, fmt.Errorf("%w: give a revision to revert to, or a new title, text or tags, not both", api.ErrBadRequest)
+		if req.Title != "" || req.Body != "" || req.Tags != nil || len(req.Files) > 0 || len(req.Remove) > 0 {
+			return protocol.ID{}, fmt.Errorf("%w: give a revision to revert to, or a new title, text, tags or files, not both", api.ErrBadRequest)
 		}
 		old, ok := byID[*req.Revert]
 		if !ok {
@@ -335,9 +334,12 @@ func (n *Node) Revise(ctx context.Context, id protocol.ID, req api.RevisionReque
 		if next, err = mergeNotes(followed, req); err != nil {
 			return protocol.ID{}, err
 		}
+		if next.Files, err = n.editFiles(next.Files, req.Files, req.Remove); err != nil {
+			return protocol.ID{}, err
+		}
 	}
 	if len(followed) == 1 && sameNote(next, *followed[0]) {
-		return protocol.ID{}, api.Already(fmt.Errorf("%w: that changes nothing: revision %s already has this title, text and tags", api.ErrBadRequest, parents[0]))
+		return protocol.ID{}, api.Already(fmt.Errorf("%w: that changes nothing: revision %s already has this title, text, tags and files", api.ErrBadRequest, parents[0]))
 	}
 	return n.publishRevision(ctx, community, d.View.Root, parents, &next)
 }
@@ -415,8 +417,7 @@ func mergeNotes(heads []*protocol.Note, req api.RevisionRequest) (protocol.Note,
 
 // sameNote reports whether two revisions say the same.
 func sameNote(a, b protocol.Note) bool {
-	return a.Title == b.Title && a.Text == b.Text && slices.Equal(a.Tags, b.Tags) &&
-		slices.EqualFunc(a.Files, b.Files, func(x, y protocol.Attachment) bool { return bytes.Equal(x.Hash, y.Hash) && x.Name == y.Name })
+	return a.Title == b.Title && a.Text == b.Text && slices.Equal(a.Tags, b.Tags) && sameFiles(a.Files, b.Files)
 }
 
 // NoteDiff implements api.Backend: what revision b changed against a.

@@ -125,17 +125,30 @@ func (c *cli) noteEditCmd() *cobra.Command {
 	cmd.Flags().StringArrayVar(&tmpl.Tags, "tag", nil, "the note's `tags`, replacing the old ones (repeatable)")
 	cmd.Flags().StringArrayVar(&parents, "parent", nil, "the `revision` your text starts from, as `note show` prints it: an edit made since then stays a version "+
 		"of its own, to merge, instead of being replaced (repeatable; default: every current head)")
+	attach := addAttachFlag(cmd)
+	remove := cmd.Flags().StringArray("remove-file", nil, "no longer attach the file of this `hash` (or its first digits; repeatable: note show lists them)")
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := refuseEmpty(cmd, "note", "title", "body"); err != nil {
 			return err
 		}
-		if tmpl.Title == "" && tmpl.Body == "" && tmpl.Tags == nil && len(parents) < 2 {
-			return fmt.Errorf("nothing to change: give --title, --body or --tag (or several --parent to merge)")
+		if tmpl.Title == "" && tmpl.Body == "" && tmpl.Tags == nil && len(parents) < 2 && len(*attach) == 0 && len(*remove) == 0 {
+			return fmt.Errorf("nothing to change: give --title, --body, --tag, --attach or --remove-file (or several --parent to merge)")
 		}
 		var replaced []api.Head // the heads the revision follows when no --parent names them
 		var names map[protocol.PublicKey]string
 		return c.revise(asJSON, func(ctx context.Context, cl *client.Client, ids []protocol.ID) (api.RevisionRequest, error) {
+			for _, arg := range *remove {
+				h, err := resolveFile(ctx, cl, arg)
+				if err != nil {
+					return tmpl, fmt.Errorf("--remove-file: %w", err)
+				}
+				tmpl.Remove = append(tmpl.Remove, h)
+			}
+			var err error
+			if tmpl.Files, err = uploadAll(ctx, cl, *attach); err != nil {
+				return tmpl, err
+			}
 			if len(parents) > 0 {
 				ps, err := resolveIDs(ctx, cl, parents)
 				tmpl.Parents = ps

@@ -56,3 +56,23 @@ func TestPostEditFiles(t *testing.T) {
 		t.Errorf("post edit with nothing to change: exit %d, %q", r.code, r.stderr)
 	}
 }
+
+// TestNoteEditFiles: note edit attaches a file to a note's new revision
+// and removes it again.
+func TestNoteEditFiles(t *testing.T) {
+	a := startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Notes")
+	note := a.createdID(t, "note", "new", community, "--title", "Runbook", "--body", "Steps.")
+	diagram := filepath.Join(t.TempDir(), "diagram.txt")
+	must(t, os.WriteFile(diagram, []byte("boxes"), 0o600))
+	a.createdID(t, "note", "edit", note, "--attach", diagram)
+	n := decode[api.NoteDetail](t, a.mustRun(t, "note", "show", note, "--json"))
+	if len(n.Heads) != 1 || len(n.Heads[0].Files) != 1 || n.Heads[0].Body != "Steps." {
+		t.Fatalf("note after attaching: %+v", n.Heads)
+	}
+	a.createdID(t, "note", "edit", note, "--remove-file", n.Heads[0].Files[0].Hash.String()[:10])
+	n = decode[api.NoteDetail](t, a.mustRun(t, "note", "show", note, "--json"))
+	if len(n.Heads) != 1 || len(n.Heads[0].Files) != 0 || n.Heads[0].Body != "Steps." {
+		t.Errorf("note after removing the file: %+v", n.Heads)
+	}
+}

@@ -383,6 +383,11 @@ type RevisionRequest struct {
 	Tags    []string      `json:"tags,omitempty"`
 	Parents []protocol.ID `json:"parents,omitempty"`
 	Revert  *protocol.ID  `json:"revert,omitempty"`
+	// Files are attached beside those the revision keeps (upload them
+	// first with POST /api/files); Remove are the hashes of attachments
+	// it no longer has.
+	Files  []File        `json:"files,omitempty"`
+	Remove []protocol.ID `json:"remove,omitempty"`
 }
 
 // Note is a note as lists show it; its id is its first revision's.

@@ -21,6 +21,20 @@ func formID(r *http.Request, field string) (protocol.ID, error) {
 	return id, nil
 }
 
+// formIDs reads every value of a form field as an id; what names them in
+// an error.
+func formIDs(r *http.Request, field, what string) ([]protocol.ID, error) {
+	var out []protocol.ID
+	for _, v := range r.PostForm[field] {
+		id, err := protocol.ParseID(v)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", api.ErrBadRequest, what, err)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
 // splitTags reads a comma-separated list of tags; none is an empty list.
 func splitTags(s string) []string {
 	tags := []string{}
@@ -125,13 +139,9 @@ func (s *Server) edit(r *http.Request) (string, error) {
 		return "", err
 	}
 	back := "/t/" + thread.String()
-	var remove []protocol.ID
-	for _, v := range r.PostForm["remove"] {
-		h, err := protocol.ParseID(v)
-		if err != nil {
-			return "", fmt.Errorf("%w: a file to remove: %v", api.ErrBadRequest, err)
-		}
-		remove = append(remove, h)
+	remove, err := formIDs(r, "remove", "a file to remove")
+	if err != nil {
+		return "", err
 	}
 	if r.PostForm.Has("reply") {
 		reply, err := formID(r, "reply")

@@ -211,12 +211,8 @@ func (s *Server) revise(r *http.Request) (string, error) {
 		return "", err
 	}
 	var req api.RevisionRequest
-	for _, v := range r.PostForm["parent"] {
-		p, err := protocol.ParseID(v)
-		if err != nil {
-			return "", fmt.Errorf("%w: parent revision: %v", api.ErrBadRequest, err)
-		}
-		req.Parents = append(req.Parents, p)
+	if req.Parents, err = formIDs(r, "parent", "parent revision"); err != nil {
+		return "", err
 	}
 	if v := r.PostForm.Get("revert"); v != "" {
 		rev, err := protocol.ParseID(v)
@@ -236,6 +232,10 @@ func (s *Server) revise(r *http.Request) (string, error) {
 		if req.Tags == nil {
 			req.Tags = []string{} // an empty field removes the tags
 		}
+		if req.Remove, err = formIDs(r, "remove", "a file to remove"); err != nil {
+			return "", err
+		}
+		req.Files = uploaded(r)
 	}
 	if _, err := s.backend.Revise(r.Context(), id, req); failed(err) {
 		return "", err
