@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
@@ -79,5 +80,13 @@ func TestEditAttachments(t *testing.T) {
 	must(t, err)
 	if len(d.Replies) != 1 || len(d.Replies[0].Files) != 0 || d.Replies[0].Body != "Here is mine." {
 		t.Errorf("reply after removing its file: %+v", d.Replies)
+	}
+
+	ev, err := n.NewEvent(ctx, c, api.EventRequest{Title: "Review", Start: time.Now().Add(time.Hour).UTC().Format(time.RFC3339), Files: []api.File{a}})
+	must(t, err)
+	_, err = n.EditEvent(ctx, ev, api.EventRequest{Files: []api.File{b}, Remove: []protocol.ID{a.Hash}})
+	must(t, err)
+	if e, err := n.Event(ctx, ev); err != nil || len(e.Files) != 1 || e.Files[0].Hash != b.Hash {
+		t.Errorf("event after swapping its file: %+v, %v", e.Files, err)
 	}
 }

@@ -69,13 +69,12 @@ func zoneOf(times ...string) *time.Location {
 }
 
 // applyEvent copies onto body what req sets, checking the notes it links
-// and adding the files it attaches.
+// and adding and removing the files it says.
 func (n *Node) applyEvent(ctx context.Context, community protocol.ID, body *protocol.Event, req api.EventRequest) error {
-	files, err := n.attachments(req.Files)
-	if err != nil {
+	var err error
+	if body.Files, err = n.editFiles(body.Files, req.Files, req.Remove); err != nil {
 		return err
 	}
-	body.Files = addFiles(body.Files, files)
 	if req.Title != "" {
 		body.Title = req.Title
 	}

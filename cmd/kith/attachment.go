@@ -28,6 +28,25 @@ func addAttachFlag(cmd *cobra.Command) *[]string {
 	return cmd.Flags().StringArray("attach", nil, "attach a `file` (repeatable; members' nodes fetch it from yours)")
 }
 
+// addRemoveFileFlag adds --remove-file to an edit command: attachments
+// its new version no longer has.
+func addRemoveFileFlag(cmd *cobra.Command) *[]string {
+	return cmd.Flags().StringArray("remove-file", nil, "no longer attach the file of this `hash` (or its first digits; repeatable: show lists them)")
+}
+
+// resolveFiles resolves the hashes --remove-file gave.
+func resolveFiles(ctx context.Context, cl *client.Client, args []string) ([]protocol.ID, error) {
+	var out []protocol.ID
+	for _, arg := range args {
+		h, err := resolveFile(ctx, cl, arg)
+		if err != nil {
+			return nil, fmt.Errorf("--remove-file: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
 // uploadAll sends each file to the daemon and returns what a record names.
 func uploadAll(ctx context.Context, cl *client.Client, paths []string) ([]api.File, error) {
 	var out []api.File

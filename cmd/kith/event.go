@@ -98,18 +98,22 @@ func (c *cli) eventNewCmd() *cobra.Command {
 }
 
 func (c *cli) eventEditCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "edit EVENT_ID", Short: "Change your event: move it, link its agenda or minutes, attach files", Args: exactArgs(1)}
+	cmd := &cobra.Command{Use: "edit EVENT_ID", Short: "Change your event: move it, link its agenda or minutes, attach or remove files", Args: exactArgs(1)}
 	var req api.EventRequest
 	finish := c.eventFlags(cmd, &req)
 	cmd.Flags().StringArrayVar(&req.Clear, "clear", nil, "empty a `FIELD`: end, where, body, tags, agenda or minutes (repeatable)")
 	attach := addAttachFlag(cmd)
+	remove := addRemoveFileFlag(cmd)
 	asJSON := addJSONFlag(cmd)
-	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
+	cmd.RunE = c.remoteLong(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveIDs(ctx, cl, args)
 		if err != nil {
 			return err
 		}
 		if err := finish(ctx, cl); err != nil {
+			return err
+		}
+		if req.Remove, err = resolveFiles(ctx, cl, *remove); err != nil {
 			return err
 		}
 		if req.Files, err = uploadAll(ctx, cl, *attach); err != nil {

@@ -126,7 +126,7 @@ func (c *cli) noteEditCmd() *cobra.Command {
 	cmd.Flags().StringArrayVar(&parents, "parent", nil, "the `revision` your text starts from, as `note show` prints it: an edit made since then stays a version "+
 		"of its own, to merge, instead of being replaced (repeatable; default: every current head)")
 	attach := addAttachFlag(cmd)
-	remove := cmd.Flags().StringArray("remove-file", nil, "no longer attach the file of this `hash` (or its first digits; repeatable: note show lists them)")
+	remove := addRemoveFileFlag(cmd)
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := refuseEmpty(cmd, "note", "title", "body"); err != nil {
@@ -138,14 +138,10 @@ func (c *cli) noteEditCmd() *cobra.Command {
 		var replaced []api.Head // the heads the revision follows when no --parent names them
 		var names map[protocol.PublicKey]string
 		return c.revise(asJSON, func(ctx context.Context, cl *client.Client, ids []protocol.ID) (api.RevisionRequest, error) {
-			for _, arg := range *remove {
-				h, err := resolveFile(ctx, cl, arg)
-				if err != nil {
-					return tmpl, fmt.Errorf("--remove-file: %w", err)
-				}
-				tmpl.Remove = append(tmpl.Remove, h)
-			}
 			var err error
+			if tmpl.Remove, err = resolveFiles(ctx, cl, *remove); err != nil {
+				return tmpl, err
+			}
 			if tmpl.Files, err = uploadAll(ctx, cl, *attach); err != nil {
 				return tmpl, err
 			}

@@ -311,7 +311,7 @@ func (c *cli) postEditCmd() *cobra.Command {
 	cmd.Flags().StringVar(&req.Body, "body", "", "the new text (Markdown); - reads standard input")
 	cmd.Flags().StringArrayVar(&req.Tags, "tag", nil, "the post's `tags`, replacing the old ones (repeatable)")
 	attach := addAttachFlag(cmd)
-	remove := cmd.Flags().StringArray("remove-file", nil, "no longer attach the file of this `hash` (or its first digits; repeatable: post show lists them)")
+	remove := addRemoveFileFlag(cmd)
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remoteLong(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		id, err := resolveID(ctx, cl, args[0])
@@ -327,12 +327,8 @@ func (c *cli) postEditCmd() *cobra.Command {
 		if req.Body, err = c.readBody(req.Body); err != nil {
 			return err
 		}
-		for _, arg := range *remove {
-			h, err := resolveFile(ctx, cl, arg)
-			if err != nil {
-				return fmt.Errorf("--remove-file: %w", err)
-			}
-			req.Remove = append(req.Remove, h)
+		if req.Remove, err = resolveFiles(ctx, cl, *remove); err != nil {
+			return err
 		}
 		if req.Files, err = uploadAll(ctx, cl, *attach); err != nil {
 			return err

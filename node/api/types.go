@@ -510,6 +510,9 @@ type EventRequest struct {
 	// Clear names fields an edit empties (end, where, body, tags, agenda,
 	// minutes): an edit keeps the fields it leaves empty.
 	Clear []string `json:"clear,omitempty"`
+	// Remove, in an edit, are the hashes of attachments the new version
+	// no longer has (Files are attached beside the others).
+	Remove []protocol.ID `json:"remove,omitempty"`
 }
 
 // Event is an event as lists show it.

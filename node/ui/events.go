@@ -194,6 +194,9 @@ func eventForm(r *http.Request) (api.EventRequest, error) {
 	req := api.EventRequest{Title: strings.TrimSpace(f.Get("title")), Where: strings.TrimSpace(f.Get("where")),
 		Body: f.Get("body"), Tags: splitComma(f.Get("tags")), Files: uploaded(r)}
 	var err error
+	if req.Remove, err = formIDs(r, "remove", "a file to remove"); err != nil {
+		return req, err
+	}
 	if strings.TrimSpace(f.Get("start")) != "" {
 		if req.Start, err = datetimeLocal("start", f.Get("start")); err != nil {
 			return req, err
