@@ -479,7 +479,7 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 		return r.ID(), nil
 	case protocol.KindReply:
 		if req.Title != "" || req.Tags != nil || len(req.Clear) > 0 {
-			return protocol.ID{}, fmt.Errorf("%w: a reply has no title or tags, only a body, which it needs", api.ErrBadRequest)
+			return protocol.ID{}, fmt.Errorf("%w: a reply has no title or tags, only a text and files", api.ErrBadRequest)
 		}
 		filesOnly := len(req.Files) > 0 || len(req.Remove) > 0
 		if strings.TrimSpace(req.Body) == "" && !filesOnly {
@@ -498,7 +498,7 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 			return protocol.ID{}, fmt.Errorf("%w: reply %s has no text left to edit", api.ErrBadRequest, id)
 		}
 		next := protocol.Reply{Text: req.Body}
-		if next.Text == "" { // files alone: the text stays
+		if strings.TrimSpace(next.Text) == "" { // files alone: the text stays
 			next.Text = cur.Text
 		}
 		if next.Files, err = n.editFiles(cur.Files, req.Files, req.Remove); err != nil {
