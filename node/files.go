@@ -286,7 +286,7 @@ func (n *Node) editFiles(have []protocol.Attachment, added []api.File, remove []
 	}
 	out := slices.Clone(have)
 	for _, h := range remove {
-		i := slices.IndexFunc(out, func(a protocol.Attachment) bool { return bytes.Equal(a.Hash, h[:]) })
+		i := slices.IndexFunc(out, func(a protocol.Attachment) bool { return a.HashID() == h })
 		if i < 0 {
 			return nil, fmt.Errorf("%w: no attachment %s to remove: the version shown has none of that hash", api.ErrBadRequest, h)
 		}

@@ -333,7 +333,7 @@ func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
 	if err != nil {
 		return failed(err)
 	}
-	page := collapsedPage{total: 0, exact: true}
+	page := collapsedPage{exact: true}
 	req := bleve.NewSearchRequestOptions(bq, limit, q.Offset, false)
 	if older > 0 {
 		if page, err = x.collapse(ctx, bq, q.Offset, limit); err != nil {

@@ -71,9 +71,6 @@ func (s *Store) Forget(ctx context.Context, community protocol.ID) (int, error) 
 			delete(s.dirty, d)
 		}
 	}
-	if s.forgotten == nil {
-		s.forgotten = make(map[protocol.ID]bool)
-	}
 	s.forgotten[community] = true
 	s.mu.Unlock()
 	// From here it goes to the end, whatever ctx says: what remains of a

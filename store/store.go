@@ -194,6 +194,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		log:         log,
 		communities: make(map[protocol.ID]*community),
 		dirty:       make(map[dirtyObject]struct{}),
+		forgotten:   make(map[protocol.ID]bool),
 		flushDelay:  opts.FlushDelay,
 		maxAside:    opts.MaxAside,
 		dir:         dir,
