@@ -36,11 +36,13 @@ import (
 // store refresh views in the middle of the burst, and an object touched by
 // many records of the burst is indexed once rather than once per batch.
 // It writes to the index indexApply documents at a time (a variable for
-// tests).
+// tests). At a stop it indexes what waits only if at most indexAtStop
+// records do (well under its last round's 5 s).
 var indexApply = 2000
 
 const (
 	indexBatch  = 100_000
+	indexAtStop = 2000
 	indexEvery  = 250 * time.Millisecond
 	indexQuiet  = 300 * time.Millisecond
 	indexMaxLag = time.Minute
@@ -257,6 +259,9 @@ func (x *indexer) run(ctx context.Context) {
 			for x.step(final) {
 			}
 			cancel()
+			if n, _, _ := x.lag(); n > 0 {
+				x.log.Info("search: records left to index at the next start", "records", n)
+			}
 			return
 		case <-x.wake:
 		case <-tick.C:
@@ -340,7 +345,10 @@ func (x *indexer) step(ctx context.Context) bool {
 			break
 		}
 	}
-	if whole.IsZero() && len(batch) == 0 {
+	// At a stop, a backlog too large to finish in the last round is left
+	// whole: its communities' digests are not written, so the next start
+	// rebuilds them, and the stop does not wait for work it would drop.
+	if whole.IsZero() && len(batch) == 0 && (!x.stopping || len(x.pending) <= indexAtStop) {
 		for id, c := range x.pending {
 			batch[id] = c
 			delete(x.pending, id)
@@ -432,6 +440,11 @@ func (x *indexer) indexRecords(ctx context.Context, idx *search.Index, batch map
 	touched := make(map[communityObject]*touch)
 	communities := make(map[protocol.ID]bool)
 	for id, c := range batch {
+		// A batch may hold a whole burst (a minute of work): a stop does
+		// not wait for it, and the batch is tried again.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		communities[c] = true
 		e, err := x.store.Get(ctx, id)
 		if errors.Is(err, store.ErrNotFound) {
@@ -455,6 +468,9 @@ func (x *indexer) indexRecords(ctx context.Context, idx *search.Index, batch map
 	docs := make(map[string]*search.Doc)
 	var gone []string
 	for o, t := range touched {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		key, fresh, err := objectDocs(ctx, x.store, o.community, o.obj, t.only)
 		if err != nil {
 			return err

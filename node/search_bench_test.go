@@ -222,3 +222,53 @@ func benchReplyToLongThread(b *testing.B, n int) {
 	b.ReportMetric(per(raw), "raw-index-ms/reply")
 	b.ReportMetric(float64(indexed)/float64(raw), "index/raw")
 }
+
+// BenchmarkStopWhileIndexing: a node stops just after storing a
+// 100,000-record burst, while its indexer works through it; in the same
+// iteration, the raw cost: a store alone closed just after ingesting the
+// same burst (Badger writes out its memtables either way). Reports both
+// and their ratio: the burst's indexing should not hold the stop (it took
+// 22 s; the next start rebuilds what was not indexed).
+func BenchmarkStopWhileIndexing(b *testing.B) {
+	_, recs := benchRecords(b, 100_000)
+	ctx := context.Background()
+	burst := func(ingest func([]*protocol.Record) error) {
+		for rest := recs; len(rest) > 0; rest = rest[min(len(rest), 1000):] {
+			if err := ingest(rest[:min(len(rest), 1000)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		// The indexer takes the burst after a pause of indexQuiet.
+		time.Sleep(2 * time.Second)
+	}
+	var busy, raw time.Duration
+	for b.Loop() {
+		n, err := Start(ctx, Config{Home: home.Home{Dir: b.TempDir()}, Loopback: true, API: "127.0.0.1:0"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		burst(func(rs []*protocol.Record) error { return n.ingest(ctx, rs, "bench") })
+		if records, _, _ := n.index.lag(); records == 0 {
+			b.Fatal("nothing waits to be indexed: the stop measured is not one during a burst")
+		}
+		start := time.Now()
+		if err := n.Close(); err != nil {
+			b.Fatal(err)
+		}
+		busy += time.Since(start)
+
+		s, err := store.Open(b.TempDir(), store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		burst(func(rs []*protocol.Record) error { _, err := s.Ingest(ctx, rs); return err })
+		start = time.Now()
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		raw += time.Since(start)
+	}
+	b.ReportMetric(busy.Seconds()/float64(b.N), "stop-s")
+	b.ReportMetric(raw.Seconds()/float64(b.N), "store-close-s")
+	b.ReportMetric(busy.Seconds()/raw.Seconds(), "ratio")
+}
