@@ -182,10 +182,7 @@ func (c *cli) eventShowCmd() *cobra.Command {
 			return printJSON(out, e)
 		}
 		fmt.Fprintf(out, "%s\n", e.Title)
-		when := time.UnixMilli(e.Start).Format("Mon 2006-01-02 15:04 MST")
-		if e.End != 0 {
-			when += " to " + time.UnixMilli(e.End).Format("Mon 2006-01-02 15:04 MST")
-		}
+		when := eventWhen(e)
 		if e.Over {
 			when += " (over)"
 		}
@@ -239,4 +236,14 @@ func (c *cli) eventRSVPCmd() *cobra.Command {
 		return printCreated(cmd, *asJSON, id)
 	})
 	return cmd
+}
+
+// eventWhen says when event e takes place; an end equal to the start (a
+// moment, or a deadline) is not repeated.
+func eventWhen(e api.Event) string {
+	when := time.UnixMilli(e.Start).Format("Mon 2006-01-02 15:04 MST")
+	if e.End > e.Start {
+		when += " to " + time.UnixMilli(e.End).Format("Mon 2006-01-02 15:04 MST")
+	}
+	return when
 }

@@ -147,3 +147,15 @@ func TestWithLocalZone(t *testing.T) {
 		}
 	}
 }
+
+// TestEventWhen: an end equal to the start is not repeated.
+func TestEventWhen(t *testing.T) {
+	start := time.Date(2026, 12, 3, 15, 0, 0, 0, time.Local)
+	moment := eventWhen(api.Event{Start: start.UnixMilli(), End: start.UnixMilli()})
+	if strings.Contains(moment, " to ") {
+		t.Errorf("an event ending as it starts: %q", moment)
+	}
+	if span := eventWhen(api.Event{Start: start.UnixMilli(), End: start.Add(time.Hour).UnixMilli()}); !strings.Contains(span, "15:00") || !strings.Contains(span, " to ") || !strings.Contains(span, "16:00") {
+		t.Errorf("an event of an hour: %q", span)
+	}
+}

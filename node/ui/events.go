@@ -22,9 +22,9 @@ const eventsPageSize = 20
 // time zone.
 type eventRow struct {
 	api.Event
-	// When is start and end for people; StartISO and EndISO the same
-	// times for <time datetime>.
-	When, StartISO, EndISO string
+	// When is start and end for people; StartISO the start for
+	// <time datetime>.
+	When, StartISO string
 	// SafeLink is set when the event's "where" is an http(s) address, to be
 	// shown as a link; otherwise Place is shown as text.
 	SafeLink string
@@ -150,9 +150,8 @@ func eventView(e api.Event) eventRow {
 	start := time.UnixMilli(e.Start).Local()
 	row.StartISO = start.Format(time.RFC3339)
 	row.When = start.Format("Mon 2 Jan 2006, 15:04")
-	if e.End != 0 {
+	if e.End > e.Start { // an end equal to the start is a moment: not "15:00 – 15:00"
 		end := time.UnixMilli(e.End).Local()
-		row.EndISO = end.Format(time.RFC3339)
 		if end.Year() == start.Year() && end.YearDay() == start.YearDay() {
 			row.When += " – " + end.Format("15:04")
 		} else {
