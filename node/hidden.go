@@ -119,16 +119,7 @@ func hiddenTitle(r *protocol.Record) string {
 	if t := titleOf(r); t != "" {
 		return t
 	}
-	var text string
-	switch b := r.Content().(type) {
-	case *protocol.Reply:
-		text = b.Text
-	case *protocol.Post:
-		text = b.Text
-	case *protocol.Note:
-		text = b.Text
-	}
-	text = strings.Join(strings.Fields(text), " ")
+	text := strings.Join(strings.Fields(textOf(r)), " ")
 	if runes := []rune(text); len(runes) > 80 {
 		text = string(runes[:79]) + "…"
 	}

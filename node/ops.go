@@ -210,7 +210,7 @@ func admitted(m *protocol.Membership) int {
 }
 
 // Communities implements api.Backend.
-func (n *Node) Communities(context.Context) ([]api.Community, error) {
+func (n *Node) Communities(ctx context.Context) ([]api.Community, error) {
 	out := []api.Community{}
 	for _, id := range n.store.Communities() {
 		m := n.store.Membership(id)
@@ -227,6 +227,7 @@ func (n *Node) Communities(context.Context) ([]api.Community, error) {
 			Members:    admitted(m),
 			Standing:   m.Standing(n.id.MemberKey()).String(),
 			Records:    count,
+			Unshared:   n.unsharedCount(ctx, id, m),
 			Digest:     digest.String(),
 			Sync:       n.syncJSON(id),
 		})

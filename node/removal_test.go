@@ -105,6 +105,12 @@ func TestRemovedWhileAwayLearnsOnReturn(t *testing.T) {
 	if s := st.Membership(board).Standing(b.id.MemberKey()); s != protocol.StandingMember {
 		t.Fatalf("b starts as %s, want member (it has not heard yet)", s)
 	}
+	// What b writes meanwhile, not knowing, no one will take.
+	unaware, err := protocol.Sign(b.id.Member, board, time.Now().UnixMilli(), protocol.Refs{}, &protocol.Post{Type: protocol.PostQuestion, Title: "Minutes of Tuesday", Text: "Draft: budget approved."})
+	must(t, err)
+	if out, err := st.Put(ctx, unaware); err != nil || out.Status != protocol.StatusAccepted {
+		t.Fatalf("b's post before it knows: %+v %v", out, err)
+	}
 	must(t, st.Close())
 	log := new(logBuffer)
 	b, err = Start(ctx, Config{Home: bHome, Loopback: true, API: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(log, nil))})
@@ -115,13 +121,25 @@ func TestRemovedWhileAwayLearnsOnReturn(t *testing.T) {
 		return strings.Contains(log.String(), "a moderator removed you from a community") && strings.Contains(log.String(), "community=Board") &&
 			strings.Contains(log.String(), "reason=\"left the board\"")
 	})
+	// The post it wrote unaware leaves the threads, and is listed as
+	// unshared instead of vanishing.
+	if ts, err := b.Threads(ctx, board, api.ThreadQuery{}); err != nil || slices.ContainsFunc(ts.Items, func(th api.Thread) bool { return th.ID == unaware.ID() }) {
+		t.Errorf("b's threads still list the post written after the removal (%v)", err)
+	}
+	un, err := b.Unshared(ctx, board, "", 10)
+	if err != nil || len(un.Items) != 1 || un.Items[0].ID != unaware.ID() || un.Items[0].Title != "Minutes of Tuesday" || un.Items[0].Text != "Draft: budget approved." || un.Items[0].Kind != "post" {
+		t.Errorf("b's unshared records: %+v %v", un.Items, err)
+	}
+	if cs, err := b.Communities(ctx); err != nil || len(cs) != 1 || cs[0].Unshared != 1 {
+		t.Errorf("b's community counts %+v unshared (%v), want 1", cs, err)
+	}
 	if _, err := b.Post(ctx, board, api.PostRequest{Title: "Still here?"}); err == nil || !strings.Contains(err.Error(), removedMessage) {
 		t.Errorf("b posts after learning of its removal: %v", err)
 	}
 	if s := standingOn(a, board, b); s != protocol.StandingRemoved {
 		t.Errorf("the founder's node sees b %s", s)
 	}
-	if cs, err := a.Communities(ctx); err != nil || len(cs) != 1 || cs[0].Members != 1 {
+	if cs, err := a.Communities(ctx); err != nil || len(cs) != 1 || cs[0].Members != 1 || cs[0].Unshared != 0 {
 		t.Errorf("the founder's node counts members %+v (%v), want 1: the removed member is not one", cs, err)
 	}
 	// A sync the member asks for says it was refused, not "fetched 0".

@@ -67,3 +67,22 @@ func titleOf(r *protocol.Record) string {
 	}
 	return ""
 }
+
+// textOf is the text of a post, reply, note or event, as written
+// (Markdown); "" for other records, or one whose body was purged.
+func textOf(r *protocol.Record) string {
+	if r.Purged() {
+		return ""
+	}
+	switch b := r.Content().(type) {
+	case *protocol.Post:
+		return b.Text
+	case *protocol.Reply:
+		return b.Text
+	case *protocol.Note:
+		return b.Text
+	case *protocol.Event:
+		return b.Text
+	}
+	return ""
+}

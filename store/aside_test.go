@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -193,5 +194,51 @@ func TestAsideCountFollowsStatuses(t *testing.T) {
 			checkClean(t, s)
 			s.Close()
 		}
+	}
+}
+
+// TestAsideByAuthor: what a member wrote after a moderator removed them
+// is kept aside, so the threads no longer list it; AsideByAuthor lists it
+// (and not what they wrote before the removal, still shown, nor what a
+// moderator deleted since), page by page.
+func TestAsideByAuthor(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	w, g := newWorld(t, protocol.JoinOpen)
+	join := w.join(alice)
+	before := w.post(alice, "Before the removal")
+	removal := w.rec(founder, protocol.Refs{}, &protocol.Role{Member: protocol.PublicKeyOf(alice), Action: protocol.RoleRemove, Reason: "spam"})
+	var after []*protocol.Record
+	for i := range 3 {
+		after = append(after, w.post(alice, fmt.Sprintf("After the removal %d", i)))
+	}
+	deleted := w.rec(founder, protocol.Refs{Target: after[2].ID()}, &protocol.Tombstone{Reason: "spam"})
+	ingest(t, s, g, join, before, removal)
+	out := ingest(t, s, append(after, deleted)...)
+	for i, o := range out[:3] {
+		if o.Status != protocol.StatusRemoved {
+			t.Fatalf("post %d after the removal: %s", i, o.Status)
+		}
+	}
+	var got []protocol.ID
+	cursor := ""
+	for pages := 0; ; pages++ {
+		page, err := s.AsideByAuthor(ctx, w.id, protocol.PublicKeyOf(alice), cursor, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Items {
+			got = append(got, e.Record.ID())
+		}
+		if cursor = page.Next; cursor == "" || pages > 5 {
+			break
+		}
+	}
+	want := []protocol.ID{after[0].ID(), after[1].ID()}
+	if !slices.Equal(got, want) {
+		t.Errorf("aside by alice: %v, want the two posts after the removal not deleted %v", got, want)
+	}
+	if page, err := s.AsideByAuthor(ctx, w.id, protocol.PublicKeyOf(bob), "", 10); err != nil || len(page.Items) != 0 {
+		t.Errorf("aside by bob, who wrote nothing: %d, %v", len(page.Items), err)
 	}
 }

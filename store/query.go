@@ -563,6 +563,14 @@ func (s *Store) ByAuthor(ctx context.Context, community protocol.ID, author prot
 	return s.liveRecords(ctx, key(tAuthor, community[:], author[:]), cursor, limit)
 }
 
+// AsideByAuthor lists the records author wrote in a community that are
+// kept aside (written after the author's removal, or before any
+// admission) and not deleted, oldest first: no one else's node takes
+// them, so the author's own node is where the author can read them.
+func (s *Store) AsideByAuthor(ctx context.Context, community protocol.ID, author protocol.PublicKey, cursor string, limit int) (Page[Entry], error) {
+	return s.records(ctx, key(tAuthor, community[:], author[:]), cursor, limit, func(m Meta) bool { return aside(m.Status) && !m.Deleted })
+}
+
 // ByKind lists a community's live records of kind, oldest first.
 func (s *Store) ByKind(ctx context.Context, community protocol.ID, kind protocol.Kind, cursor string, limit int) (Page[Entry], error) {
 	return s.liveRecords(ctx, key(tKind, community[:], []byte{byte(kind)}), cursor, limit)
@@ -595,12 +603,18 @@ func (s *Store) AuthorObjects(ctx context.Context, community protocol.ID, author
 }
 
 func (s *Store) liveRecords(ctx context.Context, prefix []byte, cursor string, limit int) (Page[Entry], error) {
+	return s.records(ctx, prefix, cursor, limit, Meta.Live)
+}
+
+// records is a page of the records whose positions are indexed under
+// prefix and whose meta keep accepts.
+func (s *Store) records(ctx context.Context, prefix []byte, cursor string, limit int, keep func(Meta) bool) (Page[Entry], error) {
 	var page Page[Entry]
 	err := s.read(ctx, func(txn *badger.Txn) error {
 		var err error
 		page, err = paginate(txn, prefix, cursor, limit, func(k, _ []byte) (Entry, bool, error) {
 			e, err := getStored(txn, decodePos(k).ID)
-			return e, err == nil && e.Meta.Live(), err
+			return e, err == nil && keep(e.Meta), err
 		})
 		return err
 	})

@@ -19,7 +19,7 @@ import (
 
 func (c *cli) communityCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "community", Short: "Create, list, invite to and join communities"}
-	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityInvitesCmd(), c.communityRevokeCmd(), c.communityJoinCmd(), c.communitySyncCmd(), c.communityForgetCmd(), c.moderationLogCmd())
+	cmd.AddCommand(c.communityCreateCmd(), c.communityListCmd(), c.communityInviteCmd(), c.communityInvitesCmd(), c.communityRevokeCmd(), c.communityJoinCmd(), c.communitySyncCmd(), c.communityForgetCmd(), c.moderationLogCmd(), c.unsharedCmd())
 	return cmd
 }
 

@@ -144,3 +144,34 @@ func communityList[T any](c *cli, cmd *cobra.Command, page func(ctx context.Cont
 		return tw.Flush()
 	})
 }
+
+// unsharedCmd is `kith community unshared`: what the member wrote after a
+// moderator removed them, before their node heard of it.
+func (c *cli) unsharedCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "unshared COMMUNITY_ID", Short: "What you wrote after a moderator removed you, which reached no one (kept on this node only), with its text", Args: exactArgs(1)}
+	communityList(c, cmd, func(ctx context.Context, cl *client.Client, id protocol.ID, cursor string, limit int) ([]api.UnsharedRecord, string, error) {
+		page, err := cl.Unshared(ctx, id, cursor, limit)
+		return page.Items, page.Next, err
+	}, "nothing: you wrote nothing there after a removal", func(w io.Writer, _ map[protocol.PublicKey]string, items []api.UnsharedRecord) {
+		for i, u := range items {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			head := []string{u.Kind, time.UnixMilli(u.Created).Format("2006-01-02 15:04"), short(u.ID)}
+			if u.InID != nil {
+				head = append(head, "in "+u.In+" "+short(*u.InID))
+			}
+			if u.Title != "" {
+				head = append(head, u.Title)
+			}
+			fmt.Fprintln(w, strings.Join(head, " · "))
+			for line := range strings.Lines(u.Text) {
+				fmt.Fprint(w, "    "+line)
+			}
+			if u.Text != "" && !strings.HasSuffix(u.Text, "\n") {
+				fmt.Fprintln(w)
+			}
+		}
+	})
+	return cmd
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +12,9 @@ import (
 	"time"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
+	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
 )
 
 // memberKey is a daemon's member key.
@@ -260,5 +264,57 @@ func absentPrefix(keys ...string) string {
 		if !slices.ContainsFunc(keys, func(k string) bool { return strings.HasPrefix(k, p) }) {
 			return p
 		}
+	}
+}
+
+// TestUnshared: a member removed while their daemon was stopped, who
+// wrote meanwhile (here: a reply put in the stopped node's store, as its
+// daemon would), is told on return that it reached no one, and `kith
+// community unshared` shows it, text and all.
+func TestUnshared(t *testing.T) {
+	a, b := startDaemon(t), startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Rota", "--invite-only")
+	b.createdID(t, "community", "join", strings.TrimSpace(a.mustRun(t, "community", "invite", community)))
+	post := a.createdID(t, "post", "new", community, "--title", "December", "--body", "Who takes the 24th?")
+	waitTitles(t, b, community, "a's post on b", func(ts []string) bool { return slices.Contains(ts, "December") })
+	if out := b.mustRun(t, "community", "unshared", community); !strings.Contains(out, "nothing: you wrote nothing there") {
+		t.Errorf("unshared before any removal: %q", out)
+	}
+	bKey := b.memberKey(t)
+	b.stop(t)
+	a.createdID(t, "member", "remove", community, bKey, "--reason", "left the team")
+
+	id, err := home.Home{Dir: b.home}.Open()
+	must(t, err)
+	postID, err := protocol.ParseID(post)
+	must(t, err)
+	communityID, err := protocol.ParseID(community)
+	must(t, err)
+	reply, err := protocol.Sign(id.Member, communityID, time.Now().UnixMilli(), protocol.Refs{Root: postID}, &protocol.Reply{Text: "I take the 24th.\nAnd the 31st."})
+	must(t, err)
+	st, err := store.Open(filepath.Join(b.home, home.StoreDir), store.Options{})
+	must(t, err)
+	_, err = st.Put(context.Background(), reply)
+	must(t, err)
+	must(t, st.Close())
+
+	b = startDaemonAt(t, b.home)
+	cs := waitJSON(t, b, "b's daemon hears of the removal", func(cs []api.Community) bool { return len(cs) == 1 && cs[0].Standing == "removed" }, "community", "list", "--json")
+	if cs[0].Unshared != 1 {
+		t.Errorf("unshared count: %d, want 1", cs[0].Unshared)
+	}
+	if out := b.mustRun(t, "community", "list"); !strings.Contains(out, "1 record you wrote there after the removal reached no one: `kith community unshared "+community[:shortDigits]) {
+		t.Errorf("community list:\n%s", out)
+	}
+	out := b.mustRun(t, "community", "unshared", community)
+	for _, want := range []string{"reply · ", reply.ID().String()[:shortDigits], "in thread " + post[:shortDigits], "    I take the 24th.\n    And the 31st.\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("community unshared lacks %q:\n%s", want, out)
+		}
+	}
+	var items []api.UnsharedRecord
+	must(t, json.Unmarshal([]byte(b.mustRun(t, "community", "unshared", community, "--json")), &items))
+	if len(items) != 1 || items[0].ID != reply.ID() || items[0].In != "thread" || items[0].InID == nil || *items[0].InID != postID {
+		t.Errorf("community unshared --json: %+v", items)
 	}
 }

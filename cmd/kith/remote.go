@@ -136,6 +136,10 @@ func printCommunities(out io.Writer, cs []api.Community) {
 			}
 			fmt.Fprintf(out, "a moderator removed you from %s (%s): %syour records there are refused (`kith community log %s` says why)\n",
 				c.Name, short(c.ID), shared, short(c.ID))
+			if c.Unshared > 0 {
+				fmt.Fprintf(out, "  %s you wrote there after the removal reached no one: `kith community unshared %s` shows them\n",
+					count(c.Unshared, "record"), short(c.ID))
+			}
 		}
 	}
 }

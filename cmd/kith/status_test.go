@@ -31,7 +31,7 @@ func TestSyncWords(t *testing.T) {
 func TestCommunityListSaysToJoinAgain(t *testing.T) {
 	var b strings.Builder
 	printCommunities(&b, []api.Community{{Name: "Soil", Standing: "member"}, {Name: "Board", Standing: "none", InviteOnly: true},
-		{Name: "Club", Standing: "removed", InviteOnly: true}, {Name: "Square", Standing: "removed"}})
+		{Name: "Club", Standing: "removed", InviteOnly: true, Unshared: 2}, {Name: "Square", Standing: "removed"}})
 	out := b.String()
 	for _, line := range strings.Split(out, "\n") {
 		if strings.Contains(line, "removed you from Square") == strings.Contains(line, "no longer share") && strings.Contains(line, "removed you from") {
@@ -39,7 +39,8 @@ func TestCommunityListSaysToJoinAgain(t *testing.T) {
 		}
 	}
 	if !strings.Contains(out, "you are not a member of Board") || !strings.Contains(out, "run `kith community join` with a code") || !strings.Contains(out, "imported from an archive") || strings.Contains(out, "Soil (") ||
-		!strings.Contains(out, "a moderator removed you from Club") {
+		!strings.Contains(out, "a moderator removed you from Club") || !strings.Contains(out, "2 records you wrote there after the removal reached no one") ||
+		strings.Count(out, "after the removal") != 1 {
 		t.Errorf("list:\n%s", out)
 	}
 }

@@ -50,6 +50,10 @@ func (s *Server) hidden(w http.ResponseWriter, r *http.Request) {
 	communityPage(s, w, r, s.backend.Hidden)
 }
 
+func (s *Server) unshared(w http.ResponseWriter, r *http.Request) {
+	communityPage(s, w, r, s.backend.Unshared)
+}
+
 func (s *Server) moderationLog(w http.ResponseWriter, r *http.Request) {
 	communityPage(s, w, r, s.backend.ModerationLog)
 }

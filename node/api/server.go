@@ -77,6 +77,9 @@ type Backend interface {
 	// Unhide shows a hidden record again; Hidden lists what is hidden.
 	Unhide(ctx context.Context, id protocol.ID, req ModerationRequest) (protocol.ID, error)
 	Hidden(ctx context.Context, community protocol.ID, cursor string, limit int) (HiddenRecords, error)
+	// Unshared lists what the member wrote after a moderator removed
+	// them, which no one else takes.
+	Unshared(ctx context.Context, community protocol.ID, cursor string, limit int) (UnsharedRecords, error)
 	SyncCommunity(ctx context.Context, community protocol.ID, wait bool) (SyncAnswer, error)
 	// ForgetPreview says what Forget would delete; Forget deletes a
 	// community from this node and stops replicating it.
@@ -215,6 +218,7 @@ func New(backend Backend, token string, log *slog.Logger, metrics http.Handler) 
 		{"POST /api/records/{id}/hide", s.hideRecord},
 		{"POST /api/records/{id}/unhide", s.unhideRecord},
 		{"GET /api/communities/{id}/hidden", s.hidden},
+		{"GET /api/communities/{id}/unshared", s.unshared},
 		{"GET /api/communities/{id}/moderation", s.moderationLog},
 		{"POST /api/communities/{id}/sync", s.sync},
 		{"GET /api/communities/{id}/forget", byID(s, s.backend.ForgetPreview)},

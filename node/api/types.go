@@ -93,6 +93,9 @@ type Community struct {
 	Members    int         `json:"members"`  // admitted now
 	Standing   string      `json:"standing"` // this node's member in it: founder, moderator, member, none, removed
 	Records    uint64      `json:"records"`  // accepted records held
+	// Unshared counts what the member wrote after a moderator removed
+	// them (see UnsharedRecord); only counted while they stand removed.
+	Unshared int `json:"unshared,omitempty"`
 	// Digest is the fingerprint of the set of accepted records held (the
 	// one sync compares): two nodes hold the same records of a community
 	// exactly when their digests are equal.
@@ -604,6 +607,29 @@ type HiddenRecord struct {
 type HiddenRecords struct {
 	Items []HiddenRecord `json:"items"`
 	Next  string         `json:"next,omitempty"`
+}
+
+// UnsharedRecord is a record the member wrote in a community after a
+// moderator removed them (before their node learned of it): their node
+// keeps it, no member's node takes it. One item of
+// GET /api/communities/{id}/unshared.
+type UnsharedRecord struct {
+	ID      protocol.ID `json:"id"`
+	Kind    string      `json:"kind"`
+	Created int64       `json:"created"` // unix ms
+	Title   string      `json:"title,omitempty"`
+	Text    string      `json:"text,omitempty"` // Markdown, as written
+	// In is the thread, note or event it is part of ("thread", "note",
+	// "event"), with InID its id, when that is not the record itself.
+	In   string       `json:"in,omitempty"`
+	InID *protocol.ID `json:"in_id,omitempty"`
+}
+
+// UnsharedRecords is a page of the member's unshared records, oldest
+// first.
+type UnsharedRecords struct {
+	Items []UnsharedRecord `json:"items"`
+	Next  string           `json:"next,omitempty"`
 }
 
 // Error is the body of every error answer.

@@ -50,6 +50,13 @@ func (c *Client) Hidden(ctx context.Context, community protocol.ID, cursor strin
 	return list, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/hidden?"+q.Encode(), nil, &list)
 }
 
+// Unshared lists a page of what the member wrote in a community after a
+// moderator removed them, oldest first.
+func (c *Client) Unshared(ctx context.Context, community protocol.ID, cursor string, limit int) (list api.UnsharedRecords, err error) {
+	q := pageQuery(cursor, limit)
+	return list, c.do(ctx, http.MethodGet, "/api/communities/"+community.String()+"/unshared?"+q.Encode(), nil, &list)
+}
+
 // ModerationLog lists a page of what a community's moderators did,
 // newest first.
 func (c *Client) ModerationLog(ctx context.Context, community protocol.ID, cursor string, limit int) (log api.ModerationLog, err error) {

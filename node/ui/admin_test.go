@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +19,9 @@ import (
 
 	"github.com/kith-network/kith/node"
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
 	"github.com/kith-network/kith/protocol"
+	"github.com/kith-network/kith/store"
 )
 
 // Browser and plain-HTTP tests of the moderation, invite and network
@@ -646,5 +649,64 @@ func TestRemovedMemberSeesWhy(t *testing.T) {
 		if _, _, page := sb.get(o.path); strings.Contains(page, o.form) || !strings.Contains(page, "A moderator removed you from this community") {
 			t.Errorf("%s after the removal: %s %v, the notice %v", o.path, o.form, strings.Contains(page, o.form), strings.Contains(page, "A moderator removed you"))
 		}
+	}
+}
+
+// TestUnsharedAfterRemoval: what a member wrote while away, after a
+// moderator had removed them, leaves their node's pages once it hears of
+// the removal; the removal notice links a page that lists it, text and
+// all, instead of it vanishing without a word.
+func TestUnsharedAfterRemoval(t *testing.T) {
+	bg := context.Background()
+	a := startNode(t)
+	bHome := home.Home{Dir: t.TempDir()}
+	b, err := node.Start(bg, node.Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Removals"})
+	post, err := a.Post(bg, community, api.PostRequest{Title: "Rota for December", Body: "Who takes the 24th?"})
+	must(t, err)
+	eventually(t, "the post on b", func() bool { _, err := b.Thread(bg, post); return err == nil })
+	bKey := memberKey(t, b)
+	must(t, b.Close())
+	_, err = a.SetRole(bg, community, api.RoleRequest{Member: bKey, Action: "remove", Reason: "left the team"})
+	must(t, err)
+
+	// b, away and unaware, replies (written into its store as its node
+	// would: it is stopped).
+	id, err := bHome.Open()
+	must(t, err)
+	reply, err := protocol.Sign(id.Member, community, time.Now().UnixMilli(), protocol.Refs{Root: post}, &protocol.Reply{Text: "I take the 24th.\n\n<b>and</b> the 31st"})
+	must(t, err)
+	st, err := store.Open(filepath.Join(bHome.Dir, home.StoreDir), store.Options{})
+	must(t, err)
+	_, err = st.Put(bg, reply)
+	must(t, err)
+	must(t, st.Close())
+
+	b, err = node.Start(bg, node.Config{Home: bHome, Loopback: true, API: "127.0.0.1:0"})
+	must(t, err)
+	t.Cleanup(func() { b.Close() })
+	eventually(t, "b's node hears of the removal", func() bool {
+		cs, err := b.Communities(bg)
+		return err == nil && len(cs) == 1 && cs[0].Standing == "removed"
+	})
+	sb := newSession(t, b)
+	_, _, page := sb.get("/t/" + post.String())
+	if strings.Contains(page, "I take the 24th") {
+		t.Error("the thread still shows the reply b wrote after its removal")
+	}
+	if !strings.Contains(page, `id="unshared-link"`) || !strings.Contains(page, "(1) reached no one") {
+		t.Fatalf("the removal notice does not link what b wrote after it:\n%s", page)
+	}
+	_, _, page = sb.get("/c/" + community.String() + "/unshared")
+	for _, want := range []string{"I take the 24th.", "&lt;b&gt;and&lt;/b&gt; the 31st", `href="/t/` + post.String() + `"`, "reply"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the unshared page lacks %q:\n%s", want, page)
+		}
+	}
+	// A's community lists nothing of the kind, and says so.
+	sa := newSession(t, a)
+	if _, _, page := sa.get("/c/" + community.String() + "/unshared"); !strings.Contains(page, `id="unshared-none"`) {
+		t.Errorf("the founder's unshared page: %s", page)
 	}
 }

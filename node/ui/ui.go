@@ -96,6 +96,7 @@ func New(backend api.Backend, token string, log *slog.Logger) (*Server, error) {
 		{"GET /c/{id}/export", s.authed(http.HandlerFunc(s.exportArchive))},
 		{"GET /c/{id}/forget", s.page(s.forgetForm)},
 		{"POST /c/{id}/forget", s.form(s.forget)},
+		{"GET /c/{id}/unshared", s.page(s.unshared)},
 		{"POST /c/{id}/posts", s.form(s.newPost)},
 		{"GET /t/{id}", s.page(s.thread)},
 		{"POST /t/{id}/replies", s.form(s.newReply)},
