@@ -1,10 +1,14 @@
 package main
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kith-network/kith/node/home"
 )
 
 // TestDraftSavedOnFailure: a text read from standard input that the
@@ -75,5 +79,45 @@ func TestDraftSavedOnFailure(t *testing.T) {
 	r = d.runIn(t, "An answer.", "post", "reply", strings.Repeat("0", 64), "--body", "-")
 	if r.code == 0 || !strings.Contains(r.stderr, "your text is saved in ") {
 		t.Errorf("a refused reply: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestTextNotUTF8: text that is not UTF-8 (a Latin-1 file) is refused,
+// naming the field, and kept as a draft, byte for byte; JSON encoding
+// replaced each bad byte with U+FFFD and the daemon signed and published
+// the damage. The API refuses a request body that is not UTF-8 too.
+func TestTextNotUTF8(t *testing.T) {
+	d := startDaemon(t)
+	community := d.createdID(t, "community", "create", "--name", "Latin")
+	latin1 := "Caf\xe9 na\xefve r\xe9sum\xe9\n"
+	r := d.runIn(t, latin1, "post", "new", community, "--title", "From a Latin-1 file", "--body", "-")
+	_, path, found := strings.Cut(r.stderr, "your text is saved in ")
+	if r.code == 0 || !strings.Contains(r.stderr, "the body field is not UTF-8 text (byte 0xe9 at offset 3)") || !found {
+		t.Fatalf("a Latin-1 body: exit %d, %q", r.code, r.stderr)
+	}
+	if got, err := os.ReadFile(strings.TrimSpace(path)); err != nil || string(got) != latin1 {
+		t.Errorf("the draft: %q %v, want the bytes typed", got, err)
+	}
+	if r := d.run(t, "post", "new", community, "--title", "Caf\xe9"); r.code == 0 || !strings.Contains(r.stderr, "the title field is not UTF-8 text") {
+		t.Errorf("a Latin-1 title: exit %d, %q", r.code, r.stderr)
+	}
+
+	addr, err := os.ReadFile(filepath.Join(d.home, home.APIAddrFile))
+	must(t, err)
+	token, err := os.ReadFile(filepath.Join(d.home, home.APITokenFile))
+	must(t, err)
+	req, err := http.NewRequest(http.MethodPost, "http://"+strings.TrimSpace(string(addr))+"/api/communities/"+community+"/posts",
+		strings.NewReader(`{"title":"Raw","body":"Caf`+"\xe9"+`"}`))
+	must(t, err)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "request body is not UTF-8 (byte 0xe9 at offset 26)") {
+		t.Errorf("a raw request not UTF-8: %s %s", resp.Status, body)
+	}
+	if out := d.mustRun(t, "post", "list", community, "--json"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("posts after the refusals: %s", out)
 	}
 }

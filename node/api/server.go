@@ -6,6 +6,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kith-network/kith/protocol"
 )
@@ -500,7 +502,19 @@ func (s *Server) limit(w http.ResponseWriter, r *http.Request) (int, bool) {
 
 // decode reads a JSON request body, refusing unknown fields.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body) // at most maxBody
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("request body: %w", err))
+		return false
+	}
+	// JSON is UTF-8 (RFC 8259): decoding would turn each bad byte into
+	// U+FFFD, and the node sign the damaged text.
+	if !utf8.Valid(body) {
+		i := NotUTF8(string(body))
+		writeError(w, http.StatusBadRequest, fmt.Errorf("request body is not UTF-8 (byte 0x%02x at offset %d)", body[i], i))
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("request body: %w", err))
@@ -523,6 +537,19 @@ func (s *Server) reply(w http.ResponseWriter, v any, err error) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
+}
+
+// NotUTF8 is the offset of the first byte of s that is not UTF-8, or -1
+// if s is UTF-8 text.
+func NotUTF8(s string) int {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				return i
+			}
+		}
+	}
+	return -1
 }
 
 func writeError(w http.ResponseWriter, code int, err error) {

@@ -77,6 +77,9 @@ func New(h home.Home) (*Client, error) {
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
+		if err := checkUTF8(in); err != nil {
+			return err
+		}
 		b, err := json.Marshal(in)
 		if err != nil {
 			return err
