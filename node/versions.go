@@ -45,12 +45,15 @@ func (n *Node) Versions(ctx context.Context, id protocol.ID) (api.Versions, erro
 		item := api.Version{ID: v.Record.ID(), Created: v.Record.Header.Created}
 		switch b := v.Record.Content().(type) {
 		case *protocol.Post:
-			item.Title, item.Body, item.Tags = b.Title, b.Text, b.Tags
+			item.Title, item.Body, item.Tags, item.Files = b.Title, b.Text, b.Tags, filesOf(b.Files)
 		case *protocol.Reply:
-			item.Body = b.Text
+			item.Body, item.Files = b.Text, filesOf(b.Files)
 		case *protocol.Event:
-			item.Title, item.Body, item.Tags = b.Title, b.Text, b.Tags
+			item.Title, item.Body, item.Tags, item.Files = b.Title, b.Text, b.Tags, filesOf(b.Files)
+			item.Start, item.End, item.Place, item.Link = b.Start, b.End, b.Place, b.Link
+			item.Agenda, item.Minutes = noteRef(b.Agenda), noteRef(b.Minutes)
 		}
+		n.markFiles(item.Files)
 		item.Lines = []api.DiffLine{}
 		for _, l := range textdiff.Lines(before, item.Body) {
 			item.Lines = append(item.Lines, api.DiffLine{Op: string(l.Op), Text: l.Text})
@@ -59,4 +62,14 @@ func (n *Node) Versions(ctx context.Context, id protocol.ID) (api.Versions, erro
 		out.Items = append(out.Items, item)
 	}
 	return out, nil
+}
+
+// noteRef is the note an event's agenda or minutes names (empty, or a
+// note's id), nil for none.
+func noteRef(b []byte) *protocol.ID {
+	if len(b) != len(protocol.ID{}) {
+		return nil
+	}
+	id := protocol.ID(b)
+	return &id
 }

@@ -241,9 +241,12 @@ func (c *cli) eventRSVPCmd() *cobra.Command {
 // eventWhen says when event e takes place; an end equal to the start (a
 // moment, or a deadline) is not repeated.
 func eventWhen(e api.Event) string {
-	when := time.UnixMilli(e.Start).Format("Mon 2006-01-02 15:04 MST")
+	when := eventTime(e.Start)
 	if e.End > e.Start {
-		when += " to " + time.UnixMilli(e.End).Format("Mon 2006-01-02 15:04 MST")
+		when += " to " + eventTime(e.End)
 	}
 	return when
 }
+
+// eventTime is a moment of an event, in this machine's zone.
+func eventTime(ms int64) string { return time.UnixMilli(ms).Format("Mon 2006-01-02 15:04 MST") }

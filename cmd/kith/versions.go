@@ -38,11 +38,19 @@ func (c *cli) postVersionsCmd() *cobra.Command {
 				label = "current version"
 			}
 			fmt.Fprintf(out, "== %s, %s (%s)\n", label, time.UnixMilli(item.Created).Format("2006-01-02 15:04"), short(item.ID))
-			if item.Title != "" {
-				fmt.Fprintf(out, "title: %s\n", termText(item.Title))
+			var prev api.Version
+			if i > 0 {
+				prev = v.Items[i-1]
 			}
-			if len(item.Tags) > 0 {
-				fmt.Fprintf(out, "tags: %s\n", tagList(item.Tags))
+			for _, ch := range item.Changes(prev, eventTime) {
+				switch {
+				case ch.Was == "":
+					fmt.Fprintf(out, "%s: %s\n", ch.Field, termText(ch.Now))
+				case ch.Now == "":
+					fmt.Fprintf(out, "%s: none (was %s)\n", ch.Field, termText(ch.Was))
+				default:
+					fmt.Fprintf(out, "%s: %s (was %s)\n", ch.Field, termText(ch.Now), termText(ch.Was))
+				}
 			}
 			printDiffLines(out, item.Lines)
 		}

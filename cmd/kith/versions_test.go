@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kith-network/kith/node/api"
 )
@@ -28,6 +29,29 @@ func TestPostVersions(t *testing.T) {
 	r := a.run(t, "post", "versions", community)
 	if r.code != 1 || !strings.Contains(r.stderr, "posts, replies and events have versions") {
 		t.Errorf("versions of a community: exit %d, %q", r.code, r.stderr)
+	}
+
+	// An event's versions say what each edit changed of its time, place
+	// and notes: they all looked the same.
+	agenda := a.createdID(t, "note", "new", community, "--title", "Agenda", "--body", "1. Compost")
+	event := a.createdID(t, "event", "new", community, "--title", "Workshop", "--start", "2026-12-05T12:00Z", "--where", "Room 4")
+	a.createdID(t, "event", "edit", event, "--start", "2026-12-05T14:00Z", "--end", "2026-12-05T16:00Z")
+	a.createdID(t, "event", "edit", event, "--where", "https://meet.example.org/w", "--agenda", agenda)
+	a.createdID(t, "event", "edit", event, "--clear", "end")
+	out = a.mustRun(t, "post", "versions", event)
+	at := func(s string) string {
+		tm, _ := time.Parse(time.RFC3339, s)
+		return tm.Local().Format("Mon 2006-01-02 15:04 MST")
+	}
+	for _, want := range []string{
+		"title: Workshop\nstarts: " + at("2026-12-05T12:00:00Z") + "\nwhere: Room 4\n",
+		"starts: " + at("2026-12-05T14:00:00Z") + " (was " + at("2026-12-05T12:00:00Z") + ")\nends: " + at("2026-12-05T16:00:00Z") + "\n",
+		"where: https://meet.example.org/w (was Room 4)\nagenda: note " + agenda[:12] + "\n",
+		"ends: none (was " + at("2026-12-05T16:00:00Z") + ")\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("event versions lack %q:\n%s", want, out)
+		}
 	}
 }
 

@@ -350,6 +350,15 @@ type Version struct {
 	Title   string      `json:"title,omitempty"`
 	Body    string      `json:"body"`
 	Tags    []string    `json:"tags,omitempty"`
+	Files   []File      `json:"files,omitempty"`
+	// An event's version has its time (unix ms; End 0 if open-ended),
+	// place or link, and the notes of its agenda and minutes.
+	Start   int64        `json:"start,omitempty"`
+	End     int64        `json:"end,omitempty"`
+	Place   string       `json:"place,omitempty"`
+	Link    string       `json:"link,omitempty"`
+	Agenda  *protocol.ID `json:"agenda,omitempty"`
+	Minutes *protocol.ID `json:"minutes,omitempty"`
 	// Lines is what this version changed in the text of the one before
 	// (the first: every line is new).
 	Lines []DiffLine `json:"lines"`

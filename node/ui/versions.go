@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/kith-network/kith/node/api"
 	"github.com/kith-network/kith/protocol"
@@ -27,6 +28,9 @@ type versionsPage struct {
 type versionItem struct {
 	api.Version
 	Label string // "Current version", "Version 2", "First version"
+	// Changes is what it changed besides the text (an event's time, a
+	// title, files); none for the first.
+	Changes []api.Change
 }
 
 func (s *Server) versions(r *http.Request) (string, any, error) {
@@ -63,7 +67,13 @@ func (s *Server) versions(r *http.Request) (string, any, error) {
 		case 0:
 			label = "First version"
 		}
-		page.Items = append(page.Items, versionItem{Version: v.Items[i], Label: label})
+		item := versionItem{Version: v.Items[i], Label: label}
+		if i > 0 {
+			item.Changes = v.Items[i].Changes(v.Items[i-1], func(ms int64) string {
+				return time.UnixMilli(ms).Local().Format("Mon 2 Jan 2006, 15:04 MST")
+			})
+		}
+		page.Items = append(page.Items, item)
 	}
 	return "versions", page, nil
 }

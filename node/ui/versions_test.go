@@ -40,13 +40,15 @@ func TestVersionsPage(t *testing.T) {
 	}
 	ev, err := a.NewEvent(bg, community, api.EventRequest{Title: "Restore drill", Start: time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)})
 	must(t, err)
-	_, err = a.EditEvent(bg, ev, api.EventRequest{Title: "Restore drill, room 2"})
+	_, err = a.EditEvent(bg, ev, api.EventRequest{Title: "Restore drill, room 2", Where: "Room 2"})
 	must(t, err)
 	if status, _, body := s.get("/e/" + ev.String()); status != http.StatusOK || !strings.Contains(body, `href="/r/`+ev.String()+`/versions"`) {
 		t.Errorf("a changed event's page does not link its versions: %d", status)
 	}
-	if status, _, body := s.get("/r/" + ev.String() + "/versions"); status != http.StatusOK || !strings.Contains(body, "Versions of an event") {
-		t.Errorf("an event's versions: %d", status)
+	if status, _, body := s.get("/r/" + ev.String() + "/versions"); status != http.StatusOK || !strings.Contains(body, "Versions of an event") ||
+		!strings.Contains(body, `<li>title: <strong>Restore drill, room 2</strong> <span class="muted">(was Restore drill)</span></li>`) ||
+		!strings.Contains(body, `<li>where: <strong>Room 2</strong></li>`) {
+		t.Errorf("an event's versions, with what the edit changed besides the text: %d %s", status, body)
 	}
 	if status, _, _ := s.get("/r/" + community.String() + "/versions"); status != http.StatusNotFound {
 		t.Errorf("versions of a community: %d, want 404 (no such page)", status)
