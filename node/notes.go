@@ -313,6 +313,15 @@ func (n *Node) Revise(ctx context.Context, id protocol.ID, req api.RevisionReque
 		followed = append(followed, body)
 	}
 	var next protocol.Note
+	for _, f := range req.Clear {
+		switch {
+		case f != "tags":
+			return protocol.ID{}, fmt.Errorf("%w: %q cannot be cleared (a note's tags can)", api.ErrBadRequest, f)
+		case len(req.Tags) > 0:
+			return protocol.ID{}, fmt.Errorf("%w: new tags and clearing them", api.ErrBadRequest)
+		}
+		req.Tags = []string{} // given, and none
+	}
 	if req.Revert != nil {
 		if req.Title != "" || req.Body != "" || req.Tags != nil || len(req.Files) > 0 || len(req.Remove) > 0 {
 			return protocol.ID{}, fmt.Errorf("%w: give a revision to revert to, or a new title, text, tags or files, not both", api.ErrBadRequest)

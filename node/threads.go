@@ -449,17 +449,22 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 		}
 		for _, f := range req.Clear {
 			switch {
-			case f != "body":
-				return protocol.ID{}, fmt.Errorf("%w: %q cannot be cleared (a post's body can)", api.ErrBadRequest, f)
-			case req.Body != "":
+			case f != "body" && f != "tags":
+				return protocol.ID{}, fmt.Errorf("%w: %q cannot be cleared (a post's body and tags can)", api.ErrBadRequest, f)
+			case f == "body" && req.Body != "":
 				return protocol.ID{}, fmt.Errorf("%w: a new body and clearing it", api.ErrBadRequest)
+			case f == "tags" && len(req.Tags) > 0:
+				return protocol.ID{}, fmt.Errorf("%w: new tags and clearing them", api.ErrBadRequest)
+			case f == "body":
+				next.Text = ""
+			default:
+				next.Tags = nil
 			}
-			next.Text = ""
 		}
 		if req.Body != "" {
 			next.Text = req.Body
 		}
-		if req.Tags != nil {
+		if len(req.Tags) > 0 {
 			if next.Tags, err = normalizeTags(req.Tags); err != nil {
 				return protocol.ID{}, err
 			}

@@ -105,8 +105,19 @@ func onlyMissingFlag(cmd *cobra.Command) *pflag.Flag {
 func refuseEmpty(cmd *cobra.Command, what string, names ...string) error {
 	for _, name := range names {
 		f := cmd.Flags().Lookup(name)
-		if f != nil && f.Changed && strings.TrimSpace(f.Value.String()) == "" {
-			return fmt.Errorf("--%s is empty: leave it out to keep the %s's current one", name, what)
+		if f == nil || !f.Changed {
+			continue
+		}
+		v := f.Value.String()
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			v = strings.Join(sv.GetSlice(), "")
+		}
+		if strings.TrimSpace(v) == "" {
+			field, hint := strings.Replace(name, "tag", "tags", 1), ""
+			if c := cmd.Flags().Lookup("clear"); c != nil && strings.Contains(c.Usage, field) {
+				hint = "; --clear " + field + " empties it"
+			}
+			return fmt.Errorf("--%s is empty: leave it out to keep the %s's current one%s", name, what, hint)
 		}
 	}
 	return nil

@@ -123,17 +123,18 @@ func (c *cli) noteEditCmd() *cobra.Command {
 	cmd.Flags().StringVar(&tmpl.Title, "title", "", "a new `title`")
 	cmd.Flags().StringVar(&tmpl.Body, "body", "", "the new text (Markdown); - reads standard input")
 	cmd.Flags().StringArrayVar(&tmpl.Tags, "tag", nil, "the note's `tags`, replacing the old ones (repeatable)")
+	cmd.Flags().StringArrayVar(&tmpl.Clear, "clear", nil, "empty a note's `FIELD`: tags")
 	cmd.Flags().StringArrayVar(&parents, "parent", nil, "the `revision` your text starts from, as `note show` prints it: an edit made since then stays a version "+
 		"of its own, to merge, instead of being replaced (repeatable; default: every current head)")
 	attach := addAttachFlag(cmd)
 	remove := addRemoveFileFlag(cmd)
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if err := refuseEmpty(cmd, "note", "title", "body"); err != nil {
+		if err := refuseEmpty(cmd, "note", "title", "body", "tag"); err != nil {
 			return err
 		}
-		if tmpl.Title == "" && tmpl.Body == "" && tmpl.Tags == nil && len(parents) < 2 && len(*attach) == 0 && len(*remove) == 0 {
-			return fmt.Errorf("nothing to change: give --title, --body, --tag, --attach or --remove-file (or several --parent to merge)")
+		if tmpl.Title == "" && tmpl.Body == "" && tmpl.Tags == nil && len(tmpl.Clear) == 0 && len(parents) < 2 && len(*attach) == 0 && len(*remove) == 0 {
+			return fmt.Errorf("nothing to change: give --title, --body, --tag, --clear, --attach or --remove-file (or several --parent to merge)")
 		}
 		var replaced []api.Head // the heads the revision follows when no --parent names them
 		var names map[protocol.PublicKey]string

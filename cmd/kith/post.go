@@ -310,6 +310,7 @@ func (c *cli) postEditCmd() *cobra.Command {
 	cmd.Flags().StringVar(&req.Title, "title", "", "a new `title` (posts)")
 	cmd.Flags().StringVar(&req.Body, "body", "", "the new text (Markdown); - reads standard input")
 	cmd.Flags().StringArrayVar(&req.Tags, "tag", nil, "the post's `tags`, replacing the old ones (repeatable)")
+	cmd.Flags().StringArrayVar(&req.Clear, "clear", nil, "empty a post's `FIELD`: body or tags (repeatable)")
 	attach := addAttachFlag(cmd)
 	remove := addRemoveFileFlag(cmd)
 	asJSON := addJSONFlag(cmd)
@@ -318,11 +319,11 @@ func (c *cli) postEditCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if err := refuseEmpty(cmd, "post or reply", "title", "body"); err != nil {
+		if err := refuseEmpty(cmd, "post or reply", "title", "body", "tag"); err != nil {
 			return err
 		}
-		if req.Title == "" && req.Body == "" && req.Tags == nil && len(*attach) == 0 && len(*remove) == 0 {
-			return fmt.Errorf("nothing to change: give --title, --body, --tag, --attach or --remove-file")
+		if req.Title == "" && req.Body == "" && req.Tags == nil && len(req.Clear) == 0 && len(*attach) == 0 && len(*remove) == 0 {
+			return fmt.Errorf("nothing to change: give --title, --body, --tag, --clear, --attach or --remove-file")
 		}
 		if req.Body, err = c.readBody(req.Body); err != nil {
 			return err

@@ -100,3 +100,38 @@ func TestNoteEditFiles(t *testing.T) {
 		t.Errorf("note after removing the file: %+v", n.Heads)
 	}
 }
+
+// TestEditClear: a post's tags and text, and a note's tags, can be
+// emptied with --clear; an empty --tag says so instead of a bare refusal.
+func TestEditClear(t *testing.T) {
+	a := startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Clear")
+	post := a.createdID(t, "post", "new", community, "--title", "Tagged", "--body", "Some text.", "--tag", "ops", "--tag", "dr")
+	if r := a.run(t, "post", "edit", post, "--tag", ""); r.code == 0 || !strings.Contains(r.stderr, "--tag is empty: leave it out to keep the post or reply's current one; --clear tags empties it") {
+		t.Errorf("post edit --tag '': exit %d, %q", r.code, r.stderr)
+	}
+	if r := a.run(t, "post", "edit", post, "--clear", "tags", "--tag", "x"); r.code == 0 || !strings.Contains(r.stderr, "new tags and clearing them") {
+		t.Errorf("post edit --clear tags --tag x: exit %d, %q", r.code, r.stderr)
+	}
+	a.createdID(t, "post", "edit", post, "--clear", "tags")
+	d := decode[api.ThreadDetail](t, a.mustRun(t, "post", "show", post, "--json"))
+	if len(d.Tags) != 0 || d.Body != "Some text." || d.Title != "Tagged" {
+		t.Errorf("after --clear tags: tags %v, body %q, title %q", d.Tags, d.Body, d.Title)
+	}
+	a.createdID(t, "post", "edit", post, "--clear", "body")
+	if d := decode[api.ThreadDetail](t, a.mustRun(t, "post", "show", post, "--json")); d.Body != "" {
+		t.Errorf("after --clear body: %q", d.Body)
+	}
+	if r := a.run(t, "post", "edit", post, "--clear", "title"); r.code == 0 || !strings.Contains(r.stderr, `"title" cannot be cleared`) {
+		t.Errorf("post edit --clear title: exit %d, %q", r.code, r.stderr)
+	}
+
+	note := a.createdID(t, "note", "new", community, "--title", "Runbook", "--body", "Steps.", "--tag", "ops")
+	a.createdID(t, "note", "edit", note, "--clear", "tags")
+	if n := decode[api.NoteDetail](t, a.mustRun(t, "note", "show", note, "--json")); len(n.Tags) != 0 || len(n.History) != 2 {
+		t.Errorf("note after --clear tags: tags %v, %d revisions", n.Tags, len(n.History))
+	}
+	if r := a.run(t, "note", "edit", note, "--clear", "body"); r.code == 0 || !strings.Contains(r.stderr, `"body" cannot be cleared`) {
+		t.Errorf("note edit --clear body: exit %d, %q", r.code, r.stderr)
+	}
+}

@@ -205,8 +205,8 @@ type EditRequest struct {
 	Title string   `json:"title,omitempty"`
 	Body  string   `json:"body,omitempty"`
 	Tags  []string `json:"tags,omitempty"`
-	// Clear names fields a post's edit empties ("body"): an empty field
-	// otherwise keeps the current version's.
+	// Clear names fields a post's edit empties ("body", "tags"): an empty
+	// field otherwise keeps the current version's.
 	Clear []string `json:"clear,omitempty"`
 	// Files are attached to the new version, beside those it keeps (upload
 	// them first with POST /api/files); Remove are the hashes of
@@ -395,6 +395,9 @@ type RevisionRequest struct {
 	Tags    []string      `json:"tags,omitempty"`
 	Parents []protocol.ID `json:"parents,omitempty"`
 	Revert  *protocol.ID  `json:"revert,omitempty"`
+	// Clear names fields the revision empties ("tags"): an empty field
+	// otherwise comes from the revisions it follows.
+	Clear []string `json:"clear,omitempty"`
 	// Files are attached beside those the revision keeps (upload them
 	// first with POST /api/files); Remove are the hashes of attachments
 	// it no longer has.

@@ -156,9 +156,12 @@ func (s *Server) edit(r *http.Request) (string, error) {
 	}
 	req := api.EditRequest{Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body"), Tags: splitTags(r.PostForm.Get("tags")),
 		Files: uploaded(r), Remove: remove}
+	// The form holds the whole post: a text or tags emptied are meant so.
 	if r.PostForm.Has("body") && strings.TrimSpace(req.Body) == "" {
-		// The form holds the whole post: a text emptied is meant so.
-		req.Body, req.Clear = "", []string{"body"}
+		req.Body, req.Clear = "", append(req.Clear, "body")
+	}
+	if r.PostForm.Has("tags") && len(req.Tags) == 0 {
+		req.Clear = append(req.Clear, "tags")
 	}
 	if _, err := s.backend.Edit(r.Context(), thread, req); failed(err) { // saved unchanged: nothing to do
 		return "", err

@@ -160,7 +160,7 @@ func TestEditEmptiesText(t *testing.T) {
 	n := startNode(t)
 	community, err := n.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Edits"})
 	must(t, err)
-	post, err := n.Post(bg, community, api.PostRequest{Title: "Meeting moved", Body: "See the old plan below."})
+	post, err := n.Post(bg, community, api.PostRequest{Title: "Meeting moved", Body: "See the old plan below.", Tags: []string{"ops"}})
 	must(t, err)
 	s := newSession(t, n)
 	code, loc, body := s.post("/t/"+post.String()+"/edit", s.base, url.Values{"title": {"Meeting moved"}, "body": {""}, "tags": {""}})
@@ -169,8 +169,8 @@ func TestEditEmptiesText(t *testing.T) {
 	}
 	th, err := n.Thread(bg, post)
 	must(t, err)
-	if th.Body != "" || th.Edited == 0 {
-		t.Errorf("after emptying the text: body %q, edited %d", th.Body, th.Edited)
+	if th.Body != "" || len(th.Tags) != 0 || th.Edited == 0 {
+		t.Errorf("after emptying the text and tags: body %q, tags %v, edited %d", th.Body, th.Tags, th.Edited)
 	}
 	reply, err := n.Reply(bg, post, api.ReplyRequest{Body: "Noted."})
 	must(t, err)
