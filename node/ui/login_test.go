@@ -98,7 +98,8 @@ func TestRefusedFormLeadsBack(t *testing.T) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", s.base)
 	req.Header.Set("Referer", s.base+events)
-	if code, _, body := s.send(req); code != http.StatusBadRequest || !strings.Contains(body, `<a href="`+events+`">Back to the page you were on</a>`) {
+	if code, _, body := s.send(req); code != http.StatusBadRequest || !strings.Contains(body, `<a href="`+events+`">The page you were on, with its form empty</a>`) ||
+		!strings.Contains(body, "Back button takes you to the form as you left it") {
 		t.Errorf("an event ending before it starts: %d, and no link back to the events page:\n%s", code, body)
 	}
 }
