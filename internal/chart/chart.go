@@ -189,7 +189,13 @@ func (c Chart) axes(b *bytes.Buffer, w, h int, x0, x1, y0, y1 float64, xTicks bo
 			}
 			last, label = x, c.XTick(x)
 		}
-		fmt.Fprintf(b, `<text x="%.1f" y="%.0f" font-size="10" text-anchor="middle">%s</text>`+"\n", sx(x), bottom+14, html.EscapeString(label))
+		// The last label ends at its tick: centred, a date there ran
+		// past the chart's right edge.
+		anchor := "middle"
+		if i == 4 {
+			anchor = "end"
+		}
+		fmt.Fprintf(b, `<text x="%.1f" y="%.0f" font-size="10" text-anchor="%s">%s</text>`+"\n", sx(x), bottom+14, anchor, html.EscapeString(label))
 	}
 	fmt.Fprintf(b, `<text x="%.0f" y="%d" font-size="11" text-anchor="middle">%s</text>`+"\n", (left+right)/2, h-8, html.EscapeString(c.XLabel))
 	fmt.Fprintf(b, `<text x="14" y="%.0f" font-size="11" text-anchor="middle" transform="rotate(-90 14 %.0f)">%s</text>`+"\n",

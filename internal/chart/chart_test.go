@@ -88,6 +88,10 @@ func TestTicks(t *testing.T) {
 	if s := string(weeks); !strings.Contains(s, "&lt;w-52&gt;") || !strings.Contains(s, "&lt;w0&gt;") || strings.Contains(s, ">-52<") {
 		t.Errorf("x ticks through XTick:\n%s", s)
 	}
+	// The last x label ends at its tick, inside the chart.
+	if s := string(weeks); !strings.Contains(s, `text-anchor="end">&lt;w0&gt;`) || !strings.Contains(s, `text-anchor="middle">&lt;w-52&gt;`) {
+		t.Errorf("the last x label is not drawn to end at its tick:\n%s", s)
+	}
 }
 
 func TestNiceCeil(t *testing.T) {
