@@ -173,6 +173,11 @@ func (s daemonSettings) merge(changed func(flag string) bool, file home.ConfigIn
 	}
 	if changed("auto-fetch-mb") {
 		conf.AutoFetchMB = s.autoMB
+	} else if conf.AutoFetchMB > conf.MaxFileMB && conf.MaxFileMB >= 1 {
+		// A lower limit on files, alone: what is fetched at once can be no
+		// larger, and the default (or the file's) need not be said again.
+		run.warnings = append(run.warnings, fmt.Sprintf("auto_fetch_mb %d is over max_file_mb %d: files up to %d MiB are fetched at once", conf.AutoFetchMB, conf.MaxFileMB, conf.MaxFileMB))
+		conf.AutoFetchMB = conf.MaxFileMB
 	}
 	if err := home.CheckFileLimits(conf.MaxFileMB, conf.AutoFetchMB); err != nil {
 		return daemonRun{}, fmt.Errorf("--max-file-mb or --auto-fetch-mb: %w", err)

@@ -700,6 +700,15 @@ func TestDaemonMerge(t *testing.T) {
 		{name: "memory limit flag over the file", file: func(c *home.Config) { c.MemoryMB = 0 }, flags: []string{"--memory-mb", "300"},
 			check: func(r daemonRun) bool { return r.memoryMB == 300 }},
 		{name: "memory limit too low", flags: []string{"--memory-mb", "64"}, wantErr: "--memory-mb: 64 is not 0 (no limit) nor from 128"},
+		// A lower file limit alone lowers what is fetched at once with it;
+		// the two given at odds are refused.
+		{name: "max file size alone under the auto-fetch default", flags: []string{"--max-file-mb", "10"},
+			check: func(r daemonRun) bool {
+				return r.node.MaxFileBytes == 10<<20 && r.node.AutoFetchBytes == 10<<20 && len(r.warnings) == 1 &&
+					strings.Contains(r.warnings[0], "files up to 10 MiB are fetched at once")
+			}},
+		{name: "max file size under auto-fetch, both given", flags: []string{"--max-file-mb", "10", "--auto-fetch-mb", "20"},
+			wantErr: "auto_fetch_mb: 20 is not from 0 to max_file_mb (10)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			conf := home.DefaultConfig()
