@@ -66,10 +66,10 @@ func printForgetPreview(w io.Writer, p api.ForgetPreview, arg string) {
 		fmt.Fprintf(w, ", %s no other community names", count(p.Files, "attachment"))
 	}
 	fmt.Fprintln(w, " and its search entries.")
-	fmt.Fprintln(w, "Nothing is sent to anyone: you stay a member, the other members keep everything, and joining again brings it back.")
+	fmt.Fprintln(w, p.Stays())
 	switch {
-	case p.Members <= 1 && p.Peers == 0:
-		fmt.Fprintln(w, "! You are its only member and no peer is connected: unless another of your devices holds it, it is gone for good.")
+	case p.Alone():
+		fmt.Fprintln(w, "! "+api.AloneWarning)
 		fmt.Fprintf(w, "  Keep a copy first: kith export %s -o FILE\n", arg)
 	case p.MaybeOnlyHere:
 		since := "since the daemon started"

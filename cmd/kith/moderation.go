@@ -100,7 +100,7 @@ func (c *cli) moderationLogCmd() *cobra.Command {
 		page, err := cl.ModerationLog(ctx, id, cursor, limit)
 		return page.Items, page.Next, err
 	}, "the moderators have done nothing yet", func(tw io.Writer, names map[protocol.PublicKey]string, items []api.ModerationEntry) {
-		fmt.Fprintln(tw, "WHEN\tBY\tACTION\tON\tREASON")
+		fmt.Fprintln(tw, "WHEN\tBY\tDID\tTO\tREASON")
 		for _, e := range items {
 			on := e.Title
 			switch {
@@ -111,7 +111,7 @@ func (c *cli) moderationLogCmd() *cobra.Command {
 			case e.Target != nil:
 				on = short(*e.Target) + " " + on
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", time.UnixMilli(e.At).Format("2006-01-02 15:04"), who(names, e.By), e.Action, on, e.Reason)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", time.UnixMilli(e.At).Format("2006-01-02 15:04"), who(names, e.By), e.Did(), on, e.Reason)
 		}
 	})
 	return cmd

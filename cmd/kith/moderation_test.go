@@ -154,7 +154,8 @@ func TestModeration(t *testing.T) {
 	if entries[1].Reason != "a password" || entries[1].By.String() != bKey || entries[1].Title != "a post" {
 		t.Errorf("the deletion in the log: %+v", entries[1])
 	}
-	if out := c.mustRun(t, "community", "log", community); !strings.Contains(out, "a password") || strings.Contains(out, secret) || strings.Contains(out, "Oops") {
+	if out := c.mustRun(t, "community", "log", community); !strings.Contains(out, "a password") || strings.Contains(out, secret) || strings.Contains(out, "Oops") ||
+		!strings.Contains(out, "deleted") || !strings.Contains(out, "hid") {
 		t.Errorf("community log:\n%s", out)
 	}
 	var hidden []api.HiddenRecord

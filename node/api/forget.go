@@ -42,6 +42,25 @@ func (p ForgetPreview) Yours() string {
 	return strconv.Itoa(p.Mine) + " yours"
 }
 
+// Alone reports whether no one else may hold the community: its member
+// is its only one, and no node sharing it is connected.
+func (p ForgetPreview) Alone() bool { return p.Members <= 1 && p.Peers == 0 }
+
+// Stays says what forgetting leaves as it is, by the member's standing
+// (the CLI and the web UI say it alike).
+func (p ForgetPreview) Stays() string {
+	switch p.Standing {
+	case "none":
+		return "Nothing is sent to anyone: you are not a member (this node holds a copy), and the members keep everything."
+	case "removed":
+		return "Nothing is sent to anyone: a moderator removed you, and the members keep everything."
+	}
+	return "Nothing is sent to anyone: you stay a member, the other members keep everything, and joining again with an invite code brings it back."
+}
+
+// AloneWarning is what Alone means for the member.
+const AloneWarning = "You are its only member and no node that holds it is connected: unless another of your devices holds it, it is gone for good."
+
 // ForgetAnswer is DELETE /api/communities/{id}.
 type ForgetAnswer struct {
 	Community protocol.ID `json:"id"`

@@ -288,6 +288,21 @@ type ModerationEntry struct {
 	Reason string       `json:"reason,omitempty"`
 }
 
+// moderationWords are the log's actions as people say them.
+var moderationWords = map[string]string{
+	"moderator": "made moderator", "revoke": "revoked moderator", "admit": "admitted", "remove": "removed",
+	"revoke-invite": "withdrew an invite", "hide": "hid", "unhide": "showed again", "delete": "deleted",
+}
+
+// Did is the entry's action as people say it ("made moderator", "hid"),
+// for the CLI's log and the web UI's alike.
+func (e ModerationEntry) Did() string {
+	if w, ok := moderationWords[e.Action]; ok {
+		return w
+	}
+	return e.Action
+}
+
 // ModerationLog is GET /api/communities/{id}/moderation: a page of it,
 // newest first.
 type ModerationLog struct {

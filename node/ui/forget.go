@@ -15,10 +15,9 @@ import (
 // download first, then the form that does it.
 
 type forgetPage struct {
-	Community api.Community
-	Preview   api.ForgetPreview
-	// Alone: the member is its only member and no peer is connected.
-	Alone bool
+	Community    api.Community
+	Preview      api.ForgetPreview
+	AloneWarning string
 }
 
 func (f forgetPage) uncached() {} // the counts change with every record
@@ -32,7 +31,7 @@ func (s *Server) forgetForm(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return "forget", forgetPage{Community: c, Preview: p, Alone: p.Members <= 1 && p.Peers == 0}, nil
+	return "forget", forgetPage{Community: c, Preview: p, AloneWarning: api.AloneWarning}, nil
 }
 
 // forget deletes the community from this node and goes home, which says

@@ -83,7 +83,7 @@ func TestModerationOnAboutPage(t *testing.T) {
 	_, err = n.Hide(bg, p, api.ModerationRequest{Reason: "advertising <b>"})
 	must(t, err)
 	_, _, body := s.get("/c/" + community.String() + "/about")
-	if !strings.Contains(body, `id="moderation-log"`) || !strings.Contains(body, `<td data-label="Did">hide</td><td data-label="To"><span class="text">Cheap watches</span></td><td data-label="Reason"><span class="text">advertising &lt;b&gt;</span></td>`) {
+	if !strings.Contains(body, `id="moderation-log"`) || !strings.Contains(body, `<td data-label="Did">hid</td><td data-label="To"><span class="text">Cheap watches</span></td><td data-label="Reason"><span class="text">advertising &lt;b&gt;</span></td>`) {
 		t.Errorf("the hide is not in the about page's log:\n%s", body)
 	}
 }
