@@ -71,6 +71,17 @@ func (n *Node) Search(ctx context.Context, req api.SearchRequest) (api.SearchRes
 		}
 		hit.Community, _ = protocol.ParseID(h.Community)
 		hit.Author, _ = protocol.ParsePublicKey(h.Author)
+		if v, err := n.store.Member(ctx, hit.Community, hit.Author); err == nil {
+			hit.AuthorName = v.Name
+		}
+		if h.Kind != search.KindProfile { // a profile's "record" is its member's key
+			if id, err := protocol.ParseID(h.Record); err == nil {
+				hit.ID = &id
+			}
+		}
+		if id, err := protocol.ParseID(h.Thread); err == nil {
+			hit.Thread = &id
+		}
 		switch h.Kind {
 		case search.KindPost:
 			hit.Link = "/t/" + h.Thread

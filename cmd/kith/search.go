@@ -240,7 +240,11 @@ func printSearch(w io.Writer, res api.SearchResults) {
 		case h.Created != 0:
 			when = time.UnixMilli(h.Created).Format("2006-01-02") + " · "
 		}
-		fmt.Fprintf(w, "        %s%s · %s\n", when, short(h.Author), h.Link)
+		id := ""
+		if h.ID != nil {
+			id = " · " + short(*h.ID)
+		}
+		fmt.Fprintf(w, "        %s%s%s · %s\n", when, api.Who(h.AuthorName, h.Author), id, h.Link)
 	}
 	atMost := ""
 	if res.TotalAtMost {

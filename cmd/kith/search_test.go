@@ -18,7 +18,8 @@ import (
 func TestSearchCommand(t *testing.T) {
 	d := startDaemon(t)
 	community := d.createdID(t, "community", "create", "--name", "Search club")
-	d.createdID(t, "post", "new", community, "--question", "--title", "Configuring the VPN router", "--body", "It drops packets.", "--tag", "network")
+	d.mustRun(t, "profile", "set", "--name", "Ada Router")
+	post := d.createdID(t, "post", "new", community, "--question", "--title", "Configuring the VPN router", "--body", "It drops packets.", "--tag", "network")
 	search := func(args ...string) api.SearchResults {
 		t.Helper()
 		var res api.SearchResults
@@ -38,8 +39,13 @@ func TestSearchCommand(t *testing.T) {
 	if res := search("configured", "--kind", "note"); len(res.Hits) != 0 {
 		t.Errorf("a note search found %+v", res.Hits)
 	}
+	// A hit names the record and its thread, and its author by name.
+	if h := search("configured").Hits[0]; h.ID == nil || h.ID.String() != post || h.Thread == nil || h.Thread.String() != post || h.AuthorName != "Ada Router" {
+		t.Errorf("a hit's id, thread and author's name: %+v", h)
+	}
 	text := d.mustRun(t, "search", "drops", "packets")
-	if !strings.Contains(text, "post    Configuring the VPN router") || !strings.Contains(text, "*drops* *packets*") || !strings.Contains(text, "1 of 1 results") {
+	if !strings.Contains(text, "post    Configuring the VPN router") || !strings.Contains(text, "*drops* *packets*") || !strings.Contains(text, "1 of 1 results") ||
+		!strings.Contains(text, "Ada Router (") || !strings.Contains(text, " · "+post[:12]+" · /t/"+post) {
 		t.Errorf("kith search output:\n%s", text)
 	}
 	if r := d.run(t, "search", `"unclosed`); r.code == 0 || !strings.Contains(r.stderr, "never closed") {

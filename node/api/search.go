@@ -24,17 +24,24 @@ type SearchRequest struct {
 
 // SearchHit is one result.
 type SearchHit struct {
-	Kind      string             `json:"kind"`
+	Kind string `json:"kind"`
+	// ID is the record that matched (a post, reply, note revision or
+	// event; none for a profile), Thread the thread of a post or reply.
+	ID        *protocol.ID       `json:"id,omitempty"`
+	Thread    *protocol.ID       `json:"thread,omitempty"`
 	Community protocol.ID        `json:"community"`
 	Title     string             `json:"title"`
 	Snippet   string             `json:"snippet"` // HTML: escaped text with <mark>ed words
 	Author    protocol.PublicKey `json:"author"`
-	Created   int64              `json:"created"`          // unix ms: when it was written
-	Starts    int64              `json:"starts,omitempty"` // unix ms: when an event begins
-	Accepted  bool               `json:"accepted,omitempty"`
-	Current   bool               `json:"current"` // false for an older note revision
-	Link      string             `json:"link"`    // the UI page that shows it
-	Score     float64            `json:"score"`
+	// AuthorName is the author's name in the community's profiles, if
+	// they gave one.
+	AuthorName string  `json:"author_name,omitempty"`
+	Created    int64   `json:"created"`          // unix ms: when it was written
+	Starts     int64   `json:"starts,omitempty"` // unix ms: when an event begins
+	Accepted   bool    `json:"accepted,omitempty"`
+	Current    bool    `json:"current"` // false for an older note revision
+	Link       string  `json:"link"`    // the UI page that shows it
+	Score      float64 `json:"score"`
 }
 
 // SearchResults is a page of results, and how current the index is.
