@@ -3,11 +3,16 @@ package node
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/node/home"
 	"github.com/kith-network/kith/protocol"
 	"github.com/kith-network/kith/store"
 )
@@ -38,13 +43,59 @@ func (n *Node) SetProfile(ctx context.Context, req api.ProfileRequest) (api.Prof
 		out.Communities = append(out.Communities, c)
 	}
 	if len(out.Communities) == 0 {
-		if held := len(n.store.Communities()); held > 0 {
-			return out, fmt.Errorf("%w: you are a member of none of the %d communities this node holds (not admitted yet, or removed): "+
-				"a profile is published in your communities", api.ErrBadRequest, held)
+		// Checked as a peer would (signed for a stand-in community: what is
+		// checked is the body), then kept for the first community the
+		// member creates or joins (carryProfile).
+		if _, err := protocol.Sign(n.id.Member, protocol.ID(n.id.MemberKey()), n.now(), protocol.Refs{}, body); err != nil {
+			return out, fmt.Errorf("%w: %w", api.ErrBadRequest, memberFacing(err))
 		}
-		return out, fmt.Errorf("%w: you are a member of no community yet: a profile is published in your communities", api.ErrBadRequest)
+		out.Kept = true
+	}
+	// Kept whenever set: what this device last set is the profile a new
+	// community gets when no published one is found.
+	if err := n.keepProfile(body); err != nil {
+		if out.Kept {
+			return out, err
+		}
+		n.log.Warn("keep the profile for communities to come", "err", err)
 	}
 	return out, nil
+}
+
+// A profile set before the member is admitted to any community (a
+// newcomer filling in the settings page first) is kept in the home and
+// published in the first community they create or join: it was refused,
+// and the newcomer then known by a key until they set it again.
+
+// keepProfile writes p to the home's ProfileFile.
+func (n *Node) keepProfile(p *protocol.Profile) error {
+	b, err := json.Marshal(api.ProfileRequest{Name: p.Name, Org: p.Org, Expertise: p.Expertise, Bio: p.Bio})
+	if err != nil {
+		return err
+	}
+	if err := writePrivate(filepath.Join(n.cfg.Home.Dir, home.ProfileFile), string(b)+"\n"); err != nil {
+		return fmt.Errorf("keep the profile: %w", err)
+	}
+	return nil
+}
+
+// keptProfile is the profile keepProfile kept, or nil. A file that does
+// not read as one (edited by hand) is said in the log and ignored.
+func (n *Node) keptProfile() *protocol.Profile {
+	path := filepath.Join(n.cfg.Home.Dir, home.ProfileFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var req api.ProfileRequest
+	if err == nil {
+		err = json.Unmarshal(b, &req)
+	}
+	if err != nil {
+		n.log.Warn("the profile kept for your first community is unreadable: not published", "file", path, "err", err)
+		return nil
+	}
+	return &protocol.Profile{Name: req.Name, Org: req.Org, Expertise: req.Expertise, Bio: req.Bio}
 }
 
 func memberJSON(v store.MemberView) api.Member {
@@ -163,6 +214,9 @@ func (n *Node) Experts(ctx context.Context, community protocol.ID, tag string) (
 func (n *Node) Profile(ctx context.Context) (api.ProfileRequest, error) {
 	p, _ := n.newestProfile(ctx, protocol.ID{})
 	if p == nil {
+		p = n.keptProfile()
+	}
+	if p == nil {
 		return api.ProfileRequest{}, fmt.Errorf("%w: you have published no profile yet (kith profile set)", api.ErrNotFound)
 	}
 	return api.ProfileRequest{Name: p.Name, Org: p.Org, Expertise: p.Expertise, Bio: p.Bio}, nil
@@ -215,6 +269,9 @@ func (n *Node) carryProfile(ctx context.Context, community protocol.ID) {
 	newest, at := n.newestProfile(ctx, community)
 	if p, here := n.profileIn(ctx, community); p != nil && (newest == nil || at <= here) {
 		return // the member's own there, as new as any
+	}
+	if newest == nil {
+		newest = n.keptProfile()
 	}
 	if newest == nil {
 		if n.displayName == "" {

@@ -72,7 +72,11 @@ func (c *cli) profileSetCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(cmd.OutOrStdout(), ans)
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "profile published in %s\n", count(len(ans.Communities), "community"))
+		if ans.Kept {
+			fmt.Fprintln(cmd.OutOrStdout(), "profile kept: you are in no community yet; it is published in the first one you create or join")
+		} else {
+			fmt.Fprintf(cmd.OutOrStdout(), "profile published in %s\n", count(len(ans.Communities), "community"))
+		}
 		return nil
 	})
 	return set

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,9 +85,21 @@ func TestPeople(t *testing.T) {
 		t.Errorf("experts on an unknown topic: %q", out)
 	}
 	loner := startDaemon(t)
-	if r := loner.run(t, "profile", "set", "--name", "Lo"); r.code == 0 || !strings.Contains(r.stderr, "member of no community") {
-		t.Errorf("profile without a community: exit %d, %q", r.code, r.stderr)
+	if out := loner.mustRun(t, "profile", "set", "--name", "Lo", "--org", "Solo"); !strings.Contains(out, "profile kept: you are in no community yet") {
+		t.Errorf("profile without a community: %q", out)
 	}
+	if out := loner.mustRun(t, "profile", "show"); !strings.Contains(out, "Lo") || !strings.Contains(out, "Solo") {
+		t.Errorf("profile show of the kept profile: %q", out)
+	}
+	if r := loner.run(t, "profile", "set", "--name", strings.Repeat("n", 300)); r.code == 0 || !strings.Contains(r.stderr, "limit") {
+		t.Errorf("a kept profile too long: exit %d, %q", r.code, r.stderr)
+	}
+	// Joining b's community takes it there.
+	lonerKey := loner.memberKey(t)
+	loner.createdID(t, "community", "join", strings.TrimSpace(b.mustRun(t, "community", "invite", community)))
+	waitJSON(t, b, "the kept profile on b", func(ms []api.Member) bool {
+		return slices.ContainsFunc(ms, func(m api.Member) bool { return m.Key.String() == lonerKey && m.Name == "Lo" && m.Org == "Solo" })
+	}, "members", community, "--json")
 }
 
 // TestAuthorsByName: `post show` and `note history` name authors who

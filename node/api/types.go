@@ -497,6 +497,9 @@ type ProfileRequest struct {
 // ProfileAnswer says where a profile was published.
 type ProfileAnswer struct {
 	Communities []protocol.ID `json:"communities"`
+	// Kept says the member is in no community yet: the profile is kept,
+	// and published in the first one they create or join.
+	Kept bool `json:"kept,omitempty"`
 }
 
 // Member is one member of a community with their standing and profile.

@@ -22,16 +22,17 @@ import (
 
 // Names of the files kept in a home directory.
 const (
-	MemberKeyFile = "member.key"  // the member (author) private key, PEM PKCS#8
-	NodeKeyFile   = "node.key"    // the node (libp2p peer) private key, PEM PKCS#8
-	ConfigFile    = "config.toml" // the node configuration, TOML
-	StoreDir      = "store"       // the Badger store
-	FilesDir      = "files"       // attachments, by hash (node/blobs)
-	APIAddrFile   = "api.addr"    // the running daemon's API address; removed when it stops
-	APITokenFile  = "api.token"   // the API's bearer token, 0600
-	PeersFile     = "peers.json"  // the members' nodes last met, to reconnect to on start
-	PortsFile     = "ports.json"  // the ports the node last listened on, reused when the config says 0
-	DeviceFile    = "device.name" // this node's name in the member's device list (kith device name)
+	MemberKeyFile = "member.key"   // the member (author) private key, PEM PKCS#8
+	NodeKeyFile   = "node.key"     // the node (libp2p peer) private key, PEM PKCS#8
+	ConfigFile    = "config.toml"  // the node configuration, TOML
+	StoreDir      = "store"        // the Badger store
+	FilesDir      = "files"        // attachments, by hash (node/blobs)
+	APIAddrFile   = "api.addr"     // the running daemon's API address; removed when it stops
+	APITokenFile  = "api.token"    // the API's bearer token, 0600
+	PeersFile     = "peers.json"   // the members' nodes last met, to reconnect to on start
+	PortsFile     = "ports.json"   // the ports the node last listened on, reused when the config says 0
+	DeviceFile    = "device.name"  // this node's name in the member's device list (kith device name)
+	ProfileFile   = "profile.json" // a profile set before any community, published in the first one
 )
 
 var (

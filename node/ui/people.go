@@ -235,9 +235,11 @@ type settingsPage struct {
 	// Communities are those the profile would be published to: where
 	// this member is admitted.
 	Communities []api.Community
-	// Published are the communities a profile was just published to.
+	// Published are the communities a profile was just published to;
+	// Kept says it was kept instead, the member being in none yet.
 	Published []api.Community
 	Saved     bool
+	Kept      bool
 }
 
 // canPublish says whether a standing lets the member publish.
@@ -264,6 +266,7 @@ func (s *Server) settings(r *http.Request) (string, any, error) {
 	case !errors.Is(err, api.ErrNotFound):
 		return "", nil, err
 	}
+	p.Kept = r.URL.Query().Get("kept") != ""
 	if published, ok := r.URL.Query()["published"]; ok {
 		p.Saved = true
 		for _, v := range strings.Split(strings.Join(published, ","), ",") {
@@ -299,6 +302,9 @@ func (s *Server) setProfile(r *http.Request) (string, error) {
 		Org: strings.TrimSpace(f.Get("org")), Expertise: splitComma(f.Get("expertise")), Bio: f.Get("bio")})
 	if err != nil {
 		return "", err
+	}
+	if ans.Kept {
+		return "/settings?kept=1", nil
 	}
 	ids := make([]string, len(ans.Communities))
 	for i, c := range ans.Communities {

@@ -191,13 +191,24 @@ func TestPeopleBadInput(t *testing.T) {
 	if code, _, body := s.post("/settings/profile", s.base, url.Values{"name": {strings.Repeat("n", 101)}}); code != http.StatusBadRequest || !strings.Contains(body, "limit") {
 		t.Errorf("a name too long: %d %.300s", code, body)
 	}
-	loner := newSession(t, startNode(t))
-	if code, _, body := loner.post("/settings/profile", loner.base, url.Values{"name": {"Alone"}}); code != http.StatusBadRequest || !strings.Contains(body, "member of no community") {
-		t.Errorf("profile of a member of no community: %d %.300s", code, body)
-	}
+	lonerNode := startNode(t)
+	loner := newSession(t, lonerNode)
 	code, _, body := loner.get("/settings")
 	if code != http.StatusOK || !strings.Contains(body, "You have not published one yet") {
 		t.Errorf("settings with no profile: %d %.300s", code, body)
+	}
+	// A newcomer's profile, set before any community, is kept and goes
+	// into the first one.
+	if code, loc, body := loner.post("/settings/profile", loner.base, url.Values{"name": {"Alone"}, "org": {"Acme"}}); code != http.StatusSeeOther || loc != "/settings?kept=1" {
+		t.Errorf("profile of a member of no community: %d %q %.300s", code, loc, body)
+	}
+	if code, _, body := loner.get("/settings?kept=1"); code != http.StatusOK || !strings.Contains(body, `id="kept"`) || !strings.Contains(body, `value="Alone"`) {
+		t.Errorf("settings after keeping the profile: %d %.300s", code, body)
+	}
+	first, err := lonerNode.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Mine"})
+	must(t, err)
+	if ms, err := lonerNode.Members(bg, first, "", 10); err != nil || len(ms.Items) != 1 || ms.Items[0].Name != "Alone" || ms.Items[0].Org != "Acme" {
+		t.Errorf("the first community's members: %+v %v", ms.Items, err)
 	}
 	// The name was never published: the GETs changed nothing either.
 	ms, err := a.Members(bg, community, "", 10)
