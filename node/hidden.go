@@ -106,7 +106,7 @@ func (n *Node) Hidden(ctx context.Context, community protocol.ID, cursor string,
 		}
 		out.Items = append(out.Items, api.HiddenRecord{
 			ID: t.Record.ID(), Kind: t.Record.Header.Kind.String(), Author: t.Record.Header.Author,
-			Created: t.Record.Header.Created, Title: hiddenTitle(t.Record),
+			Created: t.Record.Header.Created, Title: hiddenTitle(t.Record), Text: textOf(t.Record),
 			Hide: h.Record.ID(), HiddenBy: h.Record.Header.Author, HiddenAt: h.Record.Header.Created, Reason: reasonOf(h.Record),
 		})
 	}
@@ -138,6 +138,10 @@ func (n *Node) notShown(ctx context.Context, what string, id protocol.ID) error 
 			why = "it was deleted"
 		case m.Hidden:
 			why = "a moderator hid it" + n.hideReason(ctx, e.Record) + " (the community's About page lists what moderators did)"
+			if m := n.store.Membership(e.Record.Community()); m != nil && m.Standing(n.id.MemberKey()).Moderates() {
+				// A moderator may read it, and show it again, there.
+				why = "a moderator hid it" + n.hideReason(ctx, e.Record) + " (you moderate: the community's Moderation page shows it under Hidden, to read and show again)"
+			}
 		case m.Status == protocol.StatusPending:
 			why = "its author is not admitted (yet): it shows once their join is"
 		case m.Status == protocol.StatusRemoved:

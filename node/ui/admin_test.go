@@ -510,10 +510,14 @@ func TestInviteRefusals(t *testing.T) {
 		t.Error("the hidden post is still shown")
 	}
 
-	// The moderation page lists what is hidden, and shows it again.
+	// The moderation page lists what is hidden, with its text to read,
+	// and shows it again; the thread's page tells the moderator so.
 	if st, _, body := ua.get(cpath + "/admin"); st != http.StatusOK || !strings.Contains(body, `data-id="`+post.String()+`"`) ||
-		!strings.Contains(body, "To hide") || !strings.Contains(body, "“spam”") {
-		t.Errorf("the moderation page does not list the hidden post: %d", st)
+		!strings.Contains(body, "To hide") || !strings.Contains(body, "“spam”") || !strings.Contains(body, `<summary>Read it</summary><pre class="as-text">text</pre>`) {
+		t.Errorf("the moderation page does not list the hidden post with its text: %d", st)
+	}
+	if st, _, body := ua.get("/t/" + post.String()); st != http.StatusNotFound || !strings.Contains(body, "you moderate: the community&#39;s Moderation page shows it under Hidden") {
+		t.Errorf("a moderator opening the hidden post: %d %s", st, body)
 	}
 	eventually(t, "b has the hide", func() bool { _, err := b.Thread(bg, post); return err != nil })
 	if st, _, _ := ub.post("/r/"+post.String()+"/unhide", ub.base, url.Values{}); st != http.StatusForbidden {
