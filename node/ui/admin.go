@@ -28,10 +28,12 @@ type adminPage struct {
 	// one given is not an invite id.
 	Revoke    string
 	RevokeErr string
-	// Remove is a member to confirm removing (the Remove button asks
-	// first), with the reason typed.
+	// Remove is a member to confirm an action on (the Remove button asks
+	// first, and any button on the member's own row), with the reason
+	// typed; Confirm is the action.
 	Remove       *memberRow
 	RemoveReason string
+	Confirm      string
 	// Hidden are the records moderators hid (the first page), with the
 	// names of their authors and of who hid them.
 	Hidden     []api.HiddenRecord
@@ -96,6 +98,8 @@ var doneMessages = map[string]string{
 	"revoke":         "Done: they are no longer a moderator. Every member's node applies this as the record reaches it.",
 	"admit":          "Done: admitted. Every member's node accepts their records from then on.",
 	"remove":         "Done: removed. Every member's node refuses what they write from then on; what they wrote before stays.",
+	"revoke-self":    "Done: you are no longer a moderator of this community. Every member's node applies this as the record reaches it; another moderator can make you one again.",
+	"remove-self":    "Done: you removed yourself. Every member's node refuses what you write here from then on; a moderator can admit you again.",
 	"unhidden":       "Done: shown again. Every member's node shows it as the record reaches it.",
 	"invite-revoked": "Done: the invite is revoked. Every member's node refuses joins made with it from then on; those who already joined stay members.",
 }
@@ -120,7 +124,8 @@ func (s *Server) admin(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	page := adminPage{Community: c, Moderates: moderates(c.Standing), Once: newOnce()}
+	q := r.URL.Query()
+	page := adminPage{Community: c, Moderates: moderates(c.Standing), Once: newOnce(), Done: doneMessages[q.Get("done")]}
 	row := func(m api.Member) memberRow {
 		return memberRow{Member: m, You: m.Key == st.MemberKey}
 	}
@@ -143,7 +148,6 @@ func (s *Server) admin(r *http.Request) (string, any, error) {
 		}
 		return "admin", page, nil
 	}
-	q := r.URL.Query()
 	ms, err := s.backend.Members(r.Context(), id, q.Get("cursor"), membersPerPage)
 	if err != nil {
 		return "", nil, err
@@ -151,6 +155,14 @@ func (s *Server) admin(r *http.Request) (string, any, error) {
 	for _, m := range ms.Items {
 		mr := row(m)
 		mr.Actions = roleButtons(m.Standing)
+		if mr.You {
+			// What a moderator does to themselves they cannot undo:
+			// asked first, too.
+			for i := range mr.Actions {
+				mr.Actions[i].Confirm = true
+				mr.Actions[i].Label = strings.TrimSuffix(mr.Actions[i].Label, "…") + "…"
+			}
+		}
 		if m.Standing == "founder" {
 			mr.Why = "The founder's role cannot be changed."
 		}
@@ -172,11 +184,12 @@ func (s *Server) admin(r *http.Request) (string, any, error) {
 			return "", nil, err
 		}
 	}
-	page.Done = doneMessages[q.Get("done")]
-	if q.Get("action") == "remove" {
+	if a := q.Get("action"); a == "remove" || a == "revoke" {
 		if err := s.confirmRemove(r, id, &page); err != nil {
 			return "", nil, err
 		}
+		page.Confirm = a
+		page.Remove.You = page.Remove.Key == st.MemberKey
 	}
 	if v := strings.TrimSpace(q.Get("invite")); v != "" {
 		if inv, err := protocol.ParseID(v); err != nil {
@@ -292,7 +305,11 @@ func (s *Server) setRole(r *http.Request) (string, error) {
 	if _, err := s.backend.SetRole(r.Context(), id, api.RoleRequest{Member: key, Action: action, Reason: moderationReason(r)}); err != nil {
 		return "", err
 	}
-	return "/c/" + id.String() + "/admin?done=" + action + "#m-" + key.String(), nil
+	done := action
+	if st, err := s.backend.Status(r.Context()); err == nil && st.MemberKey == key {
+		done += "-self"
+	}
+	return "/c/" + id.String() + "/admin?done=" + done + "#m-" + key.String(), nil
 }
 
 // unhideRecord shows a hidden record again on every member's node, by

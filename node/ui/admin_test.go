@@ -714,3 +714,43 @@ func TestUnsharedAfterRemoval(t *testing.T) {
 		t.Errorf("the founder's unshared page: %s", page)
 	}
 }
+
+// TestSelfActionsAskFirst: a moderator's buttons on their own row ask
+// first (a click revoked their own role at once, and the page they landed
+// on, no longer theirs, said nothing of it); once done, the page says what
+// they did to themselves.
+func TestSelfActionsAskFirst(t *testing.T) {
+	bg := context.Background()
+	a, b := startNode(t), startNode(t)
+	community := sharedCommunity(t, a, b, api.CreateCommunityRequest{Name: "Self"})
+	bKey := memberKey(t, b)
+	_, err := a.SetRole(bg, community, api.RoleRequest{Member: bKey, Action: "moderator"})
+	must(t, err)
+	eventually(t, "b's node sees b moderate", func() bool {
+		cs, err := b.Communities(bg)
+		return err == nil && len(cs) == 1 && cs[0].Standing == "moderator"
+	})
+	ub := newSession(t, b)
+	admin := "/c/" + community.String() + "/admin"
+	_, _, page := ub.get(admin)
+	row := page[strings.Index(page, `data-key="`+bKey.String()+`"`):]
+	row = row[:strings.Index(row, "</li>")]
+	if !strings.Contains(row, `value="revoke" formmethod="get"`) || !strings.Contains(row, `value="remove" class="adm-danger" formmethod="get"`) {
+		t.Fatalf("b's own row does not ask first:\n%s", row)
+	}
+	_, _, page = ub.get(admin + "?action=revoke&member=" + bKey.String())
+	if !strings.Contains(page, `id="confirm-revoke"`) || !strings.Contains(page, "Stop being a moderator of Self?") || !strings.Contains(page, `value="revoke" class="adm-danger">Stop being a moderator</button>`) {
+		t.Fatalf("the confirmation of revoking oneself:\n%s", page)
+	}
+	_, _, page = ub.get(admin + "?action=remove&member=" + bKey.String())
+	if !strings.Contains(page, "Remove <strong>yourself</strong> from Self?") || !strings.Contains(page, ">Remove yourself</button>") {
+		t.Errorf("the confirmation of removing oneself:\n%s", page)
+	}
+	code, loc, body := ub.post("/c/"+community.String()+"/roles", ub.base, url.Values{"member": {bKey.String()}, "action": {"revoke"}})
+	if code != http.StatusSeeOther || !strings.Contains(loc, "done=revoke-self") {
+		t.Fatalf("revoking oneself: %d %q %s", code, loc, body)
+	}
+	if _, _, page := ub.get(loc); !strings.Contains(page, "Done: you are no longer a moderator") || !strings.Contains(page, "Only moderators can use this page") {
+		t.Errorf("the page after revoking oneself:\n%s", page)
+	}
+}
