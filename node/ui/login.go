@@ -57,8 +57,14 @@ func sessionValue(token string) string {
 // login trades a login code for a session cookie.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !s.logins.use(r.URL.Query().Get("code")) {
-		s.render(w, http.StatusUnauthorized, "error", errorPage{Title: "Not logged in",
-			Message: fmt.Sprintf("This login link is not valid (each link works once, within %d minutes of being made): run `kith ui` for a fresh one.", int(loginTTL.Minutes()))})
+		if s.hasSession(r) {
+			// A link used already, opened again in the browser it logged
+			// in (from the history, a bookmark): nothing is wrong.
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		s.render(w, http.StatusUnauthorized, "error", errorPage{Title: "Not logged in", LoggedOut: true,
+			Message: fmt.Sprintf("This login link is not valid: each link works once, within %d minutes of being made.", int(loginTTL.Minutes()))})
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName(sessionCookie, r), Value: s.session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
@@ -109,7 +115,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: cookieName(sessionCookie, r), Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, http.StatusOK, "error", errorPage{Title: "Logged out", Info: true,
-		Message: "This browser is logged out of Kith. Run `kith ui` for a login link to come back."})
+		Message: "This browser is logged out of Kith.", LoggedOut: true})
 }
 
 // newLoginLink answers `kith ui`, which proves with the API token that it
@@ -129,10 +135,9 @@ func (s *Server) newLoginLink(w http.ResponseWriter, r *http.Request) {
 // authed lets through requests with the session cookie.
 func (s *Server) authed(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(cookieName(sessionCookie, r))
-		if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.session)) != 1 {
-			page := errorPage{Title: "Not logged in",
-				Message: "Open the login link the daemon printed when it started, or run `kith ui` for a fresh one (it sets a cookie in this browser)."}
+		if !s.hasSession(r) {
+			page := errorPage{Title: "Not logged in", LoggedOut: true,
+				Message: "This browser has no session with this daemon (it logs in with a login link, which sets a cookie; every session ends when the daemon restarts)."}
 			if r.Method == http.MethodPost && sameOrigin(r) {
 				// A form of the UI's own pages sent after the daemon
 				// restarted (a new session): what the member wrote is kept
@@ -168,4 +173,10 @@ func (s *Server) keptUnauthed(w http.ResponseWriter, r *http.Request) []keptFiel
 		return nil
 	}
 	return keptText(r)
+}
+
+// hasSession reports whether r carries this daemon's session cookie.
+func (s *Server) hasSession(r *http.Request) bool {
+	c, err := r.Cookie(cookieName(sessionCookie, r))
+	return err == nil && subtle.ConstantTimeCompare([]byte(c.Value), []byte(s.session)) == 1
 }

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -101,5 +102,27 @@ func TestRefusedFormLeadsBack(t *testing.T) {
 	if code, _, body := s.send(req); code != http.StatusBadRequest || !strings.Contains(body, `<a href="`+events+`">The page you were on, with its form empty</a>`) ||
 		!strings.Contains(body, "Back button takes you to the form as you left it") {
 		t.Errorf("an event ending before it starts: %d, and no link back to the events page:\n%s", code, body)
+	}
+}
+
+// TestUsedLoginLink (plain HTTP): a login link used already, opened again
+// by the browser it logged in, leads home (it said "Not logged in" to a
+// browser that was); in a browser without a session it says how to get a
+// link, with no link to pages it cannot open.
+func TestUsedLoginLink(t *testing.T) {
+	n := startNode(t)
+	s := newSession(t, n)
+	used := s.login.Request.URL.String()
+	if code, loc, body := s.get(strings.TrimPrefix(used, s.base)); code != http.StatusSeeOther || loc != "/" {
+		t.Errorf("a used link, logged in: %d %q %.300s", code, loc, body)
+	}
+	resp, err := http.Get(used) // no cookie
+	must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "each link works once") || !strings.Contains(page, "run <code>kith ui</code>") ||
+		strings.Contains(page, "Back to your communities") || strings.Contains(page, "`") {
+		t.Errorf("a used link, no session: %d\n%s", resp.StatusCode, page)
 	}
 }

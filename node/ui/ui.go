@@ -298,6 +298,9 @@ type errorPage struct {
 	Back string
 	// Info marks a message that is no error (logged out).
 	Info bool
+	// LoggedOut says the browser has no session: the page says how to
+	// get one, and offers no link to pages it cannot open.
+	LoggedOut bool
 	// Kept is what the member wrote in the refused form, shown back so
 	// that a refusal loses nothing (keptText).
 	Kept []keptField
