@@ -433,11 +433,12 @@ func TestInviteRefusals(t *testing.T) {
 		{"POST", cpath + "/about", url.Values{}, http.StatusMethodNotAllowed}, // a page takes no form
 		{"GET", "/nonexistent", nil, http.StatusNotFound},
 		{"GET", cpath + "/nope", nil, http.StatusNotFound},
-		// An id of another kind of record, or no member key, in a page's
-		// address: no such page (they were bad requests).
-		{"GET", "/t/" + community.String(), nil, http.StatusNotFound},
-		{"GET", "/n/" + community.String(), nil, http.StatusNotFound},
-		{"GET", "/e/" + community.String(), nil, http.StatusNotFound},
+		// An id of another kind of record in a page's address leads to its
+		// page (TestIDOfAnotherPage); no member key is no such page (it
+		// was a bad request).
+		{"GET", "/t/" + community.String(), nil, http.StatusSeeOther},
+		{"GET", "/n/" + community.String(), nil, http.StatusSeeOther},
+		{"GET", "/e/" + community.String(), nil, http.StatusSeeOther},
 		{"GET", cpath + "/people/xyz", nil, http.StatusNotFound},
 	} {
 		var st int

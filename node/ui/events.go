@@ -106,7 +106,7 @@ func (s *Server) pathEvent(r *http.Request) (api.Event, error) {
 		return api.Event{}, err
 	}
 	ev, err := s.backend.Event(r.Context(), id)
-	return ev, noPageFor(r, err)
+	return ev, s.noPageFor(r, err)
 }
 
 // event shows one event.

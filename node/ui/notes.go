@@ -139,7 +139,7 @@ func (s *Server) loadNote(r *http.Request) (notePage, error) {
 	}
 	d, err := s.backend.Note(r.Context(), id)
 	if err != nil {
-		return notePage{}, noPageFor(r, err)
+		return notePage{}, s.noPageFor(r, err)
 	}
 	if len(d.Heads) == 0 {
 		return notePage{}, fmt.Errorf("%w: note %s has no revision left to show", api.ErrNotFound, id)

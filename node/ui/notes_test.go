@@ -448,7 +448,7 @@ func TestNotePages(t *testing.T) {
 		{"/n/" + unknown, http.StatusNotFound, "no note"},
 		{"/n/" + unknown + "/edit", http.StatusNotFound, "no note"},
 		{"/n/" + unknown + "/diff", http.StatusNotFound, "no note"},
-		{"/n/" + thread.String(), http.StatusNotFound, "not a note"}, // an id of another kind: no such page
+		{"/n/" + thread.String() + "/edit", http.StatusNotFound, "not a note"}, // an id of another kind: no such page (its own page is TestIDOfAnotherPage's)
 		{"/c/" + unknown + "/notes", http.StatusNotFound, "holds no community"},
 		{"/c/zz/notes", http.StatusNotFound, "is not an id"},
 		{"/c/" + community.String() + "/notes?cursor=%ff%00", http.StatusBadRequest, "Bad Request"},

@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -191,3 +192,44 @@ const lowContrast = `(() => {
   }
   return out;
 })()`
+
+// TestIDOfAnotherPage (plain HTTP): an id in the address of another kind
+// of page leads to the page that shows it (a reply's at /t/ said "show
+// that one" without a link); an id of nothing with a page stays a page
+// not found.
+func TestIDOfAnotherPage(t *testing.T) {
+	bg := context.Background()
+	n := startNode(t)
+	community, err := n.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Addresses"})
+	must(t, err)
+	post, err := n.Post(bg, community, api.PostRequest{Title: "Where", Body: "Here."})
+	must(t, err)
+	reply, err := n.Reply(bg, post, api.ReplyRequest{Body: "There."})
+	must(t, err)
+	note, err := n.NewNote(bg, community, api.NoteRequest{Title: "Runbook", Body: "Steps."})
+	must(t, err)
+	react, err := n.React(bg, note, api.ReactRequest{Reaction: "helpful"})
+	if err != nil {
+		react = protocol.ID{} // own notes take no reaction: a community's genesis is the record with no page then
+	}
+	s := newSession(t, n)
+	for _, c := range []struct{ path, want string }{
+		{"/t/" + reply.String(), "/t/" + post.String() + "#r-" + reply.String()},
+		{"/n/" + post.String(), "/t/" + post.String()},
+		{"/e/" + post.String(), "/t/" + post.String()},
+		{"/t/" + note.String(), "/n/" + note.String()},
+		{"/t/" + community.String(), "/c/" + community.String()},
+	} {
+		if code, loc, body := s.get(c.path); code != http.StatusSeeOther || loc != c.want {
+			t.Errorf("GET %s: %d %q, want a redirect to %s: %.300s", c.path, code, loc, c.want, body)
+		}
+	}
+	if !react.IsZero() {
+		if code, _, _ := s.get("/t/" + react.String()); code != http.StatusNotFound {
+			t.Errorf("a reaction's id at /t/: %d, want 404", code)
+		}
+	}
+	if code, _, _ := s.get("/t/" + strings.Repeat("ab", 32)); code != http.StatusNotFound {
+		t.Errorf("an id of nothing: %d, want 404", code)
+	}
+}

@@ -150,7 +150,7 @@ func (s *Server) thread(r *http.Request) (string, any, error) {
 	}
 	t, err := s.backend.Thread(r.Context(), id)
 	if err != nil {
-		return "", nil, noPageFor(r, err)
+		return "", nil, s.noPageFor(r, err)
 	}
 	c, err := s.findCommunity(r, t.Community)
 	if err != nil {

@@ -180,6 +180,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) page(fn func(r *http.Request) (string, any, error)) http.Handler {
 	return s.authed(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name, data, err := fn(r)
+		if to := seeOther(""); errors.As(err, &to) {
+			http.Redirect(w, r, string(to), http.StatusSeeOther)
+			return
+		}
 		if err != nil {
 			s.failForm(w, r, err)
 			return
@@ -231,6 +235,10 @@ func (s *Server) formPage(fn func(r *http.Request) (string, any, error)) http.Ha
 			return
 		}
 		name, data, err := fn(r)
+		if to := seeOther(""); errors.As(err, &to) {
+			http.Redirect(w, r, string(to), http.StatusSeeOther)
+			return
+		}
 		if err != nil {
 			s.failForm(w, r, err)
 			return
@@ -444,13 +452,57 @@ func localPath(p string) bool {
 
 // noPageFor makes the backend's refusal of the id in a page's address (an
 // id of another kind of record: a community's at /t/) a page not found,
-// as for an id of nothing held here, saying what the id is.
-func noPageFor(r *http.Request, err error) error {
-	if errors.Is(err, api.ErrBadRequest) {
-		msg := strings.TrimPrefix(err.Error(), api.ErrBadRequest.Error()+": ")
-		return fmt.Errorf("%w: there is no page at %s: %s", api.ErrNotFound, r.URL.Path, msg)
+// as for an id of nothing held here, saying what the id is. An id whose
+// page is another (a reply's at /t/, a post's at /n/) leads there.
+func (s *Server) noPageFor(r *http.Request, err error) error {
+	if !errors.Is(err, api.ErrBadRequest) {
+		return err
 	}
-	return err
+	if id, perr := pathID(r); perr == nil && r.Method == http.MethodGet && strings.Count(r.URL.Path, "/") == 2 {
+		if p := s.pageOf(r.Context(), id); p != "" && !strings.HasPrefix(p, r.URL.Path) {
+			return seeOther(p)
+		}
+	}
+	msg := strings.TrimPrefix(err.Error(), api.ErrBadRequest.Error()+": ")
+	return fmt.Errorf("%w: there is no page at %s: %s", api.ErrNotFound, r.URL.Path, msg)
+}
+
+// seeOther is a page's answer that the page the browser asked for is at
+// another address.
+type seeOther string
+
+func (p seeOther) Error() string { return "see " + string(p) }
+
+// pageOf is the address of the page that shows record id (a reply's
+// thread, at the reply), or "" for a record no page shows.
+func (s *Server) pageOf(ctx context.Context, id protocol.ID) string {
+	ms, err := s.backend.Resolve(ctx, id.String())
+	if err != nil {
+		return ""
+	}
+	for _, m := range ms {
+		if m.ID != id {
+			continue
+		}
+		switch m.What {
+		case "community":
+			return "/c/" + id.String()
+		case "note":
+			return "/n/" + id.String()
+		case "post", "reply", "event":
+			v, err := s.backend.Versions(ctx, id) // the original, and its thread
+			switch {
+			case err != nil:
+			case m.What == "reply":
+				return "/t/" + v.Thread.String() + "#r-" + v.Record.String()
+			case m.What == "post":
+				return "/t/" + v.Record.String()
+			default:
+				return "/e/" + v.Record.String()
+			}
+		}
+	}
+	return ""
 }
 
 // pathID reads the {id} of a route.

@@ -40,7 +40,7 @@ func (s *Server) versions(r *http.Request) (string, any, error) {
 	}
 	v, err := s.backend.Versions(r.Context(), id)
 	if err != nil {
-		return "", nil, noPageFor(r, err)
+		return "", nil, s.noPageFor(r, err)
 	}
 	c, err := s.findCommunity(r, v.Community)
 	if err != nil {
