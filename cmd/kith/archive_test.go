@@ -490,3 +490,37 @@ func TestExportImportPipe(t *testing.T) {
 		t.Errorf("import - of half an archive: exit %d, %q", bad.code, bad.stderr)
 	}
 }
+
+// TestExportMarkdownNamesAndIndex: the Markdown export names authors as
+// every other view does (it gave a key's digits), and its README lists
+// the threads and notes, linked.
+func TestExportMarkdownNamesAndIndex(t *testing.T) {
+	a := startDaemon(t)
+	community := a.createdID(t, "community", "create", "--name", "Named")
+	a.mustRun(t, "profile", "set", "--name", "Ana Export")
+	post := a.createdID(t, "post", "new", community, "--title", "Use [brackets]", "--body", "text")
+	a.createdID(t, "post", "reply", post, "--body", "an answer")
+	a.createdID(t, "note", "new", community, "--title", "Runbook", "--body", "steps")
+	dir := filepath.Join(t.TempDir(), "export")
+	a.mustRun(t, "export", community, "--markdown", dir)
+	files := tree(t, dir)
+	var thread, note string
+	for name := range files {
+		switch {
+		case strings.HasPrefix(name, "threads/"):
+			thread = name
+		case strings.HasPrefix(name, "notes/"):
+			note = name
+		}
+	}
+	readme := files["README.md"]
+	if !strings.Contains(readme, "## Threads\n\n- [Use \\[brackets\\]](<"+thread+">)\n") || !strings.Contains(readme, "## Notes\n\n- [Runbook](<"+note+">)\n") {
+		t.Errorf("README.md has no index of %s and %s:\n%s", thread, note, readme)
+	}
+	if text := files[thread]; !strings.Contains(text, "## Reply by Ana Export (") || !strings.Contains(text, `author_name: "Ana Export"`) {
+		t.Errorf("%s does not name its author:\n%s", thread, text)
+	}
+	if text := files[note]; !strings.Contains(text, `author_name: "Ana Export"`) {
+		t.Errorf("%s does not name its author:\n%s", note, text)
+	}
+}

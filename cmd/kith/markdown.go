@@ -110,13 +110,9 @@ func exportFiles(ctx context.Context, cl *client.Client, community protocol.ID) 
 		return nil, fmt.Errorf("this node holds no community %s", community)
 	}
 	c := cs[i]
-	files := []exportFile{{"README.md", func() (string, error) {
-		var b strings.Builder
-		frontMatter(&b, "community", c.ID.String(), "name", c.Name, "domain", c.Domain, "records", strconv.FormatUint(c.Records, 10),
-			"digest", c.Digest, "exported", time.Now().UTC().Format(time.RFC3339))
-		fmt.Fprintf(&b, "# %s\n\n%s\n\n%s\n", c.Name, c.Domain, c.Charter)
-		return b.String(), nil
-	}}}
+	names := authorNames(ctx, cl, community)
+	// README.md, written first, lists the others (added once they are).
+	files := []exportFile{{"README.md", nil}}
 	threads, err := collect(func(cursor string, limit int) ([]api.Thread, string, error) {
 		page, err := cl.Threads(ctx, community, api.ThreadQuery{Cursor: cursor, Limit: limit})
 		return page.Items, page.Next, err
@@ -130,7 +126,7 @@ func exportFiles(ctx context.Context, cl *client.Client, community protocol.ID) 
 			if err != nil {
 				return "", err
 			}
-			return threadMarkdown(d), nil
+			return threadMarkdown(d, names), nil
 		}})
 	}
 	notes, err := collect(func(cursor string, limit int) ([]api.Note, string, error) {
@@ -146,10 +142,58 @@ func exportFiles(ctx context.Context, cl *client.Client, community protocol.ID) 
 			if err != nil {
 				return "", err
 			}
-			return noteMarkdown(d), nil
+			return noteMarkdown(d, names), nil
 		}})
 	}
+	files[0].render = func() (string, error) {
+		var b strings.Builder
+		frontMatter(&b, "community", c.ID.String(), "name", c.Name, "domain", c.Domain, "records", strconv.FormatUint(c.Records, 10),
+			"digest", c.Digest, "exported", time.Now().UTC().Format(time.RFC3339))
+		fmt.Fprintf(&b, "# %s\n\n%s\n\n%s\n", c.Name, c.Domain, c.Charter)
+		// An index of the files below, as their pages list them.
+		for _, part := range []struct {
+			heading, dir string
+			titles       []string
+		}{{"Threads", "threads/", threadTitles(threads)}, {"Notes", "notes/", noteTitles(notes)}} {
+			if len(part.titles) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "\n## %s\n\n", part.heading)
+			for _, f := range files {
+				if name, ok := strings.CutPrefix(f.name, part.dir); ok {
+					fmt.Fprintf(&b, "- [%s](<%s%s>)\n", linkText(part.titles[0]), part.dir, name)
+					part.titles = part.titles[1:]
+				}
+			}
+		}
+		return b.String(), nil
+	}
 	return files, nil
+}
+
+func threadTitles(ts []api.Thread) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Title
+	}
+	return out
+}
+
+func noteTitles(ns []api.Note) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = n.Title
+	}
+	return out
+}
+
+// linkText is a title as a Markdown link's text: one line, its brackets
+// escaped (a title is the member's, and "]" would end the link).
+func linkText(title string) string {
+	if title = oneLine(title); title == "" {
+		title = "(untitled)"
+	}
+	return strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`).Replace(title)
 }
 
 // exportMarker is the file a Markdown export leaves in its directory:
@@ -253,13 +297,13 @@ func writeMarker(dir string, community protocol.ID, a, b map[string]bool) error 
 	return nil
 }
 
-func threadMarkdown(d api.ThreadDetail) string {
+func threadMarkdown(d api.ThreadDetail, names map[protocol.PublicKey]string) string {
 	var b strings.Builder
 	accepted := ""
 	if d.Accepted != nil {
 		accepted = d.Accepted.String()
 	}
-	frontMatter(&b, "id", d.ID.String(), "type", d.Type, "author", d.Author.String(), "created", ms3339(d.Created),
+	frontMatter(&b, "id", d.ID.String(), "type", d.Type, "author", d.Author.String(), "author_name", names[d.Author], "created", ms3339(d.Created),
 		"tags", d.Tags, "accepted", accepted)
 	fmt.Fprintf(&b, "# %s\n\n%s\n", oneLine(d.Title), d.Body)
 	filesMarkdown(&b, d.Files)
@@ -268,7 +312,7 @@ func threadMarkdown(d api.ThreadDetail) string {
 		if d.Accepted != nil && r.ID == *d.Accepted {
 			mark = " (accepted answer)"
 		}
-		fmt.Fprintf(&b, "\n## Reply by %.12s, %s%s\n\n", r.Author, ms3339(r.Created), mark)
+		fmt.Fprintf(&b, "\n## Reply by %s, %s%s\n\n", oneLine(who(names, r.Author)), ms3339(r.Created), mark)
 		if r.Deleted {
 			b.WriteString("_Deleted._\n")
 		} else {
@@ -291,16 +335,16 @@ func filesMarkdown(b *strings.Builder, files []api.File) {
 	}
 }
 
-func noteMarkdown(d api.NoteDetail) string {
+func noteMarkdown(d api.NoteDetail, names map[protocol.PublicKey]string) string {
 	var b strings.Builder
 	head := d.Heads[0] // a live note has one at least
-	frontMatter(&b, "id", d.ID.String(), "title", d.Title, "author", d.Author.String(), "created", ms3339(d.Created),
+	frontMatter(&b, "id", d.ID.String(), "title", d.Title, "author", d.Author.String(), "author_name", names[d.Author], "created", ms3339(d.Created),
 		"updated", ms3339(d.Updated), "revisions", strconv.Itoa(d.Revisions), "tags", head.Tags,
 		"versions", strconv.Itoa(len(d.Heads)))
 	fmt.Fprintf(&b, "# %s\n\n%s\n", oneLine(d.Title), head.Body)
 	filesMarkdown(&b, head.Files)
 	for i, h := range d.Heads[1:] {
-		fmt.Fprintf(&b, "\n---\n\n_Version %d of %d, edited apart by %.12s on %s:_\n\n%s\n", i+2, len(d.Heads), h.Author, ms3339(h.Created), h.Body)
+		fmt.Fprintf(&b, "\n---\n\n_Version %d of %d, edited apart by %s on %s:_\n\n%s\n", i+2, len(d.Heads), oneLine(who(names, h.Author)), ms3339(h.Created), h.Body)
 		filesMarkdown(&b, h.Files)
 	}
 	return b.String()
