@@ -1,11 +1,13 @@
 package node
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -232,7 +234,29 @@ func (n *Node) Event(ctx context.Context, id protocol.ID) (api.Event, error) {
 	if err != nil {
 		return api.Event{}, err
 	}
-	return n.eventJSON(ctx, e.Record.Community(), v), nil
+	ev := n.eventJSON(ctx, e.Record.Community(), v)
+	order := map[protocol.Answer]int{protocol.AnswerYes: 0, protocol.AnswerMaybe: 1, protocol.AnswerNo: 2}
+	for k, a := range v.RSVPs {
+		name := answerName(a)
+		if name == "" {
+			continue
+		}
+		ans := api.EventAnswer{Member: k, Answer: name}
+		if m, err := n.store.Member(ctx, ev.Community, k); err == nil {
+			ans.Name = m.Name
+		}
+		ev.Answers = append(ev.Answers, ans)
+	}
+	slices.SortFunc(ev.Answers, func(a, b api.EventAnswer) int {
+		if c := cmp.Compare(order[answers[a.Answer]], order[answers[b.Answer]]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+			return c
+		}
+		return a.Member.Compare(b.Member)
+	})
+	return ev, nil
 }
 
 // Events implements api.Backend: events not over yet, soonest first.
@@ -269,6 +293,9 @@ func (n *Node) eventJSON(ctx context.Context, community protocol.ID, v store.Eve
 		Place: v.Place, Link: v.Link, Body: v.Text, Tags: v.Tags, Yes: v.Yes, No: v.No, Maybe: v.Maybe,
 		Mine: answerName(v.RSVPs[n.id.MemberKey()]), Files: filesOf(v.Files), Over: !v.Upcoming(n.now())}
 	n.markFiles(ev.Files)
+	if m, err := n.store.Member(ctx, community, v.Author); err == nil {
+		ev.AuthorName = m.Name
+	}
 	if v.Current != v.Event && !v.Current.IsZero() {
 		if e, err := n.store.Get(ctx, v.Current); err == nil {
 			ev.Edited = e.Record.Header.Created
@@ -277,15 +304,16 @@ func (n *Node) eventJSON(ctx context.Context, community protocol.ID, v store.Eve
 	// A note deleted or hidden since is not linked: its link would lead
 	// nowhere.
 	for _, l := range []struct {
-		id  protocol.ID
-		dst **protocol.ID
-	}{{v.Agenda, &ev.Agenda}, {v.Minutes, &ev.Minutes}} {
+		id    protocol.ID
+		dst   **protocol.ID
+		title *string
+	}{{v.Agenda, &ev.Agenda, &ev.AgendaTitle}, {v.Minutes, &ev.Minutes, &ev.MinutesTitle}} {
 		if l.id.IsZero() {
 			continue
 		}
-		if _, err := n.store.Note(ctx, community, l.id); err == nil {
+		if d, err := n.store.Note(ctx, community, l.id); err == nil {
 			id := l.id
-			*l.dst = &id
+			*l.dst, *l.title = &id, d.View.Title
 		}
 	}
 	return ev

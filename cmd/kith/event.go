@@ -181,12 +181,13 @@ func (c *cli) eventShowCmd() *cobra.Command {
 		if *asJSON {
 			return printJSON(out, e)
 		}
-		fmt.Fprintf(out, "%s\n", e.Title)
+		fmt.Fprintf(out, "%s\n", termText(e.Title))
 		when := eventWhen(e)
 		if e.Over {
 			when += " (over)"
 		}
 		fmt.Fprintf(out, "when:    %s\n", when)
+		fmt.Fprintf(out, "by:      %s\n", termText(api.Who(e.AuthorName, e.Author)))
 		if e.Place != "" {
 			fmt.Fprintf(out, "where:   %s\n", e.Place)
 		}
@@ -201,12 +202,22 @@ func (c *cli) eventShowCmd() *cobra.Command {
 			fmt.Fprintf(out, " (you: %s)", e.Mine)
 		}
 		fmt.Fprintln(out)
+		// Who, by answer: yes, maybe, no (the daemon's order).
+		for i := 0; i < len(e.Answers); {
+			j := i
+			var names []string
+			for ; j < len(e.Answers) && e.Answers[j].Answer == e.Answers[i].Answer; j++ {
+				names = append(names, api.Who(e.Answers[j].Name, e.Answers[j].Member))
+			}
+			fmt.Fprintf(out, "  %-6s %s\n", e.Answers[i].Answer+":", termText(strings.Join(names, ", ")))
+			i = j
+		}
 		for _, n := range []struct {
-			what string
-			id   *protocol.ID
-		}{{"agenda", e.Agenda}, {"minutes", e.Minutes}} {
+			what, title string
+			id          *protocol.ID
+		}{{"agenda", e.AgendaTitle, e.Agenda}, {"minutes", e.MinutesTitle, e.Minutes}} {
 			if n.id != nil {
-				fmt.Fprintf(out, "%-8s note %s (kith note show %.12s)\n", n.what+":", n.id, n.id)
+				fmt.Fprintf(out, "%-8s %q, note %.12s (kith note show %.12s)\n", n.what+":", n.title, n.id, n.id)
 			}
 		}
 		for _, f := range e.Files {

@@ -104,10 +104,17 @@ func TestEvents(t *testing.T) {
 	if es[0].Minutes.String() != minutes || es[0].Agenda == nil || es[0].Yes != 1 {
 		t.Errorf("after the edit: %+v", es[0])
 	}
-	// The agenda and minutes show in text too, not only in --json.
-	if out := b.mustRun(t, "event", "show", call); !strings.Contains(out, "December call\n") || !strings.Contains(out, "agenda:  note "+agenda) ||
-		!strings.Contains(out, "minutes: note "+minutes) || !strings.Contains(out, "answers: 1 yes") || !strings.Contains(out, "link:    https://meet.example.org/guild") {
+	// The agenda and minutes show in text too, by title, not only in
+	// --json; so do who announced it and who answered what.
+	bKey := b.memberKey(t)
+	if out := b.mustRun(t, "event", "show", call); !strings.Contains(out, "December call\n") || !strings.Contains(out, `agenda:  "Agenda, December call", note `+agenda[:12]) ||
+		!strings.Contains(out, `minutes: "Minutes, December call", note `+minutes[:12]) || !strings.Contains(out, "answers: 1 yes") || !strings.Contains(out, "link:    https://meet.example.org/guild") ||
+		!strings.Contains(out, "by:      "+a.memberKey(t)[:12]) || !strings.Contains(out, "  yes:   "+bKey[:12]) {
 		t.Errorf("event show:\n%s", out)
+	}
+	ev := decode[api.Event](t, b.mustRun(t, "event", "show", call, "--json"))
+	if len(ev.Answers) != 2 || ev.Answers[0].Member.String() != bKey || ev.Answers[0].Answer != "yes" || ev.Answers[1].Answer != "no" || ev.AgendaTitle != "Agenda, December call" {
+		t.Errorf("event show --json: answers %+v, agenda title %q", ev.Answers, ev.AgendaTitle)
 	}
 	for _, tc := range []struct {
 		args []string

@@ -562,17 +562,32 @@ type Event struct {
 	Tags      []string           `json:"tags,omitempty"`
 	Agenda    *protocol.ID       `json:"agenda,omitempty"`
 	Minutes   *protocol.ID       `json:"minutes,omitempty"`
-	Files     []File             `json:"files,omitempty"`
-	Yes       int                `json:"yes"`
-	No        int                `json:"no"`
-	Maybe     int                `json:"maybe"`
-	Mine      string             `json:"mine,omitempty"` // this member's answer
+	// AgendaTitle and MinutesTitle are those notes' titles.
+	AgendaTitle  string `json:"agenda_title,omitempty"`
+	MinutesTitle string `json:"minutes_title,omitempty"`
+	Files        []File `json:"files,omitempty"`
+	Yes          int    `json:"yes"`
+	No           int    `json:"no"`
+	Maybe        int    `json:"maybe"`
+	Mine         string `json:"mine,omitempty"` // this member's answer
+	// AuthorName is who announced it, by their profile's name.
+	AuthorName string `json:"author_name,omitempty"`
+	// Answers are who answered what, yes first, then maybe, then no (GET
+	// /api/events/{id} only: lists leave them out).
+	Answers []EventAnswer `json:"answers,omitempty"`
 	// Edited is when the version shown was written, if it is a change
 	// of the event (GET /api/records/{id}/versions lists them).
 	Edited int64 `json:"edited,omitempty"`
 	// Over is set once the event has ended (one without an end, an hour
 	// after it started): it is listed with the past events.
 	Over bool `json:"over,omitempty"`
+}
+
+// EventAnswer is one member's answer to an event.
+type EventAnswer struct {
+	Member protocol.PublicKey `json:"member"`
+	Name   string             `json:"name,omitempty"` // their profile's name
+	Answer string             `json:"answer"`         // yes, maybe or no
 }
 
 // Events is a page of events.

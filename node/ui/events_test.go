@@ -76,6 +76,10 @@ func TestEventsFormAndRSVP(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll('article.event button[value=yes][aria-pressed=true]').length`); n != 1 {
 		t.Errorf("the yes button is not shown as chosen (%d)", n)
 	}
+	// Who answered what shows on the event's page.
+	if got := text(t, ctx, `article.event .event-answers`); !strings.HasPrefix(got, "yes") || !strings.Contains(got, memberKey(t, a).String()[:12]) {
+		t.Errorf("who answered: %q", got)
+	}
 	screenshot(t, ctx, "events")
 
 	do(t, ctx, "say maybe", chromedp.Click(`article.event form.event-rsvp button[value=maybe]`),
@@ -302,7 +306,7 @@ func TestEventEdit(t *testing.T) {
 		t.Errorf("the event after the edit: %+v", ev)
 	}
 	_, _, list := s.get("/c/" + community.String() + "/events")
-	if !strings.Contains(list, `href="/n/`+agenda.String()+`">Agenda</a>`) || !strings.Contains(list, `href="/n/`+minutes.String()+`">Minutes</a>`) ||
+	if !strings.Contains(list, `Agenda: <a href="/n/`+agenda.String()+`">Clinic agenda</a>`) || !strings.Contains(list, `Minutes: <a href="/n/`+minutes.String()+`">Clinic minutes</a>`) ||
 		!strings.Contains(list, `href="`+edit+`"`) {
 		t.Errorf("the events page does not link the agenda, the minutes and the change form")
 	}
