@@ -20,11 +20,18 @@ type communityPage struct {
 	Query     api.ThreadQuery
 	// Live names the community whose records refresh the page.
 	Live protocol.ID
+	// Since is when this browser last opened the page (0: never): threads
+	// active after it are marked new.
+	Since int64
 }
 
-// setCookies remembers that the member has seen the community now.
+// setCookies remembers that the member has seen the community now. The
+// live page's own refresh (a fetch, not a navigation) is no visit: the
+// threads new since the visit stay marked, and those that arrive are.
 func (p communityPage) setCookies(w http.ResponseWriter, r *http.Request) {
-	markSeen(w, r, p.Community.ID)
+	if mode := r.Header.Get("Sec-Fetch-Mode"); mode == "" || mode == "navigate" {
+		markSeen(w, r, p.Community.ID)
+	}
 }
 
 // findCommunity returns what the node says of one community.
@@ -63,7 +70,7 @@ func (s *Server) community(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return "community", communityPage{Community: c, Threads: page.Items, Next: page.Next, Query: tq, Live: id}, nil
+	return "community", communityPage{Community: c, Threads: page.Items, Next: page.Next, Query: tq, Live: id, Since: seen(r)[id]}, nil
 }
 
 type threadPage struct {

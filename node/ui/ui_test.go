@@ -3,6 +3,7 @@ package ui_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -317,5 +318,67 @@ func TestLivePageGone(t *testing.T) {
 		_, err := b.Delete(bg, page.id, api.ModerationRequest{WholeNote: true})
 		must(t, err)
 		waitText(t, ctx, `#live-gone`, "no longer shown")
+	}
+}
+
+// TestNewThreadsMarked (plain HTTP): the home page's count of threads new
+// since the community was last opened links to them, most active first,
+// and the community page marks them, also through its live refresh
+// (which is no visit: it leaves them marked), until the next visit.
+func TestNewThreadsMarked(t *testing.T) {
+	bg := context.Background()
+	n := startNode(t)
+	community, err := n.CreateCommunity(bg, api.CreateCommunityRequest{Name: "Reading"})
+	must(t, err)
+	_, err = n.Post(bg, community, api.PostRequest{Title: "Old news", Body: "read"})
+	must(t, err)
+	s := newSession(t, n)
+	var seen *http.Cookie
+	get := func(path string, live bool) (string, *http.Cookie) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, s.base+path, nil)
+		must(t, err)
+		req.AddCookie(s.cookie)
+		if seen != nil {
+			req.AddCookie(seen)
+		}
+		if live {
+			req.Header.Set("Sec-Fetch-Mode", "cors")
+		}
+		resp, err := s.client.Do(req)
+		must(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		must(t, err)
+		for _, c := range resp.Cookies() {
+			if strings.HasPrefix(c.Name, "kith_seen") {
+				return string(body), c
+			}
+		}
+		return string(body), nil
+	}
+	cpath := "/c/" + community.String()
+	body, set := get(cpath, false)
+	if set == nil || strings.Contains(body, "thread-new") {
+		t.Fatalf("the first visit: a seen cookie %v, threads marked new %v", set, strings.Contains(body, "thread-new"))
+	}
+	seen = set
+	time.Sleep(5 * time.Millisecond)
+	_, err = n.Post(bg, community, api.PostRequest{Title: "Fresh news", Body: "unread"})
+	must(t, err)
+	if home, _ := get("/", false); !strings.Contains(home, `href="`+cpath+`?order=active">1 new`) {
+		t.Errorf("the home page does not link the one new thread:\n%s", home)
+	}
+	body, set = get(cpath, true)
+	if strings.Count(body, "thread-new") != 1 || set != nil {
+		t.Errorf("the live refresh: %d threads marked new (want 1), a seen cookie set %v", strings.Count(body, "thread-new"), set != nil)
+	}
+	body, set = get(cpath, false)
+	if strings.Count(body, "thread-new") != 1 || set == nil {
+		t.Fatalf("the next visit: %d threads marked new (want 1), a seen cookie set %v", strings.Count(body, "thread-new"), set != nil)
+	}
+	seen = set
+	if body, _ := get(cpath, false); strings.Contains(body, "thread-new") {
+		t.Error("a thread is still marked new after the visit that showed it")
 	}
 }
