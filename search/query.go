@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -391,7 +392,23 @@ func (x *Index) Search(ctx context.Context, q Query) (Results, error) {
 				}
 			}
 		}
+		h.Snippet = plainSnippet(h.Snippet)
 		out.Hits = append(out.Hits, h)
 	}
 	return out, nil
+}
+
+// Markdown's marks that a snippet, shown as text, would show as typed:
+// code fences and spans, strong emphasis, and headings' hashes. Single
+// "*" and "_" stay: in technical text they are as often part of it
+// (pointers, __init__).
+var (
+	markdownMarks = strings.NewReplacer("```", "", "**", "", "`", "")
+	headingMarks  = regexp.MustCompile(`(?m)(^|\n)[ \t]{0,3}#{1,6}[ \t]+`)
+)
+
+// plainSnippet is a snippet without the Markdown marks people would read
+// as noise.
+func plainSnippet(s string) string {
+	return markdownMarks.Replace(headingMarks.ReplaceAllString(s, "$1"))
 }

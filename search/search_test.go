@@ -382,3 +382,19 @@ func TestSearchWords(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainSnippet: a snippet shows text, not the Markdown marks it was
+// typed with (fences, code spans, strong emphasis, headings' hashes);
+// single marks, often part of technical text, stay.
+func TestPlainSnippet(t *testing.T) {
+	for in, want := range map[string]string{
+		"## Starter care\n**feed** it `daily`": "Starter care\nfeed it daily",
+		"```go\nx := <mark>y</mark>\n```":      "go\nx := <mark>y</mark>\n",
+		"see __init__ and *ptr":                "see __init__ and *ptr",
+		"issue #12 and C# notes":               "issue #12 and C# notes",
+	} {
+		if got := plainSnippet(in); got != want {
+			t.Errorf("plainSnippet(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
