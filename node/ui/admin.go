@@ -345,7 +345,28 @@ func (s *Server) deleteRecord(r *http.Request) (string, error) {
 	if _, err := s.backend.Delete(r.Context(), id, req); failed(err) {
 		return "", err
 	}
-	return backTo(r, "/"), nil
+	return withDone(backTo(r, "/"), "deleted"), nil
+}
+
+// removalDone says what a deletion or a hide did, on the page the form
+// returns to (by its "done" query parameter: only these texts are shown).
+var removalDone = map[string]string{
+	"deleted": "Done: deleted. Every member's node erases its text as the deletion reaches it.",
+	"hidden":  "Done: hidden. Every member's node takes it out of view as the hide reaches it; the Moderation page lists it, to show it again.",
+}
+
+// withDone adds done=what to the query of a local address, before its
+// fragment.
+func withDone(back, what string) string {
+	path, frag, _ := strings.Cut(back, "#")
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	if frag != "" {
+		frag = "#" + frag
+	}
+	return path + sep + "done=" + what + frag
 }
 
 // hideRecord hides a record from view on every member's node (it stays on
@@ -358,5 +379,5 @@ func (s *Server) hideRecord(r *http.Request) (string, error) {
 	if _, err := s.backend.Hide(r.Context(), id, api.ModerationRequest{Reason: moderationReason(r)}); failed(err) {
 		return "", err
 	}
-	return backTo(r, "/"), nil
+	return withDone(backTo(r, "/"), "hidden"), nil
 }

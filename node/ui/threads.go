@@ -23,6 +23,8 @@ type communityPage struct {
 	// Since is when this browser last opened the page (0: never): threads
 	// active after it are marked new.
 	Since int64
+	// Done says what a deletion or a hide just did (removalDone).
+	Done string
 }
 
 // setCookies remembers that the member has seen the community now. The
@@ -70,10 +72,12 @@ func (s *Server) community(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return "community", communityPage{Community: c, Threads: page.Items, Next: page.Next, Query: tq, Live: id, Since: seen(r)[id]}, nil
+	return "community", communityPage{Community: c, Threads: page.Items, Next: page.Next, Query: tq, Live: id, Since: seen(r)[id], Done: removalDone[q.Get("done")]}, nil
 }
 
 type threadPage struct {
+	// Done says what a deletion or a hide just did (removalDone).
+	Done      string
 	Thread    api.ThreadDetail
 	Community api.Community
 	// Me is this node's member key: its own posts get an edit link.
@@ -172,7 +176,7 @@ func (s *Server) thread(r *http.Request) (string, any, error) {
 		return "", nil, err
 	}
 	page := threadPage{Thread: t, Community: c, Me: st.MemberKey, Live: t.Community, Names: names,
-		Moderates: moderates(c.Standing), Earlier: -1, Later: -1}
+		Moderates: moderates(c.Standing), Earlier: -1, Later: -1, Done: removalDone[r.URL.Query().Get("done")]}
 	if f := r.URL.Query().Get("from"); f != "" {
 		if page.From, err = strconv.Atoi(f); err != nil || page.From < 0 {
 			return "", nil, fmt.Errorf("%w: from=%q is not a reply of this thread", api.ErrBadRequest, f)
