@@ -171,7 +171,11 @@ func (n *Node) Connect(ctx context.Context, addr string) (api.Peer, error) {
 		n.host.Peerstore().AddAddrs(info.ID, info.Addrs, peerstore.AddressTTL) // an hour, for the next dial
 		p := api.Peer{PeerID: info.ID.String(), AlreadyConnected: true}
 		for _, c := range n.host.Network().ConnsToPeer(info.ID) {
-			p.Addresses = append(p.Addresses, c.RemoteMultiaddr().String())
+			// Two connections on one address (each side dialled) are
+			// one address to the member.
+			if a := c.RemoteMultiaddr().String(); !slices.Contains(p.Addresses, a) {
+				p.Addresses = append(p.Addresses, a)
+			}
 		}
 		return p, nil
 	}

@@ -410,6 +410,11 @@ func TestBootstrapAndConnect(t *testing.T) {
 	if out := c.mustRun(t, "connect", "/ip4/127.0.0.1/tcp/1/p2p/"+st.PeerID); !strings.Contains(out, "already connected to "+st.PeerID) || !strings.Contains(out, "not dialled") {
 		t.Errorf("connect to a connected peer at another address: %q", out)
 	}
+	var again api.Peer
+	if err := json.Unmarshal([]byte(c.mustRun(t, "connect", st.Addresses[0], "--json")), &again); err != nil || !again.AlreadyConnected ||
+		len(again.Addresses) == 0 || len(slices.Compact(slices.Sorted(slices.Values(again.Addresses)))) != len(again.Addresses) {
+		t.Errorf("connect again --json: %+v %v (each address once)", again, err)
+	}
 	var cst api.Status
 	if err := json.Unmarshal([]byte(c.mustRun(t, "status", "--json")), &cst); err != nil || len(cst.Addresses) == 0 {
 		t.Fatalf("c's status: %+v %v", cst, err)
