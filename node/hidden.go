@@ -91,9 +91,13 @@ func (n *Node) Unhide(ctx context.Context, id protocol.ID, req api.ModerationReq
 // oldest first, each with what it hides, so that members see what their
 // moderators keep out of view and moderators can undo it.
 func (n *Node) Hidden(ctx context.Context, community protocol.ID, cursor string, limit int) (api.HiddenRecords, error) {
-	if _, err := n.community(community); err != nil {
+	m, err := n.community(community)
+	if err != nil {
 		return api.HiddenRecords{}, err
 	}
+	// The text only to a moderator, who decides whether to show it again:
+	// hiding takes it out of the others' view.
+	moderates := m.Standing(n.id.MemberKey()).Moderates()
 	page, err := n.store.ByKind(ctx, community, protocol.KindHide, cursor, limit)
 	if err != nil {
 		return api.HiddenRecords{}, fmt.Errorf("list hides: %w", err)
@@ -104,11 +108,15 @@ func (n *Node) Hidden(ctx context.Context, community protocol.ID, cursor string,
 		if err != nil || !t.Meta.Hidden || t.Meta.Deleted {
 			continue // a hide of a record deleted since, or one that never took effect
 		}
-		out.Items = append(out.Items, api.HiddenRecord{
+		item := api.HiddenRecord{
 			ID: t.Record.ID(), Kind: t.Record.Header.Kind.String(), Author: t.Record.Header.Author,
-			Created: t.Record.Header.Created, Title: hiddenTitle(t.Record), Text: textOf(t.Record),
+			Created: t.Record.Header.Created, Title: hiddenTitle(t.Record),
 			Hide: h.Record.ID(), HiddenBy: h.Record.Header.Author, HiddenAt: h.Record.Header.Created, Reason: reasonOf(h.Record),
-		})
+		}
+		if moderates {
+			item.Text = textOf(t.Record)
+		}
+		out.Items = append(out.Items, item)
 	}
 	return out, nil
 }

@@ -36,8 +36,8 @@ import (
 // store refresh views in the middle of the burst, and an object touched by
 // many records of the burst is indexed once rather than once per batch.
 // It writes to the index indexApply documents at a time (a variable for
-// tests). At a stop it indexes what waits only if at most indexAtStop
-// records do (well under its last round's 5 s).
+// tests). At a stop it indexes a community's waiting records only if at
+// most indexAtStop do (well under its last round's 5 s).
 var indexApply = 2000
 
 const (
@@ -241,7 +241,9 @@ func (x *indexer) lag() (records int, communities int, lastErr error) {
 }
 
 // run indexes until ctx ends, then indexes what is pending for up to a
-// few seconds, so that a clean stop leaves the index current.
+// few seconds: what the member wrote, and the communities with at most
+// indexAtStop records waiting (a larger backlog is rebuilt at the next
+// start).
 func (x *indexer) run(ctx context.Context) {
 	tick := time.NewTicker(indexEvery)
 	defer tick.Stop()
@@ -345,14 +347,26 @@ func (x *indexer) step(ctx context.Context) bool {
 			break
 		}
 	}
-	// At a stop, a backlog too large to finish in the last round is left
-	// whole: its communities' digests are not written, so the next start
-	// rebuilds them, and the stop does not wait for work it would drop.
-	if whole.IsZero() && len(batch) == 0 && (!x.stopping || len(x.pending) <= indexAtStop) {
+	if whole.IsZero() && len(batch) == 0 {
+		take, most := func(protocol.ID) bool { return true }, indexBatch
+		if x.stopping {
+			// At a stop, a community's backlog too large to finish in the
+			// last round is left whole: its digest is not written, so the
+			// next start rebuilds it, and the stop does not wait for work
+			// it would drop. Other communities' few records are indexed.
+			waiting := make(map[protocol.ID]int)
+			for _, c := range x.pending {
+				waiting[c]++
+			}
+			take, most = func(c protocol.ID) bool { return waiting[c] <= indexAtStop }, indexAtStop
+		}
 		for id, c := range x.pending {
+			if !take(c) {
+				continue
+			}
 			batch[id] = c
 			delete(x.pending, id)
-			if len(batch) == indexBatch {
+			if len(batch) == most {
 				break
 			}
 		}

@@ -190,10 +190,12 @@ func TestStopDuringRebuild(t *testing.T) {
 // importing 100,000 records took 22 s.
 func TestStopDuringBurst(t *testing.T) {
 	community, recs := prototest.BusyCommunity(t, prototest.Key("founder"), 6100)
+	other, few := prototest.BusyCommunity(t, prototest.Key("other founder"), 1003)
 	s, err := store.Open(t.TempDir(), store.Options{})
 	must(t, err)
 	defer s.Close()
 	ingestAll(t, s, recs[:1100])
+	ingestAll(t, s, few[:1000])
 	defer func(n int) { indexApply = n }(indexApply)
 	indexApply = 20
 	dir := t.TempDir()
@@ -212,6 +214,12 @@ func TestStopDuringBurst(t *testing.T) {
 		}
 		x.stored(r, false)
 	}
+	// Another community's few records, waiting beside the burst.
+	_, err = s.Ingest(context.Background(), few[1000:])
+	must(t, err)
+	for _, r := range few[1000:] {
+		x.stored(r, false)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); x.run(ctx) }()
@@ -228,6 +236,16 @@ func TestStopDuringBurst(t *testing.T) {
 	}
 	if !x.indexed(t, own) {
 		t.Error("the member's record, stored before the stop, is not indexed")
+	}
+	// The other community's few are indexed at the stop, and it is marked
+	// whole: the next start does not rebuild it for them.
+	for _, r := range few[1000:] {
+		if r.Header.Kind != protocol.KindJoin && !x.indexed(t, r) { // a join has no document
+			t.Errorf("the other community's record %v, waiting beside the burst, is not indexed at the stop", r.ID())
+		}
+	}
+	if d, err := x.index().Meta(digestKey(other)); err != nil || string(d) != x.digest(other) {
+		t.Errorf("the other community is not marked whole after the stop (%v)", err)
 	}
 	must(t, x.close())
 

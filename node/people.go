@@ -43,6 +43,12 @@ func (n *Node) SetProfile(ctx context.Context, req api.ProfileRequest) (api.Prof
 		out.Communities = append(out.Communities, c)
 	}
 	if len(out.Communities) == 0 {
+		if held := len(n.store.Communities()); held > 0 {
+			// Not admitted yet, or removed: no first community to come
+			// would take it, and a later admission publishes nothing.
+			return out, fmt.Errorf("%w: you are a member of none of the %d communities this node holds (not admitted yet, or removed): "+
+				"a profile is published in your communities", api.ErrBadRequest, held)
+		}
 		// Checked as a peer would (signed for a stand-in community: what is
 		// checked is the body), then kept for the first community the
 		// member creates or joins (carryProfile).

@@ -133,6 +133,10 @@ func TestRemovedWhileAwayLearnsOnReturn(t *testing.T) {
 	if cs, err := b.Communities(ctx); err != nil || len(cs) != 1 || cs[0].Unshared != 1 {
 		t.Errorf("b's community counts %+v unshared (%v), want 1", cs, err)
 	}
+	// A profile has nowhere to go: not kept for a community to come.
+	if ans, err := b.SetProfile(ctx, api.ProfileRequest{Name: "Bo"}); err == nil || ans.Kept || !strings.Contains(err.Error(), "member of none of the 1 communities") {
+		t.Errorf("b sets a profile after its removal: %+v %v", ans, err)
+	}
 	if _, err := b.Post(ctx, board, api.PostRequest{Title: "Still here?"}); err == nil || !strings.Contains(err.Error(), removedMessage) {
 		t.Errorf("b posts after learning of its removal: %v", err)
 	}

@@ -82,7 +82,7 @@ func (c *cli) hiddenCmd() *cobra.Command {
 	communityList(c, cmd, func(ctx context.Context, cl *client.Client, id protocol.ID, cursor string, limit int) ([]api.HiddenRecord, string, error) {
 		page, err := cl.Hidden(ctx, id, cursor, limit)
 		return page.Items, page.Next, err
-	}, "nothing is hidden", func(tw io.Writer, names map[protocol.PublicKey]string, items []api.HiddenRecord) {
+	}, "nothing is hidden", authorNames, func(tw io.Writer, names map[protocol.PublicKey]string, items []api.HiddenRecord) {
 		fmt.Fprintln(tw, "ID\tKIND\tAUTHOR\tHIDDEN\tBY\tREASON\tTITLE")
 		for _, h := range items {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", short(h.ID), h.Kind, who(names, h.Author),
@@ -99,7 +99,7 @@ func (c *cli) moderationLogCmd() *cobra.Command {
 	communityList(c, cmd, func(ctx context.Context, cl *client.Client, id protocol.ID, cursor string, limit int) ([]api.ModerationEntry, string, error) {
 		page, err := cl.ModerationLog(ctx, id, cursor, limit)
 		return page.Items, page.Next, err
-	}, "the moderators have done nothing yet", func(tw io.Writer, names map[protocol.PublicKey]string, items []api.ModerationEntry) {
+	}, "the moderators have done nothing yet", authorNames, func(tw io.Writer, names map[protocol.PublicKey]string, items []api.ModerationEntry) {
 		fmt.Fprintln(tw, "WHEN\tBY\tDID\tTO\tREASON")
 		for _, e := range items {
 			on := e.Title
@@ -119,9 +119,10 @@ func (c *cli) moderationLogCmd() *cobra.Command {
 
 // communityList makes cmd list everything of one community a paged API
 // list holds: as JSON with --json, else a sentence if there is nothing,
-// or a table that table writes with the community's names.
+// or a table that table writes with the community's names (from names:
+// authorNames); with names nil, table writes plain text.
 func communityList[T any](c *cli, cmd *cobra.Command, page func(ctx context.Context, cl *client.Client, community protocol.ID, cursor string, limit int) ([]T, string, error),
-	empty string, table func(tw io.Writer, names map[protocol.PublicKey]string, items []T)) {
+	empty string, names func(context.Context, *client.Client, protocol.ID) map[protocol.PublicKey]string, table func(tw io.Writer, names map[protocol.PublicKey]string, items []T)) {
 	asJSON := addJSONFlag(cmd)
 	cmd.RunE = c.remote(func(ctx context.Context, cl *client.Client, cmd *cobra.Command, args []string) error {
 		ids, err := resolveCommunityArgs(ctx, cl, args)
@@ -139,8 +140,13 @@ func communityList[T any](c *cli, cmd *cobra.Command, page func(ctx context.Cont
 			fmt.Fprintln(cmd.OutOrStdout(), empty)
 			return nil
 		}
+		if names == nil {
+			// Not a table: text as written, its tabs kept.
+			table(cmd.OutOrStdout(), nil, items)
+			return nil
+		}
 		tw := newTable(cmd.OutOrStdout())
-		table(tw, authorNames(ctx, cl, ids[0]), items)
+		table(tw, names(ctx, cl, ids[0]), items)
 		return tw.Flush()
 	})
 }
@@ -152,7 +158,7 @@ func (c *cli) unsharedCmd() *cobra.Command {
 	communityList(c, cmd, func(ctx context.Context, cl *client.Client, id protocol.ID, cursor string, limit int) ([]api.UnsharedRecord, string, error) {
 		page, err := cl.Unshared(ctx, id, cursor, limit)
 		return page.Items, page.Next, err
-	}, "nothing: you wrote nothing there after a removal", func(w io.Writer, _ map[protocol.PublicKey]string, items []api.UnsharedRecord) {
+	}, "nothing: you wrote nothing there after a removal", nil, func(w io.Writer, _ map[protocol.PublicKey]string, items []api.UnsharedRecord) {
 		for i, u := range items {
 			if i > 0 {
 				fmt.Fprintln(w)

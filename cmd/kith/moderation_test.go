@@ -291,7 +291,7 @@ func TestUnshared(t *testing.T) {
 	must(t, err)
 	communityID, err := protocol.ParseID(community)
 	must(t, err)
-	reply, err := protocol.Sign(id.Member, communityID, time.Now().UnixMilli(), protocol.Refs{Root: postID}, &protocol.Reply{Text: "I take the 24th.\nAnd the 31st."})
+	reply, err := protocol.Sign(id.Member, communityID, time.Now().UnixMilli(), protocol.Refs{Root: postID}, &protocol.Reply{Text: "I take the 24th.\nAnd the 31st.\n\tcode\tas typed"})
 	must(t, err)
 	st, err := store.Open(filepath.Join(b.home, home.StoreDir), store.Options{})
 	must(t, err)
@@ -308,7 +308,7 @@ func TestUnshared(t *testing.T) {
 		t.Errorf("community list:\n%s", out)
 	}
 	out := b.mustRun(t, "community", "unshared", community)
-	for _, want := range []string{"reply · ", reply.ID().String()[:shortDigits], "in thread " + post[:shortDigits], "    I take the 24th.\n    And the 31st.\n"} {
+	for _, want := range []string{"reply · ", reply.ID().String()[:shortDigits], "in thread " + post[:shortDigits], "    I take the 24th.\n    And the 31st.\n    \tcode\tas typed\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("community unshared lacks %q:\n%s", want, out)
 		}

@@ -642,7 +642,7 @@ type HiddenRecord struct {
 	Author   protocol.PublicKey `json:"author"`
 	Created  int64              `json:"created"`         // unix ms
 	Title    string             `json:"title,omitempty"` // its title, or the start of its text
-	Text     string             `json:"text,omitempty"`  // its text, as written: to read before showing it again
+	Text     string             `json:"text,omitempty"`  // its text, as written, for a moderator to read before showing it again (none for others)
 	Hide     protocol.ID        `json:"hide"`            // the hide record
 	HiddenBy protocol.PublicKey `json:"hidden_by"`
 	HiddenAt int64              `json:"hidden_at"` // unix ms

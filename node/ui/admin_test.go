@@ -523,6 +523,13 @@ func TestInviteRefusals(t *testing.T) {
 		t.Errorf("a moderator opening the hidden post: %d %s", st, body)
 	}
 	eventually(t, "b has the hide", func() bool { _, err := b.Thread(bg, post); return err != nil })
+	// Its text goes to moderators only: hiding takes it out of the
+	// others' view.
+	for n, want := range map[*node.Node]string{a: "text", b: ""} {
+		if h, err := n.Hidden(bg, community, "", 10); err != nil || len(h.Items) != 1 || h.Items[0].Text != want {
+			t.Errorf("the hidden list's text: %+v %v, want %q", h.Items, err, want)
+		}
+	}
 	if st, _, _ := ub.post("/r/"+post.String()+"/unhide", ub.base, url.Values{}); st != http.StatusForbidden {
 		t.Errorf("a member showing a hidden post: %d", st)
 	}
