@@ -464,7 +464,7 @@ func (n *Node) Edit(ctx context.Context, id protocol.ID, req api.EditRequest) (p
 		if req.Body != "" {
 			next.Text = req.Body
 		}
-		if len(req.Tags) > 0 {
+		if req.Tags != nil { // given: "tags": [] empties them too, as a note's revision does
 			if next.Tags, err = normalizeTags(req.Tags); err != nil {
 				return protocol.ID{}, err
 			}

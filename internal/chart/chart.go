@@ -189,10 +189,11 @@ func (c Chart) axes(b *bytes.Buffer, w, h int, x0, x1, y0, y1 float64, xTicks bo
 			}
 			last, label = x, c.XTick(x)
 		}
-		// The last label ends at its tick: centred, a date there ran
-		// past the chart's right edge.
+		// A label at the right end ends at its tick: centred, a date there
+		// ran past the chart's edge. (The last tick may be one merged into
+		// the one before it: it is the one at the end then.)
 		anchor := "middle"
-		if i == 4 {
+		if sx(x) >= right-0.5 {
 			anchor = "end"
 		}
 		fmt.Fprintf(b, `<text x="%.1f" y="%.0f" font-size="10" text-anchor="%s">%s</text>`+"\n", sx(x), bottom+14, anchor, html.EscapeString(label))

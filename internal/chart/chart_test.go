@@ -80,8 +80,8 @@ func TestTicks(t *testing.T) {
 		t.Errorf("y ticks up to 130: %q", got)
 	}
 	two := string(Chart{XTick: func(x float64) string { return fmt.Sprintf("w%v", x) }}.Lines([]Series{{Points: []Point{{-1, 1}, {0, 3}}}}))
-	if strings.Count(two, ">w-1<") != 1 || strings.Count(two, ">w0<") != 1 {
-		t.Errorf("two weeks get one tick each:\n%s", two)
+	if strings.Count(two, ">w-1<") != 1 || strings.Count(two, ">w0<") != 1 || !strings.Contains(two, `text-anchor="end">w0<`) {
+		t.Errorf("two weeks get one tick each, the last ending at the right edge:\n%s", two)
 	}
 	weeks := Chart{XTick: func(x float64) string { return fmt.Sprintf("<w%v>", x) }}.Lines([]Series{{Points: []Point{{-52, 1}, {0, 3}}}})
 	wellFormed(t, weeks)

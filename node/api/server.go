@@ -514,6 +514,10 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeError(w, http.StatusBadRequest, fmt.Errorf("request body is not UTF-8 (byte 0x%02x at offset %d)", body[i], i))
 		return false
 	}
+	if i := loneSurrogate(body); i >= 0 {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("request body escapes half a UTF-16 surrogate pair alone (offset %d): a character cut in two", i))
+		return false
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
@@ -537,6 +541,56 @@ func (s *Server) reply(w http.ResponseWriter, v any, err error) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
+}
+
+// loneSurrogate is the offset of a \u escape in JSON text b that names
+// half of a UTF-16 surrogate pair without the other half (a client that
+// cut an emoji in two), or -1: decoding makes it U+FFFD without a word,
+// and the node would sign the damaged text.
+func loneSurrogate(b []byte) int {
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		r, ok := escapedRune(b, i)
+		if !ok {
+			i++ // another escape (\" or \\): its character is no escape's start
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r < 0xDC00:
+			if lo, ok := escapedRune(b, i+6); ok && lo >= 0xDC00 && lo < 0xE000 {
+				i += 11
+				continue
+			}
+			return i
+		case r >= 0xDC00 && r < 0xE000:
+			return i
+		}
+		i += 5
+	}
+	return -1
+}
+
+// escapedRune reads the \uXXXX escape at b[i:], if there is one.
+func escapedRune(b []byte, i int) (rune, bool) {
+	if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[i+2 : i+6] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 // NotUTF8 is the offset of the first byte of s that is not UTF-8, or -1

@@ -206,7 +206,8 @@ type EditRequest struct {
 	Body  string   `json:"body,omitempty"`
 	Tags  []string `json:"tags,omitempty"`
 	// Clear names fields a post's edit empties ("body", "tags"): an empty
-	// field otherwise keeps the current version's.
+	// field otherwise keeps the current version's (but "tags": [], given,
+	// empties the tags, as in a note's revision).
 	Clear []string `json:"clear,omitempty"`
 	// Files are attached to the new version, beside those it keeps (upload
 	// them first with POST /api/files); Remove are the hashes of

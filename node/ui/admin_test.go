@@ -752,6 +752,18 @@ func TestSelfActionsAskFirst(t *testing.T) {
 	if !strings.Contains(page, `id="confirm-revoke"`) || !strings.Contains(page, "Stop being a moderator of Self?") || !strings.Contains(page, `value="revoke" class="adm-danger">Stop being a moderator</button>`) {
 		t.Fatalf("the confirmation of revoking oneself:\n%s", page)
 	}
+	// Another member's row acts at once, and a hand-made confirmation of
+	// another's revocation speaks of them, not of "you".
+	aKey := memberKey(t, a)
+	_, _, page = ub.get(admin)
+	other := page[strings.Index(page, `data-key="`+aKey.String()+`"`):]
+	if other = other[:strings.Index(other, "</li>")]; strings.Contains(other, `formmethod="get"`) && !strings.Contains(other, `value="remove"`) {
+		t.Errorf("another member's row asks first:\n%s", other)
+	}
+	_, _, page = ub.get(admin + "?action=revoke&member=" + aKey.String())
+	if strings.Contains(page, "Stop being a moderator") {
+		t.Errorf("the confirmation of another's revocation speaks of oneself:\n%s", page)
+	}
 	_, _, page = ub.get(admin + "?action=remove&member=" + bKey.String())
 	if !strings.Contains(page, "Remove <strong>yourself</strong> from Self?") || !strings.Contains(page, ">Remove yourself</button>") {
 		t.Errorf("the confirmation of removing oneself:\n%s", page)
