@@ -89,26 +89,13 @@ func (e plainError) Error() string {
 }
 func (e plainError) Unwrap() error { return e.err }
 
-// kindWords name the kinds whose protocol names are not what members
-// call them.
-var kindWords = map[protocol.Kind]string{
-	protocol.KindTombstone: "a deletion",
-	protocol.KindReact:     "a reaction",
-	protocol.KindRSVP:      "an answer to an event",
-	protocol.KindAccept:    "an accepted answer",
-	protocol.KindRole:      "a change of role",
-	protocol.KindDevice:    "a device record",
-}
-
 // aOrAn puts the indefinite article before a kind's name, for messages
 // ("an event", "a post").
 func aOrAn(name any) string {
-	if k, ok := name.(protocol.Kind); ok {
-		if words, ok := kindWords[k]; ok {
-			return words
-		}
-	}
 	s := fmt.Sprint(name)
+	if k, ok := name.(protocol.Kind); ok {
+		s = api.KindWord(k.String())
+	}
 	if s != "" && strings.ContainsRune("aeiou", rune(s[0])) {
 		return "an " + s
 	}

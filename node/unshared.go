@@ -17,7 +17,8 @@ import (
 // that they can read it and keep the text.
 
 // Unshared implements api.Backend: a page of what the member wrote in a
-// community after a moderator removed them, oldest first.
+// community after a moderator removed them (and, were there any, before
+// their admission: kept aside alike), oldest first.
 func (n *Node) Unshared(ctx context.Context, community protocol.ID, cursor string, limit int) (api.UnsharedRecords, error) {
 	if _, err := n.community(community); err != nil {
 		return api.UnsharedRecords{}, err
@@ -41,20 +42,25 @@ func (n *Node) Unshared(ctx context.Context, community protocol.ID, cursor strin
 	return out, nil
 }
 
-// unsharedCount counts what the member wrote in a community after their
-// removal (0 unless they stand removed: a member's own records are
-// aside only then, as their node holds their admission).
+// unsharedCount counts what the member wrote in a community while a
+// moderator had removed them (0 unless they were ever removed: a
+// member's own records are aside only then, as their node holds their
+// admission). The count stays after an admission again: those records
+// stay refused.
 func (n *Node) unsharedCount(ctx context.Context, community protocol.ID, m *protocol.Membership) int {
 	me := n.id.MemberKey()
-	if m.Standing(me) != protocol.StandingRemoved {
+	if !m.WasRemoved(me) {
 		return 0
 	}
 	k := 0
-	store.EachPage(func(cursor string, limit int) (store.Page[store.Entry], error) {
+	err := store.EachPage(func(cursor string, limit int) (store.Page[store.Entry], error) {
 		return n.store.AsideByAuthor(ctx, community, me, cursor, limit)
 	}, func(store.Entry) error {
 		k++
 		return nil
 	})
+	if err != nil {
+		n.log.Warn("count the records written after a removal", "community", community, "err", err)
+	}
 	return k
 }

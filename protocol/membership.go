@@ -316,6 +316,15 @@ func (m *Membership) Standing(k PublicKey) Standing {
 	return StandingNone
 }
 
+// WasRemoved reports whether k stood removed at some time (and may stand
+// so still): the records k wrote then are refused for good.
+func (m *Membership) WasRemoved(k PublicKey) bool {
+	if h := m.members[k]; h != nil {
+		return slices.Contains(h.states, StandingRemoved)
+	}
+	return false
+}
+
 // Status says whether the record r is accepted under this membership.
 //
 // An author's records are accepted while the author is admitted. Records

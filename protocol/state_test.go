@@ -182,6 +182,11 @@ func TestRemovalStopsNewerRecords(t *testing.T) {
 	s = w.state()
 	wantStatus(t, s, after, StatusRemoved)
 	wantStatus(t, s, late, StatusAccepted)
+	// Admitted again, she was removed once: what she wrote then stays
+	// refused, and her node lists it.
+	if !s.Membership.WasRemoved(PublicKeyOf(alice)) || s.Membership.WasRemoved(PublicKeyOf(founder)) || s.Membership.WasRemoved(PublicKeyOf(bob)) {
+		t.Error("WasRemoved: true for alice alone")
+	}
 }
 
 func TestRolesNeedModerators(t *testing.T) {

@@ -69,7 +69,7 @@ func printForgetPreview(w io.Writer, p api.ForgetPreview, arg string) {
 	fmt.Fprintln(w, p.Stays())
 	switch {
 	case p.Alone():
-		fmt.Fprintln(w, "! "+api.AloneWarning)
+		fmt.Fprintln(w, "! "+p.AloneWarning())
 		fmt.Fprintf(w, "  Keep a copy first: kith export %s -o FILE\n", arg)
 	case p.MaybeOnlyHere:
 		since := "since the daemon started"

@@ -163,7 +163,7 @@ func (c *cli) unsharedCmd() *cobra.Command {
 			if i > 0 {
 				fmt.Fprintln(w)
 			}
-			head := []string{u.Kind, time.UnixMilli(u.Created).Format("2006-01-02 15:04"), short(u.ID)}
+			head := []string{api.KindWord(u.Kind), time.UnixMilli(u.Created).Format("2006-01-02 15:04"), short(u.ID)}
 			if u.InID != nil {
 				head = append(head, "in "+u.In+" "+short(*u.InID))
 			}

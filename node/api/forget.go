@@ -58,8 +58,13 @@ func (p ForgetPreview) Stays() string {
 	return "Nothing is sent to anyone: you stay a member, the other members keep everything, and joining again with an invite code brings it back."
 }
 
-// AloneWarning is what Alone means for the member.
-const AloneWarning = "You are its only member and no node that holds it is connected: unless another of your devices holds it, it is gone for good."
+// AloneWarning is what Alone means, by the member's standing.
+func (p ForgetPreview) AloneWarning() string {
+	if p.Standing == "none" || p.Standing == "removed" {
+		return "No node that holds it is connected, and it may have no member left: unless another node holds it, it is gone for good."
+	}
+	return "You are its only member and no node that holds it is connected: unless another of your devices holds it, it is gone for good."
+}
 
 // ForgetAnswer is DELETE /api/communities/{id}.
 type ForgetAnswer struct {

@@ -17,6 +17,9 @@ func TestForgetStays(t *testing.T) {
 			t.Errorf("%s: %q, want it to say %q", standing, got, want)
 		}
 	}
+	if w := (ForgetPreview{Standing: "none"}).AloneWarning(); strings.Contains(w, "You are its only member") {
+		t.Errorf("the warning to a non-member: %q", w)
+	}
 	if !(ForgetPreview{Members: 1}).Alone() || (ForgetPreview{Members: 1, Peers: 1}).Alone() || (ForgetPreview{Members: 2}).Alone() {
 		t.Error("Alone: the only member with no node that holds it connected, and only then")
 	}

@@ -28,3 +28,19 @@ func Who(name string, k protocol.PublicKey) string {
 	}
 	return fmt.Sprintf("%.12s…", k)
 }
+
+// kindWords are the record kinds whose protocol names are not what
+// members call them.
+var kindWords = map[string]string{
+	"tombstone": "deletion", "react": "reaction", "rsvp": "answer to an event",
+	"accept": "accepted answer", "role": "change of role", "device": "device record",
+}
+
+// KindWord is a record kind as members call it ("deletion" for a
+// tombstone), for messages and lists.
+func KindWord(kind string) string {
+	if w, ok := kindWords[kind]; ok {
+		return w
+	}
+	return kind
+}

@@ -94,7 +94,7 @@ type Community struct {
 	Standing   string      `json:"standing"` // this node's member in it: founder, moderator, member, none, removed
 	Records    uint64      `json:"records"`  // accepted records held
 	// Unshared counts what the member wrote after a moderator removed
-	// them (see UnsharedRecord); only counted while they stand removed.
+	// them (see UnsharedRecord), also once admitted again.
 	Unshared int `json:"unshared,omitempty"`
 	// Digest is the fingerprint of the set of accepted records held (the
 	// one sync compares): two nodes hold the same records of a community

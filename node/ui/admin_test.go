@@ -723,6 +723,16 @@ func TestUnsharedAfterRemoval(t *testing.T) {
 	if _, _, page := sa.get("/c/" + community.String() + "/unshared"); !strings.Contains(page, `id="unshared-none"`) {
 		t.Errorf("the founder's unshared page: %s", page)
 	}
+	// Admitted again, b still finds it: those records stay refused.
+	_, err = a.SetRole(bg, community, api.RoleRequest{Member: bKey, Action: "admit"})
+	must(t, err)
+	eventually(t, "b's node hears it is admitted again", func() bool {
+		cs, err := b.Communities(bg)
+		return err == nil && len(cs) == 1 && cs[0].Standing == "member"
+	})
+	if _, _, page := sb.get("/c/" + community.String()); !strings.Contains(page, `id="unshared-notice"`) || !strings.Contains(page, "What you wrote while you were removed</a> (1)") {
+		t.Errorf("after the admission, the page does not link what b wrote while removed:\n%s", page)
+	}
 }
 
 // TestSelfActionsAskFirst: a moderator's buttons on their own row ask

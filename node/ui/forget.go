@@ -15,9 +15,8 @@ import (
 // download first, then the form that does it.
 
 type forgetPage struct {
-	Community    api.Community
-	Preview      api.ForgetPreview
-	AloneWarning string
+	Community api.Community
+	Preview   api.ForgetPreview
 }
 
 func (f forgetPage) uncached() {} // the counts change with every record
@@ -31,7 +30,7 @@ func (s *Server) forgetForm(r *http.Request) (string, any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return "forget", forgetPage{Community: c, Preview: p, AloneWarning: api.AloneWarning}, nil
+	return "forget", forgetPage{Community: c, Preview: p}, nil
 }
 
 // forget deletes the community from this node and goes home, which says

@@ -49,6 +49,8 @@ var funcs = template.FuncMap{
 	},
 	// short is the start of an id or key: enough to tell them apart.
 	"short": short,
+	// kindWord is a record kind as members call it.
+	"kindWord": api.KindWord,
 	// The protocol's limits, for the forms' patterns: a browser stops the
 	// member at the limit instead of the node refusing the form. Not
 	// maxlength, which counts UTF-16 units: an emoji would count twice.

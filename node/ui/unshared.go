@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/kith-network/kith/node/api"
+	"github.com/kith-network/kith/protocol"
 )
 
 // What the member wrote after a moderator removed them, before their node
@@ -41,9 +42,16 @@ func (s *Server) unshared(r *http.Request) (string, any, error) {
 		return "", nil, err
 	}
 	page := unsharedPage{Community: c, More: list.Next != ""}
+	listed := make(map[protocol.ID]bool)
+	for _, u := range list.Items {
+		listed[u.ID] = true
+	}
 	for _, u := range list.Items {
 		row := unsharedRow{UnsharedRecord: u}
-		if p, ok := objectPaths[u.In]; ok && u.InID != nil {
+		switch p, ok := objectPaths[u.In]; {
+		case u.InID != nil && listed[*u.InID]:
+			row.InLink = "#u-" + u.InID.String() // a reply to a post of one's own that reached no one either
+		case ok && u.InID != nil:
 			row.InLink = p + u.InID.String()
 		}
 		page.Items = append(page.Items, row)

@@ -29,7 +29,8 @@ type versionItem struct {
 	api.Version
 	Label string // "Current version", "Version 2", "First version"
 	// Changes is what it changed besides the text (an event's time, a
-	// title, files); none for the first.
+	// title, files); for the first, what it set besides its title and
+	// tags.
 	Changes []api.Change
 }
 
@@ -68,10 +69,17 @@ func (s *Server) versions(r *http.Request) (string, any, error) {
 			label = "First version"
 		}
 		item := versionItem{Version: v.Items[i], Label: label}
+		var prev api.Version // the first: what it set, as the CLI says
 		if i > 0 {
-			item.Changes = v.Items[i].Changes(v.Items[i-1], func(ms int64) string {
-				return time.UnixMilli(ms).Local().Format("Mon 2 Jan 2006, 15:04 MST")
-			})
+			prev = v.Items[i-1]
+		}
+		for _, ch := range v.Items[i].Changes(prev, func(ms int64) string {
+			return time.UnixMilli(ms).Local().Format("Mon 2 Jan 2006, 15:04 MST")
+		}) {
+			if i == 0 && (ch.Field == "title" || ch.Field == "tags") {
+				continue // shown above it, as each version's are
+			}
+			item.Changes = append(item.Changes, ch)
 		}
 		page.Items = append(page.Items, item)
 	}

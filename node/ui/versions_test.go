@@ -47,7 +47,7 @@ func TestVersionsPage(t *testing.T) {
 	}
 	if status, _, body := s.get("/r/" + ev.String() + "/versions"); status != http.StatusOK || !strings.Contains(body, "Versions of an event") ||
 		!strings.Contains(body, `<li>title: <strong>Restore drill, room 2</strong> <span class="muted">(was Restore drill)</span></li>`) ||
-		!strings.Contains(body, `<li>where: <strong>Room 2</strong></li>`) {
+		!strings.Contains(body, `<li>where: <strong>Room 2</strong></li>`) || !strings.Contains(body, `<li>starts: <strong>`) {
 		t.Errorf("an event's versions, with what the edit changed besides the text: %d %s", status, body)
 	}
 	if status, _, _ := s.get("/r/" + community.String() + "/versions"); status != http.StatusNotFound {
