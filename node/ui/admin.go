@@ -345,7 +345,7 @@ func (s *Server) deleteRecord(r *http.Request) (string, error) {
 	if _, err := s.backend.Delete(r.Context(), id, req); failed(err) {
 		return "", err
 	}
-	return withDone(backTo(r, "/"), "deleted"), nil
+	return withDone(r, backTo(r, "/"), "deleted"), nil
 }
 
 // removalDone says what a deletion or a hide did, on the page the form
@@ -356,8 +356,12 @@ var removalDone = map[string]string{
 }
 
 // withDone adds done=what to the query of a local address, before its
-// fragment.
-func withDone(back, what string) string {
+// fragment, when the form asks for it (say: the moderation forms of the
+// pages that show it; taking a reaction back is no deletion to announce).
+func withDone(r *http.Request, back, what string) string {
+	if r.PostForm.Get("say") == "" {
+		return back
+	}
 	path, frag, _ := strings.Cut(back, "#")
 	sep := "?"
 	if strings.Contains(path, "?") {
@@ -379,5 +383,5 @@ func (s *Server) hideRecord(r *http.Request) (string, error) {
 	if _, err := s.backend.Hide(r.Context(), id, api.ModerationRequest{Reason: moderationReason(r)}); failed(err) {
 		return "", err
 	}
-	return withDone(backTo(r, "/"), "hidden"), nil
+	return withDone(r, backTo(r, "/"), "hidden"), nil
 }
