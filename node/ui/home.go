@@ -83,6 +83,7 @@ type homePage struct {
 type homeEvent struct {
 	api.Event
 	CommunityName string
+	When          string // as the events pages say it, with the zone
 }
 
 // homeEvents is how many upcoming events the home page lists.
@@ -118,7 +119,7 @@ func (s *Server) home(r *http.Request) (string, any, error) {
 			return "", nil, err
 		}
 		for _, e := range evs.Items {
-			page.Events = append(page.Events, homeEvent{Event: e, CommunityName: c.Name})
+			page.Events = append(page.Events, homeEvent{Event: e, CommunityName: c.Name, When: eventView(e).When})
 		}
 	}
 	slices.SortFunc(page.Events, func(a, b homeEvent) int { return int(a.Start - b.Start) })
