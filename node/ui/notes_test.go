@@ -474,6 +474,11 @@ func TestNotePages(t *testing.T) {
 	if code, _, body := s.get("/n/" + first.String() + "/diff?b=" + first.String()); !strings.Contains(body, "every line in it is new") || strings.Contains(body, "<del>") {
 		t.Errorf("diff of the first revision: %d %s", code, body)
 	}
+	// A revision compared with itself says so, with no diff.
+	head := d.Heads[0].ID.String()
+	if code, _, body := s.get("/n/" + first.String() + "/diff?a=" + head + "&b=" + head); code != http.StatusOK || !strings.Contains(body, `id="same-revision"`) || strings.Contains(body, `id="diff"`) {
+		t.Errorf("a revision compared with itself: %d %s", code, body)
+	}
 	if d, err := a.Note(bg, first); err != nil || d.Revisions != 2 {
 		t.Errorf("GET pages changed the note: %+v %v", d, err)
 	}
