@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -150,6 +151,12 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if info, err := os.Stat(cfg.Home.Dir); err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+		// Made private when it was set up, and opened since: the store in
+		// it holds every community's text, readable by anyone who may
+		// read the directory.
+		log.Warn("the home directory is readable by others: run chmod 700 on it", "home", cfg.Home.Dir, "mode", fmt.Sprintf("%04o", info.Mode().Perm()))
 	}
 	if _, err := os.Stat(cfg.Home.ConfigPath()); errors.Is(err, fs.ErrNotExist) && !firstRun {
 		log.Warn("config.toml is missing: writing the default settings", "file", cfg.Home.ConfigPath())
