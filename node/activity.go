@@ -40,7 +40,8 @@ func (n *Node) Activity(ctx context.Context, community protocol.ID) (api.Activit
 			w := &out.Weeks[i]
 			switch kind {
 			case protocol.KindPost:
-				w.Threads += c
+				// Counted from the threads shown (a.Threads): edits and
+				// deleted posts are no threads.
 			case protocol.KindReply:
 				w.Replies += c
 			case protocol.KindNote:
@@ -51,6 +52,9 @@ func (n *Node) Activity(ctx context.Context, community protocol.ID) (api.Activit
 				w.Other += c
 			}
 		}
+	}
+	for i, c := range a.Threads {
+		out.Weeks[i].Threads = c
 	}
 	p := api.Participation{Weeks: participationWeeks}
 	for _, m := range n.store.Membership(community).Members() {

@@ -19,6 +19,10 @@ type Activity struct {
 	Kinds map[protocol.Kind][]int
 	// Authors counts records per author and bucket.
 	Authors map[protocol.PublicKey][]int
+	// Threads counts the threads shown (not deleted or hidden) by the
+	// bucket their post was written in: Kinds counts posts' edits and
+	// deleted posts too.
+	Threads []int
 }
 
 // Activity counts the records of a community created in buckets periods
@@ -49,6 +53,24 @@ func (s *Store) Activity(ctx context.Context, community protocol.ID, since, buck
 			}
 			if counts != nil {
 				a.Kinds[k] = counts
+			}
+		}
+		// Threads shown: their view's index, newest first.
+		a.Threads = make([]int, buckets)
+		tprefix := key(tThreads, community[:])
+		tit := txn.NewIterator(badger.IteratorOptions{Prefix: tprefix})
+		defer tit.Close()
+		for tit.Seek(tprefix); tit.ValidForPrefix(tprefix); tit.Next() {
+			k := tit.Item().Key()
+			if len(k) != len(tprefix)+8+idLen {
+				continue
+			}
+			created := decodeDesc(k[len(tprefix):])
+			if created < since {
+				break // older ones follow
+			}
+			if i := slot(created); i >= 0 {
+				a.Threads[i]++
 			}
 		}
 		// Records by author: one pass over the author index.

@@ -94,6 +94,11 @@ func encodeDesc(ms int64) []byte {
 	return binary.BigEndian.AppendUint64(nil, ^(uint64(ms) ^ (1 << 63)))
 }
 
+// decodeDesc reads what encodeDesc wrote.
+func decodeDesc(b []byte) int64 {
+	return decodeTime(binary.BigEndian.AppendUint64(nil, ^binary.BigEndian.Uint64(b)))
+}
+
 func encodePos(p protocol.Position) []byte { return append(encodeTime(p.Created), p.ID[:]...) }
 
 // decodePos reads a position from the last posLen bytes of a key.
