@@ -356,10 +356,11 @@ var removalDone = map[string]string{
 }
 
 // withDone adds done=what to the query of a local address, before its
-// fragment, when the form asks for it (say: the moderation forms of the
-// pages that show it; taking a reaction back is no deletion to announce).
+// fragment, when the form's button says so (say=what: the moderation
+// forms of the pages that show it; taking a reaction back is no deletion
+// to announce).
 func withDone(r *http.Request, back, what string) string {
-	if r.PostForm.Get("say") == "" {
+	if r.PostForm.Get("say") != what {
 		return back
 	}
 	path, frag, _ := strings.Cut(back, "#")

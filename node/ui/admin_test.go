@@ -482,7 +482,10 @@ func TestInviteRefusals(t *testing.T) {
 			t.Errorf("the thread page's delete form for %s does not return to %s", target, want)
 		}
 	}
-	if st, loc, body := ua.post("/r/"+reply.String()+"/delete", origin, url.Values{"reason": {"off\ntopic"}, "back": {back}, "say": {"1"}}); st != http.StatusSeeOther || loc != back+"?done=deleted" {
+	if !strings.Contains(page, `name="say" value="deleted">Delete for everyone</button>`) || !strings.Contains(page, `name="say" value="hidden">Hide from view</button>`) {
+		t.Error("the moderation form's buttons do not ask the page after them to say what was done")
+	}
+	if st, loc, body := ua.post("/r/"+reply.String()+"/delete", origin, url.Values{"reason": {"off\ntopic"}, "back": {back}, "say": {"deleted"}}); st != http.StatusSeeOther || loc != back+"?done=deleted" {
 		t.Errorf("delete: %d %s %s", st, loc, body)
 	} else if _, _, page := ua.get(loc); !strings.Contains(page, `<p class="done" role="status">Done: deleted.`) {
 		t.Errorf("the thread after the deletion says nothing of it")
@@ -506,7 +509,7 @@ func TestInviteRefusals(t *testing.T) {
 	if st, _, _ := ub.post("/r/"+post.String()+"/hide", ub.base, url.Values{"back": {back}}); st != http.StatusForbidden {
 		t.Errorf("a member hiding a post: %d", st)
 	}
-	if st, loc, body := ua.post("/r/"+post.String()+"/hide", origin, url.Values{"reason": {"spam"}, "back": {"//evil.example/x"}, "say": {"1"}}); st != http.StatusSeeOther || loc != "/?done=hidden" {
+	if st, loc, body := ua.post("/r/"+post.String()+"/hide", origin, url.Values{"reason": {"spam"}, "back": {"//evil.example/x"}, "say": {"hidden"}}); st != http.StatusSeeOther || loc != "/?done=hidden" {
 		t.Errorf("hide with a foreign back: %d %s %s", st, loc, body)
 	}
 	if _, err := a.Thread(bg, post); err == nil {
