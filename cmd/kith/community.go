@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -169,6 +170,7 @@ func (c *cli) communityJoinCmd() *cobra.Command {
 		if inv, err := node.ParseInvite(args[0], time.Now()); err == nil {
 			community = inv.Community()
 		}
+		before, held := communityState(ctx, cl, community)
 		progress := newProgressLine(cmd.ErrOrStderr())
 		id, err := waitShowing(progress, func() (protocol.ID, error) { return cl.Join(ctx, args[0]) }, func() string {
 			if co, ok := communityState(ctx, cl, community); ok && co.Sync.InProgress && co.Sync.Fetched > 0 {
@@ -182,6 +184,10 @@ func (c *cli) communityJoinCmd() *cobra.Command {
 		}
 		if err != nil {
 			return err
+		}
+		if held && slices.Contains([]string{"founder", "moderator", "member"}, before.Standing) {
+			// The join fetched the history again; nothing else changed.
+			fmt.Fprintf(cmd.ErrOrStderr(), "you were a member of %s already (%s): its history was fetched again\n", termText(before.Name), before.Standing)
 		}
 		return printCreated(cmd, *asJSON, id)
 	})

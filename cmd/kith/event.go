@@ -92,6 +92,11 @@ func (c *cli) eventNewCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
+		// A past event is taken (its minutes, say), and said: a mistyped
+		// date would otherwise leave it unseen among the past ones.
+		if e, err := cl.Event(ctx, id); err == nil && e.Over {
+			fmt.Fprintf(cmd.ErrOrStderr(), "note: it is over already (%s): it is listed with the past events (kith event list --past)\n", eventWhen(e))
+		}
 		return printCreated(cmd, *asJSON, id)
 	})
 	return cmd

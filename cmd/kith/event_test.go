@@ -25,6 +25,10 @@ func TestEvents(t *testing.T) {
 	community := a.createdID(t, "community", "create", "--name", "Guild")
 	code := strings.TrimSpace(a.mustRun(t, "community", "invite", community))
 	b.createdID(t, "community", "join", code)
+	// Joining again fetches the history again, and says it changed nothing.
+	if r := b.run(t, "community", "join", code); r.code != 0 || !strings.Contains(r.stderr, "you were a member of Guild already (member)") {
+		t.Errorf("joining again: exit %d, %q", r.code, r.stderr)
+	}
 
 	agenda := a.createdID(t, "note", "new", community, "--title", "Agenda, December call", "--body", "1. Incidents")
 	soon := time.Now().Add(48 * time.Hour).Format(time.RFC3339)
@@ -36,7 +40,9 @@ func TestEvents(t *testing.T) {
 	must(t, os.WriteFile(handout, []byte("read this first"), 0o600))
 	call := a.createdID(t, "event", "new", community, "--title", "December call", "--start", soon, "--where", "https://meet.example.org/guild", "--agenda", agenda, "--attach", slides)
 	a.createdID(t, "event", "new", community, "--title", "Workshop", "--start", later, "--where", "Room 4")
-	a.createdID(t, "event", "new", community, "--title", "Last month", "--start", past)
+	if r := a.run(t, "event", "new", community, "--title", "Last month", "--start", past); r.code != 0 || !strings.Contains(r.stderr, "note: it is over already") {
+		t.Errorf("a past event: exit %d, %q", r.code, r.stderr)
+	}
 	es := waitEvents(t, b, community, "two upcoming events on b", func(es []api.Event) bool { return len(es) == 2 })
 	if es[0].Title != "December call" || es[1].Title != "Workshop" || es[0].Link == "" || es[1].Place != "Room 4" {
 		t.Errorf("upcoming: %+v", es)
