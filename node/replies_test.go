@@ -113,3 +113,21 @@ func TestEscapeMarkdown(t *testing.T) {
 		}
 	}
 }
+
+// TestDeletedReplyByID: a deleted reply's id, shown as a thread, says it
+// was deleted (it said "show that one", its thread).
+func TestDeletedReplyByID(t *testing.T) {
+	ctx := context.Background()
+	n := startTestNode(t)
+	c, err := n.CreateCommunity(ctx, api.CreateCommunityRequest{Name: "Deleted"})
+	must(t, err)
+	post, err := n.Post(ctx, c, api.PostRequest{Title: "Q", Body: "?"})
+	must(t, err)
+	reply, err := n.Reply(ctx, post, api.ReplyRequest{Body: "oops"})
+	must(t, err)
+	_, err = n.Delete(ctx, reply, api.ModerationRequest{})
+	must(t, err)
+	if _, err := n.Thread(ctx, reply); err == nil || !strings.Contains(err.Error(), "was a reply in thread "+post.String()+", and was deleted") {
+		t.Errorf("a deleted reply shown as a thread: %v", err)
+	}
+}

@@ -114,6 +114,9 @@ func (n *Node) Thread(ctx context.Context, post protocol.ID) (api.ThreadDetail, 
 		if _, err := n.store.ThreadReplies(ctx, e.Record.Community(), h.Root, nil); errors.Is(err, store.ErrNotFound) {
 			return api.ThreadDetail{}, fmt.Errorf("%w: %s is a reply in thread %s, which is not shown (deleted, hidden, or its author not admitted when writing it)", api.ErrNotFound, post, h.Root)
 		}
+		if e.Meta.Deleted {
+			return api.ThreadDetail{}, fmt.Errorf("%w: %s was a reply in thread %s, and was deleted", api.ErrBadRequest, post, h.Root)
+		}
 		return api.ThreadDetail{}, fmt.Errorf("%w: %s is a reply in thread %s: show that one", api.ErrBadRequest, post, h.Root)
 	case h.Kind != protocol.KindPost:
 		return api.ThreadDetail{}, fmt.Errorf("%w: %s is %s, not a post", api.ErrBadRequest, post, aOrAn(h.Kind))
