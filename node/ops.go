@@ -118,8 +118,9 @@ func (n *Node) Status(ctx context.Context) (api.Status, error) {
 }
 
 // Peers implements api.Backend.
-func (n *Node) Peers(context.Context) ([]api.Peer, error) {
+func (n *Node) Peers(ctx context.Context) ([]api.Peer, error) {
 	out := []api.Peer{}
+	owners := n.deviceOwners(ctx)
 	for _, p := range n.host.Network().Peers() {
 		conns := n.host.Network().ConnsToPeer(p)
 		ap := api.Peer{PeerID: p.String(), Relayed: relayedOnly(conns)}
@@ -134,9 +135,39 @@ func (n *Node) Peers(context.Context) ([]api.Peer, error) {
 		if s, ok := n.gossip.Score(p); ok {
 			ap.GossipScore = &s
 		}
+		if m, ok := owners[p]; ok {
+			ap.Member, ap.MemberName = &m.Key, m.Name
+		}
 		out = append(out, ap)
 	}
 	return out, nil
+}
+
+// maxOwnerScan bounds the members read, per community, to name peers.
+const maxOwnerScan = 5000
+
+// deviceOwners maps the nodes members vouch for (their device records)
+// to the members, from the communities held here: a peer is then named
+// for people, not by its id alone.
+func (n *Node) deviceOwners(ctx context.Context) map[peer.ID]store.MemberView {
+	out := make(map[peer.ID]store.MemberView)
+	for _, c := range n.store.Communities() {
+		read := 0
+		store.EachPage(func(cursor string, limit int) (store.Page[store.MemberView], error) {
+			return n.store.Members(ctx, c, cursor, limit)
+		}, func(m store.MemberView) error {
+			if read++; read > maxOwnerScan {
+				return errFound // enough: stop
+			}
+			for _, d := range m.Devices {
+				if _, ok := out[peer.ID(d)]; !ok || m.Name != "" {
+					out[peer.ID(d)] = m
+				}
+			}
+			return nil
+		})
+	}
+	return out
 }
 
 // Connect implements api.Backend.

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -51,6 +52,13 @@ func TestProfileFollowsTheMember(t *testing.T) {
 		name, _ := nameOf(a, second, b.id.MemberKey())
 		return name == "Bo Lindqvist"
 	})
+	// A peer is named by the member whose device record vouches for it.
+	ps, err := a.Peers(ctx)
+	must(t, err)
+	if i := slices.IndexFunc(ps, func(p api.Peer) bool { return p.PeerID == b.PeerID().String() }); i < 0 || ps[i].Member == nil ||
+		*ps[i].Member != b.id.MemberKey() || ps[i].MemberName != "Bo Lindqvist" {
+		t.Errorf("a's peers: %+v, want b's node named as Bo's", ps)
+	}
 	cs, err := a.Communities(ctx)
 	must(t, err)
 	if len(cs) != 2 || cs[0].ID != second || cs[1].ID != first {

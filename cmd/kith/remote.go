@@ -177,8 +177,12 @@ func (c *cli) peersCmd() *cobra.Command {
 			return nil
 		}
 		tw := newTable(cmd.OutOrStdout())
-		fmt.Fprintln(tw, "PEER ID\tADDRESSES\tNOTES")
+		fmt.Fprintln(tw, "PEER ID\tMEMBER\tADDRESSES\tNOTES")
 		for _, p := range ps {
+			member := "-"
+			if p.Member != nil {
+				member = termText(api.Who(p.MemberName, *p.Member))
+			}
 			var notes []string
 			if p.Relayed {
 				notes = append(notes, "relayed")
@@ -186,7 +190,7 @@ func (c *cli) peersCmd() *cobra.Command {
 			if p.GossipScore != nil && *p.GossipScore < 0 {
 				notes = append(notes, fmt.Sprintf("gossip score %.0f", *p.GossipScore))
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.PeerID, strings.Join(p.Addresses, " "), strings.Join(notes, ", "))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.PeerID, member, strings.Join(p.Addresses, " "), strings.Join(notes, ", "))
 		}
 		return tw.Flush()
 	})

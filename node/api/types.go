@@ -72,6 +72,11 @@ type Peer struct {
 	// below zero it sent invalid records or more than the rate limits,
 	// below -2500 nothing it sends is processed.
 	GossipScore *float64 `json:"gossip_score,omitempty"`
+	// Member is the member whose node it is, by their device records in
+	// the communities held here (none for a node no member vouches for,
+	// as an anchor's), and MemberName their profile's name.
+	Member     *protocol.PublicKey `json:"member,omitempty"`
+	MemberName string              `json:"member_name,omitempty"`
 	// AlreadyConnected, in POST /api/peers's answer, says the peer was
 	// connected before: the address given was not dialled (it is kept an hour
 	// for later dials), and Addresses are those of the connections.
