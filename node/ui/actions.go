@@ -87,7 +87,8 @@ func (s *Server) react(r *http.Request) (string, error) {
 }
 
 type editPage struct {
-	Thread api.ThreadDetail
+	Community api.Community
+	Thread    api.ThreadDetail
 	// Reply is the reply being edited; nil when it is the post.
 	Reply *api.Message
 }
@@ -129,6 +130,9 @@ func (s *Server) editForm(r *http.Request) (string, any, error) {
 	}
 	if author != st.MemberKey {
 		return "", nil, fmt.Errorf("%w: only its author may edit a post or a reply", api.ErrForbidden)
+	}
+	if page.Community, err = s.findCommunity(r, t.Community); err != nil {
+		return "", nil, err
 	}
 	return "edit", page, nil
 }
