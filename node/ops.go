@@ -123,15 +123,7 @@ func (n *Node) Peers(ctx context.Context) ([]api.Peer, error) {
 	owners := n.deviceOwners(ctx)
 	for _, p := range n.host.Network().Peers() {
 		conns := n.host.Network().ConnsToPeer(p)
-		ap := api.Peer{PeerID: p.String(), Relayed: relayedOnly(conns)}
-		for _, c := range conns {
-			ap.Addresses = append(ap.Addresses, c.RemoteMultiaddr().String())
-		}
-		// Two connections can share an address: with port reuse, a
-		// connection the peer dialled comes from its listening port, the
-		// same address as the one this node dialled.
-		slices.Sort(ap.Addresses)
-		ap.Addresses = slices.Compact(ap.Addresses)
+		ap := api.Peer{PeerID: p.String(), Relayed: relayedOnly(conns), Addresses: connAddrs(conns)}
 		if s, ok := n.gossip.Score(p); ok {
 			ap.GossipScore = &s
 		}
@@ -141,6 +133,19 @@ func (n *Node) Peers(ctx context.Context) ([]api.Peer, error) {
 		out = append(out, ap)
 	}
 	return out, nil
+}
+
+// connAddrs are the remote addresses of conns, each once: two
+// connections can share an address (with port reuse, a connection the
+// peer dialled comes from its listening port, the same address as the
+// one this node dialled).
+func connAddrs(conns []network.Conn) []string {
+	var out []string
+	for _, c := range conns {
+		out = append(out, c.RemoteMultiaddr().String())
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // maxOwnerScan bounds the members read, per community, to name peers.
@@ -187,15 +192,7 @@ func (n *Node) Connect(ctx context.Context, addr string) (api.Peer, error) {
 		// libp2p would say nothing and dial nothing: say so, rather than
 		// "connected" for an address that was never tried.
 		n.host.Peerstore().AddAddrs(info.ID, info.Addrs, peerstore.AddressTTL) // an hour, for the next dial
-		p := api.Peer{PeerID: info.ID.String(), AlreadyConnected: true}
-		for _, c := range n.host.Network().ConnsToPeer(info.ID) {
-			// Two connections on one address (each side dialled) are
-			// one address to the member.
-			if a := c.RemoteMultiaddr().String(); !slices.Contains(p.Addresses, a) {
-				p.Addresses = append(p.Addresses, a)
-			}
-		}
-		return p, nil
+		return api.Peer{PeerID: info.ID.String(), AlreadyConnected: true, Addresses: connAddrs(n.host.Network().ConnsToPeer(info.ID))}, nil
 	}
 	if err := n.host.Connect(ctx, *info); err != nil {
 		return api.Peer{}, fmt.Errorf("connect to %s: %w", addr, err)

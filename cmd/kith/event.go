@@ -208,14 +208,12 @@ func (c *cli) eventShowCmd() *cobra.Command {
 		}
 		fmt.Fprintln(out)
 		// Who, by answer: yes, maybe, no (the daemon's order).
-		for i := 0; i < len(e.Answers); {
-			j := i
+		for _, g := range e.AnswerGroups() {
 			var names []string
-			for ; j < len(e.Answers) && e.Answers[j].Answer == e.Answers[i].Answer; j++ {
-				names = append(names, api.Who(e.Answers[j].Name, e.Answers[j].Member))
+			for _, m := range g.Members {
+				names = append(names, api.Who(m.Name, m.Member))
 			}
-			fmt.Fprintf(out, "  %-6s %s\n", e.Answers[i].Answer+":", termText(strings.Join(names, ", ")))
-			i = j
+			fmt.Fprintf(out, "  %-6s %s\n", g.Answer+":", termText(strings.Join(names, ", ")))
 		}
 		for _, n := range []struct {
 			what, title string

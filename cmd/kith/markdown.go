@@ -94,6 +94,7 @@ func exportMarkdown(ctx context.Context, cl *client.Client, community protocol.I
 type exportFile struct {
 	name   string
 	render func() (string, error)
+	title  string // of the thread or note, for README.md's index
 }
 
 // exportFiles lists a community's files, README.md first. The threads and
@@ -112,7 +113,7 @@ func exportFiles(ctx context.Context, cl *client.Client, community protocol.ID) 
 	c := cs[i]
 	names := authorNames(ctx, cl, community)
 	// README.md, written first, lists the others (added once they are).
-	files := []exportFile{{"README.md", nil}}
+	files := []exportFile{{"README.md", nil, ""}}
 	threads, err := collect(func(cursor string, limit int) ([]api.Thread, string, error) {
 		page, err := cl.Threads(ctx, community, api.ThreadQuery{Cursor: cursor, Limit: limit})
 		return page.Items, page.Next, err
@@ -127,7 +128,7 @@ func exportFiles(ctx context.Context, cl *client.Client, community protocol.ID) 
 				return "", err
 			}
 			return threadMarkdown(d, names), nil
-		}})
+		}, t.Title})
 	}
 	notes, err := collect(func(cursor string, limit int) ([]api.Note, string, error) {
 		page, err := cl.Notes(ctx, community, cursor, limit)
@@ -143,7 +144,7 @@ func exportFiles(ctx context.Context, cl *client.Client, community protocol.ID) 
 				return "", err
 			}
 			return noteMarkdown(d, names), nil
-		}})
+		}, n.Title})
 	}
 	files[0].render = func() (string, error) {
 		var b strings.Builder
@@ -151,40 +152,18 @@ func exportFiles(ctx context.Context, cl *client.Client, community protocol.ID) 
 			"digest", c.Digest, "exported", time.Now().UTC().Format(time.RFC3339))
 		fmt.Fprintf(&b, "# %s\n\n%s\n\n%s\n", c.Name, c.Domain, c.Charter)
 		// An index of the files below, as their pages list them.
-		for _, part := range []struct {
-			heading, dir string
-			titles       []string
-		}{{"Threads", "threads/", threadTitles(threads)}, {"Notes", "notes/", noteTitles(notes)}} {
-			if len(part.titles) == 0 {
-				continue
-			}
-			fmt.Fprintf(&b, "\n## %s\n\n", part.heading)
+		for _, part := range []struct{ heading, dir string }{{"Threads", "threads/"}, {"Notes", "notes/"}} {
+			heading := "\n## " + part.heading + "\n\n"
 			for _, f := range files {
-				if name, ok := strings.CutPrefix(f.name, part.dir); ok {
-					fmt.Fprintf(&b, "- [%s](<%s%s>)\n", linkText(part.titles[0]), part.dir, name)
-					part.titles = part.titles[1:]
+				if strings.HasPrefix(f.name, part.dir) {
+					fmt.Fprintf(&b, "%s- [%s](<%s>)\n", heading, linkText(f.title), f.name)
+					heading = ""
 				}
 			}
 		}
 		return b.String(), nil
 	}
 	return files, nil
-}
-
-func threadTitles(ts []api.Thread) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.Title
-	}
-	return out
-}
-
-func noteTitles(ns []api.Note) []string {
-	out := make([]string, len(ns))
-	for i, n := range ns {
-		out[i] = n.Title
-	}
-	return out
 }
 
 // linkText is a title as a Markdown link's text: one line, its brackets

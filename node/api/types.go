@@ -596,6 +596,26 @@ type EventAnswer struct {
 	Answer string             `json:"answer"`         // yes, maybe or no
 }
 
+// AnswerGroup is the members who gave one answer to an event.
+type AnswerGroup struct {
+	Answer  string
+	Members []EventAnswer
+}
+
+// AnswerGroups groups e's Answers by answer, in their order (yes, maybe,
+// no): who is coming, as the CLI and the web UI list them.
+func (e Event) AnswerGroups() []AnswerGroup {
+	var out []AnswerGroup
+	for _, a := range e.Answers {
+		if len(out) == 0 || out[len(out)-1].Answer != a.Answer {
+			out = append(out, AnswerGroup{Answer: a.Answer})
+		}
+		g := &out[len(out)-1]
+		g.Members = append(g.Members, a)
+	}
+	return out
+}
+
 // Events is a page of events.
 type Events struct {
 	Items []Event `json:"items"`

@@ -36,29 +36,6 @@ type eventRow struct {
 	Single bool
 	// By names who announced it.
 	By string
-	// Answered are who answered, by answer (yes, maybe, no), on the
-	// event's own page.
-	Answered []answerGroup
-}
-
-// answerGroup is the members who gave one answer.
-type answerGroup struct {
-	Answer  string
-	Members []api.EventAnswer
-}
-
-// answerGroups groups an event's answers (in the daemon's order: yes,
-// maybe, no).
-func answerGroups(as []api.EventAnswer) []answerGroup {
-	var out []answerGroup
-	for _, a := range as {
-		if len(out) == 0 || out[len(out)-1].Answer != a.Answer {
-			out = append(out, answerGroup{Answer: a.Answer})
-		}
-		g := &out[len(out)-1]
-		g.Members = append(g.Members, a)
-	}
-	return out
 }
 
 type eventsPage struct {
@@ -153,7 +130,6 @@ func (s *Server) event(r *http.Request) (string, any, error) {
 	}
 	row := eventView(ev)
 	row.Own, row.Back, row.Single, row.By = ev.Author == st.MemberKey, "/e/"+id.String(), true, who(names, ev.Author)
-	row.Answered = answerGroups(ev.Answers)
 	back := "/c/" + c.ID.String() + "/events"
 	return "event", eventOnePage{Community: c, Event: row,
 		Moderation: moderation{Back: back, Target: id, Own: row.Own, Moderates: moderates(c.Standing)}}, nil
